@@ -1,0 +1,1 @@
+"""Sentence alignment (many-to-many beads with confidences) and its evaluation."""

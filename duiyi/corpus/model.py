@@ -1,0 +1,86 @@
+"""The corpus model shared by every stage: documents, sentences, boilerplate spans, beads, pairs.
+
+Offsets are character offsets into `Document.text`, the decoded original text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of the original text the cleaner marked as boilerplate: kept, never dropped."""
+
+    start: int
+    end: int
+    kind: str  # e.g. "breadcrumb", "reply-header", "reply-marker", "byline", "related-links"
+    text: str
+
+
+@dataclass
+class Sentence:
+    """One sentence: its original text (exactly `Document.text[start:end]`) and normalized form."""
+
+    text: str
+    start: int
+    end: int
+    normalized: str = ""  # Simplified, width- and space-normalized: what MT and alignment see
+    paragraph: int = 0
+    meta: dict = field(default_factory=dict)  # e.g. {"reply": 12, "author": "亦新湖"}
+
+
+@dataclass
+class Document:
+    """A decoded input document and what the pipeline learned about it."""
+
+    path: str  # file path as given, or "-" for stdin
+    text: str  # the decoded original text
+    lang: str = "zh"
+    encoding: str = "utf-8"
+    script: str = ""  # "simplified" | "traditional" | "" (not Chinese / not detected)
+    script_confidence: float = 0.0
+    conversion: str = ""  # OpenCC config applied while normalizing, e.g. "t2s"; "" for none
+    sentences: list[Sentence] = field(default_factory=list)
+    removed: list[Span] = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """A short name for messages and exports: the file name, or "stdin"."""
+        return "stdin" if self.path == "-" else PurePath(self.path).name
+
+
+@dataclass(frozen=True)
+class Bead:
+    """An alignment bead: source and target sentence indices (either side may be empty)."""
+
+    src: tuple[int, ...]
+    tgt: tuple[int, ...]
+    score: float = 0.0  # confidence in [0, 1]
+
+    @property
+    def kind(self) -> str:
+        """The bead type as people write it, e.g. "1-2"."""
+        return f"{len(self.src)}-{len(self.tgt)}"
+
+
+ORIGINS = ("mt", "gloss", "human", "aligned", "edited")
+STATUSES = ("pending", "approved", "rejected")
+
+
+@dataclass
+class Pair:
+    """One translation unit as exporters write it and readers return it."""
+
+    src: str  # source text in its original script; sentences of a bead joined
+    tgt: str
+    score: float | None = None
+    bead: str = "1-1"
+    origin: str = "aligned"  # one of ORIGINS
+    document: str = ""
+    status: str = "pending"  # one of STATUSES
+    src_normalized: str | None = None
+    id: str | None = None
+    meta: dict = field(default_factory=dict)

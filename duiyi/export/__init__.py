@@ -1,0 +1,1 @@
+"""Writers (TMX, XCES/OPUS XML, Moses, TSV, JSONL) and the TMX reader."""

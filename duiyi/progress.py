@@ -1,0 +1,26 @@
+"""Progress bars on stderr that callers never have to branch on: silent when asked or not a TTY."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def progressbar(
+    iterable: Iterable[T],
+    *,
+    total: int | None = None,
+    desc: str = "",
+    unit: str = "it",
+    silent: bool = False,
+) -> Iterator[T]:
+    """Wrap `iterable` in a tqdm bar on stderr unless `silent` or stderr is not a terminal."""
+    if silent or not sys.stderr.isatty():
+        yield from iterable
+        return
+    from tqdm import tqdm
+
+    yield from tqdm(iterable, total=total, desc=desc, unit=unit, file=sys.stderr, leave=False)

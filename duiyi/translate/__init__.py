@@ -1,0 +1,1 @@
+"""Machine translation over Argos Translate model packages (and the dictionary gloss fallback)."""

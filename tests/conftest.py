@@ -1,0 +1,39 @@
+"""Shared fixtures. Fixtures build their own data; nothing here reads ../shared/eval."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from duiyi.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+def require_tool(name: str) -> str:
+    """Path of an external program; skip the test without it, but fail under CI=true."""
+    path = shutil.which(name)
+    if path:
+        return path
+    if os.environ.get("CI"):
+        pytest.fail(f"{name} is not installed; .ci/run must install it")
+    pytest.skip(f"{name} is not installed")
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `duiyi ARGS…` in-process; returns (exit status, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            status = main([str(a) for a in args])
+        except SystemExit as exc:  # argparse usage errors and --help
+            status = exc.code if isinstance(exc.code, int) else 1
+        captured = capsys.readouterr()
+        return status, captured.out, captured.err
+
+    return run
