@@ -1,0 +1,353 @@
+"""The e5-DP sentence aligner: anchors first, then many-to-many beads in a band around them.
+
+1. Embed every sentence once (multilingual-e5-small). Score 1-1 pairs in a wide band around the
+   diagonal with CSLS-normalized cosines (e5 cosines are compressed: a true pair ≈0.85, its
+   neighbours ≈0.80, so each sentence's similarity to its nearest neighbours is subtracted), and
+   find the best monotone 1-1/skip path: the anchors.
+2. In a narrow band around the anchors, run a DP over beads up to 4 sentences a side. A
+   multi-sentence span is scored by embedding its JOINED text; those embeddings cost encoder
+   time, so the DP first uses a cheap optimistic stand-in (the normalized sum of the sentence
+   vectors, which overrates merges) and the spans on the winning path are then encoded for real
+   and the DP rerun, until the winning path holds only exactly scored beads.
+   Every bead also gets a length score (per-document character ratio) and, between Chinese and
+   English, a CC-CEDICT lexical score; null beads and rare bead types pay a penalty.
+3. Each bead's confidence is a logistic function of its own score per sentence: low for beads
+   the signals barely support, so a reviewer sees the bad ones first.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from duiyi.align import dp
+from duiyi.align.embed import SpanEncoder
+from duiyi.align.length import char_lengths, length_ratio, length_scores
+from duiyi.corpus.model import Bead
+
+log = logging.getLogger(__name__)
+
+SIGNATURE = "align:e5-dp"
+
+BEAD_TYPES: tuple[tuple[int, int], ...] = (
+    (1, 1),
+    (1, 2),
+    (2, 1),
+    (2, 2),
+    (1, 3),
+    (3, 1),
+    (1, 4),
+    (4, 1),
+    (2, 3),
+    (3, 2),
+)
+
+
+@dataclass
+class AlignConfig:
+    """The aligner's knobs; the defaults were chosen on development data (see BENCHMARKS.md)."""
+
+    bead_types: tuple[tuple[int, int], ...] = BEAD_TYPES
+    anchor_half_width: int = 250  # first pass: band around the diagonal (sentences)
+    band_half_width: int = 6  # second pass: band around the anchor path
+    neighbours: int = 4  # k of CSLS
+    threshold: float = 0.0  # CSLS value that scores zero (below: evidence against)
+    sem_weight: float = 10.0
+    length_weight: float = 0.3
+    lexical_weight: float = 1.0
+    skip_penalty: float = 0.6  # a sentence with no counterpart (0-1 / 1-0 beads)
+    many_penalty: float = 0.05  # per sentence beyond the first on a side
+    optimism: float = 0.01  # added to stand-in cosines of unencoded spans
+    size_power: float = 1.0  # bead scores scale with ((a + b) / 2) ** size_power
+    paragraph_penalty: float = 0.5  # a bead crossing a paragraph break on one side only
+    hard_paragraphs: bool = False  # forbid beads crossing paragraph breaks altogether
+    max_rounds: int = 12  # encode-and-rerun rounds of the second pass
+
+
+@dataclass
+class Alignment:
+    """Beads in order (every sentence in exactly one bead) plus what a user should know."""
+
+    beads: list[Bead]
+    warnings: list[str] = field(default_factory=list)
+    encoded: int = 0  # texts run through the encoder (cache misses)
+
+
+def is_chinese(sentences: Sequence[str]) -> bool:
+    """True when more than 30% of the non-space characters are CJK ideographs."""
+    text = "".join("".join(s.split()) for s in sentences[:500])
+    if not text:
+        return False
+    cjk = sum(1 for c in text if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff")
+    return cjk / len(text) > 0.3
+
+
+class _Side:
+    """One side's sentences, their vectors, and its joined-span embeddings (exact when known)."""
+
+    def __init__(self, sentences: Sequence[str], encoder: SpanEncoder):
+        self.sentences = list(sentences)
+        self.chinese = is_chinese(self.sentences)
+        self.joiner = "" if self.chinese else " "
+        self.encoder = encoder
+        self.vectors = encoder.encode(self.sentences) if self.sentences else np.zeros((0, 384))
+        self.lengths = char_lengths(self.sentences)
+        self._cum = np.vstack([np.zeros((1, self.vectors.shape[1])), np.cumsum(self.vectors, 0)])
+        self.exact: dict[tuple[int, int], np.ndarray] = {}  # (end, length) → vector
+
+    def __len__(self) -> int:
+        return len(self.sentences)
+
+    def span_text(self, end: int, length: int) -> str:
+        return self.joiner.join(self.sentences[end - length : end])
+
+    def span_vectors(self, length: int) -> tuple[np.ndarray, np.ndarray]:
+        """(len+1, dim) vectors of spans [i-length, i) by end i, and a mask of exact ones."""
+        size = len(self) + 1
+        vec = np.zeros((size, self.vectors.shape[1]))
+        exact = np.zeros(size, dtype=bool)
+        if length > len(self):
+            return vec, exact
+        vec[length:] = self._cum[length:] - self._cum[:-length]
+        norms = np.linalg.norm(vec, axis=1, keepdims=True)
+        vec = np.divide(vec, norms, out=np.zeros_like(vec), where=norms > 0)
+        if length == 1:
+            exact[1:] = True
+        for (end, span), v in self.exact.items():
+            if span == length:
+                vec[end], exact[end] = v, True
+        return vec, exact
+
+    def encode_spans(self, spans: set[tuple[int, int]]) -> None:
+        todo = sorted(s for s in spans if s[1] > 1 and s not in self.exact)
+        if todo:
+            vectors = self.encoder.encode([self.span_text(e, k) for e, k in todo])
+            self.exact.update(zip(todo, vectors))
+
+
+def _topk_mean(values: np.ndarray, k: int) -> np.ndarray:
+    """Mean of the k largest finite values per row (fewer if the row has fewer)."""
+    filled = np.where(np.isfinite(values), values, -np.inf)
+    k = min(k, values.shape[1])
+    top = -np.partition(-filled, k - 1, axis=1)[:, :k]
+    top = np.where(np.isfinite(top), top, np.nan)
+    with np.errstate(all="ignore"):
+        out = np.nanmean(top, axis=1)
+    return np.nan_to_num(out, nan=0.0)
+
+
+def _banded_dot(rows: np.ndarray, cols_vectors: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """out[i, w] = rows[i] · cols_vectors[columns[i, w]] (NaN where the column is out of range)."""
+    n, width = columns.shape
+    out = np.full((n, width), np.nan)
+    limit = len(cols_vectors)
+    if limit == 0:
+        return out
+    for start in range(0, n, 512):
+        block = columns[start : start + 512]
+        safe = np.clip(block, 0, limit - 1)
+        prod = np.einsum("id,iwd->iw", rows[start : start + 512], cols_vectors[safe])
+        out[start : start + 512] = np.where(block < limit, prod, np.nan)
+    return out
+
+
+def _inverse_columns(band: dp.Band, m: int) -> np.ndarray:
+    """For each target j, the source rows i whose band holds j (padded with -1)."""
+    first = np.searchsorted(band.lo + band.width, np.arange(m + 1), side="right")
+    last = np.searchsorted(band.lo, np.arange(m + 1), side="right") - 1
+    width = max(1, int((last - first).max()) + 1) if m >= 0 else 1
+    rows = first[:, None] + np.arange(width)[None, :]
+    return np.where(rows <= last[:, None], rows, -1)
+
+
+class Aligner:
+    """Aligns two lists of sentences (either direction: zh→en, en→zh, or same language)."""
+
+    def __init__(
+        self,
+        encoder: SpanEncoder | None = None,
+        config: AlignConfig | None = None,
+        lexical: bool = True,
+    ):
+        self.encoder = encoder or SpanEncoder()
+        self.config = config or AlignConfig()
+        self.lexical = lexical
+
+    def signature(self) -> str:
+        return SIGNATURE
+
+    # -- the method -------------------------------------------------------------------------
+
+    def align(
+        self,
+        src: Sequence[str],
+        tgt: Sequence[str],
+        src_paragraphs: Sequence[int] | None = None,
+        tgt_paragraphs: Sequence[int] | None = None,
+    ) -> Alignment:
+        before = self.encoder.encoded
+        if not src or not tgt:
+            beads = [Bead((i,), (), 0.0) for i in range(len(src))]
+            beads += [Bead((), (j,), 0.0) for j in range(len(tgt))]
+            side = "source" if not src else "target"
+            return Alignment(beads, [f"the {side} side has no sentences: nothing aligned"])
+        s, t = _Side(src, self.encoder), _Side(tgt, self.encoder)
+        warnings = self._check_sizes(len(s), len(t))
+        anchors = self._anchor_path(s, t)
+        band = dp.path_band(anchors, len(s), len(t), self.config.band_half_width)
+        lex = self._lexical_hits(s, t, band) if self.lexical else None
+        paragraphs = (src_paragraphs, tgt_paragraphs)
+        for _round in range(self.config.max_rounds):
+            scores, parts = self._bead_scores(s, t, band, lex, paragraphs)
+            path, _total = dp.banded_dp(scores, band)
+            needed_src = {(i1, i1 - i0) for i0, i1, j0, j1 in path if i1 - i0 > 1 and j1 > j0}
+            needed_tgt = {(j1, j1 - j0) for i0, i1, j0, j1 in path if j1 - j0 > 1 and i1 > i0}
+            needed_src -= set(s.exact)
+            needed_tgt -= set(t.exact)
+            if not needed_src and not needed_tgt:
+                break
+            s.encode_spans(needed_src)
+            t.encode_spans(needed_tgt)
+        beads = self._beads_with_confidence(path, parts, band)
+        warnings += self._check_confidence(beads)
+        return Alignment(beads, warnings, self.encoder.encoded - before)
+
+    def _anchor_path(self, s: _Side, t: _Side) -> list[tuple[int, int]]:
+        """Lattice cells of the best 1-1/skip path on CSLS-normalized single-sentence cosines."""
+        cfg = self.config
+        n, m = len(s), len(t)
+        band = dp.diagonal_band(n, m, cfg.anchor_half_width)
+        columns = band.columns()[:n]  # row i: source sentence i against target lo[i] + w
+        cos = _banded_dot(s.vectors, t.vectors, columns)
+        r_src = _topk_mean(cos, cfg.neighbours)
+        tband = dp.diagonal_band(m, n, cfg.anchor_half_width)
+        r_tgt = _topk_mean(_banded_dot(t.vectors, s.vectors, tband.columns()[:m]), cfg.neighbours)
+        csls = 2 * cos - r_src[:, None] - r_tgt[np.clip(columns, 0, m - 1)]
+        pair = np.full((n + 1, band.width), dp.NEG)
+        # bead ending at (i, j) pairs source i-1 with target j-1: row i-1, column shifted by one
+        prev_cols = band.columns()[1:] - 1 - band.lo[:-1, None]
+        ok = (prev_cols >= 0) & (prev_cols < band.width) & (band.columns()[1:] >= 1)
+        vals = np.take_along_axis(csls, np.clip(prev_cols, 0, band.width - 1), axis=1)
+        pair[1:] = np.where(ok & np.isfinite(vals), cfg.sem_weight * (vals - cfg.threshold), dp.NEG)
+        skip = np.full((n + 1, band.width), -cfg.skip_penalty)
+        path, _ = dp.banded_dp({(1, 1): pair, (1, 0): skip, (0, 1): skip}, band)
+        cells = [(0, 0)] + [(i1, j1) for _i0, i1, _j0, j1 in path]
+        return cells
+
+    def _lexical_hits(self, s: _Side, t: _Side, band: dp.Band) -> np.ndarray | None:
+        """Banded sentence-pair hit counts and English word counts, zh↔en only."""
+        if s.chinese == t.chinese:
+            return None
+        from duiyi.align.lexical import chinese_bag, english_words, lexical_hits
+
+        zh, en = (s, t) if s.chinese else (t, s)
+        bags = [chinese_bag(x) for x in zh.sentences]
+        words = [english_words(x) for x in en.sentences]
+        src_sets, tgt_sets = (bags, words) if s.chinese else (words, bags)
+        hits = lexical_hits(src_sets, tgt_sets, band.columns()[: len(s)])
+        en_counts = np.array([max(len(w), 1) for w in words], dtype=np.float64)
+        return hits, en_counts, not s.chinese
+
+    def _bead_scores(self, s: _Side, t: _Side, band: dp.Band, lex, paragraphs):
+        cfg = self.config
+        n, m = len(s), len(t)
+        columns = band.columns()
+        valid = columns <= m
+        safe_cols = np.clip(columns, 0, m)
+        ratio = length_ratio(s.lengths, t.lengths)
+        src_par, tgt_par = paragraphs
+        inverse = _inverse_columns(band, m)
+        scores: dict[tuple[int, int], np.ndarray] = {}
+        parts: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
+        src_vec = {a: s.span_vectors(a) for a in {a for a, _ in cfg.bead_types}}
+        tgt_vec = {b: t.span_vectors(b) for b in {b for _, b in cfg.bead_types}}
+        # CSLS neighbourhood terms: each span against the other side's sentences in the band
+        single_cols = np.clip(columns - 1, -1, m)
+        single_cols = np.where(single_cols < 0, m, single_cols)  # m is out of range: ignored
+        r_src = {
+            a: _topk_mean(_banded_dot(v, t.vectors, single_cols), cfg.neighbours)
+            for a, (v, _) in src_vec.items()
+        }
+        inv_rows = np.where(inverse > 0, inverse - 1, n)  # lattice row i ↔ source sentence i-1
+        r_tgt = {
+            b: _topk_mean(_banded_dot(v, s.vectors, inv_rows), cfg.neighbours)
+            for b, (v, _) in tgt_vec.items()
+        }
+        src_len = {a: dp.span_sums(s.lengths, a) for a in src_vec}
+        tgt_len = {b: dp.span_sums(t.lengths, b) for b in tgt_vec}
+        if lex is not None:
+            hits, en_counts, en_is_src = lex
+            en_sums = {k: dp.span_sums(en_counts, k) for k in (src_vec if en_is_src else tgt_vec)}
+        for a, b in cfg.bead_types:
+            xv, xexact = src_vec[a]
+            yv, yexact = tgt_vec[b]
+            cos = _banded_dot(xv, yv, safe_cols)
+            approx = ~(xexact[:, None] & yexact[safe_cols])
+            cos = cos + cfg.optimism * approx
+            csls = 2 * cos - r_src[a][:, None] - r_tgt[b][safe_cols]
+            sem = cfg.sem_weight * (csls - cfg.threshold)
+            length = cfg.length_weight * length_scores(src_len[a][:, None], tgt_len[b][safe_cols], ratio)
+            total = sem + length
+            if lex is not None:
+                block = dp.block_sums(hits, band, a, b)
+                words = en_sums[a][:, None] if en_is_src else en_sums[b][safe_cols]
+                total = total + cfg.lexical_weight * np.nan_to_num(block / words)
+            size = ((a + b) / 2) ** cfg.size_power
+            score = size * total - cfg.many_penalty * (a + b - 2)
+            score = score - self._paragraph_cost(src_par, a, n)[:, None]
+            score = score - self._paragraph_cost(tgt_par, b, m)[safe_cols]
+            ok = valid & (np.arange(n + 1)[:, None] >= a) & (columns >= b)
+            score = np.where(ok & np.isfinite(score), score, dp.NEG)
+            scores[(a, b)] = score
+            parts[(a, b)] = (score, csls)
+        skip = np.full((n + 1, band.width), -cfg.skip_penalty)
+        scores[(1, 0)] = skip
+        scores[(0, 1)] = skip
+        return scores, parts
+
+    def _paragraph_cost(self, paragraphs: Sequence[int] | None, length: int, size: int):
+        """Cost by span end of spans of `length` that cross a paragraph break."""
+        cost = np.zeros(size + 1)
+        if paragraphs is None or length < 2:
+            return cost
+        par = np.asarray(paragraphs)
+        ends = np.arange(length, size + 1)
+        crosses = par[ends - 1] != par[ends - length]
+        penalty = np.inf if self.config.hard_paragraphs else self.config.paragraph_penalty
+        cost[ends[crosses]] = penalty
+        return cost
+
+    # -- confidence and warnings ------------------------------------------------------------
+
+    def _beads_with_confidence(self, path, parts, band: dp.Band) -> list[Bead]:
+        beads = []
+        for i0, i1, j0, j1 in path:
+            a, b = i1 - i0, j1 - j0
+            if a == 0 or b == 0:
+                conf = 0.1  # a sentence left without a counterpart always deserves a look
+            else:
+                csls = parts[(a, b)][1][i1, j1 - band.lo[i1]]
+                # CSLS of a true pair is about +0.03, of a neighbour about -0.08
+                conf = float(1 / (1 + np.exp(-(csls + 0.03) * 40)))
+            beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(conf, 4)))
+        return beads
+
+    def _check_sizes(self, n: int, m: int) -> list[str]:
+        if max(n, m) >= 5 * max(1, min(n, m)):
+            return [
+                f"the sides differ a lot in size ({n} vs {m} sentences): "
+                "is the translation complete? expect many null beads"
+            ]
+        return []
+
+    def _check_confidence(self, beads: list[Bead]) -> list[str]:
+        linked = [b.score for b in beads if b.src and b.tgt]
+        if not linked or float(np.median(linked)) < 0.3:
+            return [
+                "most beads have low confidence: the target may not be a translation of the "
+                "source (wrong file or language?)"
+            ]
+        return []

