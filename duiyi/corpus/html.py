@@ -28,6 +28,7 @@ _BLOCK = {
 }  # fmt: skip
 _CELL = {"td", "th"}
 _PARA, _BR = "\x00para", "\x00br"
+_KEPT_SPACE = "\x01"  # a space inside <pre>, safe from whitespace collapsing
 _SPACES = re.compile(r"[ \t\r\n\f\u200b]+")
 # A source line break between two CJK characters is not a space (CSS Text 3 drops it too).
 _CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t\r\f]*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -105,7 +106,7 @@ def _walk(el, out: list[str], pre: bool = False) -> None:
     elif tag in _BLOCK:
         out.append(_PARA)
     if el.text:
-        out.append(el.text.replace("\n", _BR) if is_pre else el.text)
+        out.append(_pre(el.text) if is_pre else el.text)
     for child in el:
         _walk(child, out, is_pre)
     if tag in _BLOCK:
@@ -113,7 +114,11 @@ def _walk(el, out: list[str], pre: bool = False) -> None:
     if tag in _CELL:
         out.append(" ")
     if el.tail:
-        out.append(el.tail.replace("\n", _BR) if pre else el.tail)
+        out.append(_pre(el.tail) if pre else el.tail)
+
+
+def _pre(text: str) -> str:
+    return text.replace(" ", _KEPT_SPACE).replace("\t", _KEPT_SPACE * 4).replace("\n", _BR)
 
 
 def _assemble(pieces: list[str]) -> str:
@@ -123,6 +128,7 @@ def _assemble(pieces: list[str]) -> str:
 
     def end_line() -> None:
         line = _SPACES.sub(" ", _CJK_BREAK.sub("", "".join(current))).strip()
+        line = line.replace(_KEPT_SPACE, " ")
         current.clear()
         if line:
             lines.append(line)

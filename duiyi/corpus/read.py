@@ -86,11 +86,39 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
+def _word_coverage(text: str) -> int:
+    """How many two-character windows of `text` are CC-CEDICT words (either script)."""
+    from duiyi.corpus.cedict import load_cedict
+    from duiyi.errors import ModelNotFound
+
+    try:
+        words = load_cedict()
+    except ModelNotFound:
+        return 0
+    sample = text[:5000]
+    return sum(1 for i in range(len(sample) - 1) if sample[i : i + 2] in words)
+
+
+def _latin1_text(data: bytes) -> str | None:
+    """Windows-1252 text: mostly ASCII, its other characters accented Latin letters and
+    typographic punctuation. Charset-normalizer guesses wildly on short texts like these."""
+    head = data[:65536]
+    if sum(1 for b in head if b > 0x7F) > 0.3 * len(head):
+        return None
+    text = _strict(data, "cp1252")
+    if text is None:
+        return None
+    high = [c for c in text[:65536] if ord(c) > 0x7F]
+    good = sum(1 for c in high if (c.isalpha() and ord(c) <= 0x17F) or c in "“”‘’–—…€•©®°«»")
+    return text if good >= 0.9 * len(high) else None
+
+
 def _charset_normalizer(data: bytes) -> tuple[str, str] | None:
     from charset_normalizer import from_bytes
 
     best = from_bytes(data[: 4 * 2**20] if len(data) > 4 * 2**20 else data).best()
-    if best is None:
+    # UTF-16/32 without a byte-order mark would be full of NULs, which we refused as binary.
+    if best is None or best.encoding.startswith(("utf_16", "utf_32")):
         return None
     text = _strict(data, best.encoding)
     return (text, best.encoding) if text is not None else None
@@ -117,17 +145,17 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
         text = _strict(data, encoding)
         if text is not None:
             candidates.append((han_plausibility(text), encoding == "gb18030", encoding, text))
-    if candidates:
-        score, _, encoding, text = max(candidates)
-        if score >= 0.8:
-            log.debug("%s: decoded as %s (plausibility %.2f)", name, encoding, score)
-            return text, encoding
-    if sum(1 for b in data[:65536] if b > 0x7F) < 0.1 * min(len(data), 65536):
-        # Mostly ASCII with a few stray high bytes: Windows-1252 (Latin-1) text, the
-        # classic case charset-normalizer guesses wildly on when it is short.
-        text = _strict(data, "cp1252")
-        if text is not None:
-            return text, "cp1252"
+    plausible = sorted((c for c in candidates if c[0] >= 0.8), reverse=True)
+    if plausible:
+        if len(plausible) == 2 and plausible[0][0] - plausible[1][0] < 0.05:
+            # Both read as common characters (short texts): let the dictionary decide.
+            plausible.sort(key=lambda c: (_word_coverage(c[3]), c[1]), reverse=True)
+        score, _, encoding, text = plausible[0]
+        log.debug("%s: decoded as %s (plausibility %.2f)", name, encoding, score)
+        return text, encoding
+    latin = _latin1_text(data)
+    if latin is not None:
+        return latin, "cp1252"
     guess = _charset_normalizer(data)
     if guess is not None:
         return guess[0], guess[1]
@@ -222,14 +250,16 @@ def iter_files(directory: Path, glob: str = "*") -> list[Path]:
 def read_inputs(inputs: list[str], glob: str = "*") -> Iterator[Document]:
     """Documents from files, directories (recursively, files matching `glob`) and "-" (stdin).
 
-    Every path is checked before the first document is yielded, so a typo fails fast.
+    Every path is checked before the first document is yielded, so a typo fails fast. A named
+    file that cannot be read is an error; a binary or empty file found while walking a directory
+    is skipped with a warning, so one stray image does not stop a whole corpus.
     """
     if not inputs:
         raise InputError("no input given (name files, directories, or - for stdin)")
-    plan: list[str] = []
+    plan: list[tuple[str, bool]] = []  # (path, found by walking a directory)
     for item in inputs:
         if item == "-":
-            plan.append(item)
+            plan.append((item, False))
             continue
         p = Path(item)
         if not p.exists():
@@ -238,9 +268,19 @@ def read_inputs(inputs: list[str], glob: str = "*") -> Iterator[Document]:
             files = iter_files(p, glob)
             if not files:
                 raise InputError(f"{item}: no files matching {glob!r} in this directory")
-            plan.extend(str(f) for f in files)
+            plan.extend((str(f), True) for f in files)
         else:
-            plan.append(item)
-    for path in plan:
-        yield read_document(path)
-
+            plan.append((item, False))
+    yielded = 0
+    for path, walked in plan:
+        try:
+            document = read_document(path)
+        except InputError as exc:
+            if not walked:
+                raise
+            log.warning("skipping %s", exc)
+            continue
+        yielded += 1
+        yield document
+    if not yielded:
+        raise InputError(f"no readable text in {', '.join(inputs)}")
