@@ -17,7 +17,10 @@ from duiyi.errors import DuiyiError
 
 # (name, module, one-line help). Modules are imported to build their parsers; they import
 # heavy libraries only inside run(), so `duiyi --help` stays fast.
-COMMANDS: list[tuple[str, str, str]] = []
+COMMANDS: list[tuple[str, str, str]] = [
+    ("normalize", "duiyi.commands.normalize", "normalize script (Traditional→Simplified), widths, spaces"),
+    ("split", "duiyi.commands.split", "split documents into sentences, removing web page chrome"),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

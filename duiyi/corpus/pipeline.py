@@ -11,12 +11,13 @@ import logging
 import re
 from collections.abc import Iterator
 
+from duiyi.corpus import normalize
 from duiyi.corpus.clean import clean_text
 from duiyi.corpus.model import Document, Sentence, Span
 
 log = logging.getLogger(__name__)
 
-CONVERSIONS = ("auto", "t2s", "tw2s", "hk2s", "tw2sp", "none")
+CONVERSIONS = ("auto", *normalize.CONVERSIONS, "none")
 LANGS = ("zh", "en")
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
@@ -36,13 +37,18 @@ def detect_lang(text: str) -> str:
     return "zh" if han / (han + words) >= 0.3 else "en"
 
 
-def resolve_conversion(conversion: str, script: str) -> str:
-    """The OpenCC config to apply: "auto" converts only Traditional text (character-level t2s)."""
+def _config_for(conversion: str, script: str) -> str:
+    """The OpenCC config to apply ("" for none): "auto" converts only Traditional text, with
+    character-level t2s (phrase-level configs change vocabulary and are opt-in)."""
     if conversion not in CONVERSIONS:
         raise ValueError(f"unknown conversion {conversion!r}; choose one of {', '.join(CONVERSIONS)}")
     if conversion == "auto":
-        return "t2s" if script == "traditional" else "none"
-    return conversion
+        return normalize.DEFAULT_TRADITIONAL_CONVERSION if script == "traditional" else ""
+    return "" if conversion == "none" else conversion
+
+
+# A line break inside a hard-wrapped Chinese paragraph joins characters, it is not a space.
+_CJK_WRAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
 
 
 def _cover(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -82,7 +88,6 @@ def _cover(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto") -> Document:
     """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it."""
-    from duiyi.corpus.normalize import detect_script, normalize_text
     from duiyi.corpus.split import split_en, split_zh
 
     if lang not in (None, *LANGS):
@@ -92,24 +97,28 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     content = "\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs)
     doc.lang = lang or detect_lang(content)
     if doc.lang == "zh":
-        doc.script, doc.script_confidence = detect_script(content)
-        config = resolve_conversion(conversion, doc.script)
+        doc.script, doc.script_confidence = normalize.detect_script(content)
+        config = _config_for(conversion, doc.script)
     else:
         doc.script, doc.script_confidence = "", 0.0
-        config = "none" if conversion == "auto" else resolve_conversion(conversion, "")
-    doc.conversion = "" if config == "none" else config
+        config = _config_for(conversion, "") if conversion != "auto" else ""
+    doc.conversion = config
     split = split_zh if doc.lang == "zh" else split_en
+    conversion_arg = config or "none"
     doc.sentences = []
     for number, paragraph in enumerate(cleaned.paragraphs):
         text = doc.text[paragraph.start : paragraph.end]
-        for start, end in _cover(text, split(text)):
+        # The cleaner already decided paragraphs (joining hard-wrapped lines): no newline
+        # inside one is a boundary.
+        for start, end in _cover(text, split(text, hard_newlines=False)):
             original = text[start:end]
+            unwrapped = _CJK_WRAP.sub("", original) if "\n" in original else original
             doc.sentences.append(
                 Sentence(
                     text=original,
                     start=paragraph.start + start,
                     end=paragraph.start + end,
-                    normalized=normalize_text(original, conversion=config),
+                    normalized=normalize.normalize_text(unwrapped, conversion=conversion_arg),
                     paragraph=number,
                     meta=dict(paragraph.meta),
                 )
