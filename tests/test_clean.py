@@ -4,9 +4,9 @@ content that must survive."""
 from __future__ import annotations
 
 import pytest
+from conftest import SEEDS
 
 from duiyi.corpus.clean import clean_text, is_heading
-from conftest import SEEDS
 
 SEED_000 = SEEDS / "000_08edd30e33a077b6.txt"
 SEED_001 = SEEDS / "001_aea3b48e8a28c5fb.txt"

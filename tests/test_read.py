@@ -13,8 +13,12 @@ from duiyi.corpus.html import html_to_text, meta_charset
 from duiyi.corpus.read import decode_bytes, read_document, read_inputs, read_stream
 from duiyi.errors import InputError
 
-SIMPLIFIED = "美俄高层互访，俄乌走向大结局！俄靠一场战争赢得了什么？\n特朗普上任后表示要尽快结束冲突。\n"
-TRADITIONAL = "據俄羅斯衛星通訊社報道，美軍已經將倉庫內的武器運離至伊拉克。\n土耳其會保證與俄羅斯的距離！\n"
+SIMPLIFIED = (
+    "美俄高层互访，俄乌走向大结局！俄靠一场战争赢得了什么？\n特朗普上任后表示要尽快结束冲突。\n"
+)
+TRADITIONAL = (
+    "據俄羅斯衛星通訊社報道，美軍已經將倉庫內的武器運離至伊拉克。\n土耳其會保證與俄羅斯的距離！\n"
+)
 SHORT = ["中文", "臺灣", "土耳其", "說話", "你好。"]
 
 
@@ -242,5 +246,7 @@ def test_html_without_text_is_empty(tmp_path):
 
 
 def test_html_xml_declaration_and_pre():
-    text = html_to_text('<?xml version="1.0" encoding="utf-8"?><html><body><pre>a  b\nc</pre></body></html>')
+    text = html_to_text(
+        '<?xml version="1.0" encoding="utf-8"?><html><body><pre>a  b\nc</pre></body></html>'
+    )
     assert text == "a  b\nc\n"

@@ -99,7 +99,9 @@ _FOOTER = re.compile(
     r"本文来源|本文來源|本文来自|本文來自|all rights reserved)",
     re.I,
 )
-_FOLLOW_VERB = re.compile(r"关注|關注|订阅|訂閱|点赞|點讚|點贊|点个赞|轉發|转发|私信|follow|subscribe", re.I)
+_FOLLOW_VERB = re.compile(
+    r"关注|關注|订阅|訂閱|点赞|點讚|點贊|点个赞|轉發|转发|私信|follow|subscribe", re.I
+)
 _FOLLOW_CUE = re.compile(
     r"欢迎|歡迎|快来|快來|点击|點擊|记得|記得|请|請|更多|喜欢|喜歡|别忘|別忘|敬请|敬請|please|more",
     re.I,

@@ -31,7 +31,9 @@ _PARA, _BR = "\x00para", "\x00br"
 _KEPT_SPACE = "\x01"  # a space inside <pre>, safe from whitespace collapsing
 _SPACES = re.compile(r"[ \t\r\n\f\u200b]+")
 # A source line break between two CJK characters is not a space (CSS Text 3 drops it too).
-_CJK_BREAK = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t\r\f]*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
+_CJK_BREAK = re.compile(
+    r"(?<=[\u3000-\u9fff\uff00-\uffef])[ \t\r\f]*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])"
+)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
 # Labels pages use for encodings Python knows under a wider (superset) codec.

@@ -25,7 +25,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 def detect_lang(text: str) -> str:
-    """"zh" or "en" by the share of Han characters among Han characters and Latin words.
+    """ "zh" or "en" by the share of Han characters among Han characters and Latin words.
 
     A Chinese article quoting a few English names stays "zh"; an English one quoting a few
     Chinese names is "en". Text with neither defaults to "zh", duiyi's source language.
@@ -41,7 +41,9 @@ def _config_for(conversion: str, script: str) -> str:
     """The OpenCC config to apply ("" for none): "auto" converts only Traditional text, with
     character-level t2s (phrase-level configs change vocabulary and are opt-in)."""
     if conversion not in CONVERSIONS:
-        raise ValueError(f"unknown conversion {conversion!r}; choose one of {', '.join(CONVERSIONS)}")
+        raise ValueError(
+            f"unknown conversion {conversion!r}; choose one of {', '.join(CONVERSIONS)}"
+        )
     if conversion == "auto":
         return normalize.DEFAULT_TRADITIONAL_CONVERSION if script == "traditional" else ""
     return "" if conversion == "none" else conversion

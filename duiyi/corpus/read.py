@@ -133,7 +133,9 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
         if data.startswith(bom):
             text = _strict(data, encoding)
             if text is None:
-                raise InputError(f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding}")
+                raise InputError(
+                    f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding}"
+                )
             return text.lstrip("\ufeff"), encoding
     if _looks_binary(data):
         raise InputError(f"{name} looks like a binary file, not text (NUL or control bytes)")
