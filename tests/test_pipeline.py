@@ -203,6 +203,10 @@ def test_no_text_lost(text, lang):
     for sentence in doc.sentences:
         assert sentence.text == sentence.text.strip() and sentence.text
         assert "\n" not in sentence.normalized
+        if "\n" not in sentence.text and "\r" not in sentence.text:
+            # Normalizing the whole document at once equals normalizing each sentence.
+            single = normalize.normalize_text(sentence.text, conversion=doc.conversion or "none")
+            assert sentence.normalized == single
     for span in doc.removed:
         assert span.text == text[span.start : span.end] and span.text.strip() == span.text
 

@@ -37,6 +37,15 @@ def detect_lang(text: str) -> str:
     return "zh" if han / (han + words) >= 0.3 else "en"
 
 
+def _sample(text: str, size: int = 200_000, pieces: int = 5) -> str:
+    """Evenly spaced stretches of a long text: enough to tell its language and script, and
+    cheap on a 50 MB document (script detection is a character-class scan)."""
+    if len(text) <= size:
+        return text
+    step, chunk = len(text) // pieces, size // pieces
+    return "\n".join(text[i * step : i * step + chunk] for i in range(pieces))
+
+
 def _config_for(conversion: str, script: str) -> str:
     """The OpenCC config to apply ("" for none): "auto" converts only Traditional text, with
     character-level t2s (phrase-level configs change vocabulary and are opt-in)."""
@@ -88,6 +97,24 @@ def _cover(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return trimmed
 
 
+_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
+
+
+def _normalize_all(texts: list[str], conversion: str) -> list[str]:
+    """Normalize many sentences at once: one call over the lines of a joined text gives the
+    same result as one call per sentence (no conversion rule spans a line break) and saves the
+    per-call cost, which dominates on short sentences."""
+    unwrapped = [_LINE_BREAKS.sub(" ", _CJK_WRAP.sub("", t)) for t in texts]
+    if not unwrapped:
+        return []
+    joined = normalize.normalize_text("\n".join(unwrapped), conversion=conversion, keep_lines=True)
+    lines = joined.split("\n")
+    if len(lines) == len(texts):
+        return lines
+    # A sentence that normalizes to nothing at either end was stripped away: go one by one.
+    return [normalize.normalize_text(t, conversion=conversion) for t in unwrapped]
+
+
 def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto") -> Document:
     """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it."""
     from duiyi.corpus.split import split_en, split_zh
@@ -96,7 +123,7 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
         raise ValueError(f"unknown language {lang!r}; choose zh or en")
     cleaned = clean_text(doc.text)
     doc.removed = cleaned.removed
-    content = "\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs)
+    content = _sample("\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs))
     doc.lang = lang or detect_lang(content)
     if doc.lang == "zh":
         doc.script, doc.script_confidence = normalize.detect_script(content)
@@ -113,18 +140,18 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
         # The cleaner already decided paragraphs (joining hard-wrapped lines): no newline
         # inside one is a boundary.
         for start, end in _cover(text, split(text, hard_newlines=False)):
-            original = text[start:end]
-            unwrapped = _CJK_WRAP.sub("", original) if "\n" in original else original
             doc.sentences.append(
                 Sentence(
-                    text=original,
+                    text=text[start:end],
                     start=paragraph.start + start,
                     end=paragraph.start + end,
-                    normalized=normalize.normalize_text(unwrapped, conversion=conversion_arg),
                     paragraph=number,
                     meta=dict(paragraph.meta),
                 )
             )
+    normalized = _normalize_all([s.text for s in doc.sentences], config or "none")
+    for sentence, norm in zip(doc.sentences, normalized, strict=True):
+        sentence.normalized = norm
     return doc
 
 
