@@ -13,34 +13,34 @@ forum post line) per line, so by default a single newline is a hard boundary too
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from functools import cache
 from typing import NamedTuple
 
 # --- paragraphs ------------------------------------------------------------------------------
 
-_LINES = re.compile(r"[^\r\n]+")
-# A line break, a line of nothing but spaces, a line break (atomic: \r\n is one break).
-_BLANK_LINE = re.compile(r"(?>\r\n|\r|\n)[^\S\r\n]*(?>\r\n|\r|\n)")
+# Line boundaries as str.splitlines sees them; \r\n is one.
+_BREAK_CHARS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_BREAK = rf"(?>\r\n|[{_BREAK_CHARS}])"
+# A line's text from its first to its last non-space character.
+_LINE_TEXT = re.compile(rf"\S(?:[^{_BREAK_CHARS}]*\S)?")
+# A line break, a line of nothing but spaces, a line break.
+_BLANK_LINE = re.compile(rf"{_BREAK}[^\S{_BREAK_CHARS}]*{_BREAK}")
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     """Shrink [start, end) so it neither starts nor ends with whitespace."""
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+    chunk = text[start:end]
+    stripped = chunk.lstrip()
+    start += len(chunk) - len(stripped)
+    return start, start + len(stripped.rstrip())
 
 
 def split_paragraphs(text: str, hard_newlines: bool = True) -> list[tuple[int, int]]:
     """Paragraph spans: non-blank lines, or (hard_newlines=False) blocks between blank lines."""
-    spans = []
     if hard_newlines:
-        for match in _LINES.finditer(text):
-            start, end = _trim(text, match.start(), match.end())
-            if start < end:
-                spans.append((start, end))
-        return spans
+        return [m.span() for m in _LINE_TEXT.finditer(text)]
+    spans = []
     pos = 0
     for match in _BLANK_LINE.finditer(text):
         start, end = _trim(text, pos, match.start())
@@ -62,13 +62,20 @@ _PROTECTED = re.compile(
 )
 
 
-def _protected(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    return [m.span() for m in _PROTECTED.finditer(text, start, end)]
+class _Protected:
+    """URL and e-mail spans of a text: no sentence is ever cut inside one."""
 
+    def __init__(self, text: str):
+        spans = [m.span() for m in _PROTECTED.finditer(text)]
+        self.starts = [s for s, _ in spans]
+        self.ends = [e for _, e in spans]
 
-def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
-    """Is a cut at `pos` strictly inside one of the spans?"""
-    return any(s < pos < e for s, e in spans)
+    def inside(self, pos: int) -> bool:
+        """Is a cut at `pos` strictly inside a protected span?"""
+        if not self.starts:
+            return False
+        k = bisect_right(self.starts, pos - 1) - 1  # the last span starting before pos
+        return k >= 0 and pos < self.ends[k]
 
 
 # --- Chinese ---------------------------------------------------------------------------------
@@ -102,31 +109,31 @@ def split_zh(
     are cut at the comma, semicolon or enumeration comma nearest their middle, recursively.
     """
     boundary = _ZH_BOUNDARY_SEMI if semicolon else _ZH_BOUNDARY
+    protected = _Protected(text)
     spans: list[tuple[int, int]] = []
     for p_start, p_end in split_paragraphs(text, hard_newlines):
-        protected = _protected(text, p_start, p_end)
         pos = p_start
         for match in boundary.finditer(text, p_start, p_end):
-            cut = _zh_cut(text, match, p_end, protected)
-            if cut is None:
-                continue
-            _add(spans, text, pos, cut, max_len, protected)
-            pos = cut
+            cut = _zh_cut(text, match, p_start, p_end, protected)
+            if cut is not None:
+                _add(spans, text, pos, cut, max_len, protected)
+                pos = cut
         _add(spans, text, pos, p_end, max_len, protected)
     return spans
 
 
-def _zh_cut(text: str, match: re.Match, p_end: int, protected) -> int | None:
+_SPACES = re.compile(r"\s*")
+
+
+def _zh_cut(text: str, match: re.Match, p_start: int, p_end: int, protected) -> int | None:
     """Where to cut after a sentence-final run, or None to keep going."""
     end = match.end()
-    # An ASCII quote right after the final mark closes the sentence only if one is open.
-    while end > match.start() and text[end - 1] in "\"'" and not _quote_open(text, match, end):
+    # An ASCII quote after the final mark closes the sentence only if one is open.
+    while text[end - 1] in "\"'" and text.count(text[end - 1], p_start, end - 1) % 2 == 0:
         end -= 1
-    if _inside(match.start() + 1, protected) or _inside(end, protected):
+    if protected.inside(match.start() + 1) or protected.inside(end):
         return None
-    nxt = end
-    while nxt < p_end and text[nxt].isspace():
-        nxt += 1
+    nxt = _SPACES.match(text, end, p_end).end()
     if nxt >= p_end:
         return None  # the paragraph ends here anyway
     if text[nxt] in _CLAUSE:
@@ -134,14 +141,8 @@ def _zh_cut(text: str, match: re.Match, p_end: int, protected) -> int | None:
     return end
 
 
-def _quote_open(text: str, match: re.Match, end: int) -> bool:
-    """Is the ASCII quote at end-1 closing an earlier one in the same paragraph?"""
-    quote = text[end - 1]
-    line_start = text.rfind("\n", 0, match.start()) + 1
-    return text.count(quote, line_start, end - 1) % 2 == 1
-
-
 def _add(spans, text: str, start: int, end: int, max_len: int, protected) -> None:
+    """Append the trimmed span [start, end), cut in pieces if it is longer than max_len."""
     start, end = _trim(text, start, end)
     if start >= end:
         return
@@ -157,21 +158,24 @@ def _add(spans, text: str, start: int, end: int, max_len: int, protected) -> Non
 
 
 def _middle_cut(text: str, start: int, end: int, protected) -> int | None:
-    """The cut after a comma-like mark nearest the middle of [start, end), or None."""
+    """The cut after a comma-like mark nearest the middle of [start, end), or None.
+
+    Without such a mark, the space nearest the middle (a long run of Latin text)."""
     middle = (start + end) / 2
     best = None
-    for match in _ZH_CUTS.finditer(text, start, end - 1):
-        cut = match.end()
-        if _inside(cut - 1, protected) or _inside(cut, protected):
-            continue
-        if best is None or abs(cut - middle) < abs(best - middle):
-            best = cut
-    if best is None:  # no punctuation: a space between words, if the text has one
-        for match in re.finditer(r"\s+", text[start:end]):
-            cut = start + match.end()
+    for pattern in (_ZH_CUTS, _WHITESPACE):
+        for match in pattern.finditer(text, start + 1, end - 1):
+            cut = match.end()
+            if protected.inside(cut) or protected.inside(cut - 1):
+                continue
             if best is None or abs(cut - middle) < abs(best - middle):
                 best = cut
-    return best
+        if best is not None:
+            return best
+    return None
+
+
+_WHITESPACE = re.compile(r"\s+")
 
 
 # --- English ---------------------------------------------------------------------------------
@@ -218,16 +222,14 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
     """
     prefixes = _nonbreaking_prefixes()
     spans: list[tuple[int, int]] = []
+    protected = _Protected(text)
     for p_start, p_end in split_paragraphs(text, hard_newlines):
-        protected = _protected(text, p_start, p_end)
         pos = p_start
         for match in _EN_CANDIDATE.finditer(text, p_start, p_end):
             cut = match.end()
-            if _inside(match.start() + 1, protected) or _inside(cut, protected):
+            if protected.inside(match.start() + 1) or protected.inside(cut):
                 continue
-            nxt = cut
-            while nxt < p_end and text[nxt].isspace():
-                nxt += 1
+            nxt = _SPACES.match(text, cut, p_end).end()
             if nxt >= p_end or not _en_breaks(text, match, nxt, p_end, prefixes):
                 continue
             start, end = _trim(text, pos, cut)
