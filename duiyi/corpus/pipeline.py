@@ -97,22 +97,10 @@ def _cover(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     return trimmed
 
 
-_LINE_BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")
-
-
 def _normalize_all(texts: list[str], conversion: str) -> list[str]:
-    """Normalize many sentences at once: one call over the lines of a joined text gives the
-    same result as one call per sentence (no conversion rule spans a line break) and saves the
-    per-call cost, which dominates on short sentences."""
-    unwrapped = [_LINE_BREAKS.sub(" ", _CJK_WRAP.sub("", t)) for t in texts]
-    if not unwrapped:
-        return []
-    joined = normalize.normalize_text("\n".join(unwrapped), conversion=conversion, keep_lines=True)
-    lines = joined.split("\n")
-    if len(lines) == len(texts):
-        return lines
-    # A sentence that normalizes to nothing at either end was stripped away: go one by one.
-    return [normalize.normalize_text(t, conversion=conversion) for t in unwrapped]
+    """Normalize a document's sentences in one pass (a line break inside a hard-wrapped
+    Chinese sentence joins characters, it is not a space)."""
+    return normalize.normalize_texts([_CJK_WRAP.sub("", t) for t in texts], conversion)
 
 
 def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto") -> Document:
@@ -133,7 +121,6 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
         config = _config_for(conversion, "") if conversion != "auto" else ""
     doc.conversion = config
     split = split_zh if doc.lang == "zh" else split_en
-    conversion_arg = config or "none"
     doc.sentences = []
     for number, paragraph in enumerate(cleaned.paragraphs):
         text = doc.text[paragraph.start : paragraph.end]
