@@ -95,6 +95,8 @@ def test_seed_002_article():
         ("作者：张三 2023年5月1日 08:30", "byline"),
         ("来源：新华社", "byline"),
         ("发布时间：2024/10/26 12:00", "byline"),
+        ("By Jane Doe | March 3, 2024, 10:15 AM", "byline"),
+        ("Published 3 Mar 2024", "byline"),
         ("阅读 1234 · 点赞 56", "footer"),
         ("浏览(3.2万)", "footer"),
         ("上一篇：俄乌冲突最新进展", "footer"),
@@ -125,6 +127,12 @@ def test_reply_marker_forms(marker, reply, author):
     meta = cleaned.paragraphs[-1].meta
     assert meta["reply"] == reply and meta.get("author") == author
     assert "reply" not in cleaned.paragraphs[0].meta
+
+
+def test_labelled_byline_anywhere_but_dated_lines_only_at_the_edges():
+    body = "正文。\n\n" * 10
+    text = body + "责任编辑：王小明\n\n" + "2024年10月26日\n\n" + body
+    assert _removed(text) == [("byline", "责任编辑：王小明")]
 
 
 def test_follow_prompt_only_at_the_edges():

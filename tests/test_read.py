@@ -64,6 +64,12 @@ def test_reported_encoding_names():
     assert decode_bytes(_encode(SIMPLIFIED, "utf-16-le-bom"), "x")[1] == "utf-16"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", [SIMPLIFIED, "Plain English text, UTF-16 without a BOM.\n"])
+def test_utf16_without_bom(text, encoding):
+    assert decode_bytes(text.encode(encoding), "x") == (text, encoding)
+
+
 def test_bom_is_not_part_of_the_text():
     decoded, _ = decode_bytes(codecs.BOM_UTF8 + "你好".encode(), "x")
     assert decoded == "你好"

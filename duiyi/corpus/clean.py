@@ -73,13 +73,15 @@ _REPLY_MARKERS = (
     re.compile(r"^[#＃]\s*(\d{1,5})\s*(?:楼|樓)?(?:\s+|[:：]\s*|$)(.*)$"),
 )
 
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?"
 _DATE = re.compile(
-    r"(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
-    r"(?:\s*(?:T\s*)?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?)?"
+    r"(?:(?:19|20)\d{2}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?"
+    rf"|{_MONTH}\s+\d{{1,2}},?\s+(?:19|20)\d{{2}}|\d{{1,2}}\s+{_MONTH}\s+(?:19|20)\d{{2}})"
+    r"(?:,?\s*(?:T\s*)?\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?:\s*[AaPp]\.?[Mm]\.?)?)?"
 )
 _BYLINE_WORDS = re.compile(
     r"发布时间|發佈時間|發布時間|发表于|發表於|发布于|發布於|更新时间|更新時間|时间|時間|来源|來源|"
-    r"作者|编辑|編輯|责任编辑|責任編輯|责编|責編|发布|發布|posted|published|updated|by|on|at",
+    r"作者|编辑|編輯|责任编辑|責任編輯|责编|責編|发布|發布|posted|published|updated|by|on|at|[AaPp]M",
     re.I,
 )
 _LABELLED_BYLINE = re.compile(
@@ -166,10 +168,17 @@ def _reply_marker(text: str) -> dict | None:
     return None
 
 
+def _is_labelled_byline(text: str) -> bool:
+    """ "来源：新华社", "责任编辑：王小明": a label, a colon and a short name, on its own line."""
+    match = _LABELLED_BYLINE.match(text)
+    return bool(match) and len(text) <= 40 and not _SENTENCE_PUNCT.search(text)
+
+
 def _is_byline(text: str) -> bool:
+    """A short line with a date and little else: "卿文 2025-02-19 15:28:01", "2024-10-26国际"."""
     if len(text) > 60:
         return False
-    if _LABELLED_BYLINE.match(text) and not _SENTENCE_PUNCT.search(text.split(":")[-1][1:]):
+    if _is_labelled_byline(text):
         return True
     if not _DATE.search(text):
         return False
@@ -239,7 +248,7 @@ def _resolve_context(lines: list[_Line]) -> None:
             continue
         at_edge = i < 8 or i >= n - 5
         after_marker = i > 0 and lines[i - 1].kind == "reply-marker"
-        if (at_edge or after_marker) and _is_byline(line.text):
+        if _is_labelled_byline(line.text) or ((at_edge or after_marker) and _is_byline(line.text)):
             line.kind = "byline"
         elif (i < 3 or i >= n - 3) and _is_follow_prompt(line.text):
             line.kind = "follow-prompt"

@@ -86,6 +86,22 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 without a byte-order mark (Windows tools write it): NULs every other byte in ASCII
+    text. Accepted only when it decodes to printable, plausible text."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = _strict(data, encoding)
+        if text is None:
+            continue
+        sample = text[:20000]
+        printable = sum(1 for c in sample if c.isprintable() or c in "\t\r\n")
+        if printable >= 0.98 * len(sample) and han_plausibility(sample) >= 0.8:
+            return text, encoding
+    return None
+
+
 def _word_coverage(text: str) -> int:
     """How many two-character windows of `text` are CC-CEDICT words (either script)."""
     from duiyi.corpus.cedict import load_cedict
@@ -137,6 +153,10 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
                     f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding}"
                 )
             return text.lstrip("\ufeff"), encoding
+    if b"\x00" in data[:65536]:
+        text = _bomless_utf16(data)
+        if text is not None:
+            return text
     if _looks_binary(data):
         raise InputError(f"{name} looks like a binary file, not text (NUL or control bytes)")
     text = _strict(data, "utf-8")
