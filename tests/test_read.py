@@ -57,6 +57,20 @@ def test_short_chinese_is_not_misdetected(text, encoding):
     assert decode_bytes(data, "x")[0] == text
 
 
+def test_big5_hkscs_extensions():
+    text = "香港的邨屋很多，這是一個測試。"  # 邨 is in Big5-HKSCS, not in plain Big5
+    assert decode_bytes(text.encode("big5hkscs"), "x") == (text, "big5hkscs")
+
+
+def test_utf8_with_a_broken_byte_keeps_the_text(caplog):
+    data = (SIMPLIFIED * 20).encode("utf-8")
+    data = data[:9] + b"\xff" + data[9:]  # between two characters
+    decoded, encoding = decode_bytes(data, "broken.txt")
+    assert encoding == "utf-8" and decoded.count("\ufffd") == 1
+    assert decoded.replace("\ufffd", "") == SIMPLIFIED * 20
+    assert "broken.txt" in caplog.text and "U+FFFD" in caplog.text
+
+
 def test_reported_encoding_names():
     assert decode_bytes(SIMPLIFIED.encode("utf-8"), "x")[1] == "utf-8"
     assert decode_bytes(SIMPLIFIED.encode("utf-8-sig"), "x")[1] == "utf-8-sig"

@@ -162,9 +162,19 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     text = _strict(data, "utf-8")
     if text is not None:
         return text, "utf-8"
+    text = data.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd")
+    if damaged * 500 <= len(text):  # at most one in 500 characters
+        # UTF-8 with a few broken bytes (a truncated download, a bad copy): keep the text and
+        # say where; a legacy encoding read as UTF-8 breaks nearly every character instead.
+        log.warning("%s: %d invalid UTF-8 byte sequence(s) replaced by U+FFFD", name, damaged)
+        return text, "utf-8"
     candidates = []
     for encoding in ("gb18030", "big5"):
         text = _strict(data, encoding)
+        if text is None and encoding == "big5":
+            encoding = "big5hkscs"  # Big5 with the Hong Kong (and common ETEN) extensions
+            text = _strict(data, encoding)
         if text is not None:
             candidates.append((han_plausibility(text), encoding == "gb18030", encoding, text))
     plausible = sorted((c for c in candidates if c[0] >= 0.8), reverse=True)
