@@ -171,6 +171,15 @@ def test_hard_wrapped_lines_join_into_one_paragraph():
     assert len(_kept(wrapped)) == 2
     lines = "短行一。\n短行二。\n短行三。\n"
     assert _kept(lines) == ["短行一。", "短行二。", "短行三。"]
+    sentence = "这是一个很长的段落，它自己占一整行，而且以句号结束，说的是一件事情。"
+    assert len(_kept(f"{sentence}\n{sentence}\n")) == 2  # each line ends a sentence
+
+
+def test_trailing_bullets_in_a_thread():
+    thread = "正文。\n  • 1 # 甲\n    回帖。\n    • 第一点\n    • 第二点\n"
+    assert "related-links" not in [s.kind for s in clean_text(thread).removed]  # the reply's list
+    links = "正文。\n  • 1 # 甲\n    回帖。\n  • 另一个帖子的标题\n  • 再一个标题\n"
+    assert [s.kind for s in clean_text(links).removed][-1] == "related-links"
 
 
 @pytest.mark.parametrize(

@@ -38,6 +38,7 @@ class _Line:
     start: int  # offsets of the line without its surrounding whitespace
     end: int
     text: str
+    indent: int = 0  # leading whitespace, in characters
     kind: str = "content"
     meta: dict = field(default_factory=dict)
     after_blank: bool = False  # a blank line precedes it: a paragraph boundary
@@ -227,8 +228,8 @@ def _lines(text: str) -> list[_Line]:
     for raw in text.splitlines(keepends=True):
         stripped = raw.strip()
         if stripped:
-            start = pos + (len(raw) - len(raw.lstrip()))
-            lines.append(_Line(start, start + len(stripped), stripped))
+            indent = len(raw) - len(raw.lstrip())
+            lines.append(_Line(pos + indent, pos + indent + len(stripped), stripped, indent))
         pos += len(raw)
     return lines
 
@@ -236,7 +237,6 @@ def _lines(text: str) -> list[_Line]:
 def _resolve_context(lines: list[_Line]) -> None:
     """Decide the kinds that depend on neighbours and on the position in the page."""
     n = len(lines)
-    has_replies = any(line.kind == "reply-marker" for line in lines)
     for i, line in enumerate(lines):
         if line.kind == "count":
             near = [lines[j].kind for j in (i - 1, i + 1) if 0 <= j < n]
@@ -264,7 +264,9 @@ def _resolve_context(lines: list[_Line]) -> None:
         else:
             line.kind = "content"
     # A run of bullets at the very end (after any footer) is a list of links to other pages
-    # when the page is a forum thread or the bullets are questions.
+    # when the bullets are questions, or sit at the level of the thread's reply markers
+    # (a reply's own list is indented like the reply's text).
+    marker_indents = [line.indent for line in lines if line.kind == "reply-marker"]
     j = n - 1
     while j >= 0 and lines[j].kind in ("footer", "follow-prompt", "byline"):
         j -= 1
@@ -273,7 +275,8 @@ def _resolve_context(lines: list[_Line]) -> None:
         run.append(lines[j])
         j -= 1
     questions = sum(1 for b in run if b.text.rstrip().endswith(("?", "？")))
-    if run and (has_replies or questions * 2 >= len(run)):
+    at_marker_level = bool(marker_indents) and all(b.indent <= min(marker_indents) for b in run)
+    if run and (at_marker_level or questions * 2 >= len(run)):
         for b in run:
             b.kind = "related-links"
     for line in lines:
@@ -288,13 +291,20 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+_TERMINAL = ("。", "！", "？", "!", "?", ".", "…", "」", "”", "』", '"', ":", "：")
+
+
 def _is_wrapped(block: list[_Line]) -> bool:
-    """Whether consecutive lines are one hard-wrapped paragraph rather than separate ones."""
+    """Whether consecutive lines are one hard-wrapped paragraph rather than separate ones:
+    lines of nearly the same, moderate width (a text editor's or e-mail's fill column), not all
+    ending a sentence. Paragraphs one per line (the usual scrape) have ragged widths."""
     if len(block) < 2:
         return False
     widths = [_width(line.text) for line in block]
     widest = max(widths)
-    return widest >= 50 and all(w >= 0.8 * widest for w in widths[:-1])
+    if not 50 <= widest <= 160 or any(w < 0.8 * widest for w in widths[:-1]):
+        return False
+    return not all(line.text.endswith(_TERMINAL) for line in block[:-1])
 
 
 def is_heading(text: str, first: bool = False) -> bool:
