@@ -16,7 +16,7 @@ examples:
   duiyi split seeds/000_08edd30e33a077b6.txt
   duiyi split --show-removed page.html | less
   duiyi split corpus/ --glob '*.txt' --format jsonl -o sentences.jsonl
-  curl -s URL | duiyi split -
+  cat big5-article.txt | duiyi split -
 """
 
 from __future__ import annotations

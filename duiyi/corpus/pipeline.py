@@ -160,9 +160,13 @@ def check_coverage(doc: Document) -> None:
     in order, not overlapping, each matching its offsets, only whitespace between them."""
     pos = 0
     for piece in iter_pieces(doc):
-        assert doc.text[piece.start : piece.end] == piece.text, f"offsets do not match {piece!r}"
-        assert piece.start >= pos, f"overlapping piece at {piece.start}"
+        if doc.text[piece.start : piece.end] != piece.text:
+            raise AssertionError(f"offsets do not match the text of {piece!r}")
+        if piece.start < pos:
+            raise AssertionError(f"overlapping pieces at offset {piece.start}")
         gap = doc.text[pos : piece.start]
-        assert not gap.strip(), f"text lost between {pos} and {piece.start}: {gap!r}"
+        if gap.strip():
+            raise AssertionError(f"text lost between {pos} and {piece.start}: {gap!r}")
         pos = piece.end
-    assert not doc.text[pos:].strip(), f"text lost at the end: {doc.text[pos:]!r}"
+    if doc.text[pos:].strip():
+        raise AssertionError(f"text lost at the end: {doc.text[pos:]!r}")

@@ -239,7 +239,11 @@ def read_document(path: str | os.PathLike) -> Document:
     """Read and decode one file ("-" reads stdin)."""
     path = str(path)
     if path == "-":
-        return read_stream(sys.stdin.buffer)
+        # sys.stdin may be a text stream without .buffer (replaced by an embedding program).
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:
+            return _decode_document(sys.stdin.read().encode("utf-8"), "-", "stdin")
+        return read_stream(stdin)
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: no such file or directory")
