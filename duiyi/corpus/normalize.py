@@ -64,7 +64,10 @@ def _script_table() -> dict[int, str]:
     """Maps characters only Traditional text uses to "T", only Simplified text uses to "S"."""
     ts = load_dictionary("TSCharacters.txt")
     st = load_dictionary("STCharacters.txt")
-    table = {ord(k): "T" for k, v in ts.items() if v != k and k not in st}
+    # Characters t2s keeps inside phrases (乾隆) are not evidence of Traditional text: with them
+    # out, converted text never detects as Traditional, so "auto" normalization is idempotent.
+    kept = {c for value in load_dictionary("TSPhrases.txt").values() for c in value}
+    table = {ord(k): "T" for k, v in ts.items() if v != k and k not in st and k not in kept}
     table.update({ord(k): "S" for k, v in st.items() if v != k and k not in ts})
     return table
 

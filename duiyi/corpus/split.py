@@ -56,7 +56,8 @@ def split_paragraphs(text: str, hard_newlines: bool = True) -> list[tuple[int, i
 # --- protected stretches: URLs, e-mail addresses ---------------------------------------------
 
 _PROTECTED = re.compile(
-    r"(?:https?://|ftp://|www\.)[!-~]+"  # URLs: printable ASCII up to a space or CJK text
+    # URLs: printable ASCII up to a space or CJK text, not ending in punctuation
+    r"(?:https?://|ftp://|www\.)[!-~]*[\w/#=&%+~-]"
     r"|[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
     re.ASCII,
 )
