@@ -150,6 +150,13 @@ def test_cover_repairs_gaps(text, ranges, expected):
     assert _cover(text, ranges) == expected
 
 
+def test_only_chrome_leaves_no_sentences_and_warns(caplog):
+    doc = prepare_text("首页 > 国际\n回复列表\n", path="chrome.txt")
+    assert doc.sentences == [] and len(doc.removed) == 2
+    check_coverage(doc)
+    assert "chrome.txt: no text left" in caplog.text
+
+
 def test_check_coverage_detects_lost_text():
     doc = prepare_text("第一句。第二句。")
     doc.sentences.pop()

@@ -270,3 +270,20 @@ def test_html_xml_declaration_and_pre():
         '<?xml version="1.0" encoding="utf-8"?><html><body><pre>a  b\nc</pre></body></html>'
     )
     assert text == "a  b\nc\n"
+
+
+def test_html_wrong_meta_charset_falls_back_to_detection(tmp_path):
+    path = tmp_path / "liar.html"
+    page = (
+        '<html><head><meta charset="utf-8"></head><body><p>美军已经撤离叙利亚。</p></body></html>'
+    )
+    path.write_bytes(page.encode("gbk"))
+    doc = read_document(path)
+    assert doc.text.strip() == "美军已经撤离叙利亚。" and doc.encoding == "gb18030"
+
+
+def test_utf16_html_is_sniffed(tmp_path):
+    path = tmp_path / "page.dat"
+    page = "<html><body><nav>菜单</nav><p>一段文字。</p></body></html>"
+    path.write_bytes(page.encode("utf-16"))
+    assert read_document(path).text.strip() == "一段文字。"

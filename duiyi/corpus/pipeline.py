@@ -136,6 +136,8 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
                     meta=dict(paragraph.meta),
                 )
             )
+    if not doc.sentences:
+        log.warning("%s: no text left after removing page chrome", doc.name)
     normalized = _normalize_all([s.text for s in doc.sentences], config or "none")
     for sentence, norm in zip(doc.sentences, normalized, strict=True):
         sentence.normalized = norm
