@@ -118,6 +118,8 @@ def test_general_chrome_patterns(line, kind):
         ("第12樓：李四", 12, "李四"),
         ("#5 王五", 5, "王五"),
         ("• 9 #", 9, None),
+        ("12F 路人甲", 12, "路人甲"),
+        ("• 4 # 张三 2019-01-02 10:00", 4, "张三"),
     ],
 )
 def test_reply_marker_forms(marker, reply, author):
@@ -153,6 +155,7 @@ def test_content_that_looks_a_little_like_chrome_survives():
     text = (
         "2025年2月15日，俄罗斯外长拉夫罗夫应美方邀请，与美国国务卿进行了电话沟通。\n\n"
         "价格从 5 > 3 变成了 3 > 5，这很奇怪。\n\n"
+        "3 L 的水\n\n"
         "5\n\n"
         "• 第一点：要保持冷静。\n"
         "• 第二点：要持续观察。\n\n"

@@ -70,7 +70,9 @@ _COUNT = re.compile(r"^\d{1,6}$")
 # "• 12 # 亦新湖", "12楼 张三", "第12樓：李四", "#12 王五"
 _REPLY_MARKERS = (
     re.compile(rf"^(?:{_BULLET}\s*)?(\d{{1,5}})\s*[#＃]\s*(.*)$"),
-    re.compile(rf"^(?:{_BULLET}\s*)?(?:第\s*)?(\d{{1,5}})\s*(?:楼|樓|F|L)(?:\s+|[:：]\s*|$)(.*)$"),
+    re.compile(
+        rf"^(?:{_BULLET}\s*)?(?:第\s*)?(\d{{1,5}})(?:\s*[楼樓]|[FL])(?:\s+|[:：]\s*|$)(.*)$"
+    ),
     re.compile(r"^[#＃]\s*(\d{1,5})\s*(?:楼|樓)?(?:\s+|[:：]\s*|$)(.*)$"),
 )
 
@@ -159,7 +161,8 @@ def _reply_marker(text: str) -> dict | None:
         match = pattern.match(text)
         if not match:
             continue
-        author = re.sub(r"\s*(?:说|說|写道|寫道|wrote)?\s*[:：]$", "", match.group(2).strip())
+        author = _DATE.sub("", match.group(2)).strip()  # "张三 2019-01-02 10:00"
+        author = re.sub(r"\s*(?:说|說|写道|寫道|wrote)?\s*[:：]$", "", author)
         if len(author) > 30 or _SENTENCE_PUNCT.search(author) or "http" in author:
             continue
         meta = {"reply": int(match.group(1))}
