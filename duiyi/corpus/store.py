@@ -837,18 +837,19 @@ class Store:
         origin: str | Iterable[str] | None = None,
         min_score: float | None = None,
         documents: int | Iterable[int] | None = None,
+        segments: bool = False,
         batch: int = 2000,
     ) -> Iterator[Pair]:
         """Stream the matching beads as `Pair`s, in document and bead order.
 
         Reads in keyset batches, so memory stays flat and other connections can write between
-        batches (each batch is a consistent snapshot).
+        batches (each batch is a consistent snapshot). `segments=True` adds each side's
+        sentences as `Pair.meta["src_segments"]`/`["tgt_segments"]` (XCES writes them as
+        separate `<s>`), loading one document's sentences at a time.
         """
         where, params = self._bead_filters(documents, status, origin, min_score, None, "b.")
-        docs = {
-            doc_id: (name, signature)
-            for doc_id, name, signature in self._query("SELECT id, name, signature FROM documents")
-        }
+        docs: dict[int, tuple[str, str, int | None]] = {}
+        loaded: tuple[int, dict[int, str], dict[int, str]] | None = None
         last = (-1, -1, -1)
         while True:
             rows = self._query(
@@ -861,11 +862,30 @@ class Store:
                 return
             for row in rows:
                 bead = _bead(row)
-                if bead.document_id not in docs:  # added since we listed documents
-                    doc = self.get_document(bead.document_id)
-                    docs[doc.id] = (doc.name, doc.signature)
-                yield bead.to_pair(*docs[bead.document_id])
+                if bead.document_id not in docs:
+                    name, signature, tgt_doc = self._query(
+                        "SELECT name, signature, tgt_document_id FROM documents WHERE id = ?",
+                        (bead.document_id,),
+                    )[0]
+                    docs[bead.document_id] = (name, signature, tgt_doc)
+                name, signature, tgt_doc = docs[bead.document_id]
+                pair = bead.to_pair(name, signature)
+                if segments:
+                    if loaded is None or loaded[0] != bead.document_id:
+                        loaded = (
+                            bead.document_id,
+                            self._sentence_texts(bead.document_id),
+                            self._sentence_texts(tgt_doc) if tgt_doc else {},
+                        )
+                    if len(bead.src_ids) > 1:
+                        pair.meta["src_segments"] = [loaded[1].get(i, "") for i in bead.src_ids]
+                    if len(bead.tgt_ids) > 1:
+                        pair.meta["tgt_segments"] = [loaded[2].get(i, "") for i in bead.tgt_ids]
+                yield pair
             last = (bead.document_id, bead.position, bead.id)
+
+    def _sentence_texts(self, doc_id: int) -> dict[int, str]:
+        return dict(self._query("SELECT idx, text FROM sentences WHERE document_id = ?", (doc_id,)))
 
     def count_pairs(
         self,

@@ -44,7 +44,7 @@ def _segments(pair: Pair, side: str) -> list[str]:
     text = pair.src if side == "src" else pair.tgt
     segments = (pair.meta or {}).get(f"{side}_segments")
     if segments and " ".join(s.strip() for s in segments if s.strip()) == text:
-        return [s for s in segments if s.strip()]
+        return [s.strip() for s in segments if s.strip()]
     return [text] if text.strip() else []
 
 
