@@ -24,6 +24,13 @@ COMMANDS: list[tuple[str, str, str]] = [
         "normalize script (Traditional→Simplified), widths, spaces",
     ),
     ("split", "duiyi.commands.split", "split documents into sentences, removing web page chrome"),
+    ("export", "duiyi.commands.export", "export a corpus store as TMX, XCES, Moses, TSV or JSONL"),
+    (
+        "import",
+        "duiyi.commands.import_",
+        "import a TMX (any CAT tool's) or other pairs into a store",
+    ),
+    ("corpus", "duiyi.commands.corpus", "inspect a corpus store (duiyi corpus info corpus.db)"),
 ]
 
 
