@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from duiyi.align.aligner import Aligner, AlignConfig  # noqa: E402
+from duiyi.align.aligner import AlignConfig, Aligner  # noqa: E402
 from duiyi.align.alignfile import read_align  # noqa: E402
 from duiyi.align.baseline import length_only_align  # noqa: E402
 from duiyi.align.embed import EmbeddingCache, SpanEncoder  # noqa: E402
@@ -89,23 +89,37 @@ def main() -> None:
         total_time += seconds
         results[name] = score
         rows.append(
-            (name, score.strict()[2], score.lax()[2], gc_score.strict()[2], gc_score.lax()[2],
-             sents / seconds if seconds else 0.0)
+            (
+                name,
+                score.strict()[2],
+                score.lax()[2],
+                gc_score.strict()[2],
+                gc_score.lax()[2],
+                sents / seconds if seconds else 0.0,
+            )
         )
-    print(f"{'set':<10} {'strict F1':>9} {'lax F1':>7} {'GC strict':>9} {'GC lax':>7} "
-          f"{'ratio':>6} {'sents/s':>8}")
+    print(
+        f"{'set':<10} {'strict F1':>9} {'lax F1':>7} {'GC strict':>9} {'GC lax':>7} "
+        f"{'ratio':>6} {'sents/s':>8}"
+    )
     for name, sf, lf, gsf, glf, speed in rows:
         ratio = sf / gsf if gsf else float("inf")
-        print(f"{name:<10} {sf:>9.4f} {lf:>7.4f} {gsf:>9.4f} {glf:>7.4f} {ratio:>6.2f} {speed:>8.1f}")
+        print(
+            f"{name:<10} {sf:>9.4f} {lf:>7.4f} {gsf:>9.4f} {glf:>7.4f} {ratio:>6.2f} {speed:>8.1f}"
+        )
     if pooled_nonlit.documents:
         sf, gsf = pooled_nonlit.strict()[2], pooled_nonlit_gc.strict()[2]
-        print(f"{'nonlit':<10} {sf:>9.4f} {pooled_nonlit.lax()[2]:>7.4f} {gsf:>9.4f} "
-              f"{pooled_nonlit_gc.lax()[2]:>7.4f} {sf / gsf if gsf else 0:>6.2f}")
+        print(
+            f"{'nonlit':<10} {sf:>9.4f} {pooled_nonlit.lax()[2]:>7.4f} {gsf:>9.4f} "
+            f"{pooled_nonlit_gc.lax()[2]:>7.4f} {sf / gsf if gsf else 0:>6.2f}"
+        )
     print("published strict F1, mac-dev:", PUBLISHED["mac-dev"])
     print("published strict F1, aca+pol+mag:", PUBLISHED["nonlit"])
     speed = total_sents / total_time if total_time else 0.0
-    print(f"{total_sents} sentences in {total_time:.1f} s, {total_encoded} texts encoded "
-          f"({'warm cache' if cache else 'cold'})")
+    print(
+        f"{total_sents} sentences in {total_time:.1f} s, {total_encoded} texts encoded "
+        f"({'warm cache' if cache else 'cold'})"
+    )
 
     def f1(name: str, kind: str = "strict") -> str:
         if name not in results:

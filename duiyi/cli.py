@@ -31,6 +31,16 @@ COMMANDS: list[tuple[str, str, str]] = [
         "import a TMX (any CAT tool's) or other pairs into a store",
     ),
     ("corpus", "duiyi.commands.corpus", "inspect a corpus store (duiyi corpus info corpus.db)"),
+    (
+        "align",
+        "duiyi.commands.align",
+        "align a document with its translation (beads + confidences)",
+    ),
+    (
+        "eval-align",
+        "duiyi.commands.eval_align",
+        "score an alignment against gold: strict/lax P/R/F1",
+    ),
 ]
 
 

@@ -25,12 +25,15 @@ import numpy as np
 
 from duiyi.align import dp
 from duiyi.align.embed import SpanEncoder
-from duiyi.align.length import char_lengths, length_ratio, length_scores
+from duiyi.align.length import char_lengths, length_llr, length_ratio
 from duiyi.corpus.model import Bead
 
 log = logging.getLogger(__name__)
 
 SIGNATURE = "align:e5-dp"
+CONFIDENCE_SLOPE = 8.0  # logit per unit of CSLS above the threshold
+# e5 cosine of translations ≈0.85, of unrelated sentences ≈0.75: the midpoint of the gate
+RAW_COSINE_MIDPOINT = 0.79
 
 BEAD_TYPES: tuple[tuple[int, int], ...] = (
     (1, 1),
@@ -54,16 +57,18 @@ class AlignConfig:
     anchor_half_width: int = 250  # first pass: band around the diagonal (sentences)
     band_half_width: int = 6  # second pass: band around the anchor path
     neighbours: int = 4  # k of CSLS
-    threshold: float = 0.0  # CSLS value that scores zero (below: evidence against)
-    sem_weight: float = 10.0
+    threshold: float = -0.15  # CSLS value that scores zero (below: evidence against)
+    sem_weight: float = 2.5
     length_weight: float = 0.3
     lexical_weight: float = 1.0
-    skip_penalty: float = 0.6  # a sentence with no counterpart (0-1 / 1-0 beads)
-    many_penalty: float = 0.05  # per sentence beyond the first on a side
+    skip_penalty: float = 1.5  # a sentence with no counterpart (0-1 / 1-0 beads)
+    many_penalty: float = 0.3  # per sentence beyond the first on a side
     optimism: float = 0.01  # added to stand-in cosines of unencoded spans
-    size_power: float = 1.0  # bead scores scale with ((a + b) / 2) ** size_power
+    size_power: float = 0.5  # bead scores scale with ((a + b) / 2) ** size_power
     paragraph_penalty: float = 0.5  # a bead crossing a paragraph break on one side only
     hard_paragraphs: bool = False  # forbid beads crossing paragraph breaks altogether
+    per_type_csls: bool = False  # CSLS neighbours of the same span sizes (else sentences)
+    centre: float = 1.0  # how much of each side's mean vector to remove (0: none)
     max_rounds: int = 12  # encode-and-rerun rounds of the second pass
 
 
@@ -88,15 +93,23 @@ def is_chinese(sentences: Sequence[str]) -> bool:
 class _Side:
     """One side's sentences, their vectors, and its joined-span embeddings (exact when known)."""
 
-    def __init__(self, sentences: Sequence[str], encoder: SpanEncoder):
+    def __init__(self, sentences: Sequence[str], encoder: SpanEncoder, centre: float = 1.0):
         self.sentences = list(sentences)
         self.chinese = is_chinese(self.sentences)
         self.joiner = "" if self.chinese else " "
         self.encoder = encoder
-        self.vectors = encoder.encode(self.sentences) if self.sentences else np.zeros((0, 384))
+        raw = encoder.encode(self.sentences) if self.sentences else np.zeros((0, 384))
+        # e5 vectors share a large language-specific component: remove this side's mean
+        self.mean = raw.mean(0) * centre if len(raw) else np.zeros(384)
+        self.vectors = self._centred(raw)
         self.lengths = char_lengths(self.sentences)
         self._cum = np.vstack([np.zeros((1, self.vectors.shape[1])), np.cumsum(self.vectors, 0)])
         self.exact: dict[tuple[int, int], np.ndarray] = {}  # (end, length) → vector
+
+    def _centred(self, vectors: np.ndarray) -> np.ndarray:
+        out = vectors - self.mean
+        norms = np.linalg.norm(out, axis=-1, keepdims=True)
+        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
 
     def __len__(self) -> int:
         return len(self.sentences)
@@ -125,7 +138,7 @@ class _Side:
         todo = sorted(s for s in spans if s[1] > 1 and s not in self.exact)
         if todo:
             vectors = self.encoder.encode([self.span_text(e, k) for e, k in todo])
-            self.exact.update(zip(todo, vectors))
+            self.exact.update(zip(todo, self._centred(vectors)))
 
 
 def _topk_mean(values: np.ndarray, k: int) -> np.ndarray:
@@ -194,14 +207,16 @@ class Aligner:
             beads += [Bead((), (j,), 0.0) for j in range(len(tgt))]
             side = "source" if not src else "target"
             return Alignment(beads, [f"the {side} side has no sentences: nothing aligned"])
-        s, t = _Side(src, self.encoder), _Side(tgt, self.encoder)
+        centre = self.config.centre
+        s, t = _Side(src, self.encoder, centre), _Side(tgt, self.encoder, centre)
         warnings = self._check_sizes(len(s), len(t))
         anchors = self._anchor_path(s, t)
+        ratio = self._anchor_length_ratio(s, t, anchors)
         band = dp.path_band(anchors, len(s), len(t), self.config.band_half_width)
         lex = self._lexical_hits(s, t, band) if self.lexical else None
         paragraphs = (src_paragraphs, tgt_paragraphs)
         for _round in range(self.config.max_rounds):
-            scores, parts = self._bead_scores(s, t, band, lex, paragraphs)
+            scores, parts = self._bead_scores(s, t, band, lex, paragraphs, ratio)
             path, _total = dp.banded_dp(scores, band)
             needed_src = {(i1, i1 - i0) for i0, i1, j0, j1 in path if i1 - i0 > 1 and j1 > j0}
             needed_tgt = {(j1, j1 - j0) for i0, i1, j0, j1 in path if j1 - j0 > 1 and i1 > i0}
@@ -211,7 +226,7 @@ class Aligner:
                 break
             s.encode_spans(needed_src)
             t.encode_spans(needed_tgt)
-        beads = self._beads_with_confidence(path, parts, band)
+        beads = self._beads_with_confidence(path, parts, band, s, t)
         warnings += self._check_confidence(beads)
         return Alignment(beads, warnings, self.encoder.encoded - before)
 
@@ -251,13 +266,30 @@ class Aligner:
         en_counts = np.array([max(len(w), 1) for w in words], dtype=np.float64)
         return hits, en_counts, not s.chinese
 
-    def _bead_scores(self, s: _Side, t: _Side, band: dp.Band, lex, paragraphs):
+    @staticmethod
+    def _anchor_length_ratio(s: _Side, t: _Side, cells: list[tuple[int, int]]) -> float:
+        """Target/source characters, from the anchor pairs when there are enough of them.
+
+        The whole-document ratio misleads when one side has extra text (a translation of part
+        of the document, added notes): the anchors are pairs the embeddings agree on.
+        """
+        pairs = [
+            (i1 - 1, j1 - 1)
+            for (i0, j0), (i1, j1) in zip(cells, cells[1:])
+            if i1 - i0 == 1 and j1 - j0 == 1
+        ]
+        if len(pairs) < 3:
+            return length_ratio(s.lengths, t.lengths)
+        src = s.lengths[[i for i, _ in pairs]] + 2.0
+        tgt = t.lengths[[j for _, j in pairs]] + 2.0
+        return float(np.exp(np.median(np.log(tgt / src))))
+
+    def _bead_scores(self, s: _Side, t: _Side, band: dp.Band, lex, paragraphs, ratio: float):
         cfg = self.config
         n, m = len(s), len(t)
         columns = band.columns()
         valid = columns <= m
         safe_cols = np.clip(columns, 0, m)
-        ratio = length_ratio(s.lengths, t.lengths)
         src_par, tgt_par = paragraphs
         inverse = _inverse_columns(band, m)
         scores: dict[tuple[int, int], np.ndarray] = {}
@@ -281,20 +313,34 @@ class Aligner:
         if lex is not None:
             hits, en_counts, en_is_src = lex
             en_sums = {k: dp.span_sums(en_counts, k) for k in (src_vec if en_is_src else tgt_vec)}
+            # coverage of unrelated pairs (most band cells): the zero point of the lexical score
+            single = hits / (
+                en_counts[:n, None] if en_is_src else en_counts[np.clip(columns[:n], 0, m - 1)]
+            )
+            lex_base = float(np.median(single[valid[:n]])) if valid[:n].any() else 0.0
         for a, b in cfg.bead_types:
             xv, xexact = src_vec[a]
             yv, yexact = tgt_vec[b]
-            cos = _banded_dot(xv, yv, safe_cols)
+            cos = _banded_dot(xv, yv, np.where(valid, columns, m + 1))
             approx = ~(xexact[:, None] & yexact[safe_cols])
             cos = cos + cfg.optimism * approx
-            csls = 2 * cos - r_src[a][:, None] - r_tgt[b][safe_cols]
+            if cfg.per_type_csls:
+                # neighbours are spans of the same sizes: longer spans are more alike in general
+                rx = _topk_mean(cos, cfg.neighbours)
+                lattice_rows = np.where(inverse >= 0, inverse, n + 1)
+                ry = _topk_mean(_banded_dot(yv, xv, lattice_rows), cfg.neighbours)
+                csls = 2 * cos - rx[:, None] - ry[safe_cols]
+            else:
+                csls = 2 * cos - r_src[a][:, None] - r_tgt[b][safe_cols]
             sem = cfg.sem_weight * (csls - cfg.threshold)
-            length = cfg.length_weight * length_scores(src_len[a][:, None], tgt_len[b][safe_cols], ratio)
+            length = cfg.length_weight * length_llr(
+                src_len[a][:, None], tgt_len[b][safe_cols], ratio
+            )
             total = sem + length
             if lex is not None:
                 block = dp.block_sums(hits, band, a, b)
                 words = en_sums[a][:, None] if en_is_src else en_sums[b][safe_cols]
-                total = total + cfg.lexical_weight * np.nan_to_num(block / words)
+                total = total + cfg.lexical_weight * (np.nan_to_num(block / words) - lex_base)
             size = ((a + b) / 2) ** cfg.size_power
             score = size * total - cfg.many_penalty * (a + b - 2)
             score = score - self._paragraph_cost(src_par, a, n)[:, None]
@@ -302,7 +348,7 @@ class Aligner:
             ok = valid & (np.arange(n + 1)[:, None] >= a) & (columns >= b)
             score = np.where(ok & np.isfinite(score), score, dp.NEG)
             scores[(a, b)] = score
-            parts[(a, b)] = (score, csls)
+            parts[(a, b)] = (score, csls, length / max(cfg.length_weight, 1e-9))
         skip = np.full((n + 1, band.width), -cfg.skip_penalty)
         scores[(1, 0)] = skip
         scores[(0, 1)] = skip
@@ -322,16 +368,25 @@ class Aligner:
 
     # -- confidence and warnings ------------------------------------------------------------
 
-    def _beads_with_confidence(self, path, parts, band: dp.Band) -> list[Bead]:
+    def _beads_with_confidence(self, path, parts, band: dp.Band, s: _Side, t: _Side) -> list[Bead]:
+        # CSLS says how much better a bead is than its neighbours; the raw cosine, whether the
+        # two sides say the same thing at all (a wrong document has good neighbours too)
+        linked = [(i0, i1, j0, j1) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
+        xs = self.encoder.encode([s.span_text(i1, i1 - i0) for i0, i1, _, _ in linked])
+        ys = self.encoder.encode([t.span_text(j1, j1 - j0) for _, _, j0, j1 in linked])
+        raw = dict(zip(linked, np.einsum("id,id->i", xs, ys)))
         beads = []
         for i0, i1, j0, j1 in path:
             a, b = i1 - i0, j1 - j0
             if a == 0 or b == 0:
                 conf = 0.1  # a sentence left without a counterpart always deserves a look
             else:
-                csls = parts[(a, b)][1][i1, j1 - band.lo[i1]]
-                # CSLS of a true pair is about +0.03, of a neighbour about -0.08
-                conf = float(1 / (1 + np.exp(-(csls + 0.03) * 40)))
+                w = j1 - band.lo[i1]
+                csls, length = parts[(a, b)][1][i1, w], parts[(a, b)][2][i1, w]
+                # centred CSLS of a true pair is about +0.2, of a neighbour about -0.45
+                logit = CONFIDENCE_SLOPE * (csls - self.config.threshold) + 0.5 * min(length, 0.0)
+                gate = 1 / (1 + np.exp(-(raw[(i0, i1, j0, j1)] - RAW_COSINE_MIDPOINT) * 60))
+                conf = float(gate / (1 + np.exp(-logit)))
             beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(conf, 4)))
         return beads
 

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 
 SIGMA = 0.35  # spread of log(tgt chars / expected) for true beads; zh↔en literary text
-_SMOOTH = 2.0  # characters added to both sides so very short sentences are not extreme
+_SMOOTH = 2.0
+RANDOM_SIGMA = 1.0  # spread of log length ratios of unrelated sentence pairs  # characters added to both sides so very short sentences are not extreme
 
 
 def char_lengths(sentences: Sequence[str]) -> np.ndarray:
@@ -35,3 +36,15 @@ def length_scores(
     """Log-likelihood (up to a constant, 0 at the expected ratio) of span lengths being a bead."""
     z = np.log((tgt_len + _SMOOTH) / (ratio * (src_len + _SMOOTH))) / sigma
     return -0.5 * z * z
+
+
+def length_llr(
+    src_len: np.ndarray, tgt_len: np.ndarray, ratio: float, sigma: float = SIGMA
+) -> np.ndarray:
+    """Log-likelihood ratio of span lengths: a bead (spread sigma) vs unrelated text (RANDOM).
+
+    Positive for plausible lengths, negative for implausible ones, so that a DP summing it over
+    beads favours neither merging nor splitting for its own sake.
+    """
+    x = np.log((tgt_len + _SMOOTH) / (ratio * (src_len + _SMOOTH)))
+    return np.log(RANDOM_SIGMA / sigma) - 0.5 * (x / sigma) ** 2 + 0.5 * (x / RANDOM_SIGMA) ** 2

@@ -16,11 +16,107 @@ import numpy as np
 
 _WORD = re.compile(r"[a-z]+")
 _STOP = frozenset(
-    """a an the of to in on at by for from with and or but not no is are was were be been being
-    am do does did have has had it its this that these those he she they we you i me him her
-    them us my your his their our as if so than then there here what which who whom whose when
-    where why how all any some one very can could will would shall should may might must also
-    just only into out up down over under about s sb sth etc used esp""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "from",
+        "with",
+        "and",
+        "or",
+        "but",
+        "not",
+        "no",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "am",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "had",
+        "it",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "he",
+        "she",
+        "they",
+        "we",
+        "you",
+        "i",
+        "me",
+        "him",
+        "her",
+        "them",
+        "us",
+        "my",
+        "your",
+        "his",
+        "their",
+        "our",
+        "as",
+        "if",
+        "so",
+        "than",
+        "then",
+        "there",
+        "here",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "all",
+        "any",
+        "some",
+        "one",
+        "very",
+        "can",
+        "could",
+        "will",
+        "would",
+        "shall",
+        "should",
+        "may",
+        "might",
+        "must",
+        "also",
+        "just",
+        "only",
+        "into",
+        "out",
+        "up",
+        "down",
+        "over",
+        "under",
+        "about",
+        "s",
+        "sb",
+        "sth",
+        "etc",
+        "used",
+        "esp",
+    ]
 )
 
 
@@ -33,9 +129,7 @@ def _stem(word: str) -> str:
 
 
 def english_words(text: str) -> frozenset[str]:
-    return frozenset(
-        _stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1
-    )
+    return frozenset(_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 1)
 
 
 @functools.cache

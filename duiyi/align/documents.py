@@ -1,0 +1,102 @@
+"""Aligning whole documents: pairing files of two directories, prepared documents, and pairs.
+
+The aligner sees normalized sentences (Traditional converted to Simplified); the pairs it
+produces carry the original text of both sides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from duiyi.align.aligner import Aligner, Alignment
+from duiyi.corpus.model import Bead, Document, Pair
+from duiyi.errors import InputError
+
+
+def match_pairs(src: str, tgt: str, glob: str = "*") -> list[tuple[Path, Path]]:
+    """(source, target) file pairs: two files, or two directories matched by relative path.
+
+    Raises InputError naming every file without a partner, before anything is aligned.
+    """
+    s, t = Path(src), Path(tgt)
+    for p in (s, t):
+        if not p.exists():
+            raise InputError(f"{p}: no such file or directory")
+    if s.is_file() and t.is_file():
+        return [(s, t)]
+    if s.is_dir() != t.is_dir():
+        raise InputError(f"{src} and {tgt}: give two files or two directories, not one of each")
+
+    def files(root: Path) -> dict[str, Path]:
+        found = {}
+        for path in sorted(root.rglob(glob)):
+            rel = path.relative_to(root)
+            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+                found[rel.as_posix()] = path
+        return found
+
+    left, right = files(s), files(t)
+    only_src = sorted(set(left) - set(right))
+    only_tgt = sorted(set(right) - set(left))
+    if only_src or only_tgt:
+        parts = []
+        if only_src:
+            parts.append(f"no translation in {tgt} for: {', '.join(only_src[:5])}")
+        if only_tgt:
+            parts.append(f"no source in {src} for: {', '.join(only_tgt[:5])}")
+        more = len(only_src) + len(only_tgt) - len(only_src[:5]) - len(only_tgt[:5])
+        tail = f" (and {more} more)" if more > 0 else ""
+        raise InputError(
+            "; ".join(parts) + tail + ": files are paired by name; rename or remove them"
+        )
+    if not left:
+        raise InputError(f"{src}: no files matching {glob!r}")
+    return [(left[name], right[name]) for name in sorted(left)]
+
+
+def read_presplit(path: str | Path) -> list[str]:
+    """Sentences of a file holding one per line (as the gold sets do); line i is sentence i."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (one sentence per line expected)") from exc
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.rstrip("\r") for line in lines]
+
+
+def align_documents(aligner: Aligner, src: Document, tgt: Document, paragraphs: bool) -> Alignment:
+    """Align two prepared documents on their normalized sentences."""
+    return aligner.align(
+        [s.normalized or s.text for s in src.sentences],
+        [s.normalized or s.text for s in tgt.sentences],
+        [s.paragraph for s in src.sentences] if paragraphs else None,
+        [s.paragraph for s in tgt.sentences] if paragraphs else None,
+    )
+
+
+def _joiner(doc: Document) -> str:
+    return "" if doc.lang == "zh" else " "
+
+
+def pairs_from_beads(src: Document, tgt: Document, beads: list[Bead]) -> Iterator[Pair]:
+    """One Pair per bead, each side's original text of its sentences joined."""
+    for number, bead in enumerate(beads):
+        yield Pair(
+            src=_joiner(src).join(src.sentences[i].text.strip() for i in bead.src),
+            tgt=_joiner(tgt).join(tgt.sentences[j].text.strip() for j in bead.tgt),
+            score=bead.score,
+            bead=bead.kind,
+            origin="aligned",
+            document=src.name,
+            src_normalized=_joiner(src).join(
+                (src.sentences[i].normalized or src.sentences[i].text).strip() for i in bead.src
+            ),
+            id=f"{src.name}:{number}",
+        )

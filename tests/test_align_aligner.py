@@ -1,0 +1,108 @@
+"""The e5-DP aligner on small texts written for the tests (real encoder, few and small)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from align_fixtures import PARALLEL, UNRELATED_EN, merged
+
+from duiyi.align.aligner import Aligner, is_chinese
+from duiyi.align.embed import EmbeddingCache, SpanEncoder
+
+ZH = [zh for zh, _ in PARALLEL]
+EN = [en for _, en in PARALLEL]
+
+
+@pytest.fixture(scope="module")
+def aligner(tmp_path_factory):
+    cache = EmbeddingCache(tmp_path_factory.mktemp("emb") / "e5.sqlite")
+    return Aligner(SpanEncoder(cache))
+
+
+def as_pairs(beads):
+    return [(b.src, b.tgt) for b in beads]
+
+
+def test_one_to_one_text_aligns_exactly(aligner):
+    result = aligner.align(ZH, EN)
+    assert as_pairs(result.beads) == [((i,), (i,)) for i in range(len(ZH))]
+    assert all(0.5 < b.score <= 1.0 for b in result.beads)
+    assert not result.warnings
+
+
+def build_merged(groups, merge_zh):
+    """Lines of both sides from the parallel sentences: group k is one line on the side named
+    by merge_zh[k] (True: Chinese) and one line per sentence on the other; and the gold beads."""
+    zh_lines, en_lines, gold, pos = [], [], [], 0
+    for size, zh_side in zip(groups, merge_zh, strict=True):
+        zh, en = ZH[pos : pos + size], EN[pos : pos + size]
+        zh_new = [merged(zh, [size], "")[0]] if zh_side else zh
+        en_new = en if zh_side else [merged(en, [size], " ")[0]]
+        gold.append(
+            (
+                tuple(range(len(zh_lines), len(zh_lines) + len(zh_new))),
+                tuple(range(len(en_lines), len(en_lines) + len(en_new))),
+            )
+        )
+        zh_lines += zh_new
+        en_lines += en_new
+        pos += size
+    return zh_lines, en_lines, gold
+
+
+@pytest.mark.parametrize("direction", ["zh-en", "en-zh"])
+def test_merges_and_splits_are_recovered(aligner, direction):
+    groups = [1, 2, 1, 1, 2, 1, 3, 2, 1]  # 1-2, 2-1, 1-3, 2-1 beads among 1-1s
+    merge_zh = [True, True, True, True, False, True, True, False, True]
+    src, tgt, gold = build_merged(groups, merge_zh)
+    assert sorted({(len(s), len(t)) for s, t in gold}) == [(1, 1), (1, 2), (1, 3), (2, 1)]
+    if direction == "en-zh":
+        src, tgt, gold = tgt, src, [(t, s) for s, t in gold]
+    result = aligner.align(src, tgt)
+    assert as_pairs(result.beads) == gold
+
+
+def test_a_wrong_bead_gets_the_lowest_confidence(aligner):
+    # plant an error: one English sentence replaced by an unrelated one
+    tgt = list(EN)
+    tgt[6] = UNRELATED_EN[0]
+    result = aligner.align(ZH, tgt)
+    scores = {b.tgt: b.score for b in result.beads}
+    wrong = [s for t, s in scores.items() if 6 in t]
+    right = [s for t, s in scores.items() if t and 6 not in t]
+    assert max(wrong) < min(right)
+
+
+def test_empty_side_gives_null_beads_and_a_warning(aligner):
+    result = aligner.align(ZH[:3], [])
+    assert as_pairs(result.beads) == [((0,), ()), ((1,), ()), ((2,), ())]
+    assert result.warnings and "no sentences" in result.warnings[0]
+    assert aligner.align([], []).beads == []
+
+
+def test_identical_documents_align_one_to_one(aligner):
+    result = aligner.align(EN, EN)
+    assert as_pairs(result.beads) == [((i,), (i,)) for i in range(len(EN))]
+    assert min(b.score for b in result.beads) > 0.9
+
+
+def test_wrong_language_translation_gets_low_confidence_and_a_warning(aligner):
+    result = aligner.align(ZH, UNRELATED_EN)
+    src = sorted(i for b in result.beads for i in b.src)
+    assert src == list(range(len(ZH)))  # still a complete, honest alignment
+    assert np.median([b.score for b in result.beads]) < 0.3
+    assert any("not be a translation" in w for w in result.warnings)
+
+
+def test_a_side_ten_times_longer_still_aligns_and_warns(aligner):
+    tgt = EN[:2] + UNRELATED_EN * 2  # 30 sentences against 3
+    result = aligner.align(ZH[:2] + [ZH[2]], tgt[:2] + [EN[2]] + tgt[2:])
+    assert any("differ a lot in size" in w for w in result.warnings)
+    pairs = as_pairs(result.beads)
+    assert ((0,), (0,)) in pairs and ((1,), (1,)) in pairs
+    covered = sorted(j for _, t in pairs for j in t)
+    assert covered == list(range(len(tgt) + 1))
+
+
+def test_is_chinese():
+    assert is_chinese(ZH) and not is_chinese(EN) and not is_chinese([])

@@ -1,0 +1,94 @@
+"""The .align format and the strict/lax scores, on hand-made cases worked out by hand."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from duiyi.align.alignfile import format_bead, parse_align_line, read_align, write_align
+from duiyi.align.evaluate import AlignScore
+from duiyi.corpus.model import Bead
+from duiyi.errors import FormatError
+
+
+@pytest.mark.parametrize(
+    ("line", "src", "tgt"),
+    [
+        ("[0,1]:[0]", (0, 1), (0,)),
+        ("[5]:[]", (5,), ()),
+        ("[]:[3]", (), (3,)),
+        ("[2]:[2, 3]", (2,), (2, 3)),
+    ],
+)
+def test_parse_align_line(line, src, tgt):
+    bead = parse_align_line(line)
+    assert (bead.src, bead.tgt) == (src, tgt)
+
+
+@pytest.mark.parametrize("line", ["0:0", "[a]:[1]", "[1][2]", ""])
+def test_parse_align_line_rejects_garbage(line):
+    with pytest.raises(FormatError):
+        parse_align_line(line, "x.align:1")
+
+
+beads = st.lists(
+    st.tuples(
+        st.lists(st.integers(0, 50), max_size=4).map(tuple),
+        st.lists(st.integers(0, 50), max_size=4).map(tuple),
+    ),
+    max_size=20,
+)
+
+
+@given(beads)
+def test_align_file_round_trip(tmp_path_factory, items):
+    path = tmp_path_factory.mktemp("a") / "x.align"
+    written = [Bead(s, t, 0.5) for s, t in items]
+    write_align(written, path)
+    assert [(b.src, b.tgt) for b in read_align(path)] == items
+
+
+def test_scores_are_written_only_when_asked(tmp_path):
+    path = tmp_path / "x.align"
+    write_align([Bead((0,), (1,), 0.25)], path, with_score=True)
+    assert path.read_text() == "[0]:[1]\t0.2500\n"
+    assert read_align(path)[0].score == 0.25
+    assert format_bead(Bead((0, 1), ())) == "[0,1]:[]"
+
+
+def test_perfect_alignment_scores_one():
+    gold = [((0,), (0,)), ((1, 2), (1,)), ((3,), ())]
+    score = AlignScore().add(gold, gold)
+    assert score.strict() == (1.0, 1.0, 1.0)
+    assert score.lax() == (1.0, 1.0, 1.0)
+
+
+def test_strict_and_lax_by_hand():
+    gold = [((0,), (0,)), ((1, 2), (1,)), ((3,), (2, 3)), ((4,), ())]
+    system = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), (2,)), ((), (3,)), ((4,), ())]
+    score = AlignScore().add(gold, system)
+    # precision over 6 system beads: strict hits [0]:[0] and [4]:[]; lax adds [1]:[1], [3]:[2]
+    assert score.strict()[0] == pytest.approx(2 / 6)
+    assert score.lax()[0] == pytest.approx(4 / 6)
+    # recall over the 3 gold beads with both sides: strict [0]:[0]; lax all three overlap a
+    # system link ([1]:[1] and [3]:[2])
+    assert score.strict()[1] == pytest.approx(1 / 3)
+    assert score.lax()[1] == pytest.approx(1.0)
+    p, r = 2 / 6, 1 / 3
+    assert score.strict()[2] == pytest.approx(2 * p * r / (p + r))
+
+
+def test_counts_pool_over_documents():
+    gold = [((0,), (0,)), ((1,), (1,))]
+    score = AlignScore()
+    score.add(gold, gold)
+    score.add(gold, [((0, 1), (0, 1))])
+    assert score.documents == 2
+    assert score.strict()[0] == pytest.approx(2 / 3)
+    assert score.strict()[1] == pytest.approx(2 / 4)
+
+
+def test_empty_beads_are_dropped_and_nothing_divides_by_zero():
+    score = AlignScore().add([((), ())], [((), ())])
+    assert score.strict() == (0.0, 0.0, 0.0)
