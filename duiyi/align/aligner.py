@@ -138,7 +138,7 @@ class _Side:
         todo = sorted(s for s in spans if s[1] > 1 and s not in self.exact)
         if todo:
             vectors = self.encoder.encode([self.span_text(e, k) for e, k in todo])
-            self.exact.update(zip(todo, self._centred(vectors)))
+            self.exact.update(zip(todo, self._centred(vectors), strict=True))
 
 
 def _topk_mean(values: np.ndarray, k: int) -> np.ndarray:
@@ -275,7 +275,7 @@ class Aligner:
         """
         pairs = [
             (i1 - 1, j1 - 1)
-            for (i0, j0), (i1, j1) in zip(cells, cells[1:])
+            for (i0, j0), (i1, j1) in zip(cells, cells[1:], strict=False)
             if i1 - i0 == 1 and j1 - j0 == 1
         ]
         if len(pairs) < 3:
@@ -374,7 +374,7 @@ class Aligner:
         linked = [(i0, i1, j0, j1) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
         xs = self.encoder.encode([s.span_text(i1, i1 - i0) for i0, i1, _, _ in linked])
         ys = self.encoder.encode([t.span_text(j1, j1 - j0) for _, _, j0, j1 in linked])
-        raw = dict(zip(linked, np.einsum("id,id->i", xs, ys)))
+        raw = dict(zip(linked, np.einsum("id,id->i", xs, ys), strict=True))
         beads = []
         for i0, i1, j0, j1 in path:
             a, b = i1 - i0, j1 - j0

@@ -53,7 +53,10 @@ class EmbeddingCache:
         return found
 
     def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> None:
-        rows = [(_key(t), np.asarray(v, np.float32).tobytes()) for t, v in zip(texts, vectors)]
+        rows = [
+            (_key(t), np.asarray(v, np.float32).tobytes())
+            for t, v in zip(texts, vectors, strict=True)
+        ]
         with self._lock, self._db:
             self._db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?)", rows)
 
@@ -93,7 +96,7 @@ class SpanEncoder:
             if len(batch) == 1:
                 vectors = vectors.reshape(1, DIM)
             self.encoded += len(batch)
-            self._memory.update(zip(batch, vectors))
+            self._memory.update(zip(batch, vectors, strict=True))
             if self._cache is not None:
                 self._cache.put_many(batch, vectors)
         for row, text in enumerate(texts):

@@ -1,0 +1,134 @@
+"""`duiyi align` and `duiyi eval-align` end to end, on files the tests write."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from align_fixtures import PARALLEL, merged
+from duiyi.align.alignfile import read_align
+
+ZH = [zh for zh, _ in PARALLEL]
+EN = [en for _, en in PARALLEL]
+
+
+@pytest.fixture
+def cache(tmp_path_factory):
+    return str(tmp_path_factory.getbasetemp() / "align-cli-e5.sqlite")
+
+
+def write_lines(path, lines):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_presplit_directories_then_eval_align(cli, tmp_path, cache):
+    # doc 001: 1-1 throughout; doc 002: English sentences 2-3 merged into one line
+    write_lines(tmp_path / "zh/001", ZH[:6])
+    write_lines(tmp_path / "en/001", EN[:6])
+    write_lines(tmp_path / "zh/002", ZH[6:12])
+    write_lines(tmp_path / "en/002", merged(EN[6:12], [1, 1, 2, 1, 1], " "))
+    write_lines(tmp_path / "gold/001.align", [f"[{i}]:[{i}]" for i in range(6)])
+    write_lines(
+        tmp_path / "gold/002.align", ["[0]:[0]", "[1]:[1]", "[2,3]:[2]", "[4]:[3]", "[5]:[4]"]
+    )
+    status, _, err = cli(
+        "align", "--presplit", tmp_path / "zh", tmp_path / "en", "-o", tmp_path / "sys",
+        "--cache", cache,
+    )  # fmt: skip
+    assert status == 0, err
+    assert [(b.src, b.tgt) for b in read_align(tmp_path / "sys/002.align")][2] == ((2, 3), (2,))
+    status, out, _ = cli("eval-align", tmp_path / "gold", tmp_path / "sys", "--format", "json")
+    assert status == 0
+    result = json.loads(out)
+    assert result["documents"] == 2
+    assert result["strict"]["f1"] == 1.0 and result["lax"]["f1"] == 1.0
+    status, out, _ = cli("eval-align", tmp_path / "gold", tmp_path / "sys")
+    assert "strict" in out and "1.0000" in out
+
+
+def test_presplit_single_pair_to_stdout_with_scores(cli, tmp_path, cache):
+    src = write_lines(tmp_path / "a.zh", ZH[:4])
+    tgt = write_lines(tmp_path / "a.en", EN[:4])
+    status, out, _ = cli("align", "--presplit", "--scores", src, tgt, "--cache", cache)
+    assert status == 0
+    lines = out.splitlines()
+    assert [line.split("\t")[0] for line in lines] == ["[0]:[0]", "[1]:[1]", "[2]:[2]", "[3]:[3]"]
+    assert all(0.0 <= float(line.split("\t")[1]) <= 1.0 for line in lines)
+
+
+def test_mismatched_directories_are_a_clear_error(cli, tmp_path, cache):
+    write_lines(tmp_path / "zh/001", ZH[:2])
+    write_lines(tmp_path / "zh/002", ZH[2:4])
+    write_lines(tmp_path / "en/001", EN[:2])
+    write_lines(tmp_path / "en/003", EN[2:4])
+    status, _, err = cli(
+        "align", "--presplit", tmp_path / "zh", tmp_path / "en", "-o", tmp_path / "out",
+        "--cache", cache,
+    )  # fmt: skip
+    assert status == 1
+    assert "002" in err and "003" in err and "paired by name" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()
+
+
+def test_file_and_directory_mixed_is_an_error(cli, tmp_path):
+    write_lines(tmp_path / "zh/001", ZH[:2])
+    status, _, err = cli("align", tmp_path / "zh", tmp_path / "zh/001", "--no-cache")
+    assert status == 1 and "two files or two directories" in err
+
+
+def test_missing_input_is_an_error(cli, tmp_path):
+    status, _, err = cli("align", tmp_path / "nope.txt", tmp_path / "nope2.txt", "--no-cache")
+    assert status == 1 and "no such file" in err
+
+
+def test_empty_side_is_an_honest_result_with_a_warning(cli, tmp_path, cache):
+    src = write_lines(tmp_path / "a.zh", ZH[:2])
+    tgt = tmp_path / "a.en"
+    tgt.write_text("")
+    status, out, err = cli("align", "--presplit", src, tgt, "--cache", cache)
+    assert status == 0
+    assert out.splitlines() == ["[0]:[]", "[1]:[]"]
+    assert "warning" in err and "no sentences" in err
+
+
+def test_documents_to_tsv_keep_the_original_traditional_text(cli, tmp_path, cache):
+    traditional = "今天早上下了一場大雨。我的妹妹忘了帶傘。她只好跑到學校去。"
+    src = tmp_path / "story.zh.txt"
+    src.write_text(traditional + "\n", encoding="utf-8")
+    tgt = tmp_path / "story.en.txt"
+    tgt.write_text(" ".join(EN[:3]) + "\n", encoding="utf-8")
+    out = tmp_path / "pairs.tsv"
+    status, _, err = cli("align", src, tgt, "-o", out, "--cache", cache)
+    assert status == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert "一場大雨" in text  # the original script, not the normalized one
+    assert EN[0] in text and EN[2] in text
+
+
+def test_documents_to_tmx_and_store(cli, tmp_path, cache):
+    src = tmp_path / "zh" / "story.txt"
+    tgt = tmp_path / "en" / "story.txt"
+    src.parent.mkdir()
+    tgt.parent.mkdir()
+    src.write_text("".join(ZH[:5]) + "\n", encoding="utf-8")
+    tgt.write_text(" ".join(EN[:5]) + "\n", encoding="utf-8")
+    out = tmp_path / "pairs.tmx"
+    db = tmp_path / "corpus.db"
+    status, _, err = cli(
+        "align", tmp_path / "zh", tmp_path / "en", "-o", out, "--store", db, "--cache", cache
+    )
+    assert status == 0, err
+    from duiyi.export import read_pairs
+
+    pairs = list(read_pairs(str(out)))
+    assert [p.src for p in pairs] == ZH[:5]
+    assert [p.tgt for p in pairs] == EN[:5]
+    assert all(p.score is not None and 0 <= p.score <= 1 for p in pairs)
+    from duiyi.corpus.store import Store
+
+    with Store.open(db) as store:
+        assert store.count_pairs() == 5
