@@ -106,3 +106,32 @@ def test_a_side_ten_times_longer_still_aligns_and_warns(aligner):
 
 def test_is_chinese():
     assert is_chinese(ZH) and not is_chinese(EN) and not is_chinese([])
+
+
+class FixtureTranslator:
+    """A zh→en engine for the fixture sentences (the MT engines' interface)."""
+
+    def __init__(self):
+        self.table = dict(PARALLEL)
+        self.calls: list[list[str]] = []
+
+    def translate_batch(self, sentences: list[str]) -> list[str]:
+        self.calls.append(list(sentences))
+        return [self.table.get(s, s) for s in sentences]
+
+    def signature(self) -> str:
+        return "mt:fixture"
+
+
+@pytest.mark.parametrize("direction", ["zh-en", "en-zh"])
+def test_an_mt_engine_drafts_the_chinese_side_as_an_extra_signal(aligner, direction):
+    translator = FixtureTranslator()
+    with_mt = Aligner(aligner.encoder, aligner.config, translator=translator)
+    src, tgt, gold = build_merged([1, 2, 1, 1, 2, 1], [True, True, True, True, False, True])
+    if direction == "en-zh":
+        src, tgt, gold = tgt, src, [(t, s) for s, t in gold]
+    result = with_mt.align(src, tgt)
+    assert as_pairs(result.beads) == gold
+    zh_side = src if direction == "zh-en" else tgt
+    assert translator.calls == [zh_side]
+    assert with_mt.signature() == "align:e5-dp+mt"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from align_fixtures import PARALLEL, merged
+
 from duiyi.align.alignfile import read_align
 
 ZH = [zh for zh, _ in PARALLEL]

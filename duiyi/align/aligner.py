@@ -55,7 +55,7 @@ class AlignConfig:
 
     bead_types: tuple[tuple[int, int], ...] = BEAD_TYPES
     anchor_half_width: int = 250  # first pass: band around the diagonal (sentences)
-    band_half_width: int = 6  # second pass: band around the anchor path
+    band_half_width: int = 8  # second pass: band around the anchor path
     neighbours: int = 4  # k of CSLS
     threshold: float = -0.15  # CSLS value that scores zero (below: evidence against)
     sem_weight: float = 2.5
@@ -91,31 +91,51 @@ def is_chinese(sentences: Sequence[str]) -> bool:
 
 
 class _Side:
-    """One side's sentences, their vectors, and its joined-span embeddings (exact when known)."""
+    """One side's sentences, their vectors, and its joined-span embeddings (exact when known).
 
-    def __init__(self, sentences: Sequence[str], encoder: SpanEncoder, centre: float = 1.0):
+    A side may have several views of the same sentences (the text itself, and an MT draft of
+    it); its vector is the concatenation of the views' vectors, scaled so that the dot product
+    with another side's vector is the mean of the views' cosines.
+    """
+
+    def __init__(
+        self,
+        sentences: Sequence[str],
+        encoder: SpanEncoder,
+        centre: float = 1.0,
+        extra_views: Sequence[Sequence[str]] = (),
+    ):
         self.sentences = list(sentences)
         self.chinese = is_chinese(self.sentences)
-        self.joiner = "" if self.chinese else " "
+        self.views = [(self.sentences, "" if self.chinese else " ")]
+        self.views += [(list(v), "" if is_chinese(v) else " ") for v in extra_views]
         self.encoder = encoder
-        raw = encoder.encode(self.sentences) if self.sentences else np.zeros((0, 384))
-        # e5 vectors share a large language-specific component: remove this side's mean
-        self.mean = raw.mean(0) * centre if len(raw) else np.zeros(384)
-        self.vectors = self._centred(raw)
+        self.means = []
+        parts = []
+        for view, _ in self.views:
+            raw = encoder.encode(view) if view else np.zeros((0, 384))
+            # e5 vectors share a large language-specific component: remove this side's mean
+            self.means.append(raw.mean(0) * centre if len(raw) else np.zeros(384))
+            parts.append(raw)
+        self.vectors = self._combine(parts)
         self.lengths = char_lengths(self.sentences)
         self._cum = np.vstack([np.zeros((1, self.vectors.shape[1])), np.cumsum(self.vectors, 0)])
         self.exact: dict[tuple[int, int], np.ndarray] = {}  # (end, length) → vector
 
-    def _centred(self, vectors: np.ndarray) -> np.ndarray:
-        out = vectors - self.mean
-        norms = np.linalg.norm(out, axis=-1, keepdims=True)
-        return np.divide(out, norms, out=np.zeros_like(out), where=norms > 0)
+    def _combine(self, parts: list[np.ndarray]) -> np.ndarray:
+        centred = []
+        for raw, mean in zip(parts, self.means, strict=True):
+            out = raw - mean
+            norms = np.linalg.norm(out, axis=-1, keepdims=True)
+            centred.append(np.divide(out, norms, out=np.zeros_like(out), where=norms > 0))
+        return np.hstack(centred) / np.sqrt(len(parts))
 
     def __len__(self) -> int:
         return len(self.sentences)
 
-    def span_text(self, end: int, length: int) -> str:
-        return self.joiner.join(self.sentences[end - length : end])
+    def span_text(self, end: int, length: int, view: int = 0) -> str:
+        sentences, joiner = self.views[view]
+        return joiner.join(sentences[end - length : end])
 
     def span_vectors(self, length: int) -> tuple[np.ndarray, np.ndarray]:
         """(len+1, dim) vectors of spans [i-length, i) by end i, and a mask of exact ones."""
@@ -137,8 +157,11 @@ class _Side:
     def encode_spans(self, spans: set[tuple[int, int]]) -> None:
         todo = sorted(s for s in spans if s[1] > 1 and s not in self.exact)
         if todo:
-            vectors = self.encoder.encode([self.span_text(e, k) for e, k in todo])
-            self.exact.update(zip(todo, self._centred(vectors), strict=True))
+            parts = [
+                self.encoder.encode([self.span_text(e, k, view) for e, k in todo])
+                for view in range(len(self.views))
+            ]
+            self.exact.update(zip(todo, self._combine(parts), strict=True))
 
 
 def _topk_mean(values: np.ndarray, k: int) -> np.ndarray:
@@ -184,12 +207,18 @@ class Aligner:
         encoder: SpanEncoder | None = None,
         config: AlignConfig | None = None,
         lexical: bool = True,
+        translator=None,
     ):
+        """`translator`: optional, anything with `translate_batch(zh_sentences) -> english`
+        (the MT engines' interface); its drafts of the Chinese side become a second signal."""
         self.encoder = encoder or SpanEncoder()
         self.config = config or AlignConfig()
         self.lexical = lexical
+        self.translator = translator
 
     def signature(self) -> str:
+        if self.translator is not None and hasattr(self.translator, "signature"):
+            return f"{SIGNATURE}+mt"
         return SIGNATURE
 
     # -- the method -------------------------------------------------------------------------
@@ -207,8 +236,7 @@ class Aligner:
             beads += [Bead((), (j,), 0.0) for j in range(len(tgt))]
             side = "source" if not src else "target"
             return Alignment(beads, [f"the {side} side has no sentences: nothing aligned"])
-        centre = self.config.centre
-        s, t = _Side(src, self.encoder, centre), _Side(tgt, self.encoder, centre)
+        s, t = self._sides(src, tgt)
         warnings = self._check_sizes(len(s), len(t))
         anchors = self._anchor_path(s, t)
         ratio = self._anchor_length_ratio(s, t, anchors)
@@ -229,6 +257,19 @@ class Aligner:
         beads = self._beads_with_confidence(path, parts, band, s, t)
         warnings += self._check_confidence(beads)
         return Alignment(beads, warnings, self.encoder.encoded - before)
+
+    def _sides(self, src: Sequence[str], tgt: Sequence[str]) -> tuple[_Side, _Side]:
+        """Both sides; with a translator, the Chinese side also gets its MT draft as a view."""
+        centre = self.config.centre
+        src_zh, tgt_zh = is_chinese(src), is_chinese(tgt)
+        if self.translator is None or src_zh == tgt_zh:
+            return _Side(src, self.encoder, centre), _Side(tgt, self.encoder, centre)
+        zh, other = (src, tgt) if src_zh else (tgt, src)
+        drafts = self.translator.translate_batch(list(zh))
+        # the draft is English: compare it with the English side (which then counts twice)
+        zh_side = _Side(zh, self.encoder, centre, [drafts])
+        other_side = _Side(other, self.encoder, centre, [other])
+        return (zh_side, other_side) if src_zh else (other_side, zh_side)
 
     def _anchor_path(self, s: _Side, t: _Side) -> list[tuple[int, int]]:
         """Lattice cells of the best 1-1/skip path on CSLS-normalized single-sentence cosines."""
