@@ -54,7 +54,9 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
         sock.bind(("127.0.0.1" if host == "localhost" else host, port))
     except OSError as exc:
         sock.close()
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror} (try another --port)")
+        raise InputError(
+            f"cannot listen on {host}:{port}: {exc.strerror} (try another --port)"
+        ) from None
     sock.listen(128)
     sock.set_inheritable(True)
     return sock
