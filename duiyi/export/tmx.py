@@ -237,33 +237,30 @@ class TmxReader:
     def _pair(self, tu: etree._Element) -> Pair | None:
         # One pass over the unit's children; this loop is most of the reading time.
         src = tgt = None
-        props: dict[str, str] = {}
-        keys = self._keys
+        props: dict[str, str] | None = None
+        keys, want_src, want_tgt = self._keys, self.src, self.tgt
         for child in tu:
             tag = child.tag
-            if tag == "tuv":
+            if tag == "prop":
+                if props is None:
+                    props = {}
+                props[child.get("type", "")] = child.text or ""
+            elif tag == "tuv":
                 lang = child.get(XML_LANG) or child.get("lang") or ""
                 key = keys.get(lang)
                 if key is None:
                     key = keys[lang] = primary_subtag(lang)
-                if key != self.src and key != self.tgt:
-                    continue
-                for seg in child:
-                    if seg.tag == "seg":
-                        text = seg.text or "" if len(seg) == 0 else "".join(seg.itertext())
-                        if key == self.src and src is None:
-                            src = text
-                        elif key == self.tgt and tgt is None:
-                            tgt = text
-                        break
-            elif tag == "prop":
-                props[child.get("type", "")] = child.text or ""
+                if key == want_src:
+                    if src is None:
+                        src = _seg_text(child)
+                elif key == want_tgt and tgt is None:
+                    tgt = _seg_text(child)
         if not src or not tgt or not src.strip() or not tgt.strip():
             self.skipped += 1
             for tuv in tu.iterchildren("tuv"):
                 self.langs[tuv.get(XML_LANG) or tuv.get("lang") or ""] += 1
             return None
-        pair = Pair(src=src, tgt=tgt, origin=self.default_origin, id=tu.get("tuid"))
+        pair = Pair(src, tgt, None, "1-1", self.default_origin, "", "pending", None, tu.get("tuid"))
         if props:
             self._apply_props(pair, props)
         return pair
@@ -282,6 +279,14 @@ class TmxReader:
             pair.status = props["x-status"]
         pair.document = props.get("x-document", "")
         pair.meta = {k: v for k, v in props.items() if k not in PROP_KEYS}
+
+
+def _seg_text(tuv: etree._Element) -> str | None:
+    """The text of a tuv's seg, inline codes (bpt/ept/ph/it/ut/hi/sub) kept as their text."""
+    for seg in tuv:
+        if seg.tag == "seg":
+            return "".join(seg.itertext()) if len(seg) else seg.text or ""
+    return None
 
 
 def _props(elem: etree._Element) -> dict[str, str]:
