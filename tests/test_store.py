@@ -460,3 +460,21 @@ def test_a_failing_command_rolls_back_everything(store, doc_id):
         store.add_pairs(pairs(), source="x.tmx", checksum="x")
     assert store.count_pairs() == 2
     assert [d.id for d in store.list_documents()] == [doc_id]
+
+
+def test_a_later_migration_upgrades_an_existing_store(tmp_path, monkeypatch):
+    import duiyi.corpus.store as store_module
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    upgraded = [*MIGRATIONS, (SCHEMA_VERSION + 1, "bead notes", "ALTER TABLE beads ADD note TEXT")]
+    monkeypatch.setattr(store_module, "MIGRATIONS", upgraded)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with pytest.raises(StoreError, match="schema upgrade"):
+        Store.open(path, readonly=True)
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION + 1
+        assert store.count_pairs() == 2
+        columns = [row[1] for row in store._query("PRAGMA table_info(beads)")]
+        assert "note" in columns

@@ -430,7 +430,8 @@ class Store:
                 r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type='table'")
             }
         except StoreError as exc:
-            raise StoreError(f"{self.path}: not a duiyi corpus store ({exc})") from exc
+            reason = exc.__cause__ or exc
+            raise StoreError(f"{self.path}: not a duiyi corpus store ({reason})") from exc
         if tables and "schema_migrations" not in tables:
             raise StoreError(
                 f"{self.path}: an SQLite file but not a duiyi corpus store "
