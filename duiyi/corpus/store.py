@@ -26,7 +26,8 @@ Reading (review app, export, ``corpus info``)::
     store.sentences(doc_id) -> list[Sentence]
     store.list_beads(doc_id, status=None, origin=None, min_score=None, max_score=None,
                      sort="position", limit=100, cursor=None, offset=None) -> BeadPage
-        # sort: "position" | "score" | "-score"; status/origin: a name or a list of names.
+        # sort: "position" | "score" | "-score" | "status" | "origin" (then position);
+        # status/origin filters: a name or a list of names.
         # BeadPage.beads, .next_cursor (None on the last page; pass it back as cursor=),
         # .total (how many beads match the filters). Keyset pagination: every page costs the
         # same with 50,000 beads; offset= works too but gets slower deep into a document.
@@ -76,7 +77,15 @@ from duiyi.errors import StoreError
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x44594931  # "DYI1": marks the SQLite file as a duiyi corpus
-SORTS = ("position", "score", "-score")
+# Sort name -> (key columns, descending). Every key ends in id, so keys are unique.
+_SORT_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "position": (("position", "id"), False),
+    "score": (("COALESCE(score, -1)", "id"), False),
+    "-score": (("COALESCE(score, -1)", "id"), True),
+    "status": (("status", "position", "id"), False),
+    "origin": (("origin", "position", "id"), False),
+}
+SORTS = tuple(_SORT_KEYS)
 
 
 class NotFoundError(StoreError):
@@ -258,6 +267,12 @@ CREATE INDEX edits_document ON edits (document_id);
 # Ordered migrations: (version, name, SQL). Append only; never edit a released one.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "documents, sentences, beads, edits", _SCHEMA_1),
+    (
+        2,
+        "index the score sort key (NULL scores sort as -1)",
+        "DROP INDEX beads_doc_score; "
+        "CREATE INDEX beads_doc_score_key ON beads (document_id, COALESCE(score, -1), id)",
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -768,23 +783,25 @@ class Store:
             raise StoreError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
         where, params = self._bead_filters(doc_id, status, origin, min_score, max_score)
         total = self._query(f"SELECT COUNT(*) FROM beads WHERE {where}", params)[0][0]
-        # Keys: (position, id) or (score with NULL as -1, id). Keyset pagination continues
-        # strictly after the last key of the previous page.
-        if sort == "position":
-            key, op, order = "position", ">", "position, id"
-        elif sort == "score":
-            key, op, order = "COALESCE(score, -1)", ">", "COALESCE(score, -1), id"
-        else:
-            key, op, order = "COALESCE(score, -1)", "<", "COALESCE(score, -1) DESC, id DESC"
+        # Keyset pagination: a page continues strictly after the sort key of the previous
+        # page's last bead, compared as a row value (served by the beads_doc_* indexes).
+        columns, descending = _SORT_KEYS[sort]
+        key = f"({', '.join(columns)})"
         page_where, page_params = where, list(params)
         if cursor:
             try:
-                last_key, last_id = json.loads(cursor)
-                last_key, last_id = float(last_key), int(last_id)
+                last = json.loads(cursor)
+                if not isinstance(last, list) or len(last) != len(columns):
+                    raise TypeError("wrong length")
             except (ValueError, TypeError) as exc:
                 raise StoreError(f"bad page cursor {cursor!r}") from exc
-            page_where += f" AND ({key} {op} ? OR ({key} = ? AND id {op} ?))"
-            page_params += [last_key, last_key, last_id]
+            # The redundant bound on the first column lets SQLite seek in the index.
+            page_where += (
+                f" AND {columns[0]} {'<=' if descending else '>='} ?"
+                f" AND {key} {'<' if descending else '>'} ({', '.join('?' for _ in last)})"
+            )
+            page_params += [last[0], *last]
+        order = ", ".join(f"{c} {'DESC' if descending else 'ASC'}" for c in columns)
         sql = f"SELECT {_BEAD_COLUMNS} FROM beads WHERE {page_where} ORDER BY {order} LIMIT ?"
         page_params.append(limit + 1)
         if offset:
@@ -794,11 +811,7 @@ class Store:
         next_cursor = None
         if len(beads) > limit:
             beads = beads[:limit]
-            last = beads[-1]
-            last_key = (
-                last.position if sort == "position" else (-1 if last.score is None else last.score)
-            )
-            next_cursor = json.dumps([last_key, last.id])
+            next_cursor = json.dumps(_sort_key(beads[-1], sort), ensure_ascii=False)
         return BeadPage(beads, next_cursor, total)
 
     @staticmethod
@@ -1242,6 +1255,17 @@ def _content(bead: BeadRecord) -> dict:
     snap = _snapshot(bead)
     del snap["version"], snap["position"]
     return snap
+
+
+def _sort_key(bead: BeadRecord, sort: str) -> list:
+    score = -1 if bead.score is None else bead.score
+    return {
+        "position": [bead.position, bead.id],
+        "score": [score, bead.id],
+        "-score": [score, bead.id],
+        "status": [bead.status, bead.position, bead.id],
+        "origin": [bead.origin, bead.position, bead.id],
+    }[sort]
 
 
 def _from_snapshot(snap: dict) -> BeadRecord:
