@@ -92,6 +92,10 @@ class NotFoundError(StoreError):
     """A document or bead id that the store does not hold."""
 
 
+class _NeedsUpgrade(StoreError):
+    """Raised inside `Store.open` when a read-only open meets pending migrations."""
+
+
 class ConflictError(StoreError):
     """A bead changed since the caller read it (optimistic concurrency)."""
 
@@ -396,6 +400,11 @@ class Store:
         store = cls(conn, path, readonly)
         try:
             store._migrate()
+        except _NeedsUpgrade:
+            # A store from an older duiyi, opened for reading: upgrade it once, then read.
+            conn.close()
+            cls.open(path).close()
+            return cls.open(path, readonly=True)
         except BaseException:
             conn.close()
             raise
@@ -464,7 +473,7 @@ class Store:
         if not pending:
             return
         if self.readonly:
-            raise StoreError(f"{self.path}: needs a schema upgrade; open it once without read-only")
+            raise _NeedsUpgrade(f"{self.path}: needs a schema upgrade")
         with self._write() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
