@@ -6,7 +6,10 @@ Opening::
     with Store.open("corpus.db") as store:            # creates or migrates the file
         ...
     Store.open(path, create=False)                     # StoreError if the file is missing
-    Store.open(path, readonly=True)                    # read-only (export, info)
+    Store.open(path, readonly=True)                    # read-only (export, info); an older
+                                                       # schema is upgraded first
+    # One Store may be shared by a server's threads (calls are serialized by a lock);
+    # several processes may open the same file.
 
 Writing results (translate/align ``--store``)::
 
@@ -33,7 +36,10 @@ Reading (review app, export, ``corpus info``)::
         # same with 50,000 beads; offset= works too but gets slower deep into a document.
     store.get_bead(bead_id) -> BeadRecord               # NotFoundError if absent
     store.history(bead_id) -> list[Edit]                # newest first
-    store.iter_pairs(status=, origin=, min_score=, documents=) -> Iterator[Pair]   # streaming
+    store.iter_pairs(status=, origin=, min_score=, documents=, segments=False)
+        -> Iterator[Pair]                               # streaming, document then bead order;
+        # Pair.id is the bead id, Pair.meta has "engine" and "signature"; segments=True adds
+        # each side's sentences as meta["src_segments"]/["tgt_segments"] (XCES uses them).
     store.count_pairs(same filters) -> int
     store.info() -> dict                                # what `duiyi corpus info` prints
 
@@ -43,10 +49,16 @@ based on and fails with ``ConflictError`` ("changed by someone else") if the bea
 
     store.update_bead(bead_id, expected_version=v, status="approved", tgt_text=None,
                       reviewer="ann") -> BeadRecord     # a changed tgt_text makes origin "edited"
-    store.undo(bead_id, reviewer="ann") -> BeadRecord   # reverts the bead's last change
+    store.undo(bead_id, reviewer="ann") -> BeadRecord   # reverts the last change that touched
+        # the bead (repeatable: walks back); ConflictError if a later change to a bead it
+        # involved is in the way. A merge/split undo restores both beads (same ids).
     store.merge_with_next(bead_id, expected_version=v, reviewer="ann") -> BeadRecord
     store.split_bead(bead_id, expected_version=v, src_at=i, tgt_at=j, reviewer="ann")
         -> tuple[BeadRecord, BeadRecord]                # split at character offsets of the texts
+    # Merges and splits set origin "edited" and status "pending"; a merge keeps the lower
+    # score. BeadRecord fields: id, document_id, position, src_ids, tgt_ids, kind ("1-2"),
+    # src_text, src_normalized, tgt_text, score, origin, engine, status, version,
+    # created_at, updated_at, updated_by; .to_pair().
 
 Errors: ``StoreError`` (not a corpus, newer schema, bad value), its subclasses
 ``NotFoundError`` and ``ConflictError``.
