@@ -18,6 +18,12 @@ from duiyi.errors import DuiyiError
 # (name, module, one-line help). Modules are imported to build their parsers; they import
 # heavy libraries only inside run(), so `duiyi --help` stays fast.
 COMMANDS: list[tuple[str, str, str]] = [
+    (
+        "normalize",
+        "duiyi.commands.normalize",
+        "normalize script (Traditional→Simplified), widths, spaces",
+    ),
+    ("split", "duiyi.commands.split", "split documents into sentences, removing web page chrome"),
     ("export", "duiyi.commands.export", "export a corpus store as TMX, XCES, Moses, TSV or JSONL"),
     (
         "import",

@@ -1,0 +1,207 @@
+"""TMX export and import speed and peak memory: duiyi vs translate-toolkit, side by side.
+
+Every measurement runs in its own subprocess, which reports its wall time, CPU time and
+peak resident memory (`resource.getrusage(RUSAGE_SELF).ru_maxrss`). duiyi writes and reads
+1,000,000 synthetic pairs and 100,000 (two sizes: peak memory must not grow with the count);
+translate-toolkit (`translate.storage.tmx`, which builds the whole tree in memory) writes and
+reads 100,000 of the same pairs. Ratios compare per-pair rates at the same size, on CPU time
+(stable on a shared machine) and on wall time.
+
+    python benchmarks/export.py                      # 1,000,000 / 100,000 pairs
+    python benchmarks/export.py --pairs 200000 --small 50000   # quicker
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ZH = [
+    "今天天气很好，我们去公园散步吧。",
+    "他说：“这本书很有意思！”",
+    "价格是3.5元，包括税&运费。",
+    "北京是中国的首都，也是文化中心。",
+    "研究人员发现了一种新的<蛋白质>。",
+    "繁體中文與簡體中文的轉換並不總是一一對應。",
+    "表情符号😀和罕见字𠀀也要保留。",
+    "会议将于下周三上午十点举行。",
+]
+EN = [
+    "The weather is nice today, let's take a walk in the park.",
+    'He said: "This book is very interesting!"',
+    "The price is 3.5 yuan, including tax & shipping.",
+    "Beijing is the capital of China and also its cultural centre.",
+    "Researchers have discovered a new <protein>.",
+    "Converting Traditional to Simplified Chinese is not always one-to-one.",
+    "Emoji 😀 and rare characters 𠀀 must be kept too.",
+    "The meeting will be held at ten next Wednesday morning.",
+]
+
+
+def synthetic_pairs(n: int):
+    """The same `n` pairs for every tool: varied text, XML specials, scores, documents."""
+    from duiyi.corpus.model import Pair
+
+    for i in range(n):
+        k = i % len(ZH)
+        yield Pair(
+            src=f"{ZH[k]}（第{i}句）",
+            tgt=f"{EN[k]} (sentence {i})",
+            score=(i % 997) / 997,
+            bead="1-1",
+            origin="aligned",
+            document=f"doc{i // 5000}.txt",
+        )
+
+
+# --- workers (each runs in a fresh subprocess) ---------------------------------------------
+
+
+def duiyi_write(n: int, path: str) -> int:
+    from duiyi.export import write_pairs
+
+    return write_pairs(synthetic_pairs(n), path, signature="bench|duiyi:0.1.0")
+
+
+def duiyi_read(n: int, path: str) -> int:
+    from duiyi.export.tmx import TmxReader
+
+    count = 0
+    for pair in TmxReader(path):
+        count += bool(pair.src and pair.tgt)
+    return count
+
+
+def tt_write(n: int, path: str) -> int:
+    from translate.storage import tmx
+
+    store = tmx.tmxfile(sourcelanguage="zh-CN", targetlanguage="en-US")
+    for pair in synthetic_pairs(n):
+        unit = store.addsourceunit(pair.src)
+        unit.target = pair.tgt
+    with open(path, "wb") as out:
+        store.serialize(out)
+    return len(store.units)
+
+
+def tt_read(n: int, path: str) -> int:
+    from translate.storage import tmx
+
+    store = tmx.tmxfile.parsefile(path)
+    return sum(bool(unit.source and unit.target) for unit in store.units)
+
+
+def idle(n: int, path: str) -> int:
+    """Imports and nothing else: the interpreter's own footprint."""
+    import translate.storage.tmx  # noqa: F401
+
+    import duiyi.export.tmx  # noqa: F401
+
+    return 0
+
+
+WORKERS = {f.__name__: f for f in (duiyi_write, duiyi_read, tt_write, tt_read, idle)}
+
+
+def worker(name: str, n: int, path: str) -> None:
+    wall, cpu = time.perf_counter(), time.process_time()
+    count = WORKERS[name](n, path)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"count": count, "wall": wall, "cpu": cpu, "peak_mb": peak_mb}))
+
+
+def measure(name: str, n: int, path: str) -> dict:
+    result = subprocess.run(
+        [sys.executable, __file__, "--worker", name, str(n), path],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.exit(f"{name} failed:\n{result.stderr[-2000:]}")
+    stats = json.loads(result.stdout.strip().splitlines()[-1])
+    if name != "idle" and stats["count"] != n:
+        sys.exit(f"{name}: expected {n} pairs, got {stats['count']}")
+    stats.update(name=name, pairs=n)
+    return stats
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pairs", type=int, default=1_000_000, help="duiyi's large size")
+    parser.add_argument("--small", type=int, default=100_000, help="second size (and tt's)")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker[0], int(args.worker[1]), args.worker[2])
+        return
+
+    with tempfile.TemporaryDirectory(prefix="duiyi-bench-") as tmp:
+        tmp = Path(tmp)
+        rows = [measure("idle", 0, os.devnull)]
+        for n in (args.small, args.pairs):
+            path = str(tmp / f"duiyi-{n}.tmx")
+            rows.append(measure("duiyi_write", n, path))
+            rows[-1]["mb_file"] = os.path.getsize(path) / 1e6
+            rows.append(measure("duiyi_read", n, path))
+            os.unlink(path)
+        path = str(tmp / "tt.tmx")
+        rows.append(measure("tt_write", args.small, path))
+        rows[-1]["mb_file"] = os.path.getsize(path) / 1e6
+        rows.append(measure("tt_read", args.small, path))
+
+    by = {(r["name"], r["pairs"]): r for r in rows}
+    print(f"TMX export/import, {os.cpu_count()} CPUs, Python {sys.version.split()[0]}")
+    print(
+        f"{'tool':<18} {'op':<7} {'pairs':>9} {'wall s':>7} {'pairs/s':>9} "
+        f"{'pairs/CPU-s':>11} {'peak MB':>8}"
+    )
+    for r in rows:
+        tool, _, op = r["name"].partition("_")
+        tool = {"duiyi": "duiyi", "tt": "translate-toolkit", "idle": "(imports only)"}[tool]
+        rate = r["pairs"] / r["wall"] if r["pairs"] else 0
+        cpu_rate = r["pairs"] / r["cpu"] if r["pairs"] else 0
+        print(
+            f"{tool:<18} {op or '-':<7} {r['pairs']:>9,} {r['wall']:>7.2f} {rate:>9,.0f} "
+            f"{cpu_rate:>11,.0f} {r['peak_mb']:>8.1f}"
+        )
+
+    def rate(name: str, n: int, clock: str) -> float:
+        return by[(name, n)]["pairs"] / by[(name, n)][clock]
+
+    n = args.small
+    print(f"\nratios at {n:,} pairs (duiyi rate / translate-toolkit rate):")
+    for clock in ("cpu", "wall"):
+        w = rate("duiyi_write", n, clock) / rate("tt_write", n, clock)
+        r = rate("duiyi_read", n, clock) / rate("tt_read", n, clock)
+        both = (by[("tt_write", n)][clock] + by[("tt_read", n)][clock]) / (
+            by[("duiyi_write", n)][clock] + by[("duiyi_read", n)][clock]
+        )
+        print(f"  {clock:<4}  export {w:.1f}x  import {r:.1f}x  export+import {both:.1f}x")
+    growth = by[("duiyi_read", args.pairs)]["peak_mb"] - by[("duiyi_read", n)]["peak_mb"]
+    print(
+        f"duiyi peak memory: {args.pairs // n}x the pairs adds {growth:+.1f} MB when reading, "
+        f"{by[('duiyi_write', args.pairs)]['peak_mb'] - by[('duiyi_write', n)]['peak_mb']:+.1f} MB "
+        "when writing"
+    )
+    cpu_both = (by[("tt_write", n)]["cpu"] + by[("tt_read", n)]["cpu"]) / (
+        by[("duiyi_write", n)]["cpu"] + by[("duiyi_read", n)]["cpu"]
+    )
+    peak = max(by[(k, args.pairs)]["peak_mb"] for k in ("duiyi_write", "duiyi_read"))
+    print(
+        f"RESULT export_pairs_per_s={rate('duiyi_write', args.pairs, 'wall'):.0f} "
+        f"import_pairs_per_s={rate('duiyi_read', args.pairs, 'wall'):.0f} "
+        f"vs_translate_toolkit={cpu_both:.1f} peak_mb={peak:.0f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
