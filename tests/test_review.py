@@ -121,6 +121,8 @@ def test_normalized_source_is_shown_only_when_it_differs(client, docs):
         ("sort=position&status=pending", [0, 2, 3, 4, 5]),
         ("sort=position&origin=edited", [4]),
         ("sort=position&origin=human", []),
+        ("sort=status", [1, 0, 2, 3, 4, 5]),
+        ("sort=origin", [4, 0, 1, 2, 3, 5]),
     ],
 )
 def test_sort_and_filters(client, store, docs, query, expected):

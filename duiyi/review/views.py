@@ -39,6 +39,8 @@ SORT_LABELS = {
     "score": "worst confidence first",
     "-score": "best confidence first",
     "position": "document order",
+    "status": "by status",
+    "origin": "by origin",
 }
 ACTIONS = ("approve", "reject", "reset", "edit", "merge", "split", "undo")
 MAX_LIMIT = 500
