@@ -67,14 +67,18 @@ class _Protected:
     """URL and e-mail spans of a text: no sentence is ever cut inside one."""
 
     def __init__(self, text: str):
-        spans = [m.span() for m in _PROTECTED.finditer(text)]
-        self.starts = [s for s, _ in spans]
-        self.ends = [e for _, e in spans]
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        if "@" in text or "://" in text or "www." in text:  # skip the slow scan when it can't hit
+            for match in _PROTECTED.finditer(text):
+                self.starts.append(match.start())
+                self.ends.append(match.end())
+
+    def __bool__(self) -> bool:
+        return bool(self.starts)
 
     def inside(self, pos: int) -> bool:
         """Is a cut at `pos` strictly inside a protected span?"""
-        if not self.starts:
-            return False
         k = bisect_right(self.starts, pos - 1) - 1  # the last span starting before pos
         return k >= 0 and pos < self.ends[k]
 
@@ -84,14 +88,27 @@ class _Protected:
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
 _CLOSERS = "」』”’）》〉】〕〗〙〛｝］)]}\"'＂＇"
 _CLAUSE = "，、,；;：:"
-# A run of sentence-final marks: 。！？!? ｡, ellipses (… ⋯ and ASCII ...), and an ASCII period
-# only between CJK text (a period after a digit or a Latin letter is a decimal point or an
-# abbreviation), then closing quotes/brackets, possibly more final marks after them.
-_ZH_END = rf"(?:[。！？!?｡]|[…⋯]+|\.{{2,}}|(?<=[{_CJK}])\.(?=\s|$|[{_CJK}]))"
-_ZH_BOUNDARY = re.compile(rf"(?:{_ZH_END})+(?:[{re.escape(_CLOSERS)}]+(?:{_ZH_END})*)*")
-_ZH_BOUNDARY_SEMI = re.compile(
-    rf"(?:{_ZH_END}|[；;])+(?:[{re.escape(_CLOSERS)}]+(?:{_ZH_END}|[；;])*)*"
-)
+
+
+def _boundary(finals: str) -> re.Pattern:
+    """A run of sentence-final marks, closing quotes and brackets after it, not followed by a
+    clause mark (……， goes on).
+
+    Marks: `finals` (。！？!?｡ and ellipses …⋯), runs of ASCII dots, and a single ASCII period
+    only after CJK text and before a space, CJK text or the end (after a digit or a Latin letter
+    it is a decimal point or an abbreviation). The pattern starts with a plain character class
+    so the regex engine scans fast for it; the run is atomic so a failed lookahead never leaves
+    half a run behind.
+    """
+    cjk = _CJK
+    first = rf"[{finals}.](?:(?<=[{finals}])|(?<=[{cjk}]\.)(?=\s|$|[{cjk}])|(?=\.))"
+    more = rf"[{finals}]|\.(?=[\s.]|$|[{cjk}])"
+    closers = re.escape(_CLOSERS)
+    return re.compile(rf"{first}(?>(?:{more})*(?:[{closers}]+(?:{more})*)*)(?![^\S\n]*[{_CLAUSE}])")
+
+
+_ZH_BOUNDARY = _boundary("。！？!?｡…⋯")
+_ZH_BOUNDARY_SEMI = _boundary("。！？!?｡…⋯；;")
 _ZH_CUTS = re.compile(r"[，；、;]|,(?!\d)")  # where an over-long sentence may be cut
 
 
@@ -111,34 +128,47 @@ def split_zh(
     """
     boundary = _ZH_BOUNDARY_SEMI if semicolon else _ZH_BOUNDARY
     protected = _Protected(text)
+    guard = bool(protected)
     spans: list[tuple[int, int]] = []
+    append = spans.append
     for p_start, p_end in split_paragraphs(text, hard_newlines):
         pos = p_start
         for match in boundary.finditer(text, p_start, p_end):
-            cut = _zh_cut(text, match, p_start, p_end, protected)
-            if cut is not None:
-                _add(spans, text, pos, cut, max_len, protected)
-                pos = cut
-        _add(spans, text, pos, p_end, max_len, protected)
+            cut = match.end()
+            if text[cut - 1] in "\"'":
+                cut = _drop_opening_quotes(text, p_start, match.start(), cut)
+            if guard and (protected.inside(match.start() + 1) or protected.inside(cut)):
+                continue
+            # _add's fast path: a cut follows a mark, so only the start may need trimming.
+            start = _SPACES.match(text, pos).end() if text[pos].isspace() else pos
+            if start < cut <= start + max_len:
+                append((start, cut))
+            else:
+                _add(spans, text, start, cut, max_len, protected)
+            pos = cut
+        if pos >= p_end:
+            continue
+        # The paragraph's end is trimmed already.
+        start = _SPACES.match(text, pos).end() if text[pos].isspace() else pos
+        if start < p_end <= start + max_len:
+            append((start, p_end))
+        else:
+            _add(spans, text, start, p_end, max_len, protected)
     return spans
 
 
 _SPACES = re.compile(r"\s*")
 
 
-def _zh_cut(text: str, match: re.Match, p_start: int, p_end: int, protected) -> int | None:
-    """Where to cut after a sentence-final run, or None to keep going."""
-    end = match.end()
-    # An ASCII quote after the final mark closes the sentence only if one is open.
-    while text[end - 1] in "\"'" and text.count(text[end - 1], p_start, end - 1) % 2 == 0:
+def _drop_opening_quotes(text: str, p_start: int, start: int, end: int) -> int:
+    """Give back ASCII quotes that open the next sentence: one closes this sentence only if an
+    odd number of them came before it in the paragraph."""
+    while (
+        end > start
+        and text[end - 1] in "\"'"
+        and text.count(text[end - 1], p_start, end - 1) % 2 == 0
+    ):
         end -= 1
-    if protected.inside(match.start() + 1) or protected.inside(end):
-        return None
-    nxt = _SPACES.match(text, end, p_end).end()
-    if nxt >= p_end:
-        return None  # the paragraph ends here anyway
-    if text[nxt] in _CLAUSE:
-        return None  # ……， or ?, : the clause goes on
     return end
 
 
