@@ -29,6 +29,7 @@ def en_sentences(text: str, **options) -> list[str]:
         ("今天下雨了。我们不去了！你呢？", ["今天下雨了。", "我们不去了！", "你呢？"]),
         ("價格是3.5元，漲了1.2萬。真的", ["價格是3.5元，漲了1.2萬。", "真的"]),  # decimals
         ("他说：“你好。”然后走了。", ["他说：“你好。”", "然后走了。"]),  # closing quote kept
+        ("他说：“你好。 ”然后走了。", ["他说：“你好。 ”", "然后走了。"]),  # even after a space
         ("「走吧！」『好。』（完）", ["「走吧！」", "『好。』", "（完）"]),
         ("书名《论语。》很好。", ["书名《论语。》", "很好。"]),
         ("真的吗？！是的!!好", ["真的吗？！", "是的!!", "好"]),  # runs of marks: one cut
@@ -112,6 +113,8 @@ def test_long_sentence_not_cut_inside_a_url_or_a_number():
             ["Mr. Smith went to Washington.", "He arrived at 3 p.m. on Monday."],
         ),
         ("The U.S. Army is big. It is old.", ["The U.S. Army is big.", "It is old."]),
+        ("He came at 5 p.m. The rest left.", ["He came at 5 p.m.", "The rest left."]),  # as Moses
+        ("Tabs\tand\u3000spaces. Fine.", ["Tabs\tand\u3000spaces.", "Fine."]),
         ("It costs 3.5 dollars. Cheap!", ["It costs 3.5 dollars.", "Cheap!"]),
         ("See e.g. the list. Then go.", ["See e.g. the list.", "Then go."]),
         ("J. R. R. Tolkien wrote it. Yes.", ["J. R. R. Tolkien wrote it.", "Yes."]),
@@ -128,6 +131,7 @@ def test_long_sentence_not_cut_inside_a_url_or_a_number():
         ),
         ("(It works.) Next one.", ["(It works.)", "Next one."]),
         ("Line one\nLine two", ["Line one", "Line two"]),
+        ('He raised me. " That guy', ['He raised me. "', "That guy"]),  # Moses: spaced closer
         ("He left. 他走了。", ["He left.", "他走了。"]),
     ],
 )

@@ -104,7 +104,8 @@ def _boundary(finals: str) -> re.Pattern:
     first = rf"[{finals}.](?:(?<=[{finals}])|(?<=[{cjk}]\.)(?=\s|$|[{cjk}])|(?=\.))"
     more = rf"[{finals}]|\.(?=[\s.]|$|[{cjk}])"
     closers = re.escape(_CLOSERS)
-    return re.compile(rf"{first}(?>(?:{more})*(?:[{closers}]+(?:{more})*)*)(?![^\S\n]*[{_CLAUSE}])")
+    run = rf"(?:{more})*(?:[^\S\n]*[{closers}]+(?:{more})*)*"  # 。 ” : a space may come first
+    return re.compile(rf"{first}(?>{run})(?![^\S\n]*[{_CLAUSE}])")
 
 
 _ZH_BOUNDARY = _boundary("。！？!?｡…⋯")
@@ -227,9 +228,10 @@ def _nonbreaking_prefixes() -> dict[str, int]:
 _EN_CLOSERS = "'\")]”’»"
 _EN_OPENERS = "'\"([¿¡“‘«"
 # A final run (. ? ! … and ASCII dots), closing quotes/brackets, then whitespace.
-_EN_CANDIDATE = re.compile(rf"[.?!…]+[{re.escape(_EN_CLOSERS)}]*(?=\s)")
+# As in Moses, closers may follow after spaces: `said. " Then` keeps the quote.
+_EN_CANDIDATE = re.compile(rf"([.?!…]+)((?: *[{re.escape(_EN_CLOSERS)}]+)*)(?=\s)")
 _EN_WORD_BEFORE = re.compile(r"(\S*?)([" + re.escape(_EN_CLOSERS) + r"%]*)\.$")
-_ACRONYM = re.compile(r"\.[^\W\d_][\w-]*\.$")  # U.S. / e.g. like: a period inside the word
+_ACRONYM = re.compile(r"\.([\w-]+)\.$")  # U.S., U.S.A.: checked for upper case below
 _CJK_RE = re.compile(f"[{_CJK}]")
 
 
@@ -274,13 +276,13 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
 
 
 def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bool:
-    marks = match.group().rstrip(_EN_CLOSERS)
-    closers = match.group()[len(marks) :]
+    marks, closers = match.groups()
     if marks != "." or closers:
         # ? ! … or several dots, or a period inside quotes: break before a sentence start.
         return _starts_sentence(text, nxt, p_end, digits=False)
-    word_start = text.rfind(" ", 0, match.start()) + 1
-    word_start = max(word_start, text.rfind("\n", 0, match.start()) + 1)
+    word_start = match.start()
+    while word_start > 0 and not text[word_start - 1].isspace():
+        word_start -= 1
     word = text[word_start : match.end()]
     found = _EN_WORD_BEFORE.match(word)
     prefix, starting_punct = (found.group(1), found.group(2)) if found else ("", "")
@@ -288,8 +290,9 @@ def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bo
     kind = prefixes.get(prefix, 0) if prefix else 0
     if kind == 1 and not starting_punct:
         return False
-    if _ACRONYM.search(word):
-        return False
+    acronym = _ACRONYM.search(word)
+    if acronym and acronym.group(1).replace("-", "").isupper():
+        return False  # Moses: a period, upper-case letters, a period (U.S. Army)
     if not _starts_sentence(text, nxt, p_end, digits=True):
         return False
     return not (kind == 2 and not starting_punct and text[nxt].isdigit())
