@@ -257,6 +257,17 @@ def _dict_files(spec: dict) -> list[str]:
     return [spec["file"]]
 
 
+def _group(spec: dict) -> DictGroup:
+    """The compiled group for a config's dict entry; configs share groups (t2s, tw2s, hk2s and
+    tw2sp all end with TSPhrases + TSCharacters)."""
+    return _compiled_group(tuple(_dict_files(spec)))
+
+
+@cache
+def _compiled_group(names: tuple[str, ...]) -> DictGroup:
+    return DictGroup(list(names))
+
+
 class ScriptConverter:
     """One OpenCC config (e.g. "t2s"), giving native OpenCC's output."""
 
@@ -264,12 +275,10 @@ class ScriptConverter:
         path = _data_dir().joinpath("config", f"{config}.json")
         spec = json.loads(path.read_text(encoding="utf-8"))
         self.config = config
-        self.normalization = [
-            DictGroup(_dict_files(s["dict"])) for s in spec.get("normalization", [])
-        ]
+        self.normalization = [_group(s["dict"]) for s in spec.get("normalization", [])]
         segmentation = spec.get("segmentation")
-        self.segmenter = DictGroup(_dict_files(segmentation["dict"])) if segmentation else None
-        self.chain = [DictGroup(_dict_files(step["dict"])) for step in spec["conversion_chain"]]
+        self.segmenter = _group(segmentation["dict"]) if segmentation else None
+        self.chain = [_group(step["dict"]) for step in spec["conversion_chain"]]
 
     def convert(self, text: str) -> str:
         for group in self.normalization:
