@@ -147,6 +147,8 @@ class DictGroup:
         for mapping in reversed(dicts[split:]):  # earlier dictionaries win
             table.update({ord(key): value for key, value in mapping.items()})
         self.chars = CharMap(table)
+        if not self.chars.length_preserving:  # OpenCC's character dictionaries never are
+            raise ValueError(f"{names}: a character dictionary maps to several characters")
         self._filter: tuple[np.ndarray, np.ndarray] | None = None
 
     def lookup(self, key: str) -> str:
@@ -221,17 +223,13 @@ class DictGroup:
         if not spans:
             return self.chars.apply(text, array), bounds
         values = [self.lookup(text[s:e]) for s, e in spans]
-        if self.chars.length_preserving:
-            mapped = self.chars.apply(text, array)
-            gap = lambda a, b: mapped[a:b]  # noqa: E731 - positions agree in both texts
-        else:
-            gap = lambda a, b: self.chars.apply(text[a:b])  # noqa: E731
+        mapped = self.chars.apply(text, array)  # one character for one: positions agree
         pieces, pos = [], 0
         for (start, end), value in zip(spans, values, strict=True):
-            pieces.append(gap(pos, start))
+            pieces.append(mapped[pos:start])
             pieces.append(value)
             pos = end
-        pieces.append(gap(pos, len(text)))
+        pieces.append(mapped[pos:])
         out = "".join(pieces)
         if bounds is not None and len(out) != len(text):
             bounds = _shift_bounds(bounds, spans, values)
@@ -239,8 +237,8 @@ class DictGroup:
 
 
 def _shift_bounds(bounds: list[int], spans, values) -> list[int]:
-    """Segment bounds after replacing spans with values of other lengths (gaps keep lengths;
-    spans never cross a bound)."""
+    """Segment bounds after replacing spans with values of other lengths (the text between
+    spans keeps its length; spans never cross a bound)."""
     ends = [end for _, end in spans]
     deltas = np.cumsum([len(v) - (e - s) for (s, e), v in zip(spans, values, strict=True)])
     shifted = []
