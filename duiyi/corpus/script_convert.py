@@ -122,8 +122,8 @@ _BITMAP_BITS = 22
 
 
 def _bigram_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    mixed = first.astype(np.uint64) * np.uint64(0x9E3779B1) ^ second.astype(np.uint64)
-    return (mixed & np.uint64((1 << _BITMAP_BITS) - 1)).astype(np.intp)
+    """Hash of character pairs (uint32 arrays; the multiplication wraps around)."""
+    return (first * np.uint32(0x9E3779B1) ^ second) & np.uint32((1 << _BITMAP_BITS) - 1)
 
 
 class DictGroup:
