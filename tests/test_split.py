@@ -49,6 +49,9 @@ def en_sentences(text: str, **options) -> list[str]:
         ("写信给 li.wei@example.com 吧。好", ["写信给 li.wei@example.com 吧。", "好"]),
         ("美国U.S.A.和e.g.这种缩写。好", ["美国U.S.A.和e.g.这种缩写。", "好"]),  # Latin periods
         ("今天很好.明天也好.", ["今天很好.", "明天也好."]),  # ASCII period between CJK
+        ("今天很好．明天也好．", ["今天很好．", "明天也好．"]),  # full-width period too
+        ("……他来了。", ["……他来了。"]),  # marks opening a paragraph start its first sentence
+        ("他说。！？”好", ["他说。！？”", "好"]),
         ("版本3.5.1发布了。", ["版本3.5.1发布了。"]),
         ("第一段。\n\n第二段\n第三行。", ["第一段。", "第二段", "第三行。"]),  # hard newlines
         ("  前面有空格。  后面也有。  ", ["前面有空格。", "后面也有。"]),  # trimmed
@@ -125,6 +128,7 @@ def test_long_sentence_not_cut_inside_a_url_or_a_number():
         ("Wait... What happened?", ["Wait...", "What happened?"]),
         ("Wait... and then?", ["Wait... and then?"]),  # lower case: no break
         ("Really?! Yes.", ["Really?!", "Yes."]),
+        ("... And so it began. Then", ["... And so it began.", "Then"]),
         (
             "Visit https://example.com/a?b=1. Then stop.",
             ["Visit https://example.com/a?b=1.", "Then stop."],

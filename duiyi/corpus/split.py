@@ -94,15 +94,15 @@ def _boundary(finals: str) -> re.Pattern:
     """A run of sentence-final marks, closing quotes and brackets after it, not followed by a
     clause mark (……， goes on).
 
-    Marks: `finals` (。！？!?｡ and ellipses …⋯), runs of ASCII dots, and a single ASCII period
-    only after CJK text and before a space, CJK text or the end (after a digit or a Latin letter
-    it is a decimal point or an abbreviation). The pattern starts with a plain character class
+    Marks: `finals` (。！？!?｡ and ellipses …⋯), runs of ASCII dots, and a single period (. or
+    full-width ．) only after CJK text and before a space, CJK text or the end (after a digit or
+    a Latin letter it is a decimal point or an abbreviation). The pattern starts with a plain character class
     so the regex engine scans fast for it; the run is atomic so a failed lookahead never leaves
     half a run behind.
     """
     cjk = _CJK
-    first = rf"[{finals}.](?:(?<=[{finals}])|(?<=[{cjk}]\.)(?=\s|$|[{cjk}])|(?=\.))"
-    more = rf"[{finals}]|\.(?=[\s.]|$|[{cjk}])"
+    first = rf"[{finals}.．](?:(?<=[{finals}])|(?<=[{cjk}][.．])(?=\s|$|[{cjk}])|(?=\.))"
+    more = rf"[{finals}]|[.．](?=[\s.]|$|[{cjk}])"
     closers = re.escape(_CLOSERS)
     run = rf"(?:{more})*(?:[^\S\n]*[{closers}]+(?:{more})*)*"  # 。 ” : a space may come first
     return re.compile(rf"{first}(?>{run})(?![^\S\n]*[{_CLAUSE}])")
@@ -142,7 +142,9 @@ def split_zh(
                 continue
             # _add's fast path: a cut follows a mark, so only the start may need trimming.
             start = _SPACES.match(text, pos).end() if text[pos].isspace() else pos
-            if start < cut <= start + max_len:
+            if start >= match.start():
+                continue  # marks with no sentence before them (……开头) open the next one
+            if cut <= start + max_len:
                 append((start, cut))
             else:
                 _add(spans, text, start, cut, max_len, protected)
@@ -266,8 +268,9 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
             if nxt >= p_end or not _en_breaks(text, match, nxt, p_end, prefixes):
                 continue
             start, end = _trim(text, pos, cut)
-            if start < end:
-                spans.append((start, end))
+            if start >= match.start():
+                continue  # marks with no sentence before them ("... And so") open the next one
+            spans.append((start, end))
             pos = cut
         start, end = _trim(text, pos, p_end)
         if start < end:
