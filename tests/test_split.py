@@ -134,6 +134,14 @@ def test_long_sentence_not_cut_inside_a_url_or_a_number():
             ["Visit https://example.com/a?b=1.", "Then stop."],
         ),
         ("(It works.) Next one.", ["(It works.)", "Next one."]),
+        (
+            "Mail j.r.smith@mail.example.org. Then go.",
+            ["Mail j.r.smith@mail.example.org.", "Then go."],
+        ),
+        (
+            "See https://u@h.example.com/a.B?x=1. Done.",
+            ["See https://u@h.example.com/a.B?x=1.", "Done."],
+        ),
         ("Line one\nLine two", ["Line one", "Line two"]),
         ('He raised me. " That guy', ['He raised me. "', "That guy"]),  # Moses: spaced closer
         ("He left. 他走了。", ["He left.", "他走了。"]),

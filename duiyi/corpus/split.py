@@ -55,24 +55,37 @@ def split_paragraphs(text: str, hard_newlines: bool = True) -> list[tuple[int, i
 
 # --- protected stretches: URLs, e-mail addresses ---------------------------------------------
 
-_PROTECTED = re.compile(
-    # URLs: printable ASCII up to a space or CJK text, not ending in punctuation
-    r"(?:https?://|ftp://|www\.)[!-~]*[\w/#=&%+~-]"
-    r"|[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
-    re.ASCII,
-)
+# URLs: printable ASCII up to a space or CJK text, not ending in punctuation.
+_URL = re.compile(r"(?:https?://|ftp://|www\.)[!-~]*[\w/#=&%+~-]", re.ASCII)
+_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", re.ASCII)
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-")
 
 
 class _Protected:
     """URL and e-mail spans of a text: no sentence is ever cut inside one."""
 
     def __init__(self, text: str):
+        spans = []
+        if "://" in text or "www." in text:
+            spans = [m.span() for m in _URL.finditer(text)]
+        # E-mail addresses are found from their @ (a regex scan for them is slow).
+        at = text.find("@")
+        while at != -1:
+            start = at
+            while start > 0 and text[start - 1] in _EMAIL_LOCAL:
+                start -= 1
+            match = _EMAIL.match(text, start) if start < at else None
+            if match is not None:
+                spans.append(match.span())
+            at = text.find("@", match.end() if match is not None else at + 1)
         self.starts: list[int] = []
         self.ends: list[int] = []
-        if "@" in text or "://" in text or "www." in text:  # skip the slow scan when it can't hit
-            for match in _PROTECTED.finditer(text):
-                self.starts.append(match.start())
-                self.ends.append(match.end())
+        for start, end in sorted(spans):  # merged: a URL may hold an @
+            if self.ends and start < self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
 
     def __bool__(self) -> bool:
         return bool(self.starts)
@@ -231,7 +244,8 @@ _EN_CLOSERS = "'\")]”’»"
 _EN_OPENERS = "'\"([¿¡“‘«"
 # A final run (. ? ! … and ASCII dots), closing quotes/brackets, then whitespace.
 # As in Moses, closers may follow after spaces: `said. " Then` keeps the quote.
-_EN_CANDIDATE = re.compile(rf"([.?!…]+)((?: *[{re.escape(_EN_CLOSERS)}]+)*)(?=\s)")
+# (The first mark outside the repeat lets the regex engine scan fast for it.)
+_EN_CANDIDATE = re.compile(rf"([.?!…][.?!…]*)((?: *[{re.escape(_EN_CLOSERS)}]+)*)(?=\s)")
 _EN_WORD_BEFORE = re.compile(r"(\S*?)([" + re.escape(_EN_CLOSERS) + r"%]*)\.$")
 _ACRONYM = re.compile(r"\.([\w-]+)\.$")  # U.S., U.S.A.: checked for upper case below
 _CJK_RE = re.compile(f"[{_CJK}]")
