@@ -57,6 +57,7 @@ def en_sentences(text: str, **options) -> list[str]:
         ("  前面有空格。  后面也有。  ", ["前面有空格。", "后面也有。"]),  # trimmed
         ('他说："你好。"我说："好。"', ['他说："你好。"', '我说："好。"']),  # ASCII quotes
         ('结束了。"新的一段"开始', ["结束了。", '"新的一段"开始']),  # an opening quote
+        ('结束了。 "新的一段"', ["结束了。", '"新的一段"']),
         ("第一，第二；第三。", ["第一，第二；第三。"]),  # ； not a boundary by default
         ("", []),
         (" \n\t　", []),
@@ -176,6 +177,7 @@ _alphabet = st.one_of(
     st.sampled_from(list("abcXYZ019.,;:!?'\"()-@/")),
     st.sampled_from([" ", "\n", "\t", "\u3000", "\r\n", "\n\n", "\u2028"]),
     st.sampled_from(["https://a.b/c?d=1", "x@y.cn", "3.5", "U.S.", "Mr. ", "e.g. ", "……"]),
+    st.sampled_from(['。 "', "! '", "？ ”", '." ', "…… ，", "。\n”", "A. B"]),
     st.characters(codec="utf-8"),
 )
 _mixed = st.lists(_alphabet, max_size=80).map("".join)
@@ -195,14 +197,14 @@ def _assert_partition(text: str, spans: list[tuple[int, int]]) -> None:
     assert lost == []
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(_mixed, st.booleans(), st.integers(min_value=5, max_value=150), st.booleans())
 def test_split_zh_loses_no_text(text, semicolon, max_len, hard_newlines):
     spans = split_zh(text, semicolon=semicolon, max_len=max_len, hard_newlines=hard_newlines)
     _assert_partition(text, spans)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(_mixed, st.booleans())
 def test_split_en_loses_no_text(text, hard_newlines):
     _assert_partition(text, split_en(text, hard_newlines=hard_newlines))

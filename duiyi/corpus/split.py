@@ -177,13 +177,15 @@ _SPACES = re.compile(r"\s*")
 
 
 def _drop_opening_quotes(text: str, p_start: int, start: int, end: int) -> int:
-    """Give back ASCII quotes that open the next sentence: one closes this sentence only if an
-    odd number of them came before it in the paragraph."""
+    """Give back ASCII quotes that open the next sentence (and spaces before them): a quote
+    closes this sentence only if an odd number of them came before it in the paragraph."""
     while (
         end > start
         and text[end - 1] in "\"'"
         and text.count(text[end - 1], p_start, end - 1) % 2 == 0
     ):
+        end -= 1
+    while text[end - 1].isspace():  # 。 "Next: the space before the quote stays outside
         end -= 1
     return end
 
