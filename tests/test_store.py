@@ -481,3 +481,22 @@ def test_a_later_migration_upgrades_an_existing_store(tmp_path, monkeypatch):
         assert store.count_pairs() == 2
         columns = [row[1] for row in store._query("PRAGMA table_info(beads)")]
         assert "note" in columns
+
+
+def test_a_database_error_mid_write_is_a_store_error_and_rolls_back(tmp_path):
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    conn = sqlite3.connect(path)  # stands in for a full disk or a read-only file
+    conn.execute(
+        "CREATE TRIGGER fail AFTER INSERT ON beads WHEN NEW.src_text = '坏。' "
+        "BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END"
+    )
+    conn.commit()
+    conn.close()
+    pairs = [Pair("好。", "Good."), Pair("坏。", "Bad.")]
+    with Store.open(path) as store:
+        with pytest.raises(StoreError, match="cannot write the corpus store: simulated"):
+            store.add_pairs(pairs, source="x.tmx", checksum="x")
+        assert store.count_pairs() == 2
+        assert [d.name for d in store.list_documents()] == ["a.txt"]

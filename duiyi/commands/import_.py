@@ -43,8 +43,10 @@ def run(args: argparse.Namespace) -> int:
 
     with Store.open(args.store) as store:
         for path in args.inputs:
-            if not Path(path).is_file():
+            if not Path(path).exists():
                 raise InputError(f"{path}: no such file")
+            if not Path(path).is_file():
+                raise InputError(f"{path}: not a file (give the TMX file itself)")
             fmt = args.format or format_for_path(path)
             digest = hashlib.sha256()
             with open(path, "rb") as f:

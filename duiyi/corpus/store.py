@@ -444,14 +444,22 @@ class Store:
                 raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
             try:
                 yield self._conn
+            except sqlite3.DatabaseError as exc:  # read-only file, disk full, corruption, …
+                self._rollback()
+                raise StoreError(f"{self.path}: cannot write the corpus store: {exc}") from exc
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise StoreError(f"{self.path}: cannot commit: {exc}") from exc
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back (e.g. after SQLITE_FULL): nothing left to undo.
+        with contextlib.suppress(sqlite3.OperationalError):
+            self._conn.execute("ROLLBACK")
 
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with self._lock:

@@ -134,7 +134,7 @@ class _TuTemplates:
         self.src_lang, self.tgt_lang, self.date = src_lang, tgt_lang, date
         self.shapes: dict[tuple[bool, bool], tuple] = {}
 
-    def _build(self, has_score: bool, has_document: bool) -> tuple:
+    def _build(self, has_score: bool, has_document: bool) -> list:
         tu = etree.Element("tu", tuid="", creationdate=self.date)
         tu.tail = "\n"
         score = _prop(tu, "x-score", "") if has_score else None
@@ -145,21 +145,27 @@ class _TuTemplates:
         for lang in (self.src_lang, self.tgt_lang):
             tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
             segs.append(etree.SubElement(tuv, "seg"))
-        return tu, score, bead, origin, document, status, segs[0], segs[1]
+        # The last labels written: labels rarely change from one pair to the next, and
+        # comparing Python strings is cheaper than setting lxml text.
+        return [tu, score, bead, origin, document, status, segs[0], segs[1], None]
 
     def fill(self, pair: Pair, n: int) -> etree._Element:
         shape = (pair.score is not None, bool(pair.document))
         if shape not in self.shapes:
             self.shapes[shape] = self._build(*shape)
-        tu, score, bead, origin, document, status, src, tgt = self.shapes[shape]
+        template = self.shapes[shape]
+        tu, score, bead, origin, document, status, src, tgt, last = template
         tu.set("tuid", xml_safe(pair.id) if pair.id else str(n))
         if score is not None:
             score.text = repr(float(pair.score))
-        bead.text = _safe_label(pair.bead)
-        origin.text = _safe_label(pair.origin)
-        if document is not None:
-            document.text = _safe_label(pair.document)
-        status.text = _safe_label(pair.status)
+        labels = (pair.bead, pair.origin, pair.document, pair.status)
+        if labels != last:
+            bead.text = _safe_label(pair.bead)
+            origin.text = _safe_label(pair.origin)
+            if document is not None:
+                document.text = _safe_label(pair.document)
+            status.text = _safe_label(pair.status)
+            template[8] = labels
         src.text = xml_safe(pair.src)
         tgt.text = xml_safe(pair.tgt)
         return tu
@@ -213,11 +219,11 @@ class TmxReader:
                         self.header_props = _props(elem)
                         continue
                     pair = self._pair(elem)
-                    # Free what we have read: memory stays flat however long the file is.
-                    elem.clear(keep_tail=False)
+                    # Free what we have read, a few hundred units at a time: memory stays
+                    # flat however long the file is.
                     seen += 1
-                    if seen % 512 == 0:
-                        del elem.getparent()[:-1]  # the emptied units before this one
+                    if seen % 256 == 0:
+                        del elem.getparent()[:-1]  # the units before this one
                     if pair is not None:
                         self.read += 1
                         yield pair
