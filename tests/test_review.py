@@ -422,3 +422,43 @@ def test_review_command_listens_on_loopback_only(cli, tmp_path, store, docs):
     assert "only listens on loopback" in err and "ssh -L" in err
     status, out, err = cli("review", store.path, "--port", "70000")
     assert status == 1 and "--port 70000" in err
+
+
+def test_history_of_a_pair_merged_away_is_still_shown(client, store, docs):
+    first, second = (bead_of(store, docs["news"], NEWS[i][0]) for i in (0, 1))
+    assert client.post(f"/beads/{first.id}/merge", {"version": 1}).status_code == 200
+    page = client.get(f"/beads/{second.id}/history")
+    assert page.status_code == 200
+    assert "This pair no longer exists (merged into another one)." in page.text
+    assert "merge" in page.text and NEWS[1][0] in page.text
+
+
+def test_review_command_serves_until_interrupted_and_records_the_reviewer(store, docs):
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "duiyi.cli", "review", store.path, "--reviewer", "bob"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", line).group(1)
+        with httpx.Client(timeout=5) as http:
+            page = http.get(f"{url}documents/{docs['news']}")
+            assert "reviewing as <b>bob</b>" in page.text
+            token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+            bead = bead_of(store, docs["news"], NEWS[0][0])
+            answer = http.post(
+                f"{url}beads/{bead.id}/approve",
+                data={"version": 1},
+                headers={"X-CSRF-Token": token},
+            )
+            assert answer.status_code == 200
+        assert store.history(bead.id)[0].reviewer == "bob"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -60,7 +60,11 @@ def run(args: argparse.Namespace) -> int:
                     time.sleep(0.02)
 
             threading.Thread(target=open_when_ready, daemon=True).start()
-        server.run()
+        try:
+            server.run()
+        except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its clean shutdown
+            pass
+    print("duiyi review: stopped; every change is saved in the store", flush=True)
     return 0
 
 
