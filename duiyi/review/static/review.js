@@ -106,12 +106,12 @@
   }
 
   const DONE = {
-    approve: "Approved",
-    reject: "Rejected",
-    edit: "Saved the edit of",
-    merge: "Merged with the next pair:",
-    split: "Split",
-    undo: "Undid the last change of",
+    approve: (n) => `Approved pair ${n}.`,
+    reject: (n) => `Rejected pair ${n}.`,
+    edit: (n) => `Saved the new target of pair ${n}.`,
+    merge: (n) => `Merged pair ${n} with the next one.`,
+    split: (n) => `Split pair ${n} in two.`,
+    undo: (n) => `Undid the last change of pair ${n}.`,
   };
 
   async function run(id, action, fields = {}) {
@@ -119,7 +119,7 @@
     if (result.ok) {
       const first = result.rows[0];
       if (action !== "undo" && first) undoStack.push(first.dataset.id);
-      say(`${DONE[action]} pair ${first ? first.querySelector(".pos").textContent : id}.`);
+      say(DONE[action](first ? first.querySelector(".pos").textContent : id));
       if (action === "undo" || action === "merge" || action === "split") select(first, false);
     }
     return result;
@@ -153,7 +153,7 @@
   }
 
   // An inline editor in `cell`: Enter saves (Shift+Enter: a new line), Escape cancels.
-  function openEditor(row, cell, fields, onSave) {
+  function openEditor(row, cell, fields, saveLabel, onSave) {
     if (row.querySelector(".editor")) return;
     const shown = Array.from(cell.children);
     const box = document.createElement("div");
@@ -170,7 +170,7 @@
     hint.className = "hint";
     const save = document.createElement("button");
     save.type = "button";
-    save.textContent = "Save";
+    save.textContent = saveLabel;
     const cancel = document.createElement("button");
     cancel.type = "button";
     cancel.textContent = "Cancel";
@@ -209,6 +209,7 @@
       row,
       row.querySelector(".tgt"),
       [{ label: "target text", value: text ?? original }],
+      "Save",
       ([area], close) => {
         const value = area.value;
         if (value === original) {
@@ -252,6 +253,7 @@
         { label: "source: put the cursor where it splits", value: src, readOnly: true },
         { label: "target: put the cursor where it splits", value: tgt, readOnly: true },
       ],
+      "Split here",
       ([srcArea, tgtArea]) => {
         // The store counts characters (code points); the browser counts UTF-16 units.
         act(row, "split", {
@@ -270,8 +272,9 @@
       const a = srcArea.selectionStart;
       const b = tgtArea.selectionStart;
       editor.hint.textContent =
-        `① ${srcArea.value.slice(0, a)} | ${tgtArea.value.slice(0, b)}   ② ` +
-        `${srcArea.value.slice(a)} | ${tgtArea.value.slice(b)}   (Enter splits · Esc cancels)`;
+        "Put the cursor where each side splits; Enter splits, Esc cancels.\n" +
+        `① ${srcArea.value.slice(0, a)} | ${tgtArea.value.slice(0, b)}\n` +
+        `② ${srcArea.value.slice(a)} | ${tgtArea.value.slice(b)}`;
     };
     const s = guessSplit(src, /[。！？!?；;]+[”’」』)）]*/u);
     const t = guessSplit(tgt, /[.!?;]+["')\]]*\s/u);
