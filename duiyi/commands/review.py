@@ -30,6 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--reviewer",
+        metavar="NAME",
         help="your name, recorded with every change (default: your login name)",
     )
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")
