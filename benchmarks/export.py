@@ -2,7 +2,8 @@
 
 Every measurement runs in its own subprocess, which reports its wall time, CPU time and
 peak resident memory (`resource.getrusage(RUSAGE_SELF).ru_maxrss`). duiyi writes and reads
-1,000,000 synthetic pairs and 100,000 (two sizes: peak memory must not grow with the count);
+1,000,000 synthetic pairs and 100,000 (two sizes: peak memory must not grow with the count),
+and imports them into a corpus store (`duiyi import`: reading plus SQLite, no peer);
 translate-toolkit (`translate.storage.tmx`, which builds the whole tree in memory) writes and
 reads 100,000 of the same pairs. Ratios compare per-pair rates at the same size, on CPU time
 (stable on a shared machine) and on wall time.
@@ -79,6 +80,19 @@ def duiyi_read(n: int, path: str) -> int:
     return count
 
 
+def duiyi_store(n: int, path: str) -> int:
+    """`duiyi import`: read the TMX and insert every pair into a new corpus store."""
+    from duiyi.corpus.store import Store
+    from duiyi.export.tmx import TmxReader
+
+    with Store.open(path + ".db") as store:
+        added = store.add_pairs(TmxReader(path), source=path, checksum="bench")
+    for suffix in (".db", ".db-wal", ".db-shm"):
+        if os.path.exists(path + suffix):
+            os.unlink(path + suffix)
+    return sum(added.values())
+
+
 def tt_write(n: int, path: str) -> int:
     from translate.storage import tmx
 
@@ -107,7 +121,7 @@ def idle(n: int, path: str) -> int:
     return 0
 
 
-WORKERS = {f.__name__: f for f in (duiyi_write, duiyi_read, tt_write, tt_read, idle)}
+WORKERS = {f.__name__: f for f in (duiyi_write, duiyi_read, duiyi_store, tt_write, tt_read, idle)}
 
 
 def worker(name: str, n: int, path: str) -> None:
@@ -152,6 +166,7 @@ def main() -> None:
             rows.append(measure("duiyi_write", n, path))
             rows[-1]["mb_file"] = os.path.getsize(path) / 1e6
             rows.append(measure("duiyi_read", n, path))
+            rows.append(measure("duiyi_store", n, path))
             os.unlink(path)
         path = str(tmp / "tt.tmx")
         rows.append(measure("tt_write", args.small, path))
@@ -167,6 +182,7 @@ def main() -> None:
     for r in rows:
         tool, _, op = r["name"].partition("_")
         tool = {"duiyi": "duiyi", "tt": "translate-toolkit", "idle": "(imports only)"}[tool]
+        op = {"store": "→store"}.get(op, op)
         rate = r["pairs"] / r["wall"] if r["pairs"] else 0
         cpu_rate = r["pairs"] / r["cpu"] if r["pairs"] else 0
         print(
@@ -186,16 +202,19 @@ def main() -> None:
             by[("duiyi_write", n)][clock] + by[("duiyi_read", n)][clock]
         )
         print(f"  {clock:<4}  export {w:.1f}x  import {r:.1f}x  export+import {both:.1f}x")
-    growth = by[("duiyi_read", args.pairs)]["peak_mb"] - by[("duiyi_read", n)]["peak_mb"]
+
+    def growth(name: str) -> float:
+        return by[(name, args.pairs)]["peak_mb"] - by[(name, n)]["peak_mb"]
+
     print(
-        f"duiyi peak memory: {args.pairs // n}x the pairs adds {growth:+.1f} MB when reading, "
-        f"{by[('duiyi_write', args.pairs)]['peak_mb'] - by[('duiyi_write', n)]['peak_mb']:+.1f} MB "
-        "when writing"
+        f"duiyi peak memory: {args.pairs // n}x the pairs adds {growth('duiyi_write'):+.1f} MB "
+        f"writing, {growth('duiyi_read'):+.1f} MB reading, {growth('duiyi_store'):+.1f} MB "
+        "importing into a store"
     )
     cpu_both = (by[("tt_write", n)]["cpu"] + by[("tt_read", n)]["cpu"]) / (
         by[("duiyi_write", n)]["cpu"] + by[("duiyi_read", n)]["cpu"]
     )
-    peak = max(by[(k, args.pairs)]["peak_mb"] for k in ("duiyi_write", "duiyi_read"))
+    peak = max(by[(k, args.pairs)]["peak_mb"] for k in ("duiyi_write", "duiyi_read", "duiyi_store"))
     print(
         f"RESULT export_pairs_per_s={rate('duiyi_write', args.pairs, 'wall'):.0f} "
         f"import_pairs_per_s={rate('duiyi_read', args.pairs, 'wall'):.0f} "

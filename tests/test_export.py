@@ -401,3 +401,12 @@ def test_a_failed_export_keeps_the_previous_output(cli, corpus, tmp_path):
     assert status == 1 and "Traceback" not in err and err.count("\n") == 1
     assert out.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".m.tmx")] == []
+
+
+def test_import_checks_its_inputs_before_creating_the_store(cli, tmp_path):
+    store = tmp_path / "c.db"
+    status, _, err = cli("import", tmp_path / "missing.tmx", "--store", store)
+    assert status == 1 and "no such file" in err
+    status, _, err = cli("import", tmp_path, "--store", store)
+    assert status == 1 and "not a file" in err
+    assert not store.exists()

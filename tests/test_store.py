@@ -500,3 +500,43 @@ def test_a_database_error_mid_write_is_a_store_error_and_rolls_back(tmp_path):
             store.add_pairs(pairs, source="x.tmx", checksum="x")
         assert store.count_pairs() == 2
         assert [d.name for d in store.list_documents()] == ["a.txt"]
+
+
+def test_two_reviewers_racing_on_one_bead_one_wins(tmp_path):
+    """Separate connections (two server processes) and one shared Store (server threads)."""
+    import threading
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        doc_id = store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+        bead = store.list_beads(doc_id).beads[0]
+    ann, bob = Store.open(path), Store.open(path)
+    shared = Store.open(path)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def review(store: Store, text: str) -> None:
+        barrier.wait()
+        try:
+            store.update_bead(bead.id, expected_version=1, tgt_text=text, reviewer=text)
+            outcomes.append(text)
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [
+        threading.Thread(target=review, args=(s, f"{name} {i}"))
+        for i in range(2)
+        for name, s in (("ann", ann), ("bob", bob), ("shared", shared))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [o for o in outcomes if o != "conflict"]
+    assert len(outcomes) == 6 and len(winners) == 1
+    with Store.open(path) as store:
+        final = store.get_bead(bead.id)
+        assert (final.tgt_text, final.version) == (winners[0], 2)
+        assert len(store.history(bead.id)) == 1
+    for s in (ann, bob, shared):
+        s.close()
