@@ -37,6 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import contextlib
     import threading
     import time
     import webbrowser
@@ -61,10 +62,9 @@ def run(args: argparse.Namespace) -> int:
                     time.sleep(0.02)
 
             threading.Thread(target=open_when_ready, daemon=True).start()
-        try:
+        # uvicorn shuts down cleanly on Ctrl-C, then raises it again: that is a normal stop.
+        with contextlib.suppress(KeyboardInterrupt):
             server.run()
-        except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after its clean shutdown
-            pass
     print("duiyi review: stopped; every change is saved in the store", flush=True)
     return 0
 
