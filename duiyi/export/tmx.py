@@ -30,12 +30,16 @@ from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
 from .base import PairFormat, primary_subtag, xml_safe
+from .tmx_scan import CANONICAL_TU, CanonicalUnits, NotCanonical
 
 log = logging.getLogger(__name__)
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PROP_KEYS = {"x-score", "x-bead", "x-origin", "x-document", "x-status"}
 PROLOG_LIMIT = 1 << 20  # a TMX whose root element starts later than this is refused
+_WINDOW = 1 << 20  # bytes read at a time
+_SCAN_LIMIT = 16 << 20  # a unit longer than this is left to lxml (and its size limits)
+_MAX_MISSES = 64  # units in a row not in duiyi's shape: lxml reads the rest of the file
 
 
 def tmx_date(when: float | None = None) -> str:
@@ -216,38 +220,15 @@ class TmxReader:
         self._keys: dict[str, str] = {}  # language code -> primary subtag
 
     def __iter__(self) -> Iterator[Pair]:
-        check_prolog(self.path)
-        with open(self.path, "rb") as f:
-            events = etree.iterparse(
-                f,
-                events=("end",),
-                tag=("header", "tu"),
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                dtd_validation=False,
-                huge_tree=False,
-                remove_comments=True,
-                remove_pis=True,
-            )
-            seen = 0
-            try:
-                for _, elem in events:
-                    if elem.tag == "header":
-                        self.header = dict(elem.attrib)
-                        self.header_props = _props(elem)
-                        continue
-                    pair = self._pair(elem)
-                    # Free what we have read, a few hundred units at a time: memory stays
-                    # flat however long the file is.
-                    seen += 1
-                    if seen % 256 == 0:
-                        del elem.getparent()[:-1]  # the units before this one
-                    if pair is not None:
-                        self.read += 1
-                        yield pair
-            except etree.XMLSyntaxError as exc:
-                raise FormatError(f"{self.path}: not well-formed TMX: {_xml_message(exc)}") from exc
+        plain = check_prolog(self.path)
+        try:
+            yield from self._units(bool(plain))
+        except etree.XMLSyntaxError as exc:
+            # The fast path skips bytes, so lxml's line numbers may be off: find the error
+            # again with lxml alone for the message.
+            raise FormatError(
+                f"{self.path}: not well-formed TMX: {_diagnose(self.path) or _xml_message(exc)}"
+            ) from exc
         if self.skipped:
             log.info(
                 "%s: skipped %d units lacking %s or %s", self.path, self.skipped, self.src, self.tgt
@@ -258,6 +239,109 @@ class TmxReader:
                 f"{self.path}: no translation unit holds both {self.src} and {self.tgt} "
                 f"(languages found: {found}); name the pair with --src-lang/--tgt-lang"
             )
+
+    def _units(self, plain: bool) -> Iterator[Pair]:
+        """Feed the file to lxml, but let `CanonicalUnits` read the units in duiyi's shape.
+
+        The fast path runs only between two units of `<body>`: where lxml has just reported
+        the body's start or a unit's end at exactly the bytes fed so far. lxml still parses
+        everything else (prolog, header, other units, the end), so the file is checked for
+        well-formedness as a whole. `plain`: UTF-8 without an internal DTD subset.
+        """
+        parser = etree.XMLPullParser(
+            events=("start", "end"),
+            tag=("header", "body", "tu"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        canonical = CanonicalUnits(self.src, self.tgt, self.default_origin)
+        match_unit = CANONICAL_TU.match
+        fast_ok = plain  # whether the fast path may still run in this file
+        between = False  # lxml stands between two units of <body>, all bytes fed consumed
+        body = None
+        misses = 0  # units in a row that the fast path left to lxml
+        seen = 0
+        buf, pos, eof = b"", 0, False
+        with open(self.path, "rb") as f:
+            while True:
+                if between:
+                    while (match := match_unit(buf, pos)) is not None:
+                        try:
+                            pair = canonical.pair(match)
+                        except NotCanonical:
+                            break
+                        pos = match.end()
+                        self.read += 1
+                        misses = 0
+                        yield pair
+                left = len(buf) - pos
+                if not eof and (
+                    left < _WINDOW
+                    or fast_ok
+                    and left < _SCAN_LIMIT
+                    and buf.find(b"</tu>" if body is not None else b"<body>", pos) < 0
+                ):
+                    data = f.read(_WINDOW)
+                    eof = not data
+                    buf = buf[pos:] + data
+                    pos = 0
+                    continue  # (a unit may have been cut off at the window's end)
+                # lxml reads the next stretch: up to the end of the next unit (or to the
+                # body's start), after which the fast path may take over again.
+                end, exact = len(buf), False
+                if fast_ok and misses < _MAX_MISSES:
+                    marker = b"</tu>" if body is not None else b"<body>"
+                    found = buf.find(marker, pos, pos + _SCAN_LIMIT)
+                    if found >= 0:
+                        end = found + len(marker)
+                        # The stretch holds no other `</tu` (`</tu >`) or `<body` tag: the
+                        # event for it is the marker's, at the very end of what lxml read.
+                        exact = buf.find(marker[:-1], pos, end) == found
+                elif body is not None:
+                    fast_ok = False
+                if pos == end and eof:
+                    parser.close()
+                    return
+                parser.feed(buf[pos:end])
+                pos = end
+                between = False
+                for event, elem in parser.read_events():
+                    between = False
+                    if event == "start":
+                        if elem.tag == "body" and body is None:
+                            body = elem
+                            root = elem.getparent()
+                            between = (
+                                exact
+                                and root is not None
+                                and root.getparent() is None
+                                and not elem.attrib
+                                and not elem.nsmap  # no namespaces declared up to here
+                            )
+                        continue
+                    if elem.tag == "header":
+                        self.header = dict(elem.attrib)
+                        self.header_props = _props(elem)
+                        continue
+                    if elem.tag != "tu":
+                        continue
+                    # (A unit with children ended with its end tag, not as `<tu/>`.)
+                    between = exact and elem.getparent() is body and len(elem) > 0
+                    pair = self._pair(elem)
+                    misses += 1
+                    # Free what we have read, a few hundred units at a time: memory stays
+                    # flat however long the file is.
+                    seen += 1
+                    if seen % 256 == 0:
+                        del elem.getparent()[:-1]  # the units before this one
+                    if pair is not None:
+                        self.read += 1
+                        yield pair
 
     def _pair(self, tu: etree._Element) -> Pair | None:
         # One pass over the unit's children; this loop is most of the reading time.
@@ -337,11 +421,12 @@ _BOMS = (
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 
 
-def check_prolog(path: str) -> None:
+def check_prolog(path: str) -> bool:
     """Refuse what is not a TMX before parsing: empty, binary, no <tmx> root, entity declarations.
 
     lxml already leaves entities unresolved; refusing any `<!ENTITY` gives a clear message for
-    XXE and billion-laughs files instead of a half-read memory.
+    XXE and billion-laughs files instead of a half-read memory. Returns whether the file is
+    plain, UTF-8 without an internal DTD subset: only there may `CanonicalUnits` read units.
     """
     try:
         with open(path, "rb") as f:
@@ -384,3 +469,33 @@ def check_prolog(path: str) -> None:
         )
     if match.group(1).split(":")[-1] != "tmx":
         raise FormatError(f"{path}: root element is <{match.group(1)}>, not <tmx>")
+    declared = _ENCODING.search(before)
+    return (
+        encoding == "utf-8"
+        and (declared is None or declared.group(1).lower() in ("utf-8", "utf8"))
+        and _INTERNAL_SUBSET.search(before) is None
+    )
+
+
+_ENCODING = re.compile(r"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)""")
+_INTERNAL_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[")
+
+
+def _diagnose(path: str) -> str | None:
+    """lxml's own message (with the right line) for the first error in the file, if any."""
+    try:
+        for _, elem in etree.iterparse(
+            path,
+            events=("end",),
+            tag="tu",
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+        ):
+            elem.clear()
+            if elem.getprevious() is not None:
+                del elem.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        return _xml_message(exc)
+    return None
