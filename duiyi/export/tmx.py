@@ -337,8 +337,9 @@ class TmxReader:
                     # Free what we have read, a few hundred units at a time: memory stays
                     # flat however long the file is.
                     seen += 1
-                    if seen % 256 == 0:
-                        del elem.getparent()[:-1]  # the units before this one
+                    if seen % 256 == 0 and (parent := elem.getparent()) is not None:
+                        # The units before this one (lxml may have built later ones already).
+                        del parent[: parent.index(elem)]
                     if pair is not None:
                         self.read += 1
                         yield pair
