@@ -39,6 +39,7 @@ PROP_KEYS = {"x-score", "x-bead", "x-origin", "x-document", "x-status"}
 PROLOG_LIMIT = 1 << 20  # a TMX whose root element starts later than this is refused
 _WINDOW = 1 << 20  # bytes read at a time
 _SCAN_LIMIT = 16 << 20  # a unit longer than this is left to lxml (and its size limits)
+_FEED = 1 << 16  # bytes fed to lxml at a time
 _MAX_MISSES = 64  # units in a row not in duiyi's shape: lxml reads the rest of the file
 
 
@@ -307,42 +308,45 @@ class TmxReader:
                 if pos == end and eof:
                     parser.close()
                     return
-                parser.feed(buf[pos:end])
-                pos = end
                 between = False
-                for event, elem in parser.read_events():
+                # In slices: lxml is faster fed a few dozen KB at a time.
+                for start in range(pos, end, _FEED):
+                    parser.feed(buf[start : min(start + _FEED, end)])
                     between = False
-                    if event == "start":
-                        if elem.tag == "body" and body is None:
-                            body = elem
-                            root = elem.getparent()
-                            between = (
-                                exact
-                                and root is not None
-                                and root.getparent() is None
-                                and not elem.attrib
-                                and not elem.nsmap  # no namespaces declared up to here
-                            )
-                        continue
-                    if elem.tag == "header":
-                        self.header = dict(elem.attrib)
-                        self.header_props = _props(elem)
-                        continue
-                    if elem.tag != "tu":
-                        continue
-                    # (A unit with children ended with its end tag, not as `<tu/>`.)
-                    between = exact and elem.getparent() is body and len(elem) > 0
-                    pair = self._pair(elem)
-                    misses += 1
-                    # Free what we have read, a few hundred units at a time: memory stays
-                    # flat however long the file is.
-                    seen += 1
-                    if seen % 256 == 0 and (parent := elem.getparent()) is not None:
-                        # The units before this one (lxml may have built later ones already).
-                        del parent[: parent.index(elem)]
-                    if pair is not None:
-                        self.read += 1
-                        yield pair
+                    for event, elem in parser.read_events():
+                        between = False
+                        if event == "start":
+                            if elem.tag == "body" and body is None:
+                                body = elem
+                                root = elem.getparent()
+                                between = (
+                                    exact
+                                    and root is not None
+                                    and root.getparent() is None
+                                    and not elem.attrib
+                                    and not elem.nsmap  # no namespaces declared up to here
+                                )
+                            continue
+                        if elem.tag == "header":
+                            self.header = dict(elem.attrib)
+                            self.header_props = _props(elem)
+                            continue
+                        if elem.tag != "tu":
+                            continue
+                        # (A unit with children ended with its end tag, not as `<tu/>`.)
+                        between = exact and elem.getparent() is body and len(elem) > 0
+                        pair = self._pair(elem)
+                        misses += 1
+                        # Free what we have read, a few hundred units at a time: memory stays
+                        # flat however long the file is.
+                        seen += 1
+                        if seen % 256 == 0 and (parent := elem.getparent()) is not None:
+                            # The units before this one (lxml may have built later ones already).
+                            del parent[: parent.index(elem)]
+                        if pair is not None:
+                            self.read += 1
+                            yield pair
+                pos = end
 
     def _pair(self, tu: etree._Element) -> Pair | None:
         # One pass over the unit's children; this loop is most of the reading time.
