@@ -125,8 +125,12 @@ PAIRS = [
 ]
 
 
-def test_fast_path_reads_duiyi_files_as_lxml_does(tmp_path, monkeypatch):
-    outcome = assert_same_reading(tmp_path, tmx_bytes(PAIRS * 300), monkeypatch)
+@pytest.mark.parametrize("shape", ["duiyi", "pretty", "plain", "pretty plain"])
+def test_fast_path_reads_duiyi_files_as_lxml_does(tmp_path, monkeypatch, shape):
+    data = tmx_bytes(PAIRS * 300)
+    data = plain_units(data) if "plain" in shape else data
+    data = pretty(data) if "pretty" in shape else data
+    outcome = assert_same_reading(tmp_path, data, monkeypatch)
     assert outcome[0] == "ok" and len(outcome[1]) == 900
 
 
@@ -190,15 +194,56 @@ def raw(snippet: str | bytes) -> bytes:
     return snippet if isinstance(snippet, bytes) else snippet.encode("utf-8")
 
 
+def pretty(data: bytes) -> bytes:
+    """The same TMX indented, as translate-toolkit and others write it."""
+    root = etree.fromstring(data, etree.XMLParser(remove_blank_text=True))
+    return etree.tostring(root, pretty_print=True, xml_declaration=True, encoding="utf-8")
+
+
+def plain_units(data: bytes) -> bytes:
+    """The same TMX without tuid, creationdate and props."""
+    root = etree.fromstring(data)
+    for tu in root.iter("tu"):
+        tu.attrib.clear()
+        for prop in tu.findall("prop"):
+            tu.remove(prop)
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+BASES = {
+    "duiyi": lambda: tmx_bytes(PAIRS * 3, signature="s"),
+    "pretty": lambda: pretty(tmx_bytes(PAIRS * 3)),
+    "plain": lambda: pretty(plain_units(tmx_bytes(PAIRS * 3))),
+}
+
+
+def test_translate_toolkit_files_take_the_fast_path_and_read_the_same(tmp_path, monkeypatch):
+    tmx = pytest.importorskip("translate.storage.tmx")
+    store = tmx.tmxfile(sourcelanguage="zh-CN", targetlanguage="en-US")
+    for pair in PAIRS * 20:
+        store.addsourceunit(pair.src).target = pair.tgt
+    out = io.BytesIO()
+    store.serialize(out)
+    outcome = assert_same_reading(tmp_path, out.getvalue(), monkeypatch)
+    assert [p[:2] for p in outcome[1]] == [(p.src, p.tgt) for p in PAIRS * 20]
+    calls = []
+    original = TmxReader._pair
+    monkeypatch.setattr(TmxReader, "_pair", lambda self, tu: calls.append(1) or original(self, tu))
+    assert len(list(TmxReader(tmp_path / "in.tmx"))) == 60 and calls == []
+
+
 @settings(
     max_examples=250,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-@given(st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(SNIPPETS)), max_size=3))
-def test_fast_path_matches_lxml_on_damaged_files(tmp_path, monkeypatch, edits):
-    """Random snippets inserted anywhere in a duiyi file: the same pairs or the same error."""
-    data = tmx_bytes(PAIRS * 3, signature="s")
+@given(
+    st.sampled_from(sorted(BASES)),
+    st.lists(st.tuples(st.integers(0, 10**6), st.sampled_from(SNIPPETS)), max_size=3),
+)
+def test_fast_path_matches_lxml_on_damaged_files(tmp_path, monkeypatch, base, edits):
+    """Random snippets inserted anywhere in a TMX: the same pairs or the same error."""
+    data = BASES[base]()
     for where, snippet in edits:
         at = where % (len(data) + 1)
         data = data[:at] + raw(snippet) + data[at:]

@@ -1,4 +1,4 @@
-"""A fast path for reading the `<tu>` units duiyi itself writes, one regular expression each.
+"""A fast path for reading the `<tu>` units duiyi writes, one regular expression each.
 
 libxml2 building a tree costs more per unit than everything else in reading a TMX. Most
 files duiyi imports are its own exports, whose units all have one shape:
@@ -6,13 +6,15 @@ files duiyi imports are its own exports, whose units all have one shape:
     <tu tuid="7" creationdate="…"><prop type="x-score">…</prop>…<prop type="x-status">…</prop>
     <tuv xml:lang="zh-CN"><seg>text</seg></tuv><tuv xml:lang="en-US"><seg>text</seg></tuv></tu>
 
-`CanonicalUnits.pair` matches exactly that shape in the raw UTF-8 bytes, and only where
-what it matches is well-formed XML that means what it reads: texts of plain characters and
-the five predefined or numeric character references (checked to name XML 1.0 characters),
-attribute values without references, tabs or line breaks (which a parser would normalize),
-no `>` or carriage return in texts, valid UTF-8, no U+FFFE/U+FFFF. Anything else, comments,
-CDATA, inline codes, other props or languages, a blank text, is "not canonical": the reader
-hands that unit to lxml instead, so the result is always what the XML parser would give.
+(the attributes and props may be missing and whitespace may stand between the elements, as
+in the plain units translate-toolkit writes). `CanonicalUnits.pair` reads that shape from
+the raw UTF-8 bytes, and only where what it matches is well-formed XML that means what it
+reads: texts of plain characters and the five predefined or numeric character references
+(checked to name XML 1.0 characters), attribute values without references, tabs or line
+breaks (which a parser would normalize), no `>` or carriage return in texts, valid UTF-8, no
+U+FFFE/U+FFFF. Anything else, comments, CDATA, inline codes, other props, attributes or
+languages, a blank text, is "not canonical": the reader hands that unit to lxml instead, so
+the result is always what the XML parser would give.
 """
 
 from __future__ import annotations
@@ -26,16 +28,40 @@ from .base import primary_subtag
 _ATTR = rb'[^"<&\x00-\x1f]*'
 _CHARS = rb"[^<&>\x00-\x08\x0b-\x1f]*"
 _TEXT = _CHARS + rb"(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});" + _CHARS + rb")*"
+_WS = rb"[ \t\r\n]*"  # whitespace between elements: ignored by the reader
 # Groups: tuid (printable ASCII), x-score (what repr(float) writes), the labels x-bead to
-# x-status as one stretch (they repeat: a cache key), the two languages and texts.
+# x-status as one stretch (they repeat: a cache key), the two languages and texts. The
+# attributes and props are optional, and whitespace may stand between the elements: the
+# plain units translate-toolkit and similar tools write have the same shape.
 CANONICAL_TU = re.compile(
-    rb'[ \t\r\n]*<tu tuid="([ !#-%\'-;=?-~]*)" creationdate="[0-9TZ]{0,32}">'
-    rb'(?:<prop type="x-score">([0-9a-z.+-]{0,40})</prop>)?'
+    _WS
+    + rb'<tu(?: tuid="([ !#-%\'-;=?-~]*)" creationdate="[0-9TZ]{0,32}")?>'
+    + _WS
+    + rb'(?:(?:<prop type="x-score">([0-9a-z.+-]{0,40})</prop>)?'
     rb'(<prop type="x-bead">' + _TEXT + rb'</prop><prop type="x-origin">' + _TEXT + rb"</prop>"
     rb'(?:<prop type="x-document">' + _TEXT + rb"</prop>)?"
-    rb'<prop type="x-status">' + _TEXT + rb"</prop>)"
-    rb'<tuv xml:lang="(' + _ATTR + rb')"><seg>(' + _TEXT + rb")</seg></tuv>"
-    rb'<tuv xml:lang="(' + _ATTR + rb')"><seg>(' + _TEXT + rb")</seg></tuv></tu>"
+    rb'<prop type="x-status">' + _TEXT + rb"</prop>)" + _WS + rb")?"
+    rb'<tuv xml:lang="('
+    + _ATTR
+    + rb')">'
+    + _WS
+    + rb"<seg>("
+    + _TEXT
+    + rb")</seg>"
+    + _WS
+    + rb"</tuv>"
+    + _WS
+    + rb'<tuv xml:lang="('
+    + _ATTR
+    + rb')">'
+    + _WS
+    + rb"<seg>("
+    + _TEXT
+    + rb")</seg>"
+    + _WS
+    + rb"</tuv>"
+    + _WS
+    + rb"</tu>"
 )
 _LABELS = re.compile(
     rb'<prop type="x-bead">(' + _TEXT + rb')</prop><prop type="x-origin">(' + _TEXT + rb")</prop>"
@@ -90,9 +116,11 @@ class CanonicalUnits:
     def labels(self, key: tuple[bytes, bytes, bytes]) -> tuple[str, str, str, str, bool]:
         """bead, origin, document, status and whether the first tuv is the target's."""
         props, lang1, lang2 = key
-        bead, origin, document, status = (
-            None if raw is None else xml_chars(raw) for raw in _LABELS.fullmatch(props).groups()
-        )
+        bead = origin = document = status = None
+        if props is not None:
+            bead, origin, document, status = (
+                None if raw is None else xml_chars(raw) for raw in _LABELS.fullmatch(props).groups()
+            )
         first, second = primary_subtag(xml_chars(lang1)), primary_subtag(xml_chars(lang2))
         if (first, second) == (self.src, self.tgt):
             swapped = False
@@ -134,6 +162,6 @@ class CanonicalUnits:
                 score = float(score)  # ASCII: as float() of the text
             except ValueError:
                 score = None
-        return Pair(
-            first, second, score, labels[0], labels[1], labels[2], labels[3], None, tuid.decode()
-        )
+        if tuid is not None:
+            tuid = tuid.decode()
+        return Pair(first, second, score, labels[0], labels[1], labels[2], labels[3], None, tuid)
