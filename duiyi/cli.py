@@ -41,6 +41,7 @@ COMMANDS: list[tuple[str, str, str]] = [
         "duiyi.commands.eval_align",
         "score an alignment against gold: strict/lax P/R/F1",
     ),
+    ("review", "duiyi.commands.review", "review aligned pairs in the browser (a local web app)"),
 ]
 
 
