@@ -132,3 +132,13 @@ def test_documents_to_tmx_and_store(cli, tmp_path, cache):
 
     with Store.open(db) as store:
         assert store.count_pairs() == 5
+
+
+def test_presplit_refuses_other_formats_and_the_store(cli, tmp_path):
+    src = write_lines(tmp_path / "a.zh", ZH[:2])
+    tgt = write_lines(tmp_path / "a.en", EN[:2])
+    status, _, err = cli("align", "--presplit", src, tgt, "-f", "tmx", "--no-cache")
+    assert status == 1 and ".align format only" in err
+    status, _, err = cli("align", "--presplit", src, tgt, "--store", tmp_path / "c.db")
+    assert status == 1 and "--store" in err
+    assert not (tmp_path / "c.db").exists()

@@ -182,11 +182,13 @@ def _banded_dot(rows: np.ndarray, cols_vectors: np.ndarray, columns: np.ndarray)
     limit = len(cols_vectors)
     if limit == 0:
         return out
-    for start in range(0, n, 512):
-        block = columns[start : start + 512]
+    # rows per chunk: the gathered (chunk, width, dim) block stays near 2**22 numbers (32 MB)
+    step = max(1, 2**22 // max(1, width * cols_vectors.shape[1]))
+    for start in range(0, n, step):
+        block = columns[start : start + step]
         safe = np.clip(block, 0, limit - 1)
-        prod = np.einsum("id,iwd->iw", rows[start : start + 512], cols_vectors[safe])
-        out[start : start + 512] = np.where(block < limit, prod, np.nan)
+        prod = np.einsum("id,iwd->iw", rows[start : start + step], cols_vectors[safe])
+        out[start : start + step] = np.where(block < limit, prod, np.nan)
     return out
 
 

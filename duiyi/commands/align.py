@@ -92,6 +92,8 @@ def _output_format(args, multiple: bool) -> str:
     if args.presplit:
         if args.format not in (None, "align"):
             raise InputError("--presplit writes the .align format only")
+        if args.store:
+            raise InputError("--store needs documents, not --presplit sentence lists")
         return "align"
     if args.format:
         fmt = args.format
