@@ -17,7 +17,10 @@ from duiyi.errors import DuiyiError
 
 # (name, module, one-line help). Modules are imported to build their parsers; they import
 # heavy libraries only inside run(), so `duiyi --help` stays fast.
-COMMANDS: list[tuple[str, str, str]] = []
+COMMANDS: list[tuple[str, str, str]] = [
+    ("translate", "duiyi.commands.translate", "English drafts of Chinese documents (offline MT)"),
+    ("models", "duiyi.commands.models", "list, install and remove offline translation models"),
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
