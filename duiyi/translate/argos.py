@@ -150,7 +150,8 @@ class ArgosTranslator(Translator):
     def iter_batches(self, sentences: Sequence[str]) -> Iterator[tuple[list[int], list[Draft]]]:
         """Sort by token length, cut into batches of about `batch_tokens` source tokens."""
         pieces = [self._sp.encode(s, out_type=str) if s.strip() else [] for s in sentences]
-        order = sorted(range(len(sentences)), key=lambda i: len(pieces[i]))
+        # Ties broken by text: the same sentences batch alike whatever their order.
+        order = sorted(range(len(sentences)), key=lambda i: (len(pieces[i]), sentences[i]))
         empty = [i for i in order if not pieces[i]]
         if empty:
             yield empty, [Draft("") for _ in empty]
