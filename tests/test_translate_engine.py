@@ -14,11 +14,14 @@ from duiyi.translate.gloss import GlossTranslator
 @pytest.mark.parametrize(
     ("tokens", "loop"),
     [
-        ("the war began in 1939 .".split(), None),
-        ("the the war".split(), None),
-        ("a b the the the the".split(), (2, 1)),
-        ("x of the war of the war of the war".split(), (1, 3)),
-        ("very very good , very very good".split(), None),  # twice is language, not a loop
+        (["the", "war", "began", "in", "1939", "."], None),
+        (["the", "the", "war"], None),
+        (["a", "b", "the", "the", "the", "the"], (2, 1)),
+        (["x", "of", "the", "war", "of", "the", "war", "of", "the", "war"], (1, 3)),
+        (
+            ["very", "very", "good", ",", "very", "very", "good"],
+            None,
+        ),  # twice is language, not a loop
         ([], None),
     ],
 )
@@ -61,7 +64,10 @@ def test_decoding_length_is_capped_relative_to_the_source(installed_model):
     long = ArgosTranslator.from_options(beam_size=1, length_ratio=2.0, length_slack=10)
     short = ArgosTranslator.from_options(beam_size=1, length_ratio=0.5, length_slack=2)
     src_len = len(long._sp.encode(sentence))
-    [long_draft], [short_draft] = long.translate_batch([sentence]), short.translate_batch([sentence])
+    [long_draft], [short_draft] = (
+        long.translate_batch([sentence]),
+        short.translate_batch([sentence]),
+    )
     assert len(short._sp.encode(short_draft)) <= int(0.5 * src_len) + 2 + 2
     assert len(short_draft) < len(long_draft)
 

@@ -179,7 +179,7 @@ def run(args: argparse.Namespace) -> int:
         )
 
     signature = run_signature(None, translator)
-    with store, (cache or contextlib.nullcontext()):
+    with store, cache or contextlib.nullcontext():
         if dir_mode:
             out_dir = Path(args.output)
             for doc in documents():

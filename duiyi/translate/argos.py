@@ -39,7 +39,7 @@ def find_loop(tokens: Sequence[str], max_ngram: int = 6) -> tuple[int, int] | No
 
 
 def pick_device(device: str) -> str:
-    """"auto" → cuda when CTranslate2 sees a GPU, else cpu."""
+    """ "auto" → cuda when CTranslate2 sees a GPU, else cpu."""
     if device != "auto":
         return device
     import ctranslate2
@@ -78,7 +78,11 @@ class ArgosTranslator(Translator):
         self.device = pick_device(device)
         self.compute_type = compute_type or ("int8" if self.device == "cpu" else "int8_float16")
         self.batch_tokens = batch_tokens
-        self.length_ratio, self.length_slack, self.max_length = length_ratio, length_slack, max_length
+        self.length_ratio, self.length_slack, self.max_length = (
+            length_ratio,
+            length_slack,
+            max_length,
+        )
         self.retry_repetitions = retry_repetitions
         self.decoding_overrides = dict(decoding_overrides or {})
         try:

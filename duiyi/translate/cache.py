@@ -53,8 +53,10 @@ class TranslationCache:
             self._db.execute(SCHEMA)
             self._db.commit()
         except (sqlite3.Error, OSError) as exc:
-            raise StoreError(f"cannot open the translation cache {self.path}: {exc} "
-                             "(use --cache PATH or --no-cache)") from exc
+            raise StoreError(
+                f"cannot open the translation cache {self.path}: {exc} "
+                "(use --cache PATH or --no-cache)"
+            ) from exc
 
     def get_many(self, signature: str, sentences: Sequence[str]) -> dict[str, tuple]:
         """Cached drafts of those `sentences` that have one: sentence → (draft, flags, score)."""
@@ -77,10 +79,7 @@ class TranslationCache:
         self._db.executemany(
             "INSERT OR REPLACE INTO drafts (key, signature, source, draft, flags, score) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (cache_key(signature, s), signature, s, d, json.dumps(f), sc)
-                for s, d, f, sc in rows
-            ],
+            [(cache_key(signature, s), signature, s, d, json.dumps(f), sc) for s, d, f, sc in rows],
         )
         self._db.commit()
 

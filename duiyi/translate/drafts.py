@@ -28,13 +28,14 @@ def translate_sentences(
     signature = translator.cache_signature()
     use_cache = cache is not None and translator.cacheable
     found = cache.get_many(signature, sentences) if use_cache else {}
-    done: dict[str, Draft] = {s: Draft(d, f, cached=True, score=sc) for s, (d, f, sc) in found.items()}
+    done: dict[str, Draft] = {
+        s: Draft(d, f, cached=True, score=sc) for s, (d, f, sc) in found.items()
+    }
     todo = list(dict.fromkeys(s for s in sentences if s not in done))
     for indices, batch in translator.iter_batches(todo):
+        rows = [(todo[i], d.text, d.flags, d.score) for i, d in zip(indices, batch, strict=True)]
         if use_cache:
-            cache.put_many(
-                signature, [(todo[i], d.text, d.flags, d.score) for i, d in zip(indices, batch)]
-            )
+            cache.put_many(signature, rows)
         for i, draft in zip(indices, batch, strict=True):
             done[todo[i]] = draft
     return [done[s] for s in sentences]

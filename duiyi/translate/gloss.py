@@ -21,7 +21,9 @@ PUNCT = {
 _NO_SPACE_BEFORE = set(",.!?:;)]") | {"..."}
 _NO_SPACE_AFTER = set("([")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_SKIP_SENSE = re.compile(r"^(surname |variant of|old variant|CL:|abbr\. |see |used in |\(|Taiwan pr)")
+_SKIP_SENSE = re.compile(
+    r"^(surname |variant of|old variant|CL:|abbr\. |see |used in |\(|Taiwan pr)"
+)
 _PARENS = re.compile(r"\s*\([^)]*\)|\s*\[[^\]]*\]")
 _MAX_WORD = 8
 # Frequent words whose first CC-CEDICT sense misleads in a gloss (月 "moon" in 12月, 将 "will").

@@ -151,9 +151,7 @@ def fetch_index(timeout: float = 10) -> list[ModelPackage]:
         with urllib.request.urlopen(_request(url), timeout=timeout) as response:
             entries = json.loads(response.read())
     except (OSError, ValueError) as exc:
-        raise ModelNotFound(
-            f"cannot read the Argos package index {url}: {_reason(exc)}"
-        ) from exc
+        raise ModelNotFound(f"cannot read the Argos package index {url}: {_reason(exc)}") from exc
     packages = []
     for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict) or entry.get("type", "translate") != "translate":
@@ -202,9 +200,10 @@ def download_and_install(from_code: str, to_code: str, timeout: float = DOWNLOAD
     for url in pkg.links:
         fd, tmp = tempfile.mkstemp(prefix=".download-", suffix=".argosmodel", dir=root)
         try:
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
-                _request(url), timeout=timeout
-            ) as response:
+            with (
+                os.fdopen(fd, "wb") as out,
+                urllib.request.urlopen(_request(url), timeout=timeout) as response,
+            ):
                 shutil.copyfileobj(response, out, 1 << 20)
             return install_file(Path(tmp), from_code=from_code, to_code=to_code)
         except OSError as exc:
@@ -228,7 +227,9 @@ def _check_members(archive: zipfile.ZipFile, name: str) -> str:
     for info in archive.infolist():
         member = PurePosixPath(info.filename.replace("\\", "/"))
         if member.is_absolute() or ".." in member.parts or ":" in info.filename:
-            raise InputError(f"{name}: unsafe path in the archive: {info.filename!r}; not installed")
+            raise InputError(
+                f"{name}: unsafe path in the archive: {info.filename!r}; not installed"
+            )
         if (info.external_attr >> 16) & 0o170000 == 0o120000:
             raise InputError(f"{name}: the archive contains a symbolic link; not installed")
         total += info.file_size
@@ -260,7 +261,9 @@ def _check_package_folder(folder: Path, name: str) -> None:
     if not has_vocab and "model/model.bin" not in missing:
         missing.append("model/*vocabulary*")
     if missing:
-        raise InputError(f"{name}: not a usable Argos translate package (missing {', '.join(missing)})")
+        raise InputError(
+            f"{name}: not a usable Argos translate package (missing {', '.join(missing)})"
+        )
 
 
 def install_file(

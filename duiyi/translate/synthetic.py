@@ -44,7 +44,9 @@ def train_sentencepiece(sentences: Iterable[str], model_prefix: Path, vocab_size
         input=str(text),
         model_prefix=str(model_prefix),
         vocab_size=vocab_size,
-        character_coverage=0.9995 if vocab_size >= 8000 else 0.98,  # a small vocab can't hold all hanzi
+        character_coverage=0.9995
+        if vocab_size >= 8000
+        else 0.98,  # a small vocab can't hold all hanzi
         model_type="unigram",
         hard_vocab_limit=False,  # small corpora may not support the asked size: take what fits
         minloglevel=2,
