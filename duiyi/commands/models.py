@@ -21,6 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="installed models, and those the index offers")
     listing.add_argument("--installed", action="store_true", help="do not read the index")
+    listing.add_argument("--timeout", type=float, default=10, help="index timeout, s (10)")
     install = sub.add_parser(
         "install",
         help="install FROM TO (download from the index) or FILE.argosmodel",
@@ -31,6 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     install.add_argument(
         "--force", action="store_true", help="download again even if a model is installed"
     )
+    install.add_argument("--timeout", type=float, default=30, help="network timeout, s (30)")
     remove = sub.add_parser("remove", help="uninstall an installed model")
     remove.add_argument("name", help="package name (as `duiyi models list` shows it)")
 
@@ -45,15 +47,15 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.translate import packages
 
     if args.action == "list":
-        return _list(packages, args.installed)
+        return _list(packages, args.installed, args.timeout)
     if args.action == "remove":
         pkg = packages.remove(args.name)
         print(f"removed {pkg.name} ({pkg.from_code}→{pkg.to_code} {pkg.version}) from {pkg.path}")
         return 0
-    return _install(packages, args.what, args.force)
+    return _install(packages, args.what, args.force, args.timeout)
 
 
-def _list(packages, installed_only: bool) -> int:
+def _list(packages, installed_only: bool, timeout: float) -> int:
     installed = packages.list_installed()
     print(f"installed in {packages.packages_dir()}:")
     for pkg in installed:
@@ -65,7 +67,7 @@ def _list(packages, installed_only: bool) -> int:
     from duiyi.errors import ModelNotFound
 
     try:
-        available = packages.fetch_index()
+        available = packages.fetch_index(timeout=timeout)
     except ModelNotFound as exc:
         print(f"duiyi: note: {exc}; listing installed models only", file=sys.stderr)
         return 0
@@ -77,7 +79,7 @@ def _list(packages, installed_only: bool) -> int:
     return 0
 
 
-def _install(packages, what: list[str], force: bool) -> int:
+def _install(packages, what: list[str], force: bool, timeout: float) -> int:
     from duiyi.errors import InputError
 
     if len(what) == 1:
@@ -88,7 +90,7 @@ def _install(packages, what: list[str], force: bool) -> int:
         if existing and not force:
             print(f"already installed: {existing.name} ({existing.version}) in {existing.path}")
             return 0
-        pkg = packages.download_and_install(from_code, to_code)
+        pkg = packages.download_and_install(from_code, to_code, timeout=timeout)
     else:
         raise InputError("give FROM TO (e.g. `zh en`) or one FILE.argosmodel")
     print(f"installed {pkg.name} ({pkg.from_code}→{pkg.to_code} {pkg.version}) in {pkg.path}")

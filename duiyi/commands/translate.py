@@ -18,7 +18,14 @@ import contextlib
 import sys
 from pathlib import Path
 
-FORMAT_BY_SUFFIX = {".tmx": "tmx", ".jsonl": "jsonl", ".md": "side-by-side", ".txt": "text"}
+FORMAT_BY_SUFFIX = {
+    ".tmx": "tmx",
+    ".xml": "xces",
+    ".jsonl": "jsonl",
+    ".md": "side-by-side",
+    ".txt": "text",
+}
+EXPORTED = ("tmx", "xces")  # written by duiyi.export.write_pairs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -28,8 +35,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output file, or directory (one draft per document); default stdout",
     )  # fmt: skip
     parser.add_argument(
-        "-f", "--format", choices=("text", "side-by-side", "jsonl", "tmx"),
-        help="text (paragraphs kept), side-by-side (Markdown table), jsonl, tmx; "
+        "-f", "--format", choices=("text", "side-by-side", "jsonl", "tmx", "xces"),
+        help="text (paragraphs kept), side-by-side (Markdown table), jsonl, tmx, xces (XML); "
         "default from the -o extension, else text",
     )  # fmt: skip
     parser.add_argument("--glob", default="*", help="file pattern inside directories (default *)")
@@ -53,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cache.add_argument("--store", metavar="DB", help="also add the pairs to this corpus store")
     parser.add_argument(
         "--include-gloss", action="store_true",
-        help="keep gloss (non-MT) pairs in TMX output; they are left out by default",
+        help="keep gloss (non-MT) pairs in TMX/XML output; they are left out by default",
     )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
@@ -91,14 +98,14 @@ def _output_name(doc, fmt: str, taken: set[str]) -> str:
     return name
 
 
-def _write_tmx(pairs, path, signature: str, include_gloss: bool) -> int:
+def _export(pairs, path, fmt: str, signature: str, include_gloss: bool) -> int:
     try:
         from duiyi.export import write_pairs
     except ImportError as exc:
         from duiyi.errors import FormatError
 
-        raise FormatError("TMX output needs duiyi.export, which this build lacks") from exc
-    return write_pairs(pairs, path, "tmx", signature=signature, include_gloss=include_gloss)
+        raise FormatError(f"{fmt} output needs duiyi.export, which this build lacks") from exc
+    return write_pairs(pairs, path, fmt, signature=signature, include_gloss=include_gloss)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -121,9 +128,14 @@ def run(args: argparse.Namespace) -> int:
     translator, notice = choose_engine(args.engine, **options)
     if notice:
         print(f"duiyi: notice: {notice}", file=sys.stderr)
-    if fmt == "tmx" and translator.origin == "gloss" and not args.include_gloss:
+    if fmt in EXPORTED and translator.origin == "gloss":
         print(
-            "duiyi: notice: gloss pairs are left out of TMX (not MT); --include-gloss keeps them",
+            "duiyi: notice: gloss pairs (not MT) are marked origin=gloss and "
+            + (
+                "kept, as --include-gloss asks"
+                if args.include_gloss
+                else f"left out of {fmt.upper()}; --include-gloss keeps them"
+            ),
             file=sys.stderr,
         )
     cache = None
@@ -185,10 +197,11 @@ def run(args: argparse.Namespace) -> int:
             for doc in documents():
                 texts = [] if args.store else None
                 target = out_dir / _output_name(doc, fmt, taken)
-                if fmt == "tmx":
-                    _write_tmx(
+                if fmt in EXPORTED:
+                    _export(
                         pairs_of(doc, drafts_of(doc, texts), translator),
                         target,
+                        fmt,
                         run_signature(doc, translator),
                         args.include_gloss,
                     )
@@ -196,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
                     with atomic_write(target) as out:
                         write_one(doc, drafts_of(doc, texts), out)
                 record(doc, texts)
-        elif fmt == "tmx":
+        elif fmt in EXPORTED:
             docs_with_texts = []
 
             def all_pairs():
@@ -205,7 +218,7 @@ def run(args: argparse.Namespace) -> int:
                     yield from pairs_of(doc, drafts_of(doc, texts), translator)
                     docs_with_texts.append((doc, texts))
 
-            _write_tmx(all_pairs(), args.output, signature, args.include_gloss)
+            _export(all_pairs(), args.output, fmt, signature, args.include_gloss)
             for doc, texts in docs_with_texts:
                 record(doc, texts)
         else:

@@ -10,8 +10,14 @@ from typing import TextIO
 from duiyi.corpus.model import Document, Pair, Sentence
 from duiyi.translate.engine import Draft, Translator
 
-FORMATS = ("text", "side-by-side", "jsonl", "tmx")
-EXTENSIONS = {"text": ".en.txt", "side-by-side": ".md", "jsonl": ".jsonl", "tmx": ".tmx"}
+FORMATS = ("text", "side-by-side", "jsonl", "tmx", "xces")
+EXTENSIONS = {
+    "text": ".en.txt",
+    "side-by-side": ".md",
+    "jsonl": ".jsonl",
+    "tmx": ".tmx",
+    "xces": ".xml",
+}
 
 
 def write_text(doc: Document, drafts: Iterable[tuple[Sentence, Draft]], out: TextIO) -> None:
