@@ -17,11 +17,12 @@ import re
 import sys
 import time
 import types
+from pathlib import Path
 
 
 def main() -> None:
     docs_file, length, pattern = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    docs = json.load(open(docs_file, encoding="utf-8"))["docs"]
+    docs = json.loads(Path(docs_file).read_text(encoding="utf-8"))["docs"]
 
     import argostranslate.translate as at
     import ctranslate2
