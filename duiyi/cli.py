@@ -18,8 +18,21 @@ from duiyi.errors import DuiyiError
 # (name, module, one-line help). Modules are imported to build their parsers; they import
 # heavy libraries only inside run(), so `duiyi --help` stays fast.
 COMMANDS: list[tuple[str, str, str]] = [
+    (
+        "normalize",
+        "duiyi.commands.normalize",
+        "normalize script (Traditional→Simplified), widths, spaces",
+    ),
+    ("split", "duiyi.commands.split", "split documents into sentences, removing web page chrome"),
     ("translate", "duiyi.commands.translate", "English drafts of Chinese documents (offline MT)"),
     ("models", "duiyi.commands.models", "list, install and remove offline translation models"),
+    ("export", "duiyi.commands.export", "export a corpus store as TMX, XCES, Moses, TSV or JSONL"),
+    (
+        "import",
+        "duiyi.commands.import_",
+        "import a TMX (any CAT tool's) or other pairs into a store",
+    ),
+    ("corpus", "duiyi.commands.corpus", "inspect a corpus store (duiyi corpus info corpus.db)"),
 ]
 
 

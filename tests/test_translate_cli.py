@@ -44,7 +44,7 @@ def test_jsonl_records_source_normalized_draft_and_model(cli, installed_model):
     first = records[1]
     assert first["origin"] == "mt" and first["engine"] == "argos:translate-zh_en-1_9"
     assert first["signature"] == "mt:argos-zh_en-1.9" and first["draft"]
-    assert isinstance(first["score"], float)
+    assert 0 < first["score"] <= 1
     text = (SEEDS / "000_08edd30e33a077b6.txt").read_text(encoding="utf-8")
     assert all(text[r["start"] : r["end"]] == r["source"] for r in records)
     traditional = next(r for r in records if "俄羅斯" in r["source"])
@@ -87,8 +87,6 @@ def test_no_model_falls_back_to_glosses_and_says_so(cli, packages_env):
 
 
 def test_tmx_output_marks_and_keeps_gloss_only_when_asked(cli, packages_env, tmp_path):
-    if not hasattr(pytest.importorskip("duiyi.export"), "write_pairs"):
-        pytest.skip("the export module has not landed yet")
     from translate.storage.tmx import tmxfile
 
     src = SEEDS / "001_aea3b48e8a28c5fb.txt"

@@ -67,11 +67,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _documents(inputs: list[str], glob: str):
     """Read and prepare (clean, normalize, split) every input document, one at a time."""
-    try:
-        from duiyi.corpus.pipeline import prepare
-        from duiyi.corpus.read import read_inputs
-    except ImportError:  # until the corpus pipeline lands on main
-        from duiyi.translate._interim import prepare, read_inputs
+    from duiyi.corpus.pipeline import prepare
+    from duiyi.corpus.read import read_inputs
+
     for doc in read_inputs(inputs, glob=glob):
         yield prepare(doc, lang="zh")
 
@@ -99,12 +97,10 @@ def _output_name(doc, fmt: str, taken: set[str]) -> str:
 
 
 def _export(pairs, path, fmt: str, signature: str, include_gloss: bool) -> int:
-    try:
-        from duiyi.export import write_pairs
-    except ImportError as exc:
-        from duiyi.errors import FormatError
+    from duiyi.export import write_pairs
 
-        raise FormatError(f"{fmt} output needs duiyi.export, which this build lacks") from exc
+    if not include_gloss:  # gloss drafts are not MT: out of every export unless asked
+        pairs = (p for p in pairs if p.origin != "gloss")
     return write_pairs(pairs, path, fmt, signature=signature, include_gloss=include_gloss)
 
 
@@ -157,7 +153,7 @@ def run(args: argparse.Namespace) -> int:
             stats["cached"] += draft.cached
             stats["flagged"] += bool(set(draft.flags) - {"gloss"})
             if collected is not None:
-                collected.append(draft.text)
+                collected.append(draft)
             yield sentence, draft
 
     def write_one(doc, stream, out) -> None:
@@ -175,16 +171,17 @@ def run(args: argparse.Namespace) -> int:
                 print(f"duiyi: note: {doc.name} has no text to translate", file=sys.stderr)
             yield doc
 
-    def record(doc, texts) -> None:
-        if texts is None:
+    def record(doc, kept) -> None:
+        """Add the document and its drafts (kept while translating) to the --store."""
+        if kept is None:
             return
         from duiyi.corpus.model import Bead
 
-        beads = [Bead((i,), ()) for i in range(len(doc.sentences))]
+        beads = [Bead((i,), (), d.score or 0.0) for i, d in enumerate(kept)]
         store.add_alignment(
             doc,
             beads,
-            texts,
+            [d.text for d in kept],
             origin=translator.origin,
             engine=translator.engine_id,
             signature=run_signature(doc, translator),
@@ -195,11 +192,11 @@ def run(args: argparse.Namespace) -> int:
         if dir_mode:
             out_dir = Path(args.output)
             for doc in documents():
-                texts = [] if args.store else None
+                kept = [] if args.store else None
                 target = out_dir / _output_name(doc, fmt, taken)
                 if fmt in EXPORTED:
                     _export(
-                        pairs_of(doc, drafts_of(doc, texts), translator),
+                        pairs_of(doc, drafts_of(doc, kept), translator),
                         target,
                         fmt,
                         run_signature(doc, translator),
@@ -207,26 +204,26 @@ def run(args: argparse.Namespace) -> int:
                     )
                 else:
                     with atomic_write(target) as out:
-                        write_one(doc, drafts_of(doc, texts), out)
-                record(doc, texts)
+                        write_one(doc, drafts_of(doc, kept), out)
+                record(doc, kept)
         elif fmt in EXPORTED:
-            docs_with_texts = []
+            docs_kept = []
 
             def all_pairs():
                 for doc in documents():
-                    texts = [] if args.store else None
-                    yield from pairs_of(doc, drafts_of(doc, texts), translator)
-                    docs_with_texts.append((doc, texts))
+                    kept = [] if args.store else None
+                    yield from pairs_of(doc, drafts_of(doc, kept), translator)
+                    docs_kept.append((doc, kept))
 
             _export(all_pairs(), args.output, fmt, signature, args.include_gloss)
-            for doc, texts in docs_with_texts:
-                record(doc, texts)
+            for doc, kept in docs_kept:
+                record(doc, kept)
         else:
             with atomic_write(args.output) as out:
                 for doc in documents():
-                    texts = [] if args.store else None
-                    write_one(doc, drafts_of(doc, texts), out)
-                    record(doc, texts)
+                    kept = [] if args.store else None
+                    write_one(doc, drafts_of(doc, kept), out)
+                    record(doc, kept)
                     out.flush()
 
     if not args.quiet:
@@ -242,10 +239,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _open_store(path: str):
-    try:
-        from duiyi.corpus.store import Store
-    except ImportError as exc:
-        from duiyi.errors import StoreError
+    from duiyi.corpus.store import Store
 
-        raise StoreError("--store needs duiyi.corpus.store, which this build lacks") from exc
     return Store.open(path)

@@ -10,6 +10,7 @@ with a repetition penalty and flagged.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from duiyi.translate.packages import ModelPackage, find_installed, read_installe
 
 log = logging.getLogger(__name__)
 
+LENGTH_PENALTY = 0.2  # as argostranslate decodes
 ENGINE_REVISION = "1"  # bump when decoding changes what a given model outputs (cache key)
 
 
@@ -36,6 +38,12 @@ def find_loop(tokens: Sequence[str], max_ngram: int = 6) -> tuple[int, int] | No
             if all(tokens[start + k * n : start + (k + 1) * n] == gram for k in range(1, times)):
                 return start, n
     return None
+
+
+def _confidence(score: float, length: int) -> float:
+    """The geometric-mean token probability in (0, 1], from CTranslate2's score (the summed
+    log-probability divided by length ** LENGTH_PENALTY)."""
+    return round(math.exp(score * length**LENGTH_PENALTY / length), 4)
 
 
 def pick_device(device: str) -> str:
@@ -172,8 +180,7 @@ class ArgosTranslator(Translator):
     # ---- decoding --------------------------------------------------------------------------
 
     def _decode(self, batch: list[list[str]], **extra) -> list[tuple[list[str], float]]:
-        """(output pieces, score) per source; the score is CTranslate2's length-normalized
-        log-probability of the hypothesis."""
+        """(output pieces, confidence) per source."""
         longest = max(len(p) for p in batch)
         options = {
             "beam_size": self.beam_size,
@@ -181,7 +188,7 @@ class ArgosTranslator(Translator):
                 self.max_length, int(self.length_ratio * longest) + self.length_slack
             ),
             "replace_unknowns": True,
-            "length_penalty": 0.2,  # as argostranslate decodes
+            "length_penalty": LENGTH_PENALTY,
             "max_batch_size": 0,  # batches are already cut by token count
         }
         prefix = self.package.target_prefix
@@ -196,7 +203,7 @@ class ArgosTranslator(Translator):
             tokens = list(result.hypotheses[0])
             if prefix and tokens[:1] == [prefix]:
                 tokens = tokens[1:]
-            outputs.append((tokens, round(float(result.scores[0]), 4)))
+            outputs.append((tokens, _confidence(float(result.scores[0]), len(tokens) + 1)))
         return outputs
 
     def _translate_pieces(self, batch: list[list[str]]) -> list[Draft]:

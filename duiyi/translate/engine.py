@@ -22,7 +22,7 @@ class Draft:
     text: str
     flags: list[str] = field(default_factory=list)  # e.g. ["repetition-retried"], ["repetition"]
     cached: bool = False
-    score: float | None = None  # the engine's own confidence (MT: mean token log-probability)
+    score: float | None = None  # MT: geometric-mean token probability in (0, 1]; gloss: None
 
 
 class Translator(ABC):

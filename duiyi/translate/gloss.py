@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from duiyi.corpus.tokenize import tokenize_zh
 from duiyi.translate.engine import Draft, Translator
 
 PUNCT = {
@@ -28,19 +29,6 @@ _PARENS = re.compile(r"\s*\([^)]*\)|\s*\[[^\]]*\]")
 _MAX_WORD = 8
 # Frequent words whose first CC-CEDICT sense misleads in a gloss (月 "moon" in 12月, 将 "will").
 OVERRIDES = {"月": "month", "日": "day", "和": "and", "将": "", "了": "", "地": "", "得": ""}
-
-
-def _tokenize(text: str) -> list[str]:
-    try:
-        from duiyi.corpus.tokenize import tokenize_zh
-    except ImportError:  # before the corpus tokenizer exists: the same jieba segmentation
-        import logging
-
-        import jieba
-
-        jieba.setLogLevel(logging.WARNING)
-        return jieba.lcut(text)
-    return tokenize_zh(text)
 
 
 def gloss_of(senses: list[str]) -> str:
@@ -111,7 +99,7 @@ class GlossTranslator(Translator):
 
     def gloss_sentence(self, sentence: str) -> str:
         words: list[str] = []
-        for token in _tokenize(sentence):
+        for token in tokenize_zh(sentence):
             if token.strip():
                 words.extend(self._lookup(token.strip()))
         text = ""

@@ -1,0 +1,59 @@
+"""Arguments and helpers shared by the commands that read documents (normalize, split)."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+# Literal copies so `--help` imports nothing heavy; tests check they match the library's.
+CONVERSION_CHOICES = ("auto", "t2s", "tw2s", "hk2s", "tw2sp", "none")
+LANG_CHOICES = ("auto", "zh", "en")
+
+
+def add_input_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="FILE|DIR|-",
+        help="text or HTML files, directories (read recursively), or - for stdin",
+    )
+    parser.add_argument(
+        "--glob",
+        default="*",
+        help="which files to read inside directories, e.g. '*.txt' (default: all but hidden)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=LANG_CHOICES,
+        default="auto",
+        help="language of the input (default: auto, by the share of Chinese characters)",
+    )
+    parser.add_argument(
+        "--conversion",
+        choices=CONVERSION_CHOICES,
+        default="auto",
+        help="OpenCC conversion to Simplified: auto (t2s for Traditional documents, nothing for "
+        "Simplified), t2s, tw2s, hk2s, tw2sp (phrase-level: changes vocabulary), or none",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="PATH", help="write here (atomically) instead of stdout"
+    )
+
+
+def lang_arg(args: argparse.Namespace) -> str | None:
+    return None if args.lang == "auto" else args.lang
+
+
+_BREAK = re.compile(r"[^\S\r\n]*[\r\n]+\s*")
+_CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def one_line(text: str) -> str:
+    """A sentence on one line: a line break vanishes between CJK characters, else is a space."""
+
+    def join(match: re.Match) -> str:
+        before = text[match.start() - 1 : match.start()]
+        after = text[match.end() : match.end() + 1]
+        return "" if _CJK.match(before) and _CJK.match(after) else " "
+
+    return _BREAK.sub(join, text)

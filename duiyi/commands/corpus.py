@@ -1,0 +1,64 @@
+"""Inspect a corpus store.
+
+Examples:
+  duiyi corpus info corpus.db
+  duiyi corpus info corpus.db --json
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    info = sub.add_parser("info", help="documents, beads by status/origin/kind, scores, history")
+    info.add_argument("store", help="the corpus store (SQLite file)")
+    info.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from duiyi.corpus.store import Store
+
+    with Store.open(args.store, readonly=True) as store:
+        info = store.info()
+        docs = store.list_documents()
+    if args.json:
+        info["document_list"] = [
+            {"id": d.id, "name": d.name, "path": d.path, "beads": d.total, "reviewed": d.reviewed}
+            for d in docs
+        ]
+        print(json.dumps(info, ensure_ascii=False, indent=2))
+        return 0
+    score = info["score"]
+    lines = [
+        f"store        {info['path']} (schema {info['schema_version']})",
+        f"documents    {info['documents']} (+ {info['target_documents']} target documents)",
+        f"sentences    {info['sentences']}",
+        f"beads        {info['beads']}",
+        "  by status  " + _counts(info["by_status"]),
+        "  by origin  " + _counts(info["by_origin"]),
+        "  by kind    " + _counts(info["by_kind"]),
+        "score        "
+        + (
+            f"mean {score['mean']:.3f}, min {score['min']:.3f}, max {score['max']:.3f}"
+            if score["mean"] is not None
+            else "none"
+        ),
+        f"edits        {info['edits']}",
+    ]
+    for signature in info["signatures"]:
+        lines.append(f"signature    {signature}")
+    if docs:
+        lines.append("")
+        lines.append(f"{'id':>4}  {'reviewed':>13}  document")
+        for d in docs:
+            lines.append(f"{d.id:>4}  {d.reviewed:>6}/{d.total:<6}  {d.name}")
+    print("\n".join(lines))
+    return 0
+
+
+def _counts(counts: dict) -> str:
+    return ", ".join(f"{name} {n}" for name, n in counts.items()) or "none"

@@ -1,0 +1,174 @@
+"""The corpus pipeline: clean → detect language and script → split → normalize.
+
+`prepare` fills a `Document` in place and returns it. Every character of `doc.text` ends up in
+a sentence or in a removed span, with only whitespace between them (`iter_pieces` walks both in
+order; `check_coverage` states the invariant).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+
+from duiyi.corpus import normalize
+from duiyi.corpus.clean import clean_text
+from duiyi.corpus.model import Document, Sentence, Span
+
+log = logging.getLogger(__name__)
+
+CONVERSIONS = ("auto", *normalize.CONVERSIONS, "none")
+LANGS = ("zh", "en")
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def detect_lang(text: str) -> str:
+    """ "zh" or "en" by the share of Han characters among Han characters and Latin words.
+
+    A Chinese article quoting a few English names stays "zh"; an English one quoting a few
+    Chinese names is "en". Text with neither defaults to "zh", duiyi's source language.
+    """
+    han = len(_HAN.findall(text))
+    words = len(_LATIN_WORD.findall(text))
+    if han + words == 0:
+        return "zh"
+    return "zh" if han / (han + words) >= 0.3 else "en"
+
+
+def _sample(text: str, size: int = 200_000, pieces: int = 5) -> str:
+    """Evenly spaced stretches of a long text: enough to tell its language and script, and
+    cheap on a 50 MB document (script detection is a character-class scan)."""
+    if len(text) <= size:
+        return text
+    step, chunk = len(text) // pieces, size // pieces
+    return "\n".join(text[i * step : i * step + chunk] for i in range(pieces))
+
+
+def _config_for(conversion: str, script: str) -> str:
+    """The OpenCC config to apply ("" for none): "auto" converts only Traditional text, with
+    character-level t2s (phrase-level configs change vocabulary and are opt-in)."""
+    if conversion not in CONVERSIONS:
+        raise ValueError(
+            f"unknown conversion {conversion!r}; choose one of {', '.join(CONVERSIONS)}"
+        )
+    if conversion == "auto":
+        return normalize.DEFAULT_TRADITIONAL_CONVERSION if script == "traditional" else ""
+    return "" if conversion == "none" else conversion
+
+
+# A line break inside a hard-wrapped Chinese paragraph joins characters, it is not a space.
+_CJK_WRAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+def _cover(text: str, ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Sentence ranges that cover every non-space character of `text`, trimmed of whitespace.
+
+    The splitter is expected to do this already; this makes the no-text-lost invariant hold even
+    if it skips a stray character (which is then attached to the sentence before it).
+    """
+    out: list[tuple[int, int]] = []
+    pos = 0
+    for start, end in sorted(ranges):
+        start, end = max(start, pos), min(end, len(text))
+        if end <= start:
+            continue
+        if text[pos:start].strip():
+            if out:
+                out[-1] = (out[-1][0], start)
+            else:
+                start = pos
+            log.debug("splitter left text uncovered: %r", text[pos:start])
+        out.append((start, end))
+        pos = end
+    if text[pos:].strip():
+        if out:
+            out[-1] = (out[-1][0], len(text))
+        else:
+            out.append((0, len(text)))
+    trimmed = []
+    for start, end in out:
+        piece = text[start:end]
+        lead = len(piece) - len(piece.lstrip())
+        trail = len(piece) - len(piece.rstrip())
+        if end - trail > start + lead:
+            trimmed.append((start + lead, end - trail))
+    return trimmed
+
+
+def _normalize_all(texts: list[str], conversion: str) -> list[str]:
+    """Normalize a document's sentences in one pass (a line break inside a hard-wrapped
+    Chinese sentence joins characters, it is not a space)."""
+    return normalize.normalize_texts([_CJK_WRAP.sub("", t) for t in texts], conversion)
+
+
+def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto") -> Document:
+    """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it."""
+    from duiyi.corpus.split import split_en, split_zh
+
+    if lang not in (None, *LANGS):
+        raise ValueError(f"unknown language {lang!r}; choose zh or en")
+    cleaned = clean_text(doc.text)
+    doc.removed = cleaned.removed
+    content = _sample("\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs))
+    doc.lang = lang or detect_lang(content)
+    if doc.lang == "zh":
+        doc.script, doc.script_confidence = normalize.detect_script(content)
+        config = _config_for(conversion, doc.script)
+    else:
+        doc.script, doc.script_confidence = "", 0.0
+        config = _config_for(conversion, "") if conversion != "auto" else ""
+    doc.conversion = config
+    split = split_zh if doc.lang == "zh" else split_en
+    doc.sentences = []
+    for number, paragraph in enumerate(cleaned.paragraphs):
+        text = doc.text[paragraph.start : paragraph.end]
+        # The cleaner already decided paragraphs (joining hard-wrapped lines): no newline
+        # inside one is a boundary.
+        for start, end in _cover(text, split(text, hard_newlines=False)):
+            doc.sentences.append(
+                Sentence(
+                    text=text[start:end],
+                    start=paragraph.start + start,
+                    end=paragraph.start + end,
+                    paragraph=number,
+                    meta=dict(paragraph.meta),
+                )
+            )
+    if not doc.sentences:
+        log.warning("%s: no text left after removing page chrome", doc.name)
+    normalized = _normalize_all([s.text for s in doc.sentences], config or "none")
+    for sentence, norm in zip(doc.sentences, normalized, strict=True):
+        sentence.normalized = norm
+    return doc
+
+
+def prepare_text(
+    text: str, lang: str | None = None, path: str = "-", conversion: str = "auto"
+) -> Document:
+    """`prepare` on a string (tests, the Python API, text that is already decoded)."""
+    return prepare(Document(path=path, text=text), lang=lang, conversion=conversion)
+
+
+def iter_pieces(doc: Document) -> Iterator[Sentence | Span]:
+    """The sentences and removed spans of `doc`, in text order."""
+    pieces: list[Sentence | Span] = [*doc.sentences, *doc.removed]
+    return iter(sorted(pieces, key=lambda piece: (piece.start, piece.end)))
+
+
+def check_coverage(doc: Document) -> None:
+    """Raise AssertionError unless sentences and removed spans give back the whole text:
+    in order, not overlapping, each matching its offsets, only whitespace between them."""
+    pos = 0
+    for piece in iter_pieces(doc):
+        if doc.text[piece.start : piece.end] != piece.text:
+            raise AssertionError(f"offsets do not match the text of {piece!r}")
+        if piece.start < pos:
+            raise AssertionError(f"overlapping pieces at offset {piece.start}")
+        gap = doc.text[pos : piece.start]
+        if gap.strip():
+            raise AssertionError(f"text lost between {pos} and {piece.start}: {gap!r}")
+        pos = piece.end
+    if doc.text[pos:].strip():
+        raise AssertionError(f"text lost at the end: {doc.text[pos:]!r}")

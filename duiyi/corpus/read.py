@@ -1,0 +1,322 @@
+"""Reading inputs: files, directories, stdin; encoding detection; HTML to text.
+
+Encodings are decided by strict decodes in a fixed order (BOMs, UTF-8, then GB18030 vs Big5 by
+which gives plausible Han text) before charset-normalizer is asked: on short Chinese texts
+charset-normalizer often guesses a wrong CJK codec, while a strict decode rarely succeeds by
+accident.
+"""
+
+from __future__ import annotations
+
+import codecs
+import fnmatch
+import logging
+import os
+import sys
+from collections.abc import Iterator
+from functools import lru_cache
+from pathlib import Path
+
+from duiyi.corpus.html import html_to_text, looks_like_html, meta_charset
+from duiyi.corpus.model import Document
+from duiyi.errors import InputError
+
+log = logging.getLogger(__name__)
+
+MAX_BYTES = 200 * 1024 * 1024  # bigger inputs are almost surely a mistake (a dump, an image)
+HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
+
+# UTF-32 before UTF-16: the UTF-32-LE BOM begins with the UTF-16-LE one.
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CJK_PUNCT = set("，。、！？：；「」『』“”‘’（）《》〈〉【】…—·　～")
+_CONTROL = set(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
+
+
+def _size_error(name: str, size: int) -> InputError:
+    return InputError(
+        f"{name} is {size / 2**20:.0f} MB; duiyi reads inputs up to {MAX_BYTES // 2**20} MB "
+        "(split the file first)"
+    )
+
+
+@lru_cache(maxsize=1)
+def _common_han() -> frozenset[str]:
+    """The commonly used Han characters: GB2312 level 1 (Simplified) and Big5 level 1
+    (Traditional). Wrongly decoded text is full of kana, Greek, symbols and rare characters."""
+    chars: set[str] = set()
+    for lead in range(0xB0, 0xD8):
+        for trail in range(0xA1, 0xFF):
+            chars.update(bytes((lead, trail)).decode("gb2312", errors="ignore"))
+    for lead in range(0xA4, 0xC7):
+        for trail in [*range(0x40, 0x7F), *range(0xA1, 0xFF)]:
+            if (lead, trail) > (0xC6, 0x7E):
+                break
+            chars.update(bytes((lead, trail)).decode("big5", errors="ignore"))
+    return frozenset(chars)
+
+
+def han_plausibility(text: str) -> float:
+    """Share of the non-ASCII characters that are common Han characters or CJK punctuation."""
+    common = _common_han()
+    sample = [c for c in text[:20000] if ord(c) > 0x7F and not c.isspace()]
+    if not sample:
+        return 1.0
+    good = sum(1 for c in sample if c in common or c in _CJK_PUNCT or 0xFF01 <= ord(c) <= 0xFF5E)
+    return good / len(sample)
+
+
+def _looks_binary(data: bytes) -> bool:
+    head = data[:65536]
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b in _CONTROL)
+    return controls > 0.05 * len(head)
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    try:
+        return data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def _bomless_utf16(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 without a byte-order mark (Windows tools write it): NULs every other byte in ASCII
+    text. Accepted only when it decodes to printable, plausible text."""
+    if len(data) % 2:
+        return None
+    for encoding in ("utf-16-le", "utf-16-be"):
+        text = _strict(data, encoding)
+        if text is None:
+            continue
+        sample = text[:20000]
+        printable = sum(1 for c in sample if c.isprintable() or c in "\t\r\n")
+        if printable >= 0.98 * len(sample) and han_plausibility(sample) >= 0.8:
+            return text, encoding
+    return None
+
+
+def _word_coverage(text: str) -> int:
+    """How many two-character windows of `text` are CC-CEDICT words (either script)."""
+    from duiyi.corpus.cedict import load_cedict
+    from duiyi.errors import ModelNotFound
+
+    try:
+        words = load_cedict()
+    except ModelNotFound:
+        return 0
+    sample = text[:5000]
+    return sum(1 for i in range(len(sample) - 1) if sample[i : i + 2] in words)
+
+
+def _latin1_text(data: bytes) -> str | None:
+    """Windows-1252 text: mostly ASCII, its other characters accented Latin letters and
+    typographic punctuation. Charset-normalizer guesses wildly on short texts like these."""
+    head = data[:65536]
+    if sum(1 for b in head if b > 0x7F) > 0.3 * len(head):
+        return None
+    text = _strict(data, "cp1252")
+    if text is None:
+        return None
+    high = [c for c in text[:65536] if ord(c) > 0x7F]
+    good = sum(1 for c in high if (c.isalpha() and ord(c) <= 0x17F) or c in "“”‘’–—…€•©®°«»")
+    return text if good >= 0.9 * len(high) else None
+
+
+def _charset_normalizer(data: bytes) -> tuple[str, str] | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data[: 4 * 2**20] if len(data) > 4 * 2**20 else data).best()
+    # UTF-16/32 without a byte-order mark would be full of NULs, which we refused as binary.
+    if best is None or best.encoding.startswith(("utf_16", "utf_32")):
+        return None
+    text = _strict(data, best.encoding)
+    return (text, best.encoding) if text is not None else None
+
+
+def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
+    """Decode `data` (from `name`, used in messages); returns (text, encoding name).
+
+    Raises InputError for binary or undecodable data. Does not check for emptiness.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            text = _strict(data, encoding)
+            if text is None:
+                raise InputError(
+                    f"{name}: starts with a {encoding} byte-order mark but is not valid {encoding}"
+                )
+            return text.lstrip("\ufeff"), encoding
+    if b"\x00" in data[:65536]:
+        text = _bomless_utf16(data)
+        if text is not None:
+            return text
+    if _looks_binary(data):
+        raise InputError(f"{name} looks like a binary file, not text (NUL or control bytes)")
+    text = _strict(data, "utf-8")
+    if text is not None:
+        return text, "utf-8"
+    text = data.decode("utf-8", errors="replace")
+    damaged = text.count("\ufffd")
+    if damaged * 500 <= len(text):  # at most one in 500 characters
+        # UTF-8 with a few broken bytes (a truncated download, a bad copy): keep the text and
+        # say where; a legacy encoding read as UTF-8 breaks nearly every character instead.
+        log.warning("%s: %d invalid UTF-8 byte sequence(s) replaced by U+FFFD", name, damaged)
+        return text, "utf-8"
+    candidates = []
+    for encoding in ("gb18030", "big5"):
+        text = _strict(data, encoding)
+        if text is None and encoding == "big5":
+            encoding = "big5hkscs"  # Big5 with the Hong Kong (and common ETEN) extensions
+            text = _strict(data, encoding)
+        if text is not None:
+            candidates.append((han_plausibility(text), encoding == "gb18030", encoding, text))
+    plausible = sorted((c for c in candidates if c[0] >= 0.8), reverse=True)
+    if plausible:
+        if len(plausible) == 2 and plausible[0][0] - plausible[1][0] < 0.05:
+            # Both read as common characters (short texts): let the dictionary decide.
+            plausible.sort(key=lambda c: (_word_coverage(c[3]), c[1]), reverse=True)
+        score, _, encoding, text = plausible[0]
+        log.debug("%s: decoded as %s (plausibility %.2f)", name, encoding, score)
+        return text, encoding
+    latin = _latin1_text(data)
+    if latin is not None:
+        return latin, "cp1252"
+    guess = _charset_normalizer(data)
+    if guess is not None:
+        return guess[0], guess[1]
+    if candidates:  # rare characters, but a strict decode worked
+        score, _, encoding, text = max(candidates)
+        if score >= 0.3:
+            return text, encoding
+    raise InputError(
+        f"{name}: cannot tell its text encoding (tried UTF-8/16, GB18030, Big5); "
+        "convert it to UTF-8 first"
+    )
+
+
+def _decode_document(data: bytes, path: str, name: str) -> Document:
+    if not data.strip():
+        raise InputError(f"{name} is empty")
+    head = data[:2048].decode("latin-1")
+    is_html = Path(path).suffix.lower() in HTML_SUFFIXES or looks_like_html(head)
+    declared = meta_charset(data[:4096]) if is_html else None
+    text = encoding = None
+    if declared and not any(data.startswith(bom) for bom, _ in _BOMS):
+        text = _strict(data, declared)
+        if text is not None:
+            encoding = codecs.lookup(declared).name
+        else:
+            log.info("%s: declares charset %s but does not decode with it", name, declared)
+    if text is None:
+        text, encoding = decode_bytes(data, name)
+    is_html = is_html or looks_like_html(text[:2048])  # e.g. UTF-16 HTML
+    meta = {}
+    if is_html:
+        text = html_to_text(text)
+        meta["format"] = "html"
+    if _control_ratio(text) > 0.05:
+        raise InputError(f"{name} looks like a binary file, not text (control characters)")
+    if not text.strip():
+        raise InputError(f"{name} is empty" + (" (no text in its HTML)" if is_html else ""))
+    return Document(path=path, text=text, encoding=encoding, meta=meta)
+
+
+def _control_ratio(text: str) -> float:
+    sample = text[:65536]
+    if not sample:
+        return 0.0
+    return sum(1 for c in sample if ord(c) in _CONTROL or 0x7F <= ord(c) < 0xA0) / len(sample)
+
+
+def read_document(path: str | os.PathLike) -> Document:
+    """Read and decode one file ("-" reads stdin)."""
+    path = str(path)
+    if path == "-":
+        # sys.stdin may be a text stream without .buffer (replaced by an embedding program).
+        stdin = getattr(sys.stdin, "buffer", None)
+        if stdin is None:
+            return _decode_document(sys.stdin.read().encode("utf-8"), "-", "stdin")
+        return read_stream(stdin)
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{path}: no such file or directory")
+    if p.is_dir():
+        raise InputError(f"{path} is a directory (use read_inputs for directories)")
+    size = p.stat().st_size
+    if size > MAX_BYTES:
+        raise _size_error(path, size)
+    return _decode_document(p.read_bytes(), path, path)
+
+
+def read_stream(stream, path: str = "-") -> Document:
+    """Read and decode a binary stream (stdin by default)."""
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise _size_error("stdin" if path == "-" else path, len(data))
+    return _decode_document(data, path, "stdin" if path == "-" else path)
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def iter_files(directory: Path, glob: str = "*") -> list[Path]:
+    """Files under `directory` (recursively, hidden ones skipped) whose name matches `glob`,
+    sorted so runs are reproducible."""
+    matches = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in files:
+            full = Path(root) / name
+            if name.startswith(".") or _hidden(full, directory):
+                continue
+            rel = full.relative_to(directory).as_posix()
+            if fnmatch.fnmatch(name, glob) or fnmatch.fnmatch(rel, glob):
+                matches.append(full)
+    return sorted(matches)
+
+
+def read_inputs(inputs: list[str], glob: str = "*") -> Iterator[Document]:
+    """Documents from files, directories (recursively, files matching `glob`) and "-" (stdin).
+
+    Every path is checked before the first document is yielded, so a typo fails fast. A named
+    file that cannot be read is an error; a binary or empty file found while walking a directory
+    is skipped with a warning, so one stray image does not stop a whole corpus.
+    """
+    if not inputs:
+        raise InputError("no input given (name files, directories, or - for stdin)")
+    plan: list[tuple[str, bool]] = []  # (path, found by walking a directory)
+    for item in inputs:
+        if item == "-":
+            plan.append((item, False))
+            continue
+        p = Path(item)
+        if not p.exists():
+            raise InputError(f"{item}: no such file or directory")
+        if p.is_dir():
+            files = iter_files(p, glob)
+            if not files:
+                raise InputError(f"{item}: no files matching {glob!r} in this directory")
+            plan.extend((str(f), True) for f in files)
+        else:
+            plan.append((item, False))
+    yielded = 0
+    for path, walked in plan:
+        try:
+            document = read_document(path)
+        except InputError as exc:
+            if not walked:
+                raise
+            log.warning("skipping %s", exc)
+            continue
+        yielded += 1
+        yield document
+    if not yielded:
+        raise InputError(f"no readable text in {', '.join(inputs)}")

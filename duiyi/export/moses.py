@@ -1,0 +1,116 @@
+"""Moses plain text: two line-aligned files, one segment per line, nothing else.
+
+`-o out.moses` (or the prefix `out`) writes `out.zh` and `out.en` (the languages' primary
+subtags). Line breaks inside a segment (any of Python's `str.splitlines` separators) become
+one space, so line N of one file always translates line N of the other. `tokenized=True`
+also writes `out.tok.zh` (jieba) and `out.tok.en` (sacremoses), space-separated tokens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from duiyi.atomic import atomic_write
+from duiyi.corpus.model import Pair
+from duiyi.errors import FormatError
+
+from .base import PairFormat, primary_subtag
+
+# Every character str.splitlines() breaks on: a Moses line must hold none of them.
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
+
+
+def one_line(text: str) -> str:
+    """`text` with every run of line-break characters turned into one space."""
+    return _LINE_BREAKS.sub(" ", text)
+
+
+def moses_paths(
+    path: str, src_lang: str, tgt_lang: str, tokenized: bool = False
+) -> tuple[Path, Path]:
+    """The two files a Moses prefix names: `out.moses` → out.zh, out.en."""
+    prefix = Path(path)
+    if prefix.suffix.lower() == ".moses":
+        prefix = prefix.with_suffix("")
+    tok = ".tok" if tokenized else ""
+    return (
+        prefix.with_name(f"{prefix.name}{tok}.{primary_subtag(src_lang)}"),
+        prefix.with_name(f"{prefix.name}{tok}.{primary_subtag(tgt_lang)}"),
+    )
+
+
+class MosesFormat(PairFormat):
+    name = "moses"
+    extensions = (".moses",)
+    keeps_line_breaks = False
+    keeps_metadata = False
+    needs_path = True
+
+    def __init__(self, tokenized: bool = False):
+        self.tokenized = tokenized
+
+    def write(
+        self,
+        pairs: Iterable[Pair],
+        path: str | None,
+        *,
+        src_lang: str = "zh-CN",
+        tgt_lang: str = "en-US",
+        signature: str = "",
+    ) -> int:
+        if path is None or path == "-":
+            raise FormatError("moses writes two files: give an output prefix with -o")
+        src_path, tgt_path = moses_paths(path, src_lang, tgt_lang)
+        tokenizers = _tokenizers(src_lang, tgt_lang) if self.tokenized else None
+        n = 0
+        with contextlib.ExitStack() as stack:
+            src_out = stack.enter_context(atomic_write(src_path))
+            tgt_out = stack.enter_context(atomic_write(tgt_path))
+            if tokenizers:
+                tok_src_path, tok_tgt_path = moses_paths(path, src_lang, tgt_lang, tokenized=True)
+                tok_src = stack.enter_context(atomic_write(tok_src_path))
+                tok_tgt = stack.enter_context(atomic_write(tok_tgt_path))
+            for pair in pairs:
+                src, tgt = one_line(pair.src), one_line(pair.tgt)
+                src_out.write(_encodable(src) + "\n")
+                tgt_out.write(_encodable(tgt) + "\n")
+                if tokenizers:
+                    tok_src.write(_encodable(" ".join(tokenizers[0](src)).strip()) + "\n")
+                    tok_tgt.write(_encodable(" ".join(tokenizers[1](tgt)).strip()) + "\n")
+                n += 1
+        return n
+
+    def read(
+        self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
+    ) -> Iterator[Pair]:
+        src_path, tgt_path = moses_paths(path, src_lang or "zh", tgt_lang or "en")
+        with (
+            open(src_path, encoding="utf-8", newline="\n") as src_in,
+            open(tgt_path, encoding="utf-8", newline="\n") as tgt_in,
+        ):
+            for number, (src, tgt) in enumerate(zip(src_in, tgt_in, strict=False), 1):
+                yield Pair(
+                    src=src.rstrip("\n"), tgt=tgt.rstrip("\n"), origin="human", id=str(number)
+                )
+            if src_in.readline() or tgt_in.readline():
+                raise FormatError(f"{src_path} and {tgt_path} have different numbers of lines")
+
+
+def _encodable(text: str) -> str:
+    """Lone surrogates (undecodable input) written as \\udcxx escapes rather than a crash."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _tokenizers(src_lang: str, tgt_lang: str):
+    try:
+        from duiyi.corpus.tokenize import tokenize_en, tokenize_zh
+    except ImportError as exc:  # the tokenize module lands with the corpus pipeline
+        raise FormatError("tokenized Moses output needs duiyi.corpus.tokenize") from exc
+    by_lang = {"zh": tokenize_zh, "en": tokenize_en}
+    return (
+        by_lang.get(primary_subtag(src_lang), str.split),
+        by_lang.get(primary_subtag(tgt_lang), str.split),
+    )

@@ -1,0 +1,96 @@
+"""Tab-separated pairs with Bitextor-like columns and a header row.
+
+Columns: document, id, src_text, tgt_text, score, bead, origin, status. Tabs, line breaks
+and backslashes inside a text are escaped (`\\t`, `\\n`, `\\r`, `\\\\`), so every pair is one
+line and reading gives the text back unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+from duiyi.atomic import atomic_write
+from duiyi.corpus.model import ORIGINS, STATUSES, Pair
+from duiyi.errors import FormatError
+
+from .base import PairFormat
+
+COLUMNS = ("document", "id", "src_text", "tgt_text", "score", "bead", "origin", "status")
+_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
+_UNESCAPES = {v: k for k, v in _ESCAPES.items()}
+_TO_ESCAPE = re.compile(r"[\\\t\n\r]")
+_TO_UNESCAPE = re.compile(r"\\[\\tnr]")
+
+
+def escape(text: str) -> str:
+    return _TO_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text)
+
+
+def unescape(text: str) -> str:
+    return _TO_UNESCAPE.sub(lambda m: _UNESCAPES[m.group()], text)
+
+
+class TsvFormat(PairFormat):
+    name = "tsv"
+    extensions = (".tsv",)
+
+    def write(
+        self,
+        pairs: Iterable[Pair],
+        path: str | None,
+        *,
+        src_lang: str = "zh-CN",
+        tgt_lang: str = "en-US",
+        signature: str = "",
+    ) -> int:
+        n = 0
+        with atomic_write(path, "w", encoding="utf-8") as out:
+            out.write("\t".join(COLUMNS) + "\n")
+            for pair in pairs:
+                score = "" if pair.score is None else repr(float(pair.score))
+                fields = (
+                    pair.document,
+                    pair.id or "",
+                    pair.src,
+                    pair.tgt,
+                    score,
+                    pair.bead,
+                    pair.origin,
+                    pair.status,
+                )
+                line = "\t".join(escape(f) for f in fields) + "\n"
+                out.write(line.encode("utf-8", "backslashreplace").decode("utf-8"))
+                n += 1
+        return n
+
+    def read(
+        self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
+    ) -> Iterator[Pair]:
+        with open(path, encoding="utf-8", newline="\n") as f:
+            header = f.readline().rstrip("\n").split("\t")
+            if "src_text" not in header or "tgt_text" not in header:
+                raise FormatError(f"{path}: no header row with src_text and tgt_text columns")
+            for number, line in enumerate(f, 2):
+                if not line.strip("\n"):
+                    continue
+                values = [unescape(v) for v in line.rstrip("\n").split("\t")]
+                if len(values) != len(header):
+                    raise FormatError(
+                        f"{path}:{number}: {len(values)} columns, the header has {len(header)}"
+                    )
+                r = dict(zip(header, values, strict=True))
+                try:
+                    score = float(r["score"]) if r.get("score") else None
+                except ValueError as exc:
+                    raise FormatError(f"{path}:{number}: bad score {r['score']!r}") from exc
+                yield Pair(
+                    src=r["src_text"],
+                    tgt=r["tgt_text"],
+                    score=score,
+                    bead=r.get("bead") or "1-1",
+                    origin=r["origin"] if r.get("origin") in ORIGINS else "human",
+                    document=r.get("document", ""),
+                    status=r["status"] if r.get("status") in STATUSES else "pending",
+                    id=r.get("id") or None,
+                )

@@ -1,0 +1,207 @@
+"""Cleaning web chrome: the seeds' furniture, the same kinds of lines on other pages, and
+content that must survive."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEEDS
+
+from duiyi.corpus.clean import clean_text, is_heading
+
+SEED_000 = SEEDS / "000_08edd30e33a077b6.txt"
+SEED_001 = SEEDS / "001_aea3b48e8a28c5fb.txt"
+SEED_002 = SEEDS / "002_76ecc3df367f0a1b.txt"
+
+
+def _kept(text: str) -> list[str]:
+    return [text[p.start : p.end] for p in clean_text(text).paragraphs]
+
+
+def _removed(text: str) -> list[tuple[str, str]]:
+    return [(s.kind, s.text) for s in clean_text(text).removed]
+
+
+def _assert_nothing_lost(text: str) -> None:
+    cleaned = clean_text(text)
+    pieces = sorted(
+        [(p.start, p.end) for p in cleaned.paragraphs] + [(s.start, s.end) for s in cleaned.removed]
+    )
+    pos = 0
+    for start, end in pieces:
+        assert start >= pos and not text[pos:start].strip()
+        pos = end
+    assert not text[pos:].strip()
+    for span in cleaned.removed:
+        assert text[span.start : span.end] == span.text
+
+
+def test_seed_000_forum_thread():
+    text = SEED_000.read_text(encoding="utf-8")
+    cleaned = clean_text(text)
+    kinds = [s.kind for s in cleaned.removed]
+    assert kinds[:3] == ["breadcrumb", "reply-count", "reply-header"]
+    assert cleaned.removed[0].text == "首頁>Club>"
+    assert cleaned.removed[1].text == "5"
+    assert kinds.count("reply-marker") == 20
+    assert kinds[-1] == "related-links"
+    assert "中秋節" in cleaned.removed[-1].text and "大齡剩女" in cleaned.removed[-1].text
+    # The article is the first paragraph and carries no reply metadata.
+    first = cleaned.paragraphs[0]
+    assert text[first.start : first.end].startswith("據俄羅斯衛星通訊社")
+    assert "reply" not in first.meta
+    replies = [p.meta.get("reply") for p in cleaned.paragraphs[1:]]
+    assert sorted(set(replies)) == list(range(1, 21))
+    assert replies == sorted(replies)  # in document order
+    authors = {p.meta["reply"]: p.meta["author"] for p in cleaned.paragraphs[1:]}
+    assert authors[1] == "英武" and authors[12] == "亦新湖" and authors[20] == "趙建明Zhao"
+    _assert_nothing_lost(text)
+
+
+def test_seed_001_article():
+    text = SEED_001.read_text(encoding="utf-8")
+    assert _removed(text) == [("byline", "卿文 2025-02-19 15:28:01"), ("footer", "0 阅读:5")]
+    kept = clean_text(text).paragraphs
+    headings = [text[p.start : p.end] for p in kept if p.meta.get("heading")]
+    assert headings[0].startswith("美俄高层互访")  # the title
+    assert "一、美俄已开启合作窗口" in headings and "结语" in headings
+    _assert_nothing_lost(text)
+
+
+def test_seed_002_article():
+    text = SEED_002.read_text(encoding="utf-8")
+    assert _removed(text) == [
+        ("breadcrumb", "当前位置: 华文天下 > 国际"),
+        ("byline", "2024-10-26国际"),
+        ("follow-prompt", "想了解更多精彩内容,快来关注付芃视野观察"),
+    ]
+    kept = clean_text(text).paragraphs
+    headings = [text[p.start : p.end] for p in kept if p.meta.get("heading")]
+    assert "【俄方专机深夜飞往朝鲜，绕远线路】".replace("，", ",") in headings
+    _assert_nothing_lost(text)
+
+
+# The same kinds of chrome in the forms other pages use.
+@pytest.mark.parametrize(
+    "line,kind",
+    [
+        ("首页 > 新闻 > 国际", "breadcrumb"),
+        ("Home › World › Asia", "breadcrumb"),
+        ("您的位置：网站首页 > 财经 > 正文", "breadcrumb"),
+        ("當前位置：首頁 » 國際", "breadcrumb"),
+        ("回复列表", "reply-header"),
+        ("全部评论（36）", "reply-header"),
+        ("共12条回复", "reply-header"),
+        ("网友评论", "reply-header"),
+        ("作者：张三 2023年5月1日 08:30", "byline"),
+        ("来源：新华社", "byline"),
+        ("发布时间：2024/10/26 12:00", "byline"),
+        ("By Jane Doe | March 3, 2024, 10:15 AM", "byline"),
+        ("Published 3 Mar 2024", "byline"),
+        ("阅读 1234 · 点赞 56", "footer"),
+        ("浏览(3.2万)", "footer"),
+        ("上一篇：俄乌冲突最新进展", "footer"),
+        ("版权所有 © 2024 华文天下", "footer"),
+    ],
+)
+def test_general_chrome_patterns(line, kind):
+    text = f"{line}\n\n这是正文的第一句话，讲了一件很长的事情。\n\n这是第二段，也是正文。\n"
+    removed = clean_text(text).removed
+    assert [(s.kind, s.text) for s in removed] == [(kind, line)]
+    assert _kept(text) == ["这是正文的第一句话，讲了一件很长的事情。", "这是第二段，也是正文。"]
+
+
+@pytest.mark.parametrize(
+    "marker,reply,author",
+    [
+        ("  • 7 # 一木161", 7, "一木161"),
+        ("3楼 张三", 3, "张三"),
+        ("第12樓：李四", 12, "李四"),
+        ("#5 王五", 5, "王五"),
+        ("• 9 #", 9, None),
+        ("12F 路人甲", 12, "路人甲"),
+        ("• 4 # 张三 2019-01-02 10:00", 4, "张三"),
+    ],
+)
+def test_reply_marker_forms(marker, reply, author):
+    text = f"正文一句话。\n\n{marker}\n\n回帖的内容。\n第二行。\n"
+    cleaned = clean_text(text)
+    assert [s.kind for s in cleaned.removed] == ["reply-marker"]
+    meta = cleaned.paragraphs[-1].meta
+    assert meta["reply"] == reply and meta.get("author") == author
+    assert "reply" not in cleaned.paragraphs[0].meta
+
+
+def test_labelled_byline_anywhere_but_dated_lines_only_at_the_edges():
+    body = "正文。\n\n" * 10
+    text = body + "责任编辑：王小明\n\n" + "2024年10月26日\n\n" + body
+    assert _removed(text) == [("byline", "责任编辑：王小明")]
+
+
+def test_follow_prompt_only_at_the_edges():
+    middle = "正文。\n\n" * 5 + "欢迎关注我们的官方账号，更多精彩内容。\n\n" + "正文。\n\n" * 10
+    assert "follow-prompt" not in [s.kind for s in clean_text(middle).removed]
+    end = "正文。\n\n" * 10 + "喜欢本文请点赞关注，谢谢！"
+    assert [s.kind for s in clean_text(end).removed] == ["follow-prompt"]
+
+
+def test_related_heading_takes_following_links():
+    text = "正文第一段，内容很长。\n\n相关阅读：\n俄乌局势最新进展\n美俄会谈释放什么信号\n"
+    removed = clean_text(text).removed
+    assert [s.kind for s in removed] == ["related-links"]
+    assert removed[0].text == "相关阅读：\n俄乌局势最新进展\n美俄会谈释放什么信号"
+
+
+def test_content_that_looks_a_little_like_chrome_survives():
+    text = (
+        "2025年2月15日，俄罗斯外长拉夫罗夫应美方邀请，与美国国务卿进行了电话沟通。\n\n"
+        "价格从 5 > 3 变成了 3 > 5，这很奇怪。\n\n"
+        "3 L 的水\n\n"
+        "5\n\n"
+        "• 第一点：要保持冷静。\n"
+        "• 第二点：要持续观察。\n\n"
+        "最后一段正文。\n"
+    )
+    assert clean_text(text).removed == []
+    _assert_nothing_lost(text)
+
+
+def test_hard_wrapped_lines_join_into_one_paragraph():
+    wrapped = (
+        "The quick brown fox jumps over the lazy dog and keeps running far away\n"
+        "into the forest where nobody can see it any more, until the sun sets\n"
+        "behind the hills.\n\nA new paragraph.\n"
+    )
+    assert len(_kept(wrapped)) == 2
+    lines = "短行一。\n短行二。\n短行三。\n"
+    assert _kept(lines) == ["短行一。", "短行二。", "短行三。"]
+    sentence = "这是一个很长的段落，它自己占一整行，而且以句号结束，说的是一件事情。"
+    assert len(_kept(f"{sentence}\n{sentence}\n")) == 2  # each line ends a sentence
+
+
+def test_trailing_bullets_in_a_thread():
+    thread = "正文。\n  • 1 # 甲\n    回帖。\n    • 第一点\n    • 第二点\n"
+    assert "related-links" not in [s.kind for s in clean_text(thread).removed]  # the reply's list
+    links = "正文。\n  • 1 # 甲\n    回帖。\n  • 另一个帖子的标题\n  • 再一个标题\n"
+    assert [s.kind for s in clean_text(links).removed][-1] == "related-links"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("一、美俄已开启合作窗口", True),
+        ("【俄方专机深夜飞往朝鲜，绕远线路】", True),
+        ("结语", True),
+        ("（二）土俄关系", True),
+        ("不會!", False),
+        ("美国从叙利亚撤军后，土耳其会和俄罗斯逐步疏远。", False),
+        ("一、原来美军驻扎在叙利亚，俄土双方有共同的敌人。不仅俄土双方还要拉上伊朗。", False),
+    ],
+)
+def test_heading(text, expected):
+    assert is_heading(text) is expected
+
+
+def test_crlf_and_blank_lines():
+    text = "首页 > 国际\r\n\r\n第一段。\r\n\r\n第二段。\r\n"
+    assert _kept(text) == ["第一段。", "第二段。"]
+    _assert_nothing_lost(text)

@@ -1,0 +1,391 @@
+"""Every pair format: a shared round-trip suite, plus each format's own facts and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from duiyi.corpus.model import Bead, Document, Pair, Sentence
+from duiyi.corpus.store import Store
+from duiyi.errors import FormatError
+from duiyi.export import format_for_path, get_format, read_pairs, write_pairs
+from duiyi.export.filters import filter_pairs, length_units
+
+PAIRS = [
+    Pair("今天天气很好。", "The weather is nice today.", 0.91, "1-1", "mt", "a.txt", "approved"),
+    Pair("他说：“A & B <c> ]]>”", 'He said: "A & B <c> ]]>"', None, "2-1", "aligned", "a.txt"),
+    Pair("表情😀和𠀀𪚥字\t制表", "emoji 😀 and\ttab \\ back", 0.5, "1-2", "human", "b.txt"),
+    Pair("两行\n文字。", "two\nlines.", 0.25, "1-1", "edited", "b.txt", "rejected"),
+]
+
+
+class RoundTrip:
+    """Shared suite: each format subclass names its `fmt` and output file name."""
+
+    fmt = ""
+    filename = ""
+
+    def path(self, tmp_path: Path) -> str:
+        return str(tmp_path / self.filename)
+
+    def test_write_read_gives_the_texts_back(self, tmp_path):
+        path = self.path(tmp_path)
+        assert write_pairs(PAIRS, path, self.fmt) == len(PAIRS)
+        got = list(read_pairs(path, self.fmt))
+        fmt = get_format(self.fmt)
+        expected = (
+            PAIRS
+            if fmt.keeps_line_breaks
+            else [Pair(p.src.replace("\n", " "), p.tgt.replace("\n", " ")) for p in PAIRS]
+        )
+        assert [(p.src, p.tgt) for p in got] == [(p.src, p.tgt) for p in expected]
+        if fmt.keeps_metadata:
+            assert [(p.score, p.bead, p.origin, p.document, p.status) for p in got] == [
+                (p.score, p.bead, p.origin, p.document, p.status) for p in PAIRS
+            ]
+
+    def test_writing_twice_gives_the_same_bytes(self, tmp_path, monkeypatch):
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        one, two = tmp_path / "one", tmp_path / "two"
+        one.mkdir(), two.mkdir()
+        write_pairs(PAIRS, self.path(one), self.fmt)
+        write_pairs(list(read_pairs(self.path(one), self.fmt)), self.path(two), self.fmt)
+        files = sorted(p.name for p in one.iterdir())
+        assert files == sorted(p.name for p in two.iterdir())
+        if get_format(self.fmt).keeps_metadata:
+            for name in files:
+                assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+    def test_a_failed_write_leaves_existing_output_alone(self, tmp_path):
+        path = self.path(tmp_path)
+        write_pairs(PAIRS[:1], path, self.fmt)
+        before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+
+        def broken():
+            yield PAIRS[1]
+            raise RuntimeError("the aligner crashed")
+
+        with pytest.raises(RuntimeError):
+            write_pairs(broken(), path, self.fmt)
+        assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+    def test_empty_input_writes_a_readable_empty_file(self, tmp_path):
+        path = self.path(tmp_path)
+        assert write_pairs([], path, self.fmt) == 0
+        assert list(read_pairs(path, self.fmt)) == []
+
+
+class TestTmx(RoundTrip):
+    fmt, filename = "tmx", "out.tmx"
+
+
+class TestJsonl(RoundTrip):
+    fmt, filename = "jsonl", "out.jsonl"
+
+    def test_bitextor_like_columns(self, tmp_path):
+        path = self.path(tmp_path)
+        write_pairs(PAIRS[:1], path, signature="mt:argos|duiyi:0.1.0")
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+        assert record["src_text"] == PAIRS[0].src and record["tgt_text"] == PAIRS[0].tgt
+        assert (record["src_lang"], record["tgt_lang"], record["score"]) == ("zh-CN", "en-US", 0.91)
+        assert record["signature"] == "mt:argos|duiyi:0.1.0"
+
+    def test_a_broken_line_is_named(self, tmp_path):
+        path = tmp_path / "bad.jsonl"
+        path.write_text('{"src_text": "a", "tgt_text": "b"}\n{oops\n', encoding="utf-8")
+        with pytest.raises(FormatError, match=r"bad\.jsonl:2"):
+            list(read_pairs(str(path)))
+
+
+class TestTsv(RoundTrip):
+    fmt, filename = "tsv", "out.tsv"
+
+    def test_one_line_per_pair_with_a_header(self, tmp_path):
+        path = self.path(tmp_path)
+        write_pairs(PAIRS, path)
+        lines = Path(path).read_text(encoding="utf-8").split("\n")
+        assert lines[0].split("\t")[:4] == ["document", "id", "src_text", "tgt_text"]
+        assert len(lines) == len(PAIRS) + 2 and lines[-1] == ""
+        assert all(len(line.split("\t")) == 8 for line in lines[1:-1])
+
+
+class TestMoses(RoundTrip):
+    fmt, filename = "moses", "out.moses"
+
+    def test_two_line_aligned_files_without_breaks_inside(self, tmp_path):
+        write_pairs(PAIRS + [Pair("甲\u2028乙\r\n丙", "a\x85b\x0cc")], str(tmp_path / "c.moses"))
+        zh = (tmp_path / "c.zh").read_text(encoding="utf-8")
+        en = (tmp_path / "c.en").read_text(encoding="utf-8")
+        assert len(zh.splitlines()) == len(en.splitlines()) == len(PAIRS) + 1
+        assert zh.splitlines()[-1] == "甲 乙 丙" and en.splitlines()[-1] == "a b c"
+        assert zh.splitlines()[3] == "两行 文字。"
+
+    def test_needs_a_path(self):
+        with pytest.raises(FormatError, match="several files"):
+            write_pairs(PAIRS, None, "moses")
+
+    def test_tokenized_variants(self, tmp_path):
+        pytest.importorskip("duiyi.corpus.tokenize")
+        fmt = get_format("moses")
+        fmt.tokenized = True
+        fmt.write(PAIRS[:1], str(tmp_path / "t.moses"))
+        assert (tmp_path / "t.tok.zh").read_text(encoding="utf-8").count(" ") >= 2
+        assert (tmp_path / "t.tok.en").read_text(encoding="utf-8").strip().endswith(" .")
+
+
+class TestXces(RoundTrip):
+    fmt, filename = "xces", "out.xml"
+
+    def test_links_name_sentence_ids_and_certainty(self, tmp_path):
+        from lxml import etree
+
+        pair = Pair(
+            "甲。 乙。",
+            "A. B.",
+            0.75,
+            "2-2",
+            "aligned",
+            "d.txt",
+            meta={"src_segments": ["甲。", "乙。"], "tgt_segments": ["A.", "B."]},
+        )
+        write_pairs([PAIRS[0], pair, Pair("孤。", "", 0.1, "1-0")], str(tmp_path / "c.xml"))
+        links = etree.parse(str(tmp_path / "c.xml")).findall(".//link")
+        assert [link.get("xtargets") for link in links] == ["1;1", "2 3;2 3", "4;"]
+        assert links[1].get("certainty") == "0.75" and links[1].get("type") == "2-2"
+        grp = etree.parse(str(tmp_path / "c.xml")).find("linkGrp")
+        assert (grp.get("fromDoc"), grp.get("toDoc")) == ("c.zh.xml", "c.en.xml")
+        zh = etree.parse(str(tmp_path / "c.zh.xml")).findall("s")
+        assert [(s.get("id"), s.text) for s in zh] == [
+            ("1", PAIRS[0].src),
+            ("2", "甲。"),
+            ("3", "乙。"),
+            ("4", "孤。"),
+        ]
+
+    def test_opustools_reads_our_files(self, tmp_path):
+        opus_read = pytest.importorskip("opustools")
+        write_pairs(PAIRS, str(tmp_path / "c.xml"))
+        out_src, out_tgt = tmp_path / "o.zh", tmp_path / "o.en"
+        cwd = os.getcwd()
+        os.chdir(tmp_path)  # OpusRead prints progress and resolves documents from here
+        try:
+            opus_read.OpusRead(
+                directory="duiyi",
+                source="zh",
+                target="en",
+                alignment_file="c.xml",
+                preprocess="raw",
+                download_dir=str(tmp_path),
+                write=[str(out_src), str(out_tgt)],
+                write_mode="moses",
+            ).printPairs()
+        finally:
+            os.chdir(cwd)
+        assert out_src.read_text(encoding="utf-8").splitlines() == [
+            p.src.replace("\n", " ") for p in PAIRS
+        ]
+        assert out_tgt.read_text(encoding="utf-8").splitlines() == [
+            p.tgt.replace("\n", " ") for p in PAIRS
+        ]
+
+
+# --- write_pairs and filters ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [
+        ("x.tmx", "tmx"),
+        ("x.TMX", "tmx"),
+        ("x.xml", "xces"),
+        ("x.tsv", "tsv"),
+        ("x.jsonl", "jsonl"),
+        ("x.moses", "moses"),
+    ],
+)
+def test_format_from_the_extension(name, fmt):
+    assert format_for_path(name) == fmt
+
+
+def test_unknown_extension_and_format_are_clear_errors():
+    with pytest.raises(FormatError, match="cannot tell the format of 'x.doc'"):
+        write_pairs(PAIRS, "x.doc")
+    with pytest.raises(FormatError, match="unknown format 'csv'"):
+        write_pairs(PAIRS, "x.tmx", "csv")
+
+
+def test_stdout(capsysbinary):
+    write_pairs(PAIRS[:1], "-", "jsonl")
+    out = capsysbinary.readouterr().out.decode("utf-8")
+    assert json.loads(out)["src_text"] == PAIRS[0].src
+
+
+def test_filters_count_what_they_drop():
+    from collections import Counter
+
+    pairs = [
+        Pair("一二三四。", "One two three four."),
+        Pair("一二三四。", "One  two three four. "),  # duplicate up to spaces
+        Pair("短。", "A very long translation that cannot possibly match the source at all."),
+        Pair("空。", "  "),
+    ]
+    dropped = Counter()
+    kept = list(filter_pairs(pairs, dropped, dedup=True, max_length_ratio=3))
+    assert [p.tgt for p in kept] == ["One two three four."]
+    assert dropped == {"duplicate": 1, "length ratio": 1, "empty side": 1}
+    assert length_units("我们 love 𠀀 it") == 5
+
+
+# --- the commands --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "corpus.db"
+    texts = ("你好。", "世界很大。", "我们走吧。", "再见。")
+    text, sentences = "", []
+    for t in texts:
+        sentences.append(Sentence(t, len(text), len(text) + len(t), normalized=t))
+        text += t
+    doc = Document(path="a.txt", text=text, sentences=sentences)
+    beads = [Bead((0,), (), 0.9), Bead((1, 2), (), 0.4), Bead((3,), (), 0.8)]
+    with Store.open(path) as store:
+        doc_id = store.add_alignment(
+            doc, beads, ["Hello.", "Big world. Let's go.", "Bye."], origin="mt", signature="mt:x"
+        )
+        first = store.list_beads(doc_id).beads[0]
+        store.update_bead(first.id, expected_version=1, status="approved", reviewer="ann")
+        store.add_pairs(
+            [Pair("词。", "word (gloss)", origin="gloss", document="g.txt")],
+            source="g.tmx",
+            checksum="g",
+        )
+    return path
+
+
+def test_export_filters_by_status_score_and_origin(cli, corpus, tmp_path):
+    out = tmp_path / "m.tmx"
+    status, _, err = cli("export", corpus, "-o", out, "--status", "approved")
+    assert status == 0 and "wrote 1 pairs" in err
+    assert [p.src for p in read_pairs(str(out))] == ["你好。"]
+    status, _, _ = cli("export", corpus, "-o", out, "--min-score", "0.5")
+    assert [p.src for p in read_pairs(str(out))] == ["你好。", "再见。"]
+    status, out_text, _ = cli("export", corpus, "-f", "jsonl")
+    assert [json.loads(line)["src_text"] for line in out_text.splitlines()] == [
+        "你好。",
+        "世界很大。 我们走吧。",
+        "再见。",
+    ]
+    status, out_text, _ = cli("export", corpus, "-f", "jsonl", "--include-gloss")
+    assert len(out_text.splitlines()) == 4
+    status, out_text, _ = cli("export", corpus, "-f", "tsv", "--origin", "gloss")
+    assert len(out_text.splitlines()) == 2  # header + the gloss pair
+
+
+def test_export_every_format_from_the_cli(cli, corpus, tmp_path):
+    for fmt, name, files in [
+        ("tmx", "c.tmx", ["c.tmx"]),
+        ("xces", "c.xml", ["c.xml", "c.zh.xml", "c.en.xml"]),
+        ("moses", "c.moses", ["c.zh", "c.en"]),
+        ("tsv", "c.tsv", ["c.tsv"]),
+        ("jsonl", "c.jsonl", ["c.jsonl"]),
+    ]:
+        status, _, err = cli("export", corpus, "-f", fmt, "-o", tmp_path / name)
+        assert status == 0, err
+        assert all((tmp_path / f).stat().st_size > 0 for f in files)
+    xml = (tmp_path / "c.xml").read_text(encoding="utf-8")
+    assert 'xtargets="2 3;2 3"' not in xml and 'xtargets="2 3;2"' in xml
+
+
+def test_export_errors_are_one_line(cli, tmp_path, corpus):
+    status, _, err = cli("export", tmp_path / "none.db", "-o", tmp_path / "x.tmx")
+    assert status == 1 and err.count("\n") == 1 and "no such corpus store" in err
+    bad = tmp_path / "bad.db"
+    bad.write_text("not a database")
+    status, _, err = cli("export", bad, "-o", tmp_path / "x.tmx")
+    assert status == 1 and "not an SQLite database" in err and "Traceback" not in err
+    status, _, err = cli("export", corpus, "-f", "moses")
+    assert status == 1 and "give an output path" in err
+    status, _, err = cli("export", corpus, "--origin", "robot")
+    assert status == 2 and "'robot' is not one of" in err
+
+
+def test_import_then_export_round_trip(cli, corpus, tmp_path):
+    memory = tmp_path / "m.tmx"
+    cli("export", corpus, "-o", memory)
+    store = tmp_path / "new.db"
+    status, _, err = cli("import", memory, "--store", store)
+    assert status == 0 and "imported 3 pairs" in err
+    again = tmp_path / "again.tmx"
+    cli("export", store, "-o", again)
+    assert [(p.src, p.tgt, p.origin, p.status) for p in read_pairs(str(again))] == [
+        (p.src, p.tgt, p.origin, p.status) for p in read_pairs(str(memory))
+    ]
+    # Re-importing the same file replaces instead of duplicating.
+    cli("import", memory, "--store", store)
+    with Store.open(store) as s:
+        assert s.count_pairs() == 3
+
+
+def test_import_foreign_tmx_is_human_and_counts_skips(cli, tmp_path):
+    memory = tmp_path / "trados.tmx"
+    memory.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><tmx version="1.4"><header creationtool="SDL '
+        'Language Platform" srclang="zh-CN" segtype="sentence" o-tmf="SDL TM8 Format" '
+        'adminlang="en-US" datatype="xml" creationtoolversion="8.0"/><body>'
+        '<tu creationid="ann"><tuv xml:lang="zh-CN"><seg>源文。</seg></tuv>'
+        '<tuv xml:lang="en-US"><seg>Source text.</seg></tuv></tu>'
+        '<tu><tuv xml:lang="zh-CN"><seg>无译文。</seg></tuv></tu></body></tmx>',
+        encoding="utf-8",
+    )
+    store = tmp_path / "c.db"
+    status, _, err = cli("import", memory, "--store", store)
+    assert status == 0 and "imported 1 pairs" in err and "skipped 1 units" in err
+    with Store.open(store) as s:
+        (pair,) = s.iter_pairs()
+    assert (pair.src, pair.tgt, pair.origin) == ("源文。", "Source text.", "human")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty file"),
+        (b"\x00\x01\x02\x03binary" * 50, "binary"),
+        (b'<?xml version="1.0"?><tmx version="1.4"><body><tu>', "not well-formed"),
+    ],
+)
+def test_import_bad_tmx_is_one_line_and_changes_nothing(cli, corpus, tmp_path, content, message):
+    bad = tmp_path / "bad.tmx"
+    bad.write_bytes(content)
+    before = corpus.read_bytes()
+    status, _, err = cli("import", bad, "--store", corpus)
+    assert status == 1 and message in err and err.count("\n") == 1
+    with Store.open(corpus) as s:
+        assert s.count_pairs() == 4
+    del before
+
+
+def test_import_wrong_languages_names_them(cli, tmp_path):
+    memory = tmp_path / "defr.tmx"
+    write_pairs(PAIRS, str(memory), src_lang="de-DE", tgt_lang="fr-FR")
+    status, _, err = cli("import", memory, "--store", tmp_path / "c.db")
+    assert status == 1 and "languages found: de-DE, fr-FR" in err and "--src-lang" in err
+    status, _, err = cli(
+        "import", memory, "--store", tmp_path / "c.db", "--src-lang", "de", "--tgt-lang", "fr"
+    )
+    assert status == 0 and "imported 4 pairs" in err
+
+
+def test_corpus_info(cli, corpus):
+    status, out, _ = cli("corpus", "info", corpus)
+    assert status == 0
+    assert "documents    2" in out and "beads        4" in out
+    assert "approved 1" in out and "signature    mt:x" in out
+    assert "1/3" in out
+    status, out, _ = cli("corpus", "info", corpus, "--json")
+    info = json.loads(out)
+    assert info["by_origin"] == {"mt": 3, "gloss": 1}
+    assert info["document_list"][0]["reviewed"] == 1

@@ -1,0 +1,225 @@
+"""The pipeline: clean → detect → split → normalize, and the no-text-lost invariant."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SEEDS
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from duiyi.corpus import normalize
+from duiyi.corpus.model import Document, Span
+from duiyi.corpus.pipeline import (
+    CONVERSIONS,
+    _cover,
+    check_coverage,
+    detect_lang,
+    iter_pieces,
+    prepare,
+    prepare_text,
+)
+from duiyi.corpus.read import read_document
+
+
+def test_seed_000_sentences_and_replies():
+    doc = prepare(read_document(SEEDS / "000_08edd30e33a077b6.txt"))
+    check_coverage(doc)
+    assert doc.lang == "zh" and doc.script == "traditional" and doc.script_confidence > 0.9
+    assert doc.conversion == "t2s"
+    first = doc.sentences[0]
+    assert first.text.startswith("據俄羅斯") and first.normalized.startswith("据俄罗斯")
+    assert "reply" not in first.meta
+    assert sorted({s.meta["reply"] for s in doc.sentences[1:]}) == list(range(1, 21))
+    assert all(doc.text[s.start : s.end] == s.text for s in doc.sentences)
+    chrome = " ".join(s.text for s in doc.sentences)
+    for piece in ("首頁>Club>", "回覆列表", "# 英武", "中秋節和大豐收"):
+        assert piece not in chrome
+    assert {s.kind for s in doc.removed} == {
+        "breadcrumb",
+        "reply-count",
+        "reply-header",
+        "reply-marker",
+        "related-links",
+    }
+
+
+@pytest.mark.parametrize("name", ["001_aea3b48e8a28c5fb.txt", "002_76ecc3df367f0a1b.txt"])
+def test_simplified_seeds_are_not_converted(name):
+    doc = prepare(read_document(SEEDS / name))
+    check_coverage(doc)
+    assert doc.script == "simplified" and doc.conversion == ""
+    assert all(s.normalized == normalize.normalize_text(s.text, "none") for s in doc.sentences)
+    assert any(s.meta.get("heading") for s in doc.sentences)
+
+
+@pytest.mark.parametrize(
+    "text,lang",
+    [
+        ("美国从叙利亚撤军，土耳其会怎么做？", "zh"),
+        ("Trump said on Monday that the talks with Putin went well.", "en"),
+        ("特朗普（Donald Trump）在白宫表示，会谈很顺利。", "zh"),
+        ("The minister met 王毅 in Beijing and discussed trade for two hours.", "en"),
+        ("12345 ...", "zh"),
+    ],
+)
+def test_detect_lang(text, lang):
+    assert detect_lang(text) == lang
+
+
+def test_english_document_uses_english_splitting():
+    doc = prepare_text(
+        "Home > News > World\n\nMr. Smith went to Washington. He met Dr. Jones there.\n"
+    )
+    check_coverage(doc)
+    assert doc.lang == "en" and doc.script == "" and doc.conversion == ""
+    assert [s.text for s in doc.sentences] == [
+        "Mr. Smith went to Washington.",
+        "He met Dr. Jones there.",
+    ]
+    assert [s.kind for s in doc.removed] == ["breadcrumb"]
+
+
+@pytest.mark.parametrize(
+    "conversion,expected",
+    [
+        ("auto", "台湾的资讯软体很好。"),  # character-level: vocabulary stays
+        ("t2s", "台湾的资讯软体很好。"),
+        ("none", "台灣的資訊軟體很好。"),
+        ("tw2sp", "台湾的信息软件很好。"),
+    ],
+)
+def test_conversions(conversion, expected):
+    doc = prepare_text("台灣的資訊軟體很好。", conversion=conversion)
+    assert doc.sentences[0].normalized == expected
+    assert doc.conversion == (
+        "" if conversion == "none" else "t2s" if conversion == "auto" else conversion
+    )
+
+
+def test_forced_language_and_bad_arguments():
+    doc = prepare_text("第一句。第二句。", lang="en")
+    assert doc.lang == "en"
+    check_coverage(doc)
+    with pytest.raises(ValueError, match="unknown conversion"):
+        prepare_text("中文。", conversion="s2t")
+    with pytest.raises(ValueError, match="unknown language"):
+        prepare_text("中文。", lang="fr")
+    assert CONVERSIONS == ("auto", "t2s", "tw2s", "hk2s", "tw2sp", "none")
+
+
+def test_hard_wrapped_chinese_joins_without_space():
+    line = "这是一段被硬换行的很长的中文文字，它在排版的时候被切成了好几行，"
+    doc = prepare_text(f"{line}\n{line}\n最后一行结束了。\n")
+    check_coverage(doc)
+    assert len({s.paragraph for s in doc.sentences}) == 1
+    assert all("\n" not in s.normalized and " " not in s.normalized for s in doc.sentences)
+
+
+def test_headings_are_sentences_with_a_flag():
+    doc = prepare_text("标题在这里\n\n一、第一部分\n\n正文的第一句。正文的第二句。\n")
+    assert [(s.text, bool(s.meta.get("heading"))) for s in doc.sentences] == [
+        ("标题在这里", True),
+        ("一、第一部分", True),
+        ("正文的第一句。", False),
+        ("正文的第二句。", False),
+    ]
+    assert [s.paragraph for s in doc.sentences] == [0, 1, 2, 2]
+
+
+def test_iter_pieces_orders_sentences_and_spans():
+    doc = prepare_text("首页 > 国际\n\n正文一。正文二。\n\n0 阅读:5")
+    kinds = [p.kind if isinstance(p, Span) else "sentence" for p in iter_pieces(doc)]
+    assert kinds == ["breadcrumb", "sentence", "sentence", "footer"]
+
+
+@pytest.mark.parametrize(
+    "text,ranges,expected",
+    [
+        ("ab。cd。", [(0, 3), (3, 6)], [(0, 3), (3, 6)]),
+        ("ab。 cd。", [(0, 3)], [(0, 7)]),  # a forgotten tail joins the sentence before
+        (
+            "ab。x cd。",
+            [(0, 3), (5, 8)],
+            [(0, 4), (5, 8)],
+        ),  # a stray character joins the one before
+        ("  ab。  ", [(0, 8)], [(2, 5)]),  # trimmed
+        ("x ab。", [(2, 5)], [(0, 5)]),  # uncovered head joins the first sentence
+    ],
+)
+def test_cover_repairs_gaps(text, ranges, expected):
+    assert _cover(text, ranges) == expected
+
+
+def test_only_chrome_leaves_no_sentences_and_warns(caplog):
+    doc = prepare_text("首页 > 国际\n回复列表\n", path="chrome.txt")
+    assert doc.sentences == [] and len(doc.removed) == 2
+    check_coverage(doc)
+    assert "chrome.txt: no text left" in caplog.text
+
+
+def test_check_coverage_detects_lost_text():
+    doc = prepare_text("第一句。第二句。")
+    doc.sentences.pop()
+    with pytest.raises(AssertionError, match="text lost"):
+        check_coverage(doc)
+
+
+# --- the no-text-lost property on random mixed text ------------------------------------------
+
+_HAN = "的一是在不了有和人这中大为上个国我以要他时來說們國與關係會對發開進經學"
+_WORDS = ["Trump", "Putin", "S-400", "U.S.", "Dr.", "3.5", "http://x.cn/a.b", "NATO", "e.g."]
+_PUNCT = list("。！？!?.,，；;：:、…「」『』“”‘’（）()《》—·%") + ["……", "...", " ", "　"]
+_CHROME = [
+    "首页 > 新闻 > 国际",
+    "当前位置: 华文天下 > 国际",
+    "回复列表",
+    "5",
+    "  • 12 # 亦新湖",
+    "3楼 张三",
+    "卿文 2025-02-19 15:28:01",
+    "0 阅读:5",
+    "  • 中秋节和大丰收的关联?",
+    "想了解更多精彩内容,快来关注我们",
+]
+
+_token = st.one_of(
+    st.text(alphabet=_HAN, min_size=1, max_size=12),
+    st.sampled_from(_WORDS),
+    st.sampled_from(_PUNCT),
+    st.integers(0, 99999).map(str),
+)
+_content_line = st.lists(_token, min_size=1, max_size=25).map("".join)
+_line = st.one_of(_content_line, _content_line, st.sampled_from(_CHROME))
+_break = st.sampled_from(["\n", "\n\n", "\r\n", "\n  \n", "\n    "])
+
+
+@st.composite
+def _documents(draw) -> str:
+    lines = draw(st.lists(_line, min_size=1, max_size=15))
+    text = ""
+    for line in lines:
+        text += draw(st.sampled_from(["", "  ", "\t"])) + line + draw(_break)
+    return text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents(), st.sampled_from([None, "zh", "en"]))
+def test_no_text_lost(text, lang):
+    doc = prepare_text(text, lang=lang)
+    check_coverage(doc)
+    for sentence in doc.sentences:
+        assert sentence.text == sentence.text.strip() and sentence.text
+        assert "\n" not in sentence.normalized
+        if "\n" not in sentence.text and "\r" not in sentence.text:
+            # Normalizing the whole document at once equals normalizing each sentence.
+            single = normalize.normalize_text(sentence.text, conversion=doc.conversion or "none")
+            assert sentence.normalized == single
+    for span in doc.removed:
+        assert span.text == text[span.start : span.end] and span.text.strip() == span.text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(min_size=1, max_size=200))
+def test_no_text_lost_on_any_text(text):
+    doc = prepare(Document(path="-", text=text))
+    check_coverage(doc)

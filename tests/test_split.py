@@ -1,0 +1,203 @@
+"""Sentence and paragraph splitting: edge cases and the no-text-lost property."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from duiyi.corpus.split import (
+    split_en,
+    split_paragraphs,
+    split_sentences,
+    split_zh,
+    splitter_signature,
+)
+
+
+def sentences(text: str, **options) -> list[str]:
+    return [text[s:e] for s, e in split_zh(text, **options)]
+
+
+def en_sentences(text: str, **options) -> list[str]:
+    return [text[s:e] for s, e in split_en(text, **options)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("今天下雨了。我们不去了！你呢？", ["今天下雨了。", "我们不去了！", "你呢？"]),
+        ("價格是3.5元，漲了1.2萬。真的", ["價格是3.5元，漲了1.2萬。", "真的"]),  # decimals
+        ("他说：“你好。”然后走了。", ["他说：“你好。”", "然后走了。"]),  # closing quote kept
+        ("「走吧！」『好。』（完）", ["「走吧！」", "『好。』", "（完）"]),
+        ("书名《论语。》很好。", ["书名《论语。》", "很好。"]),
+        ("真的吗？！是的!!好", ["真的吗？！", "是的!!", "好"]),  # runs of marks: one cut
+        ("什么?!不可能", ["什么?!", "不可能"]),
+        ("他想了想……算了。", ["他想了想……", "算了。"]),  # ellipsis ends a sentence
+        ("他想了想…算了", ["他想了想…", "算了"]),
+        ("等等⋯⋯好吧", ["等等⋯⋯", "好吧"]),
+        ("他想了想……，还是算了。", ["他想了想……，还是算了。"]),  # not before a comma
+        ("好吧...我走了", ["好吧...", "我走了"]),  # ASCII ellipsis
+        (
+            "见 https://example.com/a?b=1&c=2 吧！对",
+            ["见 https://example.com/a?b=1&c=2 吧！", "对"],
+        ),
+        ("网址https://example.com/a?b=1。对", ["网址https://example.com/a?b=1。", "对"]),
+        ("看https://example.com/?a=1!真好", ["看https://example.com/?a=1!", "真好"]),
+        ("请访问www.example.com.cn?x=1查看。好", ["请访问www.example.com.cn?x=1查看。", "好"]),
+        ("写信给 li.wei@example.com 吧。好", ["写信给 li.wei@example.com 吧。", "好"]),
+        ("美国U.S.A.和e.g.这种缩写。好", ["美国U.S.A.和e.g.这种缩写。", "好"]),  # Latin periods
+        ("今天很好.明天也好.", ["今天很好.", "明天也好."]),  # ASCII period between CJK
+        ("版本3.5.1发布了。", ["版本3.5.1发布了。"]),
+        ("第一段。\n\n第二段\n第三行。", ["第一段。", "第二段", "第三行。"]),  # hard newlines
+        ("  前面有空格。  后面也有。  ", ["前面有空格。", "后面也有。"]),  # trimmed
+        ('他说："你好。"我说："好。"', ['他说："你好。"', '我说："好。"']),  # ASCII quotes
+        ('结束了。"新的一段"开始', ["结束了。", '"新的一段"开始']),  # an opening quote
+        ("第一，第二；第三。", ["第一，第二；第三。"]),  # ； not a boundary by default
+        ("", []),
+        (" \n\t　", []),
+    ],
+)
+def test_split_zh(text, expected):
+    assert sentences(text) == expected
+
+
+def test_split_zh_traditional_and_full_width():
+    text = "這是繁體字。ＡＢＣ公司的營收是３．５億！對嗎？"
+    assert sentences(text) == ["這是繁體字。", "ＡＢＣ公司的營收是３．５億！", "對嗎？"]
+
+
+def test_semicolon_is_optional():
+    text = "第一，第二；第三。"
+    assert sentences(text, semicolon=True) == ["第一，第二；", "第三。"]
+
+
+def test_hard_newlines_off_joins_wrapped_lines():
+    text = "这是一个很长的句子\n被换行了。\n\n新段落。"
+    assert sentences(text, hard_newlines=False) == ["这是一个很长的句子\n被换行了。", "新段落。"]
+
+
+def test_long_sentence_cut_at_comma_nearest_the_middle():
+    left = "甲" * 60 + "，" + "乙" * 10 + "，"
+    right = "丙" * 20 + "，" + "丁" * 48 + "。"
+    text = left + right  # commas at 61, 72, 93: the middle is 70
+    pieces = sentences(text, max_len=100)
+    assert pieces == [left, right]
+    assert all(len(p) <= 100 for p in pieces)
+
+
+def test_long_sentence_without_commas_is_cut_at_a_space_or_kept():
+    latin = " ".join(["word"] * 50) + "。"
+    pieces = sentences(latin, max_len=100)
+    assert len(pieces) >= 3 and all(len(p) <= 100 for p in pieces)
+    assert "".join(pieces).replace(" ", "") == latin.replace(" ", "")
+    solid = "字" * 300 + "。"
+    assert sentences(solid, max_len=100) == [solid]  # never cut at a fixed width
+
+
+def test_long_sentence_not_cut_inside_a_url_or_a_number():
+    url = "https://example.com/a,b,c,d,e,f,g,h"
+    text = "甲" * 40 + url + "乙" * 40 + "1,000,000" + "丙" * 40 + "。"
+    for start, end in split_zh(text, max_len=60):
+        for protected in (url, "1,000,000"):
+            i = text.find(protected)
+            assert not (i < start < i + len(protected)), text[start:end]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Mr. Smith went to Washington. He arrived at 3 p.m. on Monday.",
+            ["Mr. Smith went to Washington.", "He arrived at 3 p.m. on Monday."],
+        ),
+        ("The U.S. Army is big. It is old.", ["The U.S. Army is big.", "It is old."]),
+        ("It costs 3.5 dollars. Cheap!", ["It costs 3.5 dollars.", "Cheap!"]),
+        ("See e.g. the list. Then go.", ["See e.g. the list.", "Then go."]),
+        ("J. R. R. Tolkien wrote it. Yes.", ["J. R. R. Tolkien wrote it.", "Yes."]),
+        ("Read No. 5 today. Or not.", ["Read No. 5 today.", "Or not."]),
+        ("This is No. Really.", ["This is No.", "Really."]),  # NUMERIC_ONLY prefix
+        ('"Is it?" she asked. "Yes."', ['"Is it?" she asked.', '"Yes."']),
+        ('He said "stop." Then he left.', ['He said "stop."', "Then he left."]),
+        ("Wait... What happened?", ["Wait...", "What happened?"]),
+        ("Wait... and then?", ["Wait... and then?"]),  # lower case: no break
+        ("Really?! Yes.", ["Really?!", "Yes."]),
+        (
+            "Visit https://example.com/a?b=1. Then stop.",
+            ["Visit https://example.com/a?b=1.", "Then stop."],
+        ),
+        ("(It works.) Next one.", ["(It works.)", "Next one."]),
+        ("Line one\nLine two", ["Line one", "Line two"]),
+        ("He left. 他走了。", ["He left.", "他走了。"]),
+    ],
+)
+def test_split_en(text, expected):
+    assert en_sentences(text) == expected
+
+
+def test_split_paragraphs():
+    text = "  first line \r\nsecond\n\n\n third \n"
+    assert [text[s:e] for s, e in split_paragraphs(text)] == ["first line", "second", "third"]
+    blocks = split_paragraphs(text, hard_newlines=False)
+    assert [text[s:e] for s, e in blocks] == ["first line \r\nsecond", "third"]
+
+
+def test_split_sentences_gives_paragraph_indices():
+    text = "第一句。第二句。\n\n第三句。\n第四句"
+    spans = split_sentences(text, "zh")
+    assert [text[s.start : s.end] for s in spans] == ["第一句。", "第二句。", "第三句。", "第四句"]
+    assert [s.paragraph for s in spans] == [0, 0, 1, 2]
+    english = split_sentences("One. Two.\nThree.", "en")
+    assert [s.paragraph for s in english] == [0, 0, 1]
+    assert splitter_signature("zh") == "split:zh1"
+
+
+# --- the no-text-lost property ---------------------------------------------------------------
+
+_alphabet = st.one_of(
+    st.sampled_from(list("我们的国家說話這個是一二三")),
+    st.sampled_from(list("，。！？；…⋯「」『』“”‘’（）《》、：")),
+    st.sampled_from(list("abcXYZ019.,;:!?'\"()-@/")),
+    st.sampled_from([" ", "\n", "\t", "\u3000", "\r\n", "\n\n", "\u2028"]),
+    st.sampled_from(["https://a.b/c?d=1", "x@y.cn", "3.5", "U.S.", "Mr. ", "e.g. ", "……"]),
+    st.characters(codec="utf-8"),
+)
+_mixed = st.lists(_alphabet, max_size=80).map("".join)
+
+
+def _assert_partition(text: str, spans: list[tuple[int, int]]) -> None:
+    """Ordered, non-overlapping, in bounds, trimmed, and covering every non-space character."""
+    covered = [False] * len(text)
+    previous_end = 0
+    for start, end in spans:
+        assert previous_end <= start < end <= len(text)
+        assert not text[start].isspace() and not text[end - 1].isspace()
+        for i in range(start, end):
+            covered[i] = True
+        previous_end = end
+    lost = [c for c, seen in zip(text, covered, strict=True) if not seen and not c.isspace()]
+    assert lost == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(_mixed, st.booleans(), st.integers(min_value=5, max_value=150), st.booleans())
+def test_split_zh_loses_no_text(text, semicolon, max_len, hard_newlines):
+    spans = split_zh(text, semicolon=semicolon, max_len=max_len, hard_newlines=hard_newlines)
+    _assert_partition(text, spans)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_mixed, st.booleans())
+def test_split_en_loses_no_text(text, hard_newlines):
+    _assert_partition(text, split_en(text, hard_newlines=hard_newlines))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_mixed, st.booleans())
+def test_split_paragraphs_loses_no_text(text, hard_newlines):
+    _assert_partition(text, split_paragraphs(text, hard_newlines))
+    # Sentences never cross a paragraph.
+    paragraphs = split_paragraphs(text, hard_newlines)
+    for span in split_sentences(text, "zh", hard_newlines=hard_newlines):
+        p_start, p_end = paragraphs[span.paragraph]
+        assert p_start <= span.start and span.end <= p_end

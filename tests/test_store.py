@@ -1,0 +1,462 @@
+"""The SQLite corpus store: schema, results, review changes, pagination, durability."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from duiyi.corpus.model import Bead, Document, Pair, Sentence
+from duiyi.corpus.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    ConflictError,
+    NotFoundError,
+    Store,
+    document_checksum,
+)
+from duiyi.errors import StoreError
+
+
+def make_doc(
+    path: str = "a.txt", texts=("你好。", "世界很大。", "我们走吧。"), lang="zh"
+) -> Document:
+    text, sentences = "", []
+    for t in texts:
+        sentences.append(Sentence(t, len(text), len(text) + len(t), normalized=t))
+        text += t
+    return Document(path=path, text=text, lang=lang, sentences=sentences)
+
+
+BEADS = [Bead((0,), (), 0.9), Bead((1, 2), (), 0.4)]
+TGT = ["Hello.", "The world is big. Let's go."]
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "c.db") as s:
+        yield s
+
+
+@pytest.fixture
+def doc_id(store):
+    return store.add_alignment(make_doc(), BEADS, TGT, origin="mt", engine="argos", signature="s|1")
+
+
+# --- opening and schema --------------------------------------------------------------------
+
+
+def test_new_store_is_wal_and_records_its_migrations(tmp_path):
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    rows = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
+    assert rows == [(v, name) for v, name, _ in MIGRATIONS]
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def test_reopening_keeps_data_and_does_not_migrate_again(tmp_path):
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    with Store.open(path) as store:
+        assert store.count_pairs() == 2
+        assert len(store._query("SELECT * FROM schema_migrations")) == len(MIGRATIONS)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"this is a text file, not a database\n" * 10, "not an SQLite database"),
+        (b"\x00\x01\x02" * 100, "not an SQLite database"),
+    ],
+)
+def test_a_file_that_is_not_sqlite_is_refused(tmp_path, content, message):
+    path = tmp_path / "c.db"
+    path.write_bytes(content)
+    with pytest.raises(StoreError, match=message):
+        Store.open(path)
+    assert path.read_bytes() == content  # left untouched
+
+
+def test_another_programs_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "other.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE customers (id INTEGER)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="not a duiyi corpus store"):
+        Store.open(path)
+
+
+def test_a_newer_schema_is_refused(tmp_path):
+    path = tmp_path / "c.db"
+    Store.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'future', 'x')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this duiyi knows"):
+        Store.open(path)
+
+
+def test_missing_store_is_an_error_unless_created(tmp_path):
+    with pytest.raises(StoreError, match="no such corpus store"):
+        Store.open(tmp_path / "none.db", create=False)
+    with pytest.raises(StoreError, match="no such corpus store"):
+        Store.open(tmp_path / "none.db", readonly=True)
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_readonly_store_refuses_writes(tmp_path, doc_id, store):
+    with Store.open(store.path, readonly=True) as ro:
+        assert ro.count_pairs() == 2
+        with pytest.raises(StoreError, match="read-only"):
+            ro.update_bead(1, expected_version=1, status="approved")
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+def test_add_alignment_stores_documents_sentences_and_beads(store, doc_id):
+    doc = store.get_document(doc_id)
+    assert (doc.name, doc.origin, doc.engine, doc.signature, doc.total) == (
+        "a.txt",
+        "mt",
+        "argos",
+        "s|1",
+        2,
+    )
+    assert store.document_text(doc_id) == "你好。世界很大。我们走吧。"
+    assert [s.text for s in store.sentences(doc_id)] == ["你好。", "世界很大。", "我们走吧。"]
+    beads = store.list_beads(doc_id).beads
+    assert [(b.src_ids, b.kind, b.src_text, b.tgt_text, b.score) for b in beads] == [
+        ((0,), "1-1", "你好。", "Hello.", 0.9),
+        ((1, 2), "2-1", "世界很大。 我们走吧。", "The world is big. Let's go.", 0.4),
+    ]
+    assert store.find_document("a.txt", document_checksum(make_doc())) == doc_id
+
+
+def test_readding_the_same_document_replaces_its_beads(store, doc_id):
+    again = store.add_alignment(make_doc(), [Bead((0, 1, 2), (), 0.7)], ["All of it."], origin="mt")
+    assert again == doc_id
+    assert [b.tgt_text for b in store.list_beads(doc_id).beads] == ["All of it."]
+    assert len(store.sentences(doc_id)) == 3
+    # A changed document (other checksum) is a new document.
+    other = store.add_alignment(make_doc(texts=("新的。",)), [Bead((0,), ())], ["New."])
+    assert other != doc_id and len(store.list_documents()) == 2
+
+
+def test_alignment_with_a_target_document(store):
+    src = make_doc("zh.txt")
+    tgt = make_doc("en.txt", ("Hello.", "The world is big.", "Let's go."), lang="en")
+    beads = [Bead((0,), (0,), 0.8), Bead((1, 2), (1, 2), 0.6)]
+    doc_id = store.add_alignment(src, beads, None, origin="aligned", tgt_doc=tgt)
+    doc = store.get_document(doc_id)
+    assert doc.tgt_document_id is not None
+    assert [b.tgt_text for b in store.list_beads(doc_id).beads] == [
+        "Hello.",
+        "The world is big. Let's go.",
+    ]
+    pairs = list(store.iter_pairs(segments=True))
+    assert pairs[1].meta["src_segments"] == ["世界很大。", "我们走吧。"]
+    assert pairs[1].meta["tgt_segments"] == ["The world is big.", "Let's go."]
+    assert [d.role for d in store.list_documents(role=None)] == ["tgt", "src"]
+
+
+def test_bad_results_are_refused_without_writing(store):
+    with pytest.raises(StoreError, match="points past"):
+        store.add_alignment(make_doc(), [Bead((5,), ())], ["x"])
+    with pytest.raises(StoreError, match="2 beads but 1 target"):
+        store.add_alignment(make_doc(), BEADS, ["x"])
+    with pytest.raises(StoreError, match="unknown origin"):
+        store.add_alignment(make_doc(), BEADS, TGT, origin="robot")
+    assert store.list_documents() == []
+
+
+def test_add_pairs_groups_by_document_and_keeps_metadata(store):
+    pairs = [
+        Pair("一。", "One.", 0.5, "1-1", "mt", "x.txt", "approved"),
+        Pair("二。", "Two.", None, "1-1", "human", "y.txt"),
+        Pair("三。", "Three.", 0.2, "2-1", "nonsense", "x.txt"),
+    ]
+    added = store.add_pairs(pairs, source="m.tmx", checksum="abc")
+    assert added == {"x.txt": 2, "y.txt": 1}
+    got = list(store.iter_pairs())
+    assert [(p.src, p.origin, p.status, p.document, p.bead) for p in got] == [
+        ("一。", "mt", "approved", "x.txt", "1-1"),
+        ("三。", "human", "pending", "x.txt", "2-1"),
+        ("二。", "human", "pending", "y.txt", "1-1"),
+    ]
+    # The same file again replaces, it does not duplicate.
+    store.add_pairs(pairs, source="m.tmx", checksum="abc")
+    assert store.count_pairs() == 3
+
+
+# --- reading: filters, sorting, pagination -------------------------------------------------
+
+
+def _many(store, n=300):
+    pairs = (
+        Pair(
+            f"句{i}。",
+            f"S{i}.",
+            score=None if i % 10 == 0 else (i * 37 % 100) / 100,
+            origin=("mt", "aligned", "human")[i % 3],
+            status=("pending", "approved", "rejected")[i % 4 % 3],
+            document="d.txt",
+        )
+        for i in range(n)
+    )
+    store.add_pairs(pairs, source="d.tmx", checksum="x")
+    return store.list_documents()[0].id
+
+
+@pytest.mark.parametrize("sort", ["position", "score", "-score"])
+@pytest.mark.parametrize(
+    "filters", [{}, {"status": "approved"}, {"origin": ["mt", "human"]}, {"min_score": 0.5}]
+)
+def test_keyset_pages_cover_every_match_once_in_order(store, sort, filters):
+    doc = _many(store)
+    seen, cursor = [], None
+    while True:
+        page = store.list_beads(doc, sort=sort, limit=17, cursor=cursor, **filters)
+        seen += page.beads
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    everything = store.list_beads(doc, sort=sort, limit=10_000, **filters).beads
+    assert [b.id for b in seen] == [b.id for b in everything]
+    assert len(seen) == page.total == len({b.id for b in seen})
+    keys = [
+        b.position if sort == "position" else (-1 if b.score is None else b.score) for b in seen
+    ]
+    assert keys == sorted(keys, reverse=sort == "-score")
+    if "status" in filters:
+        assert {b.status for b in seen} == {"approved"}
+    if "min_score" in filters:
+        assert all(b.score is not None and b.score >= 0.5 for b in seen)
+    offset_page = store.list_beads(doc, sort=sort, limit=5, offset=10, **filters).beads
+    assert [b.id for b in offset_page] == [b.id for b in everything[10:15]]
+
+
+def test_listing_stays_fast_with_50000_beads(store):
+    pairs = (
+        Pair(f"句{i}。", f"S{i}.", score=(i % 997) / 997, document="big.txt") for i in range(50_000)
+    )
+    store.add_pairs(pairs, source="big.tmx", checksum="x")
+    doc = store.list_documents()[0]
+    assert doc.total == 50_000
+    for sort in ("position", "-score"):
+        page = store.list_beads(doc.id, sort=sort, limit=100)
+        for _ in range(3):  # jump deep: keyset pages cost the same anywhere
+            page = store.list_beads(doc.id, sort=sort, limit=100, cursor=page.next_cursor)
+        start = time.perf_counter()
+        for _ in range(20):
+            store.list_beads(
+                doc.id, sort=sort, limit=100, cursor=page.next_cursor, status="pending"
+            )
+        assert (time.perf_counter() - start) / 20 < 0.25
+    plan = store._query(
+        "EXPLAIN QUERY PLAN SELECT id FROM beads WHERE document_id = ? AND status = ? "
+        "ORDER BY position, id LIMIT 100",
+        (doc.id, "pending"),
+    )
+    assert any("INDEX" in row[-1] for row in plan)
+
+
+def test_unknown_names_are_store_errors(store, doc_id):
+    with pytest.raises(StoreError, match="unknown status 'done'"):
+        store.list_beads(doc_id, status="done")
+    with pytest.raises(StoreError, match="unknown sort"):
+        store.list_beads(doc_id, sort="random")
+    with pytest.raises(StoreError, match="bad page cursor"):
+        store.list_beads(doc_id, cursor="garbage")
+    with pytest.raises(NotFoundError):
+        store.get_bead(12345)
+    with pytest.raises(NotFoundError):
+        store.get_document(12345)
+
+
+def test_iter_pairs_filters_and_progress_counts(store, doc_id):
+    first, second = store.list_beads(doc_id).beads
+    store.update_bead(first.id, expected_version=1, status="approved", reviewer="ann")
+    assert [p.src for p in store.iter_pairs(status="approved")] == ["你好。"]
+    assert [p.src for p in store.iter_pairs(min_score=0.5)] == ["你好。"]
+    assert store.count_pairs(origin="mt") == 2
+    assert [p.document for p in store.iter_pairs()] == ["a.txt", "a.txt"]
+    assert next(store.iter_pairs()).meta == {"engine": "argos", "signature": "s|1"}
+    doc = store.get_document(doc_id)
+    assert (doc.total, doc.reviewed, doc.approved, doc.rejected) == (2, 1, 1, 0)
+
+
+def test_iter_pairs_streams_in_batches(store):
+    _many(store, 250)
+    assert [p.src for p in store.iter_pairs(batch=7)] == [f"句{i}。" for i in range(250)]
+
+
+# --- reviewing -----------------------------------------------------------------------------
+
+
+def test_update_records_history_and_bumps_the_version(store, doc_id):
+    bead = store.list_beads(doc_id).beads[0]
+    updated = store.update_bead(
+        bead.id, expected_version=1, tgt_text="Hi there.", status="approved", reviewer="ann"
+    )
+    assert (updated.version, updated.origin, updated.status, updated.updated_by) == (
+        2,
+        "edited",
+        "approved",
+        "ann",
+    )
+    (edit,) = store.history(bead.id)
+    assert (edit.action, edit.reviewer) == ("update", "ann")
+    assert edit.before[0]["tgt_text"] == "Hello." and edit.after[0]["tgt_text"] == "Hi there."
+    assert edit.at.endswith("Z")
+    # Setting what is already there changes nothing.
+    assert store.update_bead(bead.id, expected_version=2, status="approved").version == 2
+
+
+def test_a_stale_version_is_a_conflict(store, doc_id):
+    bead = store.list_beads(doc_id).beads[0]
+    store.update_bead(bead.id, expected_version=1, status="approved", reviewer="ann")
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        store.update_bead(bead.id, expected_version=1, status="rejected", reviewer="bob")
+    assert store.get_bead(bead.id).status == "approved"
+    assert isinstance(ConflictError("x"), StoreError)
+
+
+def test_undo_walks_back_through_changes(store, doc_id):
+    bead = store.list_beads(doc_id).beads[0]
+    store.update_bead(bead.id, expected_version=1, tgt_text="One.", reviewer="ann")
+    store.update_bead(bead.id, expected_version=2, tgt_text="Two.", reviewer="ann")
+    assert store.undo(bead.id, reviewer="ann").tgt_text == "One."
+    back = store.undo(bead.id, reviewer="ann")
+    assert (back.tgt_text, back.origin, back.version) == ("Hello.", "mt", 5)
+    with pytest.raises(StoreError, match="no change to undo"):
+        store.undo(bead.id)
+    assert [e.action for e in store.history(bead.id)] == ["undo", "undo", "update", "update"]
+
+
+def test_merge_with_next_and_undo(store, doc_id):
+    first, second = store.list_beads(doc_id).beads
+    merged = store.merge_with_next(first.id, expected_version=1, reviewer="ann")
+    assert (merged.src_ids, merged.kind, merged.src_text, merged.tgt_text, merged.score) == (
+        (0, 1, 2),
+        "3-2",
+        "你好。 世界很大。 我们走吧。",
+        "Hello. The world is big. Let's go.",
+        0.4,
+    )
+    assert [b.id for b in store.list_beads(doc_id).beads] == [first.id]
+    with pytest.raises(NotFoundError):
+        store.get_bead(second.id)
+    with pytest.raises(StoreError, match="last of its document"):
+        store.merge_with_next(first.id, expected_version=2)
+    restored = store.undo(first.id, reviewer="ann")
+    assert restored.tgt_text == "Hello."
+    beads = store.list_beads(doc_id).beads
+    assert [(b.id, b.tgt_text) for b in beads] == [(first.id, "Hello."), (second.id, TGT[1])]
+
+
+def test_split_and_undo(store, doc_id):
+    bead = store.list_beads(doc_id).beads[1]
+    src_at = bead.src_text.index("我")
+    tgt_at = bead.tgt_text.index("Let")
+    one, two = store.split_bead(
+        bead.id, expected_version=1, src_at=src_at, tgt_at=tgt_at, reviewer="bob"
+    )
+    assert (one.src_ids, one.src_text, one.tgt_text, one.kind) == (
+        (1,),
+        "世界很大。",
+        "The world is big.",
+        "1-1",
+    )
+    assert (two.src_ids, two.src_text, two.tgt_text, two.kind) == (
+        (2,),
+        "我们走吧。",
+        "Let's go.",
+        "1-1",
+    )
+    assert [b.id for b in store.list_beads(doc_id).beads][1:] == [one.id, two.id]
+    with pytest.raises(StoreError, match="empty half"):
+        store.split_bead(one.id, expected_version=2, src_at=0, tgt_at=0)
+    # Undo from the new half undoes the split.
+    restored = store.undo(two.id, reviewer="bob")
+    assert restored.src_text == bead.src_text and restored.src_ids == (1, 2)
+    assert store.count_pairs() == 2
+
+
+def test_undo_refuses_when_a_later_change_intervened(store, doc_id):
+    first, second = store.list_beads(doc_id).beads
+    store.update_bead(second.id, expected_version=1, status="approved")
+    merged = store.merge_with_next(first.id, expected_version=1)
+    store.update_bead(merged.id, expected_version=merged.version, tgt_text="Changed.")
+    # The second bead's last change is the merge; the merged bead has changed since.
+    with pytest.raises(ConflictError, match="changed after that merge"):
+        store.undo(second.id)
+
+
+# --- durability and concurrency ------------------------------------------------------------
+
+WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from duiyi.corpus.model import Pair
+    from duiyi.corpus.store import Store
+
+    def pairs():
+        for i in range(1_000_000):
+            if i == 5000:
+                print("inside", flush=True)
+                time.sleep(60)  # the parent kills us here, mid-transaction
+            yield Pair(f"新{i}。", f"New {i}.", document="new.txt")
+
+    with Store.open(sys.argv[1]) as store:
+        store.add_pairs(pairs(), source="new.tmx", checksum="n")
+    """
+)
+
+
+def test_a_killed_writer_leaves_the_previous_state_intact(tmp_path):
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+        before = [(p.src, p.tgt) for p in store.iter_pairs()]
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert writer.stdout.readline().strip() == "inside"
+        # A reader works while the writer holds its transaction, and sees the old state.
+        with Store.open(path, readonly=True) as reader:
+            assert [(p.src, p.tgt) for p in reader.iter_pairs()] == before
+        writer.kill()
+        writer.wait(timeout=10)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    with Store.open(path) as store:
+        assert store._query("PRAGMA integrity_check")[0][0] == "ok"
+        assert [(p.src, p.tgt) for p in store.iter_pairs()] == before
+        assert [d.name for d in store.list_documents()] == ["a.txt"]
+        # And the store takes writes again.
+        store.add_pairs([Pair("后。", "After.")], source="after.tmx", checksum="a")
+        assert store.count_pairs() == 3
+
+
+def test_a_failing_command_rolls_back_everything(store, doc_id):
+    def pairs():
+        yield Pair("一。", "One.")
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        store.add_pairs(pairs(), source="x.tmx", checksum="x")
+    assert store.count_pairs() == 2
+    assert [d.id for d in store.list_documents()] == [doc_id]
