@@ -30,8 +30,10 @@ demo: $(STAMP)
 	$(DUIYI) translate seeds/ -o out/drafts/
 	$(DUIYI) translate seeds/ -o out/seeds.tmx --include-gloss -q
 	$(DUIYI) translate seeds/ -o out/seeds.xml --include-gloss -q
-	@echo "demo: drafts in out/drafts/ ($$(ls out/drafts | wc -l) files), TMX in out/seeds.tmx,"
-	@echo "demo: XCES XML in out/seeds.xml (glosses included only if no model was installed)"
+	@echo "demo: English drafts: out/drafts/ ($$(ls out/drafts | wc -l) files)"
+	@echo "demo: TMX 1.4b:       out/seeds.tmx"
+	@echo "demo: XCES XML:       out/seeds.xml (+ out/seeds.zh.xml, out/seeds.en.xml)"
+	@echo "demo: (if the notices above say glosses: pairs are origin=gloss, kept on purpose)"
 
 test: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -57,5 +57,6 @@ def translate_document(
 def run_signature(doc: Document | None, translator: Translator) -> str:
     """The sacrebleu-style signature of a translate run, e.g.
     `opencc:t2s|split:zh1|mt:argos-zh_en-1.9|duiyi:0.1.0`."""
-    conversion = (doc.conversion if doc is not None else "") or "none"
+    # Without a document (one TMX over many), name the setting: convert what is Traditional.
+    conversion = (doc.conversion or "none") if doc is not None else "auto"
     return f"opencc:{conversion}|split:zh1|{translator.signature()}|duiyi:{__version__}"
