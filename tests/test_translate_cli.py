@@ -108,15 +108,16 @@ def test_tmx_output_marks_and_keeps_gloss_only_when_asked(cli, packages_env, tmp
     assert len(tmxfile.parsefile(str(tmp_path / "all.tmx")).units) > 10
 
 
-def test_empty_document_gives_an_empty_draft(cli, installed_model, tmp_path):
-    empty = tmp_path / "empty.txt"
+def test_empty_documents(cli, installed_model, tmp_path):
+    empty = tmp_path / "in" / "empty.txt"
+    empty.parent.mkdir()
     empty.write_text("\n \n", encoding="utf-8")
     status, out, err = cli("translate", empty)
-    assert "Traceback" not in err
-    if status == 0:  # an empty draft and a note …
-        assert out == "" and "no text to translate" in err
-    else:  # … or the reader's one-line refusal of an empty file
-        assert status == 1 and "empty" in err
+    assert status == 1 and "is empty" in err and "Traceback" not in err
+    (tmp_path / "in" / "a.txt").write_text("美国总统访问俄罗斯。", encoding="utf-8")
+    status, _, err = cli("translate", "--beam-size", "1", tmp_path / "in", "-o", tmp_path / "out")
+    assert status == 0 and "1 documents" in err  # the empty file is skipped, with a warning
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.en.txt"]
 
 
 def test_missing_input_and_model_file_given_as_model(cli, installed_model, tmp_path):

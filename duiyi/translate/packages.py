@@ -205,6 +205,9 @@ def download_and_install(from_code: str, to_code: str, timeout: float = DOWNLOAD
                 urllib.request.urlopen(_request(url), timeout=timeout) as response,
             ):
                 shutil.copyfileobj(response, out, 1 << 20)
+                expected = int(response.headers.get("Content-Length") or -1)
+                if expected >= 0 and out.tell() != expected:
+                    raise OSError(f"download cut short: {out.tell()} of {expected} bytes")
             return install_file(Path(tmp), from_code=from_code, to_code=to_code)
         except OSError as exc:
             errors.append(f"{url}: {_reason(exc)}")
