@@ -207,3 +207,11 @@ def test_store_receives_one_mt_bead_per_sentence(cli, installed_model, tmp_path)
     assert {b.origin for b in beads} == {"mt"}
     drafts = " ".join(b.tgt for b in beads)
     assert all(line in drafts for line in out.split())  # the same drafts as printed
+
+
+def test_several_documents_on_stdout_are_separated_by_a_blank_line(cli, packages_env, tmp_path):
+    for name, text in (("a.txt", "美国总统访问俄罗斯。\n双方讨论了合作。"), ("b.txt", "俄罗斯。")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    status, out, _ = cli("translate", "-q", tmp_path / "a.txt", tmp_path / "b.txt")
+    assert status == 0
+    assert out.split("\n") == [out.split("\n")[0], out.split("\n")[1], "", "Russia.", ""]

@@ -104,137 +104,173 @@ def _export(pairs, path, fmt: str, signature: str, include_gloss: bool) -> int:
     return write_pairs(pairs, path, fmt, signature=signature, include_gloss=include_gloss)
 
 
+class TranslateRun:
+    """One `duiyi translate` run: the engine, cache and store, and where drafts go."""
+
+    def __init__(self, args: argparse.Namespace, fmt: str, translator, cache, store):
+        self.args, self.fmt = args, fmt
+        self.translator, self.cache, self.store = translator, cache, store
+        self.stats = {"documents": 0, "sentences": 0, "cached": 0, "flagged": 0}
+        self._names: set[str] = set()
+
+    def documents(self):
+        for doc in _documents(self.args.inputs, self.args.glob):
+            self.stats["documents"] += 1
+            if not doc.sentences and not self.args.quiet:
+                print(f"duiyi: note: {doc.name} has no text to translate", file=sys.stderr)
+            yield doc
+
+    def drafts(self, doc, kept: list | None):
+        """(sentence, draft) pairs with a progress bar; drafts also go to `kept` for --store."""
+        from duiyi.progress import progressbar
+        from duiyi.translate.drafts import translate_document
+
+        stream = translate_document(doc, self.translator, self.cache)
+        bar = progressbar(
+            stream, total=len(doc.sentences), desc=doc.name, unit="sent", silent=self.args.quiet
+        )
+        for sentence, draft in bar:
+            self.stats["sentences"] += 1
+            self.stats["cached"] += draft.cached
+            self.stats["flagged"] += bool(set(draft.flags) - {"gloss"})
+            if kept is not None:
+                kept.append(draft)
+            yield sentence, draft
+
+    def write_document(self, doc, out, kept: list | None) -> None:
+        from duiyi.translate.output import write_jsonl, write_side_by_side, write_text
+
+        drafts = self.drafts(doc, kept)
+        if self.fmt == "text":
+            write_text(doc, drafts, out)
+        elif self.fmt == "side-by-side":
+            write_side_by_side(doc, drafts, out, self.translator.origin)
+        else:
+            write_jsonl(doc, drafts, out, self.translator)
+
+    def pairs(self, doc, kept: list | None):
+        from duiyi.translate.output import pairs_of
+
+        return pairs_of(doc, self.drafts(doc, kept), self.translator)
+
+    def record(self, doc, kept: list | None) -> None:
+        """Add the document and its drafts (kept while translating) to the --store."""
+        if kept is None:
+            return
+        from duiyi.corpus.model import Bead
+        from duiyi.translate.drafts import run_signature
+
+        self.store.add_alignment(
+            doc,
+            [Bead((i,), (), d.score or 0.0) for i, d in enumerate(kept)],
+            [d.text for d in kept],
+            origin=self.translator.origin,
+            engine=self.translator.engine_id,
+            signature=run_signature(doc, self.translator),
+        )
+
+    def _kept(self) -> list | None:
+        return [] if self.args.store else None
+
+    def to_directory(self, out_dir: Path) -> None:
+        """One output file per document."""
+        from duiyi.atomic import atomic_write
+        from duiyi.translate.drafts import run_signature
+
+        for doc in self.documents():
+            kept = self._kept()
+            target = out_dir / _output_name(doc, self.fmt, self._names)
+            if self.fmt in EXPORTED:
+                signature = run_signature(doc, self.translator)
+                pairs = self.pairs(doc, kept)
+                _export(pairs, target, self.fmt, signature, self.args.include_gloss)
+            else:
+                with atomic_write(target) as out:
+                    self.write_document(doc, out, kept)
+            self.record(doc, kept)
+
+    def to_export(self, path: str | None) -> None:
+        """Every document into one TMX / XCES export."""
+        from duiyi.translate.drafts import run_signature
+
+        done = []
+
+        def all_pairs():
+            for doc in self.documents():
+                kept = self._kept()
+                yield from self.pairs(doc, kept)
+                done.append((doc, kept))
+
+        signature = run_signature(None, self.translator)
+        _export(all_pairs(), path, self.fmt, signature, self.args.include_gloss)
+        for doc, kept in done:
+            self.record(doc, kept)
+
+    def to_stream(self, path: str | None) -> None:
+        """Every document into one file (or stdout), a blank line between text drafts."""
+        from duiyi.atomic import atomic_write
+
+        with atomic_write(path) as out:
+            for n, doc in enumerate(self.documents()):
+                if n and self.fmt == "text":
+                    out.write("\n")
+                kept = self._kept()
+                self.write_document(doc, out, kept)
+                self.record(doc, kept)
+                out.flush()
+
+    def summary(self) -> str:
+        where = self.args.output if self.args.output not in (None, "-") else "stdout"
+        kind = "glossed" if self.translator.origin == "gloss" else "translated"
+        s = self.stats
+        return (
+            f"duiyi: {kind} {s['sentences']} sentences in {s['documents']} documents "
+            f"({s['cached']} from the cache, {s['flagged']} flagged) with "
+            f"{self.translator.engine_id} → {where}"
+        )
+
+
+def _gloss_export_notice(fmt: str, include_gloss: bool) -> str:
+    kept = "kept, as --include-gloss asks"
+    left_out = f"left out of {fmt.upper()}; --include-gloss keeps them"
+    return "duiyi: notice: gloss pairs (not MT) are marked origin=gloss and " + (
+        kept if include_gloss else left_out
+    )
+
+
 def run(args: argparse.Namespace) -> int:
-    from duiyi.atomic import atomic_write
-    from duiyi.progress import progressbar
     from duiyi.translate.cache import TranslationCache, default_cache_path
-    from duiyi.translate.drafts import run_signature, translate_document
     from duiyi.translate.engine import choose_engine
-    from duiyi.translate.output import pairs_of, write_jsonl, write_side_by_side, write_text
 
     fmt = args.format or FORMAT_BY_SUFFIX.get(Path(args.output or "").suffix, "text")
-    options = {
-        "model": args.model,
-        "beam_size": args.beam_size,
-        "threads": args.threads,
-        "device": args.device,
-        "compute_type": args.compute_type,
-        "batch_tokens": args.batch_tokens,
-    }
-    translator, notice = choose_engine(args.engine, **options)
+    translator, notice = choose_engine(
+        args.engine,
+        model=args.model,
+        beam_size=args.beam_size,
+        threads=args.threads,
+        device=args.device,
+        compute_type=args.compute_type,
+        batch_tokens=args.batch_tokens,
+    )
     if notice:
         print(f"duiyi: notice: {notice}", file=sys.stderr)
     if fmt in EXPORTED and translator.origin == "gloss":
-        print(
-            "duiyi: notice: gloss pairs (not MT) are marked origin=gloss and "
-            + (
-                "kept, as --include-gloss asks"
-                if args.include_gloss
-                else f"left out of {fmt.upper()}; --include-gloss keeps them"
-            ),
-            file=sys.stderr,
-        )
+        print(_gloss_export_notice(fmt, args.include_gloss), file=sys.stderr)
     cache = None
     if translator.cacheable and not args.no_cache:
         cache = TranslationCache(args.cache or default_cache_path())
     store = _open_store(args.store) if args.store else contextlib.nullcontext()
 
-    dir_mode = _directory_mode(args)
-    taken: set[str] = set()
-    stats = {"documents": 0, "sentences": 0, "cached": 0, "flagged": 0}
-
-    def drafts_of(doc, collected):
-        stream = translate_document(doc, translator, cache)
-        bar = progressbar(
-            stream, total=len(doc.sentences), desc=doc.name, unit="sent", silent=args.quiet
-        )
-        for sentence, draft in bar:
-            stats["sentences"] += 1
-            stats["cached"] += draft.cached
-            stats["flagged"] += bool(set(draft.flags) - {"gloss"})
-            if collected is not None:
-                collected.append(draft)
-            yield sentence, draft
-
-    def write_one(doc, stream, out) -> None:
-        if fmt == "text":
-            write_text(doc, stream, out)
-        elif fmt == "side-by-side":
-            write_side_by_side(doc, stream, out, translator.origin)
-        else:
-            write_jsonl(doc, stream, out, translator)
-
-    def documents():
-        for doc in _documents(args.inputs, args.glob):
-            stats["documents"] += 1
-            if not doc.sentences and not args.quiet:
-                print(f"duiyi: note: {doc.name} has no text to translate", file=sys.stderr)
-            yield doc
-
-    def record(doc, kept) -> None:
-        """Add the document and its drafts (kept while translating) to the --store."""
-        if kept is None:
-            return
-        from duiyi.corpus.model import Bead
-
-        beads = [Bead((i,), (), d.score or 0.0) for i, d in enumerate(kept)]
-        store.add_alignment(
-            doc,
-            beads,
-            [d.text for d in kept],
-            origin=translator.origin,
-            engine=translator.engine_id,
-            signature=run_signature(doc, translator),
-        )
-
-    signature = run_signature(None, translator)
     with store, cache or contextlib.nullcontext():
-        if dir_mode:
-            out_dir = Path(args.output)
-            for doc in documents():
-                kept = [] if args.store else None
-                target = out_dir / _output_name(doc, fmt, taken)
-                if fmt in EXPORTED:
-                    _export(
-                        pairs_of(doc, drafts_of(doc, kept), translator),
-                        target,
-                        fmt,
-                        run_signature(doc, translator),
-                        args.include_gloss,
-                    )
-                else:
-                    with atomic_write(target) as out:
-                        write_one(doc, drafts_of(doc, kept), out)
-                record(doc, kept)
+        job = TranslateRun(args, fmt, translator, cache, store)
+        if _directory_mode(args):
+            job.to_directory(Path(args.output))
         elif fmt in EXPORTED:
-            docs_kept = []
-
-            def all_pairs():
-                for doc in documents():
-                    kept = [] if args.store else None
-                    yield from pairs_of(doc, drafts_of(doc, kept), translator)
-                    docs_kept.append((doc, kept))
-
-            _export(all_pairs(), args.output, fmt, signature, args.include_gloss)
-            for doc, kept in docs_kept:
-                record(doc, kept)
+            job.to_export(args.output)
         else:
-            with atomic_write(args.output) as out:
-                for doc in documents():
-                    kept = [] if args.store else None
-                    write_one(doc, drafts_of(doc, kept), out)
-                    record(doc, kept)
-                    out.flush()
-
+            job.to_stream(args.output)
     if not args.quiet:
-        where = args.output if args.output and args.output != "-" else "stdout"
-        kind = "glossed" if translator.origin == "gloss" else "translated"
-        print(
-            f"duiyi: {kind} {stats['sentences']} sentences in {stats['documents']} documents "
-            f"({stats['cached']} from the cache, {stats['flagged']} flagged) with "
-            f"{translator.engine_id} → {where}",
-            file=sys.stderr,
-        )
+        print(job.summary(), file=sys.stderr)
     return 0
 
 
