@@ -122,8 +122,8 @@ _BITMAP_BITS = 22
 
 
 def _bigram_hash(first: np.ndarray, second: np.ndarray) -> np.ndarray:
-    mixed = first.astype(np.uint64) * np.uint64(0x9E3779B1) ^ second.astype(np.uint64)
-    return (mixed & np.uint64((1 << _BITMAP_BITS) - 1)).astype(np.intp)
+    """Hash of character pairs (uint32 arrays; the multiplication wraps around)."""
+    return (first * np.uint32(0x9E3779B1) ^ second) & np.uint32((1 << _BITMAP_BITS) - 1)
 
 
 class DictGroup:
@@ -147,6 +147,8 @@ class DictGroup:
         for mapping in reversed(dicts[split:]):  # earlier dictionaries win
             table.update({ord(key): value for key, value in mapping.items()})
         self.chars = CharMap(table)
+        if not self.chars.length_preserving:  # OpenCC's character dictionaries never are
+            raise ValueError(f"{names}: a character dictionary maps to several characters")
         self._filter: tuple[np.ndarray, np.ndarray] | None = None
 
     def lookup(self, key: str) -> str:
@@ -221,17 +223,13 @@ class DictGroup:
         if not spans:
             return self.chars.apply(text, array), bounds
         values = [self.lookup(text[s:e]) for s, e in spans]
-        if self.chars.length_preserving:
-            mapped = self.chars.apply(text, array)
-            gap = lambda a, b: mapped[a:b]  # noqa: E731 - positions agree in both texts
-        else:
-            gap = lambda a, b: self.chars.apply(text[a:b])  # noqa: E731
+        mapped = self.chars.apply(text, array)  # one character for one: positions agree
         pieces, pos = [], 0
         for (start, end), value in zip(spans, values, strict=True):
-            pieces.append(gap(pos, start))
+            pieces.append(mapped[pos:start])
             pieces.append(value)
             pos = end
-        pieces.append(gap(pos, len(text)))
+        pieces.append(mapped[pos:])
         out = "".join(pieces)
         if bounds is not None and len(out) != len(text):
             bounds = _shift_bounds(bounds, spans, values)
@@ -239,8 +237,8 @@ class DictGroup:
 
 
 def _shift_bounds(bounds: list[int], spans, values) -> list[int]:
-    """Segment bounds after replacing spans with values of other lengths (gaps keep lengths;
-    spans never cross a bound)."""
+    """Segment bounds after replacing spans with values of other lengths (the text between
+    spans keeps its length; spans never cross a bound)."""
     ends = [end for _, end in spans]
     deltas = np.cumsum([len(v) - (e - s) for (s, e), v in zip(spans, values, strict=True)])
     shifted = []
@@ -257,6 +255,17 @@ def _dict_files(spec: dict) -> list[str]:
     return [spec["file"]]
 
 
+def _group(spec: dict) -> DictGroup:
+    """The compiled group for a config's dict entry; configs share groups (t2s, tw2s, hk2s and
+    tw2sp all end with TSPhrases + TSCharacters)."""
+    return _compiled_group(tuple(_dict_files(spec)))
+
+
+@cache
+def _compiled_group(names: tuple[str, ...]) -> DictGroup:
+    return DictGroup(list(names))
+
+
 class ScriptConverter:
     """One OpenCC config (e.g. "t2s"), giving native OpenCC's output."""
 
@@ -264,12 +273,10 @@ class ScriptConverter:
         path = _data_dir().joinpath("config", f"{config}.json")
         spec = json.loads(path.read_text(encoding="utf-8"))
         self.config = config
-        self.normalization = [
-            DictGroup(_dict_files(s["dict"])) for s in spec.get("normalization", [])
-        ]
+        self.normalization = [_group(s["dict"]) for s in spec.get("normalization", [])]
         segmentation = spec.get("segmentation")
-        self.segmenter = DictGroup(_dict_files(segmentation["dict"])) if segmentation else None
-        self.chain = [DictGroup(_dict_files(step["dict"])) for step in spec["conversion_chain"]]
+        self.segmenter = _group(segmentation["dict"]) if segmentation else None
+        self.chain = [_group(step["dict"]) for step in spec["conversion_chain"]]
 
     def convert(self, text: str) -> str:
         for group in self.normalization:

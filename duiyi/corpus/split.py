@@ -55,26 +55,43 @@ def split_paragraphs(text: str, hard_newlines: bool = True) -> list[tuple[int, i
 
 # --- protected stretches: URLs, e-mail addresses ---------------------------------------------
 
-_PROTECTED = re.compile(
-    # URLs: printable ASCII up to a space or CJK text, not ending in punctuation
-    r"(?:https?://|ftp://|www\.)[!-~]*[\w/#=&%+~-]"
-    r"|[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+",
-    re.ASCII,
-)
+# URLs: printable ASCII up to a space or CJK text, not ending in punctuation.
+_URL = re.compile(r"(?:https?://|ftp://|www\.)[!-~]*[\w/#=&%+~-]", re.ASCII)
+_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+", re.ASCII)
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.+-")
 
 
 class _Protected:
     """URL and e-mail spans of a text: no sentence is ever cut inside one."""
 
     def __init__(self, text: str):
-        spans = [m.span() for m in _PROTECTED.finditer(text)]
-        self.starts = [s for s, _ in spans]
-        self.ends = [e for _, e in spans]
+        spans = []
+        if "://" in text or "www." in text:
+            spans = [m.span() for m in _URL.finditer(text)]
+        # E-mail addresses are found from their @ (a regex scan for them is slow).
+        at = text.find("@")
+        while at != -1:
+            start = at
+            while start > 0 and text[start - 1] in _EMAIL_LOCAL:
+                start -= 1
+            match = _EMAIL.match(text, start) if start < at else None
+            if match is not None:
+                spans.append(match.span())
+            at = text.find("@", match.end() if match is not None else at + 1)
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for start, end in sorted(spans):  # merged: a URL may hold an @
+            if self.ends and start < self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], end)
+            else:
+                self.starts.append(start)
+                self.ends.append(end)
+
+    def __bool__(self) -> bool:
+        return bool(self.starts)
 
     def inside(self, pos: int) -> bool:
         """Is a cut at `pos` strictly inside a protected span?"""
-        if not self.starts:
-            return False
         k = bisect_right(self.starts, pos - 1) - 1  # the last span starting before pos
         return k >= 0 and pos < self.ends[k]
 
@@ -84,14 +101,28 @@ class _Protected:
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
 _CLOSERS = "」』”’）》〉】〕〗〙〛｝］)]}\"'＂＇"
 _CLAUSE = "，、,；;：:"
-# A run of sentence-final marks: 。！？!? ｡, ellipses (… ⋯ and ASCII ...), and an ASCII period
-# only between CJK text (a period after a digit or a Latin letter is a decimal point or an
-# abbreviation), then closing quotes/brackets, possibly more final marks after them.
-_ZH_END = rf"(?:[。！？!?｡]|[…⋯]+|\.{{2,}}|(?<=[{_CJK}])\.(?=\s|$|[{_CJK}]))"
-_ZH_BOUNDARY = re.compile(rf"(?:{_ZH_END})+(?:[{re.escape(_CLOSERS)}]+(?:{_ZH_END})*)*")
-_ZH_BOUNDARY_SEMI = re.compile(
-    rf"(?:{_ZH_END}|[；;])+(?:[{re.escape(_CLOSERS)}]+(?:{_ZH_END}|[；;])*)*"
-)
+
+
+def _boundary(finals: str) -> re.Pattern:
+    """A run of sentence-final marks, closing quotes and brackets after it, not followed by a
+    clause mark (……， goes on).
+
+    Marks: `finals` (。！？!?｡ and ellipses …⋯), runs of ASCII dots, and a single period (. or
+    full-width ．) only after CJK text and before a space, CJK text or the end (after a digit or
+    a Latin letter it is a decimal point or an abbreviation). The pattern starts with a plain character class
+    so the regex engine scans fast for it; the run is atomic so a failed lookahead never leaves
+    half a run behind.
+    """
+    cjk = _CJK
+    first = rf"[{finals}.．](?:(?<=[{finals}])|(?<=[{cjk}][.．])(?=\s|$|[{cjk}])|(?=\.))"
+    more = rf"[{finals}]|[.．](?=[\s.]|$|[{cjk}])"
+    closers = re.escape(_CLOSERS)
+    run = rf"(?:{more})*(?:[^\S\n]*[{closers}]+(?:{more})*)*"  # 。 ” : a space may come first
+    return re.compile(rf"{first}(?>{run})(?![^\S\n]*[{_CLAUSE}])")
+
+
+_ZH_BOUNDARY = _boundary("。！？!?｡…⋯")
+_ZH_BOUNDARY_SEMI = _boundary("。！？!?｡…⋯；;")
 _ZH_CUTS = re.compile(r"[，；、;]|,(?!\d)")  # where an over-long sentence may be cut
 
 
@@ -111,34 +142,51 @@ def split_zh(
     """
     boundary = _ZH_BOUNDARY_SEMI if semicolon else _ZH_BOUNDARY
     protected = _Protected(text)
+    guard = bool(protected)
     spans: list[tuple[int, int]] = []
+    append = spans.append
     for p_start, p_end in split_paragraphs(text, hard_newlines):
         pos = p_start
         for match in boundary.finditer(text, p_start, p_end):
-            cut = _zh_cut(text, match, p_start, p_end, protected)
-            if cut is not None:
-                _add(spans, text, pos, cut, max_len, protected)
-                pos = cut
-        _add(spans, text, pos, p_end, max_len, protected)
+            cut = match.end()
+            if text[cut - 1] in "\"'":
+                cut = _drop_opening_quotes(text, p_start, match.start(), cut)
+            if guard and (protected.inside(match.start() + 1) or protected.inside(cut)):
+                continue
+            # _add's fast path: a cut follows a mark, so only the start may need trimming.
+            start = _SPACES.match(text, pos).end() if text[pos].isspace() else pos
+            if start >= match.start():
+                continue  # marks with no sentence before them (……开头) open the next one
+            if cut <= start + max_len:
+                append((start, cut))
+            else:
+                _add(spans, text, start, cut, max_len, protected)
+            pos = cut
+        if pos >= p_end:
+            continue
+        # The paragraph's end is trimmed already.
+        start = _SPACES.match(text, pos).end() if text[pos].isspace() else pos
+        if start < p_end <= start + max_len:
+            append((start, p_end))
+        else:
+            _add(spans, text, start, p_end, max_len, protected)
     return spans
 
 
 _SPACES = re.compile(r"\s*")
 
 
-def _zh_cut(text: str, match: re.Match, p_start: int, p_end: int, protected) -> int | None:
-    """Where to cut after a sentence-final run, or None to keep going."""
-    end = match.end()
-    # An ASCII quote after the final mark closes the sentence only if one is open.
-    while text[end - 1] in "\"'" and text.count(text[end - 1], p_start, end - 1) % 2 == 0:
+def _drop_opening_quotes(text: str, p_start: int, start: int, end: int) -> int:
+    """Give back ASCII quotes that open the next sentence (and spaces before them): a quote
+    closes this sentence only if an odd number of them came before it in the paragraph."""
+    while (
+        end > start
+        and text[end - 1] in "\"'"
+        and text.count(text[end - 1], p_start, end - 1) % 2 == 0
+    ):
         end -= 1
-    if protected.inside(match.start() + 1) or protected.inside(end):
-        return None
-    nxt = _SPACES.match(text, end, p_end).end()
-    if nxt >= p_end:
-        return None  # the paragraph ends here anyway
-    if text[nxt] in _CLAUSE:
-        return None  # ……， or ?, : the clause goes on
+    while text[end - 1].isspace():  # 。 "Next: the space before the quote stays outside
+        end -= 1
     return end
 
 
@@ -197,9 +245,11 @@ def _nonbreaking_prefixes() -> dict[str, int]:
 _EN_CLOSERS = "'\")]”’»"
 _EN_OPENERS = "'\"([¿¡“‘«"
 # A final run (. ? ! … and ASCII dots), closing quotes/brackets, then whitespace.
-_EN_CANDIDATE = re.compile(rf"[.?!…]+[{re.escape(_EN_CLOSERS)}]*(?=\s)")
+# As in Moses, closers may follow after spaces: `said. " Then` keeps the quote.
+# (The first mark outside the repeat lets the regex engine scan fast for it.)
+_EN_CANDIDATE = re.compile(rf"([.?!…][.?!…]*)((?: *[{re.escape(_EN_CLOSERS)}]+)*)(?=\s)")
 _EN_WORD_BEFORE = re.compile(r"(\S*?)([" + re.escape(_EN_CLOSERS) + r"%]*)\.$")
-_ACRONYM = re.compile(r"\.[^\W\d_][\w-]*\.$")  # U.S. / e.g. like: a period inside the word
+_ACRONYM = re.compile(r"\.([\w-]+)\.$")  # U.S., U.S.A.: checked for upper case below
 _CJK_RE = re.compile(f"[{_CJK}]")
 
 
@@ -234,8 +284,9 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
             if nxt >= p_end or not _en_breaks(text, match, nxt, p_end, prefixes):
                 continue
             start, end = _trim(text, pos, cut)
-            if start < end:
-                spans.append((start, end))
+            if start >= match.start():
+                continue  # marks with no sentence before them ("... And so") open the next one
+            spans.append((start, end))
             pos = cut
         start, end = _trim(text, pos, p_end)
         if start < end:
@@ -244,13 +295,13 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
 
 
 def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bool:
-    marks = match.group().rstrip(_EN_CLOSERS)
-    closers = match.group()[len(marks) :]
+    marks, closers = match.groups()
     if marks != "." or closers:
         # ? ! … or several dots, or a period inside quotes: break before a sentence start.
         return _starts_sentence(text, nxt, p_end, digits=False)
-    word_start = text.rfind(" ", 0, match.start()) + 1
-    word_start = max(word_start, text.rfind("\n", 0, match.start()) + 1)
+    word_start = match.start()
+    while word_start > 0 and not text[word_start - 1].isspace():
+        word_start -= 1
     word = text[word_start : match.end()]
     found = _EN_WORD_BEFORE.match(word)
     prefix, starting_punct = (found.group(1), found.group(2)) if found else ("", "")
@@ -258,8 +309,9 @@ def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bo
     kind = prefixes.get(prefix, 0) if prefix else 0
     if kind == 1 and not starting_punct:
         return False
-    if _ACRONYM.search(word):
-        return False
+    acronym = _ACRONYM.search(word)
+    if acronym and acronym.group(1).replace("-", "").isupper():
+        return False  # Moses: a period, upper-case letters, a period (U.S. Army)
     if not _starts_sentence(text, nxt, p_end, digits=True):
         return False
     return not (kind == 2 and not starting_punct and text[nxt].isdigit())

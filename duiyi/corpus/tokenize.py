@@ -6,10 +6,7 @@ Every tool is built once, on first use, so importing this module costs nothing.
 from __future__ import annotations
 
 import logging
-import threading
 from functools import cache
-
-_jieba_lock = threading.Lock()
 
 
 @cache
@@ -18,8 +15,7 @@ def _jieba():
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    with _jieba_lock:
-        jieba.initialize()
+    jieba.initialize()  # thread-safe: jieba holds its own lock
     return jieba.dt
 
 
