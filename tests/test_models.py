@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 import zipfile
@@ -174,3 +175,40 @@ def test_translating_never_imports_argostranslate_translate(tmp_path, installed_
     )
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.strip().splitlines()) == 2  # two paragraphs, two draft lines
+
+
+def test_a_download_cut_short_installs_nothing(cli, packages_env, argos_package, monkeypatch):
+    import http.server
+    import threading
+
+    data = argos_package.read_bytes()
+
+    class CutShort(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.endswith("index.json"):
+                body = json.dumps([index_entry(base, "translate-zh_en-1_9.argosmodel")]).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))  # promises all, sends half
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), CutShort)
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", base)
+    try:
+        status, _, err = cli("models", "install", "zh", "en", "--timeout", "5")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 1 and "Traceback" not in err
+    assert "translate-zh_en-1_9.argosmodel" in err and "duiyi models install" in err
+    assert _leftovers(packages_env) == []

@@ -151,3 +151,34 @@ def test_gloss_engine_glosses_words_and_passes_names_and_numbers():
     assert "2024" in draft and "Russia" in draft and "Putin" in draft and draft.endswith(".")
     assert engine.translate_batch([""]) == [""]
     assert engine.signature() == "mt:gloss-cedict" and engine.origin == "gloss"
+
+
+def test_a_target_prefix_is_forced_and_stripped(packages_env, tmp_path):
+    from duiyi.translate.packages import install_file
+    from duiyi.translate.synthetic import ModelShape, build_package
+
+    package = build_package(
+        tmp_path / "prefixed.argosmodel",
+        seed_sentences(),
+        shape=ModelShape(layers=1, d_model=32, heads=2, ffn=64, vocab_size=1500),
+        extra_metadata={"target_prefix": "__en__"},
+    )
+    installed = install_file(package)
+    assert installed.target_prefix == "__en__"
+    engine = ArgosTranslator(installed, beam_size=1, retry_repetitions=False)
+
+    class Recording:  # a window on what CTranslate2 is asked and answers
+        def __init__(self, inner):
+            self.inner, self.calls = inner, []
+
+        def translate_batch(self, batch, **options):
+            results = self.inner.translate_batch(batch, **options)
+            self.calls.append((len(batch), options.get("target_prefix"), results))
+            return results
+
+    engine._ct2 = Recording(engine._ct2)
+    drafts = engine.translate_batch(seed_sentences()[:5])
+    [(n, prefix, results)] = engine._ct2.calls
+    assert prefix == [["__en__"]] * n
+    assert all(r.hypotheses[0][0] == "__en__" for r in results)  # forced …
+    assert all(d and "__en__" not in d for d in drafts)  # … and stripped

@@ -79,6 +79,15 @@ def _list(packages, installed_only: bool, timeout: float) -> int:
     return 0
 
 
+def _download_bar(chunks, total: int | None):
+    """A progress bar (MiB) on stderr while a package downloads; silent when not a terminal."""
+    from duiyi.progress import progressbar
+    from duiyi.translate.packages import CHUNK
+
+    steps = -(-total // CHUNK) if total else None
+    return progressbar(chunks, total=steps, desc="download", unit="MiB")
+
+
 def _install(packages, what: list[str], force: bool, timeout: float) -> int:
     from duiyi.errors import InputError
 
@@ -90,7 +99,9 @@ def _install(packages, what: list[str], force: bool, timeout: float) -> int:
         if existing and not force:
             print(f"already installed: {existing.name} ({existing.version}) in {existing.path}")
             return 0
-        pkg = packages.download_and_install(from_code, to_code, timeout=timeout)
+        pkg = packages.download_and_install(
+            from_code, to_code, timeout=timeout, progress=_download_bar
+        )
     else:
         raise InputError("give FROM TO (e.g. `zh en`) or one FILE.argosmodel")
     print(f"installed {pkg.name} ({pkg.from_code}→{pkg.to_code} {pkg.version}) in {pkg.path}")

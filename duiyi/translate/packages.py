@@ -14,6 +14,7 @@ a failed install leaves nothing behind.
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import os
@@ -22,6 +23,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -31,6 +33,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_INDEX = "https://raw.githubusercontent.com/argosopentech/argospm-index/main/"
 DOWNLOAD_TIMEOUT_S = 30
+CHUNK = 1 << 20  # download chunk: 1 MiB
 MAX_UNCOMPRESSED = 4 * 1024**3  # a zip bomb guard: real packages are < 400 MB unpacked
 
 
@@ -180,8 +183,16 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def download_and_install(from_code: str, to_code: str, timeout: float = DOWNLOAD_TIMEOUT_S):
-    """Download the newest package for the pair from the index, verify it and install it."""
+def download_and_install(
+    from_code: str,
+    to_code: str,
+    timeout: float = DOWNLOAD_TIMEOUT_S,
+    progress: Callable[[Iterable[bytes], int | None], Iterable[bytes]] | None = None,
+) -> ModelPackage:
+    """Download the newest package for the pair from the index, verify it and install it.
+
+    `progress(chunks, total_bytes)` may wrap the download's chunks (the CLI's progress bar).
+    """
     try:
         available = fetch_index(timeout=timeout)
     except ModelNotFound as exc:
@@ -204,12 +215,16 @@ def download_and_install(from_code: str, to_code: str, timeout: float = DOWNLOAD
                 os.fdopen(fd, "wb") as out,
                 urllib.request.urlopen(_request(url), timeout=timeout) as response,
             ):
-                shutil.copyfileobj(response, out, 1 << 20)
                 expected = int(response.headers.get("Content-Length") or -1)
+                chunks: Iterable[bytes] = iter(lambda r=response: r.read(CHUNK), b"")
+                if progress is not None:
+                    chunks = progress(chunks, expected if expected >= 0 else None)
+                for chunk in chunks:
+                    out.write(chunk)
                 if expected >= 0 and out.tell() != expected:
                     raise OSError(f"download cut short: {out.tell()} of {expected} bytes")
             return install_file(Path(tmp), from_code=from_code, to_code=to_code)
-        except OSError as exc:
+        except (OSError, http.client.HTTPException) as exc:  # IncompleteRead is no OSError
             errors.append(f"{url}: {_reason(exc)}")
         finally:
             Path(tmp).unlink(missing_ok=True)

@@ -54,13 +54,15 @@ def train_sentencepiece(sentences: Iterable[str], model_prefix: Path, vocab_size
     return model_prefix.with_suffix(".model")
 
 
-def _vocabulary(sp_model: Path, size: int) -> list[str]:
-    """CTranslate2's vocabulary: <unk>, <s>, </s>, then the SentencePiece pieces, padded to size."""
+def _vocabulary(sp_model: Path, size: int, extra: tuple[str, ...] = ()) -> list[str]:
+    """CTranslate2's vocabulary: <unk>, <s>, </s>, the SentencePiece pieces, `extra` tokens
+    (e.g. a target prefix such as __en__), padded to `size`."""
     import sentencepiece as spm
 
     sp = spm.SentencePieceProcessor(model_file=str(sp_model))
     pieces = [sp.id_to_piece(i) for i in range(sp.get_piece_size())]
     vocab = ["<unk>", "<s>", "</s>"] + [p for p in pieces if p not in ("<unk>", "<s>", "</s>")]
+    vocab += [t for t in extra if t not in vocab]
     vocab += [f"<extra_{i}>" for i in range(max(0, size - len(vocab)))]
     return vocab
 
@@ -139,7 +141,8 @@ def build_package(
         (root / "model").mkdir(parents=True)
         sp_model = train_sentencepiece(sentences, Path(tmp) / "sp", shape.vocab_size)
         (root / "sentencepiece.model").write_bytes(sp_model.read_bytes())
-        vocab = _vocabulary(sp_model, shape.vocab_size)
+        prefix = (extra_metadata or {}).get("target_prefix", "")
+        vocab = _vocabulary(sp_model, shape.vocab_size, (prefix,) if prefix else ())
         build_ctranslate2_model(root / "model", vocab, shape, seed)
         metadata = {
             "package_version": version,
