@@ -182,3 +182,15 @@ def test_a_target_prefix_is_forced_and_stripped(packages_env, tmp_path):
     assert prefix == [["__en__"]] * n
     assert all(r.hypotheses[0][0] == "__en__" for r in results)  # forced …
     assert all(d and "__en__" not in d for d in drafts)  # … and stripped
+
+
+def test_without_argostranslate_auto_glosses_and_models_say_how_to_install(
+    cli, packages_env, monkeypatch
+):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "argostranslate", None)  # as if not installed
+    engine, notice = choose_engine("auto")
+    assert engine.origin == "gloss" and notice
+    status, _, err = cli("models", "list")
+    assert status == 1 and "pip install --no-deps" in err

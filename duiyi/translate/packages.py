@@ -63,8 +63,13 @@ class ModelPackage:
 
 
 def _settings():
-    from argostranslate import settings
-
+    try:
+        from argostranslate import settings
+    except ImportError as exc:  # duiyi installed without the Makefile's extra step
+        raise ModelNotFound(
+            "argostranslate is not installed: `pip install --no-deps 'argostranslate>=1.9,<1.12'`"
+            " (see README, Offline models)"
+        ) from exc
     return settings
 
 
@@ -88,6 +93,7 @@ def _dir_size(path: Path) -> int:
 
 def read_installed(path: Path) -> ModelPackage:
     """The package installed in folder `path` (metadata read by argostranslate.package)."""
+    _settings()  # a clear error if argostranslate is missing
     from argostranslate.package import Package
 
     pkg = Package(path)
