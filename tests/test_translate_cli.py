@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+import pytest
 from argos_fixture import *  # noqa: F403
 from argos_fixture import SEEDS, seed_sentences
 
@@ -215,3 +216,21 @@ def test_several_documents_on_stdout_are_separated_by_a_blank_line(cli, packages
     status, out, _ = cli("translate", "-q", tmp_path / "a.txt", tmp_path / "b.txt")
     assert status == 0
     assert out.split("\n") == [out.split("\n")[0], out.split("\n")[1], "", "Russia.", ""]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [("--compute-type", "int3", "as int3"), ("--beam-size", "0", "beam-size")],
+)
+def test_bad_engine_options_are_one_line_errors(cli, installed_model, option, value, message):
+    status, _, err = cli("translate", option, value, SEEDS / "002_76ecc3df367f0a1b.txt")
+    assert status in (1, 2) and message in err and "Traceback" not in err
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(cli, installed_model):
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("this machine has a GPU")
+    status, _, err = cli("translate", "--device", "cuda", SEEDS / "002_76ecc3df367f0a1b.txt")
+    assert status == 1 and "no CUDA GPU" in err

@@ -28,6 +28,13 @@ FORMAT_BY_SUFFIX = {
 EXPORTED = ("tmx", "xces")  # written by duiyi.export.write_pairs
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="FILE|DIR|-", help="documents; - is stdin")
     parser.add_argument(
@@ -46,14 +53,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto: the Argos model if installed, else glosses (default auto)",
     )  # fmt: skip
     engine.add_argument("--model", help="installed package name or folder (default: newest zh→en)")
-    engine.add_argument("--beam-size", type=int, metavar="N", help="beam size (default 4)")
-    engine.add_argument("--threads", type=int, metavar="N", help="CPU threads (default: all)")
+    engine.add_argument("--beam-size", type=_positive, metavar="N", help="beam size (default 4)")
+    engine.add_argument("--threads", type=_positive, metavar="N", help="CPU threads (default: all)")
     engine.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto")
     engine.add_argument(
         "--compute-type", metavar="TYPE",
         help="CTranslate2 compute type (default int8 on CPU, int8_float16 on CUDA)",
     )  # fmt: skip
-    engine.add_argument("--batch-tokens", type=int, metavar="N", help="tokens per batch (2048)")
+    engine.add_argument(
+        "--batch-tokens", type=_positive, metavar="N", help="tokens per batch (2048)"
+    )
     cache = parser.add_argument_group("cache and store")
     cache.add_argument("--cache", metavar="PATH", help="translation cache (default ~/.cache/duiyi)")
     cache.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")

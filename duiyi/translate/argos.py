@@ -47,12 +47,15 @@ def _confidence(score: float, length: int) -> float:
 
 
 def pick_device(device: str) -> str:
-    """ "auto" → cuda when CTranslate2 sees a GPU, else cpu."""
-    if device != "auto":
-        return device
+    """ "auto" → cuda when CTranslate2 sees a GPU, else cpu; "cuda" without a GPU is an error."""
     import ctranslate2
 
-    return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    gpus = ctranslate2.get_cuda_device_count()
+    if device == "auto":
+        return "cuda" if gpus > 0 else "cpu"
+    if device == "cuda" and gpus == 0:
+        raise InputError("--device cuda: CTranslate2 sees no CUDA GPU here; use cpu or auto")
+    return device
 
 
 class ArgosTranslator(Translator):
@@ -104,7 +107,11 @@ class ArgosTranslator(Translator):
                 inter_threads=1,
                 intra_threads=threads,
             )
-        except (RuntimeError, OSError, ValueError) as exc:
+        except ValueError as exc:  # e.g. a compute type this device cannot run
+            raise InputError(
+                f"cannot run {package.name} on {self.device} as {self.compute_type}: {exc}"
+            ) from exc
+        except (RuntimeError, OSError) as exc:
             raise ModelNotFound(
                 f"cannot load the model in {package.path}: {exc} "
                 "(reinstall it with `duiyi models install`)"
