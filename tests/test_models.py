@@ -120,7 +120,8 @@ def test_a_download_that_is_not_a_package_installs_nothing(cli, index_server):
     (www / "translate-zh_en-1_9.argosmodel").write_bytes(b"<html>captive portal</html>")
     write_index(www, [index_entry(base, "translate-zh_en-1_9.argosmodel")])
     status, _, err = cli("models", "install", "zh", "en")
-    assert status == 1 and "not a zip archive" in err
+    assert status == 1 and "translate-zh_en-1_9.argosmodel: not a zip archive" in err
+    assert f"downloaded from {base}translate-zh_en-1_9.argosmodel" in err
     assert _leftovers(packages.packages_dir()) == []
 
 

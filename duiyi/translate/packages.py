@@ -229,7 +229,12 @@ def download_and_install(
                     out.write(chunk)
                 if expected >= 0 and out.tell() != expected:
                     raise OSError(f"download cut short: {out.tell()} of {expected} bytes")
-            return install_file(Path(tmp), from_code=from_code, to_code=to_code)
+            try:
+                return install_file(
+                    Path(tmp), from_code=from_code, to_code=to_code, name=pkg.file_name
+                )
+            except InputError as exc:
+                raise InputError(f"{exc} (downloaded from {url})") from exc
         except (OSError, http.client.HTTPException) as exc:  # IncompleteRead is no OSError
             errors.append(f"{url}: {_reason(exc)}")
         finally:
@@ -291,14 +296,19 @@ def _check_package_folder(folder: Path, name: str) -> None:
 
 
 def install_file(
-    path: Path | str, *, from_code: str | None = None, to_code: str | None = None
+    path: Path | str,
+    *,
+    from_code: str | None = None,
+    to_code: str | None = None,
+    name: str | None = None,
 ) -> ModelPackage:
     """Verify and install a `.argosmodel` file; replaces an installed copy of the same package.
 
-    `from_code`/`to_code`, when given, must match the package's metadata.
+    `from_code`/`to_code`, when given, must match the package's metadata; `name` is what
+    messages call the file (default: its file name).
     """
     path = Path(path)
-    name = path.name
+    name = name or path.name
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     if not zipfile.is_zipfile(path):
