@@ -33,6 +33,7 @@ COMMANDS: list[tuple[str, str, str]] = [
         "import a TMX (any CAT tool's) or other pairs into a store",
     ),
     ("corpus", "duiyi.commands.corpus", "inspect a corpus store (duiyi corpus info corpus.db)"),
+    ("review", "duiyi.commands.review", "review aligned pairs in the browser (a local web app)"),
 ]
 
 

@@ -389,3 +389,24 @@ def test_corpus_info(cli, corpus):
     info = json.loads(out)
     assert info["by_origin"] == {"mt": 3, "gloss": 1}
     assert info["document_list"][0]["reviewed"] == 1
+
+
+def test_a_failed_export_keeps_the_previous_output(cli, corpus, tmp_path):
+    out = tmp_path / "m.tmx"
+    cli("export", corpus, "-o", out)
+    before = out.read_bytes()
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)  # a header, then garbage
+    status, _, err = cli("export", broken, "-o", out)
+    assert status == 1 and "Traceback" not in err and err.count("\n") == 1
+    assert out.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".m.tmx")] == []
+
+
+def test_import_checks_its_inputs_before_creating_the_store(cli, tmp_path):
+    store = tmp_path / "c.db"
+    status, _, err = cli("import", tmp_path / "missing.tmx", "--store", store)
+    assert status == 1 and "no such file" in err
+    status, _, err = cli("import", tmp_path, "--store", store)
+    assert status == 1 and "not a file" in err
+    assert not store.exists()

@@ -218,7 +218,7 @@ def _many(store, n=300):
     return store.list_documents()[0].id
 
 
-@pytest.mark.parametrize("sort", ["position", "score", "-score"])
+@pytest.mark.parametrize("sort", ["position", "score", "-score", "status", "origin"])
 @pytest.mark.parametrize(
     "filters", [{}, {"status": "approved"}, {"origin": ["mt", "human"]}, {"min_score": 0.5}]
 )
@@ -234,9 +234,14 @@ def test_keyset_pages_cover_every_match_once_in_order(store, sort, filters):
     everything = store.list_beads(doc, sort=sort, limit=10_000, **filters).beads
     assert [b.id for b in seen] == [b.id for b in everything]
     assert len(seen) == page.total == len({b.id for b in seen})
-    keys = [
-        b.position if sort == "position" else (-1 if b.score is None else b.score) for b in seen
-    ]
+    key = {
+        "position": lambda b: (b.position,),
+        "score": lambda b: (-1 if b.score is None else b.score,),
+        "-score": lambda b: (-1 if b.score is None else b.score,),
+        "status": lambda b: (b.status, b.position),
+        "origin": lambda b: (b.origin, b.position),
+    }[sort]
+    keys = [key(b) for b in seen]
     assert keys == sorted(keys, reverse=sort == "-score")
     if "status" in filters:
         assert {b.status for b in seen} == {"approved"}
@@ -253,7 +258,7 @@ def test_listing_stays_fast_with_50000_beads(store):
     store.add_pairs(pairs, source="big.tmx", checksum="x")
     doc = store.list_documents()[0]
     assert doc.total == 50_000
-    for sort in ("position", "-score"):
+    for sort in ("position", "-score", "status"):
         page = store.list_beads(doc.id, sort=sort, limit=100)
         for _ in range(3):  # jump deep: keyset pages cost the same anywhere
             page = store.list_beads(doc.id, sort=sort, limit=100, cursor=page.next_cursor)
@@ -460,3 +465,78 @@ def test_a_failing_command_rolls_back_everything(store, doc_id):
         store.add_pairs(pairs(), source="x.tmx", checksum="x")
     assert store.count_pairs() == 2
     assert [d.id for d in store.list_documents()] == [doc_id]
+
+
+def test_a_later_migration_upgrades_an_existing_store(tmp_path, monkeypatch):
+    import duiyi.corpus.store as store_module
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    upgraded = [*MIGRATIONS, (SCHEMA_VERSION + 1, "bead notes", "ALTER TABLE beads ADD note TEXT")]
+    monkeypatch.setattr(store_module, "MIGRATIONS", upgraded)
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    with Store.open(path, readonly=True) as store:  # reading upgrades an old store first
+        assert store.schema_version == SCHEMA_VERSION + 1
+        assert store.count_pairs() == 2
+        columns = [row[1] for row in store._query("PRAGMA table_info(beads)")]
+        assert "note" in columns
+
+
+def test_a_database_error_mid_write_is_a_store_error_and_rolls_back(tmp_path):
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    conn = sqlite3.connect(path)  # stands in for a full disk or a read-only file
+    conn.execute(
+        "CREATE TRIGGER fail AFTER INSERT ON beads WHEN NEW.src_text = '坏。' "
+        "BEGIN SELECT RAISE(ABORT, 'simulated write failure'); END"
+    )
+    conn.commit()
+    conn.close()
+    pairs = [Pair("好。", "Good."), Pair("坏。", "Bad.")]
+    with Store.open(path) as store:
+        with pytest.raises(StoreError, match="cannot write the corpus store: simulated"):
+            store.add_pairs(pairs, source="x.tmx", checksum="x")
+        assert store.count_pairs() == 2
+        assert [d.name for d in store.list_documents()] == ["a.txt"]
+
+
+def test_two_reviewers_racing_on_one_bead_one_wins(tmp_path):
+    """Separate connections (two server processes) and one shared Store (server threads)."""
+    import threading
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        doc_id = store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+        bead = store.list_beads(doc_id).beads[0]
+    ann, bob = Store.open(path), Store.open(path)
+    shared = Store.open(path)
+    outcomes: list[str] = []
+    barrier = threading.Barrier(6)
+
+    def review(store: Store, text: str) -> None:
+        barrier.wait()
+        try:
+            store.update_bead(bead.id, expected_version=1, tgt_text=text, reviewer=text)
+            outcomes.append(text)
+        except ConflictError:
+            outcomes.append("conflict")
+
+    threads = [
+        threading.Thread(target=review, args=(s, f"{name} {i}"))
+        for i in range(2)
+        for name, s in (("ann", ann), ("bob", bob), ("shared", shared))
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [o for o in outcomes if o != "conflict"]
+    assert len(outcomes) == 6 and len(winners) == 1
+    with Store.open(path) as store:
+        final = store.get_bead(bead.id)
+        assert (final.tgt_text, final.version) == (winners[0], 2)
+        assert len(store.history(bead.id)) == 1
+    for s in (ann, bob, shared):
+        s.close()

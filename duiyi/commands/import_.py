@@ -41,10 +41,14 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.export import format_for_path, get_format
     from duiyi.export.tmx import TmxReader
 
+    for path in args.inputs:  # check every input before creating or touching the store
+        if not Path(path).exists():
+            raise InputError(f"{path}: no such file")
+        if not Path(path).is_file():
+            raise InputError(f"{path}: not a file (give the TMX file itself)")
+        args.format or format_for_path(path)
     with Store.open(args.store) as store:
         for path in args.inputs:
-            if not Path(path).is_file():
-                raise InputError(f"{path}: no such file")
             fmt = args.format or format_for_path(path)
             digest = hashlib.sha256()
             with open(path, "rb") as f:

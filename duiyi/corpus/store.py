@@ -6,7 +6,10 @@ Opening::
     with Store.open("corpus.db") as store:            # creates or migrates the file
         ...
     Store.open(path, create=False)                     # StoreError if the file is missing
-    Store.open(path, readonly=True)                    # read-only (export, info)
+    Store.open(path, readonly=True)                    # read-only (export, info); an older
+                                                       # schema is upgraded first
+    # One Store may be shared by a server's threads (calls are serialized by a lock);
+    # several processes may open the same file.
 
 Writing results (translate/align ``--store``)::
 
@@ -26,13 +29,17 @@ Reading (review app, export, ``corpus info``)::
     store.sentences(doc_id) -> list[Sentence]
     store.list_beads(doc_id, status=None, origin=None, min_score=None, max_score=None,
                      sort="position", limit=100, cursor=None, offset=None) -> BeadPage
-        # sort: "position" | "score" | "-score"; status/origin: a name or a list of names.
+        # sort: "position" | "score" | "-score" | "status" | "origin" (then position);
+        # status/origin filters: a name or a list of names.
         # BeadPage.beads, .next_cursor (None on the last page; pass it back as cursor=),
         # .total (how many beads match the filters). Keyset pagination: every page costs the
         # same with 50,000 beads; offset= works too but gets slower deep into a document.
     store.get_bead(bead_id) -> BeadRecord               # NotFoundError if absent
     store.history(bead_id) -> list[Edit]                # newest first
-    store.iter_pairs(status=, origin=, min_score=, documents=) -> Iterator[Pair]   # streaming
+    store.iter_pairs(status=, origin=, min_score=, documents=, segments=False)
+        -> Iterator[Pair]                               # streaming, document then bead order;
+        # Pair.id is the bead id, Pair.meta has "engine" and "signature"; segments=True adds
+        # each side's sentences as meta["src_segments"]/["tgt_segments"] (XCES uses them).
     store.count_pairs(same filters) -> int
     store.info() -> dict                                # what `duiyi corpus info` prints
 
@@ -42,10 +49,16 @@ based on and fails with ``ConflictError`` ("changed by someone else") if the bea
 
     store.update_bead(bead_id, expected_version=v, status="approved", tgt_text=None,
                       reviewer="ann") -> BeadRecord     # a changed tgt_text makes origin "edited"
-    store.undo(bead_id, reviewer="ann") -> BeadRecord   # reverts the bead's last change
+    store.undo(bead_id, reviewer="ann") -> BeadRecord   # reverts the last change that touched
+        # the bead (repeatable: walks back); ConflictError if a later change to a bead it
+        # involved is in the way. A merge/split undo restores both beads (same ids).
     store.merge_with_next(bead_id, expected_version=v, reviewer="ann") -> BeadRecord
     store.split_bead(bead_id, expected_version=v, src_at=i, tgt_at=j, reviewer="ann")
         -> tuple[BeadRecord, BeadRecord]                # split at character offsets of the texts
+    # Merges and splits set origin "edited" and status "pending"; a merge keeps the lower
+    # score. BeadRecord fields: id, document_id, position, src_ids, tgt_ids, kind ("1-2"),
+    # src_text, src_normalized, tgt_text, score, origin, engine, status, version,
+    # created_at, updated_at, updated_by; .to_pair().
 
 Errors: ``StoreError`` (not a corpus, newer schema, bad value), its subclasses
 ``NotFoundError`` and ``ConflictError``.
@@ -76,11 +89,23 @@ from duiyi.errors import StoreError
 log = logging.getLogger(__name__)
 
 APPLICATION_ID = 0x44594931  # "DYI1": marks the SQLite file as a duiyi corpus
-SORTS = ("position", "score", "-score")
+# Sort name -> (key columns, descending). Every key ends in id, so keys are unique.
+_SORT_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
+    "position": (("position", "id"), False),
+    "score": (("COALESCE(score, -1)", "id"), False),
+    "-score": (("COALESCE(score, -1)", "id"), True),
+    "status": (("status", "position", "id"), False),
+    "origin": (("origin", "position", "id"), False),
+}
+SORTS = tuple(_SORT_KEYS)
 
 
 class NotFoundError(StoreError):
     """A document or bead id that the store does not hold."""
+
+
+class _NeedsUpgrade(StoreError):
+    """Raised inside `Store.open` when a read-only open meets pending migrations."""
 
 
 class ConflictError(StoreError):
@@ -258,6 +283,12 @@ CREATE INDEX edits_document ON edits (document_id);
 # Ordered migrations: (version, name, SQL). Append only; never edit a released one.
 MIGRATIONS: list[tuple[int, str, str]] = [
     (1, "documents, sentences, beads, edits", _SCHEMA_1),
+    (
+        2,
+        "index the score sort key (NULL scores sort as -1)",
+        "DROP INDEX beads_doc_score; "
+        "CREATE INDEX beads_doc_score_key ON beads (document_id, COALESCE(score, -1), id)",
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -381,6 +412,11 @@ class Store:
         store = cls(conn, path, readonly)
         try:
             store._migrate()
+        except _NeedsUpgrade:
+            # A store from an older duiyi, opened for reading: upgrade it once, then read.
+            conn.close()
+            cls.open(path).close()
+            return cls.open(path, readonly=True)
         except BaseException:
             conn.close()
             raise
@@ -408,14 +444,22 @@ class Store:
                 raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
             try:
                 yield self._conn
+            except sqlite3.DatabaseError as exc:  # read-only file, disk full, corruption, …
+                self._rollback()
+                raise StoreError(f"{self.path}: cannot write the corpus store: {exc}") from exc
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self._conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise StoreError(f"{self.path}: cannot commit: {exc}") from exc
+
+    def _rollback(self) -> None:
+        # SQLite may already have rolled back (e.g. after SQLITE_FULL): nothing left to undo.
+        with contextlib.suppress(sqlite3.OperationalError):
+            self._conn.execute("ROLLBACK")
 
     def _query(self, sql: str, params: Sequence = ()) -> list[tuple]:
         with self._lock:
@@ -430,7 +474,8 @@ class Store:
                 r[0] for r in self._query("SELECT name FROM sqlite_master WHERE type='table'")
             }
         except StoreError as exc:
-            raise StoreError(f"{self.path}: not a duiyi corpus store ({exc})") from exc
+            reason = exc.__cause__ or exc
+            raise StoreError(f"{self.path}: not a duiyi corpus store ({reason})") from exc
         if tables and "schema_migrations" not in tables:
             raise StoreError(
                 f"{self.path}: an SQLite file but not a duiyi corpus store "
@@ -448,7 +493,7 @@ class Store:
         if not pending:
             return
         if self.readonly:
-            raise StoreError(f"{self.path}: needs a schema upgrade; open it once without read-only")
+            raise _NeedsUpgrade(f"{self.path}: needs a schema upgrade")
         with self._write() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -767,23 +812,25 @@ class Store:
             raise StoreError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
         where, params = self._bead_filters(doc_id, status, origin, min_score, max_score)
         total = self._query(f"SELECT COUNT(*) FROM beads WHERE {where}", params)[0][0]
-        # Keys: (position, id) or (score with NULL as -1, id). Keyset pagination continues
-        # strictly after the last key of the previous page.
-        if sort == "position":
-            key, op, order = "position", ">", "position, id"
-        elif sort == "score":
-            key, op, order = "COALESCE(score, -1)", ">", "COALESCE(score, -1), id"
-        else:
-            key, op, order = "COALESCE(score, -1)", "<", "COALESCE(score, -1) DESC, id DESC"
+        # Keyset pagination: a page continues strictly after the sort key of the previous
+        # page's last bead, compared as a row value (served by the beads_doc_* indexes).
+        columns, descending = _SORT_KEYS[sort]
+        key = f"({', '.join(columns)})"
         page_where, page_params = where, list(params)
         if cursor:
             try:
-                last_key, last_id = json.loads(cursor)
-                last_key, last_id = float(last_key), int(last_id)
+                last = json.loads(cursor)
+                if not isinstance(last, list) or len(last) != len(columns):
+                    raise TypeError("wrong length")
             except (ValueError, TypeError) as exc:
                 raise StoreError(f"bad page cursor {cursor!r}") from exc
-            page_where += f" AND ({key} {op} ? OR ({key} = ? AND id {op} ?))"
-            page_params += [last_key, last_key, last_id]
+            # The redundant bound on the first column lets SQLite seek in the index.
+            page_where += (
+                f" AND {columns[0]} {'<=' if descending else '>='} ?"
+                f" AND {key} {'<' if descending else '>'} ({', '.join('?' for _ in last)})"
+            )
+            page_params += [last[0], *last]
+        order = ", ".join(f"{c} {'DESC' if descending else 'ASC'}" for c in columns)
         sql = f"SELECT {_BEAD_COLUMNS} FROM beads WHERE {page_where} ORDER BY {order} LIMIT ?"
         page_params.append(limit + 1)
         if offset:
@@ -793,11 +840,7 @@ class Store:
         next_cursor = None
         if len(beads) > limit:
             beads = beads[:limit]
-            last = beads[-1]
-            last_key = (
-                last.position if sort == "position" else (-1 if last.score is None else last.score)
-            )
-            next_cursor = json.dumps([last_key, last.id])
+            next_cursor = json.dumps(_sort_key(beads[-1], sort), ensure_ascii=False)
         return BeadPage(beads, next_cursor, total)
 
     @staticmethod
@@ -1241,6 +1284,17 @@ def _content(bead: BeadRecord) -> dict:
     snap = _snapshot(bead)
     del snap["version"], snap["position"]
     return snap
+
+
+def _sort_key(bead: BeadRecord, sort: str) -> list:
+    score = -1 if bead.score is None else bead.score
+    return {
+        "position": [bead.position, bead.id],
+        "score": [score, bead.id],
+        "-score": [score, bead.id],
+        "status": [bead.status, bead.position, bead.id],
+        "origin": [bead.origin, bead.position, bead.id],
+    }[sort]
 
 
 def _from_snapshot(snap: dict) -> BeadRecord:

@@ -45,10 +45,12 @@ def get_format(name: str) -> PairFormat:
 
 def format_for_path(path: str | None) -> str:
     """The format an output or input path names by its extension."""
-    suffix = PurePath(path or "").suffix.lower()
+    if path is None or path == "-":
+        raise FormatError(f"writing to stdout: name the format with -f {'|'.join(FORMATS)}")
+    suffix = PurePath(path).suffix.lower()
     if suffix not in EXTENSIONS:
         raise FormatError(
-            f"cannot tell the format of {path or 'stdout'!r} from its extension: "
+            f"cannot tell the format of {path!r} from its extension: "
             f"use {', '.join(EXTENSIONS)} or name the format (-f {'|'.join(FORMATS)})"
         )
     return EXTENSIONS[suffix]

@@ -14,6 +14,8 @@ _XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010
 
 def xml_safe(text: str) -> str:
     """`text` without the characters XML 1.0 cannot hold (they are dropped, not replaced)."""
+    if text.isprintable():  # fast path: printable text holds no control, surrogate or U+FFFE/F
+        return text
     return _XML_FORBIDDEN.sub("", text)
 
 

@@ -1,20 +1,21 @@
-"""TMX 1.4b: a streaming writer (lxml's incremental `xmlfile`) and a safe streaming reader.
+"""TMX 1.4b: a streaming writer and a safe streaming reader.
 
 Writer: the header attributes the DTD requires, the run signature as a header prop, one `<tu>`
 per pair with a `tuid` and props x-score, x-bead, x-origin, x-document, x-status; UTF-8 without
-BOM; UTC dates; text stripped of what XML 1.0 forbids. Valid against tmx14.dtd.
+BOM; UTC dates; text stripped of what XML 1.0 forbids. Valid against tmx14.dtd. The units are
+written as strings escaped exactly as lxml escapes (tests compare the bytes with lxml's).
 
-Reader: `iterparse` with entities unresolved, no network, no DTD loading and libxml2's size
-limits on; a DOCTYPE that declares entities is refused before parsing. Tolerates TMX 1.1–1.4,
-`lang` for `xml:lang`, UTF-16 with a BOM (memoQ), and keeps inline codes
+Reader: lxml's pull parser with entities unresolved, no network, no DTD loading and libxml2's
+size limits on; a DOCTYPE that declares entities is refused before parsing. Tolerates TMX
+1.1–1.4, `lang` for `xml:lang`, UTF-16 with a BOM (memoQ), and keeps inline codes
 (`<bpt>/<ept>/<ph>/<it>/<ut>/<hi>/<sub>`) as their text. Units lacking either language are
-skipped and counted (`TmxReader.skipped`).
+skipped and counted (`TmxReader.skipped`). Units in duiyi's own shape are read from the bytes
+by `tmx_scan` (3× faster), only where the result is the one lxml would give.
 """
 
 from __future__ import annotations
 
 import codecs
-import functools
 import logging
 import os
 import re
@@ -31,12 +32,17 @@ from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
 from .base import PairFormat, primary_subtag, xml_safe
+from .tmx_scan import CANONICAL_TU, CanonicalUnits, NotCanonical
 
 log = logging.getLogger(__name__)
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PROP_KEYS = {"x-score", "x-bead", "x-origin", "x-document", "x-status"}
 PROLOG_LIMIT = 1 << 20  # a TMX whose root element starts later than this is refused
+_WINDOW = 1 << 20  # bytes read at a time
+_SCAN_LIMIT = 16 << 20  # a unit longer than this is left to lxml (and its size limits)
+_FEED = 1 << 16  # bytes fed to lxml at a time
+_MAX_MISSES = 64  # units in a row not in duiyi's shape: lxml reads the rest of the file
 
 
 def tmx_date(when: float | None = None) -> str:
@@ -80,34 +86,40 @@ def write_tmx(
     signature: str = "",
     date: str | None = None,
 ) -> int:
-    """Stream `pairs` as TMX 1.4b into the binary stream `out`; the number of `<tu>` written."""
+    """Stream `pairs` as TMX 1.4b into the binary stream `out`; the number of `<tu>` written.
+
+    The units are written as strings (`xml_text`/`xml_attr` escape exactly as lxml does; a
+    test checks the bytes against lxml's serialization), in chunks of 128 units:
+    building or filling lxml elements per pair cost several times more.
+    """
     date = date or tmx_date()
+    header = etree.Element(
+        "header",
+        creationtool="duiyi",
+        creationtoolversion=__version__,
+        segtype="sentence",
+        **{"o-tmf": "duiyi", "adminlang": "en-US", "srclang": src_lang},
+        datatype="plaintext",
+        creationdate=date,
+    )
+    if signature:
+        _prop(header, "x-signature", signature)
+    out.write(
+        b"<?xml version='1.0' encoding='utf-8'?>\n"
+        b'<!DOCTYPE tmx SYSTEM "tmx14.dtd">\n<tmx version="1.4">\n'
+        + etree.tostring(header, encoding="utf-8")
+        + b"\n<body>\n"
+    )
+    units = _TuWriter(src_lang, tgt_lang, date)
+    chunk: list[str] = []
     n = 0
-    with etree.xmlfile(out, encoding="utf-8") as xf:
-        xf.write_declaration()
-        xf.write_doctype('<!DOCTYPE tmx SYSTEM "tmx14.dtd">')
-        with xf.element("tmx", version="1.4"):
-            xf.write("\n")
-            header = etree.Element(
-                "header",
-                creationtool="duiyi",
-                creationtoolversion=__version__,
-                segtype="sentence",
-                **{"o-tmf": "duiyi", "adminlang": "en-US", "srclang": src_lang},
-                datatype="plaintext",
-                creationdate=date,
-            )
-            if signature:
-                _prop(header, "x-signature", signature)
-            xf.write(header)
-            xf.write("\n")
-            with xf.element("body"):
-                xf.write("\n")
-                templates = _TuTemplates(src_lang, tgt_lang, date)
-                for pair in pairs:
-                    n += 1
-                    xf.write(templates.fill(pair, n))
-            xf.write("\n")
+    for pair in pairs:
+        n += 1
+        chunk.append(units.tu(pair, n))
+        if len(chunk) == 128:  # small chunks: joining and encoding stay in cache
+            out.write("".join(chunk).encode("utf-8"))
+            chunk.clear()
+    out.write(("".join(chunk) + "</body>\n</tmx>").encode("utf-8"))
     return n
 
 
@@ -117,52 +129,72 @@ def _prop(parent: etree._Element, kind: str, value: str) -> etree._Element:
     return prop
 
 
-@functools.lru_cache(maxsize=4096)
-def _safe_label(value: str) -> str:
-    """`xml_safe` for the few labels that repeat on every unit (origin, status, document)."""
-    return xml_safe(value)
+def xml_text(text: str) -> str:
+    """`text` as XML character data, escaped as lxml escapes it (XML-forbidden chars dropped).
 
-
-class _TuTemplates:
-    """Reusable `<tu>` elements, one per shape (with/without score and document).
-
-    Building ten elements per pair dominated export time; filling the texts of a ready-made
-    element and letting lxml serialize it is several times faster and escapes the same way.
+    `>` is escaped too, so `]]>` cannot appear; `\\r` becomes `&#13;` so that it survives
+    the parser's line-end normalization.
     """
+    text = xml_safe(text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if "\r" in text:
+        text = text.replace("\r", "&#13;")
+    return text
+
+
+def xml_attr(value: str) -> str:
+    """`value` as a double-quoted XML attribute value, escaped as lxml escapes it.
+
+    Tabs and line breaks become character references: a parser would turn them into spaces.
+    """
+    value = xml_text(value)
+    if '"' in value:
+        value = value.replace('"', "&quot;")
+    if "\t" in value:
+        value = value.replace("\t", "&#9;")
+    if "\n" in value:
+        value = value.replace("\n", "&#10;")
+    return value
+
+
+class _TuWriter:
+    """One pair as a `<tu>` string; the fragments that repeat from pair to pair are cached."""
 
     def __init__(self, src_lang: str, tgt_lang: str, date: str):
-        self.src_lang, self.tgt_lang, self.date = src_lang, tgt_lang, date
-        self.shapes: dict[tuple[bool, bool], tuple] = {}
+        self.open = f'" creationdate="{xml_attr(date)}">'
+        self.src = f'<tuv xml:lang="{xml_attr(src_lang)}"><seg>'
+        self.tgt = f'</seg></tuv><tuv xml:lang="{xml_attr(tgt_lang)}"><seg>'
+        self.labels: dict[tuple[str, str, str, str], str] = {}
 
-    def _build(self, has_score: bool, has_document: bool) -> tuple:
-        tu = etree.Element("tu", tuid="", creationdate=self.date)
-        tu.tail = "\n"
-        score = _prop(tu, "x-score", "") if has_score else None
-        bead, origin = _prop(tu, "x-bead", ""), _prop(tu, "x-origin", "")
-        document = _prop(tu, "x-document", "") if has_document else None
-        status = _prop(tu, "x-status", "")
-        segs = []
-        for lang in (self.src_lang, self.tgt_lang):
-            tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
-            segs.append(etree.SubElement(tuv, "seg"))
-        return tu, score, bead, origin, document, status, segs[0], segs[1]
+    def props(self, bead: str, origin: str, document: str, status: str) -> str:
+        """The x-bead … x-status props (after x-score), cached: they repeat on most units."""
+        key = (bead, origin, document, status)
+        text = self.labels.get(key)
+        if text is None:
+            if len(self.labels) > 4096:
+                self.labels.clear()
+            text = f'<prop type="x-bead">{xml_text(bead)}</prop>'
+            text += f'<prop type="x-origin">{xml_text(origin)}</prop>'
+            if document:
+                text += f'<prop type="x-document">{xml_text(document)}</prop>'
+            text += f'<prop type="x-status">{xml_text(status)}</prop>'
+            self.labels[key] = text
+        return text
 
-    def fill(self, pair: Pair, n: int) -> etree._Element:
-        shape = (pair.score is not None, bool(pair.document))
-        if shape not in self.shapes:
-            self.shapes[shape] = self._build(*shape)
-        tu, score, bead, origin, document, status, src, tgt = self.shapes[shape]
-        tu.set("tuid", xml_safe(pair.id) if pair.id else str(n))
-        if score is not None:
-            score.text = repr(float(pair.score))
-        bead.text = _safe_label(pair.bead)
-        origin.text = _safe_label(pair.origin)
-        if document is not None:
-            document.text = _safe_label(pair.document)
-        status.text = _safe_label(pair.status)
-        src.text = xml_safe(pair.src)
-        tgt.text = xml_safe(pair.tgt)
-        return tu
+    def tu(self, pair: Pair, n: int) -> str:
+        tuid = xml_attr(pair.id) if pair.id else str(n)
+        score = pair.score
+        score = "" if score is None else f'<prop type="x-score">{float(score)!r}</prop>'
+        props = self.props(pair.bead, pair.origin, pair.document, pair.status)
+        return (
+            f'<tu tuid="{tuid}{self.open}{score}{props}{self.src}{xml_text(pair.src)}'
+            f"{self.tgt}{xml_text(pair.tgt)}</seg></tuv></tu>\n"
+        )
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -191,38 +223,15 @@ class TmxReader:
         self._keys: dict[str, str] = {}  # language code -> primary subtag
 
     def __iter__(self) -> Iterator[Pair]:
-        check_prolog(self.path)
-        with open(self.path, "rb") as f:
-            events = etree.iterparse(
-                f,
-                events=("end",),
-                tag=("header", "tu"),
-                resolve_entities=False,
-                no_network=True,
-                load_dtd=False,
-                dtd_validation=False,
-                huge_tree=False,
-                remove_comments=True,
-                remove_pis=True,
-            )
-            seen = 0
-            try:
-                for _, elem in events:
-                    if elem.tag == "header":
-                        self.header = dict(elem.attrib)
-                        self.header_props = _props(elem)
-                        continue
-                    pair = self._pair(elem)
-                    # Free what we have read: memory stays flat however long the file is.
-                    elem.clear(keep_tail=False)
-                    seen += 1
-                    if seen % 512 == 0:
-                        del elem.getparent()[:-1]  # the emptied units before this one
-                    if pair is not None:
-                        self.read += 1
-                        yield pair
-            except etree.XMLSyntaxError as exc:
-                raise FormatError(f"{self.path}: not well-formed TMX: {_xml_message(exc)}") from exc
+        plain = check_prolog(self.path)
+        try:
+            yield from self._units(bool(plain))
+        except etree.XMLSyntaxError as exc:
+            # The fast path skips bytes, so lxml's line numbers may be off: find the error
+            # again with lxml alone for the message.
+            raise FormatError(
+                f"{self.path}: not well-formed TMX: {_diagnose(self.path) or _xml_message(exc)}"
+            ) from exc
         if self.skipped:
             log.info(
                 "%s: skipped %d units lacking %s or %s", self.path, self.skipped, self.src, self.tgt
@@ -234,36 +243,140 @@ class TmxReader:
                 f"(languages found: {found}); name the pair with --src-lang/--tgt-lang"
             )
 
+    def _units(self, plain: bool) -> Iterator[Pair]:
+        """Feed the file to lxml, but let `CanonicalUnits` read the units in duiyi's shape.
+
+        The fast path runs only between two units of `<body>`: where lxml has just reported
+        the body's start or a unit's end at exactly the bytes fed so far. lxml still parses
+        everything else (prolog, header, other units, the end), so the file is checked for
+        well-formedness as a whole. `plain`: UTF-8 without an internal DTD subset.
+        """
+        parser = etree.XMLPullParser(
+            events=("start", "end"),
+            tag=("header", "body", "tu"),
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_comments=True,
+            remove_pis=True,
+        )
+        canonical = CanonicalUnits(self.src, self.tgt, self.default_origin)
+        match_unit = CANONICAL_TU.match
+        fast_ok = plain  # whether the fast path may still run in this file
+        between = False  # lxml stands between two units of <body>, all bytes fed consumed
+        body = None
+        misses = 0  # units in a row that the fast path left to lxml
+        seen = 0
+        buf, pos, eof = b"", 0, False
+        with open(self.path, "rb") as f:
+            while True:
+                if between:
+                    while (match := match_unit(buf, pos)) is not None:
+                        try:
+                            pair = canonical.pair(match)
+                        except NotCanonical:
+                            break
+                        pos = match.end()
+                        self.read += 1
+                        misses = 0
+                        yield pair
+                left = len(buf) - pos
+                if not eof and (
+                    left < _WINDOW
+                    or fast_ok
+                    and left < _SCAN_LIMIT
+                    and buf.find(b"</tu>" if body is not None else b"<body>", pos) < 0
+                ):
+                    data = f.read(_WINDOW)
+                    eof = not data
+                    buf = buf[pos:] + data
+                    pos = 0
+                    continue  # (a unit may have been cut off at the window's end)
+                # lxml reads the next stretch: up to the end of the next unit (or to the
+                # body's start), after which the fast path may take over again.
+                end, exact = len(buf), False
+                if fast_ok and misses < _MAX_MISSES:
+                    marker = b"</tu>" if body is not None else b"<body>"
+                    found = buf.find(marker, pos, pos + _SCAN_LIMIT)
+                    if found >= 0:
+                        end = found + len(marker)
+                        # The stretch holds no other `</tu` (`</tu >`) or `<body` tag: the
+                        # event for it is the marker's, at the very end of what lxml read.
+                        exact = buf.find(marker[:-1], pos, end) == found
+                elif body is not None:
+                    fast_ok = False
+                if pos == end and eof:
+                    parser.close()
+                    return
+                between = False
+                # In slices: lxml is faster fed a few dozen KB at a time.
+                for start in range(pos, end, _FEED):
+                    parser.feed(buf[start : min(start + _FEED, end)])
+                    between = False
+                    for event, elem in parser.read_events():
+                        between = False
+                        if event == "start":
+                            if elem.tag == "body" and body is None:
+                                body = elem
+                                root = elem.getparent()
+                                between = (
+                                    exact
+                                    and root is not None
+                                    and root.getparent() is None
+                                    and not elem.attrib
+                                    and not elem.nsmap  # no namespaces declared up to here
+                                )
+                            continue
+                        if elem.tag == "header":
+                            self.header = dict(elem.attrib)
+                            self.header_props = _props(elem)
+                            continue
+                        if elem.tag != "tu":
+                            continue
+                        # (A unit with children ended with its end tag, not as `<tu/>`.)
+                        between = exact and elem.getparent() is body and len(elem) > 0
+                        pair = self._pair(elem)
+                        misses += 1
+                        # Free what we have read, a few hundred units at a time: memory stays
+                        # flat however long the file is.
+                        seen += 1
+                        if seen % 256 == 0 and (parent := elem.getparent()) is not None:
+                            # The units before this one (lxml may have built later ones already).
+                            del parent[: parent.index(elem)]
+                        if pair is not None:
+                            self.read += 1
+                            yield pair
+                pos = end
+
     def _pair(self, tu: etree._Element) -> Pair | None:
         # One pass over the unit's children; this loop is most of the reading time.
         src = tgt = None
-        props: dict[str, str] = {}
-        keys = self._keys
+        props: dict[str, str] | None = None
+        keys, want_src, want_tgt = self._keys, self.src, self.tgt
         for child in tu:
             tag = child.tag
-            if tag == "tuv":
+            if tag == "prop":
+                if props is None:
+                    props = {}
+                props[child.get("type", "")] = child.text or ""
+            elif tag == "tuv":
                 lang = child.get(XML_LANG) or child.get("lang") or ""
                 key = keys.get(lang)
                 if key is None:
                     key = keys[lang] = primary_subtag(lang)
-                if key != self.src and key != self.tgt:
-                    continue
-                for seg in child:
-                    if seg.tag == "seg":
-                        text = seg.text or "" if len(seg) == 0 else "".join(seg.itertext())
-                        if key == self.src and src is None:
-                            src = text
-                        elif key == self.tgt and tgt is None:
-                            tgt = text
-                        break
-            elif tag == "prop":
-                props[child.get("type", "")] = child.text or ""
+                if key == want_src:
+                    if src is None:
+                        src = _seg_text(child)
+                elif key == want_tgt and tgt is None:
+                    tgt = _seg_text(child)
         if not src or not tgt or not src.strip() or not tgt.strip():
             self.skipped += 1
             for tuv in tu.iterchildren("tuv"):
                 self.langs[tuv.get(XML_LANG) or tuv.get("lang") or ""] += 1
             return None
-        pair = Pair(src=src, tgt=tgt, origin=self.default_origin, id=tu.get("tuid"))
+        pair = Pair(src, tgt, None, "1-1", self.default_origin, "", "pending", None, tu.get("tuid"))
         if props:
             self._apply_props(pair, props)
         return pair
@@ -282,6 +395,14 @@ class TmxReader:
             pair.status = props["x-status"]
         pair.document = props.get("x-document", "")
         pair.meta = {k: v for k, v in props.items() if k not in PROP_KEYS}
+
+
+def _seg_text(tuv: etree._Element) -> str | None:
+    """The text of a tuv's seg, inline codes (bpt/ept/ph/it/ut/hi/sub) kept as their text."""
+    for seg in tuv:
+        if seg.tag == "seg":
+            return "".join(seg.itertext()) if len(seg) else seg.text or ""
+    return None
 
 
 def _props(elem: etree._Element) -> dict[str, str]:
@@ -307,11 +428,12 @@ _BOMS = (
 _ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 
 
-def check_prolog(path: str) -> None:
+def check_prolog(path: str) -> bool:
     """Refuse what is not a TMX before parsing: empty, binary, no <tmx> root, entity declarations.
 
     lxml already leaves entities unresolved; refusing any `<!ENTITY` gives a clear message for
-    XXE and billion-laughs files instead of a half-read memory.
+    XXE and billion-laughs files instead of a half-read memory. Returns whether the file is
+    plain, UTF-8 without an internal DTD subset: only there may `CanonicalUnits` read units.
     """
     try:
         with open(path, "rb") as f:
@@ -354,3 +476,33 @@ def check_prolog(path: str) -> None:
         )
     if match.group(1).split(":")[-1] != "tmx":
         raise FormatError(f"{path}: root element is <{match.group(1)}>, not <tmx>")
+    declared = _ENCODING.search(before)
+    return (
+        encoding == "utf-8"
+        and (declared is None or declared.group(1).lower() in ("utf-8", "utf8"))
+        and _INTERNAL_SUBSET.search(before) is None
+    )
+
+
+_ENCODING = re.compile(r"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)""")
+_INTERNAL_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[")
+
+
+def _diagnose(path: str) -> str | None:
+    """lxml's own message (with the right line) for the first error in the file, if any."""
+    try:
+        for _, elem in etree.iterparse(
+            path,
+            events=("end",),
+            tag="tu",
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            huge_tree=False,
+        ):
+            elem.clear()
+            if elem.getprevious() is not None:
+                del elem.getparent()[0]
+    except etree.XMLSyntaxError as exc:
+        return _xml_message(exc)
+    return None

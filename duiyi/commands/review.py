@@ -1,0 +1,78 @@
+"""Review aligned pairs in the browser: a local web app over a corpus store.
+
+Examples:
+  duiyi review corpus.db                      # prints its URL (a free port on 127.0.0.1)
+  duiyi review corpus.db --reviewer ann --open
+  duiyi review corpus.db --port 8765
+
+Approve, reject or edit pairs (keys j/k a r e m s u), merge and split them; every change is
+saved at once with its history (who, when, before/after). Then:
+  duiyi export corpus.db --status approved -o approved.tmx
+
+The app has no login, so it listens on loopback only; from another machine, forward the port:
+ssh -L 8765:127.0.0.1:8765 host, then `duiyi review corpus.db --port 8765` there.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("store", help="the corpus store (SQLite file) to review")
+    parser.add_argument(
+        "--port", type=int, default=0, help="port to listen on (default: a free one)"
+    )
+    parser.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="loopback address to listen on: 127.0.0.1 (default), ::1 or localhost",
+    )
+    parser.add_argument(
+        "--reviewer",
+        metavar="NAME",
+        help="your name, recorded with every change (default: your login name)",
+    )
+    parser.add_argument("--open", action="store_true", help="open the page in a web browser")
+
+
+def run(args: argparse.Namespace) -> int:
+    import contextlib
+    import threading
+    import time
+    import webbrowser
+
+    from duiyi.corpus.store import Store
+    from duiyi.errors import InputError
+    from duiyi.review.server import make_server
+
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port {args.port}: use a port between 1 and 65535 (0: a free one)")
+    reviewer = args.reviewer if args.reviewer is not None else _login_name()
+    with Store.open(args.store, create=False) as store:
+        server = make_server(store, host=args.host, port=args.port, reviewer=reviewer)
+        print(f"duiyi review: {store.path} at {server.url}  (Ctrl-C stops)", flush=True)
+        if args.open:
+
+            def open_when_ready() -> None:
+                for _ in range(500):
+                    if server.server.started:
+                        webbrowser.open(server.url)
+                        return
+                    time.sleep(0.02)
+
+            threading.Thread(target=open_when_ready, daemon=True).start()
+        # uvicorn shuts down cleanly on Ctrl-C, then raises it again: that is a normal stop.
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run()
+    print("duiyi review: stopped; every change is saved in the store", flush=True)
+    return 0
+
+
+def _login_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        return ""

@@ -1,0 +1,167 @@
+"""A fast path for reading the `<tu>` units duiyi writes, one regular expression each.
+
+libxml2 building a tree costs more per unit than everything else in reading a TMX. Most
+files duiyi imports are its own exports, whose units all have one shape:
+
+    <tu tuid="7" creationdate="…"><prop type="x-score">…</prop>…<prop type="x-status">…</prop>
+    <tuv xml:lang="zh-CN"><seg>text</seg></tuv><tuv xml:lang="en-US"><seg>text</seg></tuv></tu>
+
+(the attributes and props may be missing and whitespace may stand between the elements, as
+in the plain units translate-toolkit writes). `CanonicalUnits.pair` reads that shape from
+the raw UTF-8 bytes, and only where what it matches is well-formed XML that means what it
+reads: texts of plain characters and the five predefined or numeric character references
+(checked to name XML 1.0 characters), attribute values without references, tabs or line
+breaks (which a parser would normalize), no `>` or carriage return in texts, valid UTF-8, no
+U+FFFE/U+FFFF. Anything else, comments, CDATA, inline codes, other props, attributes or
+languages, a blank text, is "not canonical": the reader hands that unit to lxml instead, so
+the result is always what the XML parser would give.
+"""
+
+from __future__ import annotations
+
+import re
+
+from duiyi.corpus.model import ORIGINS, STATUSES, Pair
+
+from .base import primary_subtag
+
+_ATTR = rb'[^"<&\x00-\x1f]*'
+_CHARS = rb"[^<&>\x00-\x08\x0b-\x1f]*"
+_TEXT = _CHARS + rb"(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});" + _CHARS + rb")*"
+_WS = rb"[ \t\r\n]*"  # whitespace between elements: ignored by the reader
+# Groups: tuid (printable ASCII), x-score (what repr(float) writes), the labels x-bead to
+# x-status as one stretch (they repeat: a cache key), the two languages and texts. The
+# attributes and props are optional, and whitespace may stand between the elements: the
+# plain units translate-toolkit and similar tools write have the same shape.
+CANONICAL_TU = re.compile(
+    _WS
+    + rb'<tu(?: tuid="([ !#-%\'-;=?-~]*)" creationdate="[0-9TZ]{0,32}")?>'
+    + _WS
+    + rb'(?:(?:<prop type="x-score">([0-9a-z.+-]{0,40})</prop>)?'
+    rb'(<prop type="x-bead">' + _TEXT + rb'</prop><prop type="x-origin">' + _TEXT + rb"</prop>"
+    rb'(?:<prop type="x-document">' + _TEXT + rb"</prop>)?"
+    rb'<prop type="x-status">' + _TEXT + rb"</prop>)" + _WS + rb")?"
+    rb'<tuv xml:lang="('
+    + _ATTR
+    + rb')">'
+    + _WS
+    + rb"<seg>("
+    + _TEXT
+    + rb")</seg>"
+    + _WS
+    + rb"</tuv>"
+    + _WS
+    + rb'<tuv xml:lang="('
+    + _ATTR
+    + rb')">'
+    + _WS
+    + rb"<seg>("
+    + _TEXT
+    + rb")</seg>"
+    + _WS
+    + rb"</tuv>"
+    + _WS
+    + rb"</tu>"
+)
+_LABELS = re.compile(
+    rb'<prop type="x-bead">(' + _TEXT + rb')</prop><prop type="x-origin">(' + _TEXT + rb")</prop>"
+    rb'(?:<prop type="x-document">(' + _TEXT + rb")</prop>)?"
+    rb'<prop type="x-status">(' + _TEXT + rb")</prop>"
+)
+_REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|[a-z]+);")
+_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+class NotCanonical(Exception):
+    """The unit is not in duiyi's own shape: lxml reads it."""
+
+
+def _character(match: re.Match) -> str:
+    name = match.group(1)
+    if name[0] != "#":
+        return _NAMED[name]
+    code = int(name[2:], 16) if name[1] == "x" else int(name[1:])
+    if not (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    ):
+        raise NotCanonical  # not an XML 1.0 character: lxml reports the error
+    return chr(code)
+
+
+def xml_chars(raw: bytes) -> str:
+    """The text that XML character data `raw` (matched by `_TEXT`) stands for."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NotCanonical from exc
+    if "&" in text:
+        text = _REFERENCE.sub(_character, text)
+    if "\ufffe" in text or "\uffff" in text:
+        raise NotCanonical
+    return text
+
+
+class CanonicalUnits:
+    """Turns units in duiyi's shape into pairs, as `TmxReader._pair` would."""
+
+    def __init__(self, src: str, tgt: str, default_origin: str):
+        self.src, self.tgt, self.default_origin = src, tgt, default_origin
+        # (bead, origin, document, status, lang, lang) bytes -> labels and whether the first
+        # tuv is the target: they repeat from unit to unit.
+        self._labels: dict[tuple, tuple[str, str, str, str, bool]] = {}
+
+    def labels(self, key: tuple[bytes, bytes, bytes]) -> tuple[str, str, str, str, bool]:
+        """bead, origin, document, status and whether the first tuv is the target's."""
+        props, lang1, lang2 = key
+        bead = origin = document = status = None
+        if props is not None:
+            bead, origin, document, status = (
+                None if raw is None else xml_chars(raw) for raw in _LABELS.fullmatch(props).groups()
+            )
+        first, second = primary_subtag(xml_chars(lang1)), primary_subtag(xml_chars(lang2))
+        if (first, second) == (self.src, self.tgt):
+            swapped = False
+        elif (first, second) == (self.tgt, self.src):
+            swapped = True
+        else:
+            raise NotCanonical
+        if len(self._labels) >= 4096:
+            self._labels.clear()
+        value = (
+            bead or "1-1",
+            origin if origin in ORIGINS else self.default_origin,
+            document or "",
+            status if status in STATUSES else "pending",
+            swapped,
+        )
+        self._labels[key] = value
+        return value
+
+    def pair(self, match: re.Match) -> Pair:
+        """The pair a `CANONICAL_TU` match holds; `NotCanonical` where lxml must decide."""
+        tuid, score, props, lang1, text1, lang2, text2 = match.groups()
+        key = (props, lang1, lang2)
+        labels = self._labels.get(key) or self.labels(key)
+        try:  # xml_chars, inlined for the common case
+            first, second = text1.decode(), text2.decode()
+        except UnicodeDecodeError as exc:
+            raise NotCanonical from exc
+        if "&" in first or "\ufffe" in first or "\uffff" in first:
+            first = xml_chars(text1)
+        if "&" in second or "\ufffe" in second or "\uffff" in second:
+            second = xml_chars(text2)
+        if labels[4]:
+            first, second = second, first
+        if not first or not second or first.isspace() or second.isspace():
+            raise NotCanonical  # skipped and counted by the general path
+        if score is not None:
+            try:
+                score = float(score)  # ASCII: as float() of the text
+            except ValueError:
+                score = None
+        if tuid is not None:
+            tuid = tuid.decode()
+        return Pair(first, second, score, labels[0], labels[1], labels[2], labels[3], None, tuid)

@@ -1,0 +1,114 @@
+"""The review app: routes, the one error handler, templates and static files from package data.
+
+``create_app(store, hosts=..., reviewer=..., token=...)`` returns an ASGI app; ``server.py``
+serves it with uvicorn, tests call it through httpx's ASGI transport.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib import resources
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from duiyi.corpus.store import ConflictError, NotFoundError, Store
+from duiyi.errors import StoreError
+from duiyi.review import views
+from duiyi.review.security import SAFE_METHODS, Guard, new_token
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1 << 20  # an edited target text is a few hundred bytes
+STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+def create_app(
+    store: Store,
+    *,
+    hosts: list[str] | set[str],
+    reviewer: str = "",
+    token: str | None = None,
+) -> Starlette:
+    """The review app over `store`, answering only requests whose Host is one of `hosts`."""
+    review = views.ReviewContext(
+        store=store, reviewer=reviewer, token=token or new_token(), templates=_templates()
+    )
+    static = _static_files()
+
+    async def static_file(request: Request) -> Response:
+        # A lookup in what was read at startup: no request path ever reaches the file system.
+        found = static.get(request.path_params["name"])
+        if found is None:
+            raise HTTPException(404, "no such file")
+        body, media_type = found
+        return Response(body, media_type=media_type)
+
+    app = Starlette(
+        routes=[
+            Route("/", views.DocumentsView),
+            Route("/documents/{doc_id:int}", views.DocumentView),
+            Route("/beads/{bead_id:int}", views.BeadView),
+            Route("/beads/{bead_id:int}/history", views.HistoryView),
+            Route("/beads/{bead_id:int}/{action:str}", views.BeadActionView),
+            Route("/static/{name:str}", static_file),
+        ],
+        middleware=[Middleware(Guard, hosts=hosts, token=review.token)],
+        exception_handlers={StoreError: _error, HTTPException: _error},
+        max_body_size=MAX_BODY,
+    )
+    app.state.review = review
+    return app
+
+
+def _templates() -> Environment:
+    # Autoescape everything: pair texts are untrusted (scraped web pages, imported TMX).
+    env = Environment(
+        loader=PackageLoader("duiyi.review", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["band"] = confidence_band
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    return env
+
+
+def confidence_band(score: float | None) -> str:
+    """A CSS class for a confidence: c0 (red, 0–0.1) … c9 (green, 0.9–1), or "cnone"."""
+    if score is None:
+        return "cnone"
+    return f"c{min(max(int(score * 10), 0), 9)}"
+
+
+def _static_files() -> dict[str, tuple[bytes, str]]:
+    folder = resources.files("duiyi.review").joinpath("static")
+    files = {}
+    for entry in folder.iterdir():
+        suffix = "." + entry.name.rsplit(".", 1)[-1]
+        if entry.is_file() and suffix in STATIC_TYPES:
+            files[entry.name] = (entry.read_bytes(), STATIC_TYPES[suffix])
+    return files
+
+
+async def _error(request: Request, exc: Exception) -> Response:
+    """The one error handler: a page for people, JSON for the page's own fetch calls."""
+    if isinstance(exc, HTTPException):
+        status, message = exc.status_code, str(exc.detail)
+    elif isinstance(exc, NotFoundError):
+        status, message = 404, str(exc)
+    elif isinstance(exc, ConflictError):
+        status, message = 409, str(exc)
+    else:  # another StoreError: a change the store refuses (nothing to undo, last bead, …)
+        status, message = 422, str(exc)
+    if request.method not in SAFE_METHODS:
+        return JSONResponse({"error": message}, status_code=status)
+    review: views.ReviewContext = request.app.state.review
+    page = review.render("error.html", status=status, message=message)
+    return HTMLResponse(page, status_code=status)

@@ -1,0 +1,93 @@
+"""Serve the review app with uvicorn on a loopback socket we bind ourselves.
+
+Binding first (port 0 = a free port) tells us the real port before the app is built, so the
+Host check knows the exact ``host:port`` to accept.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import uvicorn
+
+from duiyi.corpus.store import Store
+from duiyi.errors import InputError
+from duiyi.review.app import create_app
+from duiyi.review.security import allowed_hosts, is_loopback
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReviewServer:
+    """A bound socket and the uvicorn server that will serve the review app on it."""
+
+    server: uvicorn.Server
+    sock: socket.socket
+    url: str
+
+    def run(self) -> None:
+        """Serve until interrupted (Ctrl-C) or `stop()`."""
+        self.server.run(sockets=[self.sock])
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+
+
+def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
+    """A listening socket on a loopback `host` (`port` 0: any free port)."""
+    if not is_loopback(host):
+        raise InputError(
+            f"--host {host}: the review app has no login, so it only listens on loopback "
+            "(127.0.0.1, ::1, localhost); to review from another machine, forward the port "
+            "with ssh -L PORT:127.0.0.1:PORT"
+        )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.bind(("127.0.0.1" if host == "localhost" else host, port))
+    except OSError as exc:
+        sock.close()
+        raise InputError(
+            f"cannot listen on {host}:{port}: {exc.strerror} (try another --port)"
+        ) from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def make_server(
+    store: Store, *, host: str = "127.0.0.1", port: int = 0, reviewer: str = ""
+) -> ReviewServer:
+    """The review app over `store`, bound and ready to `run()`."""
+    sock = bind(host, port)
+    port = sock.getsockname()[1]
+    literal = f"[{host}]" if ":" in host else host
+    app = create_app(store, hosts=allowed_hosts(host, port), reviewer=reviewer)
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    return ReviewServer(uvicorn.Server(config), sock, f"http://{literal}:{port}/")
+
+
+@contextmanager
+def serve_in_thread(review: ReviewServer, timeout: float = 10.0) -> Iterator[ReviewServer]:
+    """Run the server in a background thread for the `with` block (tests, benchmarks)."""
+    thread = threading.Thread(target=review.run, name="duiyi-review", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not review.server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            review.stop()
+            raise RuntimeError(f"the review server did not start within {timeout} s")
+        time.sleep(0.02)
+    try:
+        yield review
+    finally:
+        review.stop()
+        thread.join(timeout)
+        review.sock.close()

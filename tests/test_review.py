@@ -1,0 +1,464 @@
+"""The review app through httpx's ASGI transport (no server): pages, actions, safety."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+import httpx
+import pytest
+from review_corpus import NEWS, add_document, build_corpus
+
+from duiyi.corpus.store import Store
+from duiyi.review.app import create_app
+from duiyi.review.security import allowed_hosts
+from duiyi.review.server import make_server, serve_in_thread
+
+HOST = "127.0.0.1:8765"
+TOKEN = "test-token-0123456789"
+
+
+class Client:
+    """A synchronous face over httpx.AsyncClient + ASGITransport for one app."""
+
+    def __init__(self, app, host: str = HOST, token: str | None = TOKEN):
+        self.app, self.host, self.token = app, host, token
+
+    def request(self, method: str, url: str, headers: dict | None = None, **kw) -> httpx.Response:
+        async def go() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url=f"http://{HOST}") as c:
+                return await c.request(
+                    method, url, headers={"host": self.host, **(headers or {})}, **kw
+                )
+
+        return asyncio.run(go())
+
+    def get(self, url: str, **kw) -> httpx.Response:
+        return self.request("GET", url, **kw)
+
+    def post(self, url: str, data: dict | None = None, headers: dict | None = None):
+        sent = {"X-CSRF-Token": self.token} if self.token else {}
+        sent["Origin"] = f"http://{HOST}"
+        return self.request("POST", url, data=data or {}, headers={**sent, **(headers or {})})
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store.open(tmp_path / "corpus.db") as s:
+        yield s
+
+
+@pytest.fixture
+def docs(store):
+    return build_corpus(store)
+
+
+@pytest.fixture
+def client(store, docs):
+    return Client(
+        create_app(store, hosts=allowed_hosts("127.0.0.1", 8765), reviewer="ann", token=TOKEN)
+    )
+
+
+def bead_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<article class="pair [^"]*" id="bead-(\d+)"', html)]
+
+
+def bead_of(store, doc_id: int, src: str):
+    return next(b for b in store.list_beads(doc_id, limit=1000).beads if b.src_text == src)
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+def test_documents_page_lists_documents_with_progress(client, store, docs):
+    store.update_bead(
+        bead_of(store, docs["news"], NEWS[0][0]).id, expected_version=1, status="approved"
+    )
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "天气.txt" in page.text and "討論.txt" in page.text
+    assert '<span class="count">1/6</span>' in page.text
+    assert '<span class="count">0/3</span>' in page.text
+    assert "1 of 9 pairs reviewed in 2 documents" in page.text
+    assert "reviewing as <b>ann</b>" in page.text
+
+
+def test_document_page_shows_pairs_worst_confidence_first(client, store, docs):
+    page = client.get(f"/documents/{docs['news']}")
+    assert page.status_code == 200
+    beads = store.list_beads(docs["news"], limit=100).beads
+    by_score = [b.id for b in sorted(beads, key=lambda b: b.score)]
+    assert bead_ids(page.text) == by_score
+    worst = page.text[page.text.index(f'id="bead-{by_score[0]}"') :]
+    assert "雨停以后，天边出现了彩虹。" in worst.split("</article>")[0]
+    assert '<span class="conf c0" title="confidence">0.09</span>' in page.text
+    assert '<span class="conf c9" title="confidence">0.93</span>' in page.text
+    assert 'class="origin o-mt"' in page.text
+    assert "Pairs 1–6 of 6, worst confidence first." in page.text
+    # Keyboard shortcuts are on the page.
+    for key in ("j", "k", "a", "r", "e", "u", "Enter", "Esc"):
+        assert f"<kbd>{key}</kbd>" in page.text
+    assert 'name="csrf-token" content="test-token-0123456789"' in page.text
+
+
+def test_normalized_source_is_shown_only_when_it_differs(client, docs):
+    forum = client.get(f"/documents/{docs['forum']}").text
+    assert forum.count('class="src-normalized"') == 3
+    assert "这个问题我们讨论过很多次了。" in forum
+    news = client.get(f"/documents/{docs['news']}").text
+    assert 'class="src-normalized"' not in news
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("sort=position", [0, 1, 2, 3, 4, 5]),
+        ("sort=-score", [0, 1, 2, 3, 4, 5]),
+        ("sort=score&min=0.3&max=0.9", [3, 2, 1]),
+        ("sort=position&status=approved", [1]),
+        ("sort=position&status=pending", [0, 2, 3, 4, 5]),
+        ("sort=position&origin=edited", [4]),
+        ("sort=position&origin=human", []),
+        ("sort=status", [1, 0, 2, 3, 4, 5]),
+        ("sort=origin", [4, 0, 1, 2, 3, 5]),
+    ],
+)
+def test_sort_and_filters(client, store, docs, query, expected):
+    doc = docs["news"]
+    approved = bead_of(store, doc, NEWS[1][0])
+    store.update_bead(approved.id, expected_version=1, status="approved")
+    edited = bead_of(store, doc, NEWS[4][0])
+    store.update_bead(edited.id, expected_version=1, tgt_text="Everyone sheltered in the pavilion.")
+    page = client.get(f"/documents/{doc}?{query}")
+    assert page.status_code == 200
+    ids = {bead_of(store, doc, src).id: i for i, (src, *_) in enumerate(NEWS)}
+    assert [ids[b] for b in bead_ids(page.text)] == expected
+    if not expected:
+        assert "No pairs match these filters." in page.text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("sort=random", "sort must be one of"),
+        ("status=done", "status must be one of"),
+        ("origin=robot", "origin must be one of"),
+        ("min=2", "min must be a confidence between 0 and 1"),
+        ("max=abc", "max must be a confidence between 0 and 1"),
+        ("limit=many", "limit must be a whole number"),
+        ("cursor=%5Bnot-json", "bad page cursor"),
+    ],
+)
+def test_bad_query_parameters_are_a_clear_400(client, docs, query, message):
+    page = client.get(f"/documents/{docs['news']}?{query}")
+    assert page.status_code == 400
+    assert message in page.text
+    assert "<h1>Error 400</h1>" in page.text
+
+
+def test_unknown_document_and_pair_are_404_pages(client):
+    assert client.get("/documents/999").status_code == 404
+    assert "no document 999" in client.get("/documents/999").text
+    assert client.get("/beads/999").status_code == 404
+    assert client.get("/no/such/page").status_code == 404
+
+
+def test_keyset_pagination_walks_every_pair_once_in_order(store, client):
+    rows = [(f"第{i}句话。", None, f"Sentence {i}.", (i * 37 % 101) / 100) for i in range(130)]
+    doc = add_document(store, "long.txt", rows)
+    seen, url, pages = [], f"/documents/{doc}?limit=50", 0
+    while url:
+        page = client.get(url)
+        assert page.status_code == 200
+        pages += 1
+        seen += bead_ids(page.text)
+        nxt = re.search(r'<a rel="next" href="([^"]+)"', page.text)
+        url = nxt.group(1).replace("&amp;", "&") if nxt else None
+        if pages == 2:
+            assert "Pairs 51–100 of 130" in page.text
+            assert "« first page" in page.text
+    assert pages == 3
+    assert len(seen) == len(set(seen)) == 130
+    scores = {b.id: b.score for b in store.list_beads(doc, limit=1000).beads}
+    assert [scores[i] for i in seen] == sorted(scores[i] for i in seen)
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+
+def test_approve_saves_at_once_and_returns_the_pair(client, store, docs):
+    bead = bead_of(store, docs["news"], NEWS[0][0])
+    answer = client.post(f"/beads/{bead.id}/approve", {"version": bead.version})
+    assert answer.status_code == 200
+    assert bead_ids(answer.text) == [bead.id]
+    assert '<article class="pair approved"' in answer.text
+    assert f'data-version="{bead.version + 1}"' in answer.text
+    assert answer.headers["X-Progress"] == "1/6"
+    assert store.get_bead(bead.id).status == "approved"
+    (edit,) = store.history(bead.id)
+    assert (edit.action, edit.reviewer) == ("update", "ann")
+    assert (edit.before[0]["status"], edit.after[0]["status"]) == ("pending", "approved")
+
+
+def test_reject_reset_and_edit(client, store, docs):
+    bead = bead_of(store, docs["news"], NEWS[5][0])
+    assert client.post(f"/beads/{bead.id}/reject", {"version": 1}).status_code == 200
+    assert store.get_bead(bead.id).status == "rejected"
+    assert client.post(f"/beads/{bead.id}/reset", {"version": 2}).status_code == 200
+    assert store.get_bead(bead.id).status == "pending"
+    new = "After the rain stopped, a rainbow appeared on the horizon & beyond."
+    answer = client.post(f"/beads/{bead.id}/edit", {"version": 3, "tgt_text": f"  {new}\r\n"})
+    assert answer.status_code == 200
+    assert "a rainbow appeared on the horizon &amp; beyond." in answer.text
+    saved = store.get_bead(bead.id)
+    assert (saved.tgt_text, saved.origin, saved.updated_by) == (new, "edited", "ann")
+    history = client.get(f"/beads/{bead.id}/history").text
+    assert "Apples are red." in history and "ann" in history and "rejected" in history
+
+
+def test_merge_split_and_undo(client, store, docs):
+    doc = docs["news"]
+    first, second = (bead_of(store, doc, NEWS[i][0]) for i in (0, 1))
+    merged = client.post(f"/beads/{first.id}/merge", {"version": 1})
+    assert merged.status_code == 200
+    assert merged.headers["X-Removed-Beads"] == str(second.id)
+    assert bead_ids(merged.text) == [first.id]
+    assert store.get_bead(first.id).src_text == NEWS[0][0] + " " + NEWS[1][0]
+    assert store.get_document(doc).total == 5
+    # Undo brings the swallowed pair back.
+    undone = client.post(f"/beads/{first.id}/undo")
+    assert undone.status_code == 200
+    assert bead_ids(undone.text) == [first.id, second.id]
+    assert store.get_bead(second.id).src_text == NEWS[1][0]
+    # Split the merged pair again, at the sentence boundary on both sides.
+    again = client.post(f"/beads/{first.id}/merge", {"version": store.get_bead(first.id).version})
+    assert again.status_code == 200
+    bead = store.get_bead(first.id)
+    src_at = len(NEWS[0][0])
+    tgt_at = len(NEWS[0][2])
+    split = client.post(
+        f"/beads/{first.id}/split", {"version": bead.version, "src_at": src_at, "tgt_at": tgt_at}
+    )
+    assert split.status_code == 200
+    ids = bead_ids(split.text)
+    assert len(ids) == 2 and ids[0] == first.id
+    assert [store.get_bead(i).src_text for i in ids] == [NEWS[0][0], NEWS[1][0]]
+    assert [store.get_bead(i).tgt_text for i in ids] == [NEWS[0][2], NEWS[1][2]]
+    # Undo from the split-off half: the page gets the whole pair back and drops the half.
+    undone = client.post(f"/beads/{ids[1]}/undo")
+    assert undone.status_code == 200
+    assert bead_ids(undone.text) == [first.id]
+    assert undone.headers["X-Removed-Beads"] == str(ids[1])
+
+
+@pytest.mark.parametrize(
+    ("action", "data", "status", "message"),
+    [
+        ("publish", {"version": 1}, 404, "no action 'publish'"),
+        ("approve", {}, 400, "'version' must be a whole number"),
+        ("split", {"version": 1, "src_at": "x", "tgt_at": 1}, 400, "'src_at' must be"),
+        ("split", {"version": 1, "src_at": 0, "tgt_at": 0}, 422, "leaves an empty half"),
+        ("undo", {}, 422, "has no change to undo"),
+    ],
+)
+def test_refused_actions_answer_json_with_a_message(
+    client, store, docs, action, data, status, message
+):
+    bead = bead_of(store, docs["news"], NEWS[0][0])
+    answer = client.post(f"/beads/{bead.id}/{action}", data)
+    assert answer.status_code == status
+    assert message in answer.json()["error"]
+    assert store.get_bead(bead.id).version == 1
+
+
+def test_merging_the_last_pair_is_refused(client, store, docs):
+    last = bead_of(store, docs["news"], NEWS[-1][0])
+    answer = client.post(f"/beads/{last.id}/merge", {"version": 1})
+    assert answer.status_code == 422
+    assert "last of its document" in answer.json()["error"]
+
+
+def test_a_stale_version_is_a_409_with_the_current_pair(client, store, docs):
+    bead = bead_of(store, docs["news"], NEWS[2][0])
+    # Tab one approves; tab two, still showing version 1, then tries to edit.
+    assert client.post(f"/beads/{bead.id}/approve", {"version": 1}).status_code == 200
+    stale = client.post(f"/beads/{bead.id}/edit", {"version": 1, "tgt_text": "Overwritten!"})
+    assert stale.status_code == 409
+    body = stale.json()
+    assert "changed by someone else" in body["error"]
+    assert "now version 2, you had version 1" in body["error"]
+    assert '<article class="pair approved"' in body["html"]
+    saved = store.get_bead(bead.id)
+    assert (saved.status, saved.tgt_text, saved.version) == ("approved", NEWS[2][2], 2)
+
+
+# --- safety ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({"X-CSRF-Token": ""}, "Missing the page's CSRF token"),
+        ({"X-CSRF-Token": "guess"}, "Wrong CSRF token"),
+        ({"Origin": "http://evil.example"}, "is not this review app"),
+        ({"Origin": "null"}, "is not this review app"),
+    ],
+)
+def test_state_changing_requests_need_the_token_and_our_origin(
+    client, store, docs, headers, message
+):
+    bead = bead_of(store, docs["news"], NEWS[0][0])
+    answer = client.post(f"/beads/{bead.id}/approve", {"version": 1}, headers=headers)
+    assert answer.status_code == 403
+    assert message in answer.text
+    assert store.get_bead(bead.id).status == "pending"
+    assert store.history(bead.id) == []
+
+
+def test_token_without_an_origin_header_is_accepted(store, docs):
+    app = create_app(store, hosts=allowed_hosts("127.0.0.1", 8765), token=TOKEN)
+    bead = bead_of(store, docs["news"], NEWS[0][0])
+    answer = Client(app).request(
+        "POST", f"/beads/{bead.id}/approve", data={"version": 1}, headers={"X-CSRF-Token": TOKEN}
+    )
+    assert answer.status_code == 200
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:8765", "127.0.0.1:9999", ""])
+def test_foreign_host_headers_are_refused(store, docs, host):
+    app = create_app(store, hosts=allowed_hosts("127.0.0.1", 8765), token=TOKEN)
+    client = Client(app, host=host)
+    page = client.get("/")
+    assert page.status_code == 400
+    assert "is not allowed" in page.text
+    bead = bead_of(store, docs["news"], NEWS[0][0])
+    assert client.post(f"/beads/{bead.id}/approve", {"version": 1}).status_code == 400
+    assert store.get_bead(bead.id).status == "pending"
+
+
+def test_localhost_names_for_the_same_port_are_accepted(store, docs):
+    app = create_app(store, hosts=allowed_hosts("127.0.0.1", 8765), token=TOKEN)
+    for host in ("127.0.0.1:8765", "localhost:8765", "LOCALHOST:8765"):
+        assert Client(app, host=host).get("/").status_code == 200
+
+
+def test_pair_texts_and_names_are_escaped(store, client):
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    doc = add_document(
+        store, f"evil/{hostile}.txt", [(f"这是{hostile}测试。", None, f"A {hostile} test.", 0.5)]
+    )
+    for url in ("/", f"/documents/{doc}"):
+        html = client.get(url).text
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert (
+            "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;"
+            in html
+        )
+    bead = store.list_beads(doc).beads[0]
+    answer = client.post(f"/beads/{bead.id}/edit", {"version": 1, "tgt_text": hostile})
+    assert "<script>" not in answer.text and "&lt;script&gt;" in answer.text
+    assert "<script>" not in client.get(f"/beads/{bead.id}/history").text
+
+
+def test_responses_carry_a_strict_content_security_policy(client):
+    headers = client.get("/").headers
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert "default-src 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/../app.py",
+        "/static/..%2fapp.py",
+        "/static/%2e%2e%2f%2e%2e%2fpyproject.toml",
+        "/static/__init__.py",
+        "/static/templates",
+        "/static//etc/passwd",
+    ],
+)
+def test_static_files_come_from_package_data_only(client, path):
+    answer = client.get(path)
+    assert answer.status_code == 404
+    assert "import" not in answer.text and "root:" not in answer.text
+
+
+def test_static_files_are_served(client):
+    js = client.get("/static/review.js")
+    assert js.status_code == 200
+    assert js.headers["content-type"].startswith("text/javascript")
+    assert "X-CSRF-Token" in js.text
+    assert client.get("/static/review.css").headers["content-type"].startswith("text/css")
+
+
+def test_the_real_server_answers_on_loopback_and_checks_the_host(store, docs):
+    with serve_in_thread(make_server(store, reviewer="ann")) as server:
+        assert server.url.startswith("http://127.0.0.1:")
+        with httpx.Client(timeout=5) as http:
+            page = http.get(server.url)
+            assert page.status_code == 200 and "天气.txt" in page.text
+            port = server.url.rstrip("/").rsplit(":", 1)[1]
+            rebound = http.get(server.url, headers={"Host": f"attacker.example:{port}"})
+            assert rebound.status_code == 400
+
+
+# --- the command -----------------------------------------------------------------------------
+
+
+def test_review_command_refuses_a_missing_store(cli, tmp_path):
+    status, out, err = cli("review", tmp_path / "none.db")
+    assert status == 1
+    assert "no such corpus store" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_review_command_listens_on_loopback_only(cli, tmp_path, store, docs):
+    status, out, err = cli("review", store.path, "--host", "0.0.0.0")
+    assert status == 1
+    assert "only listens on loopback" in err and "ssh -L" in err
+    status, out, err = cli("review", store.path, "--port", "70000")
+    assert status == 1 and "--port 70000" in err
+
+
+def test_history_of_a_pair_merged_away_is_still_shown(client, store, docs):
+    first, second = (bead_of(store, docs["news"], NEWS[i][0]) for i in (0, 1))
+    assert client.post(f"/beads/{first.id}/merge", {"version": 1}).status_code == 200
+    page = client.get(f"/beads/{second.id}/history")
+    assert page.status_code == 200
+    assert "This pair no longer exists (merged into another one)." in page.text
+    assert "merge" in page.text and NEWS[1][0] in page.text
+
+
+def test_review_command_serves_until_interrupted_and_records_the_reviewer(store, docs):
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "duiyi.cli", "review", store.path, "--reviewer", "bob"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", line).group(1)
+        with httpx.Client(timeout=5) as http:
+            page = http.get(f"{url}documents/{docs['news']}")
+            assert "reviewing as <b>bob</b>" in page.text
+            token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+            bead = bead_of(store, docs["news"], NEWS[0][0])
+            answer = http.post(
+                f"{url}beads/{bead.id}/approve",
+                data={"version": 1},
+                headers={"X-CSRF-Token": token},
+            )
+            assert answer.status_code == 200
+        assert store.history(bead.id)[0].reviewer == "bob"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
