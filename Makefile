@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 # The main job on the bundled seeds: English drafts, a TMX and an XCES XML export in out/.
 # Installs the zh→en model when it is missing and can be downloaded; offline it says so and
 # falls back to CC-CEDICT glosses (marked origin=gloss, kept in the TMX/XML on purpose).
-DUIYI := $(PY) -m duiyi.cli
+DUIYI := $(VENV)/bin/duiyi
 demo: $(STAMP)
 	@mkdir -p out
 	@$(DUIYI) models install zh en --timeout 15 || { \
@@ -27,10 +27,11 @@ demo: $(STAMP)
 	  echo "demo:   $(DUIYI) models install zh en                      (from the Argos index), or"; \
 	  echo "demo:   $(DUIYI) models install translate-zh_en-1_9.argosmodel   (a file fetched elsewhere)"; \
 	  echo "demo: then run make demo again."; }
-	$(DUIYI) translate seeds/ -o out/drafts/
-	$(DUIYI) translate seeds/ -o out/seeds.tmx --include-gloss -q
-	$(DUIYI) translate seeds/ -o out/seeds.xml --include-gloss -q
+	$(DUIYI) translate seeds/ -o out/drafts/ --store out/corpus.db
+	$(DUIYI) export out/corpus.db -f tmx -o out/seeds.tmx --include-gloss
+	$(DUIYI) export out/corpus.db -f xces -o out/seeds.xml --include-gloss
 	@echo "demo: English drafts: out/drafts/ ($$(ls out/drafts | wc -l) files)"
+	@echo "demo: corpus store:   out/corpus.db  (review it: $(DUIYI) review out/corpus.db)"
 	@echo "demo: TMX 1.4b:       out/seeds.tmx"
 	@echo "demo: XCES XML:       out/seeds.xml (+ out/seeds.zh.xml, out/seeds.en.xml)"
 	@echo "demo: (if the notices above say glosses: pairs are origin=gloss, kept on purpose)"

@@ -392,10 +392,15 @@ class Store:
             _check_sqlite_header(path)
         try:
             if readonly:
-                uri = Path(path).resolve().as_uri() + "?mode=ro"
+                # Where we may write, open read-write with query_only: then closing the last
+                # connection removes the -wal/-shm files, which a mode=ro connection cannot.
+                folder = Path(path).resolve().parent
+                writable = os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+                uri = Path(path).resolve().as_uri() + ("?mode=rw" if writable else "?mode=ro")
                 conn = sqlite3.connect(
                     uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10
                 )
+                conn.execute("PRAGMA query_only = ON")
             else:
                 conn = sqlite3.connect(
                     path, isolation_level=None, check_same_thread=False, timeout=10
