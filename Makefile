@@ -15,6 +15,27 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --no-deps 'argostranslate>=1.9,<1.12'
 	touch $(STAMP)
 
+# The main job on the bundled seeds: English drafts, a TMX and an XCES XML export in out/.
+# Installs the zh→en model when it is missing and can be downloaded; offline it says so and
+# falls back to CC-CEDICT glosses (marked origin=gloss, kept in the TMX/XML on purpose).
+DUIYI := $(VENV)/bin/duiyi
+demo: $(STAMP)
+	@mkdir -p out
+	@$(DUIYI) models install zh en --timeout 15 || { \
+	  echo "demo: no zh→en model could be installed here, so the drafts below are CC-CEDICT"; \
+	  echo "demo: word GLOSSES, not machine translation. For real MT run"; \
+	  echo "demo:   $(DUIYI) models install zh en                      (from the Argos index), or"; \
+	  echo "demo:   $(DUIYI) models install translate-zh_en-1_9.argosmodel   (a file fetched elsewhere)"; \
+	  echo "demo: then run make demo again."; }
+	$(DUIYI) translate seeds/ -o out/drafts/ --store out/corpus.db
+	$(DUIYI) export out/corpus.db -f tmx -o out/seeds.tmx --include-gloss
+	$(DUIYI) export out/corpus.db -f xces -o out/seeds.xml --include-gloss
+	@echo "demo: English drafts: out/drafts/ ($$(ls out/drafts | wc -l) files)"
+	@echo "demo: corpus store:   out/corpus.db  (review it: $(DUIYI) review out/corpus.db)"
+	@echo "demo: TMX 1.4b:       out/seeds.tmx"
+	@echo "demo: XCES XML:       out/seeds.xml (+ out/seeds.zh.xml, out/seeds.en.xml)"
+	@echo "demo: (if the notices above say glosses: pairs are origin=gloss, kept on purpose)"
+
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -24,6 +24,8 @@ COMMANDS: list[tuple[str, str, str]] = [
         "normalize script (Traditional→Simplified), widths, spaces",
     ),
     ("split", "duiyi.commands.split", "split documents into sentences, removing web page chrome"),
+    ("translate", "duiyi.commands.translate", "English drafts of Chinese documents (offline MT)"),
+    ("models", "duiyi.commands.models", "list, install and remove offline translation models"),
     ("export", "duiyi.commands.export", "export a corpus store as TMX, XCES, Moses, TSV or JSONL"),
     (
         "import",

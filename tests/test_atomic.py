@@ -27,3 +27,22 @@ def test_creates_missing_directories(tmp_path):
     with atomic_write(target, "wb") as out:
         out.write(b"\x00\x01")
     assert target.read_bytes() == b"\x00\x01"
+
+
+def test_new_files_follow_the_umask_and_old_files_keep_their_mode(tmp_path):
+    import os
+
+    old_umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "fresh.txt"
+        with atomic_write(fresh) as out:
+            out.write("x")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "kept.txt"
+        kept.write_text("old")
+        kept.chmod(0o640)
+        with atomic_write(kept) as out:
+            out.write("new")
+        assert kept.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(old_umask)

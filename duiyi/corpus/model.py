@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePath
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A stretch of the original text the cleaner marked as boilerplate: kept, never dropped."""
 
@@ -19,7 +19,7 @@ class Span:
     text: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Sentence:
     """One sentence: its original text (exactly `Document.text[start:end]`) and normalized form."""
 

@@ -298,6 +298,29 @@ _BEAD_COLUMNS = (
 )
 
 
+def _bead_values(bead: BeadRecord) -> tuple:
+    """`bead` as a row in the order of _BEAD_COLUMNS."""
+    return (
+        bead.id,
+        bead.document_id,
+        bead.position,
+        json.dumps(list(bead.src_ids)),
+        json.dumps(list(bead.tgt_ids)),
+        bead.kind,
+        bead.src_text,
+        bead.src_normalized,
+        bead.tgt_text,
+        bead.score,
+        bead.origin,
+        bead.engine,
+        bead.status,
+        bead.version,
+        bead.created_at,
+        bead.updated_at,
+        bead.updated_by,
+    )
+
+
 def utc_now() -> str:
     """The current UTC time as ISO 8601 with a Z (second precision)."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -392,10 +415,15 @@ class Store:
             _check_sqlite_header(path)
         try:
             if readonly:
-                uri = Path(path).resolve().as_uri() + "?mode=ro"
+                # Where we may write, open read-write with query_only: then closing the last
+                # connection removes the -wal/-shm files, which a mode=ro connection cannot.
+                folder = Path(path).resolve().parent
+                writable = os.access(path, os.W_OK) and os.access(folder, os.W_OK)
+                uri = Path(path).resolve().as_uri() + ("?mode=rw" if writable else "?mode=ro")
                 conn = sqlite3.connect(
                     uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10
                 )
+                conn.execute("PRAGMA query_only = ON")
             else:
                 conn = sqlite3.connect(
                     path, isolation_level=None, check_same_thread=False, timeout=10
@@ -1027,52 +1055,18 @@ class Store:
         return cur.lastrowid
 
     def _write_bead(self, conn: sqlite3.Connection, bead: BeadRecord) -> None:
-        conn.execute(
-            "UPDATE beads SET position = ?, src_ids = ?, tgt_ids = ?, kind = ?, src_text = ?, "
-            "src_normalized = ?, tgt_text = ?, score = ?, origin = ?, engine = ?, status = ?, "
-            "version = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-            (
-                bead.position,
-                json.dumps(list(bead.src_ids)),
-                json.dumps(list(bead.tgt_ids)),
-                bead.kind,
-                bead.src_text,
-                bead.src_normalized,
-                bead.tgt_text,
-                bead.score,
-                bead.origin,
-                bead.engine,
-                bead.status,
-                bead.version,
-                bead.updated_at,
-                bead.updated_by,
-                bead.id,
-            ),
-        )
+        """Overwrite the row of `bead.id` with `bead` (its document and creation time stay)."""
+        keep = ("id", "document_id", "created_at")
+        row = dict(zip(_BEAD_COLUMNS.split(", "), _bead_values(bead), strict=True))
+        changed = {name: value for name, value in row.items() if name not in keep}
+        assignments = ", ".join(f"{name} = ?" for name in changed)
+        conn.execute(f"UPDATE beads SET {assignments} WHERE id = ?", (*changed.values(), bead.id))
 
     def _insert_bead(self, conn: sqlite3.Connection, bead: BeadRecord) -> int:
+        """Insert `bead` (a new row id when `bead.id` is None); returns the row id."""
+        marks = ", ".join("?" * len(_BEAD_COLUMNS.split(", ")))
         cur = conn.execute(
-            f"INSERT INTO beads ({_BEAD_COLUMNS}) VALUES "
-            "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                bead.id,
-                bead.document_id,
-                bead.position,
-                json.dumps(list(bead.src_ids)),
-                json.dumps(list(bead.tgt_ids)),
-                bead.kind,
-                bead.src_text,
-                bead.src_normalized,
-                bead.tgt_text,
-                bead.score,
-                bead.origin,
-                bead.engine,
-                bead.status,
-                bead.version,
-                bead.created_at,
-                bead.updated_at,
-                bead.updated_by,
-            ),
+            f"INSERT INTO beads ({_BEAD_COLUMNS}) VALUES ({marks})", _bead_values(bead)
         )
         return cur.lastrowid
 

@@ -1,0 +1,108 @@
+"""List, install and remove offline translation models (Argos Translate packages).
+
+Models live in Argos's packages directory (ARGOS_PACKAGES_DIR), shared with argospm and
+LibreTranslate; the index is read from ARGOS_PACKAGE_INDEX. Every package is checked (zip
+integrity, safe member paths, metadata, language pair, model files) before it is installed.
+
+examples:
+  duiyi models list                          installed and downloadable models
+  duiyi models install zh en                 download the newest zh→en model and install it
+  duiyi models install translate-zh_en-1_9.argosmodel    install a file fetched elsewhere
+  duiyi models remove translate-zh_en-1_9
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    listing = sub.add_parser("list", help="installed models, and those the index offers")
+    listing.add_argument("--installed", action="store_true", help="do not read the index")
+    listing.add_argument("--timeout", type=float, default=10, help="index timeout, s (10)")
+    install = sub.add_parser(
+        "install",
+        help="install FROM TO (download from the index) or FILE.argosmodel",
+        description="Install a model: `install zh en` downloads it from the Argos index; "
+        "`install FILE.argosmodel` installs a package file from disk (offline).",
+    )
+    install.add_argument("what", nargs="+", metavar="FROM TO | FILE")
+    install.add_argument(
+        "--force", action="store_true", help="download again even if a model is installed"
+    )
+    install.add_argument("--timeout", type=float, default=30, help="network timeout, s (30)")
+    remove = sub.add_parser("remove", help="uninstall an installed model")
+    remove.add_argument("name", help="package name (as `duiyi models list` shows it)")
+
+
+def _size(n: int | None) -> str:
+    if n is None:
+        return "?"
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
+
+
+def run(args: argparse.Namespace) -> int:
+    from duiyi.translate import packages
+
+    if args.action == "list":
+        return _list(packages, args.installed, args.timeout)
+    if args.action == "remove":
+        pkg = packages.remove(args.name)
+        print(f"removed {pkg.name} ({pkg.from_code}→{pkg.to_code} {pkg.version}) from {pkg.path}")
+        return 0
+    return _install(packages, args.what, args.force, args.timeout)
+
+
+def _list(packages, installed_only: bool, timeout: float) -> int:
+    installed = packages.list_installed()
+    print(f"installed in {packages.packages_dir()}:")
+    for pkg in installed:
+        print(f"  {pkg.name:28} {pkg.from_code}→{pkg.to_code}  {pkg.version:8} {_size(pkg.size)}")
+    if not installed:
+        print("  (none: `duiyi models install zh en` or `duiyi models install FILE.argosmodel`)")
+    if installed_only:
+        return 0
+    from duiyi.errors import ModelNotFound
+
+    try:
+        available = packages.fetch_index(timeout=timeout)
+    except ModelNotFound as exc:
+        print(f"duiyi: note: {exc}; listing installed models only", file=sys.stderr)
+        return 0
+    have = {(p.from_code, p.to_code, p.version) for p in installed}
+    print(f"available from {packages.index_url()}:")
+    for pkg in sorted(available, key=lambda p: (p.from_code, p.to_code)):
+        mark = "installed" if (pkg.from_code, pkg.to_code, pkg.version) in have else ""
+        print(f"  {pkg.from_code}→{pkg.to_code}  {pkg.version:8} {_size(pkg.size):>9}  {mark}")
+    return 0
+
+
+def _download_bar(chunks, total: int | None):
+    """A progress bar (MiB) on stderr while a package downloads; silent when not a terminal."""
+    from duiyi.progress import progressbar
+    from duiyi.translate.packages import CHUNK
+
+    steps = -(-total // CHUNK) if total else None
+    return progressbar(chunks, total=steps, desc="download", unit="MiB")
+
+
+def _install(packages, what: list[str], force: bool, timeout: float) -> int:
+    from duiyi.errors import InputError
+
+    if len(what) == 1:
+        pkg = packages.install_file(what[0])
+    elif len(what) == 2:
+        from_code, to_code = what
+        existing = packages.find_installed(from_code, to_code)
+        if existing and not force:
+            print(f"already installed: {existing.name} ({existing.version}) in {existing.path}")
+            return 0
+        pkg = packages.download_and_install(
+            from_code, to_code, timeout=timeout, progress=_download_bar
+        )
+    else:
+        raise InputError("give FROM TO (e.g. `zh en`) or one FILE.argosmodel")
+    print(f"installed {pkg.name} ({pkg.from_code}→{pkg.to_code} {pkg.version}) in {pkg.path}")
+    return 0

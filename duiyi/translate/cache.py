@@ -1,0 +1,96 @@
+"""A persistent translation cache (SQLite): an interrupted run resumes, a repeated run is free.
+
+Keys hash the engine signature (model id, version, decoding options) with the normalized
+sentence, so changing the model or the beam size never serves stale drafts. Each batch is
+committed as soon as it is translated: Ctrl-C or kill loses at most the batch in flight.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from duiyi.errors import StoreError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS drafts (
+    key TEXT PRIMARY KEY,
+    signature TEXT NOT NULL,
+    source TEXT NOT NULL,
+    draft TEXT NOT NULL,
+    flags TEXT NOT NULL DEFAULT '[]',
+    score REAL,
+    created TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+)
+"""
+
+
+def default_cache_path() -> Path:
+    """$DUIYI_CACHE, else $XDG_CACHE_HOME/duiyi/translations.db (~/.cache/duiyi/…)."""
+    if os.environ.get("DUIYI_CACHE"):
+        return Path(os.environ["DUIYI_CACHE"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "duiyi" / "translations.db"
+
+
+def cache_key(signature: str, sentence: str) -> str:
+    return hashlib.sha256(f"{signature}\0{sentence}".encode()).hexdigest()
+
+
+class TranslationCache:
+    """Drafts by (engine signature, normalized sentence)."""
+
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(SCHEMA)
+            self._db.commit()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(
+                f"cannot open the translation cache {self.path}: {exc} "
+                "(use --cache PATH or --no-cache)"
+            ) from exc
+
+    def get_many(self, signature: str, sentences: Sequence[str]) -> dict[str, tuple]:
+        """Cached drafts of those `sentences` that have one: sentence → (draft, flags, score)."""
+        found: dict[str, tuple] = {}
+        keys = {cache_key(signature, s): s for s in set(sentences)}
+        items = list(keys)
+        for start in range(0, len(items), 500):  # SQLite's variable limit
+            chunk = items[start : start + 500]
+            rows = self._db.execute(
+                "SELECT key, draft, flags, score FROM drafts "
+                f"WHERE key IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            for key, draft, flags, score in rows:
+                found[keys[key]] = (draft, json.loads(flags), score)
+        return found
+
+    def put_many(self, signature: str, rows: Iterable[tuple]) -> None:
+        """Store (sentence, draft, flags, score) rows and commit: once per translated batch."""
+        self._db.executemany(
+            "INSERT OR REPLACE INTO drafts (key, signature, source, draft, flags, score) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [(cache_key(signature, s), signature, s, d, json.dumps(f), sc) for s, d, f, sc in rows],
+        )
+        self._db.commit()
+
+    def __len__(self) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM drafts").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TranslationCache:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

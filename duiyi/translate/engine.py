@@ -1,0 +1,99 @@
+"""One small interface for every translation engine, and a lazy registry of the engines.
+
+`Translator.translate_batch(sentences) -> list[str]` and `signature()` are all a caller needs;
+`iter_batches` lets the caller commit results (to the cache) batch by batch. Engines are named
+by dotted strings and imported on first use, so `duiyi --help` never loads CTranslate2.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from duiyi.errors import DuiyiError, ModelNotFound
+
+
+@dataclass
+class Draft:
+    """One translated sentence and what the engine noticed about it."""
+
+    text: str
+    flags: list[str] = field(default_factory=list)  # e.g. ["repetition-retried"], ["repetition"]
+    cached: bool = False
+    score: float | None = None  # MT: geometric-mean token probability in (0, 1]; gloss: None
+
+
+class Translator(ABC):
+    """A sentence translator. Subclasses implement `translate_drafts` and `signature`."""
+
+    name: str = ""  # registry name: "argos", "gloss"
+    origin: str = "mt"  # what exporters call its output: "mt", or "gloss" (not MT)
+    cacheable: bool = True  # worth a cache lookup (glossing is cheaper than the lookup)
+
+    @abstractmethod
+    def translate_drafts(self, sentences: Sequence[str]) -> list[Draft]:
+        """Translate `sentences` (normalized, Simplified); one Draft per sentence, in order."""
+
+    @abstractmethod
+    def signature(self) -> str:
+        """The run-signature part, e.g. `mt:argos-zh_en-1.9` or `mt:gloss-cedict`."""
+
+    def cache_signature(self) -> str:
+        """What the cache keys on: the signature plus every option that changes the output."""
+        return self.signature()
+
+    @property
+    def engine_id(self) -> str:
+        """The model as stores and TMX name it, e.g. `argos:translate-zh_en-1_9`."""
+        return self.name
+
+    def translate_batch(self, sentences: Sequence[str]) -> list[str]:
+        return [d.text for d in self.translate_drafts(sentences)]
+
+    def iter_batches(self, sentences: Sequence[str]) -> Iterator[tuple[list[int], list[Draft]]]:
+        """Translate in the engine's own batches: yields (indices into sentences, drafts)."""
+        if sentences:
+            yield list(range(len(sentences))), self.translate_drafts(sentences)
+
+
+# name → "module:factory"; the factory takes the CLI's engine options as keywords.
+ENGINES = {
+    "argos": "duiyi.translate.argos:ArgosTranslator.from_options",
+    "gloss": "duiyi.translate.gloss:GlossTranslator.from_options",
+}
+
+GLOSS_NOTICE = "drafts are CC-CEDICT word glosses (--engine gloss), NOT machine translation."
+NO_MODEL_NOTICE = (
+    "no zh→en translation model is installed: these drafts are CC-CEDICT word glosses, "
+    "NOT machine translation. Install a model with `duiyi models install zh en` (downloads "
+    "from the Argos package index) or `duiyi models install FILE.argosmodel` (a file fetched "
+    "elsewhere, e.g. translate-zh_en-1_9.argosmodel)."
+)
+
+
+def load_engine(name: str, **options) -> Translator:
+    """Build the engine registered as `name` with `options` (model, beam_size, device, …)."""
+    if name not in ENGINES:
+        raise DuiyiError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
+    module_name, _, factory = ENGINES[name].partition(":")
+    target = importlib.import_module(module_name)
+    for part in factory.split("."):
+        target = getattr(target, part)
+    return target(**options)
+
+
+def choose_engine(name: str = "auto", **options) -> tuple[Translator, str | None]:
+    """The engine to use and a notice for the user (the gloss fallback), if any.
+
+    "auto" takes the Argos model when one is installed for zh→en, else the gloss engine.
+    """
+    if name != "auto":
+        return load_engine(name, **options), (GLOSS_NOTICE if name == "gloss" else None)
+    try:
+        return load_engine("argos", **options), None
+    except ModelNotFound:
+        if options.get("model"):
+            raise  # a model the user named must not silently become glosses
+        return load_engine("gloss", **options), NO_MODEL_NOTICE

@@ -1,0 +1,215 @@
+import json
+import subprocess
+import sys
+import zipfile
+
+import pytest
+from argos_fixture import *  # noqa: F403
+from argos_fixture import index_entry, make_package, write_index
+
+from duiyi.errors import InputError, ModelNotFound
+from duiyi.translate import packages
+
+
+def _leftovers(folder):
+    return [p.name for p in folder.iterdir()] if folder.exists() else []
+
+
+def test_install_file_then_list_and_remove(cli, packages_env, argos_package):
+    status, out, _ = cli("models", "install", argos_package)
+    assert status == 0 and "translate-zh_en-1_9" in out
+    [pkg] = packages.list_installed()
+    assert (pkg.from_code, pkg.to_code, pkg.version) == ("zh", "en", "1.9")
+    assert (pkg.path / "model" / "model.bin").is_file()
+    assert pkg.model_id == "argos-zh_en-1.9"
+    status, out, _ = cli("models", "list", "--installed")
+    assert "translate-zh_en-1_9" in out and "zh→en" in out
+    status, out, _ = cli("models", "remove", "translate-zh_en-1_9")
+    assert status == 0 and packages.list_installed() == []
+    status, _, err = cli("models", "remove", "translate-zh_en-1_9")
+    assert status == 1 and "no installed model named" in err
+
+
+def test_reinstalling_replaces_the_package_in_place(packages_env, argos_package):
+    packages.install_file(argos_package)
+    packages.install_file(argos_package)
+    assert _leftovers(packages_env) == ["translate-zh_en-1_9"]
+
+
+def _zip(path, members: dict):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("members", "message"),
+    [
+        ({"../evil.txt": "x"}, "unsafe path"),
+        ({"pkg/../../evil.txt": "x"}, "unsafe path"),
+        ({"/tmp/evil.txt": "x"}, "unsafe path"),
+        ({"a/metadata.json": "{}", "b/readme": "x"}, "one top-level folder"),
+        ({"pkg/readme.txt": "hello"}, "missing metadata.json"),
+        ({"pkg/metadata.json": "{not json", "pkg/model/model.bin": "x",
+          "pkg/model/config.json": "{}", "pkg/model/shared_vocabulary.json": "[]",
+          "pkg/sentencepiece.model": "x"}, "metadata.json"),
+    ],
+)  # fmt: skip
+def test_foreign_and_hostile_zips_are_rejected(cli, tmp_path, packages_env, members, message):
+    bad = _zip(tmp_path / "bad.argosmodel", members)
+    status, _, err = cli("models", "install", bad)
+    assert status == 1 and message in err
+    assert "Traceback" not in err
+    assert _leftovers(packages_env) == []  # nothing half-installed
+    assert not (tmp_path / "evil.txt").exists() and not (packages_env.parent / "evil.txt").exists()
+
+
+def test_corrupt_zip_is_rejected(cli, tmp_path, packages_env, argos_package):
+    data = argos_package.read_bytes()
+    truncated = tmp_path / "truncated.argosmodel"
+    truncated.write_bytes(data[: len(data) // 2])
+    status, _, err = cli("models", "install", truncated)
+    assert status == 1 and "not a zip archive" in err
+    flipped = bytearray(data)
+    flipped[len(data) // 3] ^= 0xFF  # inside a member: the zip directory still reads
+    damaged = tmp_path / "damaged.argosmodel"
+    damaged.write_bytes(bytes(flipped))
+    status, _, err = cli("models", "install", damaged)
+    assert status == 1 and "corrupt" in err
+    assert _leftovers(packages_env) == []
+
+
+def test_a_model_for_another_pair_is_refused_for_zh_en(tmp_path, packages_env):
+    en_de = make_package(tmp_path / "translate-en_de-1_9.argosmodel", "en", "de")
+    with pytest.raises(InputError, match="translates en→de, not zh→en"):
+        packages.install_file(en_de, from_code="zh", to_code="en")
+    assert _leftovers(packages_env) == []
+
+
+def test_another_pair_installed_leaves_zh_en_on_glosses(cli, tmp_path, packages_env):
+    en_de = make_package(tmp_path / "translate-en_de-1_9.argosmodel", "en", "de")
+    assert cli("models", "install", en_de)[0] == 0  # a valid package, just not zh→en
+    doc = tmp_path / "a.txt"
+    doc.write_text("美国总统访问俄罗斯。", encoding="utf-8")
+    status, out, err = cli("translate", doc)
+    assert status == 0
+    assert "NOT machine translation" in err and "duiyi models install zh en" in err
+    assert "Russia" in out  # CC-CEDICT glosses
+
+
+def test_download_from_a_loopback_index(cli, index_server, argos_package):
+    www, base = index_server
+    (www / argos_package.name).write_bytes(argos_package.read_bytes())
+    write_index(www, [index_entry(base, argos_package.name)])
+    status, out, _ = cli("models", "list")
+    assert status == 0 and "available from " + base in out and "zh→en" in out
+    status, out, err = cli("models", "install", "zh", "en")
+    assert status == 0, err
+    assert "installed translate-zh_en-1_9" in out
+    assert packages.find_installed("zh", "en").version == "1.9"
+    status, out, _ = cli("models", "list")
+    assert "installed" in out.split("available from")[1]
+    status, out, _ = cli("models", "install", "zh", "en")  # no second download
+    assert status == 0 and "already installed" in out
+    assert sorted(_leftovers(packages.packages_dir())) == ["translate-zh_en-1_9"]
+
+
+def test_a_download_that_is_not_a_package_installs_nothing(cli, index_server):
+    www, base = index_server
+    (www / "translate-zh_en-1_9.argosmodel").write_bytes(b"<html>captive portal</html>")
+    write_index(www, [index_entry(base, "translate-zh_en-1_9.argosmodel")])
+    status, _, err = cli("models", "install", "zh", "en")
+    assert status == 1 and "translate-zh_en-1_9.argosmodel: not a zip archive" in err
+    assert f"downloaded from {base}translate-zh_en-1_9.argosmodel" in err
+    assert _leftovers(packages.packages_dir()) == []
+
+
+def test_a_dead_package_link_names_the_file_to_fetch(cli, index_server):
+    www, base = index_server
+    write_index(www, [index_entry(base, "translate-zh_en-1_9.argosmodel")])  # file absent: 404
+    status, _, err = cli("models", "install", "zh", "en")
+    assert status == 1
+    assert base + "translate-zh_en-1_9.argosmodel" in err
+    assert "duiyi models install translate-zh_en-1_9.argosmodel" in err
+    assert _leftovers(packages.packages_dir()) == []
+
+
+def test_offline_index_says_how_to_install_from_a_file(cli, packages_env):
+    status, _, err = cli("models", "install", "zh", "en")
+    assert status == 1
+    assert "http://127.0.0.1:9/index.json" in err and "offline" in err
+    assert "duiyi models install FILE.argosmodel" in err
+    status, out, err = cli("models", "list")  # still lists what is installed
+    assert status == 0 and "installed in" in out and "listing installed models only" in err
+
+
+def test_no_pair_in_the_index(index_server):
+    www, base = index_server
+    write_index(www, [index_entry(base, "translate-en_de-1_0.argosmodel", "en", "de")])
+    with pytest.raises(ModelNotFound, match="lists no zh→en package"):
+        packages.download_and_install("zh", "en")
+
+
+def test_argostranslate_package_imports_neither_torch_nor_stanza():
+    code = (
+        "import sys, argostranslate.package, argostranslate.settings\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('torch', 'stanza', 'spacy')"
+        " or m == 'argostranslate.translate']\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+def test_translating_never_imports_argostranslate_translate(tmp_path, installed_model):
+    doc = tmp_path / "a.txt"
+    doc.write_text("美国总统访问俄罗斯。\n双方讨论了合作。", encoding="utf-8")
+    code = (
+        "import sys\nfrom duiyi.cli import main\n"
+        f"assert main(['translate', '-q', {str(doc)!r}]) == 0\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('torch', 'stanza', 'spacy')"
+        " or m == 'argostranslate.translate']\n"
+        "assert not heavy, heavy\nassert 'ctranslate2' in sys.modules\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.strip().splitlines()) == 2  # two paragraphs, two draft lines
+
+
+def test_a_download_cut_short_installs_nothing(cli, packages_env, argos_package, monkeypatch):
+    import http.server
+    import threading
+
+    data = argos_package.read_bytes()
+
+    class CutShort(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            if self.path.endswith("index.json"):
+                body = json.dumps([index_entry(base, "translate-zh_en-1_9.argosmodel")]).encode()
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))  # promises all, sends half
+            self.end_headers()
+            self.wfile.write(data[: len(data) // 2])
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), CutShort)
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ARGOS_PACKAGE_INDEX", base)
+    try:
+        status, _, err = cli("models", "install", "zh", "en", "--timeout", "5")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 1 and "Traceback" not in err
+    assert "translate-zh_en-1_9.argosmodel" in err and "duiyi models install" in err
+    assert _leftovers(packages_env) == []

@@ -1,0 +1,236 @@
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from argos_fixture import *  # noqa: F403
+from argos_fixture import SEEDS, seed_sentences
+
+from duiyi.cli import main
+from duiyi.translate.drafts import source_of
+
+
+def _prepared(path):
+    from duiyi.corpus.pipeline import prepare
+    from duiyi.corpus.read import read_document
+
+    return prepare(read_document(str(path)), lang="zh")
+
+
+def _paragraphs_with_text(path) -> int:
+    """Paragraphs holding sentences once the pipeline has cleaned the page chrome away."""
+    return len({s.paragraph for s in _prepared(path).sentences})
+
+
+def test_translate_the_seeds_end_to_end(cli, installed_model, tmp_path):
+    status, out, err = cli("translate", "--beam-size", "1", SEEDS / "001_aea3b48e8a28c5fb.txt")
+    assert status == 0, err
+    lines = out.rstrip("\n").split("\n")
+    assert len(lines) == _paragraphs_with_text(SEEDS / "001_aea3b48e8a28c5fb.txt")
+    assert all(line.strip() for line in lines) and "NOT machine translation" not in err
+    assert "with argos:translate-zh_en-1_9" in err
+
+    status, _, err = cli("translate", "--beam-size", "1", SEEDS, "-o", tmp_path / "drafts")
+    assert status == 0, err
+    drafts = sorted(p.name for p in (tmp_path / "drafts").iterdir())
+    assert drafts == sorted(p.stem + ".en.txt" for p in SEEDS.glob("*.txt"))
+    assert "(0 from the cache" not in err  # the first document was translated above
+    first = (tmp_path / "drafts" / "001_aea3b48e8a28c5fb.en.txt").read_text(encoding="utf-8")
+    assert first == out
+
+
+def test_jsonl_records_source_normalized_draft_and_model(cli, installed_model):
+    status, out, _ = cli(
+        "translate", "-f", "jsonl", "--beam-size", "1", SEEDS / "000_08edd30e33a077b6.txt"
+    )
+    assert status == 0
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) > 50
+    first = records[1]
+    assert first["origin"] == "mt" and first["engine"] == "argos:translate-zh_en-1_9"
+    assert first["signature"] == "mt:argos-zh_en-1.9" and first["draft"]
+    assert 0 < first["score"] <= 1
+    text = (SEEDS / "000_08edd30e33a077b6.txt").read_text(encoding="utf-8")
+    assert all(text[r["start"] : r["end"]] == r["source"] for r in records)
+    traditional = next(r for r in records if "俄羅斯" in r["source"])
+    assert "俄罗斯" in traditional["normalized"]  # MT reads the Simplified form
+
+
+def test_side_by_side_table(cli, installed_model, tmp_path):
+    doc = tmp_path / "a.txt"
+    doc.write_text("美国总统访问俄罗斯。双方讨论了合作|交流。\n", encoding="utf-8")
+    status, out, _ = cli("translate", "-f", "side-by-side", doc)
+    assert status == 0
+    rows = [line for line in out.splitlines() if line.startswith("| ") and "---" not in line]
+    assert rows[0] == "| # | source | draft |"
+    assert rows[1].startswith("| 1 | 美国总统访问俄罗斯。 | ")
+    assert "合作\\|交流" in rows[2]  # a | in the text cannot break the table
+
+
+def test_stdin_in_a_pipe(installed_model):
+    result = subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", "translate", "-", "-q"],
+        input="美国总统访问俄罗斯。\n\n双方讨论了合作。\n".encode(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.decode().strip().splitlines()) == 2
+    assert result.stderr == b""
+
+
+def test_no_model_falls_back_to_glosses_and_says_so(cli, packages_env):
+    status, out, err = cli("translate", "-f", "jsonl", SEEDS / "002_76ecc3df367f0a1b.txt")
+    assert status == 0
+    assert "NOT machine translation" in err and "duiyi models install zh en" in err
+    assert "duiyi models install FILE.argosmodel" in err
+    records = [json.loads(line) for line in out.splitlines()]
+    assert {r["origin"] for r in records} == {"gloss"}
+    assert "Russia" in " ".join(r["draft"] for r in records)
+    status, out, err = cli("translate", "-f", "side-by-side", SEEDS / "002_76ecc3df367f0a1b.txt")
+    assert "| gloss (not MT) |" in out
+
+
+def test_tmx_output_marks_and_keeps_gloss_only_when_asked(cli, packages_env, tmp_path):
+    from translate.storage.tmx import tmxfile
+
+    src = SEEDS / "001_aea3b48e8a28c5fb.txt"
+    status, _, err = cli("translate", src, "-o", tmp_path / "none.tmx")
+    assert status == 0 and "left out of TMX" in err and "origin=gloss" in err
+    assert len(tmxfile.parsefile(str(tmp_path / "none.tmx")).units) == 0
+    status, _, err = cli("translate", src, "-o", tmp_path / "all.tmx", "--include-gloss")
+    assert status == 0
+    tmx = (tmp_path / "all.tmx").read_text(encoding="utf-8")
+    assert "gloss" in tmx and "mt:gloss-cedict" in tmx
+    assert len(tmxfile.parsefile(str(tmp_path / "all.tmx")).units) > 10
+
+
+def test_empty_documents(cli, installed_model, tmp_path):
+    empty = tmp_path / "in" / "empty.txt"
+    empty.parent.mkdir()
+    empty.write_text("\n \n", encoding="utf-8")
+    status, out, err = cli("translate", empty)
+    assert status == 1 and "is empty" in err and "Traceback" not in err
+    (tmp_path / "in" / "a.txt").write_text("美国总统访问俄罗斯。", encoding="utf-8")
+    status, _, err = cli("translate", "--beam-size", "1", tmp_path / "in", "-o", tmp_path / "out")
+    assert status == 0 and "1 documents" in err  # the empty file is skipped, with a warning
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.en.txt"]
+
+
+def test_missing_input_and_model_file_given_as_model(cli, installed_model, tmp_path):
+    status, _, err = cli("translate", tmp_path / "nope.txt")
+    assert status == 1 and "nope.txt" in err
+    pkg = tmp_path / "x.argosmodel"
+    pkg.write_bytes(b"PK")
+    status, _, err = cli("translate", "--model", pkg, SEEDS / "001_aea3b48e8a28c5fb.txt")
+    assert status == 1 and "duiyi models install" in err
+
+
+def test_an_existing_output_survives_a_failed_run(cli, packages_env, tmp_path):
+    target = tmp_path / "draft.txt"
+    target.write_text("previous draft", encoding="utf-8")
+    status, _, err = cli("translate", "--engine", "argos", SEEDS, "-o", target)
+    assert status == 1 and "no zh→en model installed" in err
+    assert target.read_text(encoding="utf-8") == "previous draft"
+
+
+def _count_rows(db) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return conn.execute("SELECT COUNT(*) FROM drafts").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_killed_run_resumes_from_the_cache(installed_model, tmp_path, capsys):
+    # ~240 distinct sentences, small batches: the run is killed once some batches are cached.
+    base = seed_sentences()
+    doc = tmp_path / "long.txt"
+    doc.write_text(
+        "\n".join(f"第{i}段。{base[i % len(base)]}" for i in range(120)), encoding="utf-8"
+    )
+    distinct = len({source_of(s) for s in _prepared(doc).sentences})
+    cache = tmp_path / "resume.db"
+    args = ["translate", str(doc), "--cache", str(cache), "--beam-size", "1", "-q"]
+    args += ["--batch-tokens", "64"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "duiyi.cli", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+    )
+    deadline = time.monotonic() + 60
+    while _count_rows(cache) < 10 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    done = _count_rows(cache)
+    assert 10 <= done < distinct, "the run should be killed part-way"
+
+    assert main(args + ["-o", str(tmp_path / "resumed.txt")]) == 0
+    capsys.readouterr()
+    assert _count_rows(cache) == distinct
+    fresh = ["translate", str(doc), "--no-cache", "--beam-size", "1", "--batch-tokens", "64"]
+    assert main([*fresh, "-q", "-o", str(tmp_path / "fresh.txt")]) == 0
+    resumed = (tmp_path / "resumed.txt").read_text(encoding="utf-8")
+    assert resumed == (tmp_path / "fresh.txt").read_text(encoding="utf-8")
+    assert len(resumed.splitlines()) == _paragraphs_with_text(doc)
+
+
+def test_a_second_run_reports_the_cache(cli, installed_model, tmp_path):
+    doc = SEEDS / "002_76ecc3df367f0a1b.txt"
+    cache = tmp_path / "c.db"
+    status, first, err = cli("translate", doc, "--cache", cache)
+    assert status == 0 and "(0 from the cache" in err
+    status, second, err = cli("translate", doc, "--cache", cache)
+    n = err.split("translated ")[1].split(" ")[0]
+    assert f"({n} from the cache" in err and second == first
+
+
+def test_store_receives_one_mt_bead_per_sentence(cli, installed_model, tmp_path):
+    from duiyi.corpus.store import Store
+
+    src = SEEDS / "002_76ecc3df367f0a1b.txt"
+    db = tmp_path / "corpus.db"
+    for _ in range(2):  # adding the same document again replaces its beads
+        status, out, err = cli("translate", "--beam-size", "1", "--store", db, src)
+        assert status == 0, err
+    with Store.open(db) as store:
+        [doc] = store.list_documents()
+        assert doc.origin == "mt" and doc.engine == "argos:translate-zh_en-1_9"
+        assert "mt:argos-zh_en-1.9" in doc.signature
+        assert doc.total == len(_prepared(src).sentences)
+        beads = list(store.iter_pairs())
+    assert {b.origin for b in beads} == {"mt"}
+    drafts = " ".join(b.tgt for b in beads)
+    assert all(line in drafts for line in out.split())  # the same drafts as printed
+
+
+def test_several_documents_on_stdout_are_separated_by_a_blank_line(cli, packages_env, tmp_path):
+    for name, text in (("a.txt", "美国总统访问俄罗斯。\n双方讨论了合作。"), ("b.txt", "俄罗斯。")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    status, out, _ = cli("translate", "-q", tmp_path / "a.txt", tmp_path / "b.txt")
+    assert status == 0
+    assert out.split("\n") == [out.split("\n")[0], out.split("\n")[1], "", "Russia.", ""]
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [("--compute-type", "int3", "as int3"), ("--beam-size", "0", "beam-size")],
+)
+def test_bad_engine_options_are_one_line_errors(cli, installed_model, option, value, message):
+    status, _, err = cli("translate", option, value, SEEDS / "002_76ecc3df367f0a1b.txt")
+    assert status in (1, 2) and message in err and "Traceback" not in err
+
+
+def test_cuda_without_a_gpu_is_a_clear_error(cli, installed_model):
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() > 0:
+        pytest.skip("this machine has a GPU")
+    status, _, err = cli("translate", "--device", "cuda", SEEDS / "002_76ecc3df367f0a1b.txt")
+    assert status == 1 and "no CUDA GPU" in err
