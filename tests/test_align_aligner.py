@@ -135,3 +135,14 @@ def test_an_mt_engine_drafts_the_chinese_side_as_an_extra_signal(aligner, direct
     zh_side = src if direction == "zh-en" else tgt
     assert translator.calls == [zh_side]
     assert with_mt.signature() == "align:e5-dp+mt"
+
+
+def test_the_embedding_cache_persists_across_encoders(tmp_path):
+    path = tmp_path / "e5.sqlite"
+    texts = ["港口小城。", "The harbour town."]
+    first = SpanEncoder(EmbeddingCache(path))
+    vectors = first.encode(texts)
+    assert first.encoded == 2
+    second = SpanEncoder(EmbeddingCache(path))  # a new run: only the file is shared
+    assert np.allclose(second.encode(texts), vectors)
+    assert second.encoded == 0

