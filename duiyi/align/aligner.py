@@ -26,6 +26,7 @@ import numpy as np
 from duiyi.align import dp
 from duiyi.align.embed import SpanEncoder
 from duiyi.align.length import char_lengths, length_llr, length_ratio
+from duiyi.align.quotes import opening_counts
 from duiyi.corpus.model import Bead
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class AlignConfig:
     sem_weight: float = 2.5
     length_weight: float = 0.3
     lexical_weight: float = 1.0
+    quote_weight: float = 0.25  # per quotation opened on one side of a bead and not the other
     skip_penalty: float = 1.5  # a sentence with no counterpart (0-1 / 1-0 beads)
     many_penalty: float = 0.3  # per sentence beyond the first on a side
     optimism: float = 0.01  # added to stand-in cosines of unencoded spans
@@ -121,6 +123,7 @@ class _Side:
             parts.append(raw)
         self.vectors = self._combine(parts)
         self.lengths = char_lengths(self.sentences)
+        self.quotes = opening_counts(self.sentences)
         self._cum = np.vstack([np.zeros((1, self.vectors.shape[1])), np.cumsum(self.vectors, 0)])
         self.exact: dict[tuple[int, int], np.ndarray] = {}  # (end, length) → vector
 
@@ -355,6 +358,8 @@ class Aligner:
         }
         src_len = {a: dp.span_sums(s.lengths, a) for a in src_vec}
         tgt_len = {b: dp.span_sums(t.lengths, b) for b in tgt_vec}
+        src_quotes = {a: dp.span_sums(s.quotes, a) for a in src_vec}
+        tgt_quotes = {b: dp.span_sums(t.quotes, b) for b in tgt_vec}
         if lex is not None:
             hits, en_counts, en_is_src = lex
             en_sums = {k: dp.span_sums(en_counts, k) for k in (src_vec if en_is_src else tgt_vec)}
@@ -388,6 +393,9 @@ class Aligner:
                 total = total + cfg.lexical_weight * (np.nan_to_num(block / words) - lex_base)
             size = ((a + b) / 2) ** cfg.size_power
             score = size * total - cfg.many_penalty * (a + b - 2)
+            # a quotation opened on one side only: dialogue split at the wrong place
+            mismatch = np.abs(src_quotes[a][:, None] - tgt_quotes[b][safe_cols])
+            score = score - cfg.quote_weight * mismatch
             score = score - self._paragraph_cost(src_par, a, n)[:, None]
             score = score - self._paragraph_cost(tgt_par, b, m)[safe_cols]
             ok = valid & (np.arange(n + 1)[:, None] >= a) & (columns >= b)
