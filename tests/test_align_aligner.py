@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from align_fixtures import PARALLEL, UNRELATED_EN, merged
 
-from duiyi.align.aligner import Aligner, is_chinese
+from duiyi.align.aligner import AlignConfig, Aligner, is_chinese
 from duiyi.align.embed import EmbeddingCache, SpanEncoder
 
 ZH = [zh for zh, _ in PARALLEL]
@@ -146,3 +146,14 @@ def test_the_embedding_cache_persists_across_encoders(tmp_path):
     second = SpanEncoder(EmbeddingCache(path))  # a new run: only the file is shared
     assert np.allclose(second.encode(texts), vectors)
     assert second.encoded == 0
+
+
+def test_the_search_finds_what_an_exhaustive_one_finds(aligner):
+    # the stand-in scores of unencoded spans must not hide a bead the exact scores prefer
+    groups = [1, 2, 1, 1, 2, 1, 3, 2, 1]
+    merge_zh = [True, False, True, True, True, True, False, True, True]
+    src, tgt, _gold = build_merged(groups, merge_zh)
+    exhaustive = Aligner(
+        aligner.encoder, AlignConfig(optimism=1.0, max_rounds=200), translator=None
+    ).align(src, tgt)
+    assert as_pairs(aligner.align(src, tgt).beads) == as_pairs(exhaustive.beads)

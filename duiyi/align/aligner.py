@@ -6,11 +6,13 @@
    find the best monotone 1-1/skip path: the anchors.
 2. In a narrow band around the anchors, run a DP over beads up to 4 sentences a side. A
    multi-sentence span is scored by embedding its JOINED text; those embeddings cost encoder
-   time, so the DP first uses a cheap optimistic stand-in (the normalized sum of the sentence
-   vectors, which overrates merges) and the spans on the winning path are then encoded for real
-   and the DP rerun, until the winning path holds only exactly scored beads.
-   Every bead also gets a length score (per-document character ratio) and, between Chinese and
-   English, a CC-CEDICT lexical score; null beads and rare bead types pay a penalty.
+   time, so the DP first uses a cheap stand-in (the normalized sum of the sentence vectors, plus
+   a margin so that it is optimistic: it must not hide a bead the exact score would prefer) and
+   the spans on the winning path are then encoded for real and the DP rerun, until the winning
+   path holds only exactly scored beads.
+   Every bead also gets a length score (per-document character ratio), a dialogue cue
+   (quotations opened on one side only) and, between Chinese and English, a CC-CEDICT lexical
+   score; null beads and rare bead types pay a penalty.
 3. Each bead's confidence is a logistic function of its own score per sentence: low for beads
    the signals barely support, so a reviewer sees the bad ones first.
 """
@@ -67,13 +69,15 @@ class AlignConfig:
     quote_weight: float = 0.25  # per quotation opened on one side of a bead and not the other
     skip_penalty: float = 1.5  # a sentence with no counterpart (0-1 / 1-0 beads)
     many_penalty: float = 0.3  # per sentence beyond the first on a side
-    optimism: float = 0.01  # added to stand-in cosines of unencoded spans
+    # added to stand-in cosines of unencoded spans: at 0.05 the search ends where a near-
+    # exhaustive one (0.3) does; at 0.01 the stand-in hid better beads (BENCHMARKS.md)
+    optimism: float = 0.05
     size_power: float = 0.5  # bead scores scale with ((a + b) / 2) ** size_power
     paragraph_penalty: float = 0.5  # a bead crossing a paragraph break on one side only
     hard_paragraphs: bool = False  # forbid beads crossing paragraph breaks altogether
     per_type_csls: bool = False  # CSLS neighbours of the same span sizes (else sentences)
     centre: float = 1.0  # how much of each side's mean vector to remove (0: none)
-    max_rounds: int = 12  # encode-and-rerun rounds of the second pass
+    max_rounds: int = 30  # encode-and-rerun rounds of the second pass (a cap; 3-6 is usual)
 
 
 @dataclass
@@ -261,6 +265,8 @@ class Aligner:
                 break
             s.encode_spans(needed_src)
             t.encode_spans(needed_tgt)
+        else:
+            log.warning("beads still scored by stand-ins after %d rounds", self.config.max_rounds)
         beads = self._beads_with_confidence(path, parts, band, s, t)
         warnings += self._check_confidence(beads)
         return Alignment(beads, warnings, self.encoder.encoded - before)
