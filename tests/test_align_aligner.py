@@ -84,6 +84,13 @@ def test_identical_documents_align_one_to_one(aligner):
     result = aligner.align(EN, EN)
     assert as_pairs(result.beads) == [((i,), (i,)) for i in range(len(EN))]
     assert min(b.score for b in result.beads) > 0.9
+    assert any("same text" in w for w in result.warnings)
+
+
+def test_two_sides_in_one_language_get_a_warning(aligner):
+    result = aligner.align(EN, UNRELATED_EN)
+    assert any("both sides look non-Chinese" in w for w in result.warnings)
+    assert not any("look" in w for w in aligner.align(ZH, EN).warnings)
 
 
 def test_wrong_language_translation_gets_low_confidence_and_a_warning(aligner):

@@ -122,6 +122,7 @@ def test_documents_to_tmx_and_store(cli, tmp_path, cache):
         "align", tmp_path / "zh", tmp_path / "en", "-o", out, "--store", db, "--cache", cache
     )
     assert status == 0, err
+    assert "aligned 1 document pair: 5 linked beads" in err and f"stored in {db}" in err
     from duiyi.export import read_pairs
 
     pairs = list(read_pairs(str(out)))

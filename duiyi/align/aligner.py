@@ -89,6 +89,16 @@ class Alignment:
     encoded: int = 0  # texts run through the encoder (cache misses)
 
 
+def _check_languages(src: Sequence[str], tgt: Sequence[str]) -> list[str]:
+    """A bitext has one Chinese side; same-language sides are aligned, but said to be odd."""
+    if list(src) == list(tgt):
+        return ["the source and the target are the same text: not a translation"]
+    if is_chinese(src) == is_chinese(tgt):
+        language = "Chinese" if is_chinese(src) else "non-Chinese"
+        return [f"both sides look {language}: is the target the translation?"]
+    return []
+
+
 def is_chinese(sentences: Sequence[str]) -> bool:
     """True when more than 30% of the non-space characters are CJK ideographs."""
     text = "".join("".join(s.split()) for s in sentences[:500])
@@ -248,7 +258,7 @@ class Aligner:
             side = "source" if not src else "target"
             return Alignment(beads, [f"the {side} side has no sentences: nothing aligned"])
         s, t = self._sides(src, tgt)
-        warnings = self._check_sizes(len(s), len(t))
+        warnings = self._check_sizes(len(s), len(t)) + _check_languages(src, tgt)
         anchors = self._anchor_path(s, t)
         ratio = self._anchor_length_ratio(s, t, anchors)
         band = dp.path_band(anchors, len(s), len(t), self.config.band_half_width)

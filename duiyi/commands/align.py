@@ -59,7 +59,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-cache", action="store_true", help="do not cache embeddings")
     parser.add_argument("--scores", action="store_true", help=".align output: add confidences")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
 
 def default_cache_path() -> Path:
@@ -79,6 +79,24 @@ def _aligner(args):
             logging.getLogger(__name__).warning("embedding cache unavailable: %s", exc)
     config = AlignConfig(hard_paragraphs=args.paragraphs == "hard")
     return Aligner(SpanEncoder(cache), config)
+
+
+def _summarize(args: argparse.Namespace, alignments: list) -> None:
+    """One line on stderr: how much was aligned, how confidently, and where it went."""
+    if args.quiet:
+        return
+    scores = [b.score for result in alignments for b in result.beads if b.src and b.tgt]
+    low = sum(score < 0.5 for score in scores)
+    mean = sum(scores) / len(scores) if scores else 0.0
+    where = f" → {args.output}" if args.output not in (None, "-") else ""
+    if args.store:
+        where += f" (stored in {args.store})"
+    docs = f"{len(alignments)} document pair{'s' if len(alignments) != 1 else ''}"
+    print(
+        f"duiyi: aligned {docs}: {len(scores)} linked beads, mean confidence {mean:.2f}, "
+        f"{low} below 0.5{where}",
+        file=sys.stderr,
+    )
 
 
 def _warn(name: str, warnings: list[str]) -> None:
@@ -128,13 +146,16 @@ def run(args: argparse.Namespace) -> int:
     if args.presplit:
         from duiyi.align.documents import read_presplit
 
+        results = []
         for src_path, tgt_path in bar:
             result = aligner.align(read_presplit(src_path), read_presplit(tgt_path))
+            results.append(result)
             _warn(src_path.name, result.warnings)
             out = args.output
             if multiple:
                 out = Path(args.output) / f"{src_path.relative_to(args.source)}.align"
             write_align(result.beads, out, with_score=args.scores)
+        _summarize(args, results)
         return 0
     return _align_documents(args, aligner, bar, fmt)
 
@@ -153,16 +174,9 @@ def _align_documents(args, aligner, bar, fmt: str) -> int:
         result = align_documents(aligner, src, tgt, paragraphs=args.paragraphs != "ignore")
         _warn(src.name, result.warnings)
         results.append((src, tgt, result))
-    signature = "|".join(
-        filter(
-            None,
-            [
-                f"opencc:{results[0][0].conversion}" if results[0][0].conversion else "",
-                aligner.signature(),
-                f"duiyi:{__version__}",
-            ],
-        )
-    )
+    from duiyi.corpus.pipeline import pipeline_signature
+
+    signature = f"{pipeline_signature(results[0][0])}|{aligner.signature()}|duiyi:{__version__}"
     if args.store:
         from duiyi.corpus.store import Store
 
@@ -178,6 +192,7 @@ def _align_documents(args, aligner, bar, fmt: str) -> int:
                 )
     if fmt == "align":
         write_align(results[0][2].beads, args.output, with_score=args.scores)
+        _summarize(args, [result for _, _, result in results])
         return 0
     from duiyi.export import write_pairs
 
@@ -198,4 +213,5 @@ def _align_documents(args, aligner, bar, fmt: str) -> int:
         tgt_lang=lang_tag(tgt0),
         signature=signature,
     )
+    _summarize(args, [result for _, _, result in results])
     return 0

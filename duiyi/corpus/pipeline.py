@@ -172,3 +172,16 @@ def check_coverage(doc: Document) -> None:
         pos = piece.end
     if doc.text[pos:].strip():
         raise AssertionError(f"text lost at the end: {doc.text[pos:]!r}")
+
+
+def pipeline_signature(doc: Document | None) -> str:
+    """The corpus stages' part of a run signature, e.g. "opencc:t2s|split:zh1".
+
+    Without a document (one export over many), it names the setting: convert what is Traditional.
+    """
+    from duiyi.corpus.normalize import conversion_signature
+    from duiyi.corpus.split import splitter_signature
+
+    if doc is None:
+        return f"{conversion_signature('auto')}|{splitter_signature('zh')}"
+    return f"{conversion_signature(doc.conversion)}|{splitter_signature(doc.lang)}"

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 
 from duiyi import __version__
 from duiyi.corpus.model import Document, Sentence
+from duiyi.corpus.pipeline import pipeline_signature
 from duiyi.translate.cache import TranslationCache
 from duiyi.translate.engine import Draft, Translator
 
@@ -57,6 +58,4 @@ def translate_document(
 def run_signature(doc: Document | None, translator: Translator) -> str:
     """The sacrebleu-style signature of a translate run, e.g.
     `opencc:t2s|split:zh1|mt:argos-zh_en-1.9|duiyi:0.1.0`."""
-    # Without a document (one TMX over many), name the setting: convert what is Traditional.
-    conversion = (doc.conversion or "none") if doc is not None else "auto"
-    return f"opencc:{conversion}|split:zh1|{translator.signature()}|duiyi:{__version__}"
+    return f"{pipeline_signature(doc)}|{translator.signature()}|duiyi:{__version__}"
