@@ -101,10 +101,6 @@ def run(args: argparse.Namespace) -> int:
             dedup=args.dedup,
             max_length_ratio=args.max_length_ratio,
         )
-        if writer.needs_path and args.output == "-":
-            from duiyi.errors import FormatError
-
-            raise FormatError(f"{fmt} writes several files: give an output path with -o")
         n = writer.write(
             pairs,
             args.output,

@@ -74,8 +74,6 @@ def write_pairs(
     """
     name = fmt or format_for_path(path)
     writer = get_format(name)
-    if writer.needs_path and (path is None or path == "-"):
-        raise FormatError(f"{name} writes several files: give an output path with -o")
     if name == "tmx" and not include_gloss:
         pairs = (p for p in pairs if p.origin != "gloss")
     return writer.write(pairs, path, src_lang=src_lang, tgt_lang=tgt_lang, signature=signature)

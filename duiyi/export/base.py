@@ -36,7 +36,6 @@ class PairFormat:
     # Whether write → read gives back text unchanged (Moses cannot hold line breaks, ...).
     keeps_line_breaks: bool = True
     keeps_metadata: bool = True  # score, bead, origin, document, status survive a round trip
-    needs_path: bool = False  # writes several files, so cannot write to stdout
 
     def write(
         self,
@@ -49,6 +48,12 @@ class PairFormat:
     ) -> int:
         """Write `pairs` to `path` ("-"/None: stdout); the number written."""
         raise NotImplementedError
+
+    def require_path(self, path: str | None) -> str:
+        """The output path of a format that writes several files (so never stdout)."""
+        if path is None or path == "-":
+            raise FormatError(f"{self.name} writes several files: give an output path with -o")
+        return path
 
     def read(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None

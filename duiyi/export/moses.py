@@ -47,7 +47,6 @@ class MosesFormat(PairFormat):
     extensions = (".moses",)
     keeps_line_breaks = False
     keeps_metadata = False
-    needs_path = True
 
     def __init__(self, tokenized: bool = False):
         self.tokenized = tokenized
@@ -61,9 +60,7 @@ class MosesFormat(PairFormat):
         tgt_lang: str = "en-US",
         signature: str = "",
     ) -> int:
-        if path is None or path == "-":
-            raise FormatError("moses writes two files: give an output prefix with -o")
-        src_path, tgt_path = moses_paths(path, src_lang, tgt_lang)
+        src_path, tgt_path = moses_paths(self.require_path(path), src_lang, tgt_lang)
         tokenizers = _tokenizers(src_lang, tgt_lang) if self.tokenized else None
         n = 0
         with contextlib.ExitStack() as stack:

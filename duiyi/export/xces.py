@@ -51,7 +51,6 @@ def _segments(pair: Pair, side: str) -> list[str]:
 class XcesFormat(PairFormat):
     name = "xces"
     extensions = (".xml",)
-    needs_path = True
 
     def write(
         self,
@@ -62,9 +61,7 @@ class XcesFormat(PairFormat):
         tgt_lang: str = "en-US",
         signature: str = "",
     ) -> int:
-        if path is None or path == "-":
-            raise FormatError("xces writes three files: give an output path with -o")
-        src_path, tgt_path = sentence_file_paths(path, src_lang, tgt_lang)
+        src_path, tgt_path = sentence_file_paths(self.require_path(path), src_lang, tgt_lang)
         n = 0
         with contextlib.ExitStack() as stack:
             outs = [stack.enter_context(atomic_write(p, "wb")) for p in (path, src_path, tgt_path)]
