@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -57,7 +58,7 @@ def test_new_store_is_wal_and_records_its_migrations(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     rows = conn.execute("SELECT version, name FROM schema_migrations ORDER BY version").fetchall()
-    assert rows == [(v, name) for v, name, _ in MIGRATIONS]
+    assert rows == [(m.version, m.name) for m in MIGRATIONS]
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
@@ -467,20 +468,65 @@ def test_a_failing_command_rolls_back_everything(store, doc_id):
     assert [d.id for d in store.list_documents()] == [doc_id]
 
 
+def _add_migration(monkeypatch, migration):
+    from duiyi.corpus.store import schema
+
+    monkeypatch.setattr(schema, "MIGRATIONS", [*MIGRATIONS, migration])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", migration.version)
+
+
 def test_a_later_migration_upgrades_an_existing_store(tmp_path, monkeypatch):
-    import duiyi.corpus.store as store_module
+    from duiyi.corpus.store.schema import Migration
 
     path = tmp_path / "c.db"
     with Store.open(path) as store:
         store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
-    upgraded = [*MIGRATIONS, (SCHEMA_VERSION + 1, "bead notes", "ALTER TABLE beads ADD note TEXT")]
-    monkeypatch.setattr(store_module, "MIGRATIONS", upgraded)
-    monkeypatch.setattr(store_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
-    with Store.open(path, readonly=True) as store:  # reading upgrades an old store first
+    _add_migration(
+        monkeypatch, Migration(SCHEMA_VERSION + 1, "notes", "ALTER TABLE beads ADD note")
+    )
+    with Store.open(path) as store:  # any write open upgrades
         assert store.schema_version == SCHEMA_VERSION + 1
         assert store.count_pairs() == 2
-        columns = [row[1] for row in store._query("PRAGMA table_info(beads)")]
-        assert "note" in columns
+        assert "note" in [row[1] for row in store._query("PRAGMA table_info(beads)")]
+
+
+def test_a_read_only_open_never_writes_an_older_store(tmp_path, monkeypatch):
+    from duiyi.corpus.store.schema import Migration
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    before = path.read_bytes()
+    # A migration this code needs to read: refused, with the command that upgrades.
+    _add_migration(monkeypatch, Migration(SCHEMA_VERSION + 1, "notes", "ALTER TABLE beads ADD n"))
+    with pytest.raises(StoreError, match="duiyi corpus upgrade"):
+        Store.open(path, readonly=True)
+    # One it can do without (an index): read as it is.
+    _add_migration(
+        monkeypatch,
+        Migration(
+            SCHEMA_VERSION + 1, "idx", "CREATE INDEX i ON beads (kind)", readable_without=True
+        ),
+    )
+    with Store.open(path, readonly=True) as store:
+        assert store.count_pairs() == 2
+        assert store.schema_version == SCHEMA_VERSION
+    assert path.read_bytes() == before
+    assert not Path(str(path) + "-wal").exists() or Path(str(path) + "-wal").stat().st_size == 0
+
+
+def test_corpus_upgrade_command_migrates(tmp_path, monkeypatch, capsys):
+    from duiyi.cli import main
+    from duiyi.corpus.store.schema import Migration
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    _add_migration(monkeypatch, Migration(SCHEMA_VERSION + 1, "notes", "ALTER TABLE beads ADD n"))
+    assert main(["corpus", "upgrade", str(path)]) == 0
+    assert f"schema {SCHEMA_VERSION + 1}" in capsys.readouterr().err
+    with Store.open(path, readonly=True) as store:
+        assert store.count_pairs() == 2
 
 
 def test_a_database_error_mid_write_is_a_store_error_and_rolls_back(tmp_path):

@@ -3,11 +3,13 @@
 Examples:
   duiyi corpus info corpus.db
   duiyi corpus info corpus.db --json
+  duiyi corpus upgrade corpus.db      # bring a store from an older duiyi to this schema
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,6 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     info = sub.add_parser("info", help="documents, beads by status/origin/kind, scores, history")
     info.add_argument("store", help="the corpus store (SQLite file)")
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    upgrade = sub.add_parser("upgrade", help="migrate a store written by an older duiyi")
+    upgrade.add_argument("store", help="the corpus store (SQLite file)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,6 +26,10 @@ def run(args: argparse.Namespace) -> int:
 
     from duiyi.corpus.store import Store
 
+    if args.action == "upgrade":
+        with Store.open(args.store, create=False) as store:
+            print(f"duiyi: {args.store} is at schema {store.schema_version}", file=sys.stderr)
+        return 0
     with Store.open(args.store, readonly=True) as store:
         info = store.info()
         docs = store.list_documents()

@@ -1,0 +1,102 @@
+"""The corpus store: one SQLite file holding documents, sentences, beads and their review history.
+
+Opening::
+
+    from duiyi.corpus.store import Store
+    with Store.open("corpus.db") as store:            # creates or migrates the file
+        ...
+    Store.open(path, create=False)                     # StoreError if the file is missing
+    Store.open(path, readonly=True)                    # read-only (export, info); an older
+                                                       # schema is upgraded first
+    # One Store may be shared by a server's threads (calls are serialized by a lock);
+    # several processes may open the same file.
+
+Writing results (translate/align ``--store``)::
+
+    doc_id = store.add_alignment(src_doc, beads, tgt_texts, origin="mt", engine="argos:…",
+                                 signature="opencc:t2s|…", tgt_doc=None)
+    store.add_pairs(pairs, source="memory.tmx", checksum=sha, origin="human")  # TMX import
+    store.find_document(path, checksum) -> int | None  # resume: skip documents already stored
+
+Re-adding a source document with the same path and checksum replaces its beads (and their
+history) in one transaction. ``document_checksum(doc)`` is the checksum used.
+
+Reading (review app, export, ``corpus info``)::
+
+    store.list_documents() -> list[DocumentSummary]     # with total / reviewed / approved counts
+    store.get_document(doc_id) -> DocumentSummary       # NotFoundError if absent
+    store.document_text(doc_id) -> str                  # the original text
+    store.sentences(doc_id) -> list[Sentence]
+    store.list_beads(doc_id, status=None, origin=None, min_score=None, max_score=None,
+                     sort="position", limit=100, cursor=None, offset=None) -> BeadPage
+        # sort: "position" | "score" | "-score" | "status" | "origin" (then position);
+        # status/origin filters: a name or a list of names.
+        # BeadPage.beads, .next_cursor (None on the last page; pass it back as cursor=),
+        # .total (how many beads match the filters). Keyset pagination: every page costs the
+        # same with 50,000 beads; offset= works too but gets slower deep into a document.
+    store.get_bead(bead_id) -> BeadRecord               # NotFoundError if absent
+    store.history(bead_id) -> list[Edit]                # newest first
+    store.iter_pairs(status=, origin=, min_score=, documents=, segments=False)
+        -> Iterator[Pair]                               # streaming, document then bead order;
+        # Pair.id is the bead id, Pair.meta has "engine" and "signature"; segments=True adds
+        # each side's sentences as meta["src_segments"]/["tgt_segments"] (XCES uses them).
+    store.count_pairs(same filters) -> int
+    store.info() -> dict                                # what `duiyi corpus info` prints
+
+Reviewing (each call is one transaction and writes one `Edit` row: reviewer, UTC timestamp,
+before/after snapshots). Every bead carries a ``version``; a change names the version it was
+based on and fails with ``ConflictError`` ("changed by someone else") if the bead moved on::
+
+    store.update_bead(bead_id, expected_version=v, status="approved", tgt_text=None,
+                      reviewer="ann") -> BeadRecord     # a changed tgt_text makes origin "edited"
+    store.undo(bead_id, reviewer="ann") -> BeadRecord   # reverts the last change that touched
+        # the bead (repeatable: walks back); ConflictError if a later change to a bead it
+        # involved is in the way. A merge/split undo restores both beads (same ids).
+    store.merge_with_next(bead_id, expected_version=v, reviewer="ann") -> BeadRecord
+    store.split_bead(bead_id, expected_version=v, src_at=i, tgt_at=j, reviewer="ann")
+        -> tuple[BeadRecord, BeadRecord]                # split at character offsets of the texts
+    # Merges and splits set origin "edited" and status "pending"; a merge keeps the lower
+    # score. BeadRecord fields: id, document_id, position, src_ids, tgt_ids, kind ("1-2"),
+    # src_text, src_normalized, tgt_text, score, origin, engine, status, version,
+    # created_at, updated_at, updated_by; .to_pair().
+
+Errors: ``StoreError`` (not a corpus, newer schema, bad value), its subclasses
+``NotFoundError`` and ``ConflictError``.
+
+Durability: WAL journal, every write command inside one ``BEGIN IMMEDIATE`` transaction, so a
+killed process leaves the previous committed state (readers never see half a command). Readers
+run concurrently with one writer; a second writer waits up to ``busy_timeout`` (10 s).
+Schema: ordered migrations recorded in ``schema_migrations`` (and ``PRAGMA user_version``).
+"""
+
+from duiyi.corpus.store.core import Store
+from duiyi.corpus.store.queries import SORTS
+from duiyi.corpus.store.records import (
+    BeadPage,
+    BeadRecord,
+    ConflictError,
+    DocumentSummary,
+    Edit,
+    NotFoundError,
+    document_checksum,
+    utc_now,
+)
+from duiyi.corpus.store.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from duiyi.errors import StoreError
+
+__all__ = [
+    "APPLICATION_ID",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "SORTS",
+    "BeadPage",
+    "BeadRecord",
+    "ConflictError",
+    "DocumentSummary",
+    "Edit",
+    "NotFoundError",
+    "Store",
+    "StoreError",
+    "document_checksum",
+    "utc_now",
+]

@@ -1,0 +1,296 @@
+"""Review edits: update, merge, split and undo, each one transaction with a history row."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from duiyi.corpus.model import STATUSES
+from duiyi.corpus.store.records import (
+    BEAD_COLUMNS,
+    BeadRecord,
+    ConflictError,
+    NotFoundError,
+    bead_content,
+    bead_from_row,
+    bead_kind,
+    bead_values,
+    check_names,
+    from_snapshot,
+    join_texts,
+    merged_kind,
+    snapshot,
+    utc_now,
+)
+from duiyi.errors import StoreError
+
+
+class ReviewEditsMixin:
+    """The reviewing part of `Store`."""
+
+    def _locked_bead(
+        self, conn: sqlite3.Connection, bead_id: int, expected: int | None
+    ) -> BeadRecord:
+        row = conn.execute(f"SELECT {BEAD_COLUMNS} FROM beads WHERE id = ?", (bead_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(f"no bead {bead_id} in {self.path} (deleted by a merge?)")
+        bead = bead_from_row(row)
+        if expected is not None and bead.version != expected:
+            raise ConflictError(
+                f"bead {bead_id} was changed by someone else (now version {bead.version}, "
+                f"you had version {expected}): reload it and try again"
+            )
+        return bead
+
+    def _log_edit(
+        self,
+        conn: sqlite3.Connection,
+        action: str,
+        bead: BeadRecord,
+        before: list[BeadRecord],
+        after: list[BeadRecord],
+        reviewer: str,
+        now: str,
+        other: int | None = None,
+    ) -> int:
+        cur = conn.execute(
+            "INSERT INTO edits (bead_id, other_bead_id, document_id, action, reviewer, at, before, "
+            "after) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                bead.id,
+                other,
+                bead.document_id,
+                action,
+                reviewer,
+                now,
+                json.dumps([snapshot(b) for b in before], ensure_ascii=False),
+                json.dumps([snapshot(b) for b in after], ensure_ascii=False),
+            ),
+        )
+        return cur.lastrowid
+
+    def _write_bead(self, conn: sqlite3.Connection, bead: BeadRecord) -> None:
+        """Overwrite the row of `bead.id` with `bead` (its document and creation time stay)."""
+        keep = ("id", "document_id", "created_at")
+        row = dict(zip(BEAD_COLUMNS.split(", "), bead_values(bead), strict=True))
+        changed = {name: value for name, value in row.items() if name not in keep}
+        assignments = ", ".join(f"{name} = ?" for name in changed)
+        conn.execute(f"UPDATE beads SET {assignments} WHERE id = ?", (*changed.values(), bead.id))
+
+    def _insert_bead(self, conn: sqlite3.Connection, bead: BeadRecord) -> int:
+        """Insert `bead` (a new row id when `bead.id` is None); returns the row id."""
+        marks = ", ".join("?" * len(BEAD_COLUMNS.split(", ")))
+        cur = conn.execute(
+            f"INSERT INTO beads ({BEAD_COLUMNS}) VALUES ({marks})", bead_values(bead)
+        )
+        return cur.lastrowid
+
+    def update_bead(
+        self,
+        bead_id: int,
+        *,
+        expected_version: int | None,
+        status: str | None = None,
+        tgt_text: str | None = None,
+        reviewer: str = "",
+    ) -> BeadRecord:
+        """Set a bead's review status and/or target text; the updated bead.
+
+        `expected_version` is the version the caller saw (None skips the check: scripts only).
+        A target text that differs from the stored one makes the bead's origin "edited".
+        """
+        if status is not None:
+            check_names(status, STATUSES, "status")
+        now = utc_now()
+        with self._write() as conn:
+            before = self._locked_bead(conn, bead_id, expected_version)
+            after = BeadRecord(**vars(before))
+            if status is not None:
+                after.status = status
+            if tgt_text is not None and tgt_text != before.tgt_text:
+                after.tgt_text = tgt_text
+                after.origin = "edited"
+            if vars(after) == vars(before):
+                return before  # nothing changed: no version bump, no history row
+            after.version += 1
+            after.updated_at, after.updated_by = now, reviewer
+            self._write_bead(conn, after)
+            self._log_edit(conn, "update", after, [before], [after], reviewer, now)
+        return after
+
+    def merge_with_next(
+        self, bead_id: int, *, expected_version: int | None, reviewer: str = ""
+    ) -> BeadRecord:
+        """Merge a bead with the one after it in its document; the merged bead (same id)."""
+        now = utc_now()
+        with self._write() as conn:
+            first = self._locked_bead(conn, bead_id, expected_version)
+            row = conn.execute(
+                f"SELECT {BEAD_COLUMNS} FROM beads WHERE document_id = ? AND "
+                "(position > ? OR (position = ? AND id > ?)) ORDER BY position, id LIMIT 1",
+                (first.document_id, first.position, first.position, first.id),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"bead {bead_id} is the last of its document: nothing to merge")
+            second = bead_from_row(row)
+            merged = BeadRecord(**vars(first))
+            merged.src_ids = first.src_ids + second.src_ids
+            merged.tgt_ids = first.tgt_ids + second.tgt_ids
+            merged.kind = merged_kind(first.kind, second.kind)
+            merged.src_text = join_texts([first.src_text, second.src_text])
+            merged.src_normalized = join_texts([first.src_normalized, second.src_normalized])
+            merged.tgt_text = join_texts([first.tgt_text, second.tgt_text])
+            scores = [s for s in (first.score, second.score) if s is not None]
+            merged.score = min(scores) if scores else None
+            merged.origin = "edited"
+            merged.status = "pending"
+            merged.version += 1
+            merged.updated_at, merged.updated_by = now, reviewer
+            conn.execute("DELETE FROM beads WHERE id = ?", (second.id,))
+            self._write_bead(conn, merged)
+            self._log_edit(
+                conn, "merge", merged, [first, second], [merged], reviewer, now, second.id
+            )
+        return merged
+
+    def split_bead(
+        self,
+        bead_id: int,
+        *,
+        expected_version: int | None,
+        src_at: int,
+        tgt_at: int,
+        reviewer: str = "",
+    ) -> tuple[BeadRecord, BeadRecord]:
+        """Split a bead at character offsets of its source and target texts; the two beads.
+
+        The first keeps the bead's id; the second is new and comes right after it. Sentence ids
+        go to the side where their text starts. Each half must keep some text.
+        """
+        now = utc_now()
+        with self._write() as conn:
+            bead = self._locked_bead(conn, bead_id, expected_version)
+            if not (0 <= src_at <= len(bead.src_text) and 0 <= tgt_at <= len(bead.tgt_text)):
+                raise StoreError(
+                    f"split offsets {src_at}/{tgt_at} are outside bead {bead_id}'s texts "
+                    f"({len(bead.src_text)}/{len(bead.tgt_text)} characters)"
+                )
+            src1, src2 = bead.src_text[:src_at].strip(), bead.src_text[src_at:].strip()
+            tgt1, tgt2 = bead.tgt_text[:tgt_at].strip(), bead.tgt_text[tgt_at:].strip()
+            if not (src1 or tgt1) or not (src2 or tgt2):
+                raise StoreError(f"splitting bead {bead_id} there leaves an empty half")
+            src_ids1, src_ids2 = self._split_ids(conn, bead, "src", src_at)
+            tgt_ids1, tgt_ids2 = self._split_ids(conn, bead, "tgt", tgt_at)
+            first = BeadRecord(**vars(bead))
+            first.src_ids, first.tgt_ids = src_ids1, tgt_ids1
+            first.src_text, first.tgt_text = src1, tgt1
+            first.kind = bead_kind(src_ids1, tgt_ids1, src1, tgt1)
+            norm1, norm2 = split_normalized(bead, src_ids1, src_at)
+            first.src_normalized = norm1
+            first.origin = "edited"
+            first.status = "pending"
+            first.version += 1
+            first.updated_at, first.updated_by = now, reviewer
+            second = BeadRecord(**vars(first))
+            second.id = None  # type: ignore[assignment]
+            second.src_ids, second.tgt_ids = src_ids2, tgt_ids2
+            second.src_text, second.tgt_text = src2, tgt2
+            second.src_normalized = norm2
+            second.kind = bead_kind(src_ids2, tgt_ids2, src2, tgt2)
+            second.version = 1
+            second.created_at = now
+            second.position = bead.position + 1
+            conn.execute(
+                "UPDATE beads SET position = position + 1 WHERE document_id = ? AND position > ?",
+                (bead.document_id, bead.position),
+            )
+            self._write_bead(conn, first)
+            second.id = self._insert_bead(conn, second)
+            self._log_edit(conn, "split", first, [bead], [first, second], reviewer, now, second.id)
+        return first, second
+
+    def _split_ids(
+        self, conn: sqlite3.Connection, bead: BeadRecord, side: str, at: int
+    ) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        ids = bead.src_ids if side == "src" else bead.tgt_ids
+        if not ids:
+            return (), ()
+        if side == "src":
+            doc_id = bead.document_id
+        else:
+            doc_id = conn.execute(
+                "SELECT tgt_document_id FROM documents WHERE id = ?", (bead.document_id,)
+            ).fetchone()[0]
+        texts = dict(
+            conn.execute(
+                f"SELECT idx, text FROM sentences WHERE document_id = ? AND idx IN "
+                f"({', '.join('?' for _ in ids)})",
+                (doc_id, *ids),
+            ).fetchall()
+        )
+        first, second, offset = [], [], 0
+        for i in ids:
+            text = texts.get(i, "").strip()
+            (first if offset < at else second).append(i)
+            offset += len(text) + (1 if text else 0)
+        return tuple(first), tuple(second)
+
+    def undo(self, bead_id: int, *, reviewer: str = "") -> BeadRecord:
+        """Revert the last change that touched this bead (an update, merge or split)."""
+        now = utc_now()
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT id, bead_id, action, before, after FROM edits WHERE (bead_id = ? OR "
+                "other_bead_id = ?) AND undone = 0 AND action != 'undo' ORDER BY id DESC LIMIT 1",
+                (bead_id, bead_id),
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"bead {bead_id} has no change to undo")
+            edit_id, main_id, action, before, after = row
+            before = [from_snapshot(s) for s in json.loads(before)]
+            after = [from_snapshot(s) for s in json.loads(after)]
+            # Every bead the change produced must still be as it left them (by content: an
+            # earlier undo bumps versions but restores exactly what the change before it left).
+            for snap in after:
+                now_bead = self._locked_bead(conn, snap.id, None)
+                if bead_content(now_bead) != bead_content(snap):
+                    raise ConflictError(
+                        f"bead {snap.id} was changed after that {action}: undo the later "
+                        "change first, or reload"
+                    )
+            current = self._locked_bead(conn, main_id, None)
+            restored = None
+            for snap in after:
+                if snap.id not in {b.id for b in before}:
+                    conn.execute("DELETE FROM beads WHERE id = ?", (snap.id,))
+            for snap in before:
+                if snap.id == main_id:
+                    snap.version = current.version + 1
+                    snap.position = current.position
+                    snap.created_at, snap.updated_at = current.created_at, now
+                    snap.updated_by = reviewer
+                    self._write_bead(conn, snap)
+                    restored = snap
+                else:  # a bead a merge removed: put it back right after the merged one
+                    conn.execute(
+                        "UPDATE beads SET position = position + 1 "
+                        "WHERE document_id = ? AND position > ?",
+                        (current.document_id, current.position),
+                    )
+                    snap.position = current.position + 1
+                    snap.document_id = current.document_id
+                    snap.created_at = snap.updated_at = now
+                    snap.updated_by = reviewer
+                    self._insert_bead(conn, snap)
+            conn.execute("UPDATE edits SET undone = 1 WHERE id = ?", (edit_id,))
+            assert restored is not None
+            self._log_edit(conn, "undo", restored, after, before, reviewer, now)
+        return self.get_bead(main_id)
+
+
+def split_normalized(bead: BeadRecord, src_ids1: tuple, src_at: int) -> tuple[str, str]:
+    """Split the normalized source like the original (same offset when lengths agree)."""
+    norm = bead.src_normalized
+    if len(norm) == len(bead.src_text):
+        return norm[:src_at].strip(), norm[src_at:].strip()
+    return "", ""  # unknown: left empty rather than wrong

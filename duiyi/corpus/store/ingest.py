@@ -1,0 +1,234 @@
+"""Writing results into the store: aligned or translated documents, imported pairs."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from duiyi.corpus.model import ORIGINS, STATUSES, Bead, Document, Pair
+from duiyi.corpus.store.records import (
+    BEAD_COLUMNS,
+    bead_kind,
+    check_names,
+    document_checksum,
+    join_texts,
+    utc_now,
+)
+from duiyi.errors import StoreError
+
+
+class IngestMixin:
+    """The results-writing part of `Store`."""
+
+    def find_document(self, path: str, checksum: str, role: str = "src") -> int | None:
+        """The id of the stored document with this path and checksum, if any."""
+        rows = self._query(
+            "SELECT id FROM documents WHERE path = ? AND checksum = ? AND role = ?",
+            (path, checksum, role),
+        )
+        return rows[0][0] if rows else None
+
+    def add_alignment(
+        self,
+        src_doc: Document,
+        beads: Sequence[Bead],
+        tgt_texts: Sequence[str] | None = None,
+        *,
+        origin: str = "aligned",
+        engine: str = "",
+        signature: str = "",
+        tgt_doc: Document | None = None,
+    ) -> int:
+        """Store `src_doc`, its sentences and `beads` (target text `tgt_texts[i]`); its id.
+
+        `tgt_texts` may be None when `tgt_doc` is given: each bead's target sentences are joined.
+        Re-adding a document with the same path and checksum replaces its beads.
+        """
+        check_names(origin, ORIGINS, "origin")
+        if tgt_texts is None:
+            if tgt_doc is None:
+                raise StoreError("add_alignment needs tgt_texts or tgt_doc")
+            tgt_texts = [join_texts(tgt_doc.sentences[i].text for i in b.tgt) for b in beads]
+        if len(tgt_texts) != len(beads):
+            raise StoreError(f"{len(beads)} beads but {len(tgt_texts)} target texts")
+        n_src = len(src_doc.sentences)
+        for bead in beads:
+            if any(not 0 <= i < n_src for i in bead.src):
+                raise StoreError(f"bead {bead} points past the {n_src} source sentences")
+        now = utc_now()
+        with self._write() as conn:
+            tgt_id = self._put_document(conn, tgt_doc, "tgt", "", "", "", None, now)
+            doc_id = self._put_document(
+                conn, src_doc, "src", origin, engine, signature, tgt_id, now
+            )
+            sents = src_doc.sentences
+            conn.executemany(
+                f"INSERT INTO beads ({BEAD_COLUMNS}) VALUES "
+                "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 1, ?, ?, '')",
+                (
+                    (
+                        doc_id,
+                        position,
+                        json.dumps(list(bead.src)),
+                        json.dumps(list(bead.tgt)),
+                        bead_kind(bead.src, bead.tgt, "", tgt_text) if bead.src else bead.kind,
+                        join_texts(sents[i].text for i in bead.src),
+                        join_texts(sents[i].normalized or sents[i].text for i in bead.src),
+                        tgt_text,
+                        bead.score,
+                        origin,
+                        engine,
+                        now,
+                        now,
+                    )
+                    for position, (bead, tgt_text) in enumerate(zip(beads, tgt_texts, strict=True))
+                ),
+            )
+        return doc_id
+
+    def _put_document(
+        self,
+        conn: sqlite3.Connection,
+        doc: Document | None,
+        role: str,
+        origin: str,
+        engine: str,
+        signature: str,
+        tgt_id: int | None,
+        now: str,
+    ) -> int | None:
+        """Insert `doc` (or replace the one with its path and checksum) with its sentences."""
+        if doc is None:
+            return None
+        checksum = document_checksum(doc)
+        removed = json.dumps([[s.start, s.end, s.kind, s.text] for s in doc.removed])
+        values = dict(
+            path=doc.path,
+            name=doc.name,
+            role=role,
+            checksum=checksum,
+            lang=doc.lang,
+            encoding=doc.encoding,
+            script=doc.script,
+            script_confidence=doc.script_confidence,
+            conversion=doc.conversion,
+            text=doc.text,
+            removed=removed,
+            meta=json.dumps(doc.meta, ensure_ascii=False, default=str),
+            origin=origin,
+            engine=engine,
+            signature=signature,
+            tgt_document_id=tgt_id,
+            updated_at=now,
+        )
+        doc_id = self._replace_document(conn, values, now)
+        conn.executemany(
+            'INSERT INTO sentences (document_id, idx, start, "end", paragraph, text, normalized, '
+            "meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (
+                    doc_id,
+                    i,
+                    s.start,
+                    s.end,
+                    s.paragraph,
+                    s.text,
+                    s.normalized,
+                    json.dumps(s.meta, ensure_ascii=False, default=str),
+                )
+                for i, s in enumerate(doc.sentences)
+            ),
+        )
+        return doc_id
+
+    def _replace_document(self, conn: sqlite3.Connection, values: dict, now: str) -> int:
+        """Insert a documents row, or clear the existing one (same path/checksum/role) for reuse."""
+        row = conn.execute(
+            "SELECT id FROM documents WHERE path = ? AND checksum = ? AND role = ?",
+            (values["path"], values["checksum"], values["role"]),
+        ).fetchone()
+        if row:
+            doc_id = row[0]
+            conn.execute("DELETE FROM beads WHERE document_id = ?", (doc_id,))
+            conn.execute("DELETE FROM sentences WHERE document_id = ?", (doc_id,))
+            conn.execute("DELETE FROM edits WHERE document_id = ?", (doc_id,))
+            sets = ", ".join(f"{k} = ?" for k in values)
+            conn.execute(f"UPDATE documents SET {sets} WHERE id = ?", (*values.values(), doc_id))
+            return doc_id
+        cols = ", ".join(values) + ", created_at"
+        marks = ", ".join("?" for _ in values) + ", ?"
+        cur = conn.execute(
+            f"INSERT INTO documents ({cols}) VALUES ({marks})", (*values.values(), now)
+        )
+        return cur.lastrowid
+
+    def add_pairs(
+        self,
+        pairs: Iterable[Pair],
+        *,
+        source: str,
+        checksum: str,
+        origin: str | None = None,
+        src_lang: str = "zh",
+        engine: str = "",
+        signature: str = "",
+    ) -> dict[str, int]:
+        """Store pairs read from elsewhere (a TMX), one transaction; {document name: beads added}.
+
+        Pairs are grouped into documents by `Pair.document` (or `source` when empty); re-adding
+        the same `source`+`checksum` replaces them. `origin` overrides each pair's own origin.
+        """
+        if origin is not None:
+            check_names(origin, ORIGINS, "origin")
+        now = utc_now()
+        doc_ids: dict[str, int] = {}
+        positions: dict[str, int] = {}
+        insert = (
+            "INSERT INTO beads (document_id, position, kind, src_text, src_normalized, "
+            "tgt_text, score, origin, engine, status, version, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+        )
+        with self._write() as conn:
+            batch: list[tuple] = []
+            for pair in pairs:
+                name = pair.document or Path(source).name
+                if name not in doc_ids:
+                    values = dict(
+                        path=f"{source}#{name}" if pair.document else source,
+                        name=name,
+                        role="src",
+                        checksum=checksum,
+                        lang=src_lang,
+                        meta=json.dumps({"imported_from": source}, ensure_ascii=False),
+                        origin=origin or "",
+                        engine=engine,
+                        signature=signature,
+                        updated_at=now,
+                    )
+                    doc_ids[name] = self._replace_document(conn, values, now)
+                    positions[name] = 0
+                pair_origin = origin or (pair.origin if pair.origin in ORIGINS else "human")
+                batch.append(
+                    (
+                        doc_ids[name],
+                        positions[name],
+                        pair.bead or "1-1",
+                        pair.src,
+                        pair.src_normalized or "",
+                        pair.tgt,
+                        pair.score,
+                        pair_origin,
+                        (pair.meta or {}).get("engine", engine),
+                        pair.status if pair.status in STATUSES else "pending",
+                        now,
+                        now,
+                    )
+                )
+                positions[name] += 1
+                if len(batch) >= 1000:
+                    conn.executemany(insert, batch)
+                    batch.clear()
+            conn.executemany(insert, batch)
+        return dict(positions)

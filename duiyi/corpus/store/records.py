@@ -1,0 +1,248 @@
+"""The store's records (documents, beads, edits) and their conversion to and from rows."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from duiyi.corpus.model import Document, Pair
+from duiyi.errors import StoreError
+
+
+class NotFoundError(StoreError):
+    """A document or bead id that the store does not hold."""
+
+
+class ConflictError(StoreError):
+    """A bead changed since the caller read it (optimistic concurrency)."""
+
+
+@dataclass
+class DocumentSummary:
+    """A stored document and its review progress."""
+
+    id: int
+    path: str
+    name: str
+    role: str  # "src" (has beads) or "tgt" (the human translation it was aligned with)
+    lang: str
+    script: str
+    origin: str
+    engine: str
+    signature: str
+    tgt_document_id: int | None
+    created_at: str
+    updated_at: str
+    total: int = 0  # beads
+    reviewed: int = 0  # beads whose status is not "pending"
+    approved: int = 0
+    rejected: int = 0
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass
+class BeadRecord:
+    """One stored bead with its texts, provenance and review state."""
+
+    id: int
+    document_id: int
+    position: int
+    src_ids: tuple[int, ...]
+    tgt_ids: tuple[int, ...]
+    kind: str  # "1-2" etc.
+    src_text: str
+    src_normalized: str
+    tgt_text: str
+    score: float | None
+    origin: str
+    engine: str
+    status: str
+    version: int
+    created_at: str
+    updated_at: str
+    updated_by: str
+
+    def to_pair(self, document: str = "", signature: str = "") -> Pair:
+        meta = {"engine": self.engine} if self.engine else {}
+        if signature:
+            meta["signature"] = signature
+        return Pair(
+            src=self.src_text,
+            tgt=self.tgt_text,
+            score=self.score,
+            bead=self.kind,
+            origin=self.origin,
+            document=document,
+            status=self.status,
+            src_normalized=self.src_normalized or None,
+            id=str(self.id),
+            meta=meta,
+        )
+
+
+@dataclass
+class BeadPage:
+    """One page of `list_beads`: the beads, the cursor of the next page, the filtered total."""
+
+    beads: list[BeadRecord]
+    next_cursor: str | None
+    total: int
+
+
+@dataclass
+class Edit:
+    """One row of a bead's review history."""
+
+    id: int
+    bead_id: int
+    other_bead_id: int | None  # the bead merged away or split off
+    action: str  # "update" | "merge" | "split" | "undo"
+    reviewer: str
+    at: str
+    before: list[dict]
+    after: list[dict]
+    undone: bool
+
+
+BEAD_COLUMNS = (
+    "id, document_id, position, src_ids, tgt_ids, kind, src_text, src_normalized, tgt_text, "
+    "score, origin, engine, status, version, created_at, updated_at, updated_by"
+)
+
+
+def bead_values(bead: BeadRecord) -> tuple:
+    """`bead` as a row in the order of BEAD_COLUMNS."""
+    return (
+        bead.id,
+        bead.document_id,
+        bead.position,
+        json.dumps(list(bead.src_ids)),
+        json.dumps(list(bead.tgt_ids)),
+        bead.kind,
+        bead.src_text,
+        bead.src_normalized,
+        bead.tgt_text,
+        bead.score,
+        bead.origin,
+        bead.engine,
+        bead.status,
+        bead.version,
+        bead.created_at,
+        bead.updated_at,
+        bead.updated_by,
+    )
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO 8601 with a Z (second precision)."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def document_checksum(doc: Document) -> str:
+    """SHA-256 of the document's decoded text: with the path, what identifies a stored document."""
+    return hashlib.sha256(doc.text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def check_names(value: str | Iterable[str] | None, allowed: Sequence[str], what: str) -> list[str]:
+    if value is None:
+        return []
+    names = [value] if isinstance(value, str) else list(value)
+    for name in names:
+        if name not in allowed:
+            raise StoreError(f"unknown {what} {name!r}: use one of {', '.join(allowed)}")
+    return names
+
+
+def bead_from_row(row: sqlite3.Row | tuple) -> BeadRecord:
+    (bid, doc, pos, src_ids, tgt_ids, kind, src, src_norm, tgt, score, origin, engine, status) = (
+        row[:13]
+    )
+    return BeadRecord(
+        id=bid,
+        document_id=doc,
+        position=pos,
+        src_ids=tuple(json.loads(src_ids)),
+        tgt_ids=tuple(json.loads(tgt_ids)),
+        kind=kind,
+        src_text=src,
+        src_normalized=src_norm,
+        tgt_text=tgt,
+        score=score,
+        origin=origin,
+        engine=engine,
+        status=status,
+        version=row[13],
+        created_at=row[14],
+        updated_at=row[15],
+        updated_by=row[16],
+    )
+
+
+def snapshot(bead: BeadRecord) -> dict:
+    return {
+        "id": bead.id,
+        "position": bead.position,
+        "src_ids": list(bead.src_ids),
+        "tgt_ids": list(bead.tgt_ids),
+        "kind": bead.kind,
+        "src_text": bead.src_text,
+        "src_normalized": bead.src_normalized,
+        "tgt_text": bead.tgt_text,
+        "score": bead.score,
+        "origin": bead.origin,
+        "engine": bead.engine,
+        "status": bead.status,
+        "version": bead.version,
+    }
+
+
+def join_texts(texts: Iterable[str]) -> str:
+    # Multi-sentence sides are joined by one space (design: "TMX 1.4b").
+    return " ".join(t.strip() for t in texts if t.strip())
+
+
+def bead_content(bead: BeadRecord) -> dict:
+    """What a review change can alter: compared before undoing a change."""
+    snap = snapshot(bead)
+    del snap["version"], snap["position"]
+    return snap
+
+
+def from_snapshot(snap: dict) -> BeadRecord:
+    return BeadRecord(
+        id=snap["id"],
+        document_id=0,
+        position=snap["position"],
+        src_ids=tuple(snap["src_ids"]),
+        tgt_ids=tuple(snap["tgt_ids"]),
+        kind=snap["kind"],
+        src_text=snap["src_text"],
+        src_normalized=snap["src_normalized"],
+        tgt_text=snap["tgt_text"],
+        score=snap["score"],
+        origin=snap["origin"],
+        engine=snap["engine"],
+        status=snap["status"],
+        version=snap["version"],
+        created_at="",
+        updated_at="",
+        updated_by="",
+    )
+
+
+def merged_kind(a: str, b: str) -> str:
+    try:
+        (s1, t1), (s2, t2) = (map(int, k.split("-")) for k in (a, b))
+    except ValueError:
+        return "n-n"
+    return f"{s1 + s2}-{t1 + t2}"
+
+
+def bead_kind(src_ids: tuple, tgt_ids: tuple, src: str, tgt: str) -> str:
+    n_src = len(src_ids) if src_ids else int(bool(src))
+    n_tgt = len(tgt_ids) if tgt_ids else int(bool(tgt))
+    return f"{n_src}-{n_tgt}"
