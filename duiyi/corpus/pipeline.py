@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from duiyi.corpus import normalize
 from duiyi.corpus.clean import clean_text
+from duiyi.corpus.documents import keep_layout_spans
 from duiyi.corpus.model import Document, Sentence, Span
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ def _config_for(conversion: str, script: str) -> str:
 
 
 # A line break inside a hard-wrapped Chinese paragraph joins characters, it is not a space.
+_NOT_LINE_BREAK = re.compile(r"[^\r\n]")
 _CJK_WRAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s*\n\s*(?=[\u3000-\u9fff\uff00-\uffef])")
 
 
@@ -103,14 +105,28 @@ def _normalize_all(texts: list[str], conversion: str) -> list[str]:
     return normalize.normalize_texts([_CJK_WRAP.sub("", t) for t in texts], conversion)
 
 
+def _blank_out(text: str, spans: list[Span]) -> str:
+    """`text` with the spans' characters (but line breaks) replaced by spaces."""
+    parts, pos = [], 0
+    for span in sorted(spans, key=lambda span: span.start):
+        parts.append(text[pos : span.start])
+        parts.append(_NOT_LINE_BREAK.sub(" ", text[span.start : span.end]))
+        pos = span.end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
 def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto") -> Document:
     """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it."""
     from duiyi.corpus.split import split_en, split_zh
 
     if lang not in (None, *LANGS):
         raise ValueError(f"unknown language {lang!r}; choose zh or en")
-    cleaned = clean_text(doc.text)
-    doc.removed = cleaned.removed
+    # Spans a document reader marked (PDF running headers, list labels) stay removed; the
+    # cleaner sees blanks in their place, so offsets hold.
+    layout = keep_layout_spans(doc)
+    cleaned = clean_text(_blank_out(doc.text, layout) if layout else doc.text)
+    doc.removed = sorted([*layout, *cleaned.removed], key=lambda span: span.start)
     content = _sample("\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs))
     doc.lang = lang or detect_lang(content)
     if doc.lang == "zh":

@@ -204,6 +204,11 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
 def _decode_document(data: bytes, path: str, name: str) -> Document:
     if not data.strip():
         raise InputError(f"{name} is empty")
+    from duiyi.corpus import documents  # DOCX, ODT, EPUB, PDF
+
+    kind = documents.sniff(data, path)
+    if kind is not None:
+        return documents.read_document_bytes(data, path, name, kind)
     head = data[:2048].decode("latin-1")
     is_html = Path(path).suffix.lower() in HTML_SUFFIXES or looks_like_html(head)
     declared = meta_charset(data[:4096]) if is_html else None

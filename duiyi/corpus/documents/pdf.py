@@ -1,0 +1,237 @@
+"""PDF documents through pdfminer.six: text lines per page, joined back into paragraphs.
+
+- **Paragraphs.** pdfminer's layout analysis gives text boxes of lines; inside a box a new
+  paragraph starts after a short line that ends a sentence, or at an indented line (Chinese
+  paragraphs open with a two-character indent). A paragraph that runs on to the next page
+  (no sentence end at the bottom of a page) is joined with its continuation.
+- **Line wraps.** Lines of a paragraph are joined with a space, with nothing between Chinese
+  characters, and a word hyphenated at a line end (`transla-` / `tion`) is joined whole.
+- **Running headers and footers.** Lines at the top or bottom of the pages that repeat on at
+  least half of them (digits ignored, so page numbers match) are marked `page-header` /
+  `page-footer` removed spans: kept in the text, out of the sentences. Those between the two
+  halves of a paragraph that runs across a page break follow the joined paragraph.
+- Encrypted PDFs that need a password, PDFs without a text layer (scanned pages) and damaged
+  files are refused with one line each.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from duiyi.corpus.model import Document
+from duiyi.errors import InputError
+
+from . import TextBuilder
+
+log = logging.getLogger(__name__)
+
+_CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\U00020000-\U0002fa1f]")
+_TERMINAL = tuple("。！？!?.…;；:：」』”\"')）")
+_HYPHENATED = re.compile(r"[A-Za-z]-$")
+_CID = re.compile(r"\(cid:\d+\)")
+_DIGITS = re.compile(r"\d+")
+EDGE = 0.12  # headers/footers sit in the top/bottom 12% of a page
+EDGE_LINES = 3  # … among the first/last three lines
+
+
+@dataclass
+class Line:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    box: int
+    kind: str = "content"
+    indented: bool = False  # starts further right than its box: a paragraph's first line
+
+
+@dataclass
+class Paragraph:
+    lines: list[Line]
+
+    @property
+    def indented_start(self) -> bool:
+        return bool(self.lines) and self.lines[0].indented
+
+
+@dataclass
+class Page:
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)
+
+
+def _join(a: str, b: str) -> str:
+    """Two wrapped lines of one paragraph as one line."""
+    a, b = a.rstrip(), b.lstrip()
+    if not a or not b:
+        return a + b
+    if _HYPHENATED.search(a) and b[0].islower():
+        return a[:-1] + b
+    if _CJK.match(a[-1]) or _CJK.match(b[0]):
+        return a + b
+    return f"{a} {b}"
+
+
+def _edge_key(line: Line) -> str:
+    return _DIGITS.sub("#", " ".join(line.text.split()))
+
+
+def mark_furniture(pages: list[Page]) -> None:
+    """Mark lines at the page edges that repeat on at least half the pages (≥ 2)."""
+    if len(pages) < 2:
+        return
+    candidates: list[list[tuple[str, Line]]] = []
+    counts: Counter[str] = Counter()
+    for page in pages:
+        ordered = sorted(page.lines, key=lambda line: -line.y1)  # top first
+        top = [ln for ln in ordered[:EDGE_LINES] if ln.y0 >= page.height * (1 - EDGE)]
+        bottom = [ln for ln in ordered[-EDGE_LINES:] if ln.y1 <= page.height * EDGE]
+        found = [("top:" + _edge_key(ln), ln) for ln in top]
+        found += [("bottom:" + _edge_key(ln), ln) for ln in bottom if ln not in top]
+        candidates.append(found)
+        counts.update({key for key, _ in found})
+    needed = max(2, (len(pages) + 1) // 2)
+    for found in candidates:
+        for key, line in found:
+            if counts[key] >= needed:
+                line.kind = "page-header" if key.startswith("top:") else "page-footer"
+
+
+def _paragraphs(page: Page) -> list[Paragraph]:
+    """The page's content lines (in pdfminer's reading order) grouped into paragraphs."""
+    lines = [ln for ln in page.lines if ln.kind == "content"]
+    if not lines:
+        return []
+    gaps = sorted(a.y0 - b.y1 for a, b in zip(lines, lines[1:], strict=False) if a.y0 > b.y1)
+    line_gap = gaps[len(gaps) // 4] if gaps else 0.0  # the gap inside wrapped paragraphs
+    right = max(ln.x1 for ln in lines)
+    paragraphs: list[Paragraph] = []
+    current: list[Line] = []
+    left = lines[0].x0
+    for line in lines:
+        size = max(1.0, line.y1 - line.y0)  # about one character
+        if current:
+            prev = current[-1]
+            gap = prev.y0 - line.y1
+            moved = line.y1 > prev.y0 + size or gap > 1.5 * size or line.x0 > prev.x1
+            spaced = gap > 1.5 * line_gap + 1
+            short_end = right - prev.x1 > 2 * size and prev.text.rstrip().endswith(_TERMINAL)
+            line.indented = line.x0 - left > 0.8 * size
+            if moved or spaced or short_end or line.indented:
+                paragraphs.append(Paragraph(current))
+                current = []
+                left = min(line.x0, left) if not moved else line.x0
+                line.indented = line.x0 - left > 0.8 * size
+        else:
+            line.indented = False
+        current.append(line)
+    paragraphs.append(Paragraph(current))
+    return paragraphs
+
+
+def _text(paragraph: Paragraph) -> str:
+    text = ""
+    for line in paragraph.lines:
+        text = _join(text, line.text) if text else line.text.strip()
+    return text
+
+
+def _continues(previous: str, paragraph: Paragraph) -> bool:
+    return not previous.rstrip().endswith(_TERMINAL) and not paragraph.indented_start
+
+
+def assemble(pages: list[Page]) -> TextBuilder:
+    """Headers, paragraphs (joined across page breaks) and footers, in reading order."""
+    out = TextBuilder()
+    open_text: str | None = None
+    held: list[Line] = []  # furniture met while a paragraph may still run on
+
+    def flush() -> None:
+        nonlocal open_text
+        if open_text is not None:
+            out.add(open_text)
+            open_text = None
+        for line in held:
+            out.add(line.text, kind=line.kind)
+        held.clear()
+
+    for page in pages:
+        top = [ln for ln in page.lines if ln.kind == "page-header"]
+        bottom = [ln for ln in page.lines if ln.kind == "page-footer"]
+        if open_text is not None:
+            held.extend(top)
+        else:
+            for line in top:
+                out.add(line.text, kind=line.kind)
+        for i, paragraph in enumerate(_paragraphs(page)):
+            if i == 0 and open_text is not None and _continues(open_text, paragraph):
+                open_text = _join(open_text, _text(paragraph))
+            else:
+                flush()
+                open_text = _text(paragraph)
+        held.extend(bottom)
+    flush()
+    return out
+
+
+def _load_pages(data: bytes, name: str) -> list[Page]:
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    pages = []
+    try:
+        for layout in extract_pages(io.BytesIO(data), laparams=LAParams()):
+            page = Page(layout.width, layout.height)
+            boxes = (el for el in layout if isinstance(el, LTTextContainer))
+            for number, box in enumerate(boxes):
+                for line in box if not isinstance(box, LTTextLine) else [box]:
+                    if not isinstance(line, LTTextLine):
+                        continue
+                    text = " ".join(line.get_text().split())
+                    if text:
+                        page.lines.append(Line(text, *line.bbox, number))
+            pages.append(page)
+    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
+        raise InputError(
+            f"{name} is an encrypted PDF that needs a password: "
+            "save a copy without one (e.g. qpdf --decrypt) first"
+        ) from exc
+    except Exception as exc:  # pdfminer raises PSEOF, PDFSyntaxError, ValueError, KeyError, …
+        if type(exc).__name__ == "PDFTextExtractionNotAllowed":
+            raise InputError(
+                f"{name}: its owner forbids text extraction (PDF permissions)"
+            ) from exc
+        raise InputError(f"{name}: not a readable PDF ({type(exc).__name__}: {exc})") from exc
+    return pages
+
+
+def read_pdf(data: bytes, path: str, name: str) -> Document:
+    pages = _load_pages(data, name)
+    if not pages:
+        raise InputError(f"{name}: not a readable PDF (no pages)")
+    empty = [i + 1 for i, page in enumerate(pages) if not page.lines]
+    if len(empty) == len(pages):
+        raise InputError(
+            f"{name} has no text layer (scanned pages?): run OCR on it first "
+            "(e.g. ocrmypdf), then give duiyi the OCR'd PDF"
+        )
+    if empty:
+        shown = ", ".join(map(str, empty[:10])) + (" …" if len(empty) > 10 else "")
+        log.warning(
+            "%s: page(s) %s have no text layer (scanned?); their text is missing", name, shown
+        )
+    sample = "".join(line.text for page in pages[:20] for line in page.lines)
+    if len("".join(_CID.findall(sample))) > 0.5 * len(sample):
+        raise InputError(
+            f"{name}: its fonts carry no Unicode mapping, so its text cannot be extracted "
+            "(only glyph numbers): run OCR on it"
+        )
+    mark_furniture(pages)
+    return assemble(pages).document(path, "pdf", pages=len(pages))

@@ -1,0 +1,156 @@
+"""DOCX, ODT, EPUB and PDF test documents, built in code with the formats' own libraries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+
+ZH_PARAGRAPHS = [
+    "清晨六点，渔船陆续回到港口。码头上的工人一边卸货，一边大声讨论今天的鱼价。",
+    "今年春天雨水特别多，出海的日子比往年少了三分之一。",
+    "老船长说，他年轻时从来没有见过这样的天气。",
+]
+EN_PARAGRAPHS = [
+    "At six in the morning, the fishing boats come back to the harbour one after another. "
+    "On the quay, workers unload the catch while loudly discussing today's fish prices.",
+    "There has been an unusual amount of rain this spring. Days at sea are down by a third.",
+    "The old captain says he never saw weather like this when he was young.",
+]
+
+
+def make_docx(path: Path, title: str, paragraphs: list[str], *, extras: bool = True) -> Path:
+    """A DOCX with a heading, body paragraphs and (extras) a numbered list, a bold run,
+    a table, a header and a footer."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading(title, level=1)
+    for text in paragraphs:
+        p = document.add_paragraph(style="Normal")
+        half = len(text) // 2
+        p.add_run(text[:half]).bold = True
+        p.add_run(text[half:])
+    if extras:
+        document.add_paragraph("第一项", style="List Number")
+        document.add_paragraph("第二项", style="List Number")
+        table = document.add_table(rows=1, cols=2)
+        table.cell(0, 0).text = "表格左"
+        table.cell(0, 1).text = "表格右"
+        section = document.sections[0]
+        section.header.paragraphs[0].text = "港口日报"
+        section.footer.paragraphs[0].text = "内部资料"
+    document.save(path)
+    return path
+
+
+def make_odt(path: Path, title: str, paragraphs: list[str]) -> Path:
+    from odf.opendocument import OpenDocumentText
+    from odf.table import Table, TableCell, TableColumn, TableRow
+    from odf.text import H, LineBreak, List, ListItem, P, S, Span
+
+    document = OpenDocumentText()
+    document.text.addElement(H(outlinelevel=1, text=title))
+    for text in paragraphs:
+        p = P(text=text[:5])
+        p.addElement(Span(text=text[5:]))
+        document.text.addElement(p)
+    p = P(text="第一行")
+    p.addElement(LineBreak())
+    p.addText("第二行")
+    p.addElement(S(c=3))
+    p.addText("空格后")
+    document.text.addElement(p)
+    items = List()
+    for text in ("项目甲", "项目乙"):
+        item = ListItem()
+        item.addElement(P(text=text))
+        items.addElement(item)
+    document.text.addElement(items)
+    table = Table()
+    table.addElement(TableColumn(numbercolumnsrepeated=2))
+    row = TableRow()
+    for text in ("表格左", "表格右"):
+        cell = TableCell()
+        cell.addElement(P(text=text))
+        row.addElement(cell)
+    table.addElement(row)
+    document.text.addElement(table)
+    document.save(str(path))
+    return path
+
+
+def make_epub(path: Path, chapters: list[tuple[str, list[str]]], *, reverse_manifest=True) -> Path:
+    """An EPUB whose spine lists `chapters` in order (the manifest in reverse order, so a
+    reader that follows the manifest gets them wrong)."""
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("duiyi-test")
+    book.set_title("测试")
+    book.set_language("zh")
+    items = []
+    for number, (title, paragraphs) in enumerate(chapters, 1):
+        item = epub.EpubHtml(title=title, file_name=f"chap{number}.xhtml", lang="zh")
+        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        item.content = f"<html><body><h1>{title}</h1>{body}</body></html>"
+        items.append(item)
+    for item in reversed(items) if reverse_manifest else items:
+        book.add_item(item)
+    book.toc = items
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = items
+    epub.write_epub(str(path), book)
+    return path
+
+
+def make_pdf(
+    path: Path,
+    pages: list[list[str]],
+    *,
+    header: str | None = "港口日报 内部资料",
+    footer: bool = True,
+    width_mm: float = 120,
+    encrypt: str | None = None,
+) -> Path:
+    """A PDF with one list of paragraphs per page (wrapped by fpdf2), a running header and a
+    page-number footer."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A5")
+    pdf.add_font("wqy", fname=str(CJK_FONT))
+    pdf.set_auto_page_break(False)
+    for number, paragraphs in enumerate(pages, 1):
+        pdf.add_page()
+        if header:
+            pdf.set_font("wqy", size=8)
+            pdf.set_xy(10, 6)
+            pdf.cell(text=header)
+        pdf.set_font("wqy", size=11)
+        pdf.set_xy(10, 25)
+        for text in paragraphs:
+            pdf.set_x(10)
+            pdf.multi_cell(w=width_mm, h=6, text=text)
+            pdf.ln(4)
+        if footer:
+            pdf.set_font("wqy", size=8)
+            pdf.set_xy(60, 200)
+            pdf.cell(text=f"- {number} -")
+    if encrypt:
+        pdf.set_encryption(owner_password="owner", user_password=encrypt)
+    pdf.output(str(path))
+    return path
+
+
+def make_scanned_pdf(path: Path) -> Path:
+    """A PDF whose only page is an image (no text layer), as a scanner writes it."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    image = Image.new("L", (200, 100), 255)
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.image(image, x=10, y=10, w=100)
+    pdf.output(str(path))
+    return path

@@ -1,0 +1,253 @@
+"""DOCX, ODT, EPUB and PDF input: extraction, offsets, page furniture, errors, align."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+from document_fixtures import (
+    EN_PARAGRAPHS,
+    ZH_PARAGRAPHS,
+    make_docx,
+    make_epub,
+    make_odt,
+    make_pdf,
+    make_scanned_pdf,
+)
+
+from duiyi.corpus import documents
+from duiyi.corpus.pipeline import check_coverage, iter_pieces, prepare
+from duiyi.corpus.read import read_document, read_inputs, read_stream
+from duiyi.errors import InputError
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def pieces(doc):
+    return [(getattr(p, "kind", "sentence"), p.text) for p in iter_pieces(doc)]
+
+
+def sentences(doc):
+    return [s.text for s in doc.sentences]
+
+
+def test_docx_paragraphs_tables_lists_header_footer(tmp_path):
+    doc = prepare(read_document(make_docx(tmp_path / "a.docx", "港口小城", ZH_PARAGRAPHS)))
+    check_coverage(doc)
+    assert doc.meta["format"] == "docx" and doc.lang == "zh"
+    found = pieces(doc)
+    # header first, footer last; bold and plain runs of one paragraph are one paragraph
+    assert found[0] == ("sentence", "港口日报") and found[-1] == ("sentence", "内部资料")
+    assert ("sentence", "码头上的工人一边卸货，一边大声讨论今天的鱼价。") in found
+    # list numbering is kept in the text, as a list-label span before the item
+    i = found.index(("list-label", "1."))
+    assert found[i : i + 4] == [
+        ("list-label", "1."), ("sentence", "第一项"), ("list-label", "2."), ("sentence", "第二项")
+    ]  # fmt: skip
+    assert found[i + 4 : i + 6] == [("sentence", "表格左"), ("sentence", "表格右")]
+    assert "1. 第一项" in doc.text
+
+
+def test_docx_tracked_insertions_and_text_boxes_are_read(tmp_path):
+    import docx
+    from docx.oxml.parser import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    document = docx.Document()
+    p = document.add_paragraph("开头")
+    p._p.append(
+        parse_xml(f'<w:ins {w} w:id="1" w:author="a"><w:r><w:t>插入的字</w:t></w:r></w:ins>')
+    )
+    p._p.append(
+        parse_xml(
+            f'<w:del {w} w:id="2" w:author="a"><w:r><w:delText>删掉</w:delText></w:r></w:del>'
+        )
+    )
+    p._p.append(parse_xml(f"<w:r {w}><w:tab/><w:t>尾</w:t><w:br/><w:t>下一行</w:t></w:r>"))
+    document.save(tmp_path / "t.docx")
+    doc = read_document(tmp_path / "t.docx")
+    assert doc.text == "开头插入的字\t尾\n下一行\n"
+
+
+def test_odt_paragraphs_lists_tables_spaces(tmp_path):
+    doc = prepare(read_document(make_odt(tmp_path / "a.odt", "港口小城", ZH_PARAGRAPHS)))
+    check_coverage(doc)
+    assert doc.text.startswith("港口小城\n\n清晨六点")
+    assert "第一行\n第二行   空格后" in doc.text
+    assert sentences(doc)[-4:] == ["项目甲", "项目乙", "表格左", "表格右"]
+
+
+def test_epub_chapters_in_spine_order(tmp_path):
+    path = make_epub(
+        tmp_path / "a.epub", [("第一章", ZH_PARAGRAPHS[:2]), ("第二章", ZH_PARAGRAPHS[2:])]
+    )
+    doc = prepare(read_document(path))
+    check_coverage(doc)
+    assert sentences(doc)[0] == "第一章"
+    assert sentences(doc).index("第二章") > sentences(doc).index(ZH_PARAGRAPHS[1])
+    assert sentences(doc)[-1] == ZH_PARAGRAPHS[2]
+
+
+def test_pdf_wrapped_lines_joined_and_running_headers_removed(tmp_path):
+    path = make_pdf(tmp_path / "a.pdf", [ZH_PARAGRAPHS * 2, ZH_PARAGRAPHS[:2]])
+    doc = prepare(read_document(path))
+    check_coverage(doc)
+    found = pieces(doc)
+    assert found[0] == ("page-header", "港口日报 内部资料")
+    assert [p for p in found if p[0] == "page-footer"] == [
+        ("page-footer", "- 1 -"),
+        ("page-footer", "- 2 -"),
+    ]
+    # the first paragraph is wrapped by fpdf2 over two lines: one sentence, no break inside
+    assert "码头上的工人一边卸货，一边大声讨论今天的鱼价。" in sentences(doc)
+    assert not any("港口日报" in s or "- 1 -" in s for s in sentences(doc))
+    assert doc.meta["pages"] == 2
+
+
+def test_pdf_paragraph_across_a_page_break_and_hyphenation(tmp_path):
+    first = "The harbour workers unloaded the catch and talked about the prices of the day while the " \
+        "boats came in; the captain wanted a transla-"  # fmt: skip
+    path = make_pdf(
+        tmp_path / "b.pdf",
+        [[first], ["tion of the old log book before the winter came."]],
+        header="Harbour News",
+    )
+    doc = prepare(read_document(path))
+    check_coverage(doc)
+    assert "a translation of the old log book before the winter came." in doc.sentences[-1].text
+    assert "came in; the captain" in doc.sentences[-1].text  # the wrapped lines were joined
+    kinds = [k for k, _ in pieces(doc)]
+    # the furniture between the two halves follows the joined paragraph
+    assert kinds == ["page-header", "sentence", "page-footer", "page-header", "page-footer"]
+
+
+def test_single_page_pdf_keeps_its_edges_as_content(tmp_path):
+    doc = prepare(read_document(make_pdf(tmp_path / "c.pdf", [ZH_PARAGRAPHS])))
+    assert not doc.removed and sentences(doc)[0] == "港口日报 内部资料"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: make_pdf(p / "e.pdf", [ZH_PARAGRAPHS], encrypt="secret"), "encrypted PDF that needs a password"),
+        (lambda p: make_scanned_pdf(p / "s.pdf"), "no text layer (scanned pages?)"),
+        (lambda p: _write(p / "t.pdf", make_pdf(p / "x.pdf", [ZH_PARAGRAPHS]).read_bytes()[:400]), "not a readable PDF"),
+        (lambda p: _write(p / "t.docx", make_docx(p / "x.docx", "标题", ZH_PARAGRAPHS).read_bytes()[:2000]), "not a readable DOCX"),
+        (lambda p: _write(p / "o.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), "password-protected"),
+        (lambda p: _write(p / "o.doc", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600)), "save it as .docx"),
+        (lambda p: _write(p / "n.docx", "只是文字".encode()), "not a DOCX file"),
+        (lambda p: _zip(p / "z.odt", {"mimetype": "application/vnd.oasis.opendocument.text"}), "no content.xml"),
+        (lambda p: _zip(p / "z.epub", {"mimetype": "application/epub+zip"}), "not a readable EPUB"),
+    ],
+)  # fmt: skip
+def test_unreadable_documents_get_one_clear_line(tmp_path, cli, make, message):
+    path = make(tmp_path)
+    with pytest.raises(
+        InputError, match=message.replace("(", r"\(").replace(")", r"\)").replace("?", r"\?")
+    ):
+        read_document(path)
+    status, out, err = cli("split", path)
+    assert status == 1 and out == ""
+    assert len(err.strip().splitlines()) == 1 and message in err and "Traceback" not in err
+
+
+def test_zip_bombs_are_refused(tmp_path, monkeypatch):
+    path = make_docx(tmp_path / "a.docx", "标题", ZH_PARAGRAPHS)
+    monkeypatch.setattr(documents, "MAX_UNPACKED", 1000)
+    with pytest.raises(InputError, match="zip bomb"):
+        read_document(path)
+
+
+def test_documents_by_content_from_stdin_and_in_directories(tmp_path, caplog):
+    (tmp_path / "in").mkdir()
+    docx_bytes = make_docx(tmp_path / "in" / "a.docx", "标题", ZH_PARAGRAPHS).read_bytes()
+    assert read_stream(io.BytesIO(docx_bytes)).meta["format"] == "docx"
+    make_pdf(tmp_path / "in" / "b.pdf", [ZH_PARAGRAPHS])
+    make_odt(tmp_path / "in" / "c.odt", "标题", ZH_PARAGRAPHS)
+    make_epub(tmp_path / "in" / "d.epub", [("第一章", ZH_PARAGRAPHS)])
+    make_scanned_pdf(tmp_path / "in" / "e.pdf")  # skipped with a warning inside a directory
+    (tmp_path / "in" / "f.txt").write_text("纯文本。", encoding="utf-8")
+    (tmp_path / "in" / "renamed.bin").write_bytes(docx_bytes)  # found by its content
+    docs = list(read_inputs([str(tmp_path / "in")]))
+    assert [d.meta.get("format", "text") for d in docs] == [
+        "docx",
+        "pdf",
+        "odt",
+        "epub",
+        "text",
+        "docx",
+    ]
+    assert "no text layer" in caplog.text
+
+
+def test_split_cli_on_a_docx_and_show_removed_on_a_pdf(tmp_path, cli):
+    status, out, _ = cli("split", make_docx(tmp_path / "a.docx", "港口小城", ZH_PARAGRAPHS))
+    assert status == 0 and out.splitlines()[:2] == ["港口日报", "港口小城"]
+    pdf = make_pdf(tmp_path / "a.pdf", [ZH_PARAGRAPHS, ZH_PARAGRAPHS])
+    status, out, _ = cli("split", "--show-removed", pdf)
+    assert status == 0
+    assert out.splitlines()[0] == "[removed page-header] 港口日报 内部资料"
+    assert "[removed page-footer] - 2 -" in out.splitlines()
+
+
+def test_align_a_chinese_docx_with_its_english_docx(tmp_path, cli):
+    (tmp_path / "zh").mkdir()
+    (tmp_path / "en").mkdir()
+    make_docx(tmp_path / "zh" / "harbour.docx", "港口小城", ZH_PARAGRAPHS, extras=False)
+    make_docx(tmp_path / "en" / "harbour.docx", "The Harbour Town", EN_PARAGRAPHS, extras=False)
+    status, out, err = cli(
+        "align", tmp_path / "zh", tmp_path / "en", "-f", "jsonl", "-o", tmp_path / "p.jsonl",
+        "--cache", tmp_path / "e5.sqlite",
+    )  # fmt: skip
+    assert status == 0, err
+    import json
+
+    pairs = [json.loads(line) for line in (tmp_path / "p.jsonl").read_text().splitlines()]
+    by_src = {p["src_text"]: p["tgt_text"] for p in pairs}
+    assert by_src["港口小城"] == "The Harbour Town"
+    assert by_src["老船长说，他年轻时从来没有见过这样的天气。"] == EN_PARAGRAPHS[2]
+    assert by_src["今年春天雨水特别多，出海的日子比往年少了三分之一。"] == EN_PARAGRAPHS[1]
+
+
+def _write(path, data: bytes):
+    path.write_bytes(data)
+    return path
+
+
+def _zip(path, members: dict[str, str]):
+    with zipfile.ZipFile(path, "w") as z:
+        for name, text in members.items():
+            z.writestr(name, text)
+    return path
+
+
+def test_docx_footnotes_follow_the_body(tmp_path):
+    path = make_docx(tmp_path / "f.docx", "标题", ZH_PARAGRAPHS[:1], extras=False)
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    notes = (
+        f'<w:footnotes xmlns:w="{w}">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        '<w:footnote w:id="1"><w:p><w:r><w:t>这是脚注。</w:t></w:r></w:p></w:footnote>'
+        "</w:footnotes>"
+    )
+    rel = (
+        '<Relationship Id="rIdNotes" Target="footnotes.xml" Type="http://schemas.openxmlformats'
+        '.org/officeDocument/2006/relationships/footnotes"/></Relationships>'
+    )
+    override = (
+        '<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.wordprocessingml.footnotes+xml"/></Types>'
+    )
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    members["word/footnotes.xml"] = notes.encode()
+    rels = "word/_rels/document.xml.rels"
+    members[rels] = members[rels].replace(b"</Relationships>", rel.encode())
+    types = "[Content_Types].xml"
+    members[types] = members[types].replace(b"</Types>", override.encode())
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    doc = read_document(path)
+    assert doc.text.endswith(ZH_PARAGRAPHS[0] + "\n\n这是脚注。\n")
