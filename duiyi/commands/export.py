@@ -16,7 +16,7 @@ import sys
 
 from duiyi.corpus.model import ORIGINS, STATUSES
 
-FORMAT_NAMES = ("tmx", "xces", "moses", "tsv", "jsonl")
+FORMAT_NAMES = ("tmx", "xces", "moses", "tsv", "jsonl", "xliff", "xliff2")
 
 
 def _names(allowed: tuple[str, ...]):

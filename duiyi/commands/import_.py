@@ -3,10 +3,14 @@
 Examples:
   duiyi import memory.tmx --store corpus.db
   duiyi import omegat/project_save.tmx trados.tmx --store corpus.db --src-lang zh-TW
+  duiyi import edited.xlf --store corpus.db     a translator's XLIFF back onto its sentences
 
 Imported pairs keep the origin, score and status a duiyi TMX records in its props; other
 tools' pairs are "human" translations. Re-importing the same file replaces what it brought.
 Units lacking the source or target language are skipped and counted.
+An XLIFF written by duiyi comes back onto the stored sentences it was written from: changed
+targets become "edited" (or "human" over a gloss draft), targets the translator's tool marked
+final/signed-off are approved; units matching no stored sentence are added as pairs.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import sys
 
 from duiyi.corpus.model import ORIGINS
 
-FORMAT_NAMES = ("tmx", "xces", "moses", "tsv", "jsonl")
+FORMAT_NAMES = ("tmx", "xces", "moses", "tsv", "jsonl", "xliff", "xliff2")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
                 for block in iter(lambda: f.read(1 << 20), b""):
                     digest.update(block)
             reader = None
+            if fmt in ("xliff", "xliff2"):
+                _import_xliff(store, path, args, digest.hexdigest())
+                continue
             if fmt == "tmx":
                 reader = TmxReader(path, src_lang=args.src_lang, tgt_lang=args.tgt_lang)
                 pairs = iter(reader)
@@ -79,3 +86,20 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return 0
+
+
+def _import_xliff(store, path: str, args: argparse.Namespace, checksum: str) -> None:
+    from duiyi.export.xliff import XliffReader
+
+    reader = XliffReader(path)
+    counts, unmatched = store.apply_translations(reader, reviewer=f"xliff:{path}")
+    added = store.add_pairs(
+        unmatched, source=path, checksum=checksum, origin=args.origin, src_lang=args.src_lang
+    )
+    print(
+        f"duiyi: {path}: {counts['matched']} units matched stored sentences "
+        f"({counts['edited']} edited, {counts['human']} human, {counts['approved']} approved, "
+        f"{counts['unchanged']} unchanged); {sum(added.values())} other pairs added to "
+        f"{args.store}; {reader.skipped} units without a target skipped",
+        file=sys.stderr,
+    )

@@ -24,8 +24,12 @@ FORMAT_BY_SUFFIX = {
     ".jsonl": "jsonl",
     ".md": "side-by-side",
     ".txt": "text",
+    ".xlf": "xliff",
+    ".xliff": "xliff",
 }
-EXPORTED = ("tmx", "xces")  # written by duiyi.export.write_pairs
+EXPORTED = ("tmx", "xces", "xliff", "xliff2")  # written by duiyi.export.write_pairs
+# Formats that hold work still to do: gloss drafts stay in, marked as needing translation.
+KEEPS_GLOSS = ("xliff", "xliff2")
 
 
 def _positive(text: str) -> int:
@@ -42,9 +46,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output file, or directory (one draft per document); default stdout",
     )  # fmt: skip
     parser.add_argument(
-        "-f", "--format", choices=("text", "side-by-side", "jsonl", "tmx", "xces"),
-        help="text (paragraphs kept), side-by-side (Markdown table), jsonl, tmx, xces (XML); "
-        "default from the -o extension, else text",
+        "-f", "--format",
+        choices=("text", "side-by-side", "jsonl", "tmx", "xces", "xliff", "xliff2"),
+        help="text (paragraphs kept), side-by-side (Markdown table), jsonl, tmx, xces (XML), "
+        "xliff (1.2, for CAT tools), xliff2 (2.1); default from the -o extension, else text",
     )  # fmt: skip
     parser.add_argument("--glob", default="*", help="file pattern inside directories (default *)")
     engine = parser.add_argument_group("engine")
@@ -108,7 +113,7 @@ def _output_name(doc, fmt: str, taken: set[str]) -> str:
 def _export(pairs, path, fmt: str, signature: str, include_gloss: bool) -> int:
     from duiyi.export import write_pairs
 
-    if not include_gloss:  # gloss drafts are not MT: out of every export unless asked
+    if not include_gloss and fmt not in KEEPS_GLOSS:  # gloss drafts are not MT: out of exports
         pairs = (p for p in pairs if p.origin != "gloss")
     return write_pairs(pairs, path, fmt, signature=signature, include_gloss=include_gloss)
 
@@ -263,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if notice:
         print(f"duiyi: notice: {notice}", file=sys.stderr)
-    if fmt in EXPORTED and translator.origin == "gloss":
+    if fmt in EXPORTED and fmt not in KEEPS_GLOSS and translator.origin == "gloss":
         print(_gloss_export_notice(fmt, args.include_gloss), file=sys.stderr)
     cache = None
     if translator.cacheable and not args.no_cache:

@@ -1,4 +1,4 @@
-"""Writers (TMX, XCES/OPUS XML, Moses, TSV, JSONL) and readers of parallel pairs.
+"""Writers (TMX, XCES/OPUS XML, Moses, TSV, JSONL, XLIFF) and readers of parallel pairs.
 
     from duiyi.export import write_pairs, read_pairs
     n = write_pairs(pairs, "memory.tmx")            # format from the extension
@@ -25,6 +25,8 @@ FORMATS: dict[str, str] = {
     "moses": "duiyi.export.moses:MosesFormat",
     "tsv": "duiyi.export.tsv:TsvFormat",
     "jsonl": "duiyi.export.jsonl:JsonlFormat",
+    "xliff": "duiyi.export.xliff:XliffFormat",
+    "xliff2": "duiyi.export.xliff:Xliff2Format",
 }
 EXTENSIONS: dict[str, str] = {
     ".tmx": "tmx",
@@ -32,6 +34,8 @@ EXTENSIONS: dict[str, str] = {
     ".moses": "moses",
     ".tsv": "tsv",
     ".jsonl": "jsonl",
+    ".xlf": "xliff",
+    ".xliff": "xliff",
 }
 
 

@@ -17,6 +17,8 @@ EXTENSIONS = {
     "jsonl": ".jsonl",
     "tmx": ".tmx",
     "xces": ".xml",
+    "xliff": ".xlf",
+    "xliff2": ".xlf",
 }
 
 

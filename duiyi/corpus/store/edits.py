@@ -287,6 +287,89 @@ class ReviewEditsMixin:
             self._log_edit(conn, "undo", restored, after, before, reviewer, now)
         return self.get_bead(main_id)
 
+    def apply_translations(self, pairs, *, reviewer: str = "") -> tuple[dict[str, int], list]:
+        """Put a translator's targets (an edited XLIFF) on the stored beads they came from, in
+        one transaction; returns (counts, the pairs that match no stored sentence).
+
+        A pair finds its bead by its id: a bead id (XLIFF exported from a store) or
+        "DOCUMENT:INDEX" (drafts written by `duiyi translate`: the sentence's index in the
+        document, newest stored document of that name first); failing that, by the same source
+        text in a document of that name. A changed target makes the bead "edited" (over a
+        machine or aligned draft) or "human" (over a gloss draft or none); a pair the
+        translator's tool confirmed (`meta["confirmed"]`) approves the bead. Every change is an
+        "update" in the history (undoable, as a review edit is).
+        """
+        counts = dict.fromkeys(("matched", "edited", "human", "approved", "unchanged"), 0)
+        unmatched = []
+        now = utc_now()
+        with self._write() as conn:
+            documents: dict[str, list[int]] = {}
+            used: set[int] = set()
+            for pair in pairs:
+                bead = self._bead_for(conn, pair, documents, used)
+                if bead is None:
+                    unmatched.append(pair)
+                    continue
+                used.add(bead.id)
+                counts["matched"] += 1
+                after = BeadRecord(**vars(bead))
+                if pair.tgt != bead.tgt_text:
+                    after.tgt_text = pair.tgt
+                    drafted = bead.origin != "gloss" and bead.tgt_text.strip()
+                    after.origin = "edited" if drafted else "human"
+                    counts[after.origin] += 1
+                if (pair.meta or {}).get("confirmed") and bead.status != "approved":
+                    after.status = "approved"
+                    counts["approved"] += 1
+                if vars(after) == vars(bead):
+                    counts["unchanged"] += 1
+                    continue
+                after.version += 1
+                after.updated_at, after.updated_by = now, reviewer
+                self._write_bead(conn, after)
+                self._log_edit(conn, "update", after, [bead], [after], reviewer, now)
+        return counts, unmatched
+
+    def _bead_for(self, conn, pair, documents: dict, used: set) -> BeadRecord | None:
+        """The stored bead `pair` was written from (see `apply_translations`), or None."""
+        src = pair.src.strip()
+
+        def fits(row) -> BeadRecord | None:
+            bead = bead_from_row(row) if row is not None else None
+            return bead if bead and bead.id not in used and bead.src_text.strip() == src else None
+
+        key = pair.id or ""
+        if key.isdigit():
+            row = conn.execute(f"SELECT {BEAD_COLUMNS} FROM beads WHERE id = ?", (int(key),))
+            if bead := fits(row.fetchone()):
+                return bead
+        name, _, index = key.rpartition(":")
+        name = name or pair.document
+        if name not in documents:
+            documents[name] = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT id FROM documents WHERE name = ? AND role = 'src' ORDER BY id DESC",
+                    (name,),
+                )
+            ]
+        for doc_id in documents[name]:
+            if index.isdigit():
+                row = conn.execute(
+                    f"SELECT {BEAD_COLUMNS} FROM beads WHERE document_id = ? AND src_ids = ?",
+                    (doc_id, json.dumps([int(index)])),
+                ).fetchone()
+                if bead := fits(row):
+                    return bead
+            for row in conn.execute(
+                f"SELECT {BEAD_COLUMNS} FROM beads WHERE document_id = ? AND src_text = ? "
+                "ORDER BY position, id",
+                (doc_id, pair.src),
+            ):
+                if bead := fits(row):
+                    return bead
+        return None
+
 
 def split_normalized(bead: BeadRecord, src_ids1: tuple, src_at: int) -> tuple[str, str]:
     """Split the normalized source like the original (same offset when lengths agree)."""

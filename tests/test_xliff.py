@@ -1,0 +1,222 @@
+"""XLIFF 1.2 / 2.1 out and back in: schema validity, translate-toolkit and OmegaT reading our
+files, and a translator's edits coming back onto the stored sentences."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import require_tool
+from document_fixtures import ZH_PARAGRAPHS, make_docx
+from lxml import etree
+
+from duiyi.corpus.model import Pair
+from duiyi.corpus.store import Store
+from duiyi.errors import FormatError
+from duiyi.export import read_pairs, write_pairs
+from duiyi.export.xliff import XliffReader
+
+# The OASIS schemas, as Debian's php-symfony-translation installs them (.ci/run installs it):
+# duiyi ships no copy.
+SCHEMAS = Path("/usr/share/php/Symfony/Component/Translation/Resources/schemas")
+XSD = {"xliff": "xliff-core-1.2-strict.xsd", "xliff2": "xliff-core-2.0.xsd"}
+
+PAIRS = [
+    Pair("今天天气很好。", "The weather is nice today.", 0.93, origin="mt", document="a.txt",
+         id="a.txt:0", meta={"engine": "mt:argos-zh_en-1.9"}),
+    Pair("价格是3.5元，包括税&运费。", "price <b> & ]]> \n tax\x01", None, origin="gloss",
+         document="a.txt", id="a.txt:1"),
+    Pair("繁體字與罕見字𠀀。", "Rare 𠀀 characters.", 0.5, origin="human", document="b.txt",
+         id="7", status="approved"),
+]  # fmt: skip
+
+
+def schema(fmt: str) -> etree.XMLSchema:
+    path = SCHEMAS / XSD[fmt]
+    if not path.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing; .ci/run must install php-symfony-translation")
+        pytest.skip(f"{path} is missing (apt-get install php-symfony-translation)")
+    tree = etree.parse(str(path))
+    for imp in tree.iter("{http://www.w3.org/2001/XMLSchema}import"):  # no network: local xml.xsd
+        if (imp.get("schemaLocation") or "").endswith("xml.xsd"):
+            imp.set("schemaLocation", str(SCHEMAS / "xml.xsd"))
+    return etree.XMLSchema(tree)
+
+
+@pytest.mark.parametrize("fmt", ["xliff", "xliff2"])
+def test_written_xliff_is_valid_against_the_oasis_schema_and_reads_back(tmp_path, fmt):
+    path = tmp_path / "out.xlf"
+    assert write_pairs(PAIRS, str(path), fmt) == 3
+    xsd = schema(fmt)
+    assert xsd.validate(etree.parse(str(path))), xsd.error_log
+    back = list(read_pairs(str(path)))  # .xlf: either version, told by its namespace
+    assert [(p.src, p.tgt) for p in back] == [(p.src, p.tgt.replace("\x01", "")) for p in PAIRS]
+    assert [p.origin for p in back] == ["mt", "gloss", "human"]
+    assert [p.id for p in back] == ["a.txt:0", "a.txt:1", "7"]
+    assert [p.document for p in back] == ["a.txt", "a.txt", "b.txt"]
+    assert back[0].score == 0.93 and back[0].meta["engine"] == "mt:argos-zh_en-1.9"
+    assert back[2].status == "approved" and back[2].meta["confirmed"]
+    # a schema-invalid file is caught by the same check: the test can fail
+    tree = etree.parse(str(path))
+    next(tree.iter("{*}source")).tag = "{urn:oasis:names:tc:xliff:document:1.2}bogus"
+    assert not xsd.validate(tree)
+
+
+def test_states_machine_drafts_need_review_and_glosses_are_never_translated(tmp_path):
+    write_pairs(PAIRS, str(tmp_path / "a.xlf"), "xliff")
+    write_pairs(PAIRS, str(tmp_path / "b.xlf"), "xliff2")
+    t12 = [t.get("state") for t in etree.parse(str(tmp_path / "a.xlf")).iter("{*}target")]
+    assert t12 == ["needs-review-translation", "needs-translation", "signed-off"]
+    s20 = [s.get("state") for s in etree.parse(str(tmp_path / "b.xlf")).iter("{*}segment")]
+    assert s20 == ["translated", "initial", "final"]
+    notes = [n.text for n in etree.parse(str(tmp_path / "b.xlf")).iter("{*}note")]
+    assert "machine translation by mt:argos-zh_en-1.9, quality estimate 0.93" in notes
+    assert any("NOT machine translation" in n for n in notes)
+
+
+def test_translate_toolkit_reads_both_versions(tmp_path):
+    from translate.storage import xliff, xliff2
+
+    write_pairs(PAIRS, str(tmp_path / "a.xlf"), "xliff")
+    write_pairs(PAIRS, str(tmp_path / "b.xlf"), "xliff2")
+    v12 = xliff.xlifffile.parsefile(str(tmp_path / "a.xlf")).units
+    v20 = xliff2.Xliff2File.parsefile(str(tmp_path / "b.xlf")).units
+    for units in (v12, v20):
+        assert [(u.source, u.target) for u in units] == [
+            (p.src, p.tgt.replace("\x01", "")) for p in PAIRS
+        ]
+        assert [u.istranslated() for u in units] == [units is v20, False, True]
+    assert v12[0].isfuzzy() and not v12[2].isfuzzy() and v12[2].isapproved()
+
+
+def test_translate_writes_xliff_and_a_translators_edits_come_back(tmp_path, cli):
+    """duiyi translate → XLIFF → a translator's tool (translate-toolkit) edits and approves →
+    duiyi import: the edits land on the stored sentences, with their history."""
+    from translate.storage import xliff
+
+    docx = make_docx(tmp_path / "harbour.docx", "港口小城", ZH_PARAGRAPHS)
+    db, out = tmp_path / "corpus.db", tmp_path / "harbour.xlf"
+    status, _, err = cli(
+        "translate", docx, "-o", out, "--engine", "gloss", "--no-cache", "--store", db, "-q"
+    )
+    assert status == 0, err
+    assert schema("xliff").validate(etree.parse(str(out)))
+    with Store.open(db, readonly=True) as store:
+        stored = {p.src: p for p in store.iter_pairs()}
+    units = xliff.xlifffile.parsefile(str(out))
+    assert len(units.units) == len(stored)  # one unit per sentence, gloss drafts kept
+    by_source = {u.source: u for u in units.units}
+    by_source["港口小城"].target = "The Harbour Town"  # (translate-toolkit approves it…)
+    by_source["港口小城"].markfuzzy(True)  # … the translator wants it looked at again
+    by_source["老船长说，他年轻时从来没有见过这样的天气。"].target = "The old captain says so."
+    by_source["老船长说，他年轻时从来没有见过这样的天气。"].markapproved(True)
+    units.savefile(str(tmp_path / "edited.xlf"))
+
+    status, _, err = cli("import", tmp_path / "edited.xlf", "--store", db)
+    assert status == 0, err
+    assert f"{len(stored)} units matched stored sentences (0 edited, 2 human, 1 approved" in err
+    with Store.open(db, readonly=True) as store:
+        after = {p.src: p for p in store.iter_pairs()}
+        assert len(after) == len(stored)  # no new pairs: the edits went onto the sentences
+        town, captain = after["港口小城"], after["老船长说，他年轻时从来没有见过这样的天气。"]
+        assert (town.tgt, town.origin, town.status) == ("The Harbour Town", "human", "pending")
+        assert (captain.tgt, captain.origin, captain.status) == (
+            "The old captain says so.", "human", "approved"
+        )  # fmt: skip
+        assert after["港口日报"].origin == "gloss"  # untouched units stay as they were
+        assert store.history(int(town.id))[0].reviewer.startswith("xliff:")
+
+
+def test_export_xliff_from_the_store_then_edited_targets_are_edited(tmp_path, cli):
+    db = tmp_path / "c.db"
+    aligned = [
+        Pair("今天天气很好。", "Nice weather.", 0.9, origin="aligned", document="d.txt"),
+        Pair("我们去公园吧。", "Let's go to the park.", 0.8, origin="aligned", document="d.txt"),
+    ]
+    with Store.open(db) as store:
+        store.add_pairs(aligned, source="d.tmx", checksum="x")
+    status, _, err = cli("export", db, "-o", tmp_path / "d.xlf")
+    assert status == 0, err
+    text = (tmp_path / "d.xlf").read_text(encoding="utf-8")
+    (tmp_path / "d.xlf").write_text(text.replace("Nice weather.", "The weather is nice today."))
+    status, _, err = cli("import", tmp_path / "d.xlf", "--store", db)
+    assert status == 0, err
+    assert "2 units matched stored sentences (1 edited, 0 human, 0 approved, 1 unchanged)" in err
+    with Store.open(db, readonly=True) as store:
+        pairs = list(store.iter_pairs())
+    assert [(p.tgt, p.origin) for p in pairs] == [
+        ("The weather is nice today.", "edited"), ("Let's go to the park.", "aligned")
+    ]  # fmt: skip
+
+
+def test_units_from_elsewhere_are_added_as_pairs(tmp_path, cli):
+    path = tmp_path / "other.xlf"
+    path.write_text(
+        '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">'
+        '<file original="x.html" datatype="html" source-language="zh" target-language="en">'
+        '<body><trans-unit id="t1"><source>你好<g id="1">世界</g></source>'
+        '<target state="translated">Hello <g id="1">world</g></target></trans-unit>'
+        '<trans-unit id="t2"><source>未翻译</source></trans-unit></body></file></xliff>',
+        encoding="utf-8",
+    )
+    status, _, err = cli("import", path, "--store", tmp_path / "c.db")
+    assert status == 0, err
+    assert "1 other pairs added" in err and "1 units without a target skipped" in err
+    with Store.open(tmp_path / "c.db", readonly=True) as store:
+        (pair,) = store.iter_pairs()
+    assert (pair.src, pair.tgt, pair.origin) == ("你好世界", "Hello world", "human")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"<tmx version='1.4'/>", "not an XLIFF"),
+        (b"<xliff xmlns='urn:oasis:names:tc:xliff:document:1.2'><file>", "not well-formed"),
+        (b"<!DOCTYPE x [<!ENTITY a 'b'>]><xliff/>", "declares XML entities"),
+    ],
+)
+def test_bad_xliff_is_one_clear_error(tmp_path, cli, content, message):
+    path = tmp_path / "bad.xlf"
+    path.write_bytes(content)
+    with pytest.raises(FormatError, match=message):
+        list(XliffReader(str(path)))
+    status, _, err = cli("import", path, "--store", tmp_path / "c.db")
+    assert status == 1 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.omegat
+def test_omegat_opens_our_xliff_as_a_source_file(tmp_path):
+    """OmegaT's XLIFF filter takes the file: one segment per unit, and the translated file it
+    writes is XLIFF duiyi reads back."""
+    omegat = require_tool("omegat")
+    from test_omegat import PROJECT_FILE
+
+    project = tmp_path / "project"
+    for folder in ("source", "target", "tm/auto", "omegat", "glossary", "dictionary"):
+        (project / folder).mkdir(parents=True)
+    (project / "omegat.project").write_text(PROJECT_FILE, encoding="utf-8")
+    pairs = [p for p in PAIRS if "\x01" not in p.tgt]
+    write_pairs(pairs, str(project / "source" / "doc.xlf"), "xliff")
+    home = tmp_path / "home"
+    home.mkdir()
+    result = subprocess.run(
+        [omegat, str(project), "--mode=console-translate"],
+        env={
+            "HOME": str(home),
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "JAVA_TOOL_OPTIONS": "-Djava.awt.headless=true",
+            "LANG": "C.UTF-8",
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    stats = (project / "omegat" / "project_stats.txt").read_text(encoding="utf-8")
+    row = next(line for line in stats.splitlines() if line.startswith("doc.xlf"))
+    assert row.split("\t")[1].strip() == str(len(pairs))  # total segments: one per unit
+    back = list(XliffReader(str(project / "target" / "doc.xlf")))
+    assert [p.src for p in back] == [p.src for p in pairs]
