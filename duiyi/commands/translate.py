@@ -26,6 +26,7 @@ FORMAT_BY_SUFFIX = {
     ".txt": "text",
     ".xlf": "xliff",
     ".xliff": "xliff",
+    ".docx": "docx",
 }
 EXPORTED = ("tmx", "xces", "xliff", "xliff2")  # written by duiyi.export.write_pairs
 # Formats that hold work still to do: gloss drafts stay in, marked as needing translation.
@@ -47,9 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument(
         "-f", "--format",
-        choices=("text", "side-by-side", "jsonl", "tmx", "xces", "xliff", "xliff2"),
+        choices=("text", "side-by-side", "jsonl", "tmx", "xces", "xliff", "xliff2", "docx"),
         help="text (paragraphs kept), side-by-side (Markdown table), jsonl, tmx, xces (XML), "
-        "xliff (1.2, for CAT tools), xliff2 (2.1); default from the -o extension, else text",
+        "xliff (1.2, for CAT tools), xliff2 (2.1), docx (the DOCX input, translated, styles "
+        "kept); default from the -o extension, else text",
     )  # fmt: skip
     parser.add_argument("--glob", default="*", help="file pattern inside directories (default *)")
     engine = parser.add_argument_group("engine")
@@ -203,6 +205,25 @@ class TranslateRun:
                     self.write_document(doc, out, kept)
             self.record(doc, kept)
 
+    def to_docx(self, output: str | None, directory: bool) -> None:
+        """Each DOCX input as a translated DOCX (one file, or one per document in a folder)."""
+        from duiyi.errors import InputError
+        from duiyi.translate.docx_out import write_translated_docx
+
+        if output in (None, "-"):
+            raise InputError("a translated DOCX needs an output file or folder: give -o")
+        for n, doc in enumerate(self.documents()):
+            if doc.meta.get("format") != "docx":
+                raise InputError(f"{doc.name} is not a DOCX file: -f docx translates DOCX inputs")
+            if n and not directory:
+                raise InputError("several documents: give -o a folder for the translated DOCX")
+            kept = self._kept()
+            index = {id(s): i for i, s in enumerate(doc.sentences)}
+            drafts = {index[id(s)]: d.text for s, d in self.drafts(doc, kept)}
+            target = Path(output) / _output_name(doc, "docx", self._names) if directory else output
+            write_translated_docx(doc, drafts, target)
+            self.record(doc, kept)
+
     def to_export(self, path: str | None) -> None:
         """Every document into one TMX / XCES export."""
         from duiyi.translate.drafts import run_signature
@@ -277,7 +298,9 @@ def run(args: argparse.Namespace) -> int:
 
     with store, cache or contextlib.nullcontext():
         job = TranslateRun(args, fmt, translator, cache, store)
-        if _directory_mode(args):
+        if fmt == "docx":
+            job.to_docx(args.output, _directory_mode(args))
+        elif _directory_mode(args):
             job.to_directory(Path(args.output))
         elif fmt in EXPORTED:
             job.to_export(args.output)

@@ -19,6 +19,7 @@ EXTENSIONS = {
     "xces": ".xml",
     "xliff": ".xlf",
     "xliff2": ".xlf",
+    "docx": ".en.docx",
 }
 
 

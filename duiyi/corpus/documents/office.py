@@ -292,14 +292,21 @@ def open_docx(data: bytes, name: str):
         raise InputError(f"{name}: not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
 
 
-def read_docx(data: bytes, path: str, name: str) -> Document:
-    document = open_docx(data, name)
+def extract(document, notes: list | None = None) -> TextBuilder:
+    """The text of a python-docx document; each block's `ref` is the paragraph's position
+    in `iter_paragraphs` order."""
     numbering = Numbering(document)
     out = TextBuilder()
+    for index, (kind, p) in enumerate(iter_paragraphs(document, notes)):
+        label = numbering.label(p) if kind == "body" else ""
+        out.add(paragraph_text(p), ref=index, label=label)
+    return out
+
+
+def read_docx(data: bytes, path: str, name: str) -> Document:
+    document = open_docx(data, name)
     try:
-        for index, (kind, p) in enumerate(iter_paragraphs(document)):
-            label = numbering.label(p) if kind == "body" else ""
-            out.add(paragraph_text(p), ref=index, label=label)
+        out = extract(document)
     except Exception as exc:  # a damaged part found while walking
         raise InputError(f"{name}: not a readable DOCX file ({type(exc).__name__}: {exc})") from exc
     return out.document(path, "docx")

@@ -1,0 +1,74 @@
+"""DOCX in → translated English DOCX out: same paragraphs, styles and run formatting kept."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import docx
+import pytest
+from document_fixtures import ZH_PARAGRAPHS, make_docx, make_pdf
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def _drafts(cli, path) -> list[str]:
+    status, out, err = cli("translate", path, "-f", "jsonl", "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    return [json.loads(line)["draft"] for line in out.splitlines()]
+
+
+def test_translated_docx_keeps_paragraphs_styles_and_formatting(tmp_path, cli):
+    from PIL import Image
+
+    source = make_docx(tmp_path / "harbour.docx", "港口小城", ZH_PARAGRAPHS)
+    document = docx.Document(source)
+    picture = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(picture, "PNG")
+    run = document.paragraphs[1].add_run()
+    run.add_picture(picture)  # a picture inside a translated paragraph survives
+    document.save(source)
+
+    drafts = _drafts(cli, source)
+    status, _, err = cli(
+        "translate", source, "-o", tmp_path / "harbour.en.docx", "--engine", "gloss", "--no-cache"
+    )
+    assert status == 0, err
+    before, after = docx.Document(source), docx.Document(tmp_path / "harbour.en.docx")
+    assert [p.style.name for p in after.paragraphs] == [p.style.name for p in before.paragraphs]
+    assert after.paragraphs[0].style.name == "Heading 1"
+    assert after.paragraphs[0].text == drafts[1]  # drafts[0] is the header
+    # the first paragraph held two sentences; both drafts, joined with a space
+    assert after.paragraphs[1].text == f"{drafts[2]} {drafts[3]}"
+    assert after.paragraphs[1].runs[0].bold  # the first run's formatting is kept
+    assert after.paragraphs[1]._p.xpath(".//pic:pic")  # the picture too
+    # list items stay numbered by their style (the numbers are not written into the text)
+    items = [p for p in after.paragraphs if p.style.name == "List Number"]
+    assert [p.text for p in items] == drafts[6:8]
+    assert [c.text for c in after.tables[0].rows[0].cells] == drafts[8:10]
+    assert after.sections[0].header.paragraphs[0].text == drafts[0]
+    assert after.sections[0].footer.paragraphs[0].text == drafts[10]
+    assert not any("\u4e00" <= c <= "\u9fff" for p in after.paragraphs for c in p.text)
+
+
+def test_docx_output_needs_docx_input_and_a_file(tmp_path, cli):
+    pdf = make_pdf(tmp_path / "a.pdf", [ZH_PARAGRAPHS])
+    status, _, err = cli("translate", pdf, "-o", tmp_path / "a.docx", "--engine", "gloss")
+    assert status == 1 and "is not a DOCX file" in err and not (tmp_path / "a.docx").exists()
+    source = make_docx(tmp_path / "b.docx", "标题", ZH_PARAGRAPHS)
+    status, _, err = cli("translate", source, "-f", "docx", "--engine", "gloss")
+    assert status == 1 and "needs an output file" in err
+
+
+def test_a_folder_of_docx_translated_into_a_folder(tmp_path, cli):
+    (tmp_path / "in").mkdir()
+    make_docx(tmp_path / "in" / "a.docx", "标题一", ZH_PARAGRAPHS[:1], extras=False)
+    make_docx(tmp_path / "in" / "b.docx", "标题二", ZH_PARAGRAPHS[1:], extras=False)
+    status, _, err = cli(
+        "translate", tmp_path / "in", "-o", tmp_path / "out/", "-f", "docx", "--engine", "gloss",
+        "--no-cache",
+    )  # fmt: skip
+    assert status == 0, err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.en.docx", "b.en.docx"]
+    title = docx.Document(tmp_path / "out" / "b.en.docx").paragraphs[0].text
+    assert title == _drafts(cli, tmp_path / "in" / "b.docx")[0]
