@@ -7,9 +7,11 @@ serves it with uvicorn, tests call it through httpx's ASGI transport.
 from __future__ import annotations
 
 import logging
+import re
 from importlib import resources
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -19,7 +21,7 @@ from starlette.routing import Route
 
 from duiyi.corpus.store import ConflictError, NotFoundError, Store
 from duiyi.errors import StoreError
-from duiyi.review import views
+from duiyi.review import actions, export, views
 from duiyi.review.security import SAFE_METHODS, Guard, new_token
 
 log = logging.getLogger(__name__)
@@ -52,10 +54,15 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/", views.DocumentsView),
-            Route("/documents/{doc_id:int}", views.DocumentView),
+            Route("/pairs", views.PairsView),
+            Route("/pairs/bulk", actions.BulkView),
+            Route("/pairs/export", export.ExportView),
+            Route("/documents/{doc_id:int}", views.PairsView),
             Route("/beads/{bead_id:int}", views.BeadView),
             Route("/beads/{bead_id:int}/history", views.HistoryView),
-            Route("/beads/{bead_id:int}/{action:str}", views.BeadActionView),
+            Route("/beads/{bead_id:int}/context", views.ContextView),
+            Route("/beads/{bead_id:int}/{action:str}", actions.BeadActionView),
+            Route("/changes/{change_id:int}/undo", actions.ChangeUndoView),
             Route("/static/{name:str}", static_file),
         ],
         middleware=[Middleware(Guard, hosts=hosts, token=review.token)],
@@ -76,6 +83,7 @@ def _templates() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["band"] = confidence_band
+    env.filters["mark"] = mark
     env.filters["thousands"] = lambda n: f"{n:,}"
     return env
 
@@ -85,6 +93,17 @@ def confidence_band(score: float | None) -> str:
     if score is None:
         return "cnone"
     return f"c{min(max(int(score * 10), 0), 9)}"
+
+
+def mark(text: str, query: str) -> Markup:
+    """`text` escaped, with every case-insensitive occurrence of `query` in <mark>."""
+    if not query:
+        return Markup(escape(text))
+    pieces = re.split(f"({re.escape(query)})", text, flags=re.IGNORECASE)
+    return Markup("").join(
+        Markup("<mark>%s</mark>") % piece if i % 2 else escape(piece)
+        for i, piece in enumerate(pieces)
+    )
 
 
 def _static_files() -> dict[str, tuple[bytes, str]]:

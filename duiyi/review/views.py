@@ -1,49 +1,38 @@
-"""The review app's views: small endpoint classes over the corpus store, rendering Jinja pages.
+"""The review app's pages: small endpoint classes over the corpus store, rendering Jinja pages.
 
-Pages are rendered on the server; the page's script posts one action at a time
-(``POST /beads/{id}/{action}``) and swaps in the re-rendered pair partial (``_pair.html``).
-Store calls are made straight from the async handlers: they are local SQLite queries of a few
-milliseconds, serialized by the store's lock, in an app with one reviewer at a time.
+Pages are rendered on the server; the page's script posts one action at a time (see
+``actions.py``) and swaps in the re-rendered pair partial (``_pair.html``). Store calls are
+made straight from the async handlers: they are local SQLite queries of a few milliseconds,
+serialized by the store's lock, in an app with one reviewer at a time.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from dataclasses import dataclass, fields, replace
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
 
 from jinja2 import Environment
-from starlette.datastructures import QueryParams
 from starlette.endpoints import HTTPEndpoint
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from duiyi.corpus.model import ORIGINS, STATUSES
 from duiyi.corpus.store import (
-    SORTS,
     BeadPage,
     BeadRecord,
-    ConflictError,
     DocumentSummary,
     NotFoundError,
     Store,
 )
 from duiyi.errors import StoreError
+from duiyi.review.filters import KINDS, SORT_LABELS, Filters
 
 log = logging.getLogger(__name__)
 
-SORT_LABELS = {
-    "score": "worst confidence first",
-    "-score": "best confidence first",
-    "position": "document order",
-    "status": "by status",
-    "origin": "by origin",
-}
-ACTIONS = ("approve", "reject", "reset", "edit", "merge", "split", "undo")
-MAX_LIMIT = 500
+ATTENTION_BELOW = 0.5  # the home page counts unreviewed pairs below this confidence
 
 
 @dataclass
@@ -60,82 +49,33 @@ class ReviewContext:
             reviewer=self.reviewer, csrf_token=self.token, **values
         )
 
+    def render_pairs(self, beads: Sequence[BeadRecord], q: str = "") -> str:
+        """The pair partials for `beads`, with what each row shows beyond the bead itself."""
+        return self.render("_pairs.html", beads=beads, q=q, **pair_context(self.store, beads))
+
 
 def context(request: Request) -> ReviewContext:
     return request.app.state.review
 
 
-# --- the document page's filters -------------------------------------------------------------
+def pair_context(store: Store, beads: Sequence[BeadRecord]) -> dict[str, Any]:
+    """Document names and document neighbours of `beads`: what `_pair.html` shows with them.
+
+    Merge and split act on the neighbours in document order, whatever order the page lists
+    pairs in, so each row names the pair its merge would swallow.
+    """
+    ids = [b.id for b in beads]
+    return {
+        "names": store.document_names({b.document_id for b in beads}),
+        "neighbours": store.neighbours(ids),
+    }
 
 
-@dataclass(frozen=True)
-class Filters:
-    """The document page's sort, filters and page position, as read from its query string."""
-
-    sort: str = "score"
-    status: str = ""  # "" = any
-    origin: str = ""
-    min: float | None = None
-    max: float | None = None
-    limit: int = 50
-    cursor: str = ""
-    at: int = 0  # how many matching pairs come before this page (shown, never trusted)
-
-    @classmethod
-    def from_query(cls, query: QueryParams) -> Filters:
-        """Parse and check the query string; HTTP 400 naming the bad parameter."""
-        values: dict[str, Any] = {}
-        for name, allowed in (("sort", SORTS), ("status", STATUSES), ("origin", ORIGINS)):
-            value = query.get(name, "")
-            if value and value not in allowed:
-                raise HTTPException(400, f"{name} must be one of {', '.join(allowed)}")
-            if value:
-                values[name] = value
-        for name in ("min", "max"):
-            value = query.get(name, "").strip()
-            if value:
-                try:
-                    number = float(value)
-                except ValueError:
-                    number = math.nan
-                if not 0 <= number <= 1:
-                    raise HTTPException(400, f"{name} must be a confidence between 0 and 1")
-                values[name] = number
-        for name, low, high in (("limit", 1, MAX_LIMIT), ("at", 0, 10**9)):
-            value = query.get(name, "")
-            if value:
-                try:
-                    values[name] = min(max(int(value), low), high)
-                except ValueError:
-                    raise HTTPException(400, f"{name} must be a whole number") from None
-        values["cursor"] = query.get("cursor", "")
-        return cls(**values)
-
-    def query(self, **changes: Any) -> str:
-        """This page's query string with `changes`, leaving out defaults."""
-        new = replace(self, **changes)
-        default = Filters()
-        pairs = [
-            (f.name, getattr(new, f.name))
-            for f in fields(self)
-            if getattr(new, f.name) != getattr(default, f.name)
-        ]
-        return urlencode(pairs)
-
-    @property
-    def filtered(self) -> bool:
-        return bool(self.status or self.origin or self.min is not None or self.max is not None)
-
-
-def load_page(store: Store, doc_id: int, filters: Filters, offset: int | None = None) -> BeadPage:
-    """One page of the document's pairs (keyset by default; `offset` only for comparison)."""
+def load_page(store: Store, filters: Filters, offset: int | None = None) -> BeadPage:
+    """One page of pairs (keyset by default; `offset` only for comparison)."""
     try:
         return store.list_beads(
-            doc_id,
-            status=filters.status or None,
-            origin=filters.origin or None,
-            min_score=filters.min,
-            max_score=filters.max,
+            where=filters.where(),
             sort=filters.sort,
             limit=filters.limit,
             cursor=filters.cursor or None,
@@ -147,17 +87,24 @@ def load_page(store: Store, doc_id: int, filters: Filters, offset: int | None = 
         raise HTTPException(400, str(exc)) from exc
 
 
-def render_document(
-    review: ReviewContext, doc: DocumentSummary, filters: Filters, page: BeadPage
+def render_pairs_page(
+    review: ReviewContext, doc: DocumentSummary | None, filters: Filters, page: BeadPage
 ) -> str:
+    """The queue (doc None) or a document's page: the same list, filters and keys."""
+    store = review.store
     return review.render(
-        "document.html",
+        "pairs.html",
         doc=doc,
         filters=filters,
         page=page,
         sorts=SORT_LABELS,
         statuses=STATUSES,
         origins=ORIGINS,
+        kinds=KINDS,
+        documents=store.document_names() if doc is None else {},
+        progress=store.progress(doc.id if doc else None),
+        q=filters.q,
+        **pair_context(store, page.beads),
     )
 
 
@@ -165,27 +112,47 @@ def render_document(
 
 
 class DocumentsView(HTTPEndpoint):
-    """`/`: every source document with its review progress."""
+    """`/`: every source document with its progress, the ones that need attention first."""
 
     async def get(self, request: Request) -> Response:
         review = context(request)
-        docs = review.store.list_documents()
+        order = request.query_params.get("sort", "attention")
+        if order not in ("attention", "name"):
+            raise HTTPException(400, "sort must be attention or name")
+        docs = review.store.list_documents(below=ATTENTION_BELOW)
+        if order == "name":
+            docs.sort(key=lambda d: (d.name, d.id))
+        else:
+            docs.sort(key=needs_attention)
         totals = {
             "total": sum(d.total for d in docs),
             "reviewed": sum(d.reviewed for d in docs),
+            "below": sum(d.below for d in docs),
         }
-        return HTMLResponse(review.render("documents.html", docs=docs, totals=totals))
+        return HTMLResponse(
+            review.render(
+                "documents.html", docs=docs, totals=totals, order=order, below=ATTENTION_BELOW
+            )
+        )
 
 
-class DocumentView(HTTPEndpoint):
-    """`/documents/{id}`: one page of a document's pairs, sorted and filtered."""
+def needs_attention(doc: DocumentSummary) -> tuple:
+    """Sort key: most unreviewed pairs below 0.5 first, then the lowest mean confidence; a
+    document with nothing left to review goes last."""
+    mean = doc.mean_score if doc.mean_score is not None else 2.0
+    return (doc.total == doc.reviewed, -doc.below, mean, doc.name, doc.id)
+
+
+class PairsView(HTTPEndpoint):
+    """`/pairs` (every document) and `/documents/{id}`: a page of pairs, sorted and filtered."""
 
     async def get(self, request: Request) -> Response:
         review = context(request)
-        doc = review.store.get_document(request.path_params["doc_id"])
-        filters = Filters.from_query(request.query_params)
-        page = load_page(review.store, doc.id, filters)
-        return HTMLResponse(render_document(review, doc, filters, page))
+        doc_id = request.path_params.get("doc_id")
+        filters = Filters.from_query(request.query_params, doc=doc_id)
+        doc = review.store.get_document(filters.doc) if filters.doc else None
+        page = load_page(review.store, filters)
+        return HTMLResponse(render_pairs_page(review, doc, filters, page))
 
 
 class BeadView(HTTPEndpoint):
@@ -194,7 +161,19 @@ class BeadView(HTTPEndpoint):
     async def get(self, request: Request) -> Response:
         review = context(request)
         bead = review.store.get_bead(request.path_params["bead_id"])
-        return HTMLResponse(review.render("_pairs.html", beads=[bead]))
+        return HTMLResponse(review.render_pairs([bead]))
+
+
+class ContextView(HTTPEndpoint):
+    """`/beads/{id}/context`: the pairs before and after this one in its document (key c)."""
+
+    async def get(self, request: Request) -> Response:
+        review = context(request)
+        bead_id = request.path_params["bead_id"]
+        before, after = review.store.context(bead_id, size=2)
+        return HTMLResponse(
+            review.render("_context.html", bead_id=bead_id, before=before, after=after)
+        )
 
 
 class HistoryView(HTTPEndpoint):
@@ -211,13 +190,16 @@ class HistoryView(HTTPEndpoint):
         if bead is None and not edits:
             raise NotFoundError(f"no pair {bead_id} in this corpus")
         doc = review.store.get_document(bead.document_id) if bead else None
+        extra = pair_context(review.store, [bead]) if bead else {"names": {}, "neighbours": {}}
         return HTMLResponse(
             review.render(
                 "history.html",
                 bead_id=bead_id,
                 bead=bead,
                 doc=doc,
+                q="",
                 edits=[(edit, changes(edit.before, edit.after)) for edit in edits],
+                **extra,
             )
         )
 
@@ -230,105 +212,7 @@ def changes(before: list[dict], after: list[dict]) -> list[tuple[str, str, str]]
         return [(f, str(old.get(f, "")), str(new.get(f, ""))) for f in shown if old[f] != new[f]]
     join = " ‖ ".join
     return [
-        ("beads", join(str(b["id"]) for b in before), join(str(b["id"]) for b in after)),
+        ("pairs", join(f"#{b['id']}" for b in before), join(f"#{b['id']}" for b in after)),
         ("src_text", join(b["src_text"] for b in before), join(b["src_text"] for b in after)),
         ("tgt_text", join(b["tgt_text"] for b in before), join(b["tgt_text"] for b in after)),
     ]
-
-
-# --- actions ---------------------------------------------------------------------------------
-
-
-class BeadActionView(HTTPEndpoint):
-    """`POST /beads/{id}/{action}`: change one pair; the re-rendered pair(s) as HTML.
-
-    Form fields: ``version`` (the version the page showed: a stale one gets 409), ``tgt_text``
-    for edit, ``src_at``/``tgt_at`` (character offsets) for split. Headers of the answer:
-    ``X-Removed-Beads`` (ids to drop from the page) and ``X-Progress`` (reviewed/total).
-    """
-
-    async def post(self, request: Request) -> Response:
-        review = context(request)
-        bead_id = request.path_params["bead_id"]
-        action = request.path_params["action"]
-        if action not in ACTIONS:
-            raise HTTPException(404, f"no action {action!r}: use one of {', '.join(ACTIONS)}")
-        form = await request.form()
-        store, who = review.store, review.reviewer
-        removed: list[int] = []
-        try:
-            if action == "undo":
-                beads, removed = undo(store, bead_id, who)
-            else:
-                version = _int_field(form, "version")
-                if action in ("approve", "reject", "reset"):
-                    status = {"approve": "approved", "reject": "rejected", "reset": "pending"}
-                    beads = [
-                        store.update_bead(
-                            bead_id, expected_version=version, status=status[action], reviewer=who
-                        )
-                    ]
-                elif action == "edit":
-                    text = str(form.get("tgt_text", "")).replace("\r\n", "\n").strip()
-                    beads = [
-                        store.update_bead(
-                            bead_id, expected_version=version, tgt_text=text, reviewer=who
-                        )
-                    ]
-                elif action == "merge":
-                    beads = [store.merge_with_next(bead_id, expected_version=version, reviewer=who)]
-                    # The merge's history row names the bead it swallowed.
-                    removed = [store.history(bead_id)[0].other_bead_id or 0]
-                else:  # split
-                    beads = list(
-                        store.split_bead(
-                            bead_id,
-                            expected_version=version,
-                            src_at=_int_field(form, "src_at"),
-                            tgt_at=_int_field(form, "tgt_at"),
-                            reviewer=who,
-                        )
-                    )
-        except ConflictError as exc:
-            return conflict(review, bead_id, str(exc))
-        log.info("%s %s bead %d", who or "someone", action, bead_id)
-        doc = store.get_document(beads[0].document_id)
-        return HTMLResponse(
-            review.render("_pairs.html", beads=beads),
-            headers={
-                "X-Removed-Beads": ",".join(map(str, removed)),
-                "X-Progress": f"{doc.reviewed}/{doc.total}",
-            },
-        )
-
-
-def _int_field(form: Any, name: str) -> int:
-    value = form.get(name)
-    try:
-        return int(str(value))
-    except (TypeError, ValueError):
-        raise HTTPException(400, f"the form field {name!r} must be a whole number") from None
-
-
-def undo(store: Store, bead_id: int, reviewer: str) -> tuple[list[BeadRecord], list[int]]:
-    """Undo the bead's last change; the beads it brought back and the ids it removed."""
-    main = store.undo(bead_id, reviewer=reviewer)
-    # The undo's own history row says which beads it replaced by which (merge: 1 → 2, split:
-    # 2 → 1), and the main bead may not be the one clicked (undoing a split from its 2nd half).
-    edit = store.history(main.id)[0]
-    after_ids = [snap["id"] for snap in edit.after]
-    removed = [snap["id"] for snap in edit.before if snap["id"] not in after_ids]
-    beads = [main if i == main.id else store.get_bead(i) for i in after_ids]
-    beads.sort(key=lambda b: (b.position, b.id))
-    return beads, removed
-
-
-def conflict(review: ReviewContext, bead_id: int, message: str) -> Response:
-    """HTTP 409: what happened, and the pair as it is now so the page can show it."""
-    try:
-        current = review.render("_pairs.html", beads=[review.store.get_bead(bead_id)])
-        message = f"Not saved: {message} (the page now shows the pair as it is now)."
-    except NotFoundError:
-        current = ""
-        message = f"pair {bead_id} was merged into another one in another tab: reload the page"
-    return JSONResponse({"error": message, "html": current}, status_code=409)

@@ -72,12 +72,15 @@ Schema: ordered migrations recorded in ``schema_migrations`` (and ``PRAGMA user_
 from duiyi.corpus.store.core import Store
 from duiyi.corpus.store.queries import SORTS
 from duiyi.corpus.store.records import (
+    BeadFilter,
     BeadPage,
     BeadRecord,
+    Change,
     ConflictError,
     DocumentSummary,
     Edit,
     NotFoundError,
+    Progress,
     document_checksum,
     utc_now,
 )
@@ -89,12 +92,15 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "SORTS",
+    "BeadFilter",
     "BeadPage",
     "BeadRecord",
+    "Change",
     "ConflictError",
     "DocumentSummary",
     "Edit",
     "NotFoundError",
+    "Progress",
     "Store",
     "StoreError",
     "document_checksum",

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from duiyi.corpus.store import schema
+from duiyi.corpus.store import schema, search
 from duiyi.corpus.store.edits import ReviewEditsMixin
 from duiyi.corpus.store.ingest import IngestMixin
 from duiyi.corpus.store.queries import QueryMixin
@@ -29,6 +29,8 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         self.readonly = readonly
         # One connection may be shared by a server's threads: serialize its use.
         self._lock = threading.RLock()
+        # Why searches cannot use the full-text index ("" when they can).
+        self.search_unavailable = ""
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True, readonly: bool = False) -> Store:
@@ -121,9 +123,11 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         if self.readonly:
             with self._lock:
                 schema.migrate(self._conn, self.path, readonly=True)
+                self.search_unavailable = search.search_status(self._conn)
             return
         with self._write() as conn:
             schema.migrate(conn, self.path, readonly=False)
+            self.search_unavailable = search.ensure_index(conn, self.path)
 
     @property
     def schema_version(self) -> int:

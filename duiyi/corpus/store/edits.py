@@ -8,7 +8,9 @@ import sqlite3
 from duiyi.corpus.model import STATUSES
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
+    BeadFilter,
     BeadRecord,
+    Change,
     ConflictError,
     NotFoundError,
     bead_content,
@@ -246,6 +248,10 @@ class ReviewEditsMixin:
             ).fetchone()
             if row is None:
                 raise StoreError(f"bead {bead_id} has no change to undo")
+            group = conn.execute("SELECT change_id FROM edits WHERE id = ?", (row[0],)).fetchone()
+            if group[0] is not None:  # part of a bulk change: undone whole
+                self._undo_change(conn, group[0], reviewer, now)
+                return self._locked_bead(conn, bead_id, None)
             edit_id, main_id, action, before, after = row
             before = [from_snapshot(s) for s in json.loads(before)]
             after = [from_snapshot(s) for s in json.loads(after)]
@@ -369,6 +375,156 @@ class ReviewEditsMixin:
                 if bead := fits(row):
                     return bead
         return None
+
+    # -- changes to many beads at once ----------------------------------------------------
+
+    def bulk_update(
+        self,
+        where: BeadFilter,
+        *,
+        status: str,
+        expected_count: int | None = None,
+        reviewer: str = "",
+    ) -> Change:
+        """Set the status of every bead `where` selects, as one change (one undo reverts it).
+
+        `expected_count` is how many beads the caller was shown: if the filter now selects
+        another number (someone changed pairs meanwhile), ConflictError and nothing changes.
+        Beads that already have the status are left as they are. Each changed bead gets its
+        history row, all naming the change; `Change.beads` stays empty (there may be many).
+        """
+        check_names(status, STATUSES, "status")
+        now = utc_now()
+        with self._write() as conn:
+            sql_where, params, _ = self._where(where)
+            rows = conn.execute(
+                f"SELECT {BEAD_COLUMNS} FROM beads WHERE {sql_where} ORDER BY id", params
+            ).fetchall()
+            if expected_count is not None and len(rows) != expected_count:
+                raise ConflictError(
+                    f"these filters now match {len(rows):,} pairs, not the {expected_count:,} "
+                    "you were shown (someone changed pairs meanwhile): reload and check"
+                )
+            befores = [b for b in map(bead_from_row, rows) if b.status != status]
+            if not befores:
+                return Change([], [], None, 0)
+            cur = conn.execute(
+                "INSERT INTO changes (action, reviewer, at, size, description) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (f"bulk {status}", reviewer, now, len(befores), ""),
+            )
+            change_id = cur.lastrowid
+            conn.executemany(
+                "UPDATE beads SET status = ?, version = version + 1, updated_at = ?, "
+                "updated_by = ? WHERE id = ?",
+                ((status, now, reviewer, b.id) for b in befores),
+            )
+            rows = []
+            for before in befores:
+                after = BeadRecord(**vars(before))
+                after.status, after.version = status, before.version + 1
+                rows.append(self._edit_row("update", before, [before], [after], reviewer, now))
+            self._log_edits(conn, rows, change_id)
+        return Change([], [], change_id, len(befores))
+
+    def undo_change(self, change_id: int, *, reviewer: str = "") -> Change:
+        """Revert a change to many beads (a bulk approve) whole, or nothing: ConflictError
+        when some of its beads were changed after it (undo those first)."""
+        now = utc_now()
+        with self._write() as conn:
+            return self._undo_change(conn, change_id, reviewer, now)
+
+    def _undo_change(
+        self, conn: sqlite3.Connection, change_id: int, reviewer: str, now: str
+    ) -> Change:
+        found = conn.execute(
+            "SELECT action, size, undone FROM changes WHERE id = ?", (change_id,)
+        ).fetchone()
+        if found is None:
+            raise NotFoundError(f"no change {change_id} in {self.path}")
+        action, size, undone = found
+        if undone:
+            raise StoreError(f"change {change_id} ({action} of {size:,} pairs) is already undone")
+        edits = conn.execute(
+            "SELECT id, before, after FROM edits WHERE change_id = ? AND action != 'undo' "
+            "ORDER BY id",
+            (change_id,),
+        ).fetchall()
+        befores, afters = [], []
+        for _, before, after in edits:
+            befores.append(from_snapshot(json.loads(before)[0]))
+            afters.append(from_snapshot(json.loads(after)[0]))
+        currents = self._beads_by_id(conn, [b.id for b in afters])
+        moved = [
+            a.id
+            for a in afters
+            if a.id not in currents or bead_content(currents[a.id]) != bead_content(a)
+        ]
+        if moved:
+            shown = ", ".join(f"#{i}" for i in moved[:5]) + (" …" if len(moved) > 5 else "")
+            raise ConflictError(
+                f"{len(moved):,} of the {size:,} pairs of change {change_id} were changed after "
+                f"it ({shown}): undo those changes first"
+            )
+        cur = conn.execute(
+            "INSERT INTO changes (action, reviewer, at, size, description) VALUES (?, ?, ?, ?, ?)",
+            ("undo", reviewer, now, len(befores), f"undo of change {change_id}"),
+        )
+        undo_id = cur.lastrowid
+        rows, restored = [], []
+        for before in befores:
+            current = currents[before.id]
+            back = BeadRecord(**vars(current))
+            back.status, back.tgt_text, back.origin = before.status, before.tgt_text, before.origin
+            back.version = current.version + 1
+            back.updated_at, back.updated_by = now, reviewer
+            self._write_bead(conn, back)
+            restored.append(back)
+            rows.append(self._edit_row("undo", back, [current], [back], reviewer, now))
+        conn.execute("UPDATE edits SET undone = 1 WHERE change_id = ?", (change_id,))
+        conn.execute("UPDATE changes SET undone = 1 WHERE id = ?", (change_id,))
+        self._log_edits(conn, rows, undo_id)
+        return Change(restored, [], change_id, len(restored))
+
+    def _beads_by_id(self, conn: sqlite3.Connection, ids: list[int]) -> dict[int, BeadRecord]:
+        found: dict[int, BeadRecord] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in conn.execute(
+                f"SELECT {BEAD_COLUMNS} FROM beads WHERE id IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            ):
+                bead = bead_from_row(row)
+                found[bead.id] = bead
+        return found
+
+    @staticmethod
+    def _edit_row(
+        action: str,
+        bead: BeadRecord,
+        before: list[BeadRecord],
+        after: list[BeadRecord],
+        reviewer: str,
+        now: str,
+    ) -> tuple:
+        return (
+            bead.id,
+            None,
+            bead.document_id,
+            action,
+            reviewer,
+            now,
+            json.dumps([snapshot(b) for b in before], ensure_ascii=False),
+            json.dumps([snapshot(b) for b in after], ensure_ascii=False),
+        )
+
+    @staticmethod
+    def _log_edits(conn: sqlite3.Connection, rows: list[tuple], change_id: int) -> None:
+        conn.executemany(
+            "INSERT INTO edits (bead_id, other_bead_id, document_id, action, reviewer, at, "
+            "before, after, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (row + (change_id,) for row in rows),
+        )
 
 
 def split_normalized(bead: BeadRecord, src_ids1: tuple, src_at: int) -> tuple[str, str]:

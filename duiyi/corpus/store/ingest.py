@@ -40,10 +40,13 @@ class IngestMixin:
         engine: str = "",
         signature: str = "",
         tgt_doc: Document | None = None,
+        metas: Sequence[dict] | None = None,
     ) -> int:
         """Store `src_doc`, its sentences and `beads` (target text `tgt_texts[i]`); its id.
 
         `tgt_texts` may be None when `tgt_doc` is given: each bead's target sentences are joined.
+        `metas[i]` is what the run knows about bead i beyond its score (MT flags, …): the
+        review page shows it, exports carry it in `Pair.meta`.
         Re-adding a document with the same path and checksum replaces its beads.
         """
         check_names(origin, ORIGINS, "origin")
@@ -53,6 +56,8 @@ class IngestMixin:
             tgt_texts = [join_texts(tgt_doc.sentences[i].text for i in b.tgt) for b in beads]
         if len(tgt_texts) != len(beads):
             raise StoreError(f"{len(beads)} beads but {len(tgt_texts)} target texts")
+        if metas is not None and len(metas) != len(beads):
+            raise StoreError(f"{len(beads)} beads but {len(metas)} metas")
         n_src = len(src_doc.sentences)
         for bead in beads:
             if any(not 0 <= i < n_src for i in bead.src):
@@ -66,7 +71,7 @@ class IngestMixin:
             sents = src_doc.sentences
             conn.executemany(
                 f"INSERT INTO beads ({BEAD_COLUMNS}) VALUES "
-                "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 1, ?, ?, '')",
+                "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 1, ?, ?, '', ?)",
                 (
                     (
                         doc_id,
@@ -82,6 +87,7 @@ class IngestMixin:
                         engine,
                         now,
                         now,
+                        json.dumps(metas[position] or {}, ensure_ascii=False) if metas else "{}",
                     )
                     for position, (bead, tgt_text) in enumerate(zip(beads, tgt_texts, strict=True))
                 ),

@@ -3,30 +3,37 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair, Sentence
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
+    BeadFilter,
     BeadPage,
     BeadRecord,
     DocumentSummary,
     Edit,
     NotFoundError,
+    Progress,
     bead_from_row,
     check_names,
 )
+from duiyi.corpus.store.search import search_clause
 from duiyi.errors import StoreError
 
-# Sort name -> (key columns, descending). Every key ends in id, so keys are unique.
+# Sort name -> (key columns, descending). Every key ends in id, so keys are unique; each has
+# an index over the whole corpus (schema 3), which also serves one document's page (its
+# document_id is then fixed).
 _SORT_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
-    "position": (("position", "id"), False),
+    "position": (("document_id", "position", "id"), False),
     "score": (("COALESCE(score, -1)", "id"), False),
     "-score": (("COALESCE(score, -1)", "id"), True),
-    "status": (("status", "position", "id"), False),
-    "origin": (("origin", "position", "id"), False),
+    "status": (("status", "document_id", "position", "id"), False),
+    "origin": (("origin", "document_id", "position", "id"), False),
 }
 SORTS = tuple(_SORT_KEYS)
+_KIND = re.compile(r"\d{1,3}-\d{1,3}|n-n")
 
 
 class QueryMixin:
@@ -37,7 +44,9 @@ class QueryMixin:
         "d.tgt_document_id, d.created_at, d.updated_at, d.meta"
     )
 
-    def _summaries(self, where: str = "", params: Sequence = ()) -> list[DocumentSummary]:
+    def _summaries(
+        self, where: str = "", params: Sequence = (), below: float = 0.5
+    ) -> list[DocumentSummary]:
         rows = self._query(
             f"SELECT {self._DOC_COLUMNS} FROM documents d {where} ORDER BY d.id", params
         )
@@ -46,13 +55,18 @@ class QueryMixin:
             docs[r[0]] = DocumentSummary(*r[:12], meta=json.loads(r[12] or "{}"))
         if not docs:
             return []
-        marks = ", ".join("?" for _ in docs)
-        for doc_id, status, n in self._query(
-            f"SELECT document_id, status, COUNT(*) FROM beads WHERE document_id IN ({marks}) "
-            "GROUP BY document_id, status",
-            list(docs),
+        # One pass over the (document_id, status, score) index: counts, low scores, means.
+        one = len(docs) == 1
+        scope = "document_id = ?" if one else "1 = 1"
+        sums: dict[int, list[float]] = {}
+        for doc_id, status, n, low, total, scored in self._query(
+            "SELECT document_id, status, COUNT(*), SUM(score < ?), SUM(score), COUNT(score) "
+            f"FROM beads WHERE {scope} GROUP BY document_id, status",
+            [below, *docs] if one else [below],
         ):
-            doc = docs[doc_id]
+            doc = docs.get(doc_id)
+            if doc is None:  # a target document's id never has beads; another role's might
+                continue
             doc.total += n
             if status != "pending":
                 doc.reviewed += n
@@ -60,13 +74,50 @@ class QueryMixin:
                 doc.approved += n
             elif status == "rejected":
                 doc.rejected += n
+            else:
+                doc.below += low or 0
+            acc = sums.setdefault(doc_id, [0.0, 0])
+            acc[0] += total or 0.0
+            acc[1] += scored
+        for doc_id, (total, scored) in sums.items():
+            docs[doc_id].mean_score = total / scored if scored else None
         return list(docs.values())
 
-    def list_documents(self, role: str | None = "src") -> list[DocumentSummary]:
-        """Stored documents (source documents by default) with their review progress."""
+    def list_documents(self, role: str | None = "src", below: float = 0.5) -> list[DocumentSummary]:
+        """Stored documents (source documents by default) with their review progress; `below`
+        sets the score under which a pending bead counts in `DocumentSummary.below`."""
         if role is None:
-            return self._summaries()
-        return self._summaries("WHERE d.role = ?", (role,))
+            return self._summaries(below=below)
+        return self._summaries("WHERE d.role = ?", (role,), below=below)
+
+    def document_names(self, ids: Iterable[int] | None = None) -> dict[int, str]:
+        """{id: name} of the source documents (or of `ids`), in name order."""
+        if ids is None:
+            rows = self._query(
+                "SELECT id, name FROM documents WHERE role = 'src' ORDER BY name, id"
+            )
+        else:
+            ids = list(ids)
+            if not ids:
+                return {}
+            rows = self._query(
+                f"SELECT id, name FROM documents WHERE id IN ({', '.join('?' for _ in ids)}) "
+                "ORDER BY name, id",
+                ids,
+            )
+        return dict(rows)
+
+    def progress(self, doc_id: int | None = None) -> Progress:
+        """Reviewed/total of one document, or of the whole corpus (None)."""
+        where, params = ("WHERE document_id = ?", [doc_id]) if doc_id is not None else ("", [])
+        progress = Progress()
+        for status, n in self._query(
+            f"SELECT status, COUNT(*) FROM beads {where} GROUP BY status", params
+        ):
+            progress.total += n
+            if status != "pending":
+                progress.reviewed += n
+        return progress
 
     def get_document(self, doc_id: int) -> DocumentSummary:
         docs = self._summaries("WHERE d.id = ?", (doc_id,))
@@ -98,8 +149,9 @@ class QueryMixin:
 
     def list_beads(
         self,
-        doc_id: int,
+        doc_id: int | None = None,
         *,
+        where: BeadFilter | None = None,
         status: str | Iterable[str] | None = None,
         origin: str | Iterable[str] | None = None,
         min_score: float | None = None,
@@ -109,16 +161,25 @@ class QueryMixin:
         cursor: str | None = None,
         offset: int | None = None,
     ) -> BeadPage:
-        """A page of a document's beads, filtered and sorted (see the module docstring)."""
+        """A page of beads, filtered and sorted (see the module docstring).
+
+        `doc_id` (or `where.documents`) narrows to one document; None lists the whole corpus.
+        `where` gives every filter at once (bead type and text search too); the keyword
+        filters are the same for one document.
+        """
         if sort not in SORTS:
             raise StoreError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
-        where, params = self._bead_filters(doc_id, status, origin, min_score, max_score)
-        total = self._query(f"SELECT COUNT(*) FROM beads WHERE {where}", params)[0][0]
+        if where is None:
+            where = BeadFilter(doc_id, status, origin, None, min_score, max_score)
+        elif doc_id is not None:
+            raise StoreError("list_beads: give the document in doc_id or in where, not both")
+        sql_where, params, how = self._where(where)
+        total = self._query(f"SELECT COUNT(*) FROM beads WHERE {sql_where}", params)[0][0]
         # Keyset pagination: a page continues strictly after the sort key of the previous
-        # page's last bead, compared as a row value (served by the beads_doc_* indexes).
+        # page's last bead, compared as a row value (served by the sort key's index).
         columns, descending = _SORT_KEYS[sort]
         key = f"({', '.join(columns)})"
-        page_where, page_params = where, list(params)
+        page_where, page_params = sql_where, list(params)
         if cursor:
             try:
                 last = json.loads(cursor)
@@ -143,7 +204,32 @@ class QueryMixin:
         if len(beads) > limit:
             beads = beads[:limit]
             next_cursor = json.dumps(_sort_key(beads[-1], sort), ensure_ascii=False)
-        return BeadPage(beads, next_cursor, total)
+        reason = ""
+        if how == "like":
+            reason = self.search_unavailable or "a search under 3 characters"
+        return BeadPage(beads, next_cursor, total, how, reason)
+
+    def count_beads(self, where: BeadFilter) -> int:
+        """How many beads `where` selects."""
+        sql_where, params, _ = self._where(where)
+        return self._query(f"SELECT COUNT(*) FROM beads WHERE {sql_where}", params)[0][0]
+
+    def _where(self, where: BeadFilter, prefix: str = "") -> tuple[str, list, str | None]:
+        """(SQL condition, parameters, how a search runs) for `where`."""
+        sql, params = self._bead_filters(
+            where.documents, where.status, where.origin, where.min_score, where.max_score, prefix
+        )
+        how = None
+        if where.kind:
+            if not _KIND.fullmatch(where.kind):
+                raise StoreError(f"bad bead type {where.kind!r}: use one like 1-1, 1-2 or 2-1")
+            sql += f" AND {prefix}kind = ?"
+            params.append(where.kind)
+        if where.search:
+            clause, values, how = search_clause(where.search, not self.search_unavailable, prefix)
+            sql += f" AND {clause}"
+            params += values
+        return sql, params, how
 
     @staticmethod
     def _bead_filters(
@@ -175,6 +261,38 @@ class QueryMixin:
             params.append(max_score)
         return " AND ".join(clauses), params
 
+    def neighbours(self, bead_ids: Iterable[int]) -> dict[int, tuple[int | None, int | None]]:
+        """{bead id: (previous id, next id)} in document order: what merge and split act on."""
+        ids = list(bead_ids)
+        if not ids:
+            return {}
+        rows = self._query(
+            "SELECT b.id, "
+            "(SELECT p.id FROM beads p WHERE p.document_id = b.document_id AND "
+            "(p.position, p.id) < (b.position, b.id) ORDER BY p.position DESC, p.id DESC LIMIT 1), "
+            "(SELECT n.id FROM beads n WHERE n.document_id = b.document_id AND "
+            "(n.position, n.id) > (b.position, b.id) ORDER BY n.position, n.id LIMIT 1) "
+            f"FROM beads b WHERE b.id IN ({', '.join('?' for _ in ids)})",
+            ids,
+        )
+        return {bead_id: (prev, nxt) for bead_id, prev, nxt in rows}
+
+    def context(self, bead_id: int, size: int = 1) -> tuple[list[BeadRecord], list[BeadRecord]]:
+        """The `size` beads before and after `bead_id` in its document, in document order."""
+        bead = self.get_bead(bead_id)
+        key = (bead.document_id, bead.position, bead.id)
+        before = self._query(
+            f"SELECT {BEAD_COLUMNS} FROM beads WHERE document_id = ? AND "
+            "(document_id, position, id) < (?, ?, ?) ORDER BY position DESC, id DESC LIMIT ?",
+            [bead.document_id, *key, size],
+        )
+        after = self._query(
+            f"SELECT {BEAD_COLUMNS} FROM beads WHERE document_id = ? AND "
+            "(document_id, position, id) > (?, ?, ?) ORDER BY position, id LIMIT ?",
+            [bead.document_id, *key, size],
+        )
+        return [bead_from_row(r) for r in reversed(before)], [bead_from_row(r) for r in after]
+
     def iter_pairs(
         self,
         *,
@@ -182,6 +300,7 @@ class QueryMixin:
         origin: str | Iterable[str] | None = None,
         min_score: float | None = None,
         documents: int | Iterable[int] | None = None,
+        where: BeadFilter | None = None,
         segments: bool = False,
         batch: int = 2000,
     ) -> Iterator[Pair]:
@@ -190,9 +309,12 @@ class QueryMixin:
         Reads in keyset batches, so memory stays flat and other connections can write between
         batches (each batch is a consistent snapshot). `segments=True` adds each side's
         sentences as `Pair.meta["src_segments"]`/`["tgt_segments"]` (XCES writes them as
-        separate `<s>`), loading one document's sentences at a time.
+        separate `<s>`), loading one document's sentences at a time. `where` gives every
+        filter at once instead (the review page's export).
         """
-        where, params = self._bead_filters(documents, status, origin, min_score, None, "b.")
+        if where is None:
+            where = BeadFilter(documents, status, origin, None, min_score)
+        where, params, _ = self._where(where, "b.")
         docs: dict[int, tuple[str, str, int | None]] = {}
         loaded: tuple[int, dict[int, str], dict[int, str]] | None = None
         last = (-1, -1, -1)
@@ -246,10 +368,12 @@ class QueryMixin:
     def history(self, bead_id: int) -> list[Edit]:
         """The bead's review history, newest first (merges and splits it took part in too)."""
         return [
-            Edit(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]), bool(r[8]))
+            Edit(*r[:6], json.loads(r[6]), json.loads(r[7]), bool(r[8]), r[9], r[10] or 1)
             for r in self._query(
-                "SELECT id, bead_id, other_bead_id, action, reviewer, at, before, after, undone "
-                "FROM edits WHERE bead_id = ? OR other_bead_id = ? ORDER BY id DESC",
+                "SELECT e.id, e.bead_id, e.other_bead_id, e.action, e.reviewer, e.at, e.before, "
+                "e.after, e.undone, e.change_id, c.size FROM edits e "
+                "LEFT JOIN changes c ON c.id = e.change_id "
+                "WHERE e.bead_id = ? OR e.other_bead_id = ? ORDER BY e.id DESC",
                 (bead_id, bead_id),
             )
         ]
@@ -289,9 +413,9 @@ class QueryMixin:
 def _sort_key(bead: BeadRecord, sort: str) -> list:
     score = -1 if bead.score is None else bead.score
     return {
-        "position": [bead.position, bead.id],
+        "position": [bead.document_id, bead.position, bead.id],
         "score": [score, bead.id],
         "-score": [score, bead.id],
-        "status": [bead.status, bead.position, bead.id],
-        "origin": [bead.origin, bead.position, bead.id],
+        "status": [bead.status, bead.document_id, bead.position, bead.id],
+        "origin": [bead.origin, bead.document_id, bead.position, bead.id],
     }[sort]

@@ -42,6 +42,16 @@ class DocumentSummary:
     approved: int = 0
     rejected: int = 0
     meta: dict = field(default_factory=dict)
+    below: int = 0  # pending beads whose score is below the `below=` asked for
+    mean_score: float | None = None  # over the beads that have a score
+
+
+@dataclass
+class Progress:
+    """Review progress of a document or of the whole corpus."""
+
+    total: int = 0
+    reviewed: int = 0
 
 
 @dataclass
@@ -65,9 +75,13 @@ class BeadRecord:
     created_at: str
     updated_at: str
     updated_by: str
+    # What a run recorded about the pair beyond its score: {"flags": ["cjk-left"], …}.
+    meta: dict = field(default_factory=dict)
 
     def to_pair(self, document: str = "", signature: str = "") -> Pair:
-        meta = {"engine": self.engine} if self.engine else {}
+        meta = dict(self.meta)
+        if self.engine:
+            meta["engine"] = self.engine
         if signature:
             meta["signature"] = signature
         return Pair(
@@ -84,6 +98,19 @@ class BeadRecord:
         )
 
 
+@dataclass(frozen=True)
+class BeadFilter:
+    """Which beads a page, a count, a bulk change or an export selects (None: any)."""
+
+    documents: int | Iterable[int] | None = None
+    status: str | Iterable[str] | None = None
+    origin: str | Iterable[str] | None = None
+    kind: str | None = None  # bead type, "1-2"
+    min_score: float | None = None  # beads without a score pass neither bound
+    max_score: float | None = None
+    search: str | None = None  # a substring of the source, normalized source or target
+
+
 @dataclass
 class BeadPage:
     """One page of `list_beads`: the beads, the cursor of the next page, the filtered total."""
@@ -91,6 +118,18 @@ class BeadPage:
     beads: list[BeadRecord]
     next_cursor: str | None
     total: int
+    search: str | None = None  # how a search ran: "fts" (the index), "like" (a scan), None
+    search_reason: str = ""  # why a search scanned
+
+
+@dataclass
+class Change:
+    """What one review change did: the beads it wrote, the ids it removed, its group."""
+
+    beads: list[BeadRecord]
+    removed: list[int]
+    change_id: int | None = None  # the group of a change to many beads (a bulk approve)
+    size: int = 1  # how many beads the change touched
 
 
 @dataclass
@@ -106,11 +145,13 @@ class Edit:
     before: list[dict]
     after: list[dict]
     undone: bool
+    change_id: int | None = None  # the bulk change this row is part of
+    change_size: int = 1  # how many beads that change touched
 
 
 BEAD_COLUMNS = (
     "id, document_id, position, src_ids, tgt_ids, kind, src_text, src_normalized, tgt_text, "
-    "score, origin, engine, status, version, created_at, updated_at, updated_by"
+    "score, origin, engine, status, version, created_at, updated_at, updated_by, meta"
 )
 
 
@@ -134,6 +175,7 @@ def bead_values(bead: BeadRecord) -> tuple:
         bead.created_at,
         bead.updated_at,
         bead.updated_by,
+        json.dumps(bead.meta, ensure_ascii=False) if bead.meta else "{}",
     )
 
 
@@ -179,6 +221,7 @@ def bead_from_row(row: sqlite3.Row | tuple) -> BeadRecord:
         created_at=row[14],
         updated_at=row[15],
         updated_by=row[16],
+        meta=json.loads(row[17]) if row[17] and row[17] != "{}" else {},
     )
 
 
@@ -197,6 +240,7 @@ def snapshot(bead: BeadRecord) -> dict:
         "engine": bead.engine,
         "status": bead.status,
         "version": bead.version,
+        "meta": bead.meta,
     }
 
 
@@ -231,6 +275,7 @@ def from_snapshot(snap: dict) -> BeadRecord:
         created_at="",
         updated_at="",
         updated_by="",
+        meta=snap.get("meta", {}),  # snapshots from before schema 3 have none
     )
 
 

@@ -110,7 +110,32 @@ MIGRATIONS: list[Migration] = [
         "CREATE INDEX beads_doc_score_key ON beads (document_id, COALESCE(score, -1), id)",
         readable_without=True,
     ),
+    Migration(
+        3,
+        "review across documents: global sort indexes, bead meta, bulk changes",
+        """
+        CREATE INDEX beads_score_key ON beads (COALESCE(score, -1), id);
+        DROP INDEX beads_status;
+        CREATE INDEX beads_status_key ON beads (status, document_id, position, id);
+        CREATE INDEX beads_origin_key ON beads (origin, document_id, position, id);
+        CREATE INDEX beads_doc_status_score ON beads (document_id, status, score);
+        ALTER TABLE beads ADD COLUMN meta TEXT NOT NULL DEFAULT '{}';
+        CREATE TABLE changes (
+            id INTEGER PRIMARY KEY,
+            action TEXT NOT NULL,
+            reviewer TEXT NOT NULL DEFAULT '',
+            at TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            undone INTEGER NOT NULL DEFAULT 0
+        );
+        ALTER TABLE edits ADD COLUMN change_id INTEGER REFERENCES changes(id);
+        CREATE INDEX edits_change ON edits (change_id) WHERE change_id IS NOT NULL
+        """,
+    ),
 ]
+# Not a numbered migration: the full-text index (search.py) follows what the SQLite that
+# opens the store can do, so it is checked at every writable open.
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 

@@ -1,15 +1,29 @@
-// duiyi review: keyboard and mouse actions on the pairs of a document page.
+// duiyi review: keyboard and mouse actions on a page of pairs (the queue or a document).
 // Every action is one POST /beads/{id}/{action} (CSRF token in a header); the server answers
 // with the re-rendered pair(s), which replace the row in place. Actions run one at a time, in
-// the order they were asked for, and find their row by id when they run.
+// the order they were asked for, and find their row by id when they run. Bulk actions
+// (POST /pairs/bulk) change every pair the filters match and reload the page; this tab's undo
+// stack and last message live in sessionStorage so that they survive the reload.
 (() => {
   "use strict";
 
   const token = document.querySelector('meta[name="csrf-token"]')?.content || "";
   const flash = document.getElementById("flash");
-  const undoStack = []; // ids of the pairs this tab changed, newest last
+  const STACK_KEY = "duiyi-review-undo";
+  const FLASH_KEY = "duiyi-review-flash";
+  // This tab's changes, newest last: pair ids ("123") and bulk changes ("change:17").
+  const undoStack = JSON.parse(sessionStorage.getItem(STACK_KEY) || "[]");
   let current = null;
   let queue = Promise.resolve();
+
+  function remember(entry) {
+    undoStack.push(String(entry));
+    sessionStorage.setItem(STACK_KEY, JSON.stringify(undoStack.slice(-200)));
+  }
+
+  function forget() {
+    sessionStorage.setItem(STACK_KEY, JSON.stringify(undoStack.slice(-200)));
+  }
 
   const rows = () => Array.from(document.querySelectorAll("article.pair"));
   const rowOf = (id) => document.getElementById(`bead-${id}`);
@@ -61,13 +75,36 @@
     return fresh;
   }
 
-  function showProgress(value) {
-    const match = /^(\d+)\/(\d+)$/.exec(value || "");
+  // The page's progress bar shows its document's progress, or the corpus's on the queue.
+  function showProgress(response) {
+    const count = document.getElementById("progress-count");
+    if (!count) return;
+    const header = count.dataset.scope === "corpus" ? "X-Corpus-Progress" : "X-Progress";
+    const match = /^(\d+)\/(\d+)$/.exec(response.headers.get(header) || "");
     if (!match) return;
     const bar = document.getElementById("progress-bar");
-    const count = document.getElementById("progress-count");
-    if (bar) bar.value = Number(match[1]);
-    if (count) count.textContent = `${match[1]}/${match[2]}`;
+    if (bar) {
+      bar.max = Math.max(Number(match[2]), 1);
+      bar.value = Number(match[1]);
+    }
+    count.textContent = `${match[1]}/${match[2]}`;
+  }
+
+  const thousands = (n) => n.toLocaleString("en-US");
+
+  // "Pairs 1–12 of 12": after a merge or split the page holds one pair less or more.
+  function recount(delta) {
+    const summary = document.getElementById("summary");
+    if (!summary || !delta) return;
+    const at = Number(summary.dataset.at);
+    const shown = Number(summary.dataset.shown) + delta;
+    const total = Number(summary.dataset.total) + delta;
+    summary.dataset.shown = shown;
+    summary.dataset.total = total;
+    const to = document.getElementById("count-to");
+    const all = document.getElementById("count-total");
+    if (to) to.textContent = thousands(at + shown);
+    if (all) all.textContent = thousands(total);
   }
 
   // POST one action for pair `id`; {ok, rows} (rows: what now stands in its place).
@@ -89,8 +126,12 @@
     const text = await response.text();
     if (response.ok) {
       const removed = (response.headers.get("X-Removed-Beads") || "").split(",").filter(Boolean);
-      showProgress(response.headers.get("X-Progress"));
-      return { ok: true, rows: swap(row, text, removed) };
+      showProgress(response);
+      const before = rows().length;
+      closeContext(row);
+      const fresh = swap(row, text, removed);
+      recount(rows().length - before);
+      return { ok: true, rows: fresh, removed, change: response.headers.get("X-Change") };
     }
     let message = `Not saved (HTTP ${response.status}).`;
     let html = "";
@@ -105,21 +146,30 @@
     return { ok: false, conflict: response.status === 409, rows: html ? swap(row, html, []) : [row] };
   }
 
+  // What each action says it did, naming pairs by their ids (stable across pages).
   const DONE = {
-    approve: (n) => `Approved pair ${n}.`,
-    reject: (n) => `Rejected pair ${n}.`,
-    edit: (n) => `Saved the new target of pair ${n}.`,
-    merge: (n) => `Merged pair ${n} with the next one.`,
-    split: (n) => `Split pair ${n} in two.`,
-    undo: (n) => `Undid the last change of pair ${n}.`,
+    approve: (r) => `Approved pair #${r.id}.`,
+    reject: (r) => `Rejected pair #${r.id}.`,
+    edit: (r) => `Saved the new target of pair #${r.id}.`,
+    merge: (r) =>
+      `Merged pair #${r.id} with #${r.removed[0]}, the next pair in its document (now one pair, #${r.id}).`,
+    split: (r) => `Split pair #${r.id} in two: #${r.ids.join(" and #")}, one after the other in the document.`,
+    undo: (r) => `Undid the last change of pair #${r.id}.`,
   };
 
   async function run(id, action, fields = {}) {
     const result = await send(id, action, fields);
+    if (result.ok && result.change) {
+      // The pair's last change was a bulk change: undone whole, so the page reloads.
+      const [change, size] = result.change.split("/");
+      reloadSaying(`Undid change ${change}: ${thousands(Number(size))} pairs are back as they were.`);
+      return result;
+    }
     if (result.ok) {
       const first = result.rows[0];
-      if (action !== "undo" && first) undoStack.push(first.dataset.id);
-      say(DONE[action](first ? first.querySelector(".pos").textContent : id));
+      if (action !== "undo" && first) remember(first.dataset.id);
+      const ids = result.rows.map((r) => r.dataset.id);
+      say(DONE[action]({ id: first ? first.dataset.id : id, ids, removed: result.removed }));
       if (action === "undo" || action === "merge" || action === "split") select(first, false);
     }
     return result;
@@ -131,8 +181,9 @@
     return enqueue(() => run(id, action, fields));
   }
 
-  // Undo a row's last change; without a row, this tab's latest change (else the current row's).
-  // The target is picked when the undo runs, after the changes asked for before it.
+  // Undo a row's last change; without a row, this tab's latest change (a bulk change as a
+  // whole; else the current row's). The target is picked when the undo runs, after the
+  // changes asked for before it.
   function undo(row) {
     const fallback = current;
     enqueue(() => {
@@ -141,15 +192,114 @@
         const at = undoStack.lastIndexOf(id);
         if (at >= 0) undoStack.splice(at, 1);
       } else {
-        while (undoStack.length && !rowOf(undoStack[undoStack.length - 1])) undoStack.pop();
+        const last = () => undoStack[undoStack.length - 1];
+        while (undoStack.length && !last().startsWith("change:") && !rowOf(last())) undoStack.pop();
         id = undoStack.length ? undoStack.pop() : fallback?.dataset.id;
       }
+      forget();
+      if (id && id.startsWith("change:")) return undoChange(id.slice("change:".length));
       if (!id || !rowOf(id)) {
         say("Nothing to undo on this page.", true);
         return null;
       }
       return run(id, "undo");
     });
+  }
+
+  // POST a form to a JSON endpoint; the parsed answer, or null after saying what went wrong.
+  async function postJson(url, body) {
+    let response;
+    try {
+      response = await fetch(url, { method: "POST", headers: { "X-CSRF-Token": token }, body });
+    } catch (err) {
+      say(`Not saved: the review server does not answer (${err.message}).`, true);
+      return null;
+    }
+    const text = await response.text();
+    let data = {};
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { error: text || `HTTP ${response.status}` };
+    }
+    if (!response.ok) {
+      say(data.error || `Not saved (HTTP ${response.status}).`, true);
+      return null;
+    }
+    return data;
+  }
+
+  // After a change to many pairs: reload the page (same filters), then say what was done.
+  function reloadSaying(message) {
+    sessionStorage.setItem(FLASH_KEY, message);
+    window.location.reload();
+  }
+
+  async function undoChange(change) {
+    const data = await postJson(`/changes/${encodeURIComponent(change)}/undo`, new URLSearchParams());
+    if (!data) {
+      remember(`change:${change}`); // still there to undo once the conflict is resolved
+      return null;
+    }
+    reloadSaying(data.message);
+    return data;
+  }
+
+  // Bulk approve/reject of everything the filters match: a confirmation with the count first.
+  function bulk(action) {
+    const form = document.getElementById("bulk");
+    if (!form) return;
+    const count = Number(form.dataset.count);
+    const box = document.getElementById("bulk-confirm");
+    const verb = action === "approve" ? "Approve" : "Reject";
+    document.getElementById("bulk-question").textContent =
+      `${verb} all ${thousands(count)} pair${count === 1 ? "" : "s"} matching: ${form.dataset.describe}? ` +
+      "It is recorded as one change, and u undoes it whole.";
+    const yes = document.getElementById("bulk-yes");
+    yes.textContent = `${verb} ${thousands(count)} pair${count === 1 ? "" : "s"}`;
+    yes.dataset.bulk = action;
+    box.hidden = false;
+    yes.focus();
+  }
+
+  async function confirmBulk(action) {
+    const form = document.getElementById("bulk");
+    const body = new URLSearchParams(new FormData(form));
+    body.set("action", action);
+    body.set("expected", form.dataset.count);
+    document.getElementById("bulk-confirm").hidden = true;
+    const data = await postJson("/pairs/bulk", body);
+    if (!data) return;
+    if (data.change) remember(`change:${data.change}`);
+    reloadSaying(data.message);
+  }
+
+  // Key c: the pairs before and after this one in its document, shown around it (read-only).
+  function closeContext(row) {
+    const id = row.dataset.id;
+    const shown = document.querySelectorAll(`.context[data-for="${id}"]`);
+    for (const el of shown) el.remove();
+    row.classList.remove("with-context");
+    return shown.length > 0;
+  }
+
+  function toggleContext(row) {
+    if (!row || closeContext(row)) return;
+    const id = row.dataset.id;
+    fetch(`/beads/${encodeURIComponent(id)}/context`)
+      .then((response) => (response.ok ? response.text() : Promise.reject(new Error(`HTTP ${response.status}`))))
+      .then((html) => {
+        const live = rowOf(id);
+        if (!live || live.classList.contains("with-context")) return;
+        const template = document.createElement("template");
+        template.innerHTML = html;
+        const before = template.content.querySelector(".context.before");
+        const after = template.content.querySelector(".context.after");
+        live.before(before);
+        live.after(after);
+        live.classList.add("with-context");
+      })
+      .catch((err) => say(`Cannot show the context of pair #${id} (${err.message}).`, true));
   }
 
   // An inline editor in `cell`: Enter saves (Shift+Enter: a new line), Escape cancels.
@@ -292,10 +442,13 @@
     if (action === "edit") edit(row);
     else if (action === "split") split(row);
     else if (action === "undo") undo(row);
-    else act(row, action);
+    else if (action === "context") toggleContext(row);
+    else if (action === "merge" && row.querySelector('button[data-action="merge"]')?.disabled) {
+      say(`Pair #${row.dataset.id} is the last of its document: nothing after it to merge with.`, true);
+    } else act(row, action);
   }
 
-  const KEYS = { a: "approve", r: "reject", e: "edit", m: "merge", s: "split" };
+  const KEYS = { a: "approve", r: "reject", e: "edit", m: "merge", s: "split", c: "context" };
 
   document.addEventListener("keydown", (ev) => {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
@@ -317,6 +470,16 @@
   });
 
   document.addEventListener("click", (ev) => {
+    const bulkButton = ev.target.closest && ev.target.closest("button[data-bulk]");
+    if (bulkButton) {
+      if (bulkButton.id === "bulk-yes") confirmBulk(bulkButton.dataset.bulk);
+      else bulk(bulkButton.dataset.bulk);
+      return;
+    }
+    if (ev.target.id === "bulk-no") {
+      document.getElementById("bulk-confirm").hidden = true;
+      return;
+    }
     const row = ev.target.closest && ev.target.closest("article.pair");
     if (!row || !row.closest("#pairs")) return;
     const button = ev.target.closest("button[data-action]");
@@ -324,4 +487,10 @@
     select(row, false);
     if (button) perform(row, button.dataset.action);
   });
+
+  const carried = sessionStorage.getItem(FLASH_KEY);
+  if (carried) {
+    sessionStorage.removeItem(FLASH_KEY);
+    say(carried);
+  }
 })();

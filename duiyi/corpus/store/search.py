@@ -1,0 +1,129 @@
+"""Text search over the pairs: an SQLite FTS5 trigram index, or LIKE where there is none.
+
+The index (``beads_fts``, external content over ``beads``) holds each pair's source,
+normalized source and target. The trigram tokenizer indexes every three characters, so any
+substring of three or more characters matches, Chinese included (no word segmentation
+needed); it is case-insensitive. Triggers keep it in step with the beads table.
+
+Where this SQLite has no FTS5 (or no trigram tokenizer, before 3.34), searches scan the pairs
+with LIKE and say so; so do searches shorter than three characters, which a trigram index
+cannot answer. The triggers exist exactly while the index is current: opening a store with a
+SQLite that lacks FTS5 drops them (writes would fail otherwise), and the next open with FTS5
+rebuilds the index and puts them back.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+log = logging.getLogger(__name__)
+
+FTS_MODULE = "fts5"  # a module name SQLite must know (tests name a missing one)
+MIN_FTS_QUERY = 3  # characters: a trigram index cannot answer shorter searches
+TEXT_COLUMNS = ("src_text", "src_normalized", "tgt_text")
+TRIGGERS = ("beads_fts_insert", "beads_fts_delete", "beads_fts_update")
+
+_COLS = ", ".join(TEXT_COLUMNS)
+_NEW = ", ".join(f"new.{c}" for c in TEXT_COLUMNS)
+_OLD = ", ".join(f"old.{c}" for c in TEXT_COLUMNS)
+_CREATE_TRIGGERS = [
+    f"CREATE TRIGGER beads_fts_insert AFTER INSERT ON beads BEGIN "
+    f"INSERT INTO beads_fts (rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
+    f"CREATE TRIGGER beads_fts_delete AFTER DELETE ON beads BEGIN "
+    f"INSERT INTO beads_fts (beads_fts, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD}); END",
+    # Only text changes touch the index: a status change (a bulk approve) costs nothing here.
+    f"CREATE TRIGGER beads_fts_update AFTER UPDATE OF {_COLS} ON beads BEGIN "
+    f"INSERT INTO beads_fts (beads_fts, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD}); "
+    f"INSERT INTO beads_fts (rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
+]
+
+
+def fts_available() -> str:
+    """ "" when this SQLite has FTS5 with the trigram tokenizer, else why not.
+
+    Probed on a scratch in-memory database: the same library, and it works for stores opened
+    read-only too.
+    """
+    probe = sqlite3.connect(":memory:")
+    try:
+        probe.execute(f"CREATE VIRTUAL TABLE p USING {FTS_MODULE}(x, tokenize='trigram')")
+    except sqlite3.DatabaseError as exc:
+        return f"this SQLite {sqlite3.sqlite_version} has no FTS5 trigram index: {exc}"
+    finally:
+        probe.close()
+    return ""
+
+
+def search_status(conn: sqlite3.Connection) -> str:
+    """For a store opened read-only: "" when searches can use the index, else why not."""
+    missing = fts_available()
+    if missing:
+        return missing
+    if not index_current(conn):
+        return "the store's search index is not built (open it once for writing to build it)"
+    return ""
+
+
+def index_current(conn: sqlite3.Connection) -> bool:
+    """Whether the index exists and its triggers keep it in step."""
+    names = {
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'beads_fts_%'"
+        )
+    }
+    return names == set(TRIGGERS)
+
+
+def ensure_index(conn: sqlite3.Connection, path: str) -> str:
+    """Make the index current where FTS5 is there, or drop its triggers where it is not.
+
+    Runs inside the caller's write transaction. Returns "" when searches can use the index,
+    else why they cannot (shown on the review page).
+    """
+    missing = fts_available()
+    current = index_current(conn)
+    if missing:
+        if current or _has_triggers(conn):
+            log.warning(
+                "%s: %s; dropping the search index's triggers (searches scan)", path, missing
+            )
+            for name in TRIGGERS:
+                conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+        return missing
+    if current:
+        return ""
+    log.info("%s: building the full-text search index", path)
+    for name in TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS {name}")
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS beads_fts USING {FTS_MODULE}("
+        f"{_COLS}, content='beads', content_rowid='id', tokenize='trigram')"
+    )
+    conn.execute("INSERT INTO beads_fts (beads_fts) VALUES ('rebuild')")
+    for sql in _CREATE_TRIGGERS:
+        conn.execute(sql)
+    return ""
+
+
+def _has_triggers(conn: sqlite3.Connection) -> bool:
+    return bool(
+        conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'beads_fts_%'"
+        ).fetchone()
+    )
+
+
+def search_clause(text: str, use_index: bool, prefix: str = "") -> tuple[str, list, str]:
+    """(SQL condition on beads, its parameters, "fts" or "like") for a substring search."""
+    if use_index and len(text) >= MIN_FTS_QUERY:
+        phrase = '"' + text.replace('"', '""') + '"'
+        return (
+            f"{prefix}id IN (SELECT rowid FROM beads_fts WHERE beads_fts MATCH ?)",
+            [phrase],
+            "fts",
+        )
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    likes = " OR ".join(f"{prefix}{c} LIKE ? ESCAPE '\\'" for c in TEXT_COLUMNS)
+    return f"({likes})", [pattern] * len(TEXT_COLUMNS), "like"

@@ -1,0 +1,205 @@
+"""The review app's actions: change one pair, or every pair a filter matches, or undo a change.
+
+``POST /beads/{id}/{action}`` answers with the re-rendered pair(s), which the page swaps in;
+``POST /pairs/bulk`` approves or rejects what the page's filters match, as one change;
+``POST /changes/{id}/undo`` reverts such a change whole. All need the page's CSRF token
+(``security.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.endpoints import HTTPEndpoint
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+
+from duiyi.corpus.store import BeadRecord, ConflictError, NotFoundError, Store
+from duiyi.review.filters import Filters
+from duiyi.review.views import ReviewContext, context
+
+log = logging.getLogger(__name__)
+
+ACTIONS = ("approve", "reject", "reset", "edit", "merge", "split", "undo")
+STATUS_OF = {"approve": "approved", "reject": "rejected", "reset": "pending"}
+BULK_ACTIONS = ("approve", "reject")
+
+
+class BeadActionView(HTTPEndpoint):
+    """`POST /beads/{id}/{action}`: change one pair; the re-rendered pair(s) as HTML.
+
+    Form fields: ``version`` (the version the page showed: a stale one gets 409), ``tgt_text``
+    for edit, ``src_at``/``tgt_at`` (character offsets) for split. Headers of the answer:
+    ``X-Removed-Beads`` (ids to drop from the page), ``X-Progress`` (reviewed/total of the
+    pair's document) and ``X-Corpus-Progress`` (of the whole corpus), ``X-Change`` (the change
+    an undo reverted, when it was a bulk change).
+    """
+
+    async def post(self, request: Request) -> Response:
+        review = context(request)
+        bead_id = request.path_params["bead_id"]
+        action = request.path_params["action"]
+        if action not in ACTIONS:
+            raise HTTPException(404, f"no action {action!r}: use one of {', '.join(ACTIONS)}")
+        form = await request.form()
+        store, who = review.store, review.reviewer
+        removed: list[int] = []
+        change = ""
+        try:
+            if action == "undo":
+                beads, removed, change = undo(store, bead_id, who)
+            else:
+                version = _int_field(form, "version")
+                if action in STATUS_OF:
+                    beads = [
+                        store.update_bead(
+                            bead_id,
+                            expected_version=version,
+                            status=STATUS_OF[action],
+                            reviewer=who,
+                        )
+                    ]
+                elif action == "edit":
+                    text = str(form.get("tgt_text", "")).replace("\r\n", "\n").strip()
+                    beads = [
+                        store.update_bead(
+                            bead_id, expected_version=version, tgt_text=text, reviewer=who
+                        )
+                    ]
+                elif action == "merge":
+                    beads = [store.merge_with_next(bead_id, expected_version=version, reviewer=who)]
+                    # The merge's history row names the bead it swallowed.
+                    removed = [store.history(bead_id)[0].other_bead_id or 0]
+                else:  # split
+                    beads = list(
+                        store.split_bead(
+                            bead_id,
+                            expected_version=version,
+                            src_at=_int_field(form, "src_at"),
+                            tgt_at=_int_field(form, "tgt_at"),
+                            reviewer=who,
+                        )
+                    )
+        except ConflictError as exc:
+            return conflict(review, bead_id, str(exc))
+        log.info("%s %s pair %d", who or "someone", action, bead_id)
+        headers = {
+            "X-Removed-Beads": ",".join(map(str, removed)),
+            **progress_headers(store, beads[0].document_id),
+        }
+        if change:
+            headers["X-Change"] = change
+        return HTMLResponse(review.render_pairs(beads), headers=headers)
+
+
+def undo(store: Store, bead_id: int, reviewer: str) -> tuple[list[BeadRecord], list[int], str]:
+    """Undo the bead's last change: the beads it brought back, the ids it removed, and
+    "change/size" when that change was a bulk one (undone whole)."""
+    main = store.undo(bead_id, reviewer=reviewer)
+    # The undo's own history row says which beads it replaced by which (merge: 1 → 2, split:
+    # 2 → 1), and the main bead may not be the one clicked (undoing a split from its 2nd half).
+    edit = store.history(main.id)[0]
+    if edit.change_size > 1:
+        return [main], [], f"{edit.change_id}/{edit.change_size}"
+    after_ids = [snap["id"] for snap in edit.after]
+    removed = [snap["id"] for snap in edit.before if snap["id"] not in after_ids]
+    beads = [main if i == main.id else store.get_bead(i) for i in after_ids]
+    beads.sort(key=lambda b: (b.position, b.id))
+    return beads, removed, ""
+
+
+def progress_headers(store: Store, doc_id: int | None) -> dict[str, str]:
+    headers = {}
+    if doc_id is not None:
+        doc = store.progress(doc_id)
+        headers["X-Progress"] = f"{doc.reviewed}/{doc.total}"
+    corpus = store.progress(None)
+    headers["X-Corpus-Progress"] = f"{corpus.reviewed}/{corpus.total}"
+    return headers
+
+
+def _int_field(form: Any, name: str) -> int:
+    value = form.get(name)
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        raise HTTPException(400, f"the form field {name!r} must be a whole number") from None
+
+
+def conflict(review: ReviewContext, bead_id: int, message: str) -> Response:
+    """HTTP 409: what happened, and the pair as it is now so the page can show it."""
+    try:
+        current = review.render_pairs([review.store.get_bead(bead_id)])
+        message = f"Not saved: {message} (the page now shows the pair as it is now)."
+    except NotFoundError:
+        current = ""
+        message = f"pair #{bead_id} was merged into another one in another tab: reload the page"
+    return JSONResponse({"error": message, "html": current}, status_code=409)
+
+
+class BulkView(HTTPEndpoint):
+    """`POST /pairs/bulk`: approve or reject every pair the filters match, as one change.
+
+    Form fields: ``action`` (approve or reject), ``expected`` (the count the confirmation
+    showed: if the filters now match another number of pairs, 409 and nothing changes), and
+    the page's filter fields (``doc``, ``status``, ``origin``, ``kind``, ``min``, ``max``,
+    ``q``). Answers JSON: {change, count, message}.
+    """
+
+    async def post(self, request: Request) -> Response:
+        review = context(request)
+        form = await request.form()
+        action = str(form.get("action", ""))
+        if action not in BULK_ACTIONS:
+            raise HTTPException(400, f"action must be one of {', '.join(BULK_ACTIONS)}")
+        expected = _int_field(form, "expected")
+        filters = Filters.from_query(form)
+        if filters.doc:
+            review.store.get_document(filters.doc)  # 404 for a document that is not there
+        try:
+            change = review.store.bulk_update(
+                filters.where(),
+                status=STATUS_OF[action],
+                expected_count=expected,
+                reviewer=review.reviewer,
+            )
+        except ConflictError as exc:
+            return JSONResponse({"error": f"Nothing changed: {exc}."}, status_code=409)
+        verb = {"approve": "Approved", "reject": "Rejected"}[action]
+        log.info(
+            "%s bulk %s: %d pairs (change %s)",
+            review.reviewer,
+            action,
+            change.size,
+            change.change_id,
+        )
+        if change.change_id is None:
+            message = f"Nothing to change: all {expected:,} pairs were {STATUS_OF[action]} already."
+        else:
+            left = expected - change.size
+            described = filters.describe(review.store.document_names())
+            message = (
+                f"{verb} {change.size:,} pairs ({described}) as change {change.change_id}"
+                + (f" ({left:,} already were)" if left else "")
+                + "; u undoes it whole."
+            )
+        return JSONResponse(
+            {"change": change.change_id, "count": change.size, "message": message},
+            headers=progress_headers(review.store, filters.doc),
+        )
+
+
+class ChangeUndoView(HTTPEndpoint):
+    """`POST /changes/{id}/undo`: revert a change (a bulk approve of 10,000 pairs) whole."""
+
+    async def post(self, request: Request) -> Response:
+        review = context(request)
+        change_id = request.path_params["change_id"]
+        try:
+            result = review.store.undo_change(change_id, reviewer=review.reviewer)
+        except ConflictError as exc:
+            return JSONResponse({"error": f"Not undone: {exc}."}, status_code=409)
+        message = f"Undid change {change_id}: {result.size:,} pairs are back as they were."
+        return JSONResponse({"change": change_id, "count": result.size, "message": message})

@@ -1,0 +1,48 @@
+"""`GET /pairs/export?format=tmx&…`: download the pairs the page's filters match.
+
+The same writers as `duiyi export` (TMX 1.4b, JSONL), into a temporary file that is streamed
+back and removed; gloss pairs stay out of TMX as they do on the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import UTC, datetime
+
+from starlette.background import BackgroundTask
+from starlette.endpoints import HTTPEndpoint
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import FileResponse, Response
+
+from duiyi.export import write_pairs
+from duiyi.review.filters import Filters
+from duiyi.review.views import context
+
+FORMATS = {"tmx": "application/x-tmx+xml", "jsonl": "application/x-ndjson"}
+
+
+class ExportView(HTTPEndpoint):
+    async def get(self, request: Request) -> Response:
+        review = context(request)
+        fmt = request.query_params.get("format", "tmx")
+        if fmt not in FORMATS:
+            raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
+        filters = Filters.from_query(request.query_params)
+        if filters.doc:
+            review.store.get_document(filters.doc)
+        handle, path = tempfile.mkstemp(prefix="duiyi-review-", suffix=f".{fmt}")
+        os.close(handle)
+        try:
+            write_pairs(review.store.iter_pairs(where=filters.where()), path, fmt)
+        except BaseException:
+            os.unlink(path)
+            raise
+        stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        return FileResponse(
+            path,
+            media_type=FORMATS[fmt],
+            filename=f"duiyi-pairs-{stamp}.{fmt}",
+            background=BackgroundTask(os.unlink, path),
+        )
