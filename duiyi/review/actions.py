@@ -100,9 +100,11 @@ def undo(store: Store, bead_id: int, reviewer: str) -> tuple[list[BeadRecord], l
     main = store.undo(bead_id, reviewer=reviewer)
     # The undo's own history row says which beads it replaced by which (merge: 1 → 2, split:
     # 2 → 1), and the main bead may not be the one clicked (undoing a split from its 2nd half).
-    edit = store.history(main.id)[0]
-    if edit.change_size > 1:
-        return [main], [], f"{edit.change_id}/{edit.change_size}"
+    history = store.history(main.id)
+    edit = history[0]
+    if edit.change_size > 1:  # a bulk change, undone whole: name it (the newest undone one)
+        bulk = next(e for e in history[1:] if e.change_id and e.undone and e.action != "undo")
+        return [main], [], f"{bulk.change_id}/{bulk.change_size}"
     after_ids = [snap["id"] for snap in edit.after]
     removed = [snap["id"] for snap in edit.before if snap["id"] not in after_ids]
     beads = [main if i == main.id else store.get_bead(i) for i in after_ids]
