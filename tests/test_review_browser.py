@@ -249,3 +249,143 @@ def test_hostile_text_is_shown_not_run(served, open_page):
     expect(page.locator(f"#bead-{bead.id} .tgt-text")).to_have_text(hostile + "<b>again</b>")
     assert page.evaluate("window.pwned") is None
     assert page.locator("#pairs img, #pairs b").count() == 0
+
+
+# --- at corpus scale: the queue, search, bulk changes, context, merge labels -------------------
+
+
+def test_queue_across_documents_with_context_and_keys(served, open_page):
+    from playwright.sync_api import expect
+
+    store = served.store
+    beads = store.list_beads(limit=100).beads
+    worst = sorted(beads, key=lambda b: (b.score, b.id))
+    page = open_page(f"{served.url}pairs")
+    rows = page.locator("#pairs article.pair")
+    expect(rows).to_have_count(9)
+    expect(rows.first).to_have_id(f"bead-{worst[0].id}")
+    expect(page.locator("#summary")).to_contain_text("Pairs 1–9 of 9 in all documents")
+    # The queue mixes documents: each row names its own.
+    expect(rows.nth(2).locator(".where")).to_contain_text("討論.txt")
+    expect(rows.first.locator(".where")).to_contain_text("天气.txt")
+
+    # c shows the pairs around the current one in its document, and hides them again.
+    page.keyboard.press("j")
+    page.keyboard.press("c")
+    doc_order = ids_in_order(store, worst[0].document_id)
+    at = doc_order.index(worst[0].id)
+    context = page.locator(f'.context[data-for="{worst[0].id}"] .ctx-row')
+    expect(context).to_have_count(2)  # the last pair of its story: two before, none after
+    assert [int(i) for i in context.evaluate_all("els => els.map(e => e.dataset.id)")] == (
+        doc_order[at - 2 : at]
+    )
+    expect(page.locator(f'.context.after[data-for="{worst[0].id}"]')).to_contain_text(
+        "end of the document"
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "review-queue.png"), full_page=True)
+    page.keyboard.press("c")
+    expect(page.locator(".context")).to_have_count(0)
+
+    # The same keys as a document page; the progress shown is the corpus's.
+    page.keyboard.press("a")
+    expect(rows.first).to_have_class(has_class("approved"))
+    expect(rows.nth(1)).to_have_class(has_class("current"))
+    expect(page.locator("#progress-count")).to_have_text("1/9")
+    expect(page.locator("#flash")).to_have_text(f"Approved pair #{worst[0].id}.")
+    assert store.get_bead(worst[0].id).status == "approved"
+
+
+def test_search_chinese_and_english_substrings(served, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(served.url)
+    box = page.locator("header form.find input[name=q]")
+    box.fill("放风筝")
+    box.press("Enter")
+    page.wait_for_url("**/pairs?q=*")
+    rows = page.locator("#pairs article.pair")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".src-text mark")).to_have_text("放风筝")
+    expect(page.locator("#search-note")).to_have_count(0)  # the FTS5 index answered
+    # An English substring, another case, in the page's own search field.
+    field = page.locator("form.filters input[name=q]")
+    field.fill("PINNED POST")
+    field.press("Enter")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".tgt-text mark")).to_have_text("pinned post")
+    # Two characters: a scan, and the page says so.
+    field.fill("彩虹")
+    field.press("Enter")
+    expect(rows).to_have_count(1)
+    expect(rows.first.locator(".src-text mark")).to_have_text("彩虹")
+    expect(page.locator("#search-note")).to_contain_text("Searched without a full-text index")
+
+
+def test_bulk_approve_with_confirmation_then_undo(served, open_page):
+    from playwright.sync_api import expect
+
+    store = served.store
+    chosen = {b.id for b in store.list_beads(limit=100).beads if b.score >= 0.6}
+    assert len(chosen) == 4
+    page = open_page(f"{served.url}pairs?min=0.6")
+    page.get_by_role("button", name="Approve all…").click()
+    question = page.locator("#bulk-question")
+    expect(question).to_have_text(
+        "Approve all 4 pairs matching: confidence ≥ 0.6? "
+        "It is recorded as one change, and u undoes it whole."
+    )
+    page.get_by_role("button", name="Approve 4 pairs").click()
+    expect(page.locator("#flash")).to_contain_text("Approved 4 pairs (confidence ≥ 0.6)")
+    for bead_id in chosen:
+        expect(page.locator(f"#bead-{bead_id}")).to_have_class(has_class("approved"))
+    assert {b.id for b in store.list_beads(limit=100).beads if b.status == "approved"} == chosen
+
+    # u undoes the whole bulk change (this tab's last change, remembered across the reload).
+    page.keyboard.press("u")
+    expect(page.locator("#flash")).to_contain_text("4 pairs are back as they were")
+    for bead_id in chosen:
+        expect(page.locator(f"#bead-{bead_id}")).to_have_class(has_class("pending"))
+    assert all(b.status == "pending" for b in store.list_beads(limit=100).beads)
+
+    # Cancel leaves everything as it is.
+    page.get_by_role("button", name="Reject all…").click()
+    page.get_by_role("button", name="Cancel").click()
+    expect(page.locator("#bulk-confirm")).to_be_hidden()
+    assert all(b.status == "pending" for b in store.list_beads(limit=100).beads)
+
+
+def test_merge_in_worst_first_order_names_and_merges_the_document_neighbour(served, open_page):
+    from playwright.sync_api import expect
+
+    store = served.store
+    doc = served.docs["news"]
+    order = ids_in_order(store, doc)
+    page = open_page(f"{served.url}documents/{doc}")  # worst first
+    rows = page.locator("#pairs article.pair")
+    # The worst pair is the story's last: nothing to merge with, and the page says so.
+    page.keyboard.press("j")
+    expect(rows.first.locator('button[data-action="merge"]')).to_be_disabled()
+    page.keyboard.press("m")
+    expect(page.locator("#flash")).to_contain_text("is the last of its document")
+    # The second worst (the story's 5th pair) is listed under the worst (its 6th) and above
+    # its 4th; its merge button names its document neighbour, the 6th, not the row below.
+    second = rows.nth(1)
+    here, after = order[4], order[5]
+    expect(second).to_have_id(f"bead-{here}")
+    expect(second.locator('button[data-action="merge"]')).to_have_text(f"Merge with #{after}")
+    page.keyboard.press("j")
+    page.keyboard.press("m")
+    expect(page.locator("#flash")).to_have_text(
+        f"Merged pair #{here} with #{after}, the next pair in its document (now one pair, #{here})."
+    )
+    expect(rows).to_have_count(5)
+    expect(page.locator("#summary")).to_contain_text("Pairs 1–5 of 5")
+    merged = store.get_bead(here)
+    assert merged.src_text == f"{NEWS[4][0]} {NEWS[5][0]}"
+    # Split it again: the counts follow without a reload.
+    page.keyboard.press("s")
+    page.keyboard.press("Enter")
+    expect(rows).to_have_count(6)
+    expect(page.locator("#summary")).to_contain_text("Pairs 1–6 of 6")
+    expect(page.locator("#flash")).to_contain_text(f"Split pair #{here} in two")

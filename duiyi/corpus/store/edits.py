@@ -472,15 +472,18 @@ class ReviewEditsMixin:
         )
         undo_id = cur.lastrowid
         rows, restored = [], []
-        for before in befores:
+        for before in befores:  # a bulk change sets the status, and only that
             current = currents[before.id]
             back = BeadRecord(**vars(current))
-            back.status, back.tgt_text, back.origin = before.status, before.tgt_text, before.origin
+            back.status = before.status
             back.version = current.version + 1
             back.updated_at, back.updated_by = now, reviewer
-            self._write_bead(conn, back)
             restored.append(back)
             rows.append(self._edit_row("undo", back, [current], [back], reviewer, now))
+        conn.executemany(
+            "UPDATE beads SET status = ?, version = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+            ((b.status, b.version, now, reviewer, b.id) for b in restored),
+        )
         conn.execute("UPDATE edits SET undone = 1 WHERE change_id = ?", (change_id,))
         conn.execute("UPDATE changes SET undone = 1 WHERE id = ?", (change_id,))
         self._log_edits(conn, rows, undo_id)

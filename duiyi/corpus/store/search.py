@@ -33,7 +33,9 @@ _CREATE_TRIGGERS = [
     f"CREATE TRIGGER beads_fts_delete AFTER DELETE ON beads BEGIN "
     f"INSERT INTO beads_fts (beads_fts, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD}); END",
     # Only text changes touch the index: a status change (a bulk approve) costs nothing here.
-    f"CREATE TRIGGER beads_fts_update AFTER UPDATE OF {_COLS} ON beads BEGIN "
+    f"CREATE TRIGGER beads_fts_update AFTER UPDATE OF {_COLS} ON beads WHEN "
+    + " OR ".join(f"old.{c} IS NOT new.{c}" for c in TEXT_COLUMNS)
+    + " BEGIN "
     f"INSERT INTO beads_fts (beads_fts, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD}); "
     f"INSERT INTO beads_fts (rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
 ]
