@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from duiyi.corpus.model import ORIGINS, STATUSES, Bead, Document, Pair
+from duiyi.corpus.store import search
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
     bead_kind,
@@ -63,7 +64,7 @@ class IngestMixin:
             if any(not 0 <= i < n_src for i in bead.src):
                 raise StoreError(f"bead {bead} points past the {n_src} source sentences")
         now = utc_now()
-        with self._write() as conn:
+        with self._write() as conn, search.bulk_insert(conn):
             tgt_id = self._put_document(conn, tgt_doc, "tgt", "", "", "", None, now)
             doc_id = self._put_document(
                 conn, src_doc, "src", origin, engine, signature, tgt_id, now
@@ -196,7 +197,7 @@ class IngestMixin:
             "tgt_text, score, origin, engine, status, version, created_at, updated_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
         )
-        with self._write() as conn:
+        with self._write() as conn, search.bulk_insert(conn):
             batch: list[tuple] = []
             for pair in pairs:
                 name = pair.document or Path(source).name
