@@ -44,10 +44,42 @@ def make_docx(path: Path, title: str, paragraphs: list[str], *, extras: bool = T
     return path
 
 
+def add_footnote(path: Path, text: str = "这是脚注。") -> Path:
+    """Give a DOCX a footnotes part with one footnote (python-docx cannot write footnotes)."""
+    import zipfile
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    notes = (
+        f'<w:footnotes xmlns:w="{w}">'
+        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
+        f'<w:footnote w:id="1"><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:footnote>'
+        "</w:footnotes>"
+    )
+    rel = (
+        '<Relationship Id="rIdNotes" Target="footnotes.xml" Type="http://schemas.openxmlformats'
+        '.org/officeDocument/2006/relationships/footnotes"/></Relationships>'
+    )
+    override = (
+        '<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.wordprocessingml.footnotes+xml"/></Types>'
+    )
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    members["word/footnotes.xml"] = notes.encode()
+    rels = "word/_rels/document.xml.rels"
+    members[rels] = members[rels].replace(b"</Relationships>", rel.encode())
+    types = "[Content_Types].xml"
+    members[types] = members[types].replace(b"</Types>", override.encode())
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
 def make_odt(path: Path, title: str, paragraphs: list[str]) -> Path:
     from odf.opendocument import OpenDocumentText
     from odf.table import Table, TableCell, TableColumn, TableRow
-    from odf.text import H, LineBreak, List, ListItem, P, S, Span
+    from odf.text import H, LineBreak, List, ListItem, Note, NoteBody, NoteCitation, P, S, Span
 
     document = OpenDocumentText()
     document.text.addElement(H(outlinelevel=1, text=title))
@@ -60,6 +92,12 @@ def make_odt(path: Path, title: str, paragraphs: list[str]) -> Path:
     p.addText("第二行")
     p.addElement(S(c=3))
     p.addText("空格后")
+    note = Note(id="ftn1", noteclass="footnote")
+    note.addElement(NoteCitation(text="1"))
+    body = NoteBody()
+    body.addElement(P(text="脚注的内容。"))
+    note.addElement(body)
+    p.addElement(note)
     document.text.addElement(p)
     items = List()
     for text in ("项目甲", "项目乙"):

@@ -9,6 +9,7 @@ import pytest
 from document_fixtures import (
     EN_PARAGRAPHS,
     ZH_PARAGRAPHS,
+    add_footnote,
     make_docx,
     make_epub,
     make_odt,
@@ -74,7 +75,7 @@ def test_odt_paragraphs_lists_tables_spaces(tmp_path):
     doc = prepare(read_document(make_odt(tmp_path / "a.odt", "港口小城", ZH_PARAGRAPHS)))
     check_coverage(doc)
     assert doc.text.startswith("港口小城\n\n清晨六点")
-    assert "第一行\n第二行   空格后" in doc.text
+    assert "第一行\n第二行   空格后\n\n脚注的内容。" in doc.text  # the footnote follows, no "1"
     assert sentences(doc)[-4:] == ["项目甲", "项目乙", "表格左", "表格右"]
 
 
@@ -223,31 +224,6 @@ def _zip(path, members: dict[str, str]):
 
 
 def test_docx_footnotes_follow_the_body(tmp_path):
-    path = make_docx(tmp_path / "f.docx", "标题", ZH_PARAGRAPHS[:1], extras=False)
-    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    notes = (
-        f'<w:footnotes xmlns:w="{w}">'
-        '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>'
-        '<w:footnote w:id="1"><w:p><w:r><w:t>这是脚注。</w:t></w:r></w:p></w:footnote>'
-        "</w:footnotes>"
-    )
-    rel = (
-        '<Relationship Id="rIdNotes" Target="footnotes.xml" Type="http://schemas.openxmlformats'
-        '.org/officeDocument/2006/relationships/footnotes"/></Relationships>'
-    )
-    override = (
-        '<Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-'
-        'officedocument.wordprocessingml.footnotes+xml"/></Types>'
-    )
-    with zipfile.ZipFile(path) as z:
-        members = {name: z.read(name) for name in z.namelist()}
-    members["word/footnotes.xml"] = notes.encode()
-    rels = "word/_rels/document.xml.rels"
-    members[rels] = members[rels].replace(b"</Relationships>", rel.encode())
-    types = "[Content_Types].xml"
-    members[types] = members[types].replace(b"</Types>", override.encode())
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in members.items():
-            z.writestr(name, data)
+    path = add_footnote(make_docx(tmp_path / "f.docx", "标题", ZH_PARAGRAPHS[:1], extras=False))
     doc = read_document(path)
     assert doc.text.endswith(ZH_PARAGRAPHS[0] + "\n\n这是脚注。\n")

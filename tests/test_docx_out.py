@@ -7,7 +7,7 @@ import json
 
 import docx
 import pytest
-from document_fixtures import ZH_PARAGRAPHS, make_docx, make_pdf
+from document_fixtures import ZH_PARAGRAPHS, add_footnote, make_docx, make_pdf
 
 pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
@@ -72,3 +72,15 @@ def test_a_folder_of_docx_translated_into_a_folder(tmp_path, cli):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.en.docx", "b.en.docx"]
     title = docx.Document(tmp_path / "out" / "b.en.docx").paragraphs[0].text
     assert title == _drafts(cli, tmp_path / "in" / "b.docx")[0]
+
+
+def test_footnotes_are_translated_too(tmp_path, cli):
+    import zipfile
+
+    source = add_footnote(make_docx(tmp_path / "f.docx", "标题", ZH_PARAGRAPHS[:1], extras=False))
+    drafts = _drafts(cli, source)
+    status, _, err = cli("translate", source, "-o", tmp_path / "f.en.docx", "--engine", "gloss")
+    assert status == 0, err
+    with zipfile.ZipFile(tmp_path / "f.en.docx") as z:
+        notes = z.read("word/footnotes.xml").decode("utf-8")
+    assert drafts[-1] in notes and "这是脚注" not in notes and "w:separator" in notes

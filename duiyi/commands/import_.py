@@ -100,6 +100,6 @@ def _import_xliff(store, path: str, args: argparse.Namespace, checksum: str) -> 
         f"duiyi: {path}: {counts['matched']} units matched stored sentences "
         f"({counts['edited']} edited, {counts['human']} human, {counts['approved']} approved, "
         f"{counts['unchanged']} unchanged); {sum(added.values())} other pairs added to "
-        f"{args.store}; {reader.skipped} units without a target skipped",
+        f"{args.store}; {reader.skipped} units without a translation skipped",
         file=sys.stderr,
     )

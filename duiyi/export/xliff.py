@@ -19,13 +19,19 @@ file comes back to the same stored sentence (`duiyi import edited.xlf --store co
 Both validate against the OASIS schemas (tests use the copies Debian's php-symfony-translation
 installs). Reader: either version (by namespace), lxml with entities unresolved and no
 network; inline codes (`<g>`, `<x/>`, `<mrk>`, `<pc>`, `<ph/>`, …) become their text. Units
-without a target text are skipped and counted (`XliffReader.skipped`).
+without a translation (no target text, or Chinese source text copied into the target, as
+Okapi and OmegaT leave untranslated units) are skipped and counted (`XliffReader.skipped`).
+
+OmegaT 3.6's XLIFF filter translates the text it finds in `<target>` (the Okapi convention of
+a target pre-filled with a copy of the source), so in OmegaT the drafts, not the Chinese, are
+what its segments show: for OmegaT, give it the source document and the drafts as a TMX.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from urllib.parse import parse_qsl, urlencode
 
@@ -39,6 +45,7 @@ from duiyi.errors import FormatError
 from .base import PairFormat, xml_safe
 
 log = logging.getLogger(__name__)
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 NS12 = "urn:oasis:names:tc:xliff:document:1.2"
 NS20 = "urn:oasis:names:tc:xliff:document:2.0"
@@ -279,7 +286,7 @@ def _text(el) -> str:
 
 class XliffReader:
     """Iterate over the units of an XLIFF 1.2 or 2.x file as pairs; afterwards `read`,
-    `skipped` (units without a target) and `version`.
+    `skipped` (units without a translation) and `version`.
 
     Each pair's `id` is the unit's duiyi id (1.2 `resname`, 2.x `name`, else its `id`),
     `document` the file's `original`; `meta` holds `state` and `confirmed` (the translator's
@@ -334,7 +341,7 @@ class XliffReader:
                 f"{self.path}: not an XLIFF 1.2/2.x file (no <xliff> root in the OASIS namespace)"
             )
         if self.skipped:
-            log.info("%s: skipped %d units without a target", self.path, self.skipped)
+            log.info("%s: skipped %d units without a translation", self.path, self.skipped)
 
     def _unit(self, elem, document: str) -> Pair | None:
         if elem.tag == f"{{{NS12}}}trans-unit":
@@ -370,6 +377,8 @@ class XliffReader:
         src, tgt = _text(source), _text(target)
         if not src.strip() or not tgt.strip():
             return None
+        if tgt.strip() == src.strip() and _HAN.search(src):
+            return None  # the source copied into the target (Okapi/OmegaT): not translated
         score = data.get("score")
         try:
             score = float(score) if score else None
