@@ -58,7 +58,7 @@ def packages_env(tmp_path, monkeypatch) -> Path:
     packages = tmp_path / "packages"
     monkeypatch.setenv("ARGOS_PACKAGES_DIR", str(packages))
     monkeypatch.setenv("ARGOS_PACKAGE_INDEX", UNREACHABLE)
-    monkeypatch.setenv("DUIYI_CACHE", str(tmp_path / "cache.db"))
+    monkeypatch.setenv("DUIYI_CACHE", str(tmp_path / "cache"))
     return packages
 
 

@@ -143,7 +143,7 @@ class TestXces(RoundTrip):
         from lxml import etree
 
         pair = Pair(
-            "甲。 乙。",
+            "甲。乙。",
             "A. B.",
             0.75,
             "2-2",
@@ -276,7 +276,7 @@ def test_export_filters_by_status_score_and_origin(cli, corpus, tmp_path):
     status, out_text, _ = cli("export", corpus, "-f", "jsonl")
     assert [json.loads(line)["src_text"] for line in out_text.splitlines()] == [
         "你好。",
-        "世界很大。 我们走吧。",
+        "世界很大。我们走吧。",
         "再见。",
     ]
     status, out_text, _ = cli("export", corpus, "-f", "jsonl", "--include-gloss")

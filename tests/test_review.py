@@ -232,7 +232,7 @@ def test_merge_split_and_undo(client, store, docs):
     assert merged.status_code == 200
     assert merged.headers["X-Removed-Beads"] == str(second.id)
     assert bead_ids(merged.text) == [first.id]
-    assert store.get_bead(first.id).src_text == NEWS[0][0] + " " + NEWS[1][0]
+    assert store.get_bead(first.id).src_text == NEWS[0][0] + NEWS[1][0]
     assert store.get_document(doc).total == 5
     # Undo brings the swallowed pair back.
     undone = client.post(f"/beads/{first.id}/undo")

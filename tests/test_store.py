@@ -139,7 +139,7 @@ def test_add_alignment_stores_documents_sentences_and_beads(store, doc_id):
     beads = store.list_beads(doc_id).beads
     assert [(b.src_ids, b.kind, b.src_text, b.tgt_text, b.score) for b in beads] == [
         ((0,), "1-1", "你好。", "Hello.", 0.9),
-        ((1, 2), "2-1", "世界很大。 我们走吧。", "The world is big. Let's go.", 0.4),
+        ((1, 2), "2-1", "世界很大。我们走吧。", "The world is big. Let's go.", 0.4),
     ]
     assert store.find_document("a.txt", document_checksum(make_doc())) == doc_id
 
@@ -342,8 +342,8 @@ def test_undo_walks_back_through_changes(store, doc_id):
     bead = store.list_beads(doc_id).beads[0]
     store.update_bead(bead.id, expected_version=1, tgt_text="One.", reviewer="ann")
     store.update_bead(bead.id, expected_version=2, tgt_text="Two.", reviewer="ann")
-    assert store.undo(bead.id, reviewer="ann").tgt_text == "One."
-    back = store.undo(bead.id, reviewer="ann")
+    assert store.undo(bead.id, reviewer="ann").main.tgt_text == "One."
+    back = store.undo(bead.id, reviewer="ann").main
     assert (back.tgt_text, back.origin, back.version) == ("Hello.", "mt", 5)
     with pytest.raises(StoreError, match="no change to undo"):
         store.undo(bead.id)
@@ -352,11 +352,13 @@ def test_undo_walks_back_through_changes(store, doc_id):
 
 def test_merge_with_next_and_undo(store, doc_id):
     first, second = store.list_beads(doc_id).beads
-    merged = store.merge_with_next(first.id, expected_version=1, reviewer="ann")
+    change = store.merge_with_next(first.id, expected_version=1, reviewer="ann")
+    merged = change.main
+    assert change.beads == [merged] and change.removed == [second.id]
     assert (merged.src_ids, merged.kind, merged.src_text, merged.tgt_text, merged.score) == (
         (0, 1, 2),
         "3-2",
-        "你好。 世界很大。 我们走吧。",
+        "你好。世界很大。我们走吧。",
         "Hello. The world is big. Let's go.",
         0.4,
     )
@@ -365,8 +367,9 @@ def test_merge_with_next_and_undo(store, doc_id):
         store.get_bead(second.id)
     with pytest.raises(StoreError, match="last of its document"):
         store.merge_with_next(first.id, expected_version=2)
-    restored = store.undo(first.id, reviewer="ann")
-    assert restored.tgt_text == "Hello."
+    undone = store.undo(first.id, reviewer="ann")
+    assert undone.main.tgt_text == "Hello." and undone.removed == []
+    assert [b.id for b in undone.beads] == [first.id, second.id]
     beads = store.list_beads(doc_id).beads
     assert [(b.id, b.tgt_text) for b in beads] == [(first.id, "Hello."), (second.id, TGT[1])]
 
@@ -375,9 +378,11 @@ def test_split_and_undo(store, doc_id):
     bead = store.list_beads(doc_id).beads[1]
     src_at = bead.src_text.index("我")
     tgt_at = bead.tgt_text.index("Let")
-    one, two = store.split_bead(
+    change = store.split_bead(
         bead.id, expected_version=1, src_at=src_at, tgt_at=tgt_at, reviewer="bob"
     )
+    one, two = change.beads
+    assert change.main == one and change.removed == []
     assert (one.src_ids, one.src_text, one.tgt_text, one.kind) == (
         (1,),
         "世界很大。",
@@ -394,7 +399,9 @@ def test_split_and_undo(store, doc_id):
     with pytest.raises(StoreError, match="empty half"):
         store.split_bead(one.id, expected_version=2, src_at=0, tgt_at=0)
     # Undo from the new half undoes the split.
-    restored = store.undo(two.id, reviewer="bob")
+    undone = store.undo(two.id, reviewer="bob")
+    restored = undone.main
+    assert restored.id == one.id and undone.removed == [two.id] and undone.beads == [restored]
     assert restored.src_text == bead.src_text and restored.src_ids == (1, 2)
     assert store.count_pairs() == 2
 
@@ -402,7 +409,7 @@ def test_split_and_undo(store, doc_id):
 def test_undo_refuses_when_a_later_change_intervened(store, doc_id):
     first, second = store.list_beads(doc_id).beads
     store.update_bead(second.id, expected_version=1, status="approved")
-    merged = store.merge_with_next(first.id, expected_version=1)
+    merged = store.merge_with_next(first.id, expected_version=1).main
     store.update_bead(merged.id, expected_version=merged.version, tgt_text="Changed.")
     # The second bead's last change is the merge; the merged bead has changed since.
     with pytest.raises(ConflictError, match="changed after that merge"):

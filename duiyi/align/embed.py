@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+
+from duiyi.cache import open_cache_db
 
 log = logging.getLogger(__name__)
 
@@ -35,10 +36,11 @@ class EmbeddingCache:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)")
+        self._db = open_cache_db(
+            self.path,
+            "CREATE TABLE IF NOT EXISTS emb (key BLOB PRIMARY KEY, vec BLOB NOT NULL)",
+            check_same_thread=False,
+        )
         self._lock = threading.Lock()
 
     def get_many(self, texts: Sequence[str], prefix: str = "passage") -> dict[str, np.ndarray]:

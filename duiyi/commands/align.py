@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 from pathlib import Path
 
@@ -62,19 +61,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
 
-def default_cache_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "duiyi" / "e5-embeddings.sqlite"
-
-
 def _aligner(args):
     from duiyi.align.aligner import AlignConfig, Aligner
     from duiyi.align.embed import EmbeddingCache, SpanEncoder
+    from duiyi.cache import cache_path
 
     cache = None
     if not args.no_cache:
         try:
-            cache = EmbeddingCache(args.cache or default_cache_path())
+            cache = EmbeddingCache(args.cache or cache_path("e5-embeddings.sqlite"))
         except Exception as exc:  # an unwritable cache must not stop an alignment
             logging.getLogger(__name__).warning("embedding cache unavailable: %s", exc)
     config = AlignConfig(hard_paragraphs=args.paragraphs == "hard")

@@ -274,7 +274,8 @@ def _gloss_export_notice(fmt: str, include_gloss: bool) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from duiyi.translate.cache import TranslationCache, default_cache_path
+    from duiyi.cache import cache_path
+    from duiyi.translate.cache import TranslationCache
     from duiyi.translate.engine import choose_engine
 
     fmt = args.format or FORMAT_BY_SUFFIX.get(Path(args.output or "").suffix, "text")
@@ -293,7 +294,7 @@ def run(args: argparse.Namespace) -> int:
         print(_gloss_export_notice(fmt, args.include_gloss), file=sys.stderr)
     cache = None
     if translator.cacheable and not args.no_cache:
-        cache = TranslationCache(args.cache or default_cache_path())
+        cache = TranslationCache(args.cache or cache_path("translations.db"))
     store = _open_store(args.store) if args.store else contextlib.nullcontext()
 
     with store, cache or contextlib.nullcontext():

@@ -51,6 +51,21 @@ class Document:
         """A short name for messages and exports: the file name, or "stdin"."""
         return "stdin" if self.path == "-" else PurePath(self.path).name
 
+    @property
+    def lang_tag(self) -> str:
+        """The document's language as CAT tools tag it (TMX xml:lang, XLIFF, store)."""
+        return lang_tag(self.lang, self.script)
+
+
+def lang_tag(lang: str, script: str = "") -> str:
+    """zh + traditional → "zh-TW", zh → "zh-CN", en → "en-US"; other codes as they are.
+
+    OmegaT loads only xx or xx-YY codes, so these are what every export writes by default.
+    """
+    if lang == "zh":
+        return "zh-TW" if script == "traditional" else "zh-CN"
+    return {"en": "en-US"}.get(lang, lang)
+
 
 @dataclass(frozen=True)
 class Bead:

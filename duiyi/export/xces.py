@@ -26,6 +26,7 @@ from lxml import etree
 
 from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
+from duiyi.corpus.pairs import join_sentences
 from duiyi.errors import FormatError
 
 from .base import PairFormat, primary_subtag, xml_safe
@@ -43,7 +44,7 @@ def sentence_file_paths(path: str, src_lang: str, tgt_lang: str) -> tuple[Path, 
 def _segments(pair: Pair, side: str) -> list[str]:
     text = pair.src if side == "src" else pair.tgt
     segments = (pair.meta or {}).get(f"{side}_segments")
-    if segments and " ".join(s.strip() for s in segments if s.strip()) == text:
+    if segments and join_sentences(segments) == text:
         return [s.strip() for s in segments if s.strip()]
     return [text] if text.strip() else []
 

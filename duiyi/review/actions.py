@@ -69,19 +69,17 @@ class BeadActionView(HTTPEndpoint):
                         )
                     ]
                 elif action == "merge":
-                    beads = [store.merge_with_next(bead_id, expected_version=version, reviewer=who)]
-                    # The merge's history row names the bead it swallowed.
-                    removed = [store.history(bead_id)[0].other_bead_id or 0]
+                    merged = store.merge_with_next(bead_id, expected_version=version, reviewer=who)
+                    beads, removed = merged.beads, merged.removed
                 else:  # split
-                    beads = list(
-                        store.split_bead(
-                            bead_id,
-                            expected_version=version,
-                            src_at=_int_field(form, "src_at"),
-                            tgt_at=_int_field(form, "tgt_at"),
-                            reviewer=who,
-                        )
+                    split = store.split_bead(
+                        bead_id,
+                        expected_version=version,
+                        src_at=_int_field(form, "src_at"),
+                        tgt_at=_int_field(form, "tgt_at"),
+                        reviewer=who,
                     )
+                    beads, removed = split.beads, split.removed
         except ConflictError as exc:
             return conflict(review, bead_id, str(exc))
         log.info("%s %s pair %d", who or "someone", action, bead_id)
@@ -97,19 +95,10 @@ class BeadActionView(HTTPEndpoint):
 def undo(store: Store, bead_id: int, reviewer: str) -> tuple[list[BeadRecord], list[int], str]:
     """Undo the bead's last change: the beads it brought back, the ids it removed, and
     "change/size" when that change was a bulk one (undone whole)."""
-    main = store.undo(bead_id, reviewer=reviewer)
-    # The undo's own history row says which beads it replaced by which (merge: 1 → 2, split:
-    # 2 → 1), and the main bead may not be the one clicked (undoing a split from its 2nd half).
-    history = store.history(main.id)
-    edit = history[0]
-    if edit.change_size > 1:  # a bulk change, undone whole: name it (the newest undone one)
-        bulk = next(e for e in history[1:] if e.change_id and e.undone and e.action != "undo")
-        return [main], [], f"{bulk.change_id}/{bulk.change_size}"
-    after_ids = [snap["id"] for snap in edit.after]
-    removed = [snap["id"] for snap in edit.before if snap["id"] not in after_ids]
-    beads = [main if i == main.id else store.get_bead(i) for i in after_ids]
-    beads.sort(key=lambda b: (b.position, b.id))
-    return beads, removed, ""
+    change = store.undo(bead_id, reviewer=reviewer)
+    if change.change_id is not None:  # a bulk change, undone whole: the clicked pair, named
+        return [change.main], [], f"{change.change_id}/{change.size}"
+    return change.beads, change.removed, ""
 
 
 def progress_headers(store: Store, doc_id: int | None) -> dict[str, str]:

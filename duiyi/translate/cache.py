@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sqlite3
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from duiyi.errors import StoreError
+from duiyi.cache import open_cache_db
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -29,14 +27,6 @@ CREATE TABLE IF NOT EXISTS drafts (
 """
 
 
-def default_cache_path() -> Path:
-    """$DUIYI_CACHE, else $XDG_CACHE_HOME/duiyi/translations.db (~/.cache/duiyi/…)."""
-    if os.environ.get("DUIYI_CACHE"):
-        return Path(os.environ["DUIYI_CACHE"])
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "duiyi" / "translations.db"
-
-
 def cache_key(signature: str, sentence: str) -> str:
     return hashlib.sha256(f"{signature}\0{sentence}".encode()).hexdigest()
 
@@ -46,17 +36,7 @@ class TranslationCache:
 
     def __init__(self, path: Path | str):
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=30)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute(SCHEMA)
-            self._db.commit()
-        except (sqlite3.Error, OSError) as exc:
-            raise StoreError(
-                f"cannot open the translation cache {self.path}: {exc} "
-                "(use --cache PATH or --no-cache)"
-            ) from exc
+        self._db = open_cache_db(self.path, SCHEMA)
 
     def get_many(self, signature: str, sentences: Sequence[str]) -> dict[str, tuple]:
         """Cached drafts of those `sentences` that have one: sentence → (draft, flags, score)."""

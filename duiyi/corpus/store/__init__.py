@@ -49,12 +49,14 @@ based on and fails with ``ConflictError`` ("changed by someone else") if the bea
 
     store.update_bead(bead_id, expected_version=v, status="approved", tgt_text=None,
                       reviewer="ann") -> BeadRecord     # a changed tgt_text makes origin "edited"
-    store.undo(bead_id, reviewer="ann") -> BeadRecord   # reverts the last change that touched
+    store.undo(bead_id, reviewer="ann") -> Change       # reverts the last change that touched
         # the bead (repeatable: walks back); ConflictError if a later change to a bead it
         # involved is in the way. A merge/split undo restores both beads (same ids).
-    store.merge_with_next(bead_id, expected_version=v, reviewer="ann") -> BeadRecord
+    store.merge_with_next(bead_id, expected_version=v, reviewer="ann") -> Change
     store.split_bead(bead_id, expected_version=v, src_at=i, tgt_at=j, reviewer="ann")
-        -> tuple[BeadRecord, BeadRecord]                # split at character offsets of the texts
+        -> Change                                       # split at character offsets of the texts
+    # Change: .main (the bead the change is about), .beads (written, document order),
+    # .removed (ids of beads taken away): what the review page redraws.
     # Merges and splits set origin "edited" and status "pending"; a merge keeps the lower
     # score. BeadRecord fields: id, document_id, position, src_ids, tgt_ids, kind ("1-2"),
     # src_text, src_normalized, tgt_text, score, origin, engine, status, version,

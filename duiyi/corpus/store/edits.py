@@ -6,6 +6,7 @@ import json
 import sqlite3
 
 from duiyi.corpus.model import STATUSES
+from duiyi.corpus.pairs import bead_kind, join_sentences
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
     BeadFilter,
@@ -15,11 +16,9 @@ from duiyi.corpus.store.records import (
     NotFoundError,
     bead_content,
     bead_from_row,
-    bead_kind,
     bead_values,
     check_names,
     from_snapshot,
-    join_texts,
     merged_kind,
     snapshot,
     utc_now,
@@ -122,8 +121,9 @@ class ReviewEditsMixin:
 
     def merge_with_next(
         self, bead_id: int, *, expected_version: int | None, reviewer: str = ""
-    ) -> BeadRecord:
-        """Merge a bead with the one after it in its document; the merged bead (same id)."""
+    ) -> Change:
+        """Merge a bead with the one after it in its document (the merged bead keeps the id;
+        the next one is removed)."""
         now = utc_now()
         with self._write() as conn:
             first = self._locked_bead(conn, bead_id, expected_version)
@@ -139,9 +139,9 @@ class ReviewEditsMixin:
             merged.src_ids = first.src_ids + second.src_ids
             merged.tgt_ids = first.tgt_ids + second.tgt_ids
             merged.kind = merged_kind(first.kind, second.kind)
-            merged.src_text = join_texts([first.src_text, second.src_text])
-            merged.src_normalized = join_texts([first.src_normalized, second.src_normalized])
-            merged.tgt_text = join_texts([first.tgt_text, second.tgt_text])
+            merged.src_text = join_sentences([first.src_text, second.src_text])
+            merged.src_normalized = join_sentences([first.src_normalized, second.src_normalized])
+            merged.tgt_text = join_sentences([first.tgt_text, second.tgt_text])
             scores = [s for s in (first.score, second.score) if s is not None]
             merged.score = min(scores) if scores else None
             merged.origin = "edited"
@@ -153,7 +153,7 @@ class ReviewEditsMixin:
             self._log_edit(
                 conn, "merge", merged, [first, second], [merged], reviewer, now, second.id
             )
-        return merged
+        return Change([merged], [second.id])
 
     def split_bead(
         self,
@@ -163,8 +163,8 @@ class ReviewEditsMixin:
         src_at: int,
         tgt_at: int,
         reviewer: str = "",
-    ) -> tuple[BeadRecord, BeadRecord]:
-        """Split a bead at character offsets of its source and target texts; the two beads.
+    ) -> Change:
+        """Split a bead at character offsets of its source and target texts (two beads).
 
         The first keeps the bead's id; the second is new and comes right after it. Sentence ids
         go to the side where their text starts. Each half must keep some text.
@@ -209,7 +209,7 @@ class ReviewEditsMixin:
             self._write_bead(conn, first)
             second.id = self._insert_bead(conn, second)
             self._log_edit(conn, "split", first, [bead], [first, second], reviewer, now, second.id)
-        return first, second
+        return Change([first, second], [])
 
     def _split_ids(
         self, conn: sqlite3.Connection, bead: BeadRecord, side: str, at: int
@@ -237,8 +237,12 @@ class ReviewEditsMixin:
             offset += len(text) + (1 if text else 0)
         return tuple(first), tuple(second)
 
-    def undo(self, bead_id: int, *, reviewer: str = "") -> BeadRecord:
-        """Revert the last change that touched this bead (an update, merge or split)."""
+    def undo(self, bead_id: int, *, reviewer: str = "") -> Change:
+        """Revert the last change that touched this bead (an update, merge or split).
+
+        `Change.beads` are the beads it brought back; `removed`, those it took away (the second
+        half of an undone split). `main` may be another bead than `bead_id` (a split's first
+        half, when undoing from its second)."""
         now = utc_now()
         with self._write() as conn:
             row = conn.execute(
@@ -250,8 +254,10 @@ class ReviewEditsMixin:
                 raise StoreError(f"bead {bead_id} has no change to undo")
             group = conn.execute("SELECT change_id FROM edits WHERE id = ?", (row[0],)).fetchone()
             if group[0] is not None:  # part of a bulk change: undone whole
-                self._undo_change(conn, group[0], reviewer, now)
-                return self._locked_bead(conn, bead_id, None)
+                change = self._undo_change(conn, group[0], reviewer, now)
+                clicked = self._locked_bead(conn, bead_id, None)
+                others = [b for b in change.beads if b.id != bead_id]
+                return Change([clicked, *others], [], change.change_id, change.size)
             edit_id, main_id, action, before, after = row
             before = [from_snapshot(s) for s in json.loads(before)]
             after = [from_snapshot(s) for s in json.loads(after)]
@@ -291,7 +297,10 @@ class ReviewEditsMixin:
             conn.execute("UPDATE edits SET undone = 1 WHERE id = ?", (edit_id,))
             assert restored is not None
             self._log_edit(conn, "undo", restored, after, before, reviewer, now)
-        return self.get_bead(main_id)
+        restored_ids = {b.id for b in before}
+        removed = [snap.id for snap in after if snap.id not in restored_ids]
+        beads = sorted((self.get_bead(b.id) for b in before), key=lambda b: (b.position, b.id))
+        return Change(beads, removed)  # the bead main_id first: it comes first in the document
 
     def apply_translations(self, pairs, *, reviewer: str = "") -> tuple[dict[str, int], list]:
         """Put a translator's targets (an edited XLIFF) on the stored beads they came from, in

@@ -8,16 +8,17 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from duiyi.corpus.model import ORIGINS, STATUSES, Bead, Document, Pair
+from duiyi.corpus.pairs import build_pairs
 from duiyi.corpus.store import search
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
-    bead_kind,
     check_names,
     document_checksum,
-    join_texts,
     utc_now,
 )
 from duiyi.errors import StoreError
+
+_OWN_COLUMNS = ("engine", "signature", "src_segments", "tgt_segments")
 
 
 class IngestMixin:
@@ -51,11 +52,9 @@ class IngestMixin:
         Re-adding a document with the same path and checksum replaces its beads.
         """
         check_names(origin, ORIGINS, "origin")
-        if tgt_texts is None:
-            if tgt_doc is None:
-                raise StoreError("add_alignment needs tgt_texts or tgt_doc")
-            tgt_texts = [join_texts(tgt_doc.sentences[i].text for i in b.tgt) for b in beads]
-        if len(tgt_texts) != len(beads):
+        if tgt_texts is None and tgt_doc is None:
+            raise StoreError("add_alignment needs tgt_texts or tgt_doc")
+        if tgt_texts is not None and len(tgt_texts) != len(beads):
             raise StoreError(f"{len(beads)} beads but {len(tgt_texts)} target texts")
         if metas is not None and len(metas) != len(beads):
             raise StoreError(f"{len(beads)} beads but {len(metas)} metas")
@@ -63,13 +62,20 @@ class IngestMixin:
         for bead in beads:
             if any(not 0 <= i < n_src for i in bead.src):
                 raise StoreError(f"bead {bead} points past the {n_src} source sentences")
+        pairs = build_pairs(
+            src_doc,
+            beads,
+            tgt=tgt_doc if tgt_texts is None else None,
+            tgt_texts=tgt_texts,
+            origin=origin,
+            metas=metas,
+        )
         now = utc_now()
         with self._write() as conn, search.bulk_insert(conn):
             tgt_id = self._put_document(conn, tgt_doc, "tgt", "", "", "", None, now)
             doc_id = self._put_document(
                 conn, src_doc, "src", origin, engine, signature, tgt_id, now
             )
-            sents = src_doc.sentences
             conn.executemany(
                 f"INSERT INTO beads ({BEAD_COLUMNS}) VALUES "
                 "(NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending', 1, ?, ?, '', ?)",
@@ -79,18 +85,20 @@ class IngestMixin:
                         position,
                         json.dumps(list(bead.src)),
                         json.dumps(list(bead.tgt)),
-                        bead_kind(bead.src, bead.tgt, "", tgt_text) if bead.src else bead.kind,
-                        join_texts(sents[i].text for i in bead.src),
-                        join_texts(sents[i].normalized or sents[i].text for i in bead.src),
-                        tgt_text,
+                        pair.bead,
+                        pair.src,
+                        pair.src_normalized or "",
+                        pair.tgt,
                         bead.score,
                         origin,
                         engine,
                         now,
                         now,
-                        json.dumps(metas[position] or {}, ensure_ascii=False) if metas else "{}",
+                        json.dumps(pair.meta, ensure_ascii=False, default=str)
+                        if pair.meta
+                        else "{}",
                     )
-                    for position, (bead, tgt_text) in enumerate(zip(beads, tgt_texts, strict=True))
+                    for position, (bead, pair) in enumerate(zip(beads, pairs, strict=True))
                 ),
             )
         return doc_id
@@ -194,8 +202,8 @@ class IngestMixin:
         positions: dict[str, int] = {}
         insert = (
             "INSERT INTO beads (document_id, position, kind, src_text, src_normalized, "
-            "tgt_text, score, origin, engine, status, version, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)"
+            "tgt_text, score, origin, engine, status, version, created_at, updated_at, meta) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)"
         )
         with self._write() as conn, search.bulk_insert(conn):
             batch: list[tuple] = []
@@ -217,6 +225,8 @@ class IngestMixin:
                     doc_ids[name] = self._replace_document(conn, values, now)
                     positions[name] = 0
                 pair_origin = origin or (pair.origin if pair.origin in ORIGINS else "human")
+                # engine and signature have columns of their own
+                meta = {k: v for k, v in (pair.meta or {}).items() if k not in _OWN_COLUMNS}
                 batch.append(
                     (
                         doc_ids[name],
@@ -231,6 +241,7 @@ class IngestMixin:
                         pair.status if pair.status in STATUSES else "pending",
                         now,
                         now,
+                        json.dumps(meta, ensure_ascii=False, default=str) if meta else "{}",
                     )
                 )
                 positions[name] += 1

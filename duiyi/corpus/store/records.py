@@ -131,6 +131,11 @@ class Change:
     change_id: int | None = None  # the group of a change to many beads (a bulk approve)
     size: int = 1  # how many beads the change touched
 
+    @property
+    def main(self) -> BeadRecord:
+        """The bead a merge, split or undo is about: it keeps its id (first in document order)."""
+        return self.beads[0]
+
 
 @dataclass
 class Edit:
@@ -244,11 +249,6 @@ def snapshot(bead: BeadRecord) -> dict:
     }
 
 
-def join_texts(texts: Iterable[str]) -> str:
-    # Multi-sentence sides are joined by one space (design: "TMX 1.4b").
-    return " ".join(t.strip() for t in texts if t.strip())
-
-
 def bead_content(bead: BeadRecord) -> dict:
     """What a review change can alter: compared before undoing a change."""
     snap = snapshot(bead)
@@ -285,9 +285,3 @@ def merged_kind(a: str, b: str) -> str:
     except ValueError:
         return "n-n"
     return f"{s1 + s2}-{t1 + t2}"
-
-
-def bead_kind(src_ids: tuple, tgt_ids: tuple, src: str, tgt: str) -> str:
-    n_src = len(src_ids) if src_ids else int(bool(src))
-    n_tgt = len(tgt_ids) if tgt_ids else int(bool(tgt))
-    return f"{n_src}-{n_tgt}"
