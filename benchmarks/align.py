@@ -20,9 +20,9 @@ sys.path.insert(0, str(ROOT))
 
 from duiyi.align.aligner import AlignConfig, Aligner  # noqa: E402
 from duiyi.align.alignfile import read_align  # noqa: E402
-from duiyi.align.baseline import length_only_align  # noqa: E402
 from duiyi.align.embed import EmbeddingCache, SpanEncoder  # noqa: E402
 from duiyi.align.evaluate import AlignScore  # noqa: E402
+from duiyi.testing.gale_church import length_only_align  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "align"
 SETS = {  # name: (source folder, target folder)

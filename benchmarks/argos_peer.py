@@ -1,4 +1,4 @@
-"""Peer (b) of benchmarks/translate.py, run inside a venv that has argostranslate (stanza, torch).
+"""Peer (b) of benchmarks/translate_argos.py, run inside a venv that has argostranslate (stanza, torch).
 
     python argos_peer.py DOCS.json LENGTH SENTENCE_REGEX
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from duiyi.translate.synthetic import ModelShape, build_package
+from duiyi.testing.argos_model import ModelShape, build_package
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 UNREACHABLE = "http://127.0.0.1:9/"  # discard port: connection refused, i.e. "offline"

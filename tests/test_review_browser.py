@@ -215,7 +215,7 @@ def test_merge_split_and_undo_with_the_keyboard(served, open_page):
     page.keyboard.press("j")
     page.keyboard.press("m")
     expect(pairs).to_have_count(2)
-    expect(page.locator(f"#bead-{ids[0]} .src-text")).to_have_text(f"{FORUM[0][0]} {FORUM[1][0]}")
+    expect(page.locator(f"#bead-{ids[0]} .src-text")).to_have_text(f"{FORUM[0][0]}{FORUM[1][0]}")
     assert served.store.get_document(doc).total == 2
 
     # s opens the split view with the cursor at the first sentence end of each side.

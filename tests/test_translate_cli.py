@@ -51,13 +51,17 @@ def test_jsonl_records_source_normalized_draft_and_model(cli, installed_model):
     records = [json.loads(line) for line in out.splitlines()]
     assert len(records) > 50
     first = records[1]
-    assert first["origin"] == "mt" and first["engine"] == "argos:translate-zh_en-1_9"
-    assert first["signature"] == "mt:argos-zh_en-1.9" and first["draft"]
+    # The one JSONL pair schema (as `duiyi export -f jsonl`), translate's extras in meta.
+    assert first["origin"] == "mt" and first["meta"]["engine"] == "argos:translate-zh_en-1_9"
+    assert "mt:argos-zh_en-1.9" in first["signature"] and first["tgt_text"]
+    assert first["bead"] == "1-1" and first["src_lang"] == "zh-TW"  # a Traditional document
     assert 0 < first["score"] <= 1
     text = (SEEDS / "000_08edd30e33a077b6.txt").read_text(encoding="utf-8")
-    assert all(text[r["start"] : r["end"]] == r["source"] for r in records)
-    traditional = next(r for r in records if "俄羅斯" in r["source"])
-    assert "俄罗斯" in traditional["normalized"]  # MT reads the Simplified form
+    assert all(
+        text[r["meta"]["start"] : r["meta"]["end"]].strip() == r["src_text"] for r in records
+    )
+    traditional = next(r for r in records if "俄羅斯" in r["src_text"])
+    assert "俄罗斯" in traditional["src_normalized"]  # MT reads the Simplified form
 
 
 def test_side_by_side_table(cli, installed_model, tmp_path):
@@ -84,13 +88,15 @@ def test_stdin_in_a_pipe(installed_model):
 
 
 def test_no_model_falls_back_to_glosses_and_says_so(cli, packages_env):
-    status, out, err = cli("translate", "-f", "jsonl", SEEDS / "002_76ecc3df367f0a1b.txt")
+    status, out, err = cli(
+        "translate", "-f", "jsonl", "--include-gloss", SEEDS / "002_76ecc3df367f0a1b.txt"
+    )
     assert status == 0
     assert "NOT machine translation" in err and "duiyi models install zh en" in err
     assert "duiyi models install FILE.argosmodel" in err
     records = [json.loads(line) for line in out.splitlines()]
     assert {r["origin"] for r in records} == {"gloss"}
-    assert "Russia" in " ".join(r["draft"] for r in records)
+    assert "Russia" in " ".join(r["tgt_text"] for r in records)
     status, out, err = cli("translate", "-f", "side-by-side", SEEDS / "002_76ecc3df367f0a1b.txt")
     assert "| gloss (not MT) |" in out
 

@@ -154,8 +154,8 @@ def test_gloss_engine_glosses_words_and_passes_names_and_numbers():
 
 
 def test_a_target_prefix_is_forced_and_stripped(packages_env, tmp_path):
+    from duiyi.testing.argos_model import ModelShape, build_package
     from duiyi.translate.packages import install_file
-    from duiyi.translate.synthetic import ModelShape, build_package
 
     package = build_package(
         tmp_path / "prefixed.argosmodel",

@@ -6,11 +6,10 @@ produces carry the original text of both sides.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 from duiyi.align.aligner import Aligner, Alignment
-from duiyi.corpus.model import Bead, Document, Pair
+from duiyi.corpus.model import Document
 from duiyi.errors import InputError
 
 
@@ -79,24 +78,3 @@ def align_documents(aligner: Aligner, src: Document, tgt: Document, paragraphs: 
         [s.paragraph for s in src.sentences] if paragraphs else None,
         [s.paragraph for s in tgt.sentences] if paragraphs else None,
     )
-
-
-def _joiner(doc: Document) -> str:
-    return "" if doc.lang == "zh" else " "
-
-
-def pairs_from_beads(src: Document, tgt: Document, beads: list[Bead]) -> Iterator[Pair]:
-    """One Pair per bead, each side's original text of its sentences joined."""
-    for number, bead in enumerate(beads):
-        yield Pair(
-            src=_joiner(src).join(src.sentences[i].text.strip() for i in bead.src),
-            tgt=_joiner(tgt).join(tgt.sentences[j].text.strip() for j in bead.tgt),
-            score=bead.score,
-            bead=bead.kind,
-            origin="aligned",
-            document=src.name,
-            src_normalized=_joiner(src).join(
-                (src.sentences[i].normalized or src.sentences[i].text).strip() for i in bead.src
-            ),
-            id=f"{src.name}:{number}",
-        )

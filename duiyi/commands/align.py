@@ -27,7 +27,7 @@ import logging
 import sys
 from pathlib import Path
 
-OUTPUT_FORMATS = ("tmx", "xces", "moses", "tsv", "jsonl", "align")
+from duiyi.export import format_names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -35,7 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("target", metavar="TGT", help="its translation, or a directory of them")
     parser.add_argument("-o", "--output", metavar="PATH", help="output file or directory")
     parser.add_argument(
-        "-f", "--format", choices=OUTPUT_FORMATS, help="output format (default: from -o)"
+        "-f",
+        "--format",
+        choices=(*format_names(), "align"),
+        help="output format (default: from -o)",
     )
     parser.add_argument(
         "--presplit",
@@ -76,137 +79,47 @@ def _aligner(args):
     return Aligner(SpanEncoder(cache), config)
 
 
-def _summarize(args: argparse.Namespace, alignments: list) -> None:
-    """One line on stderr: how much was aligned, how confidently, and where it went."""
-    if args.quiet:
-        return
-    scores = [b.score for result in alignments for b in result.beads if b.src and b.tgt]
-    low = sum(score < 0.5 for score in scores)
-    mean = sum(scores) / len(scores) if scores else 0.0
-    where = f" → {args.output}" if args.output not in (None, "-") else ""
-    if args.store:
-        where += f" (stored in {args.store})"
-    docs = f"{len(alignments)} document pair{'s' if len(alignments) != 1 else ''}"
-    print(
-        f"duiyi: aligned {docs}: {len(scores)} linked beads, mean confidence {mean:.2f}, "
-        f"{low} below 0.5{where}",
-        file=sys.stderr,
-    )
-
-
-def _warn(name: str, warnings: list[str]) -> None:
-    for warning in warnings:
-        print(f"duiyi: warning: {name}: {warning}", file=sys.stderr)
-
-
-def _output_format(args, multiple: bool) -> str:
-    from duiyi.errors import InputError
-
-    if args.presplit:
-        if args.format not in (None, "align"):
-            raise InputError("--presplit writes the .align format only")
-        if args.store:
-            raise InputError("--store needs documents, not --presplit sentence lists")
-        return "align"
-    if args.format:
-        fmt = args.format
-    elif args.output in (None, "-"):
-        fmt = "tsv"
-    elif args.output.endswith(".align"):
-        fmt = "align"
-    else:
-        from duiyi.export import format_for_path
-
-        fmt = format_for_path(args.output)
-    if fmt == "align" and multiple:
-        raise InputError(
-            "the .align format holds one pair of documents: use --presplit with -o DIR"
-        )
-    return fmt
-
-
 def run(args: argparse.Namespace) -> int:
-    from duiyi.align.alignfile import write_align
+    import contextlib
+
     from duiyi.align.documents import match_pairs
-    from duiyi.errors import InputError
-    from duiyi.progress import progressbar
+    from duiyi.align.run import align_files, output_format
 
-    pairs = match_pairs(args.source, args.target, args.glob)
-    multiple = Path(args.source).is_dir()
-    fmt = _output_format(args, multiple)
-    if multiple and fmt == "align" and args.output in (None, "-"):
-        raise InputError("aligning directories with --presplit: give an output directory with -o")
-    aligner = _aligner(args)
-    bar = progressbar(pairs, total=len(pairs), desc="align", unit="doc", silent=args.quiet)
-    if args.presplit:
-        from duiyi.align.documents import read_presplit
+    file_pairs = match_pairs(args.source, args.target, args.glob)
+    # Usage errors before the encoder loads.
+    output_format(args.format, args.output, presplit=args.presplit, multiple=len(file_pairs) > 1)
+    if args.presplit and args.store:
+        from duiyi.errors import InputError
 
-        results = []
-        for src_path, tgt_path in bar:
-            result = aligner.align(read_presplit(src_path), read_presplit(tgt_path))
-            results.append(result)
-            _warn(src_path.name, result.warnings)
-            out = args.output
-            if multiple:
-                out = Path(args.output) / f"{src_path.relative_to(args.source)}.align"
-            write_align(result.beads, out, with_score=args.scores)
-        _summarize(args, results)
-        return 0
-    return _align_documents(args, aligner, bar, fmt)
-
-
-def _align_documents(args, aligner, bar, fmt: str) -> int:
-    from duiyi import __version__
-    from duiyi.align.alignfile import write_align
-    from duiyi.align.documents import align_documents, pairs_from_beads
-    from duiyi.corpus.pipeline import prepare
-    from duiyi.corpus.read import read_document
-
-    results = []
-    for src_path, tgt_path in bar:
-        src = prepare(read_document(src_path))
-        tgt = prepare(read_document(tgt_path))
-        result = align_documents(aligner, src, tgt, paragraphs=args.paragraphs != "ignore")
-        _warn(src.name, result.warnings)
-        results.append((src, tgt, result))
-    from duiyi.corpus.pipeline import pipeline_signature
-
-    signature = f"{pipeline_signature(results[0][0])}|{aligner.signature()}|duiyi:{__version__}"
+        raise InputError("--store needs documents, not --presplit sentence lists")
+    store = contextlib.nullcontext()
     if args.store:
         from duiyi.corpus.store import Store
 
-        with Store.open(args.store) as store:
-            for src, tgt, result in results:
-                store.add_alignment(
-                    src,
-                    result.beads,
-                    origin="aligned",
-                    engine="e5-dp",
-                    signature=signature,
-                    tgt_doc=tgt,
-                )
-    if fmt == "align":
-        write_align(results[0][2].beads, args.output, with_score=args.scores)
-        _summarize(args, [result for _, _, result in results])
-        return 0
-    from duiyi.export import write_pairs
-
-    def lang_tag(doc) -> str:
-        if doc.lang == "zh":
-            return "zh-TW" if doc.script == "traditional" else "zh-CN"
-        return "en-US"
-
-    src0, tgt0, _ = results[0]
-    pairs = (
-        pair for src, tgt, result in results for pair in pairs_from_beads(src, tgt, result.beads)
-    )
-    write_pairs(
-        pairs,
-        args.output,
-        fmt,
-        src_lang=lang_tag(src0),
-        tgt_lang=lang_tag(tgt0),
-        signature=signature,
-    )
-    _summarize(args, [result for _, _, result in results])
+        store = Store.open(args.store)
+    with store as opened:
+        stats = align_files(
+            file_pairs,
+            _aligner(args),
+            output=args.output,
+            fmt=args.format,
+            store=opened,
+            presplit=args.presplit,
+            paragraphs=args.paragraphs,
+            scores=args.scores,
+            source_root=args.source if Path(args.source).is_dir() else None,
+            quiet=args.quiet,
+        )
+    for name, warning in stats.warnings:
+        print(f"duiyi: warning: {name}: {warning}", file=sys.stderr)
+    if not args.quiet:
+        where = f" → {args.output}" if args.output not in (None, "-") else ""
+        if args.store:
+            where += f" (stored in {args.store})"
+        n = stats.documents
+        print(
+            f"duiyi: aligned {n} document pair{'s' if n != 1 else ''}: {stats.linked} linked "
+            f"beads, mean confidence {stats.mean_score:.2f}, {stats.low} below 0.5{where}",
+            file=sys.stderr,
+        )
     return 0

@@ -15,8 +15,7 @@ import argparse
 import sys
 
 from duiyi.corpus.model import ORIGINS, STATUSES
-
-FORMAT_NAMES = ("tmx", "xces", "moses", "tsv", "jsonl", "xliff", "xliff2")
+from duiyi.export import format_names
 
 
 def _names(allowed: tuple[str, ...]):
@@ -33,7 +32,10 @@ def _names(allowed: tuple[str, ...]):
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("store", help="the corpus store (SQLite file) to export from")
     parser.add_argument(
-        "-f", "--format", choices=FORMAT_NAMES, help="output format (default: from -o's extension)"
+        "-f",
+        "--format",
+        choices=format_names(),
+        help="output format (default: from -o's extension)",
     )
     parser.add_argument(
         "-o",
@@ -79,9 +81,11 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.progress import progressbar
 
     fmt = args.format or format_for_path(args.output if args.output != "-" else None)
-    writer = get_format(fmt)
-    if fmt == "moses":
-        writer.tokenized = args.tokenized
+    if args.tokenized and fmt != "moses":
+        from duiyi.errors import InputError
+
+        raise InputError(f"--tokenized is for the moses format, not {fmt}")
+    writer = get_format(fmt, **({"tokenized": True} if args.tokenized else {}))
     origins = args.origin
     if origins is None and not args.include_gloss:
         origins = [o for o in ORIGINS if o != "gloss"]

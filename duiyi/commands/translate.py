@@ -16,21 +16,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from pathlib import Path
 
-FORMAT_BY_SUFFIX = {
-    ".tmx": "tmx",
-    ".xml": "xces",
-    ".jsonl": "jsonl",
-    ".md": "side-by-side",
-    ".txt": "text",
-    ".xlf": "xliff",
-    ".xliff": "xliff",
-    ".docx": "docx",
-}
-EXPORTED = ("tmx", "xces", "xliff", "xliff2")  # written by duiyi.export.write_pairs
-# Formats that hold work still to do: gloss drafts stay in, marked as needing translation.
-KEEPS_GLOSS = ("xliff", "xliff2")
+from duiyi.export import format_names
+
+DOCUMENT_FORMATS = ("text", "side-by-side", "docx")  # literal: --help stays light
 
 
 def _positive(text: str) -> int:
@@ -47,11 +36,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output file, or directory (one draft per document); default stdout",
     )  # fmt: skip
     parser.add_argument(
-        "-f", "--format",
-        choices=("text", "side-by-side", "jsonl", "tmx", "xces", "xliff", "xliff2", "docx"),
-        help="text (paragraphs kept), side-by-side (Markdown table), jsonl, tmx, xces (XML), "
-        "xliff (1.2, for CAT tools), xliff2 (2.1), docx (the DOCX input, translated, styles "
-        "kept); default from the -o extension, else text",
+        "-f", "--format", choices=DOCUMENT_FORMATS + format_names(),
+        help="text (paragraphs kept), side-by-side (Markdown table), docx (the DOCX input, "
+        "translated, styles kept), or a pair format: "
+        f"{', '.join(format_names())}; default from the -o extension, else text",
     )  # fmt: skip
     parser.add_argument("--glob", default="*", help="file pattern inside directories (default *)")
     engine = parser.add_argument_group("engine")
@@ -81,204 +69,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
 
 
-def _documents(inputs: list[str], glob: str):
-    """Read and prepare (clean, normalize, split) every input document, one at a time."""
-    from duiyi.corpus.pipeline import prepare
-    from duiyi.corpus.read import read_inputs
-
-    for doc in read_inputs(inputs, glob=glob):
-        yield prepare(doc, lang="zh")
-
-
-def _directory_mode(args) -> bool:
-    out = args.output
-    if not out or out == "-":
-        return False
-    if Path(out).is_dir() or out.endswith(("/", "\\")):
-        return True
-    many = len(args.inputs) > 1 or any(Path(i).is_dir() for i in args.inputs if i != "-")
-    return many and not Path(out).suffix
-
-
-def _output_name(doc, fmt: str, taken: set[str]) -> str:
-    from duiyi.translate.output import EXTENSIONS
-
-    stem = "stdin" if doc.path == "-" else Path(doc.path).name.rsplit(".", 1)[0]
-    name, n = stem + EXTENSIONS[fmt], 1
-    while name in taken:
-        n += 1
-        name = f"{stem}-{n}{EXTENSIONS[fmt]}"
-    taken.add(name)
-    return name
-
-
-def _export(pairs, path, fmt: str, signature: str, include_gloss: bool) -> int:
-    from duiyi.export import write_pairs
-
-    if not include_gloss and fmt not in KEEPS_GLOSS:  # gloss drafts are not MT: out of exports
-        pairs = (p for p in pairs if p.origin != "gloss")
-    return write_pairs(pairs, path, fmt, signature=signature, include_gloss=include_gloss)
-
-
-class TranslateRun:
-    """One `duiyi translate` run: the engine, cache and store, and where drafts go."""
-
-    def __init__(self, args: argparse.Namespace, fmt: str, translator, cache, store):
-        self.args, self.fmt = args, fmt
-        self.translator, self.cache, self.store = translator, cache, store
-        self.stats = {"documents": 0, "sentences": 0, "cached": 0, "flagged": 0}
-        self._names: set[str] = set()
-
-    def documents(self):
-        for doc in _documents(self.args.inputs, self.args.glob):
-            self.stats["documents"] += 1
-            if not doc.sentences and not self.args.quiet:
-                print(f"duiyi: note: {doc.name} has no text to translate", file=sys.stderr)
-            yield doc
-
-    def drafts(self, doc, kept: list | None):
-        """(sentence, draft) pairs with a progress bar; drafts also go to `kept` for --store."""
-        from duiyi.progress import progressbar
-        from duiyi.translate.drafts import translate_document
-
-        stream = translate_document(doc, self.translator, self.cache)
-        bar = progressbar(
-            stream, total=len(doc.sentences), desc=doc.name, unit="sent", silent=self.args.quiet
-        )
-        for sentence, draft in bar:
-            self.stats["sentences"] += 1
-            self.stats["cached"] += draft.cached
-            self.stats["flagged"] += bool(set(draft.flags) - {"gloss"})
-            if kept is not None:
-                kept.append(draft)
-            yield sentence, draft
-
-    def write_document(self, doc, out, kept: list | None) -> None:
-        from duiyi.translate.output import write_jsonl, write_side_by_side, write_text
-
-        drafts = self.drafts(doc, kept)
-        if self.fmt == "text":
-            write_text(doc, drafts, out)
-        elif self.fmt == "side-by-side":
-            write_side_by_side(doc, drafts, out, self.translator.origin)
-        else:
-            write_jsonl(doc, drafts, out, self.translator)
-
-    def pairs(self, doc, kept: list | None):
-        from duiyi.translate.output import pairs_of
-
-        return pairs_of(doc, self.drafts(doc, kept), self.translator)
-
-    def record(self, doc, kept: list | None) -> None:
-        """Add the document and its drafts (kept while translating) to the --store."""
-        if kept is None:
-            return
-        from duiyi.corpus.model import Bead
-        from duiyi.translate.drafts import run_signature
-
-        self.store.add_alignment(
-            doc,
-            [Bead((i,), (), d.score or 0.0) for i, d in enumerate(kept)],
-            [d.text for d in kept],
-            origin=self.translator.origin,
-            engine=self.translator.engine_id,
-            signature=run_signature(doc, self.translator),
-        )
-
-    def _kept(self) -> list | None:
-        return [] if self.args.store else None
-
-    def to_directory(self, out_dir: Path) -> None:
-        """One output file per document."""
-        from duiyi.atomic import atomic_write
-        from duiyi.translate.drafts import run_signature
-
-        for doc in self.documents():
-            kept = self._kept()
-            target = out_dir / _output_name(doc, self.fmt, self._names)
-            if self.fmt in EXPORTED:
-                signature = run_signature(doc, self.translator)
-                pairs = self.pairs(doc, kept)
-                _export(pairs, target, self.fmt, signature, self.args.include_gloss)
-            else:
-                with atomic_write(target) as out:
-                    self.write_document(doc, out, kept)
-            self.record(doc, kept)
-
-    def to_docx(self, output: str | None, directory: bool) -> None:
-        """Each DOCX input as a translated DOCX (one file, or one per document in a folder)."""
-        from duiyi.errors import InputError
-        from duiyi.translate.docx_out import write_translated_docx
-
-        if output in (None, "-"):
-            raise InputError("a translated DOCX needs an output file or folder: give -o")
-        for n, doc in enumerate(self.documents()):
-            if doc.meta.get("format") != "docx":
-                raise InputError(f"{doc.name} is not a DOCX file: -f docx translates DOCX inputs")
-            if n and not directory:
-                raise InputError("several documents: give -o a folder for the translated DOCX")
-            kept = self._kept()
-            index = {id(s): i for i, s in enumerate(doc.sentences)}
-            drafts = {index[id(s)]: d.text for s, d in self.drafts(doc, kept)}
-            target = Path(output) / _output_name(doc, "docx", self._names) if directory else output
-            write_translated_docx(doc, drafts, target)
-            self.record(doc, kept)
-
-    def to_export(self, path: str | None) -> None:
-        """Every document into one TMX / XCES export."""
-        from duiyi.translate.drafts import run_signature
-
-        done = []
-
-        def all_pairs():
-            for doc in self.documents():
-                kept = self._kept()
-                yield from self.pairs(doc, kept)
-                done.append((doc, kept))
-
-        signature = run_signature(None, self.translator)
-        _export(all_pairs(), path, self.fmt, signature, self.args.include_gloss)
-        for doc, kept in done:
-            self.record(doc, kept)
-
-    def to_stream(self, path: str | None) -> None:
-        """Every document into one file (or stdout), a blank line between text drafts."""
-        from duiyi.atomic import atomic_write
-
-        with atomic_write(path) as out:
-            for n, doc in enumerate(self.documents()):
-                if n and self.fmt == "text":
-                    out.write("\n")
-                kept = self._kept()
-                self.write_document(doc, out, kept)
-                self.record(doc, kept)
-                out.flush()
-
-    def summary(self) -> str:
-        where = self.args.output if self.args.output not in (None, "-") else "stdout"
-        kind = "glossed" if self.translator.origin == "gloss" else "translated"
-        s = self.stats
-        return (
-            f"duiyi: {kind} {s['sentences']} sentences in {s['documents']} documents "
-            f"({s['cached']} from the cache, {s['flagged']} flagged) with "
-            f"{self.translator.engine_id} → {where}"
-        )
-
-
-def _gloss_export_notice(fmt: str, include_gloss: bool) -> str:
-    kept = "kept, as --include-gloss asks"
-    left_out = f"left out of {fmt.upper()}; --include-gloss keeps them"
-    return "duiyi: notice: gloss pairs (not MT) are marked origin=gloss and " + (
-        kept if include_gloss else left_out
-    )
-
-
 def run(args: argparse.Namespace) -> int:
     from duiyi.cache import cache_path
+    from duiyi.export import FORMATS
     from duiyi.translate.cache import TranslationCache
     from duiyi.translate.engine import choose_engine
+    from duiyi.translate.run import output_format, translate_inputs
 
-    fmt = args.format or FORMAT_BY_SUFFIX.get(Path(args.output or "").suffix, "text")
+    fmt = output_format(args.format, args.output)
     translator, notice = choose_engine(
         args.engine,
         model=args.model,
@@ -290,29 +88,48 @@ def run(args: argparse.Namespace) -> int:
     )
     if notice:
         print(f"duiyi: notice: {notice}", file=sys.stderr)
-    if fmt in EXPORTED and fmt not in KEEPS_GLOSS and translator.origin == "gloss":
+    if fmt in FORMATS and not FORMATS[fmt].keeps_gloss and translator.origin == "gloss":
         print(_gloss_export_notice(fmt, args.include_gloss), file=sys.stderr)
     cache = None
     if translator.cacheable and not args.no_cache:
         cache = TranslationCache(args.cache or cache_path("translations.db"))
-    store = _open_store(args.store) if args.store else contextlib.nullcontext()
-
-    with store, cache or contextlib.nullcontext():
-        job = TranslateRun(args, fmt, translator, cache, store)
-        if fmt == "docx":
-            job.to_docx(args.output, _directory_mode(args))
-        elif _directory_mode(args):
-            job.to_directory(Path(args.output))
-        elif fmt in EXPORTED:
-            job.to_export(args.output)
-        else:
-            job.to_stream(args.output)
+    with _store(args.store) as store, cache or contextlib.nullcontext():
+        stats = translate_inputs(
+            args.inputs,
+            translator,
+            cache=cache,
+            output=args.output,
+            fmt=fmt,
+            glob=args.glob,
+            store=store,
+            include_gloss=args.include_gloss,
+            quiet=args.quiet,
+        )
     if not args.quiet:
-        print(job.summary(), file=sys.stderr)
+        for name in stats.empty:
+            print(f"duiyi: note: {name} has no text to translate", file=sys.stderr)
+        where = args.output if args.output not in (None, "-") else "stdout"
+        kind = "glossed" if translator.origin == "gloss" else "translated"
+        print(
+            f"duiyi: {kind} {stats.sentences} sentences in {stats.documents} documents "
+            f"({stats.cached} from the cache, {stats.flagged} flagged) with "
+            f"{translator.engine_id} → {where}",
+            file=sys.stderr,
+        )
     return 0
 
 
-def _open_store(path: str):
+def _gloss_export_notice(fmt: str, include_gloss: bool) -> str:
+    kept = "kept, as --include-gloss asks"
+    left_out = f"left out of {fmt.upper()}; --include-gloss keeps them"
+    return "duiyi: notice: gloss pairs (not MT) are marked origin=gloss and " + (
+        kept if include_gloss else left_out
+    )
+
+
+def _store(path: str | None):
+    if not path:
+        return contextlib.nullcontext()
     from duiyi.corpus.store import Store
 
     return Store.open(path)

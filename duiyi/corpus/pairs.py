@@ -49,14 +49,16 @@ def build_pairs(
     tgt_texts: Sequence[str] | None = None,
     origin: str = "aligned",
     metas: Sequence[dict] | None = None,
+    first_number: int = 0,
 ) -> Iterator[Pair]:
     """One `Pair` per bead: the source sentences' original text joined, the target from `tgt`'s
-    sentences or from `tgt_texts[i]` (drafts). `metas[i]` becomes the pair's meta."""
+    sentences or from `tgt_texts[i]` (drafts). `metas[i]` becomes the pair's meta. Pair ids are
+    "NAME:N", N counting from `first_number`."""
     if (tgt is None) == (tgt_texts is None):
         raise ValueError("build_pairs needs exactly one of tgt and tgt_texts")
-    for number, bead in enumerate(beads):
+    for i, bead in enumerate(beads):
         src_text, src_normalized = bead_texts(src, bead.src)
-        tgt_text = bead_texts(tgt, bead.tgt)[0] if tgt is not None else tgt_texts[number]
+        tgt_text = bead_texts(tgt, bead.tgt)[0] if tgt is not None else tgt_texts[i]
         yield Pair(
             src=src_text,
             tgt=tgt_text,
@@ -65,8 +67,8 @@ def build_pairs(
             origin=origin,
             document=src.name,
             src_normalized=src_normalized or None,
-            id=f"{src.name}:{number}",
-            meta=dict(metas[number]) if metas is not None else {},
+            id=f"{src.name}:{first_number + i}",
+            meta=dict(metas[i]) if metas is not None else {},
         )
 
 

@@ -5,46 +5,50 @@
     n = write_pairs(pairs, "-", "jsonl")            # stdout
     for pair in read_pairs("memory.tmx"): ...       # streaming
 
-Formats are registered by dotted name and imported on first use (`--help` stays fast).
+The registry below is the one list of formats: each class declares its name, extensions,
+whether it writes several files and whether duiyi reads it; the CLI's choices come from here.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import PurePath
 
 from duiyi.corpus.model import Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat
+from .base import PairFormat, PairReader
+from .jsonl import JsonlFormat
+from .moses import MosesFormat
+from .tmx import TmxFormat
+from .tsv import TsvFormat
+from .xces import XcesFormat
+from .xliff import Xliff2Format, XliffFormat
 
-FORMATS: dict[str, str] = {
-    "tmx": "duiyi.export.tmx:TmxFormat",
-    "xces": "duiyi.export.xces:XcesFormat",
-    "moses": "duiyi.export.moses:MosesFormat",
-    "tsv": "duiyi.export.tsv:TsvFormat",
-    "jsonl": "duiyi.export.jsonl:JsonlFormat",
-    "xliff": "duiyi.export.xliff:XliffFormat",
-    "xliff2": "duiyi.export.xliff:Xliff2Format",
-}
-EXTENSIONS: dict[str, str] = {
-    ".tmx": "tmx",
-    ".xml": "xces",
-    ".moses": "moses",
-    ".tsv": "tsv",
-    ".jsonl": "jsonl",
-    ".xlf": "xliff",
-    ".xliff": "xliff",
-}
+# Order matters where extensions are shared: .xlf names XLIFF 1.2.
+FORMATS: dict[str, type[PairFormat]] = {
+    cls.name: cls
+    for cls in (
+        TmxFormat, XcesFormat, MosesFormat, TsvFormat, JsonlFormat, XliffFormat, Xliff2Format
+    )
+}  # fmt: skip
 
 
-def get_format(name: str) -> PairFormat:
-    """The format registered as `name` ("tmx", "xces", "moses", "tsv", "jsonl")."""
+def format_names(*, readable: bool | None = None) -> tuple[str, ...]:
+    """The registered formats' names (only those duiyi can read, with readable=True)."""
+    return tuple(n for n, cls in FORMATS.items() if readable is None or cls.readable == readable)
+
+
+def format_extension(name: str) -> str:
+    """The extension files of format `name` get (".tmx")."""
+    return FORMATS[name].extensions[0]
+
+
+def get_format(name: str, **options) -> PairFormat:
+    """The format registered as `name`, with its options (Moses: tokenized=True)."""
     if name not in FORMATS:
         raise FormatError(f"unknown format {name!r}: use one of {', '.join(FORMATS)}")
-    module, cls = FORMATS[name].split(":")
-    return getattr(importlib.import_module(module), cls)()
+    return FORMATS[name](**options)
 
 
 def format_for_path(path: str | None) -> str:
@@ -52,12 +56,20 @@ def format_for_path(path: str | None) -> str:
     if path is None or path == "-":
         raise FormatError(f"writing to stdout: name the format with -f {'|'.join(FORMATS)}")
     suffix = PurePath(path).suffix.lower()
-    if suffix not in EXTENSIONS:
-        raise FormatError(
-            f"cannot tell the format of {path!r} from its extension: "
-            f"use {', '.join(EXTENSIONS)} or name the format (-f {'|'.join(FORMATS)})"
-        )
-    return EXTENSIONS[suffix]
+    for name, cls in FORMATS.items():
+        if suffix in cls.extensions:
+            return name
+    known = ", ".join(ext for cls in FORMATS.values() for ext in cls.extensions)
+    raise FormatError(
+        f"cannot tell the format of {path!r} from its extension: "
+        f"use {known} or name the format (-f {'|'.join(FORMATS)})"
+    )
+
+
+def without_gloss(pairs: Iterable[Pair]) -> Iterable[Pair]:
+    """`pairs` less the gloss drafts (word-by-word dictionary glosses, not translations): the
+    one rule that keeps them out of exports unless asked for."""
+    return (p for p in pairs if p.origin != "gloss")
 
 
 def write_pairs(
@@ -69,25 +81,37 @@ def write_pairs(
     tgt_lang: str = "en-US",
     signature: str = "",
     include_gloss: bool = False,
+    **options,
 ) -> int:
     """Write `pairs` to `path` (None or "-": stdout) in `fmt` (None: from the extension).
 
     Streaming and atomic: an existing file is replaced only once everything is written.
-    Gloss pairs (origin "gloss", word-by-word dictionary drafts) are left out of TMX unless
-    `include_gloss`: a CAT tool would offer them as real matches. Returns the pairs written.
+    Gloss pairs (origin "gloss", word-by-word dictionary drafts) are left out unless
+    `include_gloss` or the format holds work still to do (XLIFF, `keeps_gloss`): a CAT tool or
+    a training run would take them for translations. Returns the pairs written.
     """
-    name = fmt or format_for_path(path)
-    writer = get_format(name)
-    if name == "tmx" and not include_gloss:
-        pairs = (p for p in pairs if p.origin != "gloss")
+    writer = get_format(fmt or format_for_path(path), **options)
+    if not include_gloss and not writer.keeps_gloss:
+        pairs = without_gloss(pairs)
     return writer.write(pairs, path, src_lang=src_lang, tgt_lang=tgt_lang, signature=signature)
 
 
 def read_pairs(
     path: str, fmt: str | None = None, *, src_lang: str | None = None, tgt_lang: str | None = None
-) -> Iterator[Pair]:
-    """Stream the pairs of a file in `fmt` (None: from the extension)."""
+) -> PairReader:
+    """The pairs of a file in `fmt` (None: from the extension), streamed."""
     return get_format(fmt or format_for_path(path)).read(path, src_lang=src_lang, tgt_lang=tgt_lang)
 
 
-__all__ = ["FORMATS", "PairFormat", "format_for_path", "get_format", "read_pairs", "write_pairs"]
+__all__ = [
+    "FORMATS",
+    "PairFormat",
+    "PairReader",
+    "format_extension",
+    "format_for_path",
+    "format_names",
+    "get_format",
+    "read_pairs",
+    "without_gloss",
+    "write_pairs",
+]

@@ -24,15 +24,39 @@ def primary_subtag(lang: str) -> str:
     return lang.replace("_", "-").split("-")[0].lower()
 
 
+class PairReader:
+    """The pairs of one file, streamed: iterate it once. Afterwards `skipped` counts the units
+    that were not pairs (e.g. a TMX unit lacking a language) and `signature` holds the run
+    signature the file recorded, if any (TMX: known once the header has been read)."""
+
+    def __init__(self, pairs: Iterator[Pair] | None = None):
+        self._pairs = pairs
+        self.skipped = 0
+        self.signature = ""
+
+    def __iter__(self) -> Iterator[Pair]:
+        return self._pairs if self._pairs is not None else iter(())
+
+
 class PairFormat:
     """One parallel-text format: `write` pairs to a path, `read` pairs back where possible.
 
-    Subclasses declare `name` and `extensions` and implement `write` (and `read` if the
-    format can be read). Writers stream: they hold one pair at a time and write atomically.
+    Subclasses declare the format's facts (`name`, `extensions`, `multi_file`, `readable`),
+    which the registry in `duiyi.export` and the CLI's choices read, and implement `write`
+    (and `read_pairs` when readable). Options (Moses `tokenized`) go through the constructor.
+    Writers stream: they hold one pair at a time and write atomically.
     """
 
     name: str = ""
-    extensions: tuple[str, ...] = ()
+    extensions: tuple[str, ...] = ()  # the first one names files the format writes
+    multi_file: bool = False  # writes several files (so needs a path: never stdout)
+    readable: bool = True  # duiyi can read it back (`duiyi import`)
+    # Holds work still to do (XLIFF): gloss drafts stay in, marked as needing translation.
+    # Elsewhere they are left out unless asked for: a CAT tool would take them for matches.
+    keeps_gloss: bool = False
+    # Read back onto the stored sentences it was written from (`Store.apply_translations`)
+    # rather than added as new pairs.
+    updates_store: bool = False
     # Whether write → read gives back text unchanged (Moses cannot hold line breaks, ...).
     keeps_line_breaks: bool = True
     keeps_metadata: bool = True  # score, bead, origin, document, status survive a round trip
@@ -55,8 +79,20 @@ class PairFormat:
             raise FormatError(f"{self.name} writes several files: give an output path with -o")
         return path
 
+    def input_files(self, path: str, *, src_lang: str = "zh", tgt_lang: str = "en") -> list[str]:
+        """The files reading `path` opens (Moses: the two a prefix names)."""
+        return [path]
+
     def read(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
+    ) -> PairReader:
+        """The pairs stored at `path`, as a `PairReader`."""
+        if not self.readable:
+            raise FormatError(f"duiyi cannot read {self.name} files, only write them")
+        return PairReader(self.read_pairs(path, src_lang=src_lang, tgt_lang=tgt_lang))
+
+    def read_pairs(
+        self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
-        """Stream the pairs stored at `path`."""
-        raise FormatError(f"duiyi cannot read {self.name} files, only write them")
+        """Stream the pairs stored at `path` (formats that are `readable` implement this)."""
+        raise NotImplementedError

@@ -59,7 +59,7 @@ class JsonlFormat(PairFormat):
                 n += 1
         return n
 
-    def read(
+    def read_pairs(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
         with open(path, encoding="utf-8") as f:

@@ -45,6 +45,7 @@ def moses_paths(
 class MosesFormat(PairFormat):
     name = "moses"
     extensions = (".moses",)
+    multi_file = True
     keeps_line_breaks = False
     keeps_metadata = False
 
@@ -80,7 +81,10 @@ class MosesFormat(PairFormat):
                 n += 1
         return n
 
-    def read(
+    def input_files(self, path: str, *, src_lang: str = "zh", tgt_lang: str = "en") -> list[str]:
+        return [str(p) for p in moses_paths(path, src_lang, tgt_lang)]
+
+    def read_pairs(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
         src_path, tgt_path = moses_paths(path, src_lang or "zh", tgt_lang or "en")

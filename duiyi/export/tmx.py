@@ -31,7 +31,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, primary_subtag, xml_safe
+from .base import PairFormat, PairReader, primary_subtag, xml_safe
 from .tmx_scan import CANONICAL_TU, CanonicalUnits, NotCanonical
 
 log = logging.getLogger(__name__)
@@ -73,8 +73,8 @@ class TmxFormat(PairFormat):
 
     def read(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
-    ) -> Iterator[Pair]:
-        return iter(TmxReader(path, src_lang=src_lang, tgt_lang=tgt_lang))
+    ) -> TmxReader:
+        return TmxReader(path, src_lang=src_lang, tgt_lang=tgt_lang)
 
 
 def write_tmx(
@@ -200,8 +200,9 @@ class _TuWriter:
 # --- reading -------------------------------------------------------------------------------
 
 
-class TmxReader:
-    """Iterate over the pairs of a TMX file; afterwards `read`, `skipped`, `langs`, `header`."""
+class TmxReader(PairReader):
+    """Iterate over the pairs of a TMX file; afterwards `read`, `skipped`, `langs`, `header`,
+    `signature` (the header's x-signature prop)."""
 
     def __init__(
         self,
@@ -219,6 +220,7 @@ class TmxReader:
         self.header_props: dict[str, str] = {}
         self.read = 0
         self.skipped = 0
+        self.signature = ""
         self.langs: Counter[str] = Counter()  # languages of the skipped units
         self._keys: dict[str, str] = {}  # language code -> primary subtag
 
@@ -332,6 +334,7 @@ class TmxReader:
                         if elem.tag == "header":
                             self.header = dict(elem.attrib)
                             self.header_props = _props(elem)
+                            self.signature = self.header_props.get("x-signature", "")
                             continue
                         if elem.tag != "tu":
                             continue

@@ -52,6 +52,7 @@ def _segments(pair: Pair, side: str) -> list[str]:
 class XcesFormat(PairFormat):
     name = "xces"
     extensions = (".xml",)
+    multi_file = True
 
     def write(
         self,
@@ -119,7 +120,7 @@ class XcesFormat(PairFormat):
             tgt_xf.write("\n")
         return n
 
-    def read(
+    def read_pairs(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
         base = Path(path).parent
@@ -143,8 +144,8 @@ class XcesFormat(PairFormat):
                 certainty = elem.get("certainty")
                 origin, status = elem.get("origin"), elem.get("status")
                 yield Pair(
-                    src=" ".join(sentences[from_doc].get(i, "") for i in src_ids.split()),
-                    tgt=" ".join(sentences[to_doc].get(i, "") for i in tgt_ids.split()),
+                    src=join_sentences(sentences[from_doc].get(i, "") for i in src_ids.split()),
+                    tgt=join_sentences(sentences[to_doc].get(i, "") for i in tgt_ids.split()),
                     score=float(certainty) if certainty else None,
                     bead=elem.get("type") or f"{len(src_ids.split())}-{len(tgt_ids.split())}",
                     origin=origin if origin in ORIGINS else "aligned",

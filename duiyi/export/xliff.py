@@ -42,7 +42,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, xml_safe
+from .base import PairFormat, PairReader, xml_safe
 
 log = logging.getLogger(__name__)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -131,6 +131,8 @@ class XliffFormat(PairFormat):
 
     name = "xliff"
     extensions = (".xlf", ".xliff")
+    keeps_gloss = True  # work still to do: gloss drafts go in, marked as needing translation
+    updates_store = True  # comes back onto the stored sentences it was written from
     version = "1.2"
 
     def write(
@@ -204,15 +206,15 @@ class XliffFormat(PairFormat):
 
     def read(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
-    ) -> Iterator[Pair]:
-        return iter(XliffReader(path))
+    ) -> XliffReader:
+        return XliffReader(path)
 
 
 class Xliff2Format(XliffFormat):
     """XLIFF 2.1 (core namespace 2.0), with the metadata module."""
 
     name = "xliff2"
-    extensions = ()  # .xlf/.xliff name version 1.2; 2.1 is asked for with -f xliff2
+    extensions = (".xlf",)  # shared with 1.2, which comes first in the registry: -f xliff2
     version = "2.1"
 
     def _write(self, xf, pairs, src_lang, tgt_lang, signature) -> int:
@@ -284,7 +286,7 @@ def _text(el) -> str:
     return "".join(el.itertext()) if len(el) else el.text or ""
 
 
-class XliffReader:
+class XliffReader(PairReader):
     """Iterate over the units of an XLIFF 1.2 or 2.x file as pairs; afterwards `read`,
     `skipped` (units without a translation) and `version`.
 
@@ -297,6 +299,7 @@ class XliffReader:
         self.path = path
         self.read = 0
         self.skipped = 0
+        self.signature = ""
         self.version = ""
 
     def __iter__(self) -> Iterator[Pair]:

@@ -24,6 +24,10 @@ class Draft:
     cached: bool = False
     score: float | None = None  # MT: geometric-mean token probability in (0, 1]; gloss: None
 
+    def meta(self) -> dict:
+        """What the store and exports keep about the draft besides its text and score."""
+        return {"flags": list(self.flags)} if self.flags else {}
+
 
 class Translator(ABC):
     """A sentence translator. Subclasses implement `translate_drafts` and `signature`."""

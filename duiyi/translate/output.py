@@ -1,26 +1,19 @@
-"""How drafts are written: English text (paragraphs kept), a side-by-side table, JSON lines,
-or translation units (`Pair`) for the exporters (TMX). Each writer streams one document."""
+"""How drafts are written: English text (paragraphs kept), a side-by-side table, or translation
+units (`Pair`) for the pair formats (TMX, XCES, JSONL, …). Each writer streams one document."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
-from duiyi.corpus.model import Document, Pair, Sentence
+from duiyi.corpus.model import Bead, Document, Pair, Sentence
+from duiyi.corpus.pairs import build_pairs
 from duiyi.translate.engine import Draft, Translator
 
-FORMATS = ("text", "side-by-side", "jsonl", "tmx", "xces")
-EXTENSIONS = {
-    "text": ".en.txt",
-    "side-by-side": ".md",
-    "jsonl": ".jsonl",
-    "tmx": ".tmx",
-    "xces": ".xml",
-    "xliff": ".xlf",
-    "xliff2": ".xlf",
-    "docx": ".en.docx",
-}
+# Formats of whole drafts (not pairs) and the extension of their files (docx: a DOCX input
+# written back translated, duiyi.translate.docx_out); the pair formats come from the registry
+# in duiyi.export.
+DOCUMENT_FORMATS = {"text": ".en.txt", "side-by-side": ".md", "docx": ".en.docx"}
 
 
 def write_text(doc: Document, drafts: Iterable[tuple[Sentence, Draft]], out: TextIO) -> None:
@@ -50,48 +43,29 @@ def write_side_by_side(
     out.write("\n")
 
 
-def jsonl_record(
-    doc: Document, index: int, sentence: Sentence, draft: Draft, translator: Translator
-) -> dict:
-    return {
-        "document": doc.path,
-        "index": index,
-        "paragraph": sentence.paragraph,
-        "start": sentence.start,
-        "end": sentence.end,
-        "source": sentence.text,
-        "normalized": sentence.normalized or sentence.text,
-        "draft": draft.text,
-        "origin": translator.origin,
-        "engine": translator.engine_id,
-        "signature": translator.signature(),
-        "score": draft.score,
-        "flags": draft.flags,
-        "cached": draft.cached,
-    }
-
-
-def write_jsonl(
-    doc: Document, drafts: Iterable[tuple[Sentence, Draft]], out: TextIO, translator: Translator
-) -> None:
-    for index, (sentence, draft) in enumerate(drafts):
-        record = jsonl_record(doc, index, sentence, draft, translator)
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
-
-
 def pairs_of(
     doc: Document, drafts: Iterable[tuple[Sentence, Draft]], translator: Translator
 ) -> Iterator[Pair]:
-    """One 1-1 translation unit per sentence, origin "mt" or "gloss", for the exporters."""
+    """One 1-1 translation unit per sentence, origin "mt" or "gloss", for the pair formats.
+
+    Besides the pair's fields, `meta` holds the engine, the draft's flags, whether it came
+    from the cache, and where the sentence sits in the document (paragraph, start, end).
+    """
     for index, (sentence, draft) in enumerate(drafts):
-        yield Pair(
-            src=sentence.text.strip(),
-            tgt=draft.text,
-            score=draft.score,
-            bead="1-1",
+        meta = {
+            "engine": translator.engine_id,
+            "flags": list(draft.flags),
+            "cached": draft.cached,
+            "paragraph": sentence.paragraph,
+            "start": sentence.start,
+            "end": sentence.end,
+        }
+        [pair] = build_pairs(
+            doc,
+            [Bead((index,), (), draft.score)],
+            tgt_texts=[draft.text],
             origin=translator.origin,
-            document=doc.name,
-            src_normalized=sentence.normalized or None,
-            id=f"{doc.name}:{index}",
-            meta={"engine": translator.engine_id, "flags": ",".join(draft.flags)},
+            metas=[meta],
+            first_number=index,
         )
+        yield pair

@@ -157,7 +157,7 @@ def build_package(
         }
         (root / "metadata.json").write_text(json.dumps(metadata, indent=2), encoding="utf-8")
         (root / "README.md").write_text(
-            "Random-weight package built by duiyi.translate.synthetic: its output is nonsense.\n",
+            "Random-weight package built by duiyi.testing.argos_model: its output is nonsense.\n",
             encoding="utf-8",
         )
         out_file.parent.mkdir(parents=True, exist_ok=True)

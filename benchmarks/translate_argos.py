@@ -19,7 +19,7 @@ rarely, and (b)/(c) have no guard. Model loading is not timed. The machine is sh
 ratios compare CPU time (wall time is shown too); (a) and (c) alternate for --rounds rounds
 and keep their best; (b), slow, runs once.
 
-    .venv/bin/python benchmarks/translate.py [--argos-python /tmp/argos-venv/bin/python]
+    .venv/bin/python benchmarks/translate_argos.py [--argos-python /tmp/argos-venv/bin/python]
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def load_documents(limit: int) -> list[list[list[str]]]:
 
 def build(workdir: Path, sentences: list[str]) -> Path:
     """The base-shape package, installed by duiyi into workdir/packages; returns its folder."""
+    from duiyi.testing.argos_model import ModelShape, build_package
     from duiyi.translate.packages import install_file
-    from duiyi.translate.synthetic import ModelShape, build_package
 
     os.environ["ARGOS_PACKAGES_DIR"] = str(workdir / "packages")
     package = build_package(

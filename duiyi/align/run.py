@@ -1,0 +1,156 @@
+"""An align run as a library function: pairs of files in, beads out (a pair format, `.align`
+files, a store).
+
+    from duiyi.align.aligner import Aligner
+    from duiyi.align.documents import match_pairs
+    from duiyi.align.run import align_files
+
+    stats = align_files(match_pairs("zh/", "en/"), Aligner(), output="corpus.tmx")
+    stats.linked, stats.mean_score, stats.low
+
+Documents are read and prepared (cleaned, normalized, split) unless `presplit`, where each line
+of a file is one sentence. The aligner sees normalized sentences; pairs carry the original
+text. `align_pair` (prepared source and target → `Alignment`) may be replaced by a distributed
+runner. Nothing here prints but the progress bar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from duiyi import __version__
+from duiyi.align.aligner import Aligner, Alignment
+from duiyi.align.alignfile import write_align
+from duiyi.align.documents import align_documents, read_presplit
+from duiyi.corpus.model import Document
+from duiyi.corpus.pairs import build_pairs
+from duiyi.errors import InputError
+from duiyi.export import FORMATS, format_for_path, write_pairs
+
+ALIGN_FORMAT = "align"  # bead indices, the gold sets' format (duiyi.align.alignfile)
+
+
+@dataclass
+class AlignStats:
+    documents: int = 0  # document pairs aligned
+    linked: int = 0  # beads with both sides
+    low: int = 0  # linked beads below 0.5
+    score_sum: float = 0.0
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (document, warning)
+
+    @property
+    def mean_score(self) -> float:
+        return self.score_sum / self.linked if self.linked else 0.0
+
+    def add(self, name: str, result: Alignment) -> None:
+        self.documents += 1
+        self.warnings += [(name, w) for w in result.warnings]
+        for bead in result.beads:
+            if bead.src and bead.tgt:
+                self.linked += 1
+                self.score_sum += bead.score
+                self.low += bead.score < 0.5
+
+
+def output_format(fmt: str | None, output: str | None, *, presplit: bool, multiple: bool) -> str:
+    """The output format: asked for, else from `output`'s extension; TSV on stdout."""
+    if presplit:
+        if fmt not in (None, ALIGN_FORMAT):
+            raise InputError("--presplit writes the .align format only")
+        return ALIGN_FORMAT
+    if fmt:
+        chosen = fmt
+    elif output in (None, "-"):
+        chosen = "tsv"
+    elif output.endswith(".align"):
+        chosen = ALIGN_FORMAT
+    else:
+        chosen = format_for_path(output)
+    if chosen == ALIGN_FORMAT and multiple:
+        raise InputError(
+            "the .align format holds one pair of documents: use --presplit with -o DIR"
+        )
+    if chosen != ALIGN_FORMAT and chosen not in FORMATS:
+        raise InputError(f"unknown output format {chosen!r}")
+    return chosen
+
+
+def align_files(
+    file_pairs: list[tuple[Path, Path]],
+    aligner: Aligner,
+    *,
+    output: str | None = None,
+    fmt: str | None = None,
+    store=None,
+    presplit: bool = False,
+    paragraphs: str = "soft",
+    scores: bool = False,
+    source_root: str | Path | None = None,
+    quiet: bool = False,
+    align_pair: Callable[[Document, Document], Alignment] | None = None,
+) -> AlignStats:
+    """Align each (source, target) file pair; `store` (an open `Store`) also gets the beads.
+
+    `paragraphs`: "soft" (a bead crossing a break on one side only pays), "hard" (set in the
+    aligner's config) or "ignore". `source_root`: with --presplit and `output` a directory,
+    each `.align` file is named by its source's path relative to this folder.
+    """
+    from duiyi.progress import progressbar
+
+    multiple = len(file_pairs) > 1 or (source_root is not None and Path(source_root).is_dir())
+    chosen = output_format(fmt, output, presplit=presplit, multiple=multiple)
+    if presplit and store is not None:
+        raise InputError("--store needs documents, not --presplit sentence lists")
+    if multiple and presplit and output in (None, "-"):
+        raise InputError("aligning directories with --presplit: give an output directory with -o")
+    align_pair = align_pair or (
+        lambda src, tgt: align_documents(aligner, src, tgt, paragraphs=paragraphs != "ignore")
+    )
+    stats = AlignStats()
+    bar = progressbar(file_pairs, total=len(file_pairs), desc="align", unit="doc", silent=quiet)
+    if presplit:
+        for src_path, tgt_path in bar:
+            result = aligner.align(read_presplit(src_path), read_presplit(tgt_path))
+            stats.add(src_path.name, result)
+            out = output
+            if multiple:
+                out = Path(output) / f"{src_path.relative_to(source_root)}.align"
+            write_align(result.beads, out, with_score=scores)
+        return stats
+
+    from duiyi.corpus.pipeline import pipeline_signature, prepare
+    from duiyi.corpus.read import read_document
+
+    results: list[tuple[Document, Document, Alignment]] = []
+    for src_path, tgt_path in bar:
+        src = prepare(read_document(src_path))
+        tgt = prepare(read_document(tgt_path))
+        result = align_pair(src, tgt)
+        stats.add(src.name, result)
+        results.append((src, tgt, result))
+    signature = f"{pipeline_signature(results[0][0])}|{aligner.signature()}|duiyi:{__version__}"
+    if store is not None:
+        for src, tgt, result in results:
+            store.add_alignment(
+                src, result.beads, origin="aligned", engine="e5-dp", signature=signature,
+                tgt_doc=tgt,
+            )  # fmt: skip
+    if chosen == ALIGN_FORMAT:
+        write_align(results[0][2].beads, output, with_score=scores)
+    else:
+        write_pairs(
+            _pairs(results),
+            output,
+            chosen,
+            src_lang=results[0][0].lang_tag,
+            tgt_lang=results[0][1].lang_tag,
+            signature=signature,
+        )
+    return stats
+
+
+def _pairs(results: Iterable[tuple[Document, Document, Alignment]]):
+    for src, tgt, result in results:
+        yield from build_pairs(src, result.beads, tgt=tgt)

@@ -1,0 +1,85 @@
+"""Importing pair files (any CAT tool's TMX, or duiyi's own formats) into a corpus store.
+
+from duiyi.export.imports import import_files
+with Store.open("corpus.db") as store:
+    for result in import_files(["memory.tmx"], store): print(result.pairs, result.skipped)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from duiyi.errors import InputError
+from duiyi.export import format_for_path, get_format
+
+
+@dataclass
+class ImportResult:
+    path: str
+    pairs: int  # pairs added
+    documents: int  # documents they were grouped into
+    skipped: int  # units that were not pairs in the languages asked for
+    src: str
+    tgt: str
+    # XLIFF back onto stored sentences: matched, edited, human, approved, unchanged
+    matched: dict[str, int] | None = None
+
+
+def check_inputs(
+    paths: list[str], fmt: str | None = None, src_lang: str = "zh", tgt_lang: str = "en"
+) -> None:
+    """Refuse missing files, folders and unknown formats before the store is touched."""
+    for path in paths:
+        reader = get_format(fmt or format_for_path(path))
+        for file in reader.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang):
+            if not Path(file).exists():
+                raise InputError(f"{file}: no such file")
+            if not Path(file).is_file():
+                raise InputError(f"{file}: not a file (give the TMX file itself)")
+
+
+def import_files(
+    paths: list[str],
+    store,
+    *,
+    fmt: str | None = None,
+    src_lang: str = "zh",
+    tgt_lang: str = "en",
+    origin: str | None = None,
+) -> Iterator[ImportResult]:
+    """Add the pairs of each file to `store` (re-importing a file replaces what it brought)."""
+    check_inputs(paths, fmt, src_lang, tgt_lang)
+    for path in paths:
+        pair_format = get_format(fmt or format_for_path(path))
+        reader = pair_format.read(path, src_lang=src_lang, tgt_lang=tgt_lang)
+        matched = None
+        if pair_format.updates_store:  # an XLIFF we wrote: its targets onto our sentences
+            matched, pairs = store.apply_translations(reader, reviewer=f"xliff:{path}")
+        else:
+            pairs = iter(reader)
+            first = next(pairs, None)  # reads a TMX header: the signature it recorded
+            pairs = pairs if first is None else itertools.chain([first], pairs)
+        added = store.add_pairs(
+            pairs,
+            source=path,
+            checksum=_sha256(pair_format.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang)),
+            origin=origin,
+            src_lang=src_lang,
+            signature=reader.signature,
+        )
+        yield ImportResult(
+            path, sum(added.values()), len(added), reader.skipped, src_lang, tgt_lang, matched
+        )
+
+
+def _sha256(paths: list[str]) -> str:
+    digest = hashlib.sha256()
+    for path in paths:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):  # noqa: B023
+                digest.update(block)
+    return digest.hexdigest()

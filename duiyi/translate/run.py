@@ -1,0 +1,253 @@
+"""A translate run as a library function: documents in, drafts out (files, an export, a store).
+
+    from duiyi.translate.engine import choose_engine
+    from duiyi.translate.run import translate_inputs
+
+    translator, notice = choose_engine("auto")
+    stats = translate_inputs(["seeds/"], translator, output="drafts/")
+    stats.sentences, stats.cached, stats.flagged
+
+Where drafts go follows `output` and `fmt`: stdout or one file (every document, one after the
+other), a directory (one file per document), or one TMX/XCES/… export of every document.
+Drafts come from `drafter(doc)` — by default the engine through the cache, a window of
+sentences at a time; a distributed runner passes its own. Nothing here prints but the
+progress bar (silent when asked or when stderr is not a terminal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+from duiyi.corpus.model import Bead, Document, Sentence
+from duiyi.export import FORMATS, format_extension, write_pairs
+from duiyi.translate.cache import TranslationCache
+from duiyi.translate.drafts import run_signature, translate_document
+from duiyi.translate.engine import Draft, Translator
+from duiyi.translate.output import DOCUMENT_FORMATS, pairs_of, write_side_by_side, write_text
+
+Drafter = Callable[[Document], Iterator[tuple[Sentence, Draft]]]
+
+
+@dataclass
+class TranslateStats:
+    documents: int = 0
+    sentences: int = 0
+    cached: int = 0
+    flagged: int = 0  # drafts with a flag other than "gloss" (repetition, Chinese left, …)
+    empty: list[str] = field(default_factory=list)  # documents with no text to translate
+
+
+def output_format(fmt: str | None, output: str | None) -> str:
+    """The format asked for, else the one `output`'s extension names, else text."""
+    if fmt:
+        return fmt
+    suffix = Path(output or "").suffix.lower()
+    for name, extension in DOCUMENT_FORMATS.items():
+        if extension.endswith(suffix) and suffix:
+            return name
+    for name, cls in FORMATS.items():
+        if suffix in cls.extensions:
+            return name
+    return "text"
+
+
+def is_directory_output(output: str | None, inputs: list[str]) -> bool:
+    """Whether `output` names a folder for one file per document."""
+    if not output or output == "-":
+        return False
+    if Path(output).is_dir() or output.endswith(("/", "\\")):
+        return True
+    many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs if i != "-")
+    return many and not Path(output).suffix
+
+
+def read_documents(inputs: list[str], glob: str = "*") -> Iterator[Document]:
+    """Read and prepare (clean, normalize, split) every input document, one at a time."""
+    from duiyi.corpus.pipeline import prepare
+    from duiyi.corpus.read import read_inputs
+
+    for doc in read_inputs(inputs, glob=glob):
+        yield prepare(doc, lang="zh")
+
+
+def translate_inputs(
+    inputs: list[str],
+    translator: Translator,
+    *,
+    cache: TranslationCache | None = None,
+    output: str | None = None,
+    fmt: str | None = None,
+    glob: str = "*",
+    store=None,
+    include_gloss: bool = False,
+    quiet: bool = False,
+    drafter: Drafter | None = None,
+) -> TranslateStats:
+    """Translate the documents `inputs` name; `store` (an open `Store`) also gets the pairs."""
+    run = _Run(translator, cache, store, include_gloss, quiet, drafter)
+    run.fmt = output_format(fmt, output)
+    documents = run.counted(read_documents(inputs, glob))
+    if run.fmt == "docx":
+        run.to_docx(documents, output, is_directory_output(output, inputs))
+    elif is_directory_output(output, inputs):
+        run.to_directory(documents, Path(output))
+    elif run.fmt in FORMATS:
+        run.to_export(documents, output)
+    else:
+        run.to_stream(documents, output)
+    return run.stats
+
+
+class _Run:
+    """The engine, cache and store of one run, and its statistics."""
+
+    def __init__(self, translator, cache, store, include_gloss, quiet, drafter):
+        self.translator, self.cache, self.store = translator, cache, store
+        self.include_gloss, self.quiet = include_gloss, quiet
+        self.drafter = drafter or (lambda doc: translate_document(doc, translator, cache))
+        self.stats = TranslateStats()
+        self.fmt = "text"
+        self._names: set[str] = set()
+
+    def counted(self, documents: Iterable[Document]) -> Iterator[Document]:
+        for doc in documents:
+            self.stats.documents += 1
+            if not doc.sentences:
+                self.stats.empty.append(doc.name)
+            yield doc
+
+    def drafts(self, doc: Document, kept: list | None) -> Iterator[tuple[Sentence, Draft]]:
+        """(sentence, draft) pairs with a progress bar; drafts also go to `kept` for the store."""
+        from duiyi.progress import progressbar
+
+        bar = progressbar(
+            self.drafter(doc), total=len(doc.sentences), desc=doc.name, unit="sent",
+            silent=self.quiet,
+        )  # fmt: skip
+        for sentence, draft in bar:
+            self.stats.sentences += 1
+            self.stats.cached += draft.cached
+            self.stats.flagged += bool(set(draft.flags) - {"gloss"})
+            if kept is not None:
+                kept.append(draft)
+            yield sentence, draft
+
+    def kept(self) -> list | None:
+        return [] if self.store is not None else None
+
+    def record(self, doc: Document, kept: list | None) -> None:
+        """Add the document and its drafts (kept while translating) to the store."""
+        if kept is None:
+            return
+        self.store.add_alignment(
+            doc,
+            [Bead((i,), (), d.score or 0.0) for i, d in enumerate(kept)],
+            [d.text for d in kept],
+            origin=self.translator.origin,
+            engine=self.translator.engine_id,
+            signature=run_signature(doc, self.translator),
+            metas=[d.meta() for d in kept],
+        )
+
+    def write_document(self, doc: Document, out: TextIO, kept: list | None) -> None:
+        drafts = self.drafts(doc, kept)
+        if self.fmt == "text":
+            write_text(doc, drafts, out)
+        elif self.fmt == "side-by-side":
+            write_side_by_side(doc, drafts, out, self.translator.origin)
+        else:
+            raise ValueError(f"not a document format: {self.fmt}")
+
+    def export(self, pairs, path, doc: Document | None) -> None:
+        write_pairs(
+            pairs,
+            path,
+            self.fmt,
+            src_lang=doc.lang_tag if doc is not None else "zh-CN",
+            signature=run_signature(doc, self.translator),
+            include_gloss=self.include_gloss,
+        )
+
+    def to_directory(self, documents: Iterable[Document], out_dir: Path) -> None:
+        """One output file per document."""
+        from duiyi.atomic import atomic_write
+
+        for doc in documents:
+            kept = self.kept()
+            target = out_dir / self.output_name(doc)
+            if self.fmt in FORMATS:
+                self.export(pairs_of(doc, self.drafts(doc, kept), self.translator), target, doc)
+            else:
+                with atomic_write(target) as out:
+                    self.write_document(doc, out, kept)
+            self.record(doc, kept)
+
+    def to_docx(self, documents: Iterable[Document], output: str | None, directory: bool) -> None:
+        """Each DOCX input as a translated DOCX (one file, or one per document in a folder)."""
+        from duiyi.errors import InputError
+        from duiyi.translate.docx_out import write_translated_docx
+
+        if output in (None, "-"):
+            raise InputError("a translated DOCX needs an output file or folder: give -o")
+        for n, doc in enumerate(documents):
+            if doc.meta.get("format") != "docx":
+                raise InputError(f"{doc.name} is not a DOCX file: -f docx translates DOCX inputs")
+            if n and not directory:
+                raise InputError("several documents: give -o a folder for the translated DOCX")
+            kept = self.kept()
+            index = {id(s): i for i, s in enumerate(doc.sentences)}
+            drafts = {index[id(s)]: d.text for s, d in self.drafts(doc, kept)}
+            target = Path(output) / self.output_name(doc) if directory else output
+            write_translated_docx(doc, drafts, target)
+            self.record(doc, kept)
+
+    def to_export(self, documents: Iterable[Document], path: str | None) -> None:
+        """Every document into one TMX / XCES / … export (tagged by the first document)."""
+        done: list[tuple[Document, list | None]] = []
+        first: list[Document] = []
+
+        def all_pairs():
+            for doc in documents:
+                first.append(doc)
+                kept = self.kept()
+                yield from pairs_of(doc, self.drafts(doc, kept), self.translator)
+                done.append((doc, kept))
+
+        pairs = all_pairs()
+        head = next(pairs, None)  # reads the first document: its script tags the export
+        stream = pairs if head is None else _chain(head, pairs)
+        self.export(stream, path, first[0] if first else None)
+        for doc, kept in done:
+            self.record(doc, kept)
+
+    def to_stream(self, documents: Iterable[Document], path: str | None) -> None:
+        """Every document into one file (or stdout), a blank line between text drafts."""
+        from duiyi.atomic import atomic_write
+
+        with atomic_write(path) as out:
+            for n, doc in enumerate(documents):
+                if n and self.fmt == "text":
+                    out.write("\n")
+                kept = self.kept()
+                self.write_document(doc, out, kept)
+                self.record(doc, kept)
+                out.flush()
+
+    def output_name(self, doc: Document) -> str:
+        """The file name of `doc`'s drafts in an output directory (unique within the run)."""
+        ext = DOCUMENT_FORMATS.get(self.fmt) or format_extension(self.fmt)
+        stem = "stdin" if doc.path == "-" else Path(doc.path).name.rsplit(".", 1)[0]
+        name, n = stem + ext, 1
+        while name in self._names:
+            n += 1
+            name = f"{stem}-{n}{ext}"
+        self._names.add(name)
+        return name
+
+
+def _chain(head, rest):
+    yield head
+    yield from rest
