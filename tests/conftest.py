@@ -7,8 +7,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from duiyi.cli import main
+
+# Property tests check behaviour, not speed: on a 2-core machine shared with other jobs a first
+# example can take far longer than hypothesis's default 200 ms deadline.
+settings.register_profile("duiyi", deadline=None)
+settings.load_profile("duiyi")
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

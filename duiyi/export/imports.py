@@ -34,6 +34,8 @@ def check_inputs(
 ) -> None:
     """Refuse missing files, folders and unknown formats before the store is touched."""
     for path in paths:
+        if Path(path).is_dir():
+            raise InputError(f"{path}: not a file (give the TMX file itself)")
         reader = get_format(fmt or format_for_path(path))
         for file in reader.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang):
             if not Path(file).exists():
