@@ -13,9 +13,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
 
 
 def _drafts(cli, path) -> list[str]:
-    status, out, err = cli("translate", path, "-f", "jsonl", "--engine", "gloss", "--no-cache")
+    status, out, err = cli(
+        "translate", path, "-f", "jsonl", "--engine", "gloss", "--include-gloss", "--no-cache"
+    )
     assert status == 0, err
-    return [json.loads(line)["draft"] for line in out.splitlines()]
+    return [json.loads(line)["tgt_text"] for line in out.splitlines()]
 
 
 def test_translated_docx_keeps_paragraphs_styles_and_formatting(tmp_path, cli):

@@ -122,4 +122,4 @@ def test_cli_format_choices_come_from_the_registry():
     assert set(choices("export")) == set(FORMATS)
     assert set(choices("import")) == set(format_names(readable=True))
     assert set(choices("align")) == {*FORMATS, "align"}
-    assert set(choices("translate")) == {*FORMATS, "text", "side-by-side"}
+    assert set(choices("translate")) == {*FORMATS, "text", "side-by-side", "docx"}

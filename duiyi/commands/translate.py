@@ -18,8 +18,7 @@ import contextlib
 import sys
 
 from duiyi.export import format_names
-
-DOCUMENT_FORMATS = ("text", "side-by-side", "docx")  # literal: --help stays light
+from duiyi.translate.output import DOCUMENT_FORMATS
 
 
 def _positive(text: str) -> int:
@@ -36,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="output file, or directory (one draft per document); default stdout",
     )  # fmt: skip
     parser.add_argument(
-        "-f", "--format", choices=DOCUMENT_FORMATS + format_names(),
+        "-f", "--format", choices=(*DOCUMENT_FORMATS, *format_names()),
         help="text (paragraphs kept), side-by-side (Markdown table), docx (the DOCX input, "
         "translated, styles kept), or a pair format: "
         f"{', '.join(format_names())}; default from the -o extension, else text",
