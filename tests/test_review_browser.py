@@ -382,7 +382,7 @@ def test_merge_in_worst_first_order_names_and_merges_the_document_neighbour(serv
     expect(rows).to_have_count(5)
     expect(page.locator("#summary")).to_contain_text("Pairs 1–5 of 5")
     merged = store.get_bead(here)
-    assert merged.src_text == f"{NEWS[4][0]} {NEWS[5][0]}"
+    assert merged.src_text == f"{NEWS[4][0]}{NEWS[5][0]}"
     # Split it again: the counts follow without a reload.
     page.keyboard.press("s")
     page.keyboard.press("Enter")
