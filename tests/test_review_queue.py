@@ -320,7 +320,7 @@ def test_bulk_search_and_kind_filters_select_what_the_page_lists(client, store, 
     assert bulk(client, "reject", expected=2, q="天气").json()["count"] == 2
     statuses = {b.src_text: b.status for b in all_beads(store)}
     assert statuses[NEWS[0][0]] == "rejected" and statuses[DRAFTS[2][0]] == "rejected"
-    assert statuses["第一句。 第二句。"] == "approved"
+    assert statuses["第一句。第二句。"] == "approved"
     # Already approved pairs are left as they are (and said so).
     again = bulk(client, expected=1, kind="2-1").json()
     assert again["change"] is None and "already" in again["message"]
