@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
                     f"duiyi: {r.path}: {m['matched']} units matched stored sentences "
                     f"({m['edited']} edited, {m['human']} human, {m['approved']} approved, "
                     f"{m['unchanged']} unchanged); {r.pairs} other pairs added to "
-                    f"{args.store}; {r.skipped} units without a target skipped",
+                    f"{args.store}; {r.skipped} units without a translation skipped",
                     file=sys.stderr,
                 )
                 continue
