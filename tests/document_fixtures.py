@@ -131,7 +131,11 @@ def make_epub(path: Path, chapters: list[tuple[str, list[str]]], *, reverse_mani
     for number, (title, paragraphs) in enumerate(chapters, 1):
         item = epub.EpubHtml(title=title, file_name=f"chap{number}.xhtml", lang="zh")
         body = "".join(f"<p>{p}</p>" for p in paragraphs)
-        item.content = f"<html><body><h1>{title}</h1>{body}</body></html>"
+        note = f'<aside epub:type="footnote" id="n{number}"><p>第{number}章的注释。</p></aside>'
+        item.content = (
+            '<html xmlns:epub="http://www.idpf.org/2007/ops"><body><section><header>'
+            f"<h1>{title}</h1></header>{body}{note}</section></body></html>"
+        )
         items.append(item)
     for item in reversed(items) if reverse_manifest else items:
         book.add_item(item)
@@ -175,7 +179,7 @@ def make_pdf(
             pdf.set_font("wqy", size=8)
             pdf.set_xy(60, 200)
             pdf.cell(text=f"- {number} -")
-    if encrypt:
+    if encrypt is not None:  # "": only an owner password (opens without one)
         pdf.set_encryption(owner_password="owner", user_password=encrypt)
     pdf.output(str(path))
     return path

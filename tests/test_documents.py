@@ -87,7 +87,9 @@ def test_epub_chapters_in_spine_order(tmp_path):
     check_coverage(doc)
     assert sentences(doc)[0] == "第一章"
     assert sentences(doc).index("第二章") > sentences(doc).index(ZH_PARAGRAPHS[1])
-    assert sentences(doc)[-1] == ZH_PARAGRAPHS[2]
+    # a chapter's header (its title) and its footnotes (asides) are text in a book
+    assert sentences(doc)[-2:] == [ZH_PARAGRAPHS[2], "第2章的注释。"]
+    assert "第1章的注释。" in sentences(doc)
 
 
 def test_pdf_wrapped_lines_joined_and_running_headers_removed(tmp_path):
@@ -121,6 +123,11 @@ def test_pdf_paragraph_across_a_page_break_and_hyphenation(tmp_path):
     kinds = [k for k, _ in pieces(doc)]
     # the furniture between the two halves follows the joined paragraph
     assert kinds == ["page-header", "sentence", "page-footer", "page-header", "page-footer"]
+
+
+def test_pdf_with_only_an_owner_password_is_read(tmp_path):
+    doc = read_document(make_pdf(tmp_path / "o.pdf", [ZH_PARAGRAPHS], encrypt=""))
+    assert ZH_PARAGRAPHS[1] in doc.text
 
 
 def test_single_page_pdf_keeps_its_edges_as_content(tmp_path):

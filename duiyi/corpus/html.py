@@ -74,7 +74,14 @@ def _inside(el, tags: set[str]) -> bool:
     return any(isinstance(a.tag, str) and a.tag.lower() in tags for a in el.iterancestors())
 
 
-def _drop_furniture(root) -> None:
+# What is never text, even in a book's chapter (where headers, asides and navigation are).
+_NEVER_TEXT = {
+    "script", "style", "noscript", "template", "head", "svg", "object", "embed", "canvas",
+    "map", "iframe", "button", "select", "textarea",
+}  # fmt: skip
+
+
+def _drop_furniture(root, web: bool = True) -> None:
     for el in list(root.iter()):
         if el.getparent() is None:
             continue
@@ -82,6 +89,10 @@ def _drop_furniture(root) -> None:
             el.drop_tree()
             continue
         tag = el.tag.lower()
+        if not web:
+            if tag in _NEVER_TEXT:
+                el.drop_tree()
+            continue
         # An <article>'s own <header> carries its title: that is content.
         if tag == "header" and _inside(el, {"article", "main"}):
             continue
@@ -156,8 +167,11 @@ def _assemble(pieces: list[str]) -> str:
     return "\n\n".join(paragraphs) + ("\n" if paragraphs else "")
 
 
-def html_to_text(markup: str) -> str:
-    """The main text of an HTML page; paragraphs separated by blank lines."""
+def html_to_text(markup: str, *, web: bool = True) -> str:
+    """The main text of an HTML page; paragraphs separated by blank lines.
+
+    `web=False` (a book's chapter, not a web page): headers, footers, asides (footnotes),
+    navigation and hidden elements are text too, and the whole body is read."""
     import lxml.html
     from lxml.etree import ParserError
 
@@ -168,9 +182,9 @@ def html_to_text(markup: str) -> str:
         doc = lxml.html.document_fromstring(markup)
     except (ParserError, ValueError) as exc:
         raise InputError(f"cannot parse HTML: {exc}") from exc
-    _drop_furniture(doc)
+    _drop_furniture(doc, web)
     body = doc.find("body")
-    root = _main_element(body) if body is not None else doc
+    root = _main_element(body) if body is not None and web else (body if body is not None else doc)
     pieces: list[str] = []
     _walk(root, pieces)
     return _assemble(pieces)

@@ -3,6 +3,8 @@ HTML path (`html_to_text`), so a chapter reads as a web page's main text does.
 
 Spine items marked `linear="no"` (notes, covers read out of order) come after the linear ones,
 as reading systems place them. The navigation document is left out unless the spine lists it.
+A chapter is not a web page: its headers, footers, asides (EPUB footnotes) and navigation are
+read as text; only scripts, styles and the like are not.
 """
 
 from __future__ import annotations
@@ -58,7 +60,7 @@ def read_epub(data: bytes, path: str, name: str) -> Document:
     out = TextBuilder()
     for number, item in enumerate([*linear, *later]):
         label = f"{name}: {item.get_name()}"
-        text = html_to_text(_decode(item.get_content(), label))
+        text = html_to_text(_decode(item.get_content(), label), web=False)
         for paragraph in text.split("\n\n"):
             out.add(paragraph, ref=number)
     return out.document(path, "epub")
