@@ -206,6 +206,31 @@ def test_search_finds_substrings_and_marks_them(client, store, q, expected, mark
     assert scanned == (len(q) < search.MIN_FTS_QUERY)
 
 
+def test_search_with_many_matches_scans_in_sort_order_with_the_same_result(
+    store, docs, monkeypatch
+):
+    from duiyi.corpus.store import queries
+
+    where = BeadFilter(search="the", status="pending")
+    sparse = store.list_beads(where=where, sort="score", limit=3)
+    monkeypatch.setattr(queries, "DENSE_MATCHES", 1)  # "the" is now a common word
+    dense = store.list_beads(where=where, sort="score", limit=3)
+    assert [b.id for b in dense.beads] == [b.id for b in sparse.beads]
+    assert dense.total == sparse.total > 3 and dense.search == sparse.search == "fts"
+
+
+def test_pages_count_matches_up_to_a_limit_and_the_bulk_count_is_exact(
+    client, store, docs, monkeypatch
+):
+    from duiyi.review import views
+
+    monkeypatch.setattr(views, "COUNT_LIMIT", 4)
+    page = client.get("/pairs?status=pending")
+    assert summary(page.text).startswith("Pairs 1–11 of more than 4 matching")
+    assert client.get("/pairs/count?status=pending").json() == {"count": 11}
+    assert summary(client.get("/pairs?min=0.9").text).startswith("Pairs 1–2 of 2 matching")
+
+
 def test_search_uses_the_fts5_index(store, docs):
     assert store.search_unavailable == ""
     page = store.list_beads(where=BeadFilter(search="放风筝"), sort="score")
@@ -265,7 +290,8 @@ def test_bulk_approve_is_one_change_that_undo_reverts_whole(client, store, docs)
     chosen = [b for b in all_beads(store) if b.score is not None and b.score >= 0.6]
     assert len(chosen) == 5
     page = client.get("/pairs?min=0.6")
-    assert 'data-count="5"' in page.text and "Approve all…" in page.text
+    assert 'data-count-url="/pairs/count?min=0.6"' in page.text and "Approve all…" in page.text
+    assert client.get("/pairs/count?min=0.6").json() == {"count": 5}
     answer = bulk(client, expected=5, min=0.6)
     assert answer.status_code == 200
     body = answer.json()

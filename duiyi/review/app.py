@@ -56,6 +56,7 @@ def create_app(
             Route("/", views.DocumentsView),
             Route("/pairs", views.PairsView),
             Route("/pairs/bulk", actions.BulkView),
+            Route("/pairs/count", views.CountView),
             Route("/pairs/export", export.ExportView),
             Route("/documents/{doc_id:int}", views.PairsView),
             Route("/beads/{bead_id:int}", views.BeadView),

@@ -128,6 +128,11 @@ class Filters:
         ]
         return [(name, str(value)) for name, value in values]
 
+    def count_url(self) -> str:
+        """Where the page asks for the exact number of pairs these filters match."""
+        chosen = [(name, value) for name, value in self.selection() if value]
+        return "/pairs/count?" + urlencode(chosen)
+
     def export_url(self, fmt: str) -> str:
         """The link that downloads these pairs in `fmt`."""
         chosen = [(name, value) for name, value in self.selection() if value]

@@ -17,7 +17,7 @@ from jinja2 import Environment
 from starlette.endpoints import HTTPEndpoint
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from duiyi.corpus.model import ORIGINS, STATUSES
 from duiyi.corpus.store import (
@@ -33,6 +33,7 @@ from duiyi.review.filters import KINDS, SORT_LABELS, Filters
 log = logging.getLogger(__name__)
 
 ATTENTION_BELOW = 0.5  # the home page counts unreviewed pairs below this confidence
+COUNT_LIMIT = 10_000  # a page counts its matches up to here ("of more than 10,000")
 
 
 @dataclass
@@ -80,6 +81,7 @@ def load_page(store: Store, filters: Filters, offset: int | None = None) -> Bead
             limit=filters.limit,
             cursor=filters.cursor or None,
             offset=offset,
+            count_limit=COUNT_LIMIT,
         )
     except NotFoundError:
         raise
@@ -155,6 +157,18 @@ class PairsView(HTTPEndpoint):
         return HTMLResponse(render_pairs_page(review, doc, filters, page))
 
 
+class CountView(HTTPEndpoint):
+    """`/pairs/count?…`: how many pairs the filters match, exactly (JSON), for the bulk
+    confirmation when the page only says "more than 10,000"."""
+
+    async def get(self, request: Request) -> Response:
+        review = context(request)
+        filters = Filters.from_query(request.query_params)
+        if filters.doc:
+            review.store.get_document(filters.doc)
+        return JSONResponse({"count": review.store.count_beads(filters.where())})
+
+
 class BeadView(HTTPEndpoint):
     """`/beads/{id}`: one pair's partial (what the page swaps in)."""
 
@@ -209,7 +223,10 @@ def changes(before: list[dict], after: list[dict]) -> list[tuple[str, str, str]]
     shown = ("status", "tgt_text", "src_text", "origin", "kind")
     if len(before) == 1 and len(after) == 1:
         old, new = before[0], after[0]
-        return [(f, str(old.get(f, "")), str(new.get(f, ""))) for f in shown if old[f] != new[f]]
+        # A bulk change's rows hold the status only (see Store.bulk_update).
+        return [
+            (f, str(old.get(f, "")), str(new.get(f, ""))) for f in shown if old.get(f) != new.get(f)
+        ]
     join = " ‖ ".join
     return [
         ("pairs", join(f"#{b['id']}" for b in before), join(f"#{b['id']}" for b in after)),

@@ -9,6 +9,7 @@ from duiyi.corpus.model import STATUSES
 from duiyi.corpus.pairs import bead_kind, join_sentences
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
+    DIGEST_COLUMNS,
     BeadFilter,
     BeadRecord,
     Change,
@@ -20,6 +21,7 @@ from duiyi.corpus.store.records import (
     check_names,
     from_snapshot,
     merged_kind,
+    row_digest,
     snapshot,
     utc_now,
 )
@@ -401,40 +403,41 @@ class ReviewEditsMixin:
         another number (someone changed pairs meanwhile), ConflictError and nothing changes.
         Beads that already have the status are left as they are. Each changed bead gets its
         history row, all naming the change; `Change.beads` stays empty (there may be many).
+        The rows hold what a status change needs (status, version, a digest of the rest), not
+        whole snapshots: 10,000 of them are written in a fraction of a second.
         """
         check_names(status, STATUSES, "status")
         now = utc_now()
         with self._write() as conn:
             sql_where, params, _ = self._where(where)
             rows = conn.execute(
-                f"SELECT {BEAD_COLUMNS} FROM beads WHERE {sql_where} ORDER BY id", params
+                f"SELECT id, document_id, status, version, {DIGEST_COLUMNS} FROM beads "
+                f"WHERE {sql_where} ORDER BY id",
+                params,
             ).fetchall()
             if expected_count is not None and len(rows) != expected_count:
                 raise ConflictError(
                     f"these filters now match {len(rows):,} pairs, not the {expected_count:,} "
                     "you were shown (someone changed pairs meanwhile): reload and check"
                 )
-            befores = [b for b in map(bead_from_row, rows) if b.status != status]
-            if not befores:
+            rows = [r for r in rows if r[2] != status]
+            if not rows:
                 return Change([], [], None, 0)
             cur = conn.execute(
                 "INSERT INTO changes (action, reviewer, at, size, description) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (f"bulk {status}", reviewer, now, len(befores), ""),
+                (f"bulk {status}", reviewer, now, len(rows), ""),
             )
             change_id = cur.lastrowid
             conn.executemany(
                 "UPDATE beads SET status = ?, version = version + 1, updated_at = ?, "
                 "updated_by = ? WHERE id = ?",
-                ((status, now, reviewer, b.id) for b in befores),
+                ((status, now, reviewer, r[0]) for r in rows),
             )
-            rows = []
-            for before in befores:
-                after = BeadRecord(**vars(before))
-                after.status, after.version = status, before.version + 1
-                rows.append(self._edit_row("update", before, [before], [after], reviewer, now))
-            self._log_edits(conn, rows, change_id)
-        return Change([], [], change_id, len(befores))
+            self._log_edits(
+                conn, [_status_row(r, status, r[3] + 1, reviewer, now) for r in rows], change_id
+            )
+        return Change([], [], change_id, len(rows))
 
     def undo_change(self, change_id: int, *, reviewer: str = "") -> Change:
         """Revert a change to many beads (a bulk approve) whole, or nothing: ConflictError
@@ -455,19 +458,27 @@ class ReviewEditsMixin:
         if undone:
             raise StoreError(f"change {change_id} ({action} of {size:,} pairs) is already undone")
         edits = conn.execute(
-            "SELECT id, before, after FROM edits WHERE change_id = ? AND action != 'undo' "
-            "ORDER BY id",
+            "SELECT before, after FROM edits WHERE change_id = ? AND action != 'undo' ORDER BY id",
             (change_id,),
         ).fetchall()
-        befores, afters = [], []
-        for _, before, after in edits:
-            befores.append(from_snapshot(json.loads(before)[0]))
-            afters.append(from_snapshot(json.loads(after)[0]))
-        currents = self._beads_by_id(conn, [b.id for b in afters])
+        befores = [json.loads(before)[0] for before, _ in edits]
+        afters = [json.loads(after)[0] for _, after in edits]
+        currents = {}
+        ids = [a["id"] for a in afters]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            for row in conn.execute(
+                f"SELECT id, document_id, status, version, {DIGEST_COLUMNS} FROM beads "
+                f"WHERE id IN ({', '.join('?' for _ in chunk)})",
+                chunk,
+            ):
+                currents[row[0]] = row
         moved = [
-            a.id
+            a["id"]
             for a in afters
-            if a.id not in currents or bead_content(currents[a.id]) != bead_content(a)
+            if a["id"] not in currents
+            or currents[a["id"]][2] != a["status"]
+            or row_digest(currents[a["id"]][4:]) != a["digest"]
         ]
         if moved:
             shown = ", ".join(f"#{i}" for i in moved[:5]) + (" …" if len(moved) > 5 else "")
@@ -480,55 +491,24 @@ class ReviewEditsMixin:
             ("undo", reviewer, now, len(befores), f"undo of change {change_id}"),
         )
         undo_id = cur.lastrowid
-        rows, restored = [], []
-        for before in befores:  # a bulk change sets the status, and only that
-            current = currents[before.id]
-            back = BeadRecord(**vars(current))
-            back.status = before.status
-            back.version = current.version + 1
-            back.updated_at, back.updated_by = now, reviewer
-            restored.append(back)
-            rows.append(self._edit_row("undo", back, [current], [back], reviewer, now))
+        # A bulk change sets the status, and only that: put the old ones back.
+        rows = [currents[b["id"]] for b in befores]
+        news = [b["status"] for b in befores]
         conn.executemany(
             "UPDATE beads SET status = ?, version = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-            ((b.status, b.version, now, reviewer, b.id) for b in restored),
+            ((new, r[3] + 1, now, reviewer, r[0]) for r, new in zip(rows, news, strict=True)),
         )
         conn.execute("UPDATE edits SET undone = 1 WHERE change_id = ?", (change_id,))
         conn.execute("UPDATE changes SET undone = 1 WHERE id = ?", (change_id,))
-        self._log_edits(conn, rows, undo_id)
-        return Change(restored, [], change_id, len(restored))
-
-    def _beads_by_id(self, conn: sqlite3.Connection, ids: list[int]) -> dict[int, BeadRecord]:
-        found: dict[int, BeadRecord] = {}
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in conn.execute(
-                f"SELECT {BEAD_COLUMNS} FROM beads WHERE id IN ({', '.join('?' for _ in chunk)})",
-                chunk,
-            ):
-                bead = bead_from_row(row)
-                found[bead.id] = bead
-        return found
-
-    @staticmethod
-    def _edit_row(
-        action: str,
-        bead: BeadRecord,
-        before: list[BeadRecord],
-        after: list[BeadRecord],
-        reviewer: str,
-        now: str,
-    ) -> tuple:
-        return (
-            bead.id,
-            None,
-            bead.document_id,
-            action,
-            reviewer,
-            now,
-            json.dumps([snapshot(b) for b in before], ensure_ascii=False),
-            json.dumps([snapshot(b) for b in after], ensure_ascii=False),
+        self._log_edits(
+            conn,
+            [
+                _status_row(r, new, r[3] + 1, reviewer, now, "undo")
+                for r, new in zip(rows, news, strict=True)
+            ],
+            undo_id,
         )
+        return Change([], [], change_id, len(rows))
 
     @staticmethod
     def _log_edits(conn: sqlite3.Connection, rows: list[tuple], change_id: int) -> None:
@@ -537,6 +517,21 @@ class ReviewEditsMixin:
             "before, after, change_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (row + (change_id,) for row in rows),
         )
+
+
+def _status_row(
+    row: tuple, new: str, version: int, reviewer: str, now: str, action: str = "update"
+) -> tuple:
+    """The history row of a bead's status change within a bulk change (or its undo).
+
+    `row`: id, document_id, status, version, then the DIGEST_COLUMNS. It keeps the status,
+    the version and a digest of the rest, not whole snapshots (see bulk_update).
+    """
+    bead_id, doc_id, old = row[:3]
+    digest = row_digest(row[4:])
+    before = {"id": bead_id, "status": old, "version": version - 1, "digest": digest}
+    after = {"id": bead_id, "status": new, "version": version, "digest": digest}
+    return (bead_id, None, doc_id, action, reviewer, now, json.dumps([before]), json.dumps([after]))
 
 
 def split_normalized(bead: BeadRecord, src_ids1: tuple, src_at: int) -> tuple[str, str]:

@@ -19,7 +19,7 @@ from duiyi.corpus.store.records import (
     bead_from_row,
     check_names,
 )
-from duiyi.corpus.store.search import search_clause
+from duiyi.corpus.store.search import MIN_FTS_QUERY, fts_phrase, like_clause
 from duiyi.errors import StoreError
 
 # Sort name -> (key columns, descending). Every key ends in id, so keys are unique; each has
@@ -33,6 +33,8 @@ _SORT_KEYS: dict[str, tuple[tuple[str, ...], bool]] = {
     "origin": (("origin", "document_id", "position", "id"), False),
 }
 SORTS = tuple(_SORT_KEYS)
+# A search matching more pairs than this is answered by scanning in sort order (see _search).
+DENSE_MATCHES = 2000
 _KIND = re.compile(r"\d{1,3}-\d{1,3}|n-n")
 
 
@@ -160,12 +162,15 @@ class QueryMixin:
         limit: int = 100,
         cursor: str | None = None,
         offset: int | None = None,
+        count_limit: int | None = None,
     ) -> BeadPage:
         """A page of beads, filtered and sorted (see the module docstring).
 
         `doc_id` (or `where.documents`) narrows to one document; None lists the whole corpus.
         `where` gives every filter at once (bead type and text search too); the keyword
-        filters are the same for one document.
+        filters are the same for one document. `count_limit` stops counting the matches
+        there (`BeadPage.total_exact` is then False): counting 100,000 matches of a filter
+        costs more than finding the first 50.
         """
         if sort not in SORTS:
             raise StoreError(f"unknown sort {sort!r}: use one of {', '.join(SORTS)}")
@@ -174,7 +179,13 @@ class QueryMixin:
         elif doc_id is not None:
             raise StoreError("list_beads: give the document in doc_id or in where, not both")
         sql_where, params, how = self._where(where)
-        total = self._query(f"SELECT COUNT(*) FROM beads WHERE {sql_where}", params)[0][0]
+        if count_limit is None:
+            total = self._query(f"SELECT COUNT(*) FROM beads WHERE {sql_where}", params)[0][0]
+        else:
+            total = self._query(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM beads WHERE {sql_where} LIMIT ?)",
+                [*params, count_limit + 1],
+            )[0][0]
         # Keyset pagination: a page continues strictly after the sort key of the previous
         # page's last bead, compared as a row value (served by the sort key's index).
         columns, descending = _SORT_KEYS[sort]
@@ -207,7 +218,8 @@ class QueryMixin:
         reason = ""
         if how == "like":
             reason = self.search_unavailable or "a search under 3 characters"
-        return BeadPage(beads, next_cursor, total, how, reason)
+        exact = count_limit is None or total <= count_limit
+        return BeadPage(beads, next_cursor, min(total, count_limit or total), how, reason, exact)
 
     def count_beads(self, where: BeadFilter) -> int:
         """How many beads `where` selects."""
@@ -226,10 +238,31 @@ class QueryMixin:
             sql += f" AND {prefix}kind = ?"
             params.append(where.kind)
         if where.search:
-            clause, values, how = search_clause(where.search, not self.search_unavailable, prefix)
+            clause, values, how = self._search(where.search, prefix)
             sql += f" AND {clause}"
             params += values
         return sql, params, how
+
+    def _search(self, text: str, prefix: str) -> tuple[str, list, str]:
+        """The condition for a substring search: through the FTS5 index while its matches
+        are few; when they are many (a common word), scanning the sort key's index and testing
+        each pair finds a page of them sooner than sorting every match."""
+        use_index = not self.search_unavailable and len(text) >= MIN_FTS_QUERY
+        if use_index:
+            phrase = fts_phrase(text)
+            found = self._query(
+                "SELECT COUNT(*) FROM (SELECT rowid FROM beads_fts WHERE beads_fts MATCH ? "
+                "LIMIT ?)",
+                [phrase, DENSE_MATCHES + 1],
+            )[0][0]
+            if found <= DENSE_MATCHES:
+                return (
+                    f"{prefix}id IN (SELECT rowid FROM beads_fts WHERE beads_fts MATCH ?)",
+                    [phrase],
+                    "fts",
+                )
+        clause, values = like_clause(text, prefix)
+        return clause, values, "fts" if use_index else "like"
 
     @staticmethod
     def _bead_filters(
@@ -253,11 +286,13 @@ class QueryMixin:
             if names:
                 clauses.append(f"{prefix}{column} IN ({', '.join('?' for _ in names)})")
                 params += names
+        # Compared as the score sort key (NULL: -1), so its index serves ranges; beads without
+        # a score pass neither bound.
         if min_score is not None:
-            clauses.append(f"{prefix}score >= ?")  # beads without a score do not pass
+            clauses.append(f"COALESCE({prefix}score, -1) >= ? AND {prefix}score IS NOT NULL")
             params.append(min_score)
         if max_score is not None:
-            clauses.append(f"{prefix}score <= ?")
+            clauses.append(f"COALESCE({prefix}score, -1) <= ? AND {prefix}score IS NOT NULL")
             params.append(max_score)
         return " AND ".join(clauses), params
 

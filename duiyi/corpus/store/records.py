@@ -120,6 +120,7 @@ class BeadPage:
     total: int
     search: str | None = None  # how a search ran: "fts" (the index), "like" (a scan), None
     search_reason: str = ""  # why a search scanned
+    total_exact: bool = True  # False: `total` is the `count_limit`, and more match
 
 
 @dataclass
@@ -254,6 +255,17 @@ def bead_content(bead: BeadRecord) -> dict:
     snap = snapshot(bead)
     del snap["version"], snap["position"]
     return snap
+
+
+DIGEST_COLUMNS = "src_text, src_normalized, tgt_text, origin, kind, score, src_ids, tgt_ids"
+
+
+def row_digest(row: Sequence) -> str:
+    """A short digest of a bead's DIGEST_COLUMNS (as stored): what a review change can alter
+    but the status. A bulk change's history rows keep it instead of whole snapshots, to tell
+    whether a bead moved on since."""
+    text = "\x1f".join(map(str, row))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def from_snapshot(snap: dict) -> BeadRecord:

@@ -141,15 +141,13 @@ def _has_triggers(conn: sqlite3.Connection) -> bool:
     )
 
 
-def search_clause(text: str, use_index: bool, prefix: str = "") -> tuple[str, list, str]:
-    """(SQL condition on beads, its parameters, "fts" or "like") for a substring search."""
-    if use_index and len(text) >= MIN_FTS_QUERY:
-        phrase = '"' + text.replace('"', '""') + '"'
-        return (
-            f"{prefix}id IN (SELECT rowid FROM beads_fts WHERE beads_fts MATCH ?)",
-            [phrase],
-            "fts",
-        )
+def fts_phrase(text: str) -> str:
+    """`text` as one FTS5 phrase: matched literally (as a substring, with trigrams)."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def like_clause(text: str, prefix: str = "") -> tuple[str, list]:
+    """The LIKE condition (and its parameters) for a substring of any of the text columns."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     likes = " OR ".join(f"{prefix}{c} LIKE ? ESCAPE '\\'" for c in TEXT_COLUMNS)
-    return f"({likes})", [pattern] * len(TEXT_COLUMNS), "like"
+    return f"({likes})", [pattern] * len(TEXT_COLUMNS)

@@ -104,7 +104,7 @@
     const to = document.getElementById("count-to");
     const all = document.getElementById("count-total");
     if (to) to.textContent = thousands(at + shown);
-    if (all) all.textContent = thousands(total);
+    if (all && summary.dataset.exact === "yes") all.textContent = thousands(total);
   }
 
   // POST one action for pair `id`; {ok, rows} (rows: what now stands in its place).
@@ -246,9 +246,19 @@
   }
 
   // Bulk approve/reject of everything the filters match: a confirmation with the count first.
-  function bulk(action) {
+  async function bulk(action) {
     const form = document.getElementById("bulk");
     if (!form) return;
+    // Count now: actions since the page loaded may have changed what the filters match (and
+    // past 10,000 the page does not count exactly).
+    try {
+      const response = await fetch(form.dataset.countUrl);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      form.dataset.count = String((await response.json()).count);
+    } catch (err) {
+      say(`Cannot count the pairs these filters match (${err.message}).`, true);
+      return;
+    }
     const count = Number(form.dataset.count);
     const box = document.getElementById("bulk-confirm");
     const verb = action === "approve" ? "Approve" : "Reject";
