@@ -214,6 +214,13 @@ def test_store_receives_one_mt_bead_per_sentence(cli, installed_model, tmp_path)
     assert {b.origin for b in beads} == {"mt"}
     drafts = " ".join(b.tgt for b in beads)
     assert all(line in drafts for line in out.split())  # the same drafts as printed
+    # The drafts' flags (a random-weight model loops: repetition) go into the store, which
+    # the review page shows: the same flags as the JSONL drafts.
+    status, out, err = cli("translate", "--beam-size", "1", "-f", "jsonl", src)
+    assert status == 0, err
+    flags = [json.loads(line)["flags"] for line in out.splitlines()]
+    assert any(flags), "a random-weight model loops: some drafts are flagged"
+    assert [b.meta.get("flags", []) for b in beads] == flags
 
 
 def test_several_documents_on_stdout_are_separated_by_a_blank_line(cli, packages_env, tmp_path):
