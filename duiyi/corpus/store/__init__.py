@@ -14,7 +14,8 @@ Opening::
 Writing results (translate/align ``--store``)::
 
     doc_id = store.add_alignment(src_doc, beads, tgt_texts, origin="mt", engine="argos:…",
-                                 signature="opencc:t2s|…", tgt_doc=None)
+                                 signature="opencc:t2s|…", tgt_doc=None,
+                                 metas=[{"flags": ["repetition"]}, …])  # per bead, optional
     store.add_pairs(pairs, source="memory.tmx", checksum=sha, origin="human")  # TMX import
     store.find_document(path, checksum) -> int | None  # resume: skip documents already stored
 
@@ -23,22 +24,35 @@ history) in one transaction. ``document_checksum(doc)`` is the checksum used.
 
 Reading (review app, export, ``corpus info``)::
 
-    store.list_documents() -> list[DocumentSummary]     # with total / reviewed / approved counts
+    store.list_documents(below=0.5) -> list[DocumentSummary]  # with total / reviewed /
+        # approved / rejected counts, .below (pending beads scored under `below`), .mean_score
+    store.document_names(ids=None) -> dict[int, str]    # source documents, by name
+    store.progress(doc_id=None) -> Progress             # reviewed/total of a document or all
     store.get_document(doc_id) -> DocumentSummary       # NotFoundError if absent
     store.document_text(doc_id) -> str                  # the original text
     store.sentences(doc_id) -> list[Sentence]
-    store.list_beads(doc_id, status=None, origin=None, min_score=None, max_score=None,
-                     sort="position", limit=100, cursor=None, offset=None) -> BeadPage
-        # sort: "position" | "score" | "-score" | "status" | "origin" (then position);
+    store.list_beads(doc_id=None, status=None, origin=None, min_score=None, max_score=None,
+                     sort="position", limit=100, cursor=None, offset=None,
+                     where=None, count_limit=None) -> BeadPage
+        # doc_id None: the whole corpus. where=BeadFilter(documents=, status=, origin=,
+        # kind="1-2", min_score=, max_score=, search="substring") gives every filter at once.
+        # sort: "position" | "score" | "-score" | "status" | "origin" (then document order);
         # status/origin filters: a name or a list of names.
         # BeadPage.beads, .next_cursor (None on the last page; pass it back as cursor=),
-        # .total (how many beads match the filters). Keyset pagination: every page costs the
-        # same with 50,000 beads; offset= works too but gets slower deep into a document.
+        # .total (how many beads match; with count_limit, at most that and .total_exact
+        # False past it), .search ("fts" or "like": how a search ran). Keyset pagination:
+        # every page costs the same with 500,000 beads; offset= works but slows deep down.
+        # Searches use an FTS5 trigram index (any substring of 3+ characters, Chinese
+        # included, case-insensitive); store.search_unavailable says why not when they scan.
+    store.count_beads(where) -> int
+    store.neighbours(bead_ids) -> {id: (previous id, next id)}  # in document order
+    store.context(bead_id, size=1) -> (beads before, beads after)  # in document order
     store.get_bead(bead_id) -> BeadRecord               # NotFoundError if absent
     store.history(bead_id) -> list[Edit]                # newest first
-    store.iter_pairs(status=, origin=, min_score=, documents=, segments=False)
+    store.iter_pairs(status=, origin=, min_score=, documents=, where=, segments=False)
         -> Iterator[Pair]                               # streaming, document then bead order;
-        # Pair.id is the bead id, Pair.meta has "engine" and "signature"; segments=True adds
+        # Pair.id is the bead id, Pair.meta has the bead's meta (MT "flags"), "engine" and
+        # "signature"; segments=True adds
         # each side's sentences as meta["src_segments"]/["tgt_segments"] (XCES uses them).
     store.count_pairs(same filters) -> int
     store.info() -> dict                                # what `duiyi corpus info` prints
@@ -60,7 +74,13 @@ based on and fails with ``ConflictError`` ("changed by someone else") if the bea
     # Merges and splits set origin "edited" and status "pending"; a merge keeps the lower
     # score. BeadRecord fields: id, document_id, position, src_ids, tgt_ids, kind ("1-2"),
     # src_text, src_normalized, tgt_text, score, origin, engine, status, version,
-    # created_at, updated_at, updated_by; .to_pair().
+    # created_at, updated_at, updated_by, meta; .to_pair().
+    store.bulk_update(where, status="approved", expected_count=n, reviewer="ann") -> Change
+        # every bead `where` selects, as one change (Change.change_id, .size); ConflictError
+        # if the filter no longer selects `expected_count` beads. One history row per bead.
+    store.undo_change(change_id, reviewer="ann") -> Change  # reverts it whole, or refuses
+        # (ConflictError naming the beads changed since); store.undo(bead) of one of its
+        # beads does the same.
 
 Errors: ``StoreError`` (not a corpus, newer schema, bad value), its subclasses
 ``NotFoundError`` and ``ConflictError``.
