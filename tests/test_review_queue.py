@@ -459,3 +459,54 @@ def test_export_downloads_the_pairs_the_filters_match(client, store, docs):
     tmx = client.get("/pairs/export?format=tmx&q=kites")
     assert tmx.status_code == 200 and tmx.text.count("<tu ") == 1 and "<tmx" in tmx.text
     assert client.get("/pairs/export?format=exe").status_code == 400
+
+
+def test_a_schema_2_store_is_upgraded_with_its_search_index(tmp_path):
+    import sqlite3
+
+    from duiyi.corpus.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name, applied_at)")
+    for migration in MIGRATIONS[:2]:  # what duiyi wrote before schema 3
+        for statement in migration.sql.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        conn.execute(
+            "INSERT INTO schema_migrations VALUES (?, ?, '2026-01-01')",
+            (migration.version, migration.name),
+        )
+    conn.execute(
+        "INSERT INTO documents (id, path, name, checksum, created_at, updated_at) "
+        "VALUES (1, 'old.txt', 'old.txt', 'x', 'then', 'then')"
+    )
+    conn.execute(
+        "INSERT INTO beads (id, document_id, position, kind, src_text, tgt_text, score, origin, "
+        "created_at, updated_at) VALUES (1, 1, 0, '1-1', '旧的句子在这里。', 'An old one.', "
+        "0.4, 'aligned', 'then', 'then')"
+    )
+    old = {"id": 1, "position": 0, "src_ids": [], "tgt_ids": [], "kind": "1-1"}
+    old |= {"src_text": "旧的句子在这里。", "src_normalized": "", "score": 0.4}
+    old |= {"origin": "aligned", "engine": "", "status": "pending", "version": 1}
+    conn.execute(
+        "INSERT INTO edits (bead_id, document_id, action, at, before, after) "
+        "VALUES (1, 1, 'update', 'then', ?, ?)",
+        (json.dumps([old | {"tgt_text": "Old."}]), json.dumps([old | {"tgt_text": "An old one."}])),
+    )
+    conn.commit()
+    conn.close()
+    with Store.open(path) as store:
+        assert store.schema_version >= 3
+        page = store.list_beads(where=BeadFilter(search="句子在"))
+        assert page.search == "fts" and [b.id for b in page.beads] == [1]
+        assert page.beads[0].meta == {}
+        change = store.bulk_update(BeadFilter(max_score=0.5), status="approved", expected_count=1)
+        store.undo_change(change.change_id)
+        assert store.get_bead(1).status == "pending"
+        client = make_client(store)
+        history = client.get("/beads/1/history")
+        assert history.status_code == 200 and "Old." in history.text
+        # The snapshot from before schema 3 (no meta) can still be undone.
+        store.undo(1)
+        assert store.get_bead(1).tgt_text == "Old."
