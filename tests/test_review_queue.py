@@ -510,3 +510,24 @@ def test_a_schema_2_store_is_upgraded_with_its_search_index(tmp_path):
         # The snapshot from before schema 3 (no meta) can still be undone.
         store.undo(1)
         assert store.get_bead(1).tgt_text == "Old."
+
+
+def test_statistics_let_sqlite_walk_the_sort_index(store):
+    def stats():
+        rows = store._query("SELECT stat FROM sqlite_stat1 WHERE tbl = 'beads' AND idx IS NOT NULL")
+        return {int(r[0].split()[0]) for r in rows}
+
+    for n, origin in enumerate(("mt", "aligned")):
+        rows = [(f"第{i}句。", None, f"Line {i}.", (i * 37 % 101) / 100) for i in range(700)]
+        add_document(store, f"d{n}.txt", rows, origin=origin)
+    assert stats() == {1400}  # analyzed once past 1,000 beads
+    plan = store._query(
+        "EXPLAIN QUERY PLAN SELECT id FROM beads WHERE origin IN ('mt') AND status IN "
+        "('pending') ORDER BY COALESCE(score, -1), id LIMIT 51"
+    )
+    assert "beads_score_key" in str(plan), plan  # not: every mt bead, then a sort
+    rows = [(f"第{i}句。", None, f"Line {i}.", 0.5) for i in range(300)]
+    add_document(store, "d2.txt", rows)
+    assert stats() == {1400}  # not yet twice as many
+    add_document(store, "d3.txt", rows * 5)
+    assert stats() == {3200}

