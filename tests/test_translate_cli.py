@@ -218,7 +218,7 @@ def test_store_receives_one_mt_bead_per_sentence(cli, installed_model, tmp_path)
     # the review page shows: the same flags as the JSONL drafts.
     status, out, err = cli("translate", "--beam-size", "1", "-f", "jsonl", src)
     assert status == 0, err
-    flags = [json.loads(line)["flags"] for line in out.splitlines()]
+    flags = [json.loads(line)["meta"]["flags"] for line in out.splitlines()]
     assert any(flags), "a random-weight model loops: some drafts are flagged"
     assert [b.meta.get("flags", []) for b in beads] == flags
 
