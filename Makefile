@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -e '.[test,ray]'
 	# argostranslate without its declared deps (stanza/torch/spaCy): duiyi only needs
 	# argostranslate.package and .settings (see README, "Offline models").
 	$(PY) -m pip install -q --no-deps 'argostranslate>=1.9,<1.12'

@@ -10,13 +10,15 @@ files, a store).
 
 Documents are read and prepared (cleaned, normalized, split) unless `presplit`, where each line
 of a file is one sentence. The aligner sees normalized sentences; pairs carry the original
-text. `align_pair` (prepared source and target → `Alignment`) may be replaced by a distributed
-runner. Nothing here prints but the progress bar.
+text. The aligning itself is `align_many(document pairs) → an Alignment (or the error) per pair,
+in order`: `local_aligner` here, or a distributed runner's (duiyi.cluster). A document pair that
+fails (unreadable input, an error while aligning) is reported in `AlignStats.failed` and the
+others are still aligned and written. Nothing here prints but the progress bar.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +28,7 @@ from duiyi.align.alignfile import write_align
 from duiyi.align.documents import align_documents, read_presplit
 from duiyi.corpus.model import Document
 from duiyi.corpus.pairs import build_pairs
-from duiyi.errors import InputError
+from duiyi.errors import DuiyiError, InputError
 from duiyi.export import FORMATS, format_for_path, write_pairs
 
 ALIGN_FORMAT = "align"  # bead indices, the gold sets' format (duiyi.align.alignfile)
@@ -39,6 +41,7 @@ class AlignStats:
     low: int = 0  # linked beads below 0.5
     score_sum: float = 0.0
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (document, warning)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (document, why)
 
     @property
     def mean_score(self) -> float:
@@ -52,6 +55,23 @@ class AlignStats:
                 self.linked += 1
                 self.score_sum += bead.score
                 self.low += bead.score < 0.5
+
+
+DocumentPair = tuple[Document, Document]
+AlignMany = Callable[[list[DocumentPair]], Iterator[Alignment | DuiyiError]]
+
+
+def local_aligner(aligner: Aligner, paragraphs: str = "soft") -> AlignMany:
+    """Align document pairs one after the other in this process."""
+
+    def align_many(pairs: list[DocumentPair]) -> Iterator[Alignment | DuiyiError]:
+        for src, tgt in pairs:
+            try:
+                yield align_documents(aligner, src, tgt, paragraphs=paragraphs != "ignore")
+            except DuiyiError as exc:
+                yield exc
+
+    return align_many
 
 
 def output_format(fmt: str | None, output: str | None, *, presplit: bool, multiple: bool) -> str:
@@ -89,7 +109,7 @@ def align_files(
     scores: bool = False,
     source_root: str | Path | None = None,
     quiet: bool = False,
-    align_pair: Callable[[Document, Document], Alignment] | None = None,
+    align_many: AlignMany | None = None,
 ) -> AlignStats:
     """Align each (source, target) file pair; `store` (an open `Store`) also gets the beads.
 
@@ -105,12 +125,10 @@ def align_files(
         raise InputError("--store needs documents, not --presplit sentence lists")
     if multiple and presplit and output in (None, "-"):
         raise InputError("aligning directories with --presplit: give an output directory with -o")
-    align_pair = align_pair or (
-        lambda src, tgt: align_documents(aligner, src, tgt, paragraphs=paragraphs != "ignore")
-    )
+    align_many = align_many or local_aligner(aligner, paragraphs)
     stats = AlignStats()
-    bar = progressbar(file_pairs, total=len(file_pairs), desc="align", unit="doc", silent=quiet)
     if presplit:
+        bar = progressbar(file_pairs, total=len(file_pairs), desc="align", unit="doc", silent=quiet)
         for src_path, tgt_path in bar:
             result = aligner.align(read_presplit(src_path), read_presplit(tgt_path))
             stats.add(src_path.name, result)
@@ -123,13 +141,24 @@ def align_files(
     from duiyi.corpus.pipeline import pipeline_signature, prepare
     from duiyi.corpus.read import read_document
 
+    prepared: list[DocumentPair] = []
+    for src_path, tgt_path in file_pairs:
+        try:
+            prepared.append((prepare(read_document(src_path)), prepare(read_document(tgt_path))))
+        except DuiyiError as exc:
+            stats.failed.append((src_path.name, str(exc)))
     results: list[tuple[Document, Document, Alignment]] = []
-    for src_path, tgt_path in bar:
-        src = prepare(read_document(src_path))
-        tgt = prepare(read_document(tgt_path))
-        result = align_pair(src, tgt)
+    aligned = progressbar(
+        align_many(prepared), total=len(prepared), desc="align", unit="doc", silent=quiet
+    )
+    for (src, tgt), result in zip(prepared, aligned, strict=True):
+        if isinstance(result, DuiyiError):
+            stats.failed.append((src.name, str(result)))
+            continue
         stats.add(src.name, result)
         results.append((src, tgt, result))
+    if not results:
+        return stats
     signature = f"{pipeline_signature(results[0][0])}|{aligner.signature()}|duiyi:{__version__}"
     if store is not None:
         for src, tgt, result in results:

@@ -27,6 +27,7 @@ import logging
 import sys
 from pathlib import Path
 
+from duiyi.commands._cluster import add_cluster_arguments, ray_runtime
 from duiyi.export import format_names
 
 
@@ -62,6 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-cache", action="store_true", help="do not cache embeddings")
     parser.add_argument("--scores", action="store_true", help=".align output: add confidences")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    add_cluster_arguments(parser)
 
 
 def _aligner(args):
@@ -97,10 +99,13 @@ def run(args: argparse.Namespace) -> int:
         from duiyi.corpus.store import Store
 
         store = Store.open(args.store)
-    with store as opened:
+    aligner = _aligner(args)
+    with store as opened, ray_runtime(args) as runtime:
+        align_many = runtime.aligner(aligner.config, args.paragraphs) if runtime else None
+        where = runtime.where if runtime else ""
         stats = align_files(
             file_pairs,
-            _aligner(args),
+            aligner,
             output=args.output,
             fmt=args.format,
             store=opened,
@@ -109,17 +114,22 @@ def run(args: argparse.Namespace) -> int:
             scores=args.scores,
             source_root=args.source if Path(args.source).is_dir() else None,
             quiet=args.quiet,
+            align_many=align_many,
         )
     for name, warning in stats.warnings:
         print(f"duiyi: warning: {name}: {warning}", file=sys.stderr)
-    if not args.quiet:
-        where = f" → {args.output}" if args.output not in (None, "-") else ""
+    for name, why in stats.failed:
+        print(f"duiyi: error: {why if name in why else f'{name}: {why}'}", file=sys.stderr)
+    if not args.quiet and stats.documents:
+        out = f" → {args.output}" if args.output not in (None, "-") else ""
         if args.store:
-            where += f" (stored in {args.store})"
+            out += f" (stored in {args.store})"
+        if where:
+            out += f" on {where}"
         n = stats.documents
         print(
             f"duiyi: aligned {n} document pair{'s' if n != 1 else ''}: {stats.linked} linked "
-            f"beads, mean confidence {stats.mean_score:.2f}, {stats.low} below 0.5{where}",
+            f"beads, mean confidence {stats.mean_score:.2f}, {stats.low} below 0.5{out}",
             file=sys.stderr,
         )
-    return 0
+    return 1 if stats.failed else 0

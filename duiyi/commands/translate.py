@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import sys
 
+from duiyi.commands._cluster import add_cluster_arguments, ray_runtime
 from duiyi.export import format_names
 from duiyi.translate.output import DOCUMENT_FORMATS
 
@@ -66,6 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep gloss (non-MT) pairs in TMX/XML output; they are left out by default",
     )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
+    add_cluster_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,8 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.translate.run import output_format, translate_inputs
 
     fmt = output_format(args.format, args.output)
-    translator, notice = choose_engine(
-        args.engine,
+    options = dict(
         model=args.model,
         beam_size=args.beam_size,
         threads=args.threads,
@@ -85,6 +86,7 @@ def run(args: argparse.Namespace) -> int:
         compute_type=args.compute_type,
         batch_tokens=args.batch_tokens,
     )
+    translator, notice = choose_engine(args.engine, **options)
     if notice:
         print(f"duiyi: notice: {notice}", file=sys.stderr)
     if fmt in FORMATS and not FORMATS[fmt].keeps_gloss and translator.origin == "gloss":
@@ -92,7 +94,13 @@ def run(args: argparse.Namespace) -> int:
     cache = None
     if translator.cacheable and not args.no_cache:
         cache = TranslationCache(args.cache or cache_path("translations.db"))
-    with _store(args.store) as store, cache or contextlib.nullcontext():
+    with (
+        _store(args.store) as store,
+        cache or contextlib.nullcontext(),
+        ray_runtime(args) as runtime,
+    ):
+        drafter = runtime.drafter(translator, cache, options) if runtime else None
+        where = runtime.where if runtime else ""
         stats = translate_inputs(
             args.inputs,
             translator,
@@ -103,16 +111,17 @@ def run(args: argparse.Namespace) -> int:
             store=store,
             include_gloss=args.include_gloss,
             quiet=args.quiet,
+            drafter=drafter,
         )
     if not args.quiet:
         for name in stats.empty:
             print(f"duiyi: note: {name} has no text to translate", file=sys.stderr)
-        where = args.output if args.output not in (None, "-") else "stdout"
+        output = args.output if args.output not in (None, "-") else "stdout"
         kind = "glossed" if translator.origin == "gloss" else "translated"
         print(
             f"duiyi: {kind} {stats.sentences} sentences in {stats.documents} documents "
             f"({stats.cached} from the cache, {stats.flagged} flagged) with "
-            f"{translator.engine_id} → {where}",
+            f"{translator.engine_id} → {output}" + (f" on {where}" if where else ""),
             file=sys.stderr,
         )
     return 0

@@ -14,7 +14,10 @@ from duiyi.corpus.pipeline import pipeline_signature
 from duiyi.translate.cache import TranslationCache
 from duiyi.translate.engine import Draft, Translator
 
-WINDOW = 2000  # sentences per window: bounds memory, keeps batches long enough to sort well
+# Sentences per window: bounds memory, keeps batches long enough to sort well, and is the unit
+# of work a cluster worker gets (duiyi.cluster): local and distributed runs cut the same
+# windows and so the same batches, and give the same drafts.
+WINDOW = 256
 
 
 def source_of(sentence: Sentence) -> str:
@@ -22,24 +25,47 @@ def source_of(sentence: Sentence) -> str:
     return (sentence.normalized or sentence.text).strip()
 
 
+def cached_drafts(
+    translator: Translator, sentences: Sequence[str], cache: TranslationCache | None
+) -> tuple[dict[str, Draft], list[str]]:
+    """The drafts `cache` holds for `sentences`, and the distinct others, still to translate."""
+    found = {}
+    if cache is not None and translator.cacheable:
+        found = cache.get_many(translator.cache_signature(), sentences)
+    done = {s: Draft(d, f, cached=True, score=sc) for s, (d, f, sc) in found.items()}
+    return done, list(dict.fromkeys(s for s in sentences if s not in done))
+
+
+def cache_drafts(
+    translator: Translator, cache: TranslationCache | None, drafts: dict[str, Draft]
+) -> None:
+    """Write new drafts (sentence → draft) to `cache`."""
+    if cache is not None and translator.cacheable and drafts:
+        rows = [(s, d.text, d.flags, d.score) for s, d in drafts.items()]
+        cache.put_many(translator.cache_signature(), rows)
+
+
+def translate_new(translator: Translator, todo: Sequence[str]) -> Iterator[dict[str, Draft]]:
+    """Drafts of distinct sentences in the engine's own batches: one dict per batch."""
+    for indices, batch in translator.iter_batches(todo):
+        yield {todo[i]: draft for i, draft in zip(indices, batch, strict=True)}
+
+
 def translate_sentences(
     translator: Translator, sentences: Sequence[str], cache: TranslationCache | None = None
 ) -> list[Draft]:
     """One draft per sentence, in order; cached drafts reused, new ones cached per batch."""
-    signature = translator.cache_signature()
-    use_cache = cache is not None and translator.cacheable
-    found = cache.get_many(signature, sentences) if use_cache else {}
-    done: dict[str, Draft] = {
-        s: Draft(d, f, cached=True, score=sc) for s, (d, f, sc) in found.items()
-    }
-    todo = list(dict.fromkeys(s for s in sentences if s not in done))
-    for indices, batch in translator.iter_batches(todo):
-        rows = [(todo[i], d.text, d.flags, d.score) for i, d in zip(indices, batch, strict=True)]
-        if use_cache:
-            cache.put_many(signature, rows)
-        for i, draft in zip(indices, batch, strict=True):
-            done[todo[i]] = draft
+    done, todo = cached_drafts(translator, sentences, cache)
+    for batch in translate_new(translator, todo):
+        cache_drafts(translator, cache, batch)
+        done.update(batch)
     return [done[s] for s in sentences]
+
+
+def windows(doc: Document, window: int = WINDOW) -> Iterator[list[Sentence]]:
+    """`doc`'s sentences, `window` at a time."""
+    for start in range(0, len(doc.sentences), window):
+        yield doc.sentences[start : start + window]
 
 
 def translate_document(
@@ -49,8 +75,7 @@ def translate_document(
     window: int = WINDOW,
 ) -> Iterator[tuple[Sentence, Draft]]:
     """(sentence, draft) for every sentence of `doc`, in order, a window at a time."""
-    for start in range(0, len(doc.sentences), window):
-        chunk = doc.sentences[start : start + window]
+    for chunk in windows(doc, window):
         drafts = translate_sentences(translator, [source_of(s) for s in chunk], cache)
         yield from zip(chunk, drafts, strict=True)
 

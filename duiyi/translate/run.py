@@ -9,8 +9,10 @@
 
 Where drafts go follows `output` and `fmt`: stdout or one file (every document, one after the
 other), a directory (one file per document), or one TMX/XCES/… export of every document.
-Drafts come from `drafter(doc)` — by default the engine through the cache, a window of
-sentences at a time; a distributed runner passes its own. Nothing here prints but the
+Drafts come from `drafter(documents)`, which yields each document with its stream of
+(sentence, draft): by default the engine through the cache, a window of sentences at a time
+(`local_drafter`); a distributed runner (duiyi.cluster) passes its own, which may work ahead
+on the next documents while the run writes this one. Nothing here prints but the
 progress bar (silent when asked or when stderr is not a terminal).
 """
 
@@ -28,7 +30,18 @@ from duiyi.translate.drafts import run_signature, translate_document
 from duiyi.translate.engine import Draft, Translator
 from duiyi.translate.output import DOCUMENT_FORMATS, pairs_of, write_side_by_side, write_text
 
-Drafter = Callable[[Document], Iterator[tuple[Sentence, Draft]]]
+Drafts = Iterator[tuple[Sentence, Draft]]
+Drafter = Callable[[Iterable[Document]], Iterator[tuple[Document, Drafts]]]
+
+
+def local_drafter(translator: Translator, cache: TranslationCache | None) -> Drafter:
+    """Each document's drafts from `translator` in this process, through `cache`."""
+
+    def drafts(documents: Iterable[Document]) -> Iterator[tuple[Document, Drafts]]:
+        for doc in documents:
+            yield doc, translate_document(doc, translator, cache)
+
+    return drafts
 
 
 @dataclass
@@ -107,7 +120,7 @@ class _Run:
     def __init__(self, translator, cache, store, include_gloss, quiet, drafter):
         self.translator, self.cache, self.store = translator, cache, store
         self.include_gloss, self.quiet = include_gloss, quiet
-        self.drafter = drafter or (lambda doc: translate_document(doc, translator, cache))
+        self.drafter = drafter or local_drafter(translator, cache)
         self.stats = TranslateStats()
         self.fmt = "text"
         self._names: set[str] = set()
@@ -119,14 +132,13 @@ class _Run:
                 self.stats.empty.append(doc.name)
             yield doc
 
-    def drafts(self, doc: Document, kept: list | None) -> Iterator[tuple[Sentence, Draft]]:
+    def drafts(self, doc: Document, stream: Drafts, kept: list | None) -> Drafts:
         """(sentence, draft) pairs with a progress bar; drafts also go to `kept` for the store."""
         from duiyi.progress import progressbar
 
         bar = progressbar(
-            self.drafter(doc), total=len(doc.sentences), desc=doc.name, unit="sent",
-            silent=self.quiet,
-        )  # fmt: skip
+            stream, total=len(doc.sentences), desc=doc.name, unit="sent", silent=self.quiet
+        )
         for sentence, draft in bar:
             self.stats.sentences += 1
             self.stats.cached += draft.cached
@@ -152,8 +164,8 @@ class _Run:
             metas=[d.meta() for d in kept],
         )
 
-    def write_document(self, doc: Document, out: TextIO, kept: list | None) -> None:
-        drafts = self.drafts(doc, kept)
+    def write_document(self, doc: Document, stream: Drafts, out: TextIO, kept: list | None) -> None:
+        drafts = self.drafts(doc, stream, kept)
         if self.fmt == "text":
             write_text(doc, drafts, out)
         elif self.fmt == "side-by-side":
@@ -175,14 +187,15 @@ class _Run:
         """One output file per document."""
         from duiyi.atomic import atomic_write
 
-        for doc in documents:
+        for doc, stream in self.drafter(documents):
             kept = self.kept()
             target = out_dir / self.output_name(doc)
             if self.fmt in FORMATS:
-                self.export(pairs_of(doc, self.drafts(doc, kept), self.translator), target, doc)
+                drafts = self.drafts(doc, stream, kept)
+                self.export(pairs_of(doc, drafts, self.translator), target, doc)
             else:
                 with atomic_write(target) as out:
-                    self.write_document(doc, out, kept)
+                    self.write_document(doc, stream, out, kept)
             self.record(doc, kept)
 
     def to_docx(self, documents: Iterable[Document], output: str | None, directory: bool) -> None:
@@ -192,14 +205,14 @@ class _Run:
 
         if output in (None, "-"):
             raise InputError("a translated DOCX needs an output file or folder: give -o")
-        for n, doc in enumerate(documents):
+        for n, (doc, stream) in enumerate(self.drafter(documents)):
             if doc.meta.get("format") != "docx":
                 raise InputError(f"{doc.name} is not a DOCX file: -f docx translates DOCX inputs")
             if n and not directory:
                 raise InputError("several documents: give -o a folder for the translated DOCX")
             kept = self.kept()
             index = {id(s): i for i, s in enumerate(doc.sentences)}
-            drafts = {index[id(s)]: d.text for s, d in self.drafts(doc, kept)}
+            drafts = {index[id(s)]: d.text for s, d in self.drafts(doc, stream, kept)}
             target = Path(output) / self.output_name(doc) if directory else output
             write_translated_docx(doc, drafts, target)
             self.record(doc, kept)
@@ -210,10 +223,10 @@ class _Run:
         first: list[Document] = []
 
         def all_pairs():
-            for doc in documents:
+            for doc, stream in self.drafter(documents):
                 first.append(doc)
                 kept = self.kept()
-                yield from pairs_of(doc, self.drafts(doc, kept), self.translator)
+                yield from pairs_of(doc, self.drafts(doc, stream, kept), self.translator)
                 done.append((doc, kept))
 
         pairs = all_pairs()
@@ -228,11 +241,11 @@ class _Run:
         from duiyi.atomic import atomic_write
 
         with atomic_write(path) as out:
-            for n, doc in enumerate(documents):
+            for n, (doc, stream) in enumerate(self.drafter(documents)):
                 if n and self.fmt == "text":
                     out.write("\n")
                 kept = self.kept()
-                self.write_document(doc, out, kept)
+                self.write_document(doc, stream, out, kept)
                 self.record(doc, kept)
                 out.flush()
 

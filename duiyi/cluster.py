@@ -1,0 +1,287 @@
+"""Translate and align on a Ray cluster (`pip install 'duiyi[ray]'`): the same jobs, more machines.
+
+    runtime = start_ray(None, workers=2)            # a local Ray runtime on this machine
+    runtime = start_ray("auto", workers=8)          # the cluster `ray start` made
+    translate_inputs(inputs, translator, cache=cache, drafter=runtime.drafter(translator, cache))
+    align_files(pairs, aligner, align_many=runtime.aligner(aligner.config, paragraphs))
+
+Units of work: a window of a document's sentences for translation (`drafts.WINDOW`, so a long
+document spreads over the workers), a document pair for alignment. Each worker is a Ray actor
+that loads its model once and serves units until the run ends. The driver reads the inputs,
+looks sentences up in the translation cache, sends workers only what is missing, and alone
+writes the cache, the store and the output files (SQLite has one writer; workers open no
+file of ours). Results come back in input order, so a run gives what a local run gives, byte
+for byte. A worker process that dies is restarted by Ray and its unit retried; a unit that
+fails on its input (an error of duiyi's) is reported for its document and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from duiyi.align.aligner import AlignConfig, Alignment
+from duiyi.align.run import AlignMany, DocumentPair
+from duiyi.corpus.model import Document
+from duiyi.errors import DuiyiError
+from duiyi.translate.cache import TranslationCache
+from duiyi.translate.drafts import cache_drafts, cached_drafts, source_of, windows
+from duiyi.translate.engine import Draft, Translator
+from duiyi.translate.run import Drafter, Drafts
+
+log = logging.getLogger(__name__)
+
+RAY_EXTRA = "Ray is not installed: pip install 'duiyi[ray]' (or pip install ray)"
+# What workers must see as the driver does: where models and caches are.
+SHIPPED_ENV = ("ARGOS_PACKAGES_DIR", "DUIYI_MODELS", "XDG_DATA_HOME", "HF_HOME")
+# Units in flight per worker: enough to keep each busy while the driver writes.
+IN_FLIGHT_PER_WORKER = 2
+
+
+def _ray():
+    try:
+        import ray
+    except ImportError as exc:
+        raise DuiyiError(RAY_EXTRA) from exc
+    return ray
+
+
+@dataclass
+class EngineSpec:
+    """What a worker needs to load the engine the driver chose (the same model, pinned)."""
+
+    name: str
+    options: dict
+    cache_signature: str
+
+    @classmethod
+    def of(cls, translator: Translator, options: dict) -> EngineSpec:
+        name, _, model = translator.engine_id.partition(":")
+        options = {k: v for k, v in options.items() if v is not None}
+        if name != "gloss" and model and not options.get("model"):
+            options["model"] = model  # the model "auto" picked here, not whatever a node has
+        return cls(name, options, translator.cache_signature())
+
+
+class _TranslateWorker:
+    """A Ray actor: loads the engine once, then translates windows' new sentences."""
+
+    def __init__(self, spec: EngineSpec):
+        from duiyi.translate.engine import load_engine
+
+        self.translator = load_engine(spec.name, **spec.options)
+        if self.translator.cache_signature() != spec.cache_signature:
+            raise DuiyiError(
+                f"a worker loaded {self.translator.cache_signature()}, the driver "
+                f"{spec.cache_signature}: install the same models on every node"
+            )
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def translate(self, todo: list[str]) -> dict[str, Draft]:
+        from duiyi.translate.drafts import translate_new
+
+        found: dict[str, Draft] = {}
+        for batch in translate_new(self.translator, todo):
+            found.update(batch)
+        return found
+
+
+class _AlignWorker:
+    """A Ray actor: loads the encoder once, then aligns document pairs."""
+
+    def __init__(self, config: AlignConfig):
+        from duiyi.align.aligner import Aligner
+        from duiyi.align.embed import SpanEncoder
+
+        self.aligner = Aligner(SpanEncoder(None), config)  # no cache file on workers
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def align(self, src: Document, tgt: Document, paragraphs: str) -> Alignment | DuiyiError:
+        from duiyi.align.documents import align_documents
+
+        try:
+            return align_documents(self.aligner, src, tgt, paragraphs=paragraphs != "ignore")
+        except DuiyiError as exc:  # bad input: reported for this document, the run goes on
+            return exc
+
+
+class RayRuntime:
+    """A connection to Ray and the actors of one run."""
+
+    def __init__(self, address: str | None, workers: int):
+        self.ray = _ray()
+        self.address = address
+        self.workers = workers
+        self.actors: list = []
+
+    @property
+    def where(self) -> str:
+        """For the summary line: where the run ran."""
+        place = (
+            "a local Ray runtime" if self.address in (None, "local") else f"Ray at {self.address}"
+        )
+        nodes = len([n for n in self.ray.nodes() if n.get("Alive")])
+        return f"{place} ({self.workers} worker{'s' if self.workers != 1 else ''}, {nodes} node{'s' if nodes != 1 else ''})"
+
+    def _start(self, cls, *args) -> list:
+        remote = self.ray.remote(
+            num_cpus=1,
+            max_restarts=-1,  # a killed worker process comes back …
+            max_task_retries=-1,  # … and the unit it held is run again
+        )(cls)
+        self.actors = [remote.remote(*args) for _ in range(self.workers)]
+        return self.actors
+
+    def worker_pids(self) -> list[int]:
+        return self.ray.get([a.pid.remote() for a in self.actors])
+
+    def _ordered(self, calls: Iterable[tuple], method: str) -> Iterator:
+        """Run `actor.method(*args)` for each args in `calls` over the actors, a bounded number
+        in flight; results in the order of `calls`."""
+        pending: deque = deque()
+        limit = max(1, len(self.actors) * IN_FLIGHT_PER_WORKER)
+        for n, args in enumerate(calls):
+            actor = self.actors[n % len(self.actors)]
+            pending.append(getattr(actor, method).remote(*args))
+            if len(pending) >= limit:
+                yield self._get(pending.popleft())
+        while pending:
+            yield self._get(pending.popleft())
+
+    def _get(self, ref):
+        try:
+            return self.ray.get(ref)
+        except self.ray.exceptions.RayActorError as exc:
+            raise DuiyiError(f"a Ray worker could not start: {_first_line(exc)}") from exc
+        except self.ray.exceptions.RayTaskError as exc:
+            cause = exc.cause if hasattr(exc, "cause") else None
+            if isinstance(cause, DuiyiError):
+                raise cause from None
+            raise DuiyiError(f"a Ray worker failed: {_first_line(exc)}") from exc
+
+    def drafter(
+        self, translator: Translator, cache: TranslationCache | None, options: dict
+    ) -> Drafter:
+        """A `Drafter` for `translate_inputs`: windows' new sentences go to the workers."""
+        self._start(_TranslateWorker, EngineSpec.of(translator, options))
+        return _RayDrafts(self, translator, cache)
+
+    def aligner(self, config: AlignConfig, paragraphs: str) -> AlignMany:
+        """An `AlignMany` for `align_files`: each document pair is one unit of work."""
+        self._start(_AlignWorker, config)
+
+        def align_many(pairs: list[DocumentPair]) -> Iterator[Alignment | DuiyiError]:
+            calls = ((src, tgt, paragraphs) for src, tgt in pairs)
+            for (src, _), result in zip(pairs, self._ordered(calls, "align"), strict=True):
+                if isinstance(result, Exception) and not isinstance(result, DuiyiError):
+                    result = DuiyiError(f"{src.name}: {result}")
+                yield result
+
+        return align_many
+
+    def close(self) -> None:
+        for actor in self.actors:
+            self.ray.kill(actor)
+        self.actors = []
+
+
+class _RayDrafts:
+    """Documents in, (document, its drafts) out, while the workers translate ahead.
+
+    Mirrors `translate_sentences` window by window: what the cache holds is taken from it, the
+    rest goes to a worker. With a cache, a sentence an earlier window of this run sends is
+    taken from that window's result (cached=True), as a local run reads it back from the cache.
+    """
+
+    def __init__(self, runtime: RayRuntime, translator: Translator, cache):
+        self.runtime, self.translator, self.cache = runtime, translator, cache
+        self.sent: set[str] = set()  # sentences this run sent to a worker
+        self.new: dict[str, Draft] = {}  # their drafts, once back (only with a cache)
+        self.calls = 0
+
+    def __call__(self, documents: Iterable[Document]) -> Iterator[tuple[Document, Drafts]]:
+        docs = iter(documents)
+        planned: deque = deque()  # (document, its windows), submitted in order
+        limit = max(1, len(self.runtime.actors) * IN_FLIGHT_PER_WORKER)
+        exhausted = False
+        while True:
+            while not exhausted and sum(len(w) for _, w in planned) < limit:
+                doc = next(docs, None)
+                if doc is None:
+                    exhausted = True
+                else:
+                    planned.append((doc, [self._submit(chunk) for chunk in windows(doc)]))
+            if not planned:
+                return
+            doc, plan = planned.popleft()
+            yield doc, self._stream(plan)
+
+    def _submit(self, chunk) -> tuple:
+        sources = [source_of(s) for s in chunk]
+        done, todo = cached_drafts(self.translator, sources, self.cache)
+        earlier = [s for s in todo if s in self.sent] if self.cache is not None else []
+        todo = [s for s in todo if s not in earlier]
+        self.sent.update(todo)
+        ref = None
+        if todo:
+            actor = self.runtime.actors[self.calls % len(self.runtime.actors)]
+            self.calls += 1
+            ref = actor.translate.remote(todo)
+        return chunk, sources, done, earlier, ref
+
+    def _stream(self, plan: list[tuple]) -> Drafts:
+        for chunk, sources, done, earlier, ref in plan:
+            new = self.runtime._get(ref) if ref is not None else {}
+            cache_drafts(self.translator, self.cache, new)
+            if self.cache is not None:
+                self.new.update(new)
+            drafts = {**done, **new}
+            for s in earlier:
+                d = self.new[s]
+                drafts[s] = Draft(d.text, list(d.flags), cached=True, score=d.score)
+            yield from zip(chunk, (drafts[s] for s in sources), strict=True)
+
+
+def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
+    """Connect to Ray: a local runtime (address None or "local") or a cluster ("auto",
+    "ray://host:10001", "host:6379"). `workers`: actors to start (default: the CPUs Ray has)."""
+    ray = _ray()
+    env = {k: os.environ[k] for k in SHIPPED_ENV if k in os.environ}
+    runtime_env = {"env_vars": env} if env else None
+    try:
+        if address in (None, "local"):
+            ray.init(
+                num_cpus=workers or None,
+                include_dashboard=False,
+                log_to_driver=False,
+                configure_logging=False,
+                runtime_env=runtime_env,
+            )
+        else:
+            ray.init(
+                address=address, log_to_driver=False, configure_logging=False,
+                runtime_env=runtime_env,
+            )  # fmt: skip
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = address or "a new local runtime"
+        raise DuiyiError(f"cannot connect to Ray at {where}: {_first_line(exc)}") from exc
+    cpus = int(ray.cluster_resources().get("CPU", 1))
+    return RayRuntime(address, max(1, workers or cpus))
+
+
+def stop_ray(runtime: RayRuntime | None) -> None:
+    if runtime is None:
+        return
+    runtime.close()
+    runtime.ray.shutdown()
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]

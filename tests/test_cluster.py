@@ -1,0 +1,187 @@
+"""Translate and align on a real local Ray runtime: the same output as a local run, byte for
+byte; a killed worker is restarted and its work redone; a bad document is reported and the
+others kept; the CLI's --ray and a missing Ray."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from argos_fixture import SEEDS, make_package
+
+ray = pytest.importorskip("ray", reason="the ray extra is not installed")
+
+pytestmark = pytest.mark.ray
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """A packages directory with the tiny Argos model, set in os.environ before Ray starts (its
+    workers get the driver's model locations), and a fixed export date."""
+    from duiyi.translate.packages import install_file
+
+    root = tmp_path_factory.mktemp("cluster")
+    saved = {k: os.environ.get(k) for k in ("ARGOS_PACKAGES_DIR", "SOURCE_DATE_EPOCH")}
+    os.environ["ARGOS_PACKAGES_DIR"] = str(root / "packages")
+    os.environ["SOURCE_DATE_EPOCH"] = "1700000000"
+    install_file(make_package(root / "translate-zh_en-1_9.argosmodel"))
+    yield root
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def runtime(env):
+    from duiyi.cluster import start_ray, stop_ray
+
+    started = start_ray(None, workers=2)
+    yield started
+    stop_ray(started)
+
+
+def _inputs(folder: Path, copies: int = 1) -> list[str]:
+    """The seeds (and copies of them under other names: more windows to spread)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in range(copies):
+        for seed in sorted(SEEDS.glob("*.txt")):
+            shutil.copy(seed, folder / f"{n}-{seed.name}")
+    return [str(folder)]
+
+
+def _translate(inputs, out, cache_path, drafter_of=None, store=None, fmt=None):
+    from duiyi.translate.cache import TranslationCache
+    from duiyi.translate.engine import choose_engine
+    from duiyi.translate.run import translate_inputs
+
+    options = {"beam_size": 1}
+    translator, _ = choose_engine("argos", **options)
+    with TranslationCache(cache_path) as cache:
+        drafter = drafter_of(translator, cache, options) if drafter_of else None
+        return translate_inputs(
+            inputs, translator, cache=cache, output=str(out), fmt=fmt, store=store,
+            quiet=True, drafter=drafter,
+        )  # fmt: skip
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_translate_on_ray_gives_the_local_drafts_byte_for_byte(env, runtime, tmp_path):
+    from duiyi.corpus.store import Store
+
+    inputs = _inputs(tmp_path / "in")
+    for fmt in ("jsonl", "text"):
+        local, remote = tmp_path / f"local-{fmt}", tmp_path / f"ray-{fmt}"
+        with (
+            Store.open(tmp_path / f"local-{fmt}.db") as a,
+            Store.open(tmp_path / f"ray-{fmt}.db") as b,
+        ):
+            stats_local = _translate(
+                inputs, f"{local}/", tmp_path / f"l-{fmt}.db", store=a, fmt=fmt
+            )
+            stats_ray = _translate(
+                inputs, f"{remote}/", tmp_path / f"r-{fmt}.db", runtime.drafter, store=b, fmt=fmt
+            )
+            rows_a = [(p.src, p.tgt, p.score, p.meta) for p in a.iter_pairs()]
+            rows_b = [(p.src, p.tgt, p.score, p.meta) for p in b.iter_pairs()]
+        assert stats_local.sentences == stats_ray.sentences > 300
+        assert _files(local) == _files(remote)
+        assert rows_a == rows_b and len(rows_a) == stats_local.sentences
+    # A second run is served from the driver's cache: the workers get nothing to do.
+    again = _translate(inputs, tmp_path / "again/", tmp_path / "r-jsonl.db", runtime.drafter)
+    assert again.cached == again.sentences
+
+
+def test_a_killed_worker_is_restarted_and_the_run_completes_the_same(env, runtime, tmp_path):
+    inputs = _inputs(tmp_path / "in", copies=4)  # 12 documents, about 30 windows
+    _translate(inputs, tmp_path / "local/", tmp_path / "l.db", fmt="jsonl")
+
+    result: dict = {}
+
+    def run():
+        result["stats"] = _translate(
+            inputs, tmp_path / "ray/", tmp_path / "r.db", runtime.drafter, fmt="jsonl"
+        )
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.time() + 60
+    while not runtime.actors and time.time() < deadline:
+        time.sleep(0.05)
+    victim = runtime.worker_pids()[0]
+    time.sleep(1.0)  # mid-run: the workers are translating
+    os.kill(victim, signal.SIGKILL)
+    thread.join(timeout=240)
+    assert not thread.is_alive()
+    assert victim not in runtime.worker_pids()  # Ray started a new process for that actor
+    assert _files(tmp_path / "local") == _files(tmp_path / "ray")
+    assert result["stats"].sentences > 1000
+
+
+def test_align_on_ray_gives_the_local_output_and_reports_a_bad_document(env, runtime, tmp_path):
+    from duiyi.align.aligner import Aligner
+    from duiyi.align.documents import match_pairs
+    from duiyi.align.run import align_files
+
+    zh, en = tmp_path / "zh", tmp_path / "en"
+    for side in (zh, en):
+        side.mkdir()
+    for n in range(3):
+        shutil.copy(EXAMPLES / "harbour.zh.txt", zh / f"{n}.txt")
+        shutil.copy(EXAMPLES / "harbour.en.txt", en / f"{n}.txt")
+    (zh / "1.txt").write_bytes(b"\x00\x01\x02binary\xff" * 100)  # unreadable: this one fails
+    pairs = match_pairs(str(zh), str(en))
+    aligner = Aligner()
+    local = align_files(pairs, aligner, output=str(tmp_path / "local.tmx"), quiet=True)
+    remote = align_files(
+        pairs, aligner, output=str(tmp_path / "ray.tmx"), quiet=True,
+        align_many=runtime.aligner(aligner.config, "soft"),
+    )  # fmt: skip
+    assert (tmp_path / "local.tmx").read_bytes() == (tmp_path / "ray.tmx").read_bytes()
+    assert local.documents == remote.documents == 2  # the other two documents are kept
+    assert [name for name, _ in remote.failed] == ["1.txt"]
+    assert "binary" in remote.failed[0][1] or "not text" in remote.failed[0][1]
+
+
+def test_cli_runs_on_a_local_ray_runtime_and_says_so(tmp_path):
+    """In a subprocess: its own Ray runtime, started and shut down by the command."""
+    result = subprocess.run(
+        [
+            sys.executable, "-m", "duiyi.cli", "align", EXAMPLES / "harbour.zh.txt",
+            EXAMPLES / "harbour.en.txt", "-o", tmp_path / "x.tmx", "--ray", "--workers", "1",
+            "--no-cache",
+        ],
+        capture_output=True, text=True, timeout=240, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "on a local Ray runtime (1 worker, 1 node)" in result.stderr
+    assert (tmp_path / "x.tmx").stat().st_size > 0
+
+
+def test_without_ray_installed_it_says_which_extra(tmp_path):
+    code = (
+        "import sys; sys.modules['ray'] = None\n"  # what a machine without the extra sees
+        "from duiyi.cli import main\n"
+        f"sys.exit(main(['align', r'{EXAMPLES / 'harbour.zh.txt'}', "
+        f"r'{EXAMPLES / 'harbour.en.txt'}', '--ray']))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        "duiyi: error: Ray is not installed: pip install 'duiyi[ray]' (or pip install ray)"
+    ]
