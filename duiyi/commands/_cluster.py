@@ -5,12 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
+from duiyi.commands._corpus import positive_int
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +16,7 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
         "HOST:PORT or ray://HOST:10001 joins an existing cluster (see README, Scale-out)",
     )  # fmt: skip
     group.add_argument(
-        "--workers", type=_positive, metavar="N",
+        "--workers", type=positive_int, metavar="N",
         help="Ray workers (actors, each loads the model once); default: one per CPU Ray has",
     )  # fmt: skip
 

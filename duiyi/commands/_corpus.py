@@ -40,6 +40,14 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of 1 or more."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def lang_arg(args: argparse.Namespace) -> str | None:
     return None if args.lang == "auto" else args.lang
 

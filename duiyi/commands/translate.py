@@ -18,15 +18,9 @@ import contextlib
 import sys
 
 from duiyi.commands._cluster import add_cluster_arguments, ray_runtime
+from duiyi.commands._corpus import positive_int
 from duiyi.export import format_names
 from duiyi.translate.output import DOCUMENT_FORMATS
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,15 +42,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto: the Argos model if installed, else glosses (default auto)",
     )  # fmt: skip
     engine.add_argument("--model", help="installed package name or folder (default: newest zh→en)")
-    engine.add_argument("--beam-size", type=_positive, metavar="N", help="beam size (default 4)")
-    engine.add_argument("--threads", type=_positive, metavar="N", help="CPU threads (default: all)")
+    engine.add_argument("--beam-size", type=positive_int, metavar="N", help="beam size (default 4)")
+    engine.add_argument(
+        "--threads", type=positive_int, metavar="N", help="CPU threads (default: all)"
+    )
     engine.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto")
     engine.add_argument(
         "--compute-type", metavar="TYPE",
         help="CTranslate2 compute type (default int8 on CPU, int8_float16 on CUDA)",
     )  # fmt: skip
     engine.add_argument(
-        "--batch-tokens", type=_positive, metavar="N", help="tokens per batch (2048)"
+        "--batch-tokens", type=positive_int, metavar="N", help="tokens per batch (2048)"
     )
     cache = parser.add_argument_group("cache and store")
     cache.add_argument("--cache", metavar="PATH", help="translation cache (default ~/.cache/duiyi)")
