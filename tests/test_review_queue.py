@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 
+import markupsafe
 import pytest
 from review_corpus import FORUM, NEWS, add_document, build_corpus, make_document
 from test_review import TOKEN, Client, bead_ids, bead_of, summary
@@ -191,6 +192,8 @@ def test_home_page_sorts_documents_by_needs_attention(client, store, docs):
         ("这个问题", [FORUM[0][0]], "这个问题"),  # the normalized (Simplified) source
         ("置頂", [FORUM[1][0]], "置頂"),  # two characters: searched by a scan, said so
         ("天气", [NEWS[0][0], DRAFTS[2][0]], "天气"),  # source and target both
+        ("天氣很好", [NEWS[0][0], DRAFTS[2][0]], "天气很好"),  # Traditional finds Simplified
+        ("ｋｉｔｅｓ", [NEWS[2][0]], "kites"),  # full-width letters are folded
         ("100%", [], ""),  # LIKE wildcards are literal
         ('"quoted', [], ""),  # FTS syntax is literal too
     ],
@@ -531,3 +534,15 @@ def test_statistics_let_sqlite_walk_the_sort_index(store):
     assert stats() == {1400}  # not yet twice as many
     add_document(store, "d3.txt", rows * 5)
     assert stats() == {3200}
+
+
+@pytest.mark.parametrize("q", ["<b>", "onerror=", "&amp;", '"><script>'])
+def test_search_highlighting_escapes_text_and_query(store, q):
+    hostile = '<b>bold</b> <img src=x onerror=alert(1)> &amp; "><script>alert(2)</script>'
+    add_document(store, "evil.txt", [(f"坏{hostile}。", None, hostile, 0.3)])
+    page = make_client(store).get("/pairs", params={"q": q})
+    assert page.status_code == 200
+    body = page.text.split('<div class="pairs" id="pairs"')[1]
+    assert "<b>bold" not in body and "<img" not in body and "<script>" not in page.text
+    escaped = str(markupsafe.escape(q))
+    assert f"<mark>{escaped}</mark>" in body

@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from duiyi.corpus.store import ConflictError, NotFoundError, Store
+from duiyi.corpus.store.search import search_terms
 from duiyi.errors import StoreError
 from duiyi.review import actions, export, views
 from duiyi.review.security import SAFE_METHODS, Guard, new_token
@@ -97,10 +98,13 @@ def confidence_band(score: float | None) -> str:
 
 
 def mark(text: str, query: str) -> Markup:
-    """`text` escaped, with every case-insensitive occurrence of `query` in <mark>."""
+    """`text` escaped, with every case-insensitive occurrence of `query` (as typed, or in its
+    Simplified form: what the search matched) in <mark>."""
     if not query:
         return Markup(escape(text))
-    pieces = re.split(f"({re.escape(query)})", text, flags=re.IGNORECASE)
+    terms = sorted(search_terms(query), key=len, reverse=True)
+    pattern = "|".join(re.escape(t) for t in terms)
+    pieces = re.split(f"({pattern})", text, flags=re.IGNORECASE)
     return Markup("").join(
         Markup("<mark>%s</mark>") % piece if i % 2 else escape(piece)
         for i, piece in enumerate(pieces)

@@ -19,7 +19,7 @@ from duiyi.corpus.store.records import (
     bead_from_row,
     check_names,
 )
-from duiyi.corpus.store.search import MIN_FTS_QUERY, fts_phrase, like_clause
+from duiyi.corpus.store.search import MIN_FTS_QUERY, fts_phrase, like_clause, search_terms
 from duiyi.errors import StoreError
 
 # Sort name -> (key columns, descending). Every key ends in id, so keys are unique; each has
@@ -250,12 +250,14 @@ class QueryMixin:
         return sql, params, how
 
     def _search(self, text: str, prefix: str) -> tuple[str, list, str]:
-        """The condition for a substring search: through the FTS5 index while its matches
-        are few; when they are many (a common word), scanning the sort key's index and testing
-        each pair finds a page of them sooner than sorting every match."""
+        """The condition for a substring search (in the text as typed or in its Simplified
+        form, see `search_terms`): through the FTS5 index while its matches are few; when they
+        are many (a common word), scanning the sort key's index and testing each pair finds a
+        page of them sooner than sorting every match."""
+        terms = search_terms(text)
         use_index = not self.search_unavailable and len(text) >= MIN_FTS_QUERY
         if use_index:
-            phrase = fts_phrase(text)
+            phrase = " OR ".join(fts_phrase(t) for t in terms)
             found = self._query(
                 "SELECT COUNT(*) FROM (SELECT rowid FROM beads_fts WHERE beads_fts MATCH ? "
                 "LIMIT ?)",
@@ -267,8 +269,12 @@ class QueryMixin:
                     [phrase],
                     "fts",
                 )
-        clause, values = like_clause(text, prefix)
-        return clause, values, "fts" if use_index else "like"
+        clauses, values = zip(*(like_clause(t, prefix) for t in terms), strict=True)
+        return (
+            f"({' OR '.join(clauses)})",
+            [v for vs in values for v in vs],
+            ("fts" if use_index else "like"),
+        )
 
     @staticmethod
     def _bead_filters(

@@ -15,6 +15,7 @@ rebuilds the index and puts them back.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import sqlite3
 from collections.abc import Iterator
@@ -139,6 +140,17 @@ def _has_triggers(conn: sqlite3.Connection) -> bool:
             "SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'beads_fts_%'"
         ).fetchone()
     )
+
+
+@functools.lru_cache(maxsize=256)
+def search_terms(text: str) -> tuple[str, ...]:
+    """What a search looks for: the text as typed and, when it differs, its normalized form
+    (widths folded, Traditional → Simplified), which the normalized sources are in: 天氣 finds
+    天气 in a Simplified document too."""
+    from duiyi.corpus.normalize import normalize_text
+
+    normalized = normalize_text(text, "t2s")
+    return (text,) if normalized == text or not normalized else (text, normalized)
 
 
 def fts_phrase(text: str) -> str:
