@@ -5,8 +5,11 @@ Examples:
   duiyi review corpus.db --reviewer ann --open
   duiyi review corpus.db --port 8765
 
-Approve, reject or edit pairs (keys j/k a r e m s u), merge and split them; every change is
-saved at once with its history (who, when, before/after). Then:
+The home page lists the documents, the ones that need attention first; /pairs is one queue
+of every pair, worst confidence first, with filters, search (Chinese or English substrings)
+and bulk approve/reject of what the filters match. Approve, reject or edit pairs (keys j/k a
+r e, c for context), merge and split them (m s), undo (u); every change is saved at once with
+its history (who, when, before/after). Then:
   duiyi export corpus.db --status approved -o approved.tmx
 
 The app has no login, so it listens on loopback only; from another machine, forward the port:
