@@ -99,7 +99,9 @@ def ensure_index(conn: sqlite3.Connection, path: str) -> str:
         return missing
     if current:
         return ""
-    log.info("%s: building the full-text search index", path)
+    count = conn.execute("SELECT COUNT(*) FROM beads").fetchone()[0]
+    if count:  # a store from before the index, or from a SQLite without FTS5: say why we wait
+        log.warning("%s: building the search index over %d pairs (once)", path, count)
     for name in TRIGGERS:
         conn.execute(f"DROP TRIGGER IF EXISTS {name}")
     conn.execute(
