@@ -185,6 +185,27 @@ def make_pdf(
     return path
 
 
+def make_two_column_pdf(path: Path, title: str, left: list[str], right: list[str]) -> Path:
+    """One A4 page: a title across the page, then two columns of paragraphs side by side."""
+    from fpdf import FPDF
+
+    pdf = FPDF(format="A4")
+    pdf.add_font("wqy", fname=str(CJK_FONT))
+    pdf.add_page()
+    pdf.set_font("wqy", size=14)
+    pdf.set_xy(10, 12)
+    pdf.cell(w=190, text=title, align="C")
+    pdf.set_font("wqy", size=10)
+    for x, paragraphs in ((10, left), (110, right)):
+        pdf.set_xy(x, 25)
+        for text in paragraphs:
+            pdf.set_x(x)
+            pdf.multi_cell(w=85, h=5, text=text)
+            pdf.ln(3)
+    pdf.output(str(path))
+    return path
+
+
 def make_scanned_pdf(path: Path) -> Path:
     """A PDF whose only page is an image (no text layer), as a scanner writes it."""
     from fpdf import FPDF

@@ -15,6 +15,7 @@ from document_fixtures import (
     make_odt,
     make_pdf,
     make_scanned_pdf,
+    make_two_column_pdf,
 )
 
 from duiyi.corpus import documents
@@ -123,6 +124,20 @@ def test_pdf_paragraph_across_a_page_break_and_hyphenation(tmp_path):
     kinds = [k for k, _ in pieces(doc)]
     # the furniture between the two halves follows the joined paragraph
     assert kinds == ["page-header", "sentence", "page-footer", "page-header", "page-footer"]
+
+
+def test_pdf_columns_are_read_one_after_the_other(tmp_path):
+    right = [
+        "港口的历史可以追溯到明朝，当时这里是一个小渔村，后来逐渐发展成为贸易中心。",
+        "现在每天有上百艘船进出港口。",
+    ]
+    path = make_two_column_pdf(
+        tmp_path / "cols.pdf", "港口小城的故事与今天的生活", ZH_PARAGRAPHS, right
+    )
+    doc = prepare(read_document(path))
+    check_coverage(doc)
+    paragraphs = doc.text.strip().split("\n\n")
+    assert paragraphs == ["港口小城的故事与今天的生活", *ZH_PARAGRAPHS, *right]
 
 
 def test_pdf_with_only_an_owner_password_is_read(tmp_path):

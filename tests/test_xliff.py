@@ -92,21 +92,24 @@ def test_translate_toolkit_reads_both_versions(tmp_path):
     assert v12[0].isfuzzy() and not v12[2].isfuzzy() and v12[2].isapproved()
 
 
-def test_translate_writes_xliff_and_a_translators_edits_come_back(tmp_path, cli):
+@pytest.mark.parametrize("fmt", ["xliff", "xliff2"])
+def test_translate_writes_xliff_and_a_translators_edits_come_back(tmp_path, cli, fmt):
     """duiyi translate → XLIFF → a translator's tool (translate-toolkit) edits and approves →
     duiyi import: the edits land on the stored sentences, with their history."""
-    from translate.storage import xliff
+    from translate.storage import xliff, xliff2
 
     docx = make_docx(tmp_path / "harbour.docx", "港口小城", ZH_PARAGRAPHS)
     db, out = tmp_path / "corpus.db", tmp_path / "harbour.xlf"
     status, _, err = cli(
-        "translate", docx, "-o", out, "--engine", "gloss", "--no-cache", "--store", db, "-q"
-    )
+        "translate", docx, "-o", out, "-f", fmt, "--engine", "gloss", "--no-cache",
+        "--store", db, "-q",
+    )  # fmt: skip
     assert status == 0, err
-    assert schema("xliff").validate(etree.parse(str(out)))
+    assert schema(fmt).validate(etree.parse(str(out)))
     with Store.open(db, readonly=True) as store:
         stored = {p.src: p for p in store.iter_pairs()}
-    units = xliff.xlifffile.parsefile(str(out))
+    tool = xliff.xlifffile if fmt == "xliff" else xliff2.Xliff2File
+    units = tool.parsefile(str(out))
     assert len(units.units) == len(stored)  # one unit per sentence, gloss drafts kept
     by_source = {u.source: u for u in units.units}
     by_source["港口小城"].target = "The Harbour Town"  # (translate-toolkit approves it…)

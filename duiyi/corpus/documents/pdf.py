@@ -1,8 +1,9 @@
 """PDF documents through pdfminer.six: text lines per page, joined back into paragraphs.
 
-- **Paragraphs.** pdfminer's layout analysis gives text boxes of lines; inside a box a new
-  paragraph starts after a short line that ends a sentence, or at an indented line (Chinese
-  paragraphs open with a two-character indent). A paragraph that runs on to the next page
+- **Paragraphs.** pdfminer's layout analysis gives the text lines; side-by-side columns are
+  read one after the other (`reading_order`). A new paragraph starts at a wider vertical gap,
+  after a short line that ends a sentence, or at an indented line (Chinese paragraphs open
+  with a two-character indent). A paragraph that runs on to the next page
   (no sentence end at the bottom of a page) is joined with its continuation.
 - **Line wraps.** Lines of a paragraph are joined with a space, with nothing between Chinese
   characters, and a word hyphenated at a line end (`transla-` / `tion`) is joined whole.
@@ -103,14 +104,67 @@ def mark_furniture(pages: list[Page]) -> None:
                 line.kind = "page-header" if key.startswith("top:") else "page-footer"
 
 
+def _column_starts(lines: list[Line], tolerance: float) -> list[float]:
+    """Left edges shared by two lines or more (within `tolerance`), left to right."""
+    starts: list[list[float]] = []  # [first x0, last x0, count]
+    for x0 in sorted(ln.x0 for ln in lines):
+        if starts and x0 - starts[-1][1] <= tolerance:
+            starts[-1][1] = x0
+            starts[-1][2] += 1
+        else:
+            starts.append([x0, x0, 1])
+    return [first for first, _, count in starts if count >= 2]
+
+
+def reading_order(lines: list[Line]) -> tuple[list[Line], dict[int, float]]:
+    """Lines in reading order, and each line's right margin (by `id`).
+
+    pdfminer orders text boxes by position, which interleaves the paragraphs of side-by-side
+    columns. Columns are left edges that several lines share; a line that reaches past the
+    next column's edge spans the page (a title over both columns). Where two columns or more
+    each hold two lines or more, lines are read column by column, left to right, inside each
+    band between spanning lines; elsewhere pdfminer's order stays.
+    """
+    page_right = max(ln.x1 for ln in lines)
+    sizes = sorted(ln.y1 - ln.y0 for ln in lines)
+    tolerance = 4 * max(1.0, sizes[len(sizes) // 2])  # more than a paragraph's indent
+    starts = _column_starts(lines, tolerance)
+
+    def column_of(line: Line) -> int | None:
+        column = max((i for i, x in enumerate(starts) if x <= line.x0 + tolerance), default=0)
+        if column + 1 < len(starts) and line.x1 > starts[column + 1]:
+            return None  # reaches into the next column: spans the page
+        return column
+
+    placed = [(line, column_of(line)) for line in lines]
+    counts = [sum(1 for _, c in placed if c == i) for i in range(len(starts))]
+    if len(starts) < 2 or min(counts) < 2:
+        return lines, {id(ln): page_right for ln in lines}
+    rights = {
+        i: max((ln.x1 for ln, c in placed if c == i), default=page_right)
+        for i in range(len(starts))
+    }
+    ordered: list[Line] = []
+    band: list[tuple[Line, int]] = []
+    for line, column in sorted(placed, key=lambda lc: -lc[0].y1):  # top to bottom
+        if column is None:
+            ordered.extend(ln for ln, _ in sorted(band, key=lambda lc: (lc[1], -lc[0].y1)))
+            band.clear()
+            ordered.append(line)
+        else:
+            band.append((line, column))
+    ordered.extend(ln for ln, _ in sorted(band, key=lambda lc: (lc[1], -lc[0].y1)))
+    return ordered, {id(ln): page_right if c is None else rights[c] for ln, c in placed}
+
+
 def _paragraphs(page: Page) -> list[Paragraph]:
-    """The page's content lines (in pdfminer's reading order) grouped into paragraphs."""
+    """The page's content lines, in reading order, grouped into paragraphs."""
     lines = [ln for ln in page.lines if ln.kind == "content"]
     if not lines:
         return []
+    lines, rights = reading_order(lines)
     gaps = sorted(a.y0 - b.y1 for a, b in zip(lines, lines[1:], strict=False) if a.y0 > b.y1)
     line_gap = gaps[len(gaps) // 4] if gaps else 0.0  # the gap inside wrapped paragraphs
-    right = max(ln.x1 for ln in lines)
     paragraphs: list[Paragraph] = []
     current: list[Line] = []
     left = lines[0].x0
@@ -121,7 +175,9 @@ def _paragraphs(page: Page) -> list[Paragraph]:
             gap = prev.y0 - line.y1
             moved = line.y1 > prev.y0 + size or gap > 1.5 * size or line.x0 > prev.x1
             spaced = gap > 1.5 * line_gap + 1
-            short_end = right - prev.x1 > 2 * size and prev.text.rstrip().endswith(_TERMINAL)
+            short_end = rights[id(prev)] - prev.x1 > 2 * size and prev.text.rstrip().endswith(
+                _TERMINAL
+            )
             line.indented = line.x0 - left > 0.8 * size
             if moved or spaced or short_end or line.indented:
                 paragraphs.append(Paragraph(current))
