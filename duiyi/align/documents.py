@@ -10,13 +10,17 @@ from pathlib import Path
 
 from duiyi.align.aligner import Aligner, Alignment
 from duiyi.corpus.model import Document
+from duiyi.corpus.read import iter_files, read_bounded
 from duiyi.errors import InputError
 
 
-def match_pairs(src: str, tgt: str, glob: str = "*") -> list[tuple[Path, Path]]:
+def match_pairs(
+    src: str, tgt: str, glob: str = "*", follow_links: bool = False
+) -> list[tuple[Path, Path]]:
     """(source, target) file pairs: two files, or two directories matched by relative path.
 
-    Raises InputError naming every file without a partner, before anything is aligned.
+    Raises InputError naming every file without a partner, before anything is aligned. Links
+    inside the directories are followed only within them unless `follow_links`.
     """
     s, t = Path(src), Path(tgt)
     for p in (s, t):
@@ -28,12 +32,7 @@ def match_pairs(src: str, tgt: str, glob: str = "*") -> list[tuple[Path, Path]]:
         raise InputError(f"{src} and {tgt}: give two files or two directories, not one of each")
 
     def files(root: Path) -> dict[str, Path]:
-        found = {}
-        for path in sorted(root.rglob(glob)):
-            rel = path.relative_to(root)
-            if path.is_file() and not any(part.startswith(".") for part in rel.parts):
-                found[rel.as_posix()] = path
-        return found
+        return {p.relative_to(root).as_posix(): p for p in iter_files(root, glob, follow_links)}
 
     left, right = files(s), files(t)
     only_src = sorted(set(left) - set(right))
@@ -57,7 +56,8 @@ def match_pairs(src: str, tgt: str, glob: str = "*") -> list[tuple[Path, Path]]:
 def read_presplit(path: str | Path) -> list[str]:
     """Sentences of a file holding one per line (as the gold sets do); line i is sentence i."""
     try:
-        data = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            data = read_bounded(f, str(path))
     except OSError as exc:
         raise InputError(f"{path}: {exc.strerror}") from exc
     try:

@@ -23,6 +23,11 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         help="which files to read inside directories, e.g. '*.txt' (default: all but hidden)",
     )
     parser.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="inside directories, follow symbolic links that lead out of them (default: skip)",
+    )
+    parser.add_argument(
         "--lang",
         choices=LANG_CHOICES,
         default="auto",

@@ -50,6 +50,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--glob", default="*", help="which files to pair inside directories (default: all)"
     )
     parser.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="inside directories, follow symbolic links that lead out of them (default: skip)",
+    )
+    parser.add_argument(
         "--paragraphs",
         choices=("soft", "hard", "ignore"),
         default="soft",
@@ -87,7 +92,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.align.documents import match_pairs
     from duiyi.align.run import align_files, output_format
 
-    file_pairs = match_pairs(args.source, args.target, args.glob)
+    file_pairs = match_pairs(args.source, args.target, args.glob, args.follow_links)
     # Usage errors before the encoder loads.
     output_format(args.format, args.output, presplit=args.presplit, multiple=len(file_pairs) > 1)
     if args.presplit and args.store:

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.read import read_inputs
     from duiyi.progress import progressbar
 
-    documents = read_inputs(args.inputs, args.glob)
+    documents = read_inputs(args.inputs, args.glob, args.follow_links)
     with atomic_write(args.output) as out:
         for number, doc in enumerate(progressbar(documents, desc="normalize", unit="doc")):
             if number:

@@ -94,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.read import read_inputs
     from duiyi.progress import progressbar
 
-    documents = read_inputs(args.inputs, args.glob)
+    documents = read_inputs(args.inputs, args.glob, args.follow_links)
     with atomic_write(args.output) as out:
         for doc in progressbar(documents, desc="split", unit="doc"):
             prepare(doc, lang=lang_arg(args), conversion=args.conversion)

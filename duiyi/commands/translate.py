@@ -36,6 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"{', '.join(format_names())}; default from the -o extension, else text",
     )  # fmt: skip
     parser.add_argument("--glob", default="*", help="file pattern inside directories (default *)")
+    parser.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="inside directories, follow symbolic links that lead out of them (default: skip)",
+    )
     engine = parser.add_argument_group("engine")
     engine.add_argument(
         "--engine", choices=("auto", "argos", "gloss"), default="auto",
@@ -104,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
             output=args.output,
             fmt=fmt,
             glob=args.glob,
+            follow_links=args.follow_links,
             store=store,
             include_gloss=args.include_gloss,
             quiet=args.quiet,

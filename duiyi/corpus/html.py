@@ -3,6 +3,12 @@
 Scripts, styles, navigation, page headers/footers, sidebars and forms are dropped: they are page
 furniture, not the document. What remains becomes paragraphs separated by blank lines, so the
 cleaner and the splitter see the same shape as a plain-text file.
+
+Limits: libxml2's parser stops at elements nested more than 256 deep and at text nodes or
+attributes over 10 MB, and would drop the rest of the page without a word; duiyi parses with
+`huge_tree` (nesting up to `MAX_DEPTH`, no size limit beyond the 200 MB input cap; no entities
+or network are involved in HTML parsing) and refuses a page the parser still could not read
+whole, naming the reason, rather than return part of it.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ _CJK_BREAK = re.compile(
 )
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
 _META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_\-:.]+)""", re.I)
+MAX_DEPTH = 2048  # libxml2's element nesting limit under huge_tree
 # Labels pages use for encodings Python knows under a wider (superset) codec.
 _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "big5": "big5hkscs", "x-gbk": "gb18030"}
 
@@ -111,23 +118,30 @@ def _main_element(body):
     return best if best_len >= 0.3 * total else body
 
 
-def _walk(el, out: list[str], pre: bool = False) -> None:
-    tag = el.tag.lower() if isinstance(el.tag, str) else ""
-    is_pre = pre or tag == "pre"
-    if tag == "br":
-        out.append(_BR)
-    elif tag in _BLOCK:
-        out.append(_PARA)
-    if el.text:
-        out.append(_pre(el.text) if is_pre else el.text)
-    for child in el:
-        _walk(child, out, is_pre)
-    if tag in _BLOCK:
-        out.append(_PARA)
-    if tag in _CELL:
-        out.append(" ")
-    if el.tail:
-        out.append(_pre(el.tail) if pre else el.tail)
+def _walk(root, out: list[str]) -> None:
+    """The text pieces of `root` in document order (iterative: pages nest deeper than Python's
+    recursion limit)."""
+    stack: list[tuple[object, bool, bool]] = [(root, False, False)]  # (element, in <pre>, done)
+    while stack:
+        el, pre, done = stack.pop()
+        tag = el.tag.lower() if isinstance(el.tag, str) else ""
+        is_pre = pre or tag == "pre"
+        if done:  # after the children: close the element, then its tail
+            if tag in _BLOCK:
+                out.append(_PARA)
+            if tag in _CELL:
+                out.append(" ")
+            if el.tail:
+                out.append(_pre(el.tail) if pre else el.tail)
+            continue
+        if tag == "br":
+            out.append(_BR)
+        elif tag in _BLOCK:
+            out.append(_PARA)
+        if el.text:
+            out.append(_pre(el.text) if is_pre else el.text)
+        stack.append((el, pre, True))
+        stack.extend((child, is_pre, False) for child in reversed(el))
 
 
 def _pre(text: str) -> str:
@@ -167,6 +181,18 @@ def _assemble(pieces: list[str]) -> str:
     return "\n\n".join(paragraphs) + ("\n" if paragraphs else "")
 
 
+def _check_complete(parser) -> None:
+    """Refuse a page the parser stopped reading (a resource limit): never return part of it."""
+    for entry in parser.error_log:
+        if entry.type_name == "ERR_RESOURCE_LIMIT":
+            if "depth" in entry.message.lower():
+                raise InputError(
+                    f"HTML nested more than {MAX_DEPTH} elements deep: refused rather than "
+                    "losing the text below that depth (flatten the page first)"
+                )
+            raise InputError(f"HTML too large for the parser: {entry.message.strip()}")
+
+
 def html_to_text(markup: str, *, web: bool = True) -> str:
     """The main text of an HTML page; paragraphs separated by blank lines.
 
@@ -178,10 +204,14 @@ def html_to_text(markup: str, *, web: bool = True) -> str:
     markup = _XML_DECL.sub("", markup, count=1)
     if not markup.strip():
         return ""
+    # huge_tree lifts libxml2's depth (256) and size (10 MB) limits, which otherwise cut the
+    # page short without an error; HTML parsing resolves no external entities either way.
+    parser = lxml.html.HTMLParser(huge_tree=True)
     try:
-        doc = lxml.html.document_fromstring(markup)
+        doc = lxml.html.document_fromstring(markup, parser=parser)
     except (ParserError, ValueError) as exc:
         raise InputError(f"cannot parse HTML: {exc}") from exc
+    _check_complete(parser)
     _drop_furniture(doc, web)
     body = doc.find("body")
     root = _main_element(body) if body is not None and web else (body if body is not None else doc)

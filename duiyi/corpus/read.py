@@ -12,6 +12,7 @@ import codecs
 import fnmatch
 import logging
 import os
+import stat
 import sys
 from collections.abc import Iterator
 from functools import lru_cache
@@ -38,11 +39,21 @@ _CJK_PUNCT = set("，。、！？：；「」『』“”‘’（）《》〈�
 _CONTROL = set(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
 
 
-def _size_error(name: str, size: int) -> InputError:
+def _size_error(name: str, size: int | None = None) -> InputError:
+    """`size`: the file's size if known (a regular file), else None (a device, pipe, stdin)."""
+    how_big = f"is {size / 2**20:.0f} MB" if size else f"is more than {MAX_BYTES // 2**20} MB"
     return InputError(
-        f"{name} is {size / 2**20:.0f} MB; duiyi reads inputs up to {MAX_BYTES // 2**20} MB "
-        "(split the file first)"
+        f"{name} {how_big}; duiyi reads inputs up to {MAX_BYTES // 2**20} MB (split the file first)"
     )
+
+
+def read_bounded(stream, name: str) -> bytes:
+    """At most MAX_BYTES from a binary stream; InputError if there is more. Bounded by the bytes
+    actually read, so /dev/zero, a pipe or a file still growing cannot exhaust memory."""
+    data = stream.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise _size_error(name)
+    return data
 
 
 @lru_cache(maxsize=1)
@@ -224,7 +235,10 @@ def _decode_document(data: bytes, path: str, name: str) -> Document:
     is_html = is_html or looks_like_html(text[:2048])  # e.g. UTF-16 HTML
     meta = {}
     if is_html:
-        text = html_to_text(text)
+        try:
+            text = html_to_text(text)
+        except InputError as exc:
+            raise InputError(f"{name}: {exc}") from exc
         meta["format"] = "html"
     if _control_ratio(text) > 0.05:
         raise InputError(f"{name} looks like a binary file, not text (control characters)")
@@ -254,46 +268,86 @@ def read_document(path: str | os.PathLike) -> Document:
         raise InputError(f"{path}: no such file or directory")
     if p.is_dir():
         raise InputError(f"{path} is a directory (use read_inputs for directories)")
-    size = p.stat().st_size
-    if size > MAX_BYTES:
-        raise _size_error(path, size)
-    return _decode_document(p.read_bytes(), path, path)
+    info = p.stat()
+    if stat.S_ISREG(info.st_mode) and info.st_size > MAX_BYTES:
+        raise _size_error(path, info.st_size)
+    # Devices and pipes report size 0: the bounded read is what limits them.
+    with open(p, "rb") as f:
+        data = read_bounded(f, path)
+    return _decode_document(data, path, path)
 
 
 def read_stream(stream, path: str = "-") -> Document:
     """Read and decode a binary stream (stdin by default)."""
-    data = stream.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise _size_error("stdin" if path == "-" else path, len(data))
-    return _decode_document(data, path, "stdin" if path == "-" else path)
+    name = "stdin" if path == "-" else path
+    return _decode_document(read_bounded(stream, name), path, name)
 
 
 def _hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(".") for part in path.relative_to(root).parts)
 
 
-def iter_files(directory: Path, glob: str = "*") -> list[Path]:
-    """Files under `directory` (recursively, hidden ones skipped) whose name matches `glob`,
-    sorted so runs are reproducible."""
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def iter_files(directory: Path, glob: str = "*", follow_links: bool = False) -> list[Path]:
+    """Regular files under `directory` (recursively, hidden ones skipped) whose name or relative
+    path matches `glob`, sorted so runs are reproducible.
+
+    Symbolic links are followed only where they stay inside `directory` (a link to
+    /etc/passwd in a downloaded corpus is skipped with a warning) unless `follow_links`;
+    devices, pipes and sockets are skipped (reading a FIFO would wait forever). With
+    `follow_links` a directory reached twice (a link cycle) is walked once.
+    """
+    directory = Path(directory)
+    real_root = directory.resolve()
     matches = []
-    for root, dirs, files in os.walk(directory):
+    seen_dirs: set[Path] = set()
+    for root, dirs, files in os.walk(directory, followlinks=follow_links):
+        if follow_links:
+            real = Path(root).resolve()
+            if real in seen_dirs:
+                dirs[:] = []
+                continue
+            seen_dirs.add(real)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in files:
             full = Path(root) / name
             if name.startswith(".") or _hidden(full, directory):
                 continue
             rel = full.relative_to(directory).as_posix()
-            if fnmatch.fnmatch(name, glob) or fnmatch.fnmatch(rel, glob):
-                matches.append(full)
+            if not (fnmatch.fnmatch(name, glob) or fnmatch.fnmatch(rel, glob)):
+                continue
+            if not follow_links and full.is_symlink() and not _inside(full.resolve(), real_root):
+                log.warning(
+                    "skipping %s: a link to %s, outside %s (--follow-links follows it)",
+                    full,
+                    os.readlink(full),
+                    directory,
+                )
+                continue
+            try:
+                mode = full.stat().st_mode
+            except OSError as exc:  # a dangling link, no permission
+                log.warning("skipping %s: %s", full, exc.strerror or exc)
+                continue
+            if not stat.S_ISREG(mode):
+                log.warning("skipping %s: not a regular file (a device, pipe or socket)", full)
+                continue
+            matches.append(full)
     return sorted(matches)
 
 
-def read_inputs(inputs: list[str], glob: str = "*") -> Iterator[Document]:
+def read_inputs(
+    inputs: list[str], glob: str = "*", follow_links: bool = False
+) -> Iterator[Document]:
     """Documents from files, directories (recursively, files matching `glob`) and "-" (stdin).
 
     Every path is checked before the first document is yielded, so a typo fails fast. A named
     file that cannot be read is an error; a binary or empty file found while walking a directory
-    is skipped with a warning, so one stray image does not stop a whole corpus.
+    is skipped with a warning, so one stray image does not stop a whole corpus. Links inside a
+    directory are followed only within it unless `follow_links` (see `iter_files`).
     """
     if not inputs:
         raise InputError("no input given (name files, directories, or - for stdin)")
@@ -306,7 +360,7 @@ def read_inputs(inputs: list[str], glob: str = "*") -> Iterator[Document]:
         if not p.exists():
             raise InputError(f"{item}: no such file or directory")
         if p.is_dir():
-            files = iter_files(p, glob)
+            files = iter_files(p, glob, follow_links)
             if not files:
                 raise InputError(f"{item}: no files matching {glob!r} in this directory")
             plan.extend((str(f), True) for f in files)

@@ -77,12 +77,14 @@ def is_directory_output(output: str | None, inputs: list[str]) -> bool:
     return many and not Path(output).suffix
 
 
-def read_documents(inputs: list[str], glob: str = "*") -> Iterator[Document]:
+def read_documents(
+    inputs: list[str], glob: str = "*", follow_links: bool = False
+) -> Iterator[Document]:
     """Read and prepare (clean, normalize, split) every input document, one at a time."""
     from duiyi.corpus.pipeline import prepare
     from duiyi.corpus.read import read_inputs
 
-    for doc in read_inputs(inputs, glob=glob):
+    for doc in read_inputs(inputs, glob=glob, follow_links=follow_links):
         yield prepare(doc, lang="zh")
 
 
@@ -94,6 +96,7 @@ def translate_inputs(
     output: str | None = None,
     fmt: str | None = None,
     glob: str = "*",
+    follow_links: bool = False,
     store=None,
     include_gloss: bool = False,
     quiet: bool = False,
@@ -102,7 +105,7 @@ def translate_inputs(
     """Translate the documents `inputs` name; `store` (an open `Store`) also gets the pairs."""
     run = _Run(translator, cache, store, include_gloss, quiet, drafter)
     run.fmt = output_format(fmt, output)
-    documents = run.counted(read_documents(inputs, glob))
+    documents = run.counted(read_documents(inputs, glob, follow_links))
     if run.fmt == "docx":
         run.to_docx(documents, output, is_directory_output(output, inputs))
     elif is_directory_output(output, inputs):

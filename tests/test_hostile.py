@@ -1,0 +1,158 @@
+"""Hostile and odd input (issue 14): one test per hole found by a campaign against every command.
+
+Each test names the item it covers. Where the failure was unbounded work, the test runs the
+command in a subprocess with its own timeout, so a regression fails instead of hanging CI.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from duiyi.corpus.read import MAX_BYTES, read_document, read_inputs
+from duiyi.errors import InputError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def duiyi(*args: str, timeout: float, stdin=None, cwd=None) -> subprocess.CompletedProcess:
+    """`duiyi ARGS` in a fresh interpreter, killed after `timeout` seconds (a test failure)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=stdin if stdin is not None else subprocess.DEVNULL,
+        env=env,
+        cwd=cwd,
+    )
+
+
+# --- 1. HTML nested deeper than libxml2's default limit (256) --------------------------------
+
+
+def _nested(depth: int) -> str:
+    return (
+        "<html><body><p>开头的句子。</p>"
+        + "<div>" * depth
+        + "<p>深处的句子。</p>"
+        + "</div>" * depth
+        + "<p>结尾的句子。</p></body></html>"
+    )
+
+
+@pytest.mark.parametrize("depth", [300, 1500])
+def test_1_deep_html_keeps_all_its_text(tmp_path, depth):
+    path = tmp_path / "deep.html"
+    path.write_text(_nested(depth), encoding="utf-8")
+    text = read_document(path).text
+    assert text.split() == ["开头的句子。", "深处的句子。", "结尾的句子。"]
+
+
+def test_1_html_beyond_the_depth_limit_is_refused_not_cut(tmp_path):
+    path = tmp_path / "deeper.html"
+    path.write_text(_nested(3000), encoding="utf-8")
+    with pytest.raises(InputError, match=r"deeper.html: HTML nested more than 2048"):
+        read_document(path)
+
+
+# --- 2. HTML with a huge attribute (an inline data: image) before the text -------------------
+
+
+@pytest.mark.parametrize("megabytes", [8, 20])
+def test_2_huge_attribute_loses_no_text(tmp_path, megabytes):
+    image = "data:image/png;base64," + "iVBORw0KGgo" * (megabytes * 2**20 // 11)
+    page = (
+        f'<html><body><img src="{image}"><article><p>第一句。</p><p>第二句。</p>'
+        "<p>第三句。</p></article></body></html>"
+    )
+    path = tmp_path / "page.html"
+    path.write_text(page, encoding="utf-8")
+    assert read_document(path).text.split() == ["第一句。", "第二句。", "第三句。"]
+
+
+# --- 4. reads bounded by the bytes actually read (devices and pipes report size 0) -----------
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+def test_4_endless_devices_are_refused_at_the_size_limit(device):
+    if not os.path.exists(device):
+        pytest.skip(f"no {device}")
+    done = duiyi("split", device, timeout=60)
+    assert done.returncode == 1
+    assert f"{device} is more than {MAX_BYTES // 2**20} MB" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+ENDLESS_WRITER = """
+import sys
+block = "无尽的管道。\\n".encode() * 10000
+while True:
+    sys.stdout.buffer.write(block)
+"""
+
+
+def test_4_endless_pipe_is_refused_at_the_size_limit(tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    # A writer process, not a thread: the in-process CLI restores the default SIGPIPE, which
+    # would end the test run with the writer. O_RDWR: opening does not wait for a reader.
+    fd = os.open(fifo, os.O_RDWR)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", ENDLESS_WRITER], stdout=fd, stderr=subprocess.DEVNULL
+    )
+    os.close(fd)
+    try:
+        done = duiyi("split", fifo, timeout=60)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert done.returncode == 1
+    assert "is more than" in done.stderr
+
+
+def test_4_endless_stdin_is_refused_at_the_size_limit():
+    with open("/dev/zero", "rb") as zero:
+        done = duiyi("split", "-", stdin=zero, timeout=60)
+    assert done.returncode == 1
+    assert "stdin is more than" in done.stderr
+
+
+# --- 13. directory input does not follow links out of the tree --------------------------------
+
+
+def test_13_links_out_of_the_directory_are_not_followed(tmp_path, caplog):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("秘密的内容。\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "a.txt").write_text("第一篇文章。\n", encoding="utf-8")
+    (corpus / "sub" / "b.txt").write_text("第二篇文章。\n", encoding="utf-8")
+    (corpus / "passwd.txt").symlink_to(outside)
+    (corpus / "inside.txt").symlink_to(corpus / "a.txt")  # stays inside: followed
+    (corpus / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(corpus / "pipe.txt")  # would block forever if opened
+    texts = [d.text.strip() for d in read_inputs([str(corpus)])]
+    assert sorted(texts) == ["第一篇文章。", "第一篇文章。", "第二篇文章。"]
+    assert "outside" in caplog.text and "--follow-links" in caplog.text
+    followed = [d.text.strip() for d in read_inputs([str(corpus)], follow_links=True)]
+    assert "秘密的内容。" in followed
+
+
+def test_13_cli_follow_links_option(tmp_path):
+    outside = tmp_path / "secret.txt"
+    outside.write_text("秘密的内容。\n", encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("第一篇文章。\n", encoding="utf-8")
+    (corpus / "link.txt").symlink_to(outside)
+    done = duiyi("split", corpus, timeout=60)
+    assert done.returncode == 0 and done.stdout == "第一篇文章。\n"
+    assert "skipping" in done.stderr
+    done = duiyi("split", "--follow-links", corpus, timeout=60)
+    assert done.returncode == 0 and "秘密的内容。" in done.stdout
