@@ -223,3 +223,62 @@ def test_5_align_of_300k_periods_finishes(tmp_path):
     done = duiyi("align", "--no-cache", "-q", src, tgt, "-o", tmp_path / "out.tsv", timeout=180)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "out.tsv").read_text(encoding="utf-8").count("\n") > 1
+
+
+# --- 3. Moses pair files with different line counts ------------------------------------------
+
+
+@pytest.mark.parametrize(("src_lines", "tgt_lines"), [(3, 2), (2, 3)])
+def test_3_moses_import_with_unequal_line_counts_is_refused(tmp_path, cli, src_lines, tgt_lines):
+    (tmp_path / "pairs.zh").write_text("".join(f"句子{i}。\n" for i in range(src_lines)))
+    (tmp_path / "pairs.en").write_text("".join(f"Sentence {i}.\n" for i in range(tgt_lines)))
+    store = tmp_path / "s.db"
+    status, _, err = cli("import", tmp_path / "pairs.moses", "--store", store)
+    assert status == 1
+    assert f"has {src_lines} lines but" in err and f"has {tgt_lines}:" in err
+    if store.exists():
+        from duiyi.corpus.store import Store
+
+        with Store.open(store, readonly=True) as s:
+            assert s.count_pairs() == 0
+
+
+# --- 6. clean one-line errors for binary / nested JSONL and binary / Latin-1 .align ----------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\xff\xfe" * 50, "not UTF-8"),
+        ('{"src_text": "caf\xe9"}\n'.encode("latin-1"), "not UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000 + b"\n", "nested too deeply"),
+    ],
+    ids=["binary", "latin-1", "nested"],
+)
+def test_6_bad_jsonl_import_is_one_clear_line(tmp_path, cli, content, message):
+    path = tmp_path / "pairs.jsonl"
+    path.write_bytes(content)
+    status, _, err = cli("import", path, "--store", tmp_path / "s.db")
+    assert status == 1
+    assert message in err and "internal error" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\x00\x01\x02\xff\xfe\x80" * 100, "not UTF-8"),
+        ("[0]:[0]\n[1]:[1] # \xe9t\xe9\n".encode("latin-1"), "not UTF-8"),
+    ],
+    ids=["binary", "latin-1"],
+)
+@pytest.mark.parametrize("side", ["gold", "system"])
+def test_6_bad_align_file_is_one_clear_line(tmp_path, cli, content, message, side):
+    good = tmp_path / "good.align"
+    good.write_text("[0]:[0]\n[1]:[1]\n")
+    bad = tmp_path / "bad.align"
+    bad.write_bytes(content)
+    args = (good, bad) if side == "system" else (bad, good)
+    status, _, err = cli("eval-align", *args)
+    assert status == 1
+    assert message in err and "bad.align" in err and "internal error" not in err

@@ -32,11 +32,12 @@ def parse_align_line(line: str, where: str = "") -> Bead:
 
 def read_align(path: str | Path) -> list[Bead]:
     """Beads of a `.align` file; blank lines are skipped."""
+    from duiyi.export.base import text_lines
+
     beads = []
-    with open(path, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                beads.append(parse_align_line(line, f"{path}:{number}"))
+    for number, line in text_lines(str(path), "an .align file"):
+        if line.strip():
+            beads.append(parse_align_line(line, f"{path}:{number}"))
     return beads
 
 

@@ -19,6 +19,35 @@ def xml_safe(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+def text_lines(path: str, what: str = "text") -> Iterator[tuple[int, str]]:
+    """(line number, line without its "\\n") of a UTF-8 file (a BOM is dropped).
+
+    FormatError naming the file and line for bytes that are not UTF-8 (a binary file, a
+    Latin-1 export): one clear line instead of a UnicodeDecodeError. `what` names the
+    expected content in that message.
+    """
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, 1):
+            try:
+                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                raise FormatError(
+                    f"{path}:{number}: not UTF-8 text, so not {what} (a binary file, or text "
+                    "in another encoding: convert it to UTF-8)"
+                ) from exc
+            yield number, line[:-1] if line.endswith("\n") else line
+
+
+def count_lines(path: str) -> int:
+    """Lines of a file, as `text_lines` numbers them (a last line without "\\n" counts)."""
+    count, last = 0, b"\n"
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")
+
+
 def primary_subtag(lang: str) -> str:
     """ "zh-CN" → "zh", "en_US" → "en": what language matching compares."""
     return lang.replace("_", "-").split("-")[0].lower()

@@ -14,7 +14,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat
+from .base import PairFormat, text_lines
 
 
 class JsonlFormat(PairFormat):
@@ -62,26 +62,27 @@ class JsonlFormat(PairFormat):
     def read_pairs(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
-        with open(path, encoding="utf-8") as f:
-            for number, line in enumerate(f, 1):
-                if not line.strip():
-                    continue
-                try:
-                    r = json.loads(line)
-                    pair = Pair(
-                        src=r["src_text"],
-                        tgt=r["tgt_text"],
-                        score=r.get("score"),
-                        bead=r.get("bead") or "1-1",
-                        origin=r.get("origin") if r.get("origin") in ORIGINS else "human",
-                        document=r.get("document") or "",
-                        status=r.get("status") if r.get("status") in STATUSES else "pending",
-                        src_normalized=r.get("src_normalized"),
-                        id=r.get("id"),
-                        meta=r.get("meta") or {},
-                    )
-                except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                    raise FormatError(
-                        f"{path}:{number}: not a duiyi JSONL pair ({type(exc).__name__}: {exc})"
-                    ) from exc
-                yield pair
+        for number, line in text_lines(path, "JSON Lines"):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+                pair = Pair(
+                    src=r["src_text"],
+                    tgt=r["tgt_text"],
+                    score=r.get("score"),
+                    bead=r.get("bead") or "1-1",
+                    origin=r.get("origin") if r.get("origin") in ORIGINS else "human",
+                    document=r.get("document") or "",
+                    status=r.get("status") if r.get("status") in STATUSES else "pending",
+                    src_normalized=r.get("src_normalized"),
+                    id=r.get("id"),
+                    meta=r.get("meta") or {},
+                )
+            except RecursionError as exc:  # [[[[…]]]] nested deeper than Python recurses
+                raise FormatError(f"{path}:{number}: JSON nested too deeply") from exc
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise FormatError(
+                    f"{path}:{number}: not a duiyi JSONL pair ({type(exc).__name__}: {exc})"
+                ) from exc
+            yield pair

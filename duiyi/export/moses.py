@@ -17,7 +17,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, primary_subtag
+from .base import PairFormat, count_lines, primary_subtag, text_lines
 
 # Every character str.splitlines() breaks on: a Moses line must hold none of them.
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
@@ -88,16 +88,17 @@ class MosesFormat(PairFormat):
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
         src_path, tgt_path = moses_paths(path, src_lang or "zh", tgt_lang or "en")
-        with (
-            open(src_path, encoding="utf-8", newline="\n") as src_in,
-            open(tgt_path, encoding="utf-8", newline="\n") as tgt_in,
-        ):
-            for number, (src, tgt) in enumerate(zip(src_in, tgt_in, strict=False), 1):
-                yield Pair(
-                    src=src.rstrip("\n"), tgt=tgt.rstrip("\n"), origin="human", id=str(number)
-                )
-            if src_in.readline() or tgt_in.readline():
-                raise FormatError(f"{src_path} and {tgt_path} have different numbers of lines")
+        # Counted before the first pair: line N of one file translates line N of the other,
+        # so a missing line shifts every pair after it.
+        counts = count_lines(str(src_path)), count_lines(str(tgt_path))
+        if counts[0] != counts[1]:
+            raise FormatError(
+                f"{src_path} has {counts[0]} lines but {tgt_path} has {counts[1]}: Moses files "
+                "pair line N with line N, so both must have as many lines"
+            )
+        lines = zip(text_lines(str(src_path)), text_lines(str(tgt_path)), strict=True)
+        for (number, src), (_, tgt) in lines:
+            yield Pair(src=src, tgt=tgt, origin="human", id=str(number))
 
 
 def _encodable(text: str) -> str:

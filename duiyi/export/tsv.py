@@ -14,7 +14,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat
+from .base import PairFormat, text_lines
 
 COLUMNS = ("document", "id", "src_text", "tgt_text", "score", "bead", "origin", "status")
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -67,30 +67,30 @@ class TsvFormat(PairFormat):
     def read_pairs(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
-        with open(path, encoding="utf-8", newline="\n") as f:
-            header = f.readline().rstrip("\n").split("\t")
-            if "src_text" not in header or "tgt_text" not in header:
-                raise FormatError(f"{path}: no header row with src_text and tgt_text columns")
-            for number, line in enumerate(f, 2):
-                if not line.strip("\n"):
-                    continue
-                values = [unescape(v) for v in line.rstrip("\n").split("\t")]
-                if len(values) != len(header):
-                    raise FormatError(
-                        f"{path}:{number}: {len(values)} columns, the header has {len(header)}"
-                    )
-                r = dict(zip(header, values, strict=True))
-                try:
-                    score = float(r["score"]) if r.get("score") else None
-                except ValueError as exc:
-                    raise FormatError(f"{path}:{number}: bad score {r['score']!r}") from exc
-                yield Pair(
-                    src=r["src_text"],
-                    tgt=r["tgt_text"],
-                    score=score,
-                    bead=r.get("bead") or "1-1",
-                    origin=r["origin"] if r.get("origin") in ORIGINS else "human",
-                    document=r.get("document", ""),
-                    status=r["status"] if r.get("status") in STATUSES else "pending",
-                    id=r.get("id") or None,
+        lines = text_lines(path, "TSV")
+        header = next(lines, (1, ""))[1].split("\t")
+        if "src_text" not in header or "tgt_text" not in header:
+            raise FormatError(f"{path}: no header row with src_text and tgt_text columns")
+        for number, line in lines:
+            if not line:
+                continue
+            values = [unescape(v) for v in line.split("\t")]
+            if len(values) != len(header):
+                raise FormatError(
+                    f"{path}:{number}: {len(values)} columns, the header has {len(header)}"
                 )
+            r = dict(zip(header, values, strict=True))
+            try:
+                score = float(r["score"]) if r.get("score") else None
+            except ValueError as exc:
+                raise FormatError(f"{path}:{number}: bad score {r['score']!r}") from exc
+            yield Pair(
+                src=r["src_text"],
+                tgt=r["tgt_text"],
+                score=score,
+                bead=r.get("bead") or "1-1",
+                origin=r["origin"] if r.get("origin") in ORIGINS else "human",
+                document=r.get("document", ""),
+                status=r["status"] if r.get("status") in STATUSES else "pending",
+                id=r.get("id") or None,
+            )
