@@ -282,3 +282,34 @@ def test_6_bad_align_file_is_one_clear_line(tmp_path, cli, content, message, sid
     status, _, err = cli("eval-align", *args)
     assert status == 1
     assert message in err and "bad.align" in err and "internal error" not in err
+
+
+# --- 7. review server: ids beyond SQLite's integers are 404s, not 500s ------------------------
+
+HUGE = "9" * 26
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "form"),
+    [
+        ("GET", f"/documents/{HUGE}", None),
+        ("GET", f"/beads/{HUGE}", None),
+        ("GET", f"/beads/{HUGE}/history", None),
+        ("POST", f"/beads/{HUGE}/approve", {"version": "1"}),
+        ("POST", f"/changes/{HUGE}/undo", {}),
+        ("GET", f"/documents/{2**63}", None),
+    ],
+)
+def test_7_review_huge_ids_are_not_found(tmp_path, method, url, form):
+    from review_corpus import build_corpus
+    from test_review import TOKEN, Client
+
+    from duiyi.corpus.store import Store
+    from duiyi.review.app import create_app
+    from duiyi.review.security import allowed_hosts
+
+    with Store.open(tmp_path / "corpus.db") as store:
+        build_corpus(store)
+        client = Client(create_app(store, hosts=allowed_hosts("127.0.0.1", 8765), token=TOKEN))
+        answer = client.get(url) if method == "GET" else client.post(url, data=form)
+    assert answer.status_code == 404

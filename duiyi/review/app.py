@@ -13,6 +13,7 @@ from importlib import resources
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 from starlette.applications import Starlette
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -29,6 +30,22 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20  # an edited target text is a few hundred bytes
 STATIC_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+
+
+class IdConvertor(Convertor[int]):
+    """A row id in a path: at most 18 digits, so always within SQLite's 64-bit integers. A
+    longer number matches no route (404) instead of overflowing in the store (500)."""
+
+    regex = "[0-9]{1,18}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(int(value))
+
+
+register_url_convertor("id", IdConvertor())
 
 
 def create_app(
@@ -59,12 +76,12 @@ def create_app(
             Route("/pairs/bulk", actions.BulkView),
             Route("/pairs/count", views.CountView),
             Route("/pairs/export", export.ExportView),
-            Route("/documents/{doc_id:int}", views.PairsView),
-            Route("/beads/{bead_id:int}", views.BeadView),
-            Route("/beads/{bead_id:int}/history", views.HistoryView),
-            Route("/beads/{bead_id:int}/context", views.ContextView),
-            Route("/beads/{bead_id:int}/{action:str}", actions.BeadActionView),
-            Route("/changes/{change_id:int}/undo", actions.ChangeUndoView),
+            Route("/documents/{doc_id:id}", views.PairsView),
+            Route("/beads/{bead_id:id}", views.BeadView),
+            Route("/beads/{bead_id:id}/history", views.HistoryView),
+            Route("/beads/{bead_id:id}/context", views.ContextView),
+            Route("/beads/{bead_id:id}/{action:str}", actions.BeadActionView),
+            Route("/changes/{change_id:id}/undo", actions.ChangeUndoView),
             Route("/static/{name:str}", static_file),
         ],
         middleware=[Middleware(Guard, hosts=hosts, token=review.token)],
