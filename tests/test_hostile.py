@@ -313,3 +313,36 @@ def test_7_review_huge_ids_are_not_found(tmp_path, method, url, form):
         client = Client(create_app(store, hosts=allowed_hosts("127.0.0.1", 8765), token=TOKEN))
         answer = client.get(url) if method == "GET" else client.post(url, data=form)
     assert answer.status_code == 404
+
+
+# --- 9. entity declarations are found in the parsed DTD, not by a text scan ------------------
+
+_UNIT = (
+    '<tmx version="1.4"><header srclang="zh"/><body><tu><tuv xml:lang="zh"><seg>秘密{ref}</seg>'
+    '</tuv><tuv xml:lang="en"><seg>secret</seg></tuv></tu></body></tmx>'
+)
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE tmx [ <?pi ] <tmx ?> <!ENTITY x SYSTEM "file:///etc/passwd"> ]>',
+        '<!DOCTYPE tmx [ <!-- ] <tmx --> <!ENTITY x "boom"> ]>',
+        "<!DOCTYPE tmx [ <!ENTITY % p \"<!ENTITY x 'boom'>\"> %p; ]>",
+    ],
+    ids=["pi-hides-entity", "comment-hides-entity", "parameter-entity"],
+)
+def test_9_entity_declarations_hidden_from_a_text_scan_are_refused(tmp_path, cli, doctype):
+    path = tmp_path / "trick.tmx"
+    path.write_text(f'<?xml version="1.0"?>\n{doctype}\n' + _UNIT.format(ref="&x;"))
+    status, _, err = cli("import", path, "--store", tmp_path / "s.db")
+    assert status == 1
+    assert "declares XML entities" in err
+
+
+def test_9_a_doctype_without_entities_is_read(tmp_path, cli):
+    path = tmp_path / "ok.tmx"
+    doctype = '<!DOCTYPE tmx SYSTEM "tmx14.dtd" [ <?pi [ <!ENTITY ?> <!ELEMENT tmx ANY> ]>'
+    path.write_text(f'<?xml version="1.0"?>\n{doctype}\n' + _UNIT.format(ref=""))
+    status, _, err = cli("import", path, "--store", tmp_path / "s.db")
+    assert status == 0, err

@@ -18,7 +18,6 @@ from __future__ import annotations
 import codecs
 import logging
 import os
-import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -428,15 +427,16 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_ROOT = re.compile(r"<([A-Za-z_][\w.:-]*)")
 
 
 def check_prolog(path: str) -> bool:
     """Refuse what is not a TMX before parsing: empty, binary, no <tmx> root, entity declarations.
 
-    lxml already leaves entities unresolved; refusing any `<!ENTITY` gives a clear message for
-    XXE and billion-laughs files instead of a half-read memory. Returns whether the file is
-    plain, UTF-8 without an internal DTD subset: only there may `CanonicalUnits` read units.
+    lxml already leaves entities unresolved; refusing any entity declaration gives a clear
+    message for XXE and billion-laughs files instead of a half-read memory. The decision is
+    made on the DTD lxml parsed (no text scan of the DOCTYPE, which comments and processing
+    instructions can fool). Returns whether the file is plain, UTF-8 without an internal DTD
+    subset: only there may `CanonicalUnits` read units.
     """
     try:
         with open(path, "rb") as f:
@@ -456,39 +456,59 @@ def check_prolog(path: str) -> bool:
     text = head.decode(encoding, errors="replace").lstrip("\ufeff")
     if "\x00" in text or text.count("\ufffd") > len(text) // 20 + 8:
         raise FormatError(f"{path}: binary data, not a TMX (XML) file")
-    pos = 0
-    while True:
-        match = _ROOT.search(text, pos)
-        if match is None:
-            raise FormatError(f"{path}: no XML root element found, not a TMX file")
-        start = match.start()
-        before = text[:start]
-        # Skip names inside comments and the DOCTYPE's internal subset.
-        if (
-            before.count("<!--") > before.count("-->")
-            or "[" in before
-            and before.count("[") > before.count("]")
-        ):
-            pos = match.end()
-            continue
-        break
-    if "<!ENTITY" in before:
+    root, prolog = _parse_prolog(path, head)
+    dtd = root.getroottree().docinfo.internalDTD
+    entities = [e.name for e in dtd.entities()] if dtd is not None else []
+    if entities:
         raise FormatError(
-            f"{path}: declares XML entities in its DOCTYPE; refused for safety "
-            "(external entities and entity bombs); remove the DOCTYPE's internal subset"
+            f"{path}: declares XML entities in its DOCTYPE ({', '.join(entities[:3])}); refused "
+            "for safety (external entities and entity bombs); remove the DOCTYPE's internal subset"
         )
-    if match.group(1).split(":")[-1] != "tmx":
-        raise FormatError(f"{path}: root element is <{match.group(1)}>, not <tmx>")
-    declared = _ENCODING.search(before)
+    tag = etree.QName(root).localname.split(":")[-1]
+    if tag != "tmx":
+        raise FormatError(f"{path}: root element is <{tag}>, not <tmx>")
+    declared = root.getroottree().docinfo.encoding or "utf-8"
+    # Any "[" after the DOCTYPE's start in the bytes up to the root: conservatively an internal
+    # subset (it may declare attribute defaults that the fast path would not apply).
+    doctype = prolog.find(b"<!DOCTYPE")
     return (
         encoding == "utf-8"
-        and (declared is None or declared.group(1).lower() in ("utf-8", "utf8"))
-        and _INTERNAL_SUBSET.search(before) is None
+        and declared.lower() in ("utf-8", "utf8")
+        and (doctype < 0 or b"[" not in prolog[doctype:])
     )
 
 
-_ENCODING = re.compile(r"""<\?xml[^>]*?encoding\s*=\s*["']([^"']*)""")
-_INTERNAL_SUBSET = re.compile(r"<!DOCTYPE[^>\[]*\[")
+_PROLOG_STEP = 256  # bytes fed at a time while looking for the root element
+# libxml2's errors about entities (amplification is a resource limit) met near the root
+_ENTITY_ERRORS = {"ERR_RESOURCE_LIMIT", "ERR_ENTITY_LOOP", "ERR_UNDECLARED_ENTITY"}
+
+
+def _parse_prolog(path: str, head: bytes) -> tuple[etree._Element, bytes]:
+    """The root element as lxml parses it (its tree's docinfo holds the internal DTD), and the
+    bytes fed up to it (the prolog and at most _PROLOG_STEP bytes more)."""
+    parser = etree.XMLPullParser(
+        events=("start",),
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
+    )
+    for end in range(_PROLOG_STEP, len(head) + _PROLOG_STEP, _PROLOG_STEP):
+        try:
+            parser.feed(head[end - _PROLOG_STEP : end])
+            for _event, element in parser.read_events():
+                return element, head[:end]
+        except etree.XMLSyntaxError as exc:
+            if any(e.type_name in _ENTITY_ERRORS for e in exc.error_log):
+                raise FormatError(
+                    f"{path}: declares XML entities that libxml2 refuses to expand "
+                    f"({_xml_message(exc)}); refused for safety (entity bombs)"
+                ) from exc
+            raise FormatError(
+                f"{path}: no XML root element found, not a TMX file ({_xml_message(exc)})"
+            ) from exc
+    where = "in the file" if len(head) < PROLOG_LIMIT else f"in its first {PROLOG_LIMIT} bytes"
+    raise FormatError(f"{path}: no XML root element found {where}, not a TMX file")
 
 
 def _diagnose(path: str) -> str | None:
