@@ -346,3 +346,36 @@ def test_9_a_doctype_without_entities_is_read(tmp_path, cli):
     path.write_text(f'<?xml version="1.0"?>\n{doctype}\n' + _UNIT.format(ref=""))
     status, _, err = cli("import", path, "--store", tmp_path / "s.db")
     assert status == 0, err
+
+
+# --- 12. temporary files of a killed run are cleaned up by the next one -----------------------
+
+KILLED_WRITER = """
+import os, signal, sys
+from duiyi.atomic import atomic_write
+with atomic_write(sys.argv[1]) as out:
+    out.write("half a draft")
+    out.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_12_stale_temp_files_of_a_killed_run_are_removed(tmp_path):
+    from duiyi.atomic import atomic_write
+
+    out = tmp_path / "drafts"
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_WRITER, str(out / "a.txt")],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == -9
+    stale = [p.name for p in out.iterdir()]
+    assert len(stale) == 1 and stale[0].startswith(".a.txt.duiyi-")
+    unrelated = out / ".notes.duiyi.tmp"  # not of our naming: kept
+    unrelated.write_text("mine")
+    running = out / f".b.txt.duiyi-{os.getpid()}-abcdefgh.tmp"  # a live writer's: kept
+    running.write_text("")
+    with atomic_write(out / "a.txt") as f:  # the rerun
+        f.write("a whole draft")
+    assert sorted(p.name for p in out.iterdir()) == sorted([unrelated.name, running.name, "a.txt"])
