@@ -379,3 +379,117 @@ def test_12_stale_temp_files_of_a_killed_run_are_removed(tmp_path):
     with atomic_write(out / "a.txt") as f:  # the rerun
         f.write("a whole draft")
     assert sorted(p.name for p in out.iterdir()) == sorted([unrelated.name, running.name, "a.txt"])
+
+
+# --- 8. a multi-file import is one transaction: all files in, or none -------------------------
+
+
+def _tmx(path: Path, pairs: list[tuple[str, str]]) -> Path:
+    from duiyi.corpus.model import Pair
+    from duiyi.export import get_format
+
+    get_format("tmx").write([Pair(s, t) for s, t in pairs], str(path))
+    return path
+
+
+def test_8_import_of_several_files_is_all_or_nothing(tmp_path, cli):
+    from duiyi.corpus.store import Store
+
+    good = _tmx(tmp_path / "a.tmx", [("你好。", "Hello."), ("再见。", "Goodbye.")])
+    broken = tmp_path / "broken.tmx"
+    broken.write_bytes(_tmx(tmp_path / "b.tmx", [("谢谢。", "Thanks.")]).read_bytes()[:-40])
+    store = tmp_path / "s.db"
+    with Store.open(store) as s:  # what the store held before stays
+        s.add_pairs([], source="none", checksum="0")
+    status, _, err = cli("import", good, broken, "--store", store)
+    assert status == 1 and "broken.tmx" in err
+    with Store.open(store, readonly=True) as s:
+        assert s.count_pairs() == 0
+    status, _, err = cli("import", good, tmp_path / "b.tmx", "--store", store)
+    assert status == 0, err
+    with Store.open(store, readonly=True) as s:
+        assert s.count_pairs() == 3
+
+
+# --- 10. an unrelated SQLite file is refused before anything changes it -----------------------
+
+
+def test_10_unrelated_sqlite_file_is_left_untouched(tmp_path, cli):
+    import sqlite3
+
+    other = tmp_path / "app.db"
+    conn = sqlite3.connect(other)
+    conn.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    conn.execute("INSERT INTO users (name) VALUES ('ann')")
+    conn.commit()
+    conn.close()
+    before = other.read_bytes()
+    pairs = _tmx(tmp_path / "a.tmx", [("你好。", "Hello.")])
+    status, _, err = cli("import", pairs, "--store", other)
+    assert status == 1 and "not a duiyi corpus store" in err
+    assert other.read_bytes() == before  # still in rollback-journal mode, nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.tmx", "app.db"]  # no -wal/-shm
+
+
+# --- 11. a store we may not write is still readable; a write says "read-only" -----------------
+
+
+def _unprivileged(*args: str) -> list[str]:
+    """A command line that cannot override file permissions: root in a new user namespace
+    keeps its uid but loses its capabilities, so only the owner's permission bits apply."""
+    if os.geteuid() != 0:
+        return list(args)
+    probe = subprocess.run(["unshare", "-U", "true"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip("running as root without user namespaces: cannot drop the permission bypass")
+    return ["unshare", "-U", *args]
+
+
+def test_11_read_only_store_can_be_read_and_says_read_only_on_write(tmp_path):
+    from duiyi.corpus.model import Pair
+    from duiyi.corpus.store import Store
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    store = folder / "s.db"
+    pairs = _tmx(tmp_path / "a.tmx", [("你好。", "Hello."), ("再见。", "Goodbye.")])
+    with Store.open(store) as s:
+        s.add_pairs(
+            [Pair("你好。", "Hello."), Pair("再见。", "Goodbye.")], source="a", checksum="x"
+        )
+    store.chmod(0o444)
+    folder.chmod(0o555)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    duiyi_cmd = [sys.executable, "-m", "duiyi.cli"]
+    try:
+        info = subprocess.run(
+            _unprivileged(*duiyi_cmd, "corpus", "info", str(store)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert info.returncode == 0, info.stderr
+        assert "2" in info.stdout
+        out = tmp_path / "out.tsv"
+        export = subprocess.run(
+            _unprivileged(*duiyi_cmd, "export", str(store), "-o", str(out)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert export.returncode == 0, export.stderr
+        assert "再见。" in out.read_text(encoding="utf-8")
+        write = subprocess.run(
+            _unprivileged(*duiyi_cmd, "import", str(pairs), "--store", str(store)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
+        )
+        assert write.returncode == 1
+        assert "read-only" in write.stderr and "Traceback" not in write.stderr
+        assert sorted(p.name for p in folder.iterdir()) == ["s.db"]
+    finally:
+        folder.chmod(0o755)

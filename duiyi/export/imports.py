@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,30 +51,40 @@ def import_files(
     src_lang: str = "zh",
     tgt_lang: str = "en",
     origin: str | None = None,
-) -> Iterator[ImportResult]:
-    """Add the pairs of each file to `store` (re-importing a file replaces what it brought)."""
+) -> list[ImportResult]:
+    """Add the pairs of each file to `store` (re-importing a file replaces what it brought),
+    in one transaction: if any file fails, none of them is added."""
     check_inputs(paths, fmt, src_lang, tgt_lang)
-    for path in paths:
-        pair_format = get_format(fmt or format_for_path(path))
-        reader = pair_format.read(path, src_lang=src_lang, tgt_lang=tgt_lang)
-        matched = None
-        if pair_format.updates_store:  # an XLIFF we wrote: its targets onto our sentences
-            matched, pairs = store.apply_translations(reader, reviewer=f"xliff:{path}")
-        else:
-            pairs = iter(reader)
-            first = next(pairs, None)  # reads a TMX header: the signature it recorded
-            pairs = pairs if first is None else itertools.chain([first], pairs)
-        added = store.add_pairs(
-            pairs,
-            source=path,
-            checksum=_sha256(pair_format.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang)),
-            origin=origin,
-            src_lang=src_lang,
-            signature=reader.signature,
-        )
-        yield ImportResult(
-            path, sum(added.values()), len(added), reader.skipped, src_lang, tgt_lang, matched
-        )
+    with store.transaction():
+        return [
+            _import_file(path, store, fmt, src_lang=src_lang, tgt_lang=tgt_lang, origin=origin)
+            for path in paths
+        ]
+
+
+def _import_file(
+    path: str, store, fmt: str | None, *, src_lang: str, tgt_lang: str, origin: str | None
+) -> ImportResult:
+    pair_format = get_format(fmt or format_for_path(path))
+    reader = pair_format.read(path, src_lang=src_lang, tgt_lang=tgt_lang)
+    matched = None
+    if pair_format.updates_store:  # an XLIFF we wrote: its targets onto our sentences
+        matched, pairs = store.apply_translations(reader, reviewer=f"xliff:{path}")
+    else:
+        pairs = iter(reader)
+        first = next(pairs, None)  # reads a TMX header: the signature it recorded
+        pairs = pairs if first is None else itertools.chain([first], pairs)
+    added = store.add_pairs(
+        pairs,
+        source=path,
+        checksum=_sha256(pair_format.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang)),
+        origin=origin,
+        src_lang=src_lang,
+        signature=reader.signature,
+    )
+    return ImportResult(
+        path, sum(added.values()), len(added), reader.skipped, src_lang, tgt_lang, matched
+    )
 
 
 def _sha256(paths: list[str]) -> str:

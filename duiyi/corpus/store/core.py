@@ -14,10 +14,28 @@ from duiyi.corpus.store import schema, search
 from duiyi.corpus.store.edits import ReviewEditsMixin
 from duiyi.corpus.store.ingest import IngestMixin
 from duiyi.corpus.store.queries import QueryMixin
-from duiyi.corpus.store.schema import check_sqlite_header
+from duiyi.corpus.store.schema import check_sqlite_header, check_store
 from duiyi.errors import StoreError
 
 log = logging.getLogger(__name__)
+
+_SQLITE_READONLY = 8  # SQLite's primary result code for a write to a read-only database
+
+
+def _writable(path: str) -> bool:
+    """Whether this process may write the store at `path` (its file and folder: SQLite writes
+    the -wal/-shm files beside it)."""
+    folder = Path(path).resolve().parent
+    exists = Path(path).exists()
+    return (not exists or os.access(path, os.W_OK)) and os.access(folder, os.W_OK)
+
+
+def _read_only_error(path: str) -> StoreError:
+    return StoreError(
+        f"{path}: the corpus store is read-only here (no write permission on the file or its "
+        "folder, or a read-only disk); this command needs to write it: copy it somewhere "
+        "writable or ask its owner"
+    )
 
 
 class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
@@ -41,17 +59,12 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
             raise StoreError(f"{path}: no such corpus store (create one with --store {path})")
         if exists:
             check_sqlite_header(path)
+        writable = _writable(path)
+        if not readonly and not writable:
+            raise _read_only_error(path)
         try:
             if readonly:
-                # Where we may write, open read-write with query_only: then closing the last
-                # connection removes the -wal/-shm files, which a mode=ro connection cannot.
-                folder = Path(path).resolve().parent
-                writable = os.access(path, os.W_OK) and os.access(folder, os.W_OK)
-                uri = Path(path).resolve().as_uri() + ("?mode=rw" if writable else "?mode=ro")
-                conn = sqlite3.connect(
-                    uri, uri=True, isolation_level=None, check_same_thread=False, timeout=10
-                )
-                conn.execute("PRAGMA query_only = ON")
+                conn = cls._connect_readonly(path, writable)
             else:
                 conn = sqlite3.connect(
                     path, isolation_level=None, check_same_thread=False, timeout=10
@@ -59,12 +72,19 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
+                check_store(conn, path)  # before WAL mode changes an unrelated file
                 mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if mode.lower() != "wal":
                     log.warning("%s: journal mode %s, not WAL", path, mode)
                 conn.execute("PRAGMA synchronous = NORMAL")  # durable across process kills
         except sqlite3.DatabaseError as exc:
+            if getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_READONLY:
+                raise _read_only_error(path) from exc
             raise StoreError(f"{path}: cannot open the corpus store: {exc}") from exc
+        except StoreError:
+            with contextlib.suppress(UnboundLocalError):
+                conn.close()
+            raise
         store = cls(conn, path, readonly)
         try:
             store._migrate()
@@ -72,6 +92,32 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
             conn.close()
             raise
         return store
+
+    @staticmethod
+    def _connect_readonly(path: str, writable: bool) -> sqlite3.Connection:
+        """A connection that never writes the store.
+
+        Where we may write, read-write with query_only: closing the last connection then
+        removes the -wal/-shm files, which a mode=ro connection cannot. Elsewhere mode=ro;
+        where even that cannot open the file (a WAL store on a read-only disk or in another
+        user's folder: no -shm can be made), immutable=1, which reads without any locking.
+        """
+        uri = Path(path).resolve().as_uri()
+        modes = ["?mode=rw"] if writable else ["?mode=ro", "?mode=ro&immutable=1"]
+        for n, mode in enumerate(modes, 1):
+            conn = sqlite3.connect(
+                uri + mode, uri=True, isolation_level=None, check_same_thread=False, timeout=10
+            )
+            try:
+                conn.execute("PRAGMA query_only = ON")
+                conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.DatabaseError:
+                conn.close()
+                if n == len(modes):
+                    raise
+                log.info("%s: read-only and cannot be opened shared; read as immutable", path)
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
         with self._lock:
@@ -84,11 +130,24 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         self.close()
 
     @contextlib.contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """Several writes as one transaction (a multi-file import): all of them, or none."""
+        with self._write():
+            yield self
+
+    @contextlib.contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction: everything inside commits together or not at all."""
+        """One write transaction: everything inside commits together or not at all. Inside
+        `transaction()` it joins the open one (which then commits or rolls back the lot)."""
         if self.readonly:
             raise StoreError(f"{self.path}: opened read-only")
         with self._lock:
+            if self._conn.in_transaction:  # inside transaction(): this thread holds the lock
+                try:
+                    yield self._conn
+                except sqlite3.DatabaseError as exc:
+                    raise self._write_error(exc) from exc
+                return
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -97,7 +156,7 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
                 yield self._conn
             except sqlite3.DatabaseError as exc:  # read-only file, disk full, corruption, …
                 self._rollback()
-                raise StoreError(f"{self.path}: cannot write the corpus store: {exc}") from exc
+                raise self._write_error(exc) from exc
             except BaseException:
                 self._rollback()
                 raise
@@ -106,6 +165,11 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
             except sqlite3.DatabaseError as exc:
                 self._rollback()
                 raise StoreError(f"{self.path}: cannot commit: {exc}") from exc
+
+    def _write_error(self, exc: sqlite3.DatabaseError) -> StoreError:
+        if getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_READONLY:
+            return _read_only_error(self.path)
+        return StoreError(f"{self.path}: cannot write the corpus store: {exc}")
 
     def _rollback(self) -> None:
         # SQLite may already have rolled back (e.g. after SQLITE_FULL): nothing left to undo.

@@ -139,11 +139,9 @@ MIGRATIONS: list[Migration] = [
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
 
-def migrate(conn: sqlite3.Connection, path: str, *, readonly: bool) -> None:
-    """Bring the file at `path` to SCHEMA_VERSION; a read-only open never writes.
-
-    Refuses SQLite files that are not duiyi stores and stores newer than this code.
-    """
+def check_store(conn: sqlite3.Connection, path: str) -> set[str]:
+    """The tables of the file at `path`; StoreError unless it is a duiyi store or empty. Reads
+    only: it runs before anything (WAL mode, a migration) changes the file."""
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     except sqlite3.DatabaseError as exc:
@@ -153,6 +151,15 @@ def migrate(conn: sqlite3.Connection, path: str, *, readonly: bool) -> None:
             f"{path}: an SQLite file but not a duiyi corpus store "
             f"(it has tables {', '.join(sorted(tables)[:5])}); pick another file"
         )
+    return tables
+
+
+def migrate(conn: sqlite3.Connection, path: str, *, readonly: bool) -> None:
+    """Bring the file at `path` to SCHEMA_VERSION; a read-only open never writes.
+
+    Refuses SQLite files that are not duiyi stores and stores newer than this code.
+    """
+    tables = check_store(conn, path)
     current = 0
     if "schema_migrations" in tables:
         current = conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
