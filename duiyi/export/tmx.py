@@ -480,7 +480,11 @@ def check_prolog(path: str) -> bool:
 
 _PROLOG_STEP = 256  # bytes fed at a time while looking for the root element
 # libxml2's errors about entities (amplification is a resource limit) met near the root
-_ENTITY_ERRORS = {"ERR_RESOURCE_LIMIT", "ERR_ENTITY_LOOP", "ERR_UNDECLARED_ENTITY"}
+_ENTITY_ERRORS = {
+    etree.ErrorTypes.ERR_RESOURCE_LIMIT,
+    etree.ErrorTypes.ERR_ENTITY_LOOP,
+    etree.ErrorTypes.ERR_UNDECLARED_ENTITY,
+}
 
 
 def _parse_prolog(path: str, head: bytes) -> tuple[etree._Element, bytes]:
@@ -499,7 +503,7 @@ def _parse_prolog(path: str, head: bytes) -> tuple[etree._Element, bytes]:
             for _event, element in parser.read_events():
                 return element, head[:end]
         except etree.XMLSyntaxError as exc:
-            if any(e.type_name in _ENTITY_ERRORS for e in exc.error_log):
+            if exc.code in _ENTITY_ERRORS:
                 raise FormatError(
                     f"{path}: declares XML entities that libxml2 refuses to expand "
                     f"({_xml_message(exc)}); refused for safety (entity bombs)"
