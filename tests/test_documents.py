@@ -249,3 +249,33 @@ def test_docx_footnotes_follow_the_body(tmp_path):
     path = add_footnote(make_docx(tmp_path / "f.docx", "标题", ZH_PARAGRAPHS[:1], extras=False))
     doc = read_document(path)
     assert doc.text.endswith(ZH_PARAGRAPHS[0] + "\n\n这是脚注。\n")
+
+
+@pytest.mark.parametrize("kind", ["docx", "odt"])
+def test_external_entities_are_not_resolved(tmp_path, kind):
+    """A document whose XML declares an external entity (XXE) never reads the file it names."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("机密内容", encoding="utf-8")
+    doctype = f'<!DOCTYPE x [<!ENTITY xxe SYSTEM "file://{secret}">]>'
+    if kind == "docx":
+        path, member = (
+            make_docx(tmp_path / "x.docx", "标题", ZH_PARAGRAPHS, extras=False),
+            "word/document.xml",
+        )
+        old, new = b"<w:t>", b"<w:t>&xxe;"
+    else:
+        path, member = make_odt(tmp_path / "x.odt", "标题", ZH_PARAGRAPHS), "content.xml"
+        old, new = b"<text:h", b"<text:p>&xxe;</text:p><text:h"
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    xml = members[member]
+    head, _, rest = xml.partition(b"?>")
+    members[member] = head + b"?>" + doctype.encode() + rest.replace(old, new, 1)
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    try:
+        text = read_document(path).text
+    except InputError:
+        return  # refusing the file is fine too
+    assert "机密内容" not in text and ZH_PARAGRAPHS[0] in text
