@@ -72,6 +72,41 @@ def test_docx_tracked_insertions_and_text_boxes_are_read(tmp_path):
     assert doc.text == "开头插入的字\t尾\n下一行\n"
 
 
+def test_docx_fields_content_controls_and_text_boxes(tmp_path):
+    import docx
+    from docx.oxml.parser import parse_xml
+
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    mc = 'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006"'
+    box = "<w:txbxContent><w:p><w:r><w:t>{}</w:t></w:r></w:p></w:txbxContent>"
+    document = docx.Document()
+    p = document.add_paragraph("页码")
+    field = (
+        f'<w:r {w}><w:fldChar w:fldCharType="begin"/></w:r>',
+        f"<w:r {w}><w:instrText> PAGE </w:instrText></w:r>",
+        f'<w:r {w}><w:fldChar w:fldCharType="separate"/></w:r>',
+        f"<w:r {w}><w:t>7</w:t></w:r>",
+        f'<w:r {w}><w:fldChar w:fldCharType="end"/></w:r>',
+    )
+    for xml in field:
+        p._p.append(parse_xml(xml))
+    p._p.append(
+        parse_xml(  # Word writes a text box twice: for new readers and as a fallback
+            f'<w:r {w} {mc}><mc:AlternateContent><mc:Choice Requires="wps"><w:drawing>'
+            f"{box.format('框里的字')}</w:drawing></mc:Choice><mc:Fallback><w:pict>"
+            f"{box.format('框里的字')}</w:pict></mc:Fallback></mc:AlternateContent></w:r>"
+        )
+    )
+    document.element.body.insert(
+        0,
+        parse_xml(
+            f"<w:sdt {w}><w:sdtContent><w:p><w:r><w:t>控件</w:t></w:r></w:p></w:sdtContent></w:sdt>"
+        ),
+    )
+    document.save(tmp_path / "f.docx")
+    assert read_document(tmp_path / "f.docx").text == "控件\n\n页码7\n\n框里的字\n"
+
+
 def test_odt_paragraphs_lists_tables_spaces(tmp_path):
     doc = prepare(read_document(make_odt(tmp_path / "a.odt", "港口小城", ZH_PARAGRAPHS)))
     check_coverage(doc)
