@@ -131,6 +131,9 @@ def test_translate_writes_xliff_and_a_translators_edits_come_back(tmp_path, cli,
         )  # fmt: skip
         assert after["港口日报"].origin == "gloss"  # untouched units stay as they were
         assert store.history(int(town.id))[0].reviewer.startswith("xliff:")
+    with Store.open(db) as store:  # an imported edit is undone like a review edit
+        undone = store.undo(int(town.id), reviewer="ann").main
+    assert (undone.tgt_text, undone.origin) == (stored["港口小城"].tgt, "gloss")
 
 
 def test_export_xliff_from_the_store_then_edited_targets_are_edited(tmp_path, cli):
