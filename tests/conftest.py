@@ -30,6 +30,12 @@ def require_tool(name: str) -> str:
     pytest.skip(f"{name} is not installed")
 
 
+@pytest.fixture(autouse=True)
+def _no_user_llm_models(tmp_path_factory, monkeypatch):
+    """An LLM model the developer installed must never change what a test's engine is."""
+    monkeypatch.setenv("DUIYI_MODELS", str(tmp_path_factory.mktemp("llm-models")))
+
+
 @pytest.fixture
 def cli(capsys):
     """Run `duiyi ARGS…` in-process; returns (exit status, stdout, stderr)."""

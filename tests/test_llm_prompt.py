@@ -1,0 +1,118 @@
+"""Prompts, the clean-up of recorded model answers, the retry checks, glossaries and the QE score
+(no model: pure functions, and the real e5 encoder for the QE ranking)."""
+
+from __future__ import annotations
+
+import pytest
+
+from duiyi.errors import InputError
+from duiyi.translate import glossary as gl
+from duiyi.translate.prompt import (
+    clean,
+    problems,
+    split_context,
+    system_prompt,
+    user_prompt,
+    with_context,
+)
+from duiyi.translate.qe import QualityEstimator, combine, length_factor
+
+
+def test_the_prompt_is_chatml_with_the_fixed_part_first():
+    fixed = system_prompt()
+    assert fixed.startswith("<|im_start|>system\n") and fixed.endswith("<|im_start|>user\n")
+    assert "translation only" in fixed and "pinyin" in system_prompt(strict=True)
+    rest = user_prompt("美军撤离。", ["前一句。"], [("美军", "US troops")])
+    assert rest.endswith("<|im_end|>\n<|im_start|>assistant\n")
+    assert rest.index("前一句。") < rest.index("美军 = US troops") < rest.index("美军撤离。")
+    assert "Earlier" not in user_prompt("美军撤离。") and "terms" not in user_prompt("美军撤离。")
+
+
+def test_context_travels_inside_the_engine_input():
+    item = with_context("第三句。", ["第一句。", "第二句。"])
+    assert split_context(item) == ("第三句。", ["第一句。", "第二句。"])
+    assert split_context(with_context("唯一。", [])) == ("唯一。", [])
+
+
+# Answers recorded from Qwen2.5-Coder (1.5B / 0.5B) on WMT21 and seed sentences.
+RECORDED = [
+    ("The Chinese text translates to: The US will withdraw from Syria.", "美国将从叙利亚撤军。",
+     "The US will withdraw from Syria."),
+    ('"The People\'s Bank of China cut rates."', "中国人民银行降息。",
+     "The People's Bank of China cut rates."),
+    ("Translation: Today is nice.\n\nNote: 天气 means weather.", "今天天气很好。",
+     "Today is nice."),
+    ("今天天气很好。\nToday the weather is nice.", "今天天气很好。", "Today the weather is nice."),
+    ("Here is the translation:\nHe said he would\ncome back.", "他说他会回来。",
+     "He said he would come back."),
+    ("“We will keep working,” he said.", "“我们会继续努力，”他说。",
+     "“We will keep working,” he said."),
+    ("Sure! The English translation is: Trump announced it.", "特朗普宣布了。",
+     "Trump announced it."),
+    ("  English: Turkey will not drift far from Russia.  ", "土耳其不会跟俄罗斯疏远太多。",
+     "Turkey will not drift far from Russia."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("answer", "source", "expected"), RECORDED)
+def test_clean_up_of_recorded_answers(answer, source, expected):
+    assert clean(answer, source) == expected
+
+
+def test_problems_catch_chinese_left_and_implausible_lengths():
+    source = "中国人民银行决定下调存款准备金率0.5个百分点。"
+    good = "The People's Bank of China decided to cut the reserve requirement ratio by 0.5 points."
+    assert problems(source, good) == []
+    assert problems(source, "The 中国人民银行 cut the ratio by 0.5 points, it decided today.") == [
+        "cjk"
+    ]
+    assert problems(source, "Bank.") == ["short"]
+    assert problems(source, good * 5) == ["long"]
+    assert problems("你好", "Hi") == []  # too short to judge by length
+
+
+def test_glossary_formats_matching_and_adherence(tmp_path):
+    (tmp_path / "t.tsv").write_text(
+        "# comment\n人民银行\tPBOC\n中国人民银行\tPeople's Bank of China\n"
+    )
+    (tmp_path / "t.csv").write_text("美军,US troops\n")
+    (tmp_path / "t.tbx").write_text(
+        '<?xml version="1.0"?><tbx><text><body><termEntry>'
+        '<langSet xml:lang="zh-CN"><tig><term>叙利亚</term></tig></langSet>'
+        '<langSet xml:lang="en"><tig><term>Syria</term></tig></langSet>'
+        "</termEntry></body></text></tbx>"
+    )
+    tsv = gl.load(tmp_path / "t.tsv")
+    assert tsv.terms_in("中国人民银行决定") == [("中国人民银行", "People's Bank of China")]
+    assert gl.load(tmp_path / "t.csv").entries == {"美军": "US troops"}
+    tbx = gl.load(tmp_path / "t.tbx")
+    assert tbx.entries == {"叙利亚": "Syria"}
+    assert gl.adherence(tbx, "美军撤离叙利亚。", "US troops leave syria.") == (1, 1)
+    assert gl.adherence(tbx, "美军撤离叙利亚。", "US troops leave.") == (1, 0)
+    assert tsv.digest() != tbx.digest()
+    (tmp_path / "empty.tsv").write_text("just one column\n")
+    with pytest.raises(InputError, match="no glossary entries"):
+        gl.load(tmp_path / "empty.tsv")
+    with pytest.raises(InputError, match="cannot read"):
+        gl.load(tmp_path / "missing.tsv")
+
+
+def test_the_qe_score_combines_its_signals():
+    source = "中国人民银行决定下调存款准备金率。"
+    good = "The People's Bank of China decided to cut the reserve requirement ratio."
+    assert combine(0.92, 0.9, source, good, []) > combine(0.80, 0.9, source, good, [])
+    assert combine(0.92, 0.9, source, good, []) > combine(0.92, 0.3, source, good, [])
+    assert combine(0.92, 0.9, source, good, ["repetition"]) < combine(0.92, 0.9, source, good, [])
+    mixed = "The 中国人民银行 decided to cut the ratio."
+    assert combine(0.92, 0.9, source, mixed, []) < combine(0.92, 0.9, source, good, [])
+    assert combine(0.92, 0.9, source, "", []) == 0.0
+    assert length_factor(source, "Bank.") < 1 and length_factor(source, good) == 1
+    assert all(0 <= combine(c, p, source, good, []) <= 1 for c in (0, 0.5, 1) for p in (0, 1))
+
+
+def test_the_qe_score_ranks_a_wrong_draft_below_a_right_one():
+    sources = ["特朗普总统宣布美国将从叙利亚撤军。"] * 2
+    drafts = ["President Trump announced that the US will withdraw from Syria.",
+              "The weather in the mountains was cold and the soup tasted of salt."]  # fmt: skip
+    right, wrong = QualityEstimator().scores(sources, drafts, [0.8, 0.8], [[], []])
+    assert right > wrong + 0.2
