@@ -99,6 +99,8 @@ def test_no_model_falls_back_to_glosses_and_says_so(cli, packages_env):
     assert "Russia" in " ".join(r["tgt_text"] for r in records)
     status, out, err = cli("translate", "-f", "side-by-side", SEEDS / "002_76ecc3df367f0a1b.txt")
     assert "| gloss (not MT) |" in out
+    status, out, err = cli("translate", SEEDS / "002_76ecc3df367f0a1b.txt")
+    assert out.splitlines()[0] == "[duiyi: CC-CEDICT word glosses, NOT machine translation]"
 
 
 def test_tmx_output_marks_and_keeps_gloss_only_when_asked(cli, packages_env, tmp_path):
@@ -106,8 +108,8 @@ def test_tmx_output_marks_and_keeps_gloss_only_when_asked(cli, packages_env, tmp
 
     src = SEEDS / "001_aea3b48e8a28c5fb.txt"
     status, _, err = cli("translate", src, "-o", tmp_path / "none.tmx")
-    assert status == 0 and "left out of TMX" in err and "origin=gloss" in err
-    assert len(tmxfile.parsefile(str(tmp_path / "none.tmx")).units) == 0
+    assert status == 1 and "nothing to write" in err and "--include-gloss" in err
+    assert not (tmp_path / "none.tmx").exists()  # no empty TMX with exit 0
     status, _, err = cli("translate", src, "-o", tmp_path / "all.tmx", "--include-gloss")
     assert status == 0
     tmx = (tmp_path / "all.tmx").read_text(encoding="utf-8")

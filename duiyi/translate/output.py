@@ -16,8 +16,16 @@ from duiyi.translate.engine import Draft, Translator
 DOCUMENT_FORMATS = {"text": ".en.txt", "side-by-side": ".md", "docx": ".en.docx"}
 
 
-def write_text(doc: Document, drafts: Iterable[tuple[Sentence, Draft]], out: TextIO) -> None:
-    """English drafts, one line per source paragraph, sentences joined by a space."""
+GLOSS_LINE = "[duiyi: CC-CEDICT word glosses, NOT machine translation]"
+
+
+def write_text(
+    doc: Document, drafts: Iterable[tuple[Sentence, Draft]], out: TextIO, origin: str = "mt"
+) -> None:
+    """English drafts, one line per source paragraph, sentences joined by a space; gloss
+    drafts start with a line that says they are glosses."""
+    if origin == "gloss":
+        out.write(GLOSS_LINE + "\n")
     paragraph = None
     for sentence, draft in drafts:
         if paragraph is not None:
