@@ -329,3 +329,7 @@ def test_models_install_list_translate_remove(cli, tiny_gguf, tmp_path):
     assert status == 0 and "removed tiny" in out
     status, _, err = cli("models", "install", tmp_path / "a.txt.gguf")
     assert status == 1 and "no such file" in err and "Traceback" not in err
+    status, _, err = cli("models", "install", "qwen2.5-coder-7b")
+    assert status == 1 and "qwen2.5-coder-1.5b" in err and "Traceback" not in err
+    status, _, err = cli("translate", tmp_path / "a.txt", "--context", "-1")
+    assert status == 2 and "0 or more" in err

@@ -408,6 +408,15 @@ def is_llm_request(what: list[str]) -> bool:
 
 def install_command(args) -> LLMModel | None:
     """`duiyi models install` for LLMs; None when `args.what` is not an LLM request."""
+    if (
+        len(args.what) == 1
+        and args.what[0].lower().startswith("qwen")
+        and not (is_llm_request(args.what) or Path(args.what[0]).exists())
+    ):
+        raise InputError(
+            f"unknown model {args.what[0]!r}: duiyi can fetch {', '.join(PINNED)}; "
+            "any Qwen2 GGUF file installs with `duiyi models install FILE.gguf`"
+        )
     if not is_llm_request(args.what):
         return None
     from duiyi.progress import progressbar
