@@ -317,13 +317,14 @@ def test_models_install_list_translate_remove(cli, tiny_gguf, tmp_path):
     (tmp_path / "terms.tsv").write_text("美军\tUS troops\n", encoding="utf-8")
     status, out, err = cli(
         "translate", tmp_path / "a.txt", "-f", "jsonl", "--no-cache", "--glossary",
-        tmp_path / "terms.tsv", "-q",
+        tmp_path / "terms.tsv",
     )  # fmt: skip
     assert status == 0, err
+    assert "with llm:tiny" in err and "glossary adherence" in err and "/1 (" in err
     import json
 
     record = json.loads(out.splitlines()[0])
-    assert record["engine"] == "llm:tiny" and record["origin"] == "mt"
+    assert record["meta"]["engine"] == "llm:tiny" and record["origin"] == "mt"
     assert 0 <= record["score"] <= 1
     status, out, err = cli("models", "remove", "tiny")
     assert status == 0 and "removed tiny" in out

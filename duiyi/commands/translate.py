@@ -1,7 +1,8 @@
 """Translate Chinese documents into English drafts, offline.
 
-Uses the newest installed Argos zh→en model (see `duiyi models`); without one it falls back to
-CC-CEDICT word glosses, says so, and marks them origin "gloss" (not machine translation).
+Uses an installed LLM model (Qwen2.5, see `duiyi models`), else the newest Argos zh→en model;
+without either it falls back to CC-CEDICT word glosses, says so, and marks them origin "gloss"
+(not machine translation).
 Drafts are cached (SQLite), so a second run is instant and an interrupted one resumes.
 
 examples:
@@ -9,6 +10,7 @@ examples:
   duiyi translate seeds/ -o drafts/           one draft per document
   cat a.txt | duiyi translate - -f jsonl      source, normalized source, draft, model, score
   duiyi translate seeds/ -f tmx -o mt.tmx     translation memory (gloss left out unless asked)
+  duiyi translate a.txt --glossary terms.tsv --context 2    terminology and context (LLM)
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ from duiyi.commands._cluster import add_cluster_arguments, ray_runtime
 from duiyi.commands._corpus import positive_int
 from duiyi.export import format_names
 from duiyi.translate.output import DOCUMENT_FORMATS
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,10 +52,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     engine = parser.add_argument_group("engine")
     engine.add_argument(
-        "--engine", choices=("auto", "argos", "gloss"), default="auto",
-        help="auto: the Argos model if installed, else glosses (default auto)",
+        "--engine", choices=("auto", "llm", "argos", "gloss"), default="auto",
+        help="auto: an installed LLM, else an Argos model, else glosses (default auto)",
     )  # fmt: skip
-    engine.add_argument("--model", help="installed package name or folder (default: newest zh→en)")
+    engine.add_argument("--model", help="installed model name or folder (default: the best one)")
+    engine.add_argument(
+        "--glossary", metavar="FILE",
+        help="terms (TSV zh<TAB>en, CSV or TBX) put into the prompt of sentences using them (llm)",
+    )  # fmt: skip
+    engine.add_argument(
+        "--context", type=_count, default=0, metavar="N",
+        help="give the LLM the N previous sentences as context (default 0)",
+    )  # fmt: skip
     engine.add_argument("--beam-size", type=positive_int, metavar="N", help="beam size (default 4)")
     engine.add_argument(
         "--threads", type=positive_int, metavar="N", help="CPU threads (default: all)"
@@ -79,8 +96,15 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.translate.run import output_format, translate_inputs
 
     fmt = output_format(args.format, args.output)
+    glossary = None
+    if args.glossary:
+        from duiyi.translate.glossary import load
+
+        glossary = load(args.glossary)
     options = dict(
         model=args.model,
+        glossary=glossary,
+        context=args.context or None,
         beam_size=args.beam_size,
         threads=args.threads,
         device=args.device,
@@ -90,7 +114,18 @@ def run(args: argparse.Namespace) -> int:
     translator, notice = choose_engine(args.engine, **options)
     if notice:
         print(f"duiyi: notice: {notice}", file=sys.stderr)
+    if (args.glossary or args.context) and translator.name != "llm":
+        print(f"duiyi: notice: --glossary/--context need the llm engine; {translator.name} "
+              "ignores them", file=sys.stderr)  # fmt: skip
     if fmt in FORMATS and not FORMATS[fmt].keeps_gloss and translator.origin == "gloss":
+        if not args.include_gloss:  # it would be an empty file: say so instead
+            from duiyi.errors import InputError
+
+            raise InputError(
+                f"nothing to write: the drafts are CC-CEDICT glosses (no MT model installed), "
+                f"which {fmt.upper()} output leaves out; install a model (`duiyi models install "
+                "qwen2.5-coder-1.5b`) or keep glosses with --include-gloss"
+            )
         print(_gloss_export_notice(fmt, args.include_gloss), file=sys.stderr)
     cache = None
     if translator.cacheable and not args.no_cache:
@@ -123,10 +158,19 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"duiyi: {kind} {stats.sentences} sentences in {stats.documents} documents "
             f"({stats.cached} from the cache, {stats.flagged} flagged) with "
-            f"{translator.engine_id} → {output}" + (f" on {where}" if where else ""),
+            f"{translator.engine_id} → {output}"
+            + (f" on {where}" if where else "")
+            + _adherence(stats),
             file=sys.stderr,
         )
     return 0
+
+
+def _adherence(stats) -> str:
+    if not stats.term_hits:
+        return ""
+    share = stats.term_kept / stats.term_hits
+    return f"; glossary adherence {stats.term_kept}/{stats.term_hits} ({share:.0%})"
 
 
 def _gloss_export_notice(fmt: str, include_gloss: bool) -> str:

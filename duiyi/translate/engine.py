@@ -22,7 +22,7 @@ class Draft:
     text: str
     flags: list[str] = field(default_factory=list)  # e.g. ["repetition-retried"], ["repetition"]
     cached: bool = False
-    score: float | None = None  # MT: geometric-mean token probability in (0, 1]; gloss: None
+    score: float | None = None  # argos: mean token probability; llm: the QE score; gloss: None
 
     def meta(self) -> dict:
         """What the store and exports keep about the draft besides its text and score."""

@@ -26,8 +26,9 @@ from typing import TextIO
 from duiyi.corpus.model import Bead, Document, Sentence
 from duiyi.export import FORMATS, format_extension, write_pairs
 from duiyi.translate.cache import TranslationCache
-from duiyi.translate.drafts import run_signature, translate_document
+from duiyi.translate.drafts import run_signature, source_of, translate_document
 from duiyi.translate.engine import Draft, Translator
+from duiyi.translate.glossary import adherence
 from duiyi.translate.output import DOCUMENT_FORMATS, pairs_of, write_side_by_side, write_text
 
 Drafts = Iterator[tuple[Sentence, Draft]]
@@ -50,6 +51,8 @@ class TranslateStats:
     sentences: int = 0
     cached: int = 0
     flagged: int = 0  # drafts with a flag other than "gloss" (repetition, Chinese left, …)
+    term_hits: int = 0  # glossary terms found in the sources (engines with a glossary)
+    term_kept: int = 0  # … whose English term the draft uses
     empty: list[str] = field(default_factory=list)  # documents with no text to translate
 
 
@@ -125,6 +128,7 @@ class _Run:
         self.include_gloss, self.quiet = include_gloss, quiet
         self.drafter = drafter or local_drafter(translator, cache)
         self.stats = TranslateStats()
+        self.glossary = getattr(translator, "glossary", None)
         self.fmt = "text"
         self._names: set[str] = set()
 
@@ -146,6 +150,10 @@ class _Run:
             self.stats.sentences += 1
             self.stats.cached += draft.cached
             self.stats.flagged += bool(set(draft.flags) - {"gloss"})
+            if self.glossary:
+                hits, kept_terms = adherence(self.glossary, source_of(sentence), draft.text)
+                self.stats.term_hits += hits
+                self.stats.term_kept += kept_terms
             if kept is not None:
                 kept.append(draft)
             yield sentence, draft
@@ -170,7 +178,7 @@ class _Run:
     def write_document(self, doc: Document, stream: Drafts, out: TextIO, kept: list | None) -> None:
         drafts = self.drafts(doc, stream, kept)
         if self.fmt == "text":
-            write_text(doc, drafts, out)
+            write_text(doc, drafts, out, self.translator.origin)
         elif self.fmt == "side-by-side":
             write_side_by_side(doc, drafts, out, self.translator.origin)
         else:
