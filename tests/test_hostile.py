@@ -493,3 +493,13 @@ def test_11_read_only_store_can_be_read_and_says_read_only_on_write(tmp_path):
         assert sorted(p.name for p in folder.iterdir()) == ["s.db"]
     finally:
         folder.chmod(0o755)
+
+
+def test_6_an_endless_line_is_refused_not_read_into_memory(tmp_path, cli, monkeypatch):
+    from duiyi.export import base
+
+    monkeypatch.setattr(base, "MAX_LINE", 1000)
+    path = tmp_path / "pairs.jsonl"
+    path.write_bytes(b'{"src_text": "' + b"a" * 5000 + b'"}\n')
+    status, _, err = cli("import", path, "--store", tmp_path / "s.db")
+    assert status == 1 and "pairs.jsonl:1: a line longer than" in err

@@ -19,15 +19,23 @@ def xml_safe(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+MAX_LINE = 64 * 2**20  # one line of a pair file (a whole document in one JSONL record fits)
+
+
 def text_lines(path: str, what: str = "text") -> Iterator[tuple[int, str]]:
     """(line number, line without its "\\n") of a UTF-8 file (a BOM is dropped).
 
     FormatError naming the file and line for bytes that are not UTF-8 (a binary file, a
-    Latin-1 export): one clear line instead of a UnicodeDecodeError. `what` names the
+    Latin-1 export) or a line over MAX_LINE bytes (memory stays bounded): one clear line
+    instead of a UnicodeDecodeError. `what` names the
     expected content in that message.
     """
     with open(path, "rb") as f:
-        for number, raw in enumerate(f, 1):
+        for number, raw in enumerate(iter(lambda: f.readline(MAX_LINE + 1), b""), 1):
+            if len(raw) > MAX_LINE:
+                raise FormatError(
+                    f"{path}:{number}: a line longer than {MAX_LINE // 2**20} MB, not {what}"
+                )
             try:
                 line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
             except UnicodeDecodeError as exc:
