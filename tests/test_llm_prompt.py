@@ -51,6 +51,12 @@ RECORDED = [
      "Trump announced it."),
     ("  English: Turkey will not drift far from Russia.  ", "土耳其不会跟俄罗斯疏远太多。",
      "Turkey will not drift far from Russia."),
+    ('"Extradite him: American values are bankrupt again." This translation maintains the '
+     "original meaning and tone of the Chinese text.", "引渡吧,美国价值观再次破产。",
+     "Extradite him: American values are bankrupt again."),
+    ("The Kurds may come back. (Note: 库尔德人 means Kurds.)", "库尔德人卷土重来未可知。",
+     "The Kurds may come back."),
+    ("The translation team met today.", "翻译组今天开会。", "The translation team met today."),
 ]  # fmt: skip
 
 

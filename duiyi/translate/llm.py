@@ -25,7 +25,7 @@ from duiyi.translate.prompt import clean, problems, split_context, system_prompt
 
 log = logging.getLogger(__name__)
 
-ENGINE_REVISION = "1"  # bump when prompts or decoding change what a given model outputs
+ENGINE_REVISION = "2"  # bump when prompts or decoding change what a given model outputs
 END_TOKENS = ["<|im_end|>", "<|endoftext|>"]
 MAX_ROWS = 32  # sentences per batch at most
 

@@ -123,6 +123,12 @@ LABEL = re.compile(r"^\s*(?:english|translation|answer|output)\s*[:：]\s*", re.
 NOTE = re.compile(
     r"^\s*[(（]?\s*(?:note|notes|explanation|translation note)\s*[:：]", re.IGNORECASE
 )
+# Commentary after the translation: "… This translation keeps the tone …", "(Note: …)".
+TRAILER = re.compile(
+    r"(?<=[.!?\"”'’)])\s+[(（]?\s*(?:this|the above|the|my)\s+(?:translation|english version|"
+    r"sentence|rendering)\b.*$|\s+[(（]\s*(?:note|translation|literally)\b.*$",
+    re.IGNORECASE,
+)
 QUOTES = {'"': '"', "“": "”", "'": "'", "‘": "’", "「": "」", "『": "』", "«": "»"}
 
 
@@ -154,4 +160,5 @@ def clean(answer: str, source: str) -> str:
             kept.append(line)
     text = " ".join(kept)
     text = re.sub(r"\s+", " ", text).strip()
+    text = TRAILER.sub("", text).strip() or text
     return _unquote(text, source)
