@@ -205,6 +205,9 @@ def main() -> None:
     parser.add_argument("--model", help="LLM model for the speed runs (default: the preferred)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--skip", default="", help="comma list of runs to skip: one,nostatic,…")
+    parser.add_argument(
+        "--engines", help="comma list of engines for the quality table (default all)"
+    )
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(worker(json.loads(sys.stdin.read())), ensure_ascii=False))
@@ -227,6 +230,8 @@ def main() -> None:
     except Exception:  # argostranslate missing: no Argos engine
         pass
     engines.append(("gloss", "gloss"))
+    if args.engines:
+        engines = [e for e in engines if e[1] in args.engines.split(",")]
     main_model = args.model or (find_installed().name if find_installed() else None)
     results = {}
     for kind, name in engines:
