@@ -166,7 +166,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh1"
+    assert splitter_signature("zh") == "split:zh2"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------
@@ -219,3 +219,55 @@ def test_split_paragraphs_loses_no_text(text, hard_newlines):
     for span in split_sentences(text, "zh", hard_newlines=hard_newlines):
         p_start, p_end = paragraphs[span.paragraph]
         assert p_start <= span.start and span.end <= p_end
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a list number opens the item that follows, whatever ended the sentence before it
+        (
+            "How are the OMEGA watches? 1. The case is steel. 2. The dial is white.",
+            ["How are the OMEGA watches?", "1. The case is steel.", "2. The dial is white."],
+        ),
+        ("Any questions? 2) The dial is white.", ["Any questions?", "2) The dial is white."]),
+        ("He scored 10. Then he left.", ["He scored 10.", "Then he left."]),
+        # an acronym ends a sentence before a word that only starts one, not before a name
+        (
+            "Talks with the U.S. The rest fell. The U.S. Army came.",
+            ["Talks with the U.S.", "The rest fell.", "The U.S. Army came."],
+        ),
+        ("Sales rose in the US. The rest fell.", ["Sales rose in the US.", "The rest fell."]),
+        # references before a number are not sentence ends
+        (
+            "As shown in fig. 1.2, it rises. See Eq. 3 below.",
+            ["As shown in fig. 1.2, it rises.", "See Eq. 3 below."],
+        ),
+        # a stray closing bracket stays with the sentence it closes
+        ("He left. } Then he came.", ["He left. }", "Then he came."]),
+    ],
+)
+def test_english_list_numbers_acronyms_and_closers(text, expected):
+    assert en_sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # list items separated by a half-width or full-width semicolon
+        (
+            "（一）坚持党的领导;（二）坚持人民至上；(三)坚持创新。",
+            ["（一）坚持党的领导;", "（二）坚持人民至上；", "(三)坚持创新。"],
+        ),
+        ("加强领导；二、完善制度;3. 落实责任", ["加强领导；", "二、完善制度;", "3. 落实责任"]),
+        # a semicolon without an enumerator after it does not end the sentence (by default)
+        ("一是加强领导；二是完善制度；增长5.5倍。", ["一是加强领导；二是完善制度；增长5.5倍。"]),
+        # a stray mark or closer after a space belongs to the sentence it ends
+        ("这是第一句。 。这是第二句。", ["这是第一句。 。", "这是第二句。"]),
+        ("这是第一句。 ” 这是第二句。", ["这是第一句。 ”", "这是第二句。"]),
+        ("第一句话。}第二句话。", ["第一句话。}", "第二句话。"]),
+        # an upper-case abbreviation before Chinese text ends a sentence
+        ("他来自US. 然后他走了。", ["他来自US.", "然后他走了。"]),
+    ],
+)
+def test_chinese_list_items_and_stray_marks(text, expected):
+    assert sentences(text) == expected

@@ -108,23 +108,35 @@ class _Protected:
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
 _CLOSERS = "」』”’）》〉】〕〗〙〛｝］)]}\"'＂＇"
 _CLAUSE = "，、,；;：:"
+# what opens a list item: （一） (2) 三、 4. 5） ①
+_ENUMERATOR = (
+    r"(?:[（(][一二三四五六七八九十百\d]{1,4}[)）]|[一二三四五六七八九十百]{1,4}、"
+    r"|\d{1,3}[、.．)）](?!\d)|[\u2460-\u2473\u2776-\u277f])"
+)
 
 
 def _boundary(finals: str) -> re.Pattern:
     """A run of sentence-final marks, closing quotes and brackets after it, not followed by a
     clause mark (……， goes on).
 
-    Marks: `finals` (。！？!?｡ and ellipses …⋯), runs of ASCII dots, and a single period (. or
-    full-width ．) only after CJK text and before a space, CJK text or the end (after a digit or
-    a Latin letter it is a decimal point or an abbreviation). The pattern starts with a plain character class
-    so the regex engine scans fast for it; the run is atomic so a failed lookahead never leaves
-    half a run behind.
+    Marks: `finals` (。！？!?｡ and ellipses …⋯), runs of ASCII dots, a single period (. or
+    full-width ．) only after CJK text or an upper-case abbreviation (US.) and before a space,
+    CJK text or the end (after a digit or other Latin text it is a decimal point or an
+    abbreviation), and a semicolon (； or ;) before a list item's enumerator (（一）…;（二）…).
+    Marks and closers after the first may follow spaces (。 。 is one end, not a stray 。 that
+    opens the next sentence). The pattern starts with a plain character class so the regex
+    engine scans fast for it; the run is atomic so a failed lookahead never leaves half a run
+    behind.
     """
     cjk = _CJK
-    first = rf"[{finals}.．](?:(?<=[{finals}])|(?<=[{cjk}][.．])(?=\s|$|[{cjk}])|(?=\.))"
+    first = (
+        rf"[{finals}.．；;](?:(?<=[{finals}])|(?<=[{cjk}][.．])(?=\s|$|[{cjk}])|(?=\.)"
+        rf"|(?<=[A-Z]{{2}}[.．])(?=[^\S\n]*(?:$|[{cjk}]))"
+        rf"|(?<=[；;])(?=[^\S\n]*{_ENUMERATOR}))"
+    )
     more = rf"[{finals}]|[.．](?=[\s.]|$|[{cjk}])"
     closers = re.escape(_CLOSERS)
-    run = rf"(?:{more})*(?:[^\S\n]*[{closers}]+(?:{more})*)*"  # 。 ” : a space may come first
+    run = rf"(?:[^\S\n]*(?:{more}|[{closers}]+))*"  # 。 ” : a space may come first
     return re.compile(rf"{first}(?>{run})(?![^\S\n]*[{_CLAUSE}])")
 
 
@@ -256,10 +268,14 @@ def _nonbreaking_prefixes() -> dict[str, int]:
     for line in NonbreakingPrefixes().words("en"):
         word, _, flag = line.strip().partition(" ")
         prefixes[word] = 2 if "NUMERIC_ONLY" in flag else 1
+    # references before a number in technical text ("see fig. 1.2", "Eq. 3"), not in Moses' list
+    for word in ["fig", "figs", "eq", "eqs", "sec", "ch", "vol", "ref", "refs", "cf", "approx", "ca"]:
+        for form in (word, word.capitalize()):
+            prefixes.setdefault(form, 2)
     return prefixes
 
 
-_EN_CLOSERS = "'\")]”’»"
+_EN_CLOSERS = "'\")]}”’»」』》】"
 _EN_OPENERS = "'\"([¿¡“‘«"
 # A final run (. ? ! … and ASCII dots), closing quotes/brackets, then whitespace.
 # As in Moses, closers may follow after spaces: `said. " Then` keeps the quote.
@@ -268,6 +284,13 @@ _EN_CANDIDATE = re.compile(rf"([.?!…][.?!…]*)((?: *[{re.escape(_EN_CLOSERS)}
 _EN_WORD_BEFORE = re.compile(r"(\S*?)([" + re.escape(_EN_CLOSERS) + r"%]*)\.$")
 _ACRONYM = re.compile(r"\.([\w-]+)\.$")  # U.S., U.S.A.: checked for upper case below
 _CJK_RE = re.compile(f"[{_CJK}]")
+# a list item's number: "1. The case", "2) The dial", "(3) The strap"
+_LIST_NUMBER = re.compile(r"\(?\d{1,3}[.)](?=\s)")
+_LIST_ONLY = re.compile(r"\(?\d{1,3}[.)]")
+# words that start a sentence after an acronym (U.S. The …), never a name it qualifies
+_STARTERS = frozenset(
+    ["The", "A", "An", "This", "That", "These", "Those", "It", "Its", "He", "She", "We", "They", "I", "You", "His", "Her", "Their", "Our", "My", "There", "But", "And", "Yet", "So", "Then", "However", "Meanwhile", "In", "On", "At", "For", "If", "When", "While", "After", "Before", "As"]
+)
 
 
 def _starts_sentence(text: str, pos: int, end: int, digits: bool) -> bool:
@@ -304,6 +327,8 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
             start, end = _trim(text, pos, cut)
             if start >= match.start():
                 continue  # marks with no sentence before them ("... And so") open the next one
+            if _LIST_ONLY.fullmatch(text, start, end):
+                continue  # "2." alone is the number of the item that follows
             _add(spans, text, start, end, MAX_SENTENCE_CHARS, protected)
             pos = cut
         _add(spans, text, pos, p_end, MAX_SENTENCE_CHARS, protected)
@@ -313,8 +338,11 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
 def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bool:
     marks, closers = match.groups()
     if marks != "." or closers:
-        # ? ! … or several dots, or a period inside quotes: break before a sentence start.
-        return _starts_sentence(text, nxt, p_end, digits=False)
+        # ? ! … or several dots, or a period inside quotes: break before a sentence start or
+        # a list item's number ("watches? 1. The case")
+        return _starts_sentence(text, nxt, p_end, digits=False) or bool(
+            _LIST_NUMBER.match(text, nxt)
+        )
     word_start = match.start()
     while word_start > 0 and not text[word_start - 1].isspace():
         word_start -= 1
@@ -327,7 +355,9 @@ def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bo
         return False
     acronym = _ACRONYM.search(word)
     if acronym and acronym.group(1).replace("-", "").isupper():
-        return False  # Moses: a period, upper-case letters, a period (U.S. Army)
+        # Moses: a period, upper-case letters, a period (U.S. Army); but "the U.S. The talks"
+        following = text[nxt:p_end].split(None, 1)
+        return bool(following) and following[0].strip("\"'“‘(") in _STARTERS
     if not _starts_sentence(text, nxt, p_end, digits=True):
         return False
     return not (kind == 2 and not starting_punct and text[nxt].isdigit())
@@ -358,4 +388,4 @@ def split_sentences(text: str, lang: str = "zh", **options) -> list[SentenceSpan
 
 def splitter_signature(lang: str = "zh") -> str:
     """This stage's part of the run signature."""
-    return f"split:{lang}1"
+    return f"split:{lang}2"  # 2: list items, stray marks, acronyms
