@@ -107,3 +107,70 @@ def test_block_sums_add_single_sentence_values_over_a_bead():
 def test_span_sums():
     out = dp.span_sums(np.array([1.0, 2.0, 3.0]), 2)
     assert np.isnan(out[:2]).all() and list(out[2:]) == [3.0, 5.0]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_forward_plus_backward_is_the_best_path_through_each_cell(seed):
+    """backward mirrors forward: on the best path F + B is the optimum, elsewhere at most that,
+    and reversing the lattice's order gives the same table."""
+    rng = np.random.default_rng(seed)
+    beads, n, m = random_beads(rng, 40)
+    band = dp.diagonal_band(n, m, 12)
+    scores = planted_scores(beads, band, rng, noise=1.5)
+    path, best = dp.banded_dp(scores, band)
+    fwd, _ = dp.forward(scores, band)
+    bwd = dp.backward(scores, band)
+    through = fwd + bwd
+    assert np.nanmax(np.where(np.isfinite(through), through, np.nan)) == pytest.approx(best)
+    for _i0, i1, _j0, j1 in path:
+        assert through[i1, j1 - band.lo[i1]] == pytest.approx(best)
+    assert bwd[0, 0] == pytest.approx(best)
+    # a cell off the path: no better than the optimum, and exactly the best path through it
+    w = np.argwhere(np.isfinite(through))
+    i, col = w[rng.integers(len(w))]
+    j = band.lo[i] + col
+    brute = _best_through(scores, band, i, j)
+    assert through[i, col] == pytest.approx(brute)
+
+
+def _best_through(scores, band, i, j):
+    """Best path score forced through cell (i, j): the cell's forward score plus the best path
+    from it, found by a plain dictionary DP over the same bead types."""
+    n, m = band.n, band.m
+    memo = {(n, m): 0.0}
+
+    def rest(r, c):
+        if (r, c) in memo:
+            return memo[(r, c)]
+        best = dp.NEG
+        for (a, b), arr in scores.items():
+            r2, c2 = r + a, c + b
+            if r2 > n or c2 > m or (a == 0 and b == 0):
+                continue
+            w = c2 - band.lo[r2]
+            if 0 <= w < band.width and np.isfinite(arr[r2, w]):
+                best = max(best, arr[r2, w] + rest(r2, c2))
+        memo[(r, c)] = best
+        return best
+
+    fwd, _ = dp.forward(scores, band)
+    return fwd[i, j - band.lo[i]] + rest(i, j)
+
+
+def test_soft_tables_sum_over_all_paths():
+    """forward/backward with soft=True: the log-sum over paths, the same from both ends, and
+    bead posteriors along the best path lie in (0, 1] and approach 1 at low temperature."""
+    rng = np.random.default_rng(5)
+    beads, n, m = random_beads(rng, 25)
+    band = dp.diagonal_band(n, m, 8)
+    scores = planted_scores(beads, band, rng, noise=1.0)
+    fwd, _ = dp.forward(scores, band, soft=True)
+    bwd = dp.backward(scores, band, soft=True)
+    z = fwd[n, m - band.lo[n]]
+    assert z == pytest.approx(bwd[0, 0])
+    best_path, best = dp.banded_dp(scores, band)
+    assert z >= best
+    post = dp.path_posteriors(scores, band, best_path)
+    assert ((post <= 0) & np.isfinite(post)).all()
+    cold = dp.path_posteriors(scores, band, best_path, temperature=0.01)
+    assert np.exp(cold).min() > 0.99

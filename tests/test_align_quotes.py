@@ -42,7 +42,7 @@ def test_a_quotation_opened_on_one_side_only_costs_quote_weight():
         aligner = Aligner(SpanEncoder(), AlignConfig(quote_weight=w), lexical=False)
         s, t = _Side(zh, aligner.encoder), _Side(en, aligner.encoder)
         band = dp.diagonal_band(3, 3, 3)
-        scores[w] = aligner._bead_scores(s, t, band, None, (None, None), 1.0)[0][(1, 1)]
+        scores[w] = aligner._bead_scores(s, t, band, None, (None, None), 1.0)[(1, 1)]
     with np.errstate(invalid="ignore"):  # -inf - -inf outside the lattice
         diff = scores[0.0] - scores[weight]
 

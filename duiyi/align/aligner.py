@@ -13,8 +13,10 @@
    Every bead also gets a length score (per-document character ratio), a dialogue cue
    (quotations opened on one side only) and, between Chinese and English, a CC-CEDICT lexical
    score; null beads and rare bead types pay a penalty.
-3. Each bead's confidence is a logistic function of its own score per sentence: low for beads
-   the signals barely support, so a reviewer sees the bad ones first.
+3. Each bead's confidence is a calibrated probability that it is right (`confidence.py`): a
+   logistic model over its posterior under the DP's scores (forward-backward over all
+   alignments: a bead with a close rival is a near-tie) and whether it is a null bead, fitted on
+   the dev sets, so that a reviewer going worst-first meets the wrong beads first.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from duiyi.align import dp
+from duiyi.align import confidence, dp
 from duiyi.align.embed import SpanEncoder
 from duiyi.align.length import char_lengths, length_llr, length_ratio
 from duiyi.align.quotes import opening_counts
@@ -35,9 +37,6 @@ from duiyi.corpus.split import MAX_SENTENCE_CHARS
 log = logging.getLogger(__name__)
 
 SIGNATURE = "align:e5-dp"
-CONFIDENCE_SLOPE = 8.0  # logit per unit of CSLS above the threshold
-# e5 cosine of translations ≈0.85, of unrelated sentences ≈0.75: the midpoint of the gate
-RAW_COSINE_MIDPOINT = 0.79
 
 BEAD_TYPES: tuple[tuple[int, int], ...] = (
     (1, 1),
@@ -88,6 +87,9 @@ class Alignment:
     beads: list[Bead]
     warnings: list[str] = field(default_factory=list)
     encoded: int = 0  # texts run through the encoder (cache misses)
+    # per bead, the confidence model's signals (confidence.FEATURES) and raw e5 cosine
+    features: np.ndarray | None = None
+    cosines: np.ndarray | None = None
 
 
 def _check_languages(src: Sequence[str], tgt: Sequence[str]) -> list[str]:
@@ -270,7 +272,7 @@ class Aligner:
         lex = self._lexical_hits(s, t, band) if self.lexical else None
         paragraphs = (src_paragraphs, tgt_paragraphs)
         for _round in range(self.config.max_rounds):
-            scores, parts = self._bead_scores(s, t, band, lex, paragraphs, ratio)
+            scores = self._bead_scores(s, t, band, lex, paragraphs, ratio)
             path, _total = dp.banded_dp(scores, band)
             needed_src = {(i1, i1 - i0) for i0, i1, j0, j1 in path if i1 - i0 > 1 and j1 > j0}
             needed_tgt = {(j1, j1 - j0) for i0, i1, j0, j1 in path if j1 - j0 > 1 and i1 > i0}
@@ -282,9 +284,12 @@ class Aligner:
             t.encode_spans(needed_tgt)
         else:
             log.warning("beads still scored by stand-ins after %d rounds", self.config.max_rounds)
-        beads = self._beads_with_confidence(path, parts, band, s, t)
+        # the confidence weighs the chosen beads against their rivals: unbiased stand-ins for
+        # the spans never encoded, not optimistic ones
+        scores = self._bead_scores(s, t, band, lex, paragraphs, ratio, optimism=0.0)
+        beads, features, cosines = self._beads_with_confidence(path, scores, band, s, t)
         warnings += self._check_confidence(beads)
-        return Alignment(beads, warnings, self.encoder.encoded - before)
+        return Alignment(beads, warnings, self.encoder.encoded - before, features, cosines)
 
     def _sides(self, src: Sequence[str], tgt: Sequence[str]) -> tuple[_Side, _Side]:
         """Both sides; with a translator, the Chinese side also gets its MT draft as a view."""
@@ -353,8 +358,11 @@ class Aligner:
         tgt = t.lengths[[j for _, j in pairs]] + 2.0
         return float(np.exp(np.median(np.log(tgt / src))))
 
-    def _bead_scores(self, s: _Side, t: _Side, band: dp.Band, lex, paragraphs, ratio: float):
+    def _bead_scores(
+        self, s: _Side, t: _Side, band: dp.Band, lex, paragraphs, ratio: float, optimism=None
+    ):
         cfg = self.config
+        optimism = cfg.optimism if optimism is None else optimism
         n, m = len(s), len(t)
         columns = band.columns()
         valid = columns <= m
@@ -362,7 +370,6 @@ class Aligner:
         src_par, tgt_par = paragraphs
         inverse = _inverse_columns(band, m)
         scores: dict[tuple[int, int], np.ndarray] = {}
-        parts: dict[tuple[int, int], tuple[np.ndarray, np.ndarray]] = {}
         src_vec = {a: s.span_vectors(a) for a in {a for a, _ in cfg.bead_types}}
         tgt_vec = {b: t.span_vectors(b) for b in {b for _, b in cfg.bead_types}}
         # CSLS neighbourhood terms: each span against the other side's sentences in the band
@@ -394,7 +401,7 @@ class Aligner:
             yv, yexact = tgt_vec[b]
             cos = _banded_dot(xv, yv, np.where(valid, columns, m + 1))
             approx = ~(xexact[:, None] & yexact[safe_cols])
-            cos = cos + cfg.optimism * approx
+            cos = cos + optimism * approx
             if cfg.per_type_csls:
                 # neighbours are spans of the same sizes: longer spans are more alike in general
                 rx = _topk_mean(cos, cfg.neighbours)
@@ -422,11 +429,10 @@ class Aligner:
             ok = valid & (np.arange(n + 1)[:, None] >= a) & (columns >= b)
             score = np.where(ok & np.isfinite(score), score, dp.NEG)
             scores[(a, b)] = score
-            parts[(a, b)] = (score, csls, length / max(cfg.length_weight, 1e-9))
         skip = np.full((n + 1, band.width), -cfg.skip_penalty)
         scores[(1, 0)] = skip
         scores[(0, 1)] = skip
-        return scores, parts
+        return scores
 
     def _paragraph_cost(self, paragraphs: Sequence[int] | None, length: int, size: int):
         """Cost by span end of spans of `length` that cross a paragraph break."""
@@ -442,27 +448,24 @@ class Aligner:
 
     # -- confidence and warnings ------------------------------------------------------------
 
-    def _beads_with_confidence(self, path, parts, band: dp.Band, s: _Side, t: _Side) -> list[Bead]:
-        # CSLS says how much better a bead is than its neighbours; the raw cosine, whether the
-        # two sides say the same thing at all (a wrong document has good neighbours too)
+    def _beads_with_confidence(self, path, scores, band: dp.Band, s: _Side, t: _Side):
+        """Beads with their confidence, the confidence model's signals and raw cosines."""
         linked = [(i0, i1, j0, j1) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
+        # the raw cosine: do the two sides say the same thing at all (the DP's scores only say
+        # how much better a bead is than its neighbours, and a wrong document has those too)
         xs = self.encoder.encode([s.span_text(i1, i1 - i0) for i0, i1, _, _ in linked])
         ys = self.encoder.encode([t.span_text(j1, j1 - j0) for _, _, j0, j1 in linked])
         raw = dict(zip(linked, np.einsum("id,id->i", xs, ys), strict=True))
-        beads = []
-        for i0, i1, j0, j1 in path:
-            a, b = i1 - i0, j1 - j0
-            if a == 0 or b == 0:
-                conf = 0.1  # a sentence left without a counterpart always deserves a look
-            else:
-                w = j1 - band.lo[i1]
-                csls, length = parts[(a, b)][1][i1, w], parts[(a, b)][2][i1, w]
-                # centred CSLS of a true pair is about +0.2, of a neighbour about -0.45
-                logit = CONFIDENCE_SLOPE * (csls - self.config.threshold) + 0.5 * min(length, 0.0)
-                gate = 1 / (1 + np.exp(-(raw[(i0, i1, j0, j1)] - RAW_COSINE_MIDPOINT) * 60))
-                conf = float(gate / (1 + np.exp(-logit)))
-            beads.append(Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(conf, 4)))
-        return beads
+        cosines = np.array([raw.get(bead, np.nan) for bead in path], dtype=np.float64)
+        sizes = np.array([(i1 - i0, j1 - j0) for i0, i1, j0, j1 in path]).reshape(-1, 2)
+        posteriors = dp.path_posteriors(scores, band, path, confidence.TEMPERATURE)
+        x = confidence.features(posteriors, sizes)
+        conf = confidence.confidence(x, cosines)
+        beads = [
+            Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(float(c), 4))
+            for (i0, i1, j0, j1), c in zip(path, conf, strict=True)
+        ]
+        return beads, x, cosines
 
     def _check_sizes(self, n: int, m: int) -> list[str]:
         if max(n, m) >= 5 * max(1, min(n, m)):

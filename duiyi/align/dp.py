@@ -69,6 +69,29 @@ def banded_dp(
     by a running maximum. Returns beads as (src_start, src_end, tgt_start, tgt_end), in order,
     and the total score. Raises ValueError if (n, m) is unreachable through the band.
     """
+    n, m, lo = band.n, band.m, band.lo
+    types = [t for t in scores if t[0] > 0]
+    total, back = forward(scores, band)
+    w_end = m - lo[n]
+    if not (0 <= w_end < band.width) or not np.isfinite(total[n, w_end]):
+        raise ValueError("the end of the alignment lattice is outside the band")
+    beads = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        k = back[i, j - lo[i]]
+        a, b = (0, 1) if k == -2 else types[k]
+        beads.append((i - a, i, j - b, j))
+        i, j = i - a, j - b
+    beads.reverse()
+    return beads, float(total[n, w_end])
+
+
+def forward(
+    scores: dict[tuple[int, int], np.ndarray], band: Band, soft: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """(total, back): the best score of a path from (0, 0) to every band cell, and the bead type
+    that ends it (an index into the types with a > 0, in `scores` order; -2 for (0, 1)).
+    soft: log-sum-exp over all paths instead of the best one (`back` is then meaningless)."""
     n, m, lo, width = band.n, band.m, band.lo, band.width
     types = [t for t in scores if t[0] > 0]
     skip = scores.get((0, 1))
@@ -90,35 +113,89 @@ def banded_dp(
                 continue
             cand = np.where(ok, total[i - a, np.clip(prev, 0, width - 1)] + scores[(a, b)][i], NEG)
             better = cand > best
-            best = np.where(better, cand, best)
             arg = np.where(better, k, arg)
+            best = np.logaddexp(best, cand) if soft else np.where(better, cand, best)
         if skip is not None:
             # row[w] = max(best[w], row[w-1] + skip[w]) as one running maximum over prefix sums
             step = np.where(cols <= m, skip[i], NEG)
             step[0] = 0.0
             cum = np.cumsum(step)
+            accumulate = np.logaddexp.accumulate if soft else np.maximum.accumulate
             with np.errstate(invalid="ignore"):
                 # best over v < w (strictly: a cell is never its own skip predecessor)
-                start = np.maximum.accumulate(np.where(np.isfinite(best), best - cum, NEG))
+                start = accumulate(np.where(np.isfinite(best), best - cum, NEG))
                 run = np.concatenate([[NEG], start[:-1]]) + cum
             run = np.where(np.isnan(run), NEG, run)
             from_skip = run > best
-            best = np.where(from_skip, run, best)
             arg = np.where(from_skip, -2, arg)
+            best = np.logaddexp(best, run) if soft else np.where(from_skip, run, best)
         total[i] = best
         back[i] = arg
-    w_end = m - lo[n]
-    if not (0 <= w_end < width) or not np.isfinite(total[n, w_end]):
-        raise ValueError("the end of the alignment lattice is outside the band")
-    beads = []
-    i, j = n, m
-    while i > 0 or j > 0:
-        k = back[i, j - lo[i]]
-        a, b = (0, 1) if k == -2 else types[k]
-        beads.append((i - a, i, j - b, j))
-        i, j = i - a, j - b
-    beads.reverse()
-    return beads, float(total[n, w_end])
+    return total, back
+
+
+def backward(
+    scores: dict[tuple[int, int], np.ndarray], band: Band, soft: bool = False
+) -> np.ndarray:
+    """The best score of a path from every band cell to (n, m) (the mirror of `forward`)."""
+    n, m, lo, width = band.n, band.m, band.lo, band.width
+    types = [t for t in scores if t[0] > 0]
+    skip = scores.get((0, 1))
+    out = np.full((n + 1, width), NEG)
+    w_range = np.arange(width)
+    for i in range(n, -1, -1):
+        cols = lo[i] + w_range
+        best = np.full(width, NEG)
+        if i == n:
+            best[cols == m] = 0.0
+        for a, b in types:
+            if i + a > n:
+                continue
+            nxt = cols + b - lo[i + a]  # the bead's end cell, in row i + a
+            ok = (nxt >= 0) & (nxt < width) & (cols + b <= m)
+            if not ok.any():
+                continue
+            safe = np.clip(nxt, 0, width - 1)
+            cand = np.where(ok, scores[(a, b)][i + a, safe] + out[i + a, safe], NEG)
+            best = np.logaddexp(best, cand) if soft else np.maximum(best, cand)
+        if skip is not None:
+            # best[w] = max over v >= w of base[v] + skip[w+1] + … + skip[v]; soft: the sum
+            # over v > w is added to base[w]
+            step = np.where(cols <= m, skip[i], NEG)
+            step[0] = 0.0
+            cum = np.cumsum(step)
+            with np.errstate(invalid="ignore"):
+                reach = np.where(np.isfinite(best), best + cum, NEG)
+                if soft:
+                    later = np.logaddexp.accumulate(reach[::-1])[::-1]
+                    run = np.concatenate([later[1:], [NEG]]) - cum
+                    best = np.where(np.isnan(run), best, np.logaddexp(best, run))
+                else:
+                    run = np.maximum.accumulate(reach[::-1])[::-1] - cum
+                    best = np.where(np.isnan(run), best, np.maximum(best, run))
+        best[cols > m] = NEG
+        out[i] = best
+    return out
+
+
+def path_posteriors(
+    scores: dict[tuple[int, int], np.ndarray],
+    band: Band,
+    path: list[tuple[int, int, int, int]],
+    temperature: float = 1.0,
+) -> np.ndarray:
+    """Log-probability of each bead of `path` when alignments are weighted by
+    exp(total score / temperature): summed over every alignment that holds the bead."""
+    scaled = {k: v / temperature for k, v in scores.items()}
+    fwd, _ = forward(scaled, band, soft=True)
+    bwd = backward(scaled, band, soft=True)
+    lo = band.lo
+    z = fwd[band.n, band.m - lo[band.n]]
+    out = np.empty(len(path))
+    for k, (i0, i1, j0, j1) in enumerate(path):
+        end = j1 - lo[i1]
+        out[k] = fwd[i0, j0 - lo[i0]] + scaled[(i1 - i0, j1 - j0)][i1, end] + bwd[i1, end] - z
+    return np.minimum(out, 0.0)
 
 
 def span_sums(values: np.ndarray, length: int) -> np.ndarray:

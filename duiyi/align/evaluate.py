@@ -108,3 +108,55 @@ def score_alignments(pairs: Iterable[tuple[Iterable[BeadLike], Iterable[BeadLike
     for gold, system in pairs:
         score.add(gold, system)
     return score
+
+
+# --- confidence: does it rank the wrong beads first? -------------------------------------------
+
+
+def bead_correct(gold: Iterable[BeadLike], system: Iterable[BeadLike]) -> list[bool]:
+    """Per system bead: is the identical bead in the gold (the strict criterion)?"""
+    gold_set = set(_pairs(gold))
+    return [pair in gold_set for pair in _pairs(system)]
+
+
+def _ascending(scores: Sequence[float]) -> list[int]:
+    return sorted(range(len(scores)), key=lambda k: (scores[k], k))
+
+
+def error_ranking(scores: Sequence[float], correct: Sequence[bool], share: float = 0.1):
+    """(average precision of "wrong", share of the wrong beads among the lowest `share`) when the
+    beads are read from the lowest confidence up. Both are NaN when no bead is wrong."""
+    order = _ascending(scores)
+    wrong = [not correct[k] for k in order]
+    total = sum(wrong)
+    if not total:
+        return float("nan"), float("nan")
+    found, precision_sum = 0, 0.0
+    for rank, is_wrong in enumerate(wrong, 1):
+        if is_wrong:
+            found += 1
+            precision_sum += found / rank
+    head = max(1, round(share * len(order)))
+    return precision_sum / total, sum(wrong[:head]) / total
+
+
+def reliability(scores: Sequence[float], correct: Sequence[bool], bins: int = 10):
+    """Rows (low, high, beads, mean confidence, share right) for equal-width confidence bins."""
+    rows = []
+    for b in range(bins):
+        low, high = b / bins, (b + 1) / bins
+        inside = [
+            k for k, s in enumerate(scores) if low <= s < high or (b == bins - 1 and s == 1.0)
+        ]
+        if inside:
+            mean = sum(scores[k] for k in inside) / len(inside)
+            right = sum(bool(correct[k]) for k in inside) / len(inside)
+            rows.append((low, high, len(inside), mean, right))
+    return rows
+
+
+def expected_calibration_error(scores: Sequence[float], correct: Sequence[bool]) -> float:
+    """Bead-weighted mean |confidence − share right| over the reliability bins."""
+    rows = reliability(scores, correct)
+    total = sum(n for _, _, n, _, _ in rows)
+    return sum(n * abs(mean - right) for _, _, n, mean, right in rows) / total if total else 0.0

@@ -1,0 +1,163 @@
+"""Fit the bead confidence model (duiyi/align/confidence.py) on the dev sets, and report it honestly.
+
+Aligns every set in ../shared/eval/align, labels each output bead right/wrong against the gold
+(strict: the identical bead is in the gold), then for each set in turn fits the logistic model on
+the OTHER sets and reports on the held-out one: average precision of "wrong" when beads are read
+from the lowest confidence up, the share of the wrong beads found in the lowest 10%, the expected
+calibration error and a reliability table. Finally it fits on all sets (each set weighted
+equally) and prints the constants to paste into confidence.py.
+
+    python benchmarks/align_calibration.py [--cache /tmp/emb.sqlite] [--features /tmp/f.npz]
+
+--features keeps the aligned beads' signals in a file: a second run refits in a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from align import SETS, documents  # noqa: E402
+
+from duiyi.align import confidence  # noqa: E402
+from duiyi.align.aligner import AlignConfig, Aligner  # noqa: E402
+from duiyi.align.embed import EmbeddingCache, SpanEncoder  # noqa: E402
+from duiyi.align.evaluate import (  # noqa: E402
+    bead_correct,
+    error_ranking,
+    expected_calibration_error,
+    reliability,
+)
+
+# signals whose weight must not be negative: more of them never makes a bead less likely right
+MONOTONE = ("posterior",)
+RIDGE = 1e-2
+
+
+def collect(aligner: Aligner, sets, docs) -> dict[str, dict[str, np.ndarray]]:
+    data = {}
+    for name in sets:
+        xs, gate, ys = [], [], []
+        for _doc, src, tgt, gold in documents(name, docs):
+            result = aligner.align(src, tgt)
+            xs.append(result.features)
+            gate.append(confidence.gates(result.cosines))
+            ys.append(bead_correct(gold, result.beads))
+        data[name] = {
+            "x": np.vstack(xs),
+            "gate": np.concatenate(gate),
+            "y": np.concatenate(ys).astype(bool),
+        }
+        print(
+            f"{name}: {len(data[name]['y'])} beads, {int((~data[name]['y']).sum())} wrong",
+            file=sys.stderr,
+            flush=True,
+        )
+    return data
+
+
+def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray) -> tuple[float, dict[str, float]]:
+    """Weighted L2-regularized logistic regression (Newton steps); monotone signals kept ≥ 0 by
+    dropping any that come out negative and refitting."""
+    active = list(range(x.shape[1]))
+    while True:
+        a = np.column_stack([np.ones(len(x)), x[:, active]])
+        beta = np.zeros(a.shape[1])
+        for _ in range(100):
+            p = 1 / (1 + np.exp(-(a @ beta)))
+            grad = a.T @ (weight * (y - p)) - RIDGE * np.r_[0, beta[1:]]
+            hess = (a * (weight * p * (1 - p))[:, None]).T @ a + RIDGE * np.diag(
+                np.r_[0, np.ones(len(active))]
+            )
+            step = np.linalg.solve(hess, grad)
+            beta += step
+            if np.abs(step).max() < 1e-8:
+                break
+        names = [confidence.FEATURES[k] for k in active]
+        negative = [
+            k for k, n, b in zip(active, names, beta[1:], strict=True) if n in MONOTONE and b < 0
+        ]
+        if not negative:
+            weights = dict.fromkeys(confidence.FEATURES, 0.0)
+            weights.update(zip(names, beta[1:].tolist(), strict=True))
+            return float(beta[0]), weights
+        active = [k for k in active if k not in negative]
+
+
+def balanced_weights(parts: list[np.ndarray]) -> np.ndarray:
+    """Each set counts as much as any other, whatever its size."""
+    return np.concatenate(
+        [np.full(len(p), len(np.concatenate(parts)) / (len(parts) * len(p))) for p in parts]
+    )
+
+
+def report(name: str, conf: np.ndarray, y: np.ndarray, table: bool) -> tuple[float, float]:
+    ap, r10 = error_ranking(conf.tolist(), y.tolist())
+    ece = expected_calibration_error(conf.tolist(), y.tolist())
+    print(f"  {name:<28} AP(wrong) {ap:.3f}  wrong in lowest 10% {r10:.3f}  ECE {ece:.3f}")
+    if table:
+        print("    confidence   beads  mean conf  share right")
+        for low, high, n, mean, right in reliability(conf.tolist(), y.tolist()):
+            print(f"    {low:.1f}–{high:.1f}  {n:>8}  {mean:>9.3f}  {right:>11.3f}")
+    return ap, r10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
+    parser.add_argument("--docs", type=int, default=None, help="first N documents of each set")
+    parser.add_argument("--cache", help="SQLite embedding cache")
+    parser.add_argument("--features", help="npz file of collected signals (read, else written)")
+    args = parser.parse_args()
+
+    path = Path(args.features) if args.features else None
+    if path and path.exists():
+        raw = np.load(path)
+        data = {n: {k: raw[f"{n}/{k}"] for k in ("x", "gate", "y")} for n in args.sets}
+    else:
+        cache = EmbeddingCache(args.cache) if args.cache else None
+        data = collect(Aligner(SpanEncoder(cache), AlignConfig()), args.sets, args.docs)
+        if path:
+            np.savez(path, **{f"{n}/{k}": v for n, d in data.items() for k, v in d.items()})
+
+    results = {}
+    print("held-out evaluation: the model is fitted on the other sets, scored on this one")
+    for held in args.sets:
+        train = [n for n in args.sets if n != held]
+        d = data[held]
+        print(
+            f"{held}: {len(d['y'])} beads, {int((~d['y']).sum())} wrong "
+            f"({100 * (~d['y']).mean():.1f}%)"
+        )
+        if train:
+            x = np.vstack([data[n]["x"] for n in train])
+            y = np.concatenate([data[n]["y"] for n in train])
+            w = balanced_weights([data[n]["y"] for n in train])
+            intercept, weights = fit(x, y, w)
+            conf = confidence.probability(d["x"], intercept, weights) * d["gate"]
+            results[held] = report("calibrated (held out)", conf, d["y"], table=True)
+    x = np.vstack([data[n]["x"] for n in args.sets])
+    y = np.concatenate([data[n]["y"] for n in args.sets])
+    intercept, weights = fit(x, y, balanced_weights([data[n]["y"] for n in args.sets]))
+    print("\nfitted on all sets (paste into duiyi/align/confidence.py):")
+    print(f"INTERCEPT = {intercept:.4f}")
+    print("WEIGHTS = {" + ", ".join(f'"{n}": {weights[n]:.4f}' for n in confidence.FEATURES) + "}")
+    if results:
+        print(
+            "RESULT "
+            + " ".join(
+                f"{n.replace('-', '_')}_avg_precision_err={ap:.3f} "
+                f"{n.replace('-', '_')}_err_recall_at_10={r10:.3f}"
+                for n, (ap, r10) in results.items()
+            )
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""A bead's confidence: the probability that it is right, from what the aligner's DP knows.
+
+The main signal is the bead's posterior: the DP's scores define a distribution over all
+alignments of the document (weight exp(total score / TEMPERATURE)), and a bead's posterior is
+the share of that weight held by the alignments that contain it, summed over all of them by
+forward-backward (`dp.path_posteriors`). A bead with a close rival (the same sentences split
+or merged differently, a short sentence given to the other neighbour) has a low posterior,
+whatever its own cosine: the wrong beads of literary text are such near-ties, while a loose but
+correct translation with no rival keeps a high one. Null beads (a sentence without a
+counterpart) are a second signal: on the development sets they are nearly always wrong.
+
+The model is a logistic regression over these signals, fitted on the four development sets
+(mac-dev, aca, mag, bible-001) by `benchmarks/align_calibration.py`, which also reports it with
+each set held out in turn (fitted on the other three). Refit with that script after changing the
+aligner's scores, and paste the coefficients it prints below. TEMPERATURE was chosen the same
+way (0.1–0.3 rank the wrong beads about equally well on mac-dev; 1 and 2 worse).
+
+Two gates, not fitted (the dev sets hold no wrong documents), multiply the fitted probability:
+a document whose linked beads have a median raw e5 cosine below ≈0.79 is probably not a
+translation of the other side, and a bead whose raw cosine is below ≈0.74 pairs unrelated text.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+FEATURES = ("posterior", "null")
+TEMPERATURE = 0.25  # of the bead posteriors, in units of the DP's scores
+
+# Fitted by benchmarks/align_calibration.py on mac-dev, aca, mag and bible-001 (each set
+# weighted equally, L2 1e-2, "posterior" kept ≥ 0; 8,396 beads, 646 wrong).
+INTERCEPT = 0.5855
+WEIGHTS = {"posterior": 0.6069, "null": -6.4251}
+
+# e5 cosines: translations ≈0.85, unrelated sentences ≈0.75
+DOCUMENT_MIDPOINT = 0.79
+BEAD_MIDPOINT = 0.74
+GATE_SLOPE = 100.0
+
+
+def features(log_posteriors: np.ndarray, sizes) -> np.ndarray:
+    """(beads, len(FEATURES)) signals from the beads' log posteriors and (beads, 2) sizes.
+
+    posterior: −log(−log p), which grows without bound as p → 1 (clipped at p = 1 − 1e-6) and
+    spreads the near-ties (p ≈ 0.5) that hold the errors."""
+    sizes = np.asarray(sizes, dtype=np.float64).reshape(-1, 2)
+    log_p = np.clip(
+        np.nan_to_num(np.asarray(log_posteriors, dtype=np.float64), nan=-50.0), -50.0, -1e-6
+    )
+    posterior = -np.log(-log_p)
+    null = (sizes.min(axis=1) == 0).astype(np.float64)
+    return np.column_stack([posterior, null]).reshape(-1, len(FEATURES))
+
+
+def probability(x: np.ndarray, intercept: float | None = None, weights=None) -> np.ndarray:
+    """The fitted logistic model: P(bead is right) for each row of `features`."""
+    intercept = INTERCEPT if intercept is None else intercept
+    weights = WEIGHTS if weights is None else weights
+    w = np.array([weights[name] for name in FEATURES])
+    logit = intercept + np.asarray(x, dtype=np.float64) @ w
+    return 1.0 / (1.0 + np.exp(-np.clip(logit, -50.0, 50.0)))
+
+
+def _sigmoid_gate(values, midpoint: float) -> np.ndarray:
+    z = GATE_SLOPE * (np.asarray(values, dtype=np.float64) - midpoint)
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50.0, 50.0)))
+
+
+def gates(cosines: np.ndarray) -> np.ndarray:
+    """Per bead, the product of the document gate and the bead gate (1: no doubt). `cosines`
+    holds each bead's raw e5 cosine, NaN for null beads (they pass the bead gate)."""
+    cosines = np.asarray(cosines, dtype=np.float64)
+    linked = cosines[np.isfinite(cosines)]
+    document = _sigmoid_gate(np.median(linked), DOCUMENT_MIDPOINT) if len(linked) else 1.0
+    return document * _sigmoid_gate(np.nan_to_num(cosines, nan=1.0), BEAD_MIDPOINT)
+
+
+def confidence(x: np.ndarray, cosines: np.ndarray) -> np.ndarray:
+    """Confidence in [0, 1] per bead: the fitted probability, times the gates."""
+    return probability(x) * gates(cosines)
