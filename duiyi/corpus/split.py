@@ -259,6 +259,9 @@ _WHITESPACE = re.compile(r"\s+")
 # --- English ---------------------------------------------------------------------------------
 
 
+_REFERENCE_WORDS = "fig figs eq eqs sec ch vol ref refs cf approx ca"
+
+
 @cache
 def _nonbreaking_prefixes() -> dict[str, int]:
     """Moses non-breaking prefixes for English: 1 = always, 2 = only before a number."""
@@ -269,7 +272,7 @@ def _nonbreaking_prefixes() -> dict[str, int]:
         word, _, flag = line.strip().partition(" ")
         prefixes[word] = 2 if "NUMERIC_ONLY" in flag else 1
     # references before a number in technical text ("see fig. 1.2", "Eq. 3"), not in Moses' list
-    for word in ["fig", "figs", "eq", "eqs", "sec", "ch", "vol", "ref", "refs", "cf", "approx", "ca"]:
+    for word in _REFERENCE_WORDS.split():
         for form in (word, word.capitalize()):
             prefixes.setdefault(form, 2)
     return prefixes
@@ -288,9 +291,11 @@ _CJK_RE = re.compile(f"[{_CJK}]")
 _LIST_NUMBER = re.compile(r"\(?\d{1,3}[.)](?=\s)")
 _LIST_ONLY = re.compile(r"\(?\d{1,3}[.)]")
 # words that start a sentence after an acronym (U.S. The …), never a name it qualifies
-_STARTERS = frozenset(
-    ["The", "A", "An", "This", "That", "These", "Those", "It", "Its", "He", "She", "We", "They", "I", "You", "His", "Her", "Their", "Our", "My", "There", "But", "And", "Yet", "So", "Then", "However", "Meanwhile", "In", "On", "At", "For", "If", "When", "While", "After", "Before", "As"]
+_STARTER_WORDS = (
+    "The A An This That These Those It Its He She We They I You His Her Their Our My There But "
+    "And Yet So Then However Meanwhile In On At For If When While After Before As"
 )
+_STARTERS = frozenset(_STARTER_WORDS.split())
 
 
 def _starts_sentence(text: str, pos: int, end: int, digits: bool) -> bool:
