@@ -27,7 +27,6 @@ sys.path.insert(0, str(ROOT))
 
 from duiyi.align.aligner import AlignConfig, Aligner  # noqa: E402
 from duiyi.align.alignfile import read_align  # noqa: E402
-from duiyi.testing.gale_church import length_only_align  # noqa: E402
 from duiyi.align.embed import BACKENDS, DEFAULT_BACKEND, EmbeddingCache, SpanEncoder  # noqa: E402
 from duiyi.align.evaluate import (  # noqa: E402
     AlignScore,
@@ -35,6 +34,7 @@ from duiyi.align.evaluate import (  # noqa: E402
     error_ranking,
     expected_calibration_error,
 )
+from duiyi.testing.gale_church import length_only_align  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval" / "align"
 SETS = {  # name: (source folder, target folder)
