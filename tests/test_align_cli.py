@@ -135,11 +135,30 @@ def test_documents_to_tmx_and_store(cli, tmp_path, cache):
         assert store.count_pairs() == 5
 
 
-def test_presplit_refuses_other_formats_and_the_store(cli, tmp_path):
-    src = write_lines(tmp_path / "a.zh", ZH[:2])
-    tgt = write_lines(tmp_path / "a.en", EN[:2])
-    status, _, err = cli("align", "--presplit", src, tgt, "-f", "tmx", "--no-cache")
-    assert status == 1 and ".align format only" in err
-    status, _, err = cli("align", "--presplit", src, tgt, "--store", tmp_path / "c.db")
-    assert status == 1 and "--store" in err
-    assert not (tmp_path / "c.db").exists()
+def test_presplit_lines_go_to_the_store_and_every_format(cli, tmp_path, cache):
+    # one sentence per line, a blank line between two paragraphs, a line holding two sentences
+    zh = [*ZH[:3], "", ZH[3], ZH[4] + ZH[5]]
+    en = [*EN[:3], "", *EN[3:6]]
+    src = write_lines(tmp_path / "a.zh", zh)
+    tgt = write_lines(tmp_path / "a.en", en)
+    db, tmx = tmp_path / "corpus.db", tmp_path / "pairs.tmx"
+    status, _, err = cli(
+        "align", "--presplit", src, tgt, "-o", tmx, "--store", db, "--cache", cache, "-q"
+    )
+    assert status == 0, err
+    from duiyi.export import read_pairs
+
+    pairs = list(read_pairs(str(tmx)))
+    # the lines are the sentences: never re-split, the two-sentence line stays one
+    assert [p.src for p in pairs] == [*ZH[:4], ZH[4] + ZH[5]]
+    assert [p.tgt for p in pairs] == [*EN[:4], EN[4] + " " + EN[5]]
+    status, out, err = cli("export", db, "-f", "jsonl", "-o", "-")
+    assert status == 0, err
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [r["src_text"] for r in rows] == [p.src for p in pairs]
+    assert [r["tgt_text"] for r in rows] == [p.tgt for p in pairs]
+    for fmt in ("tsv", "jsonl"):
+        status, out, err = cli("align", "--presplit", src, tgt, "-f", fmt, "--cache", cache, "-q")
+        assert status == 0 and ZH[0] in out and EN[0] in out, err
+
+

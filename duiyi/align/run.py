@@ -8,8 +8,10 @@ files, a store).
     stats = align_files(match_pairs("zh/", "en/"), Aligner(), output="corpus.tmx")
     stats.linked, stats.mean_score, stats.low
 
-Documents are read and prepared (cleaned, normalized, split) unless `presplit`, where each line
-of a file is one sentence. The aligner sees normalized sentences; pairs carry the original
+Documents are read and prepared (cleaned, normalized, split); with `presplit` each non-blank
+line of a file is one sentence (`prepare_lines`), and they go to the store and every format
+alike. `.align` output from pre-split files without a store numbers the lines themselves
+(blank ones included), as the gold sets do. The aligner sees normalized sentences; pairs carry the original
 text. The aligning itself is `align_many(document pairs) → an Alignment (or the error) per pair,
 in order`: `local_aligner` here, or a distributed runner's (duiyi.cluster). A document pair that
 fails (unreadable input, an error while aligning) is reported in `AlignStats.failed` and the
@@ -75,20 +77,19 @@ def local_aligner(aligner: Aligner, paragraphs: str = "soft") -> AlignMany:
 
 
 def output_format(fmt: str | None, output: str | None, *, presplit: bool, multiple: bool) -> str:
-    """The output format: asked for, else from `output`'s extension; TSV on stdout."""
-    if presplit:
-        if fmt not in (None, ALIGN_FORMAT):
-            raise InputError("--presplit writes the .align format only")
-        return ALIGN_FORMAT
+    """The output format: asked for, else from `output`'s extension; TSV on stdout.
+
+    Pre-split input writes `.align` by default: on stdout, and as one file per document into
+    an output folder (an -o without an extension) when aligning directories."""
     if fmt:
         chosen = fmt
     elif output in (None, "-"):
-        chosen = "tsv"
-    elif output.endswith(".align"):
+        chosen = ALIGN_FORMAT if presplit else "tsv"
+    elif output.endswith(".align") or (presplit and multiple and not Path(output).suffix):
         chosen = ALIGN_FORMAT
     else:
         chosen = format_for_path(output)
-    if chosen == ALIGN_FORMAT and multiple:
+    if chosen == ALIGN_FORMAT and multiple and not presplit:
         raise InputError(
             "the .align format holds one pair of documents: use --presplit with -o DIR"
         )
@@ -121,13 +122,14 @@ def align_files(
 
     multiple = len(file_pairs) > 1 or (source_root is not None and Path(source_root).is_dir())
     chosen = output_format(fmt, output, presplit=presplit, multiple=multiple)
-    if presplit and store is not None:
-        raise InputError("--store needs documents, not --presplit sentence lists")
-    if multiple and presplit and output in (None, "-"):
+    if multiple and chosen == ALIGN_FORMAT and output in (None, "-"):
         raise InputError("aligning directories with --presplit: give an output directory with -o")
+    if multiple and chosen == ALIGN_FORMAT and store is not None:
+        raise InputError("--store with .align output holds one pair of documents")
     align_many = align_many or local_aligner(aligner, paragraphs)
     stats = AlignStats()
-    if presplit:
+    if presplit and chosen == ALIGN_FORMAT and store is None:
+        # the gold sets' convention: sentence i is line i, blank lines included
         bar = progressbar(file_pairs, total=len(file_pairs), desc="align", unit="doc", silent=quiet)
         for src_path, tgt_path in bar:
             result = aligner.align(read_presplit(src_path), read_presplit(tgt_path))
@@ -138,13 +140,14 @@ def align_files(
             write_align(result.beads, out, with_score=scores)
         return stats
 
-    from duiyi.corpus.pipeline import pipeline_signature, prepare
+    from duiyi.corpus.pipeline import pipeline_signature, prepare, prepare_lines
     from duiyi.corpus.read import read_document
 
+    make = prepare_lines if presplit else prepare
     prepared: list[DocumentPair] = []
     for src_path, tgt_path in file_pairs:
         try:
-            prepared.append((prepare(read_document(src_path)), prepare(read_document(tgt_path))))
+            prepared.append((make(read_document(src_path)), make(read_document(tgt_path))))
         except DuiyiError as exc:
             stats.failed.append((src_path.name, str(exc)))
     results: list[tuple[Document, Document, Alignment]] = []

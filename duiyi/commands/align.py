@@ -8,8 +8,10 @@ confidence in [0, 1] (low = look at it first).
 
 Output format from -o's extension: .tmx, .xml (XCES), .tsv, .jsonl, .moses, or .align (bead
 indices, one pair of documents only); stdout gets TSV. --presplit takes files that already hold
-one sentence per line and writes beads in the gold `.align` format ([0,1]:[0], 0-based), to -o
-(a file, or a directory when aligning directories) or stdout.
+one sentence per line (each non-blank line is a sentence, a blank line a paragraph break) into
+the store and every format; by default it writes beads in the gold `.align` format
+([0,1]:[0], 0-based line numbers) to -o (a file, or a directory when aligning directories) or
+stdout.
 
 Embeddings are cached in ~/.cache/duiyi/e5-embeddings.sqlite (--cache, --no-cache).
 
@@ -18,6 +20,7 @@ examples:
   duiyi align zh/ en/ -o corpus.jsonl --store corpus.db
   duiyi align --presplit gold/zh/001 gold/en/001 -o 001.align
   duiyi align --presplit zh/ en/ -o system/ && duiyi eval-align gold/ system/
+  duiyi align --presplit corpus.zh corpus.en -o corpus.tmx --store corpus.db
 """
 
 from __future__ import annotations
@@ -44,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--presplit",
         action="store_true",
-        help="inputs hold one sentence per line; write beads in the .align format",
+        help="inputs hold one sentence per line (default output: the .align format)",
     )
     parser.add_argument(
         "--glob", default="*", help="which files to pair inside directories (default: all)"
@@ -95,10 +98,6 @@ def run(args: argparse.Namespace) -> int:
     file_pairs = match_pairs(args.source, args.target, args.glob, args.follow_links)
     # Usage errors before the encoder loads.
     output_format(args.format, args.output, presplit=args.presplit, multiple=len(file_pairs) > 1)
-    if args.presplit and args.store:
-        from duiyi.errors import InputError
-
-        raise InputError("--store needs documents, not --presplit sentence lists")
     store = contextlib.nullcontext()
     if args.store:
         from duiyi.corpus.store import Store

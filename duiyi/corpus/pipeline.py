@@ -120,22 +120,13 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it."""
     from duiyi.corpus.split import split_en, split_zh
 
-    if lang not in (None, *LANGS):
-        raise ValueError(f"unknown language {lang!r}; choose zh or en")
     # Spans a document reader marked (PDF running headers, list labels) stay removed; the
     # cleaner sees blanks in their place, so offsets hold.
     layout = keep_layout_spans(doc)
     cleaned = clean_text(_blank_out(doc.text, layout) if layout else doc.text)
     doc.removed = sorted([*layout, *cleaned.removed], key=lambda span: span.start)
     content = _sample("\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs))
-    doc.lang = lang or detect_lang(content)
-    if doc.lang == "zh":
-        doc.script, doc.script_confidence = normalize.detect_script(content)
-        config = _config_for(conversion, doc.script)
-    else:
-        doc.script, doc.script_confidence = "", 0.0
-        config = _config_for(conversion, "") if conversion != "auto" else ""
-    doc.conversion = config
+    config = _detect(doc, content, lang, conversion)
     split = split_zh if doc.lang == "zh" else split_en
     doc.sentences = []
     for number, paragraph in enumerate(cleaned.paragraphs):
@@ -154,9 +145,51 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
             )
     if not doc.sentences:
         log.warning("%s: no text left after removing page chrome", doc.name)
+    _normalize_sentences(doc, config)
+    return doc
+
+
+def _detect(doc: Document, content: str, lang: str | None, conversion: str) -> str:
+    """Set the document's language and script from `content`; the OpenCC config to apply."""
+    if lang not in (None, *LANGS):
+        raise ValueError(f"unknown language {lang!r}; choose zh or en")
+    doc.lang = lang or detect_lang(content)
+    if doc.lang == "zh":
+        doc.script, doc.script_confidence = normalize.detect_script(content)
+        config = _config_for(conversion, doc.script)
+    else:
+        doc.script, doc.script_confidence = "", 0.0
+        config = _config_for(conversion, "") if conversion != "auto" else ""
+    doc.conversion = config
+    return config
+
+
+def _normalize_sentences(doc: Document, config: str) -> None:
     normalized = _normalize_all([s.text for s in doc.sentences], config or "none")
     for sentence, norm in zip(doc.sentences, normalized, strict=True):
         sentence.normalized = norm
+
+
+def prepare_lines(doc: Document, *, lang: str | None = None, conversion: str = "auto") -> Document:
+    """`prepare` for text that is split already: every non-blank line is one sentence, as it is
+    (nothing is cleaned away or split again), and a blank line starts a new paragraph.
+    Language, script and normalization are as in `prepare`."""
+    config = _detect(doc, _sample(doc.text), lang, conversion)
+    doc.removed, doc.sentences = [], []
+    doc.meta["presplit"] = True
+    paragraph, blank, pos = 0, False, 0
+    for line in doc.text.split("\n"):
+        start, end = pos, pos + len(line)
+        pos = end + 1
+        stripped = line.strip()
+        if not stripped:
+            blank = bool(doc.sentences)
+            continue
+        if blank:
+            paragraph, blank = paragraph + 1, False
+        start += len(line) - len(line.lstrip())
+        doc.sentences.append(Sentence(stripped, start, start + len(stripped), paragraph=paragraph))
+    _normalize_sentences(doc, config)
     return doc
 
 
@@ -200,4 +233,5 @@ def pipeline_signature(doc: Document | None) -> str:
 
     if doc is None:
         return f"{conversion_signature('auto')}|{splitter_signature('zh')}"
-    return f"{conversion_signature(doc.conversion)}|{splitter_signature(doc.lang)}"
+    split = "split:lines" if doc.meta.get("presplit") else splitter_signature(doc.lang)
+    return f"{conversion_signature(doc.conversion)}|{split}"
