@@ -160,5 +160,3 @@ def test_presplit_lines_go_to_the_store_and_every_format(cli, tmp_path, cache):
     for fmt in ("tsv", "jsonl"):
         status, out, err = cli("align", "--presplit", src, tgt, "-f", fmt, "--cache", cache, "-q")
         assert status == 0 and ZH[0] in out and EN[0] in out, err
-
-
