@@ -229,8 +229,13 @@ def convert(out_dir: str | Path, source: str | Path | None = None, quantization:
         if (out_dir / "duiyi-e5.json").exists():
             return out_dir  # another process converted it meanwhile
         if out_dir.exists():
-            shutil.rmtree(out_dir)  # a half-written folder
-        os.replace(tmp, out_dir)
+            shutil.rmtree(out_dir, ignore_errors=True)  # a half-written folder
+        try:
+            os.replace(tmp, out_dir)
+        except OSError:
+            if not (out_dir / "duiyi-e5.json").exists():
+                raise
+            # another process (a cluster worker) finished the same conversion first
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
