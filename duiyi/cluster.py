@@ -131,6 +131,7 @@ class RayRuntime:
         return f"{place} ({self.workers} worker{'s' if self.workers != 1 else ''}, {nodes} node{'s' if nodes != 1 else ''})"
 
     def _start(self, cls, *args) -> list:
+        self.close()  # the actors of an earlier job of this runtime
         remote = self.ray.remote(
             num_cpus=1,
             max_restarts=-1,  # a killed worker process comes back …

@@ -116,6 +116,7 @@ def test_a_killed_worker_is_restarted_and_the_run_completes_the_same(env, runtim
             inputs, tmp_path / "ray/", tmp_path / "r.db", runtime.drafter, fmt="jsonl"
         )
 
+    runtime.close()  # the actors of the tests before: wait for this run's own
     thread = threading.Thread(target=run)
     thread.start()
     deadline = time.time() + 60
