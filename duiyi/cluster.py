@@ -28,7 +28,7 @@ from duiyi.align.run import AlignMany, DocumentPair
 from duiyi.corpus.model import Document
 from duiyi.errors import DuiyiError
 from duiyi.translate.cache import TranslationCache
-from duiyi.translate.drafts import cache_drafts, cached_drafts, source_of, windows
+from duiyi.translate.drafts import cache_drafts, cached_drafts, window_sources, windows
 from duiyi.translate.engine import Draft, Translator
 from duiyi.translate.run import Drafter, Drafts
 
@@ -218,14 +218,21 @@ class _RayDrafts:
                 if doc is None:
                     exhausted = True
                 else:
-                    planned.append((doc, [self._submit(chunk) for chunk in windows(doc)]))
+                    planned.append((doc, self._submit_document(doc)))
             if not planned:
                 return
             doc, plan = planned.popleft()
             yield doc, self._stream(plan)
 
-    def _submit(self, chunk) -> tuple:
-        sources = [source_of(s) for s in chunk]
+    def _submit_document(self, doc: Document) -> list[tuple]:
+        plan, start = [], 0
+        context = getattr(self.translator, "context", 0)  # the LLM's --context: in the sources
+        for chunk in windows(doc):
+            plan.append(self._submit(chunk, window_sources(doc, start, chunk, context)))
+            start += len(chunk)
+        return plan
+
+    def _submit(self, chunk, sources: list[str]) -> tuple:
         done, todo = cached_drafts(self.translator, sources, self.cache)
         earlier = [s for s in todo if s in self.sent] if self.cache is not None else []
         todo = [s for s in todo if s not in earlier]
