@@ -17,7 +17,6 @@ fails on its input (an error of duiyi's) is reported for its document and the ot
 
 from __future__ import annotations
 
-import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -31,8 +30,6 @@ from duiyi.translate.cache import TranslationCache
 from duiyi.translate.drafts import cache_drafts, cached_drafts, window_sources, windows
 from duiyi.translate.engine import Draft, Translator
 from duiyi.translate.run import Drafter, Drafts
-
-log = logging.getLogger(__name__)
 
 RAY_EXTRA = "Ray is not installed: pip install 'duiyi[ray]' (or pip install ray)"
 # What workers must see as the driver does: where models and caches are.
@@ -59,7 +56,7 @@ class EngineSpec:
 
     @classmethod
     def of(cls, translator: Translator, options: dict) -> EngineSpec:
-        name, _, model = translator.engine_id.partition(":")
+        name, model = translator.name, translator.engine_id.partition(":")[2]
         options = {k: v for k, v in options.items() if v is not None}
         if name != "gloss" and model and not options.get("model"):
             options["model"] = model  # the model "auto" picked here, not whatever a node has
@@ -162,9 +159,8 @@ class RayRuntime:
         except self.ray.exceptions.RayActorError as exc:
             raise DuiyiError(f"a Ray worker could not start: {_first_line(exc)}") from exc
         except self.ray.exceptions.RayTaskError as exc:
-            cause = exc.cause if hasattr(exc, "cause") else None
-            if isinstance(cause, DuiyiError):
-                raise cause from None
+            if isinstance(getattr(exc, "cause", None), DuiyiError):
+                raise exc.cause from None
             raise DuiyiError(f"a Ray worker failed: {_first_line(exc)}") from exc
 
     def drafter(
@@ -179,11 +175,9 @@ class RayRuntime:
         self._start(_AlignWorker, config)
 
         def align_many(pairs: list[DocumentPair]) -> Iterator[Alignment | DuiyiError]:
-            calls = ((src, tgt, paragraphs) for src, tgt in pairs)
-            for (src, _), result in zip(pairs, self._ordered(calls, "align"), strict=True):
-                if isinstance(result, Exception) and not isinstance(result, DuiyiError):
-                    result = DuiyiError(f"{src.name}: {result}")
-                yield result
+            # A worker returns a DuiyiError (bad input) for its pair; anything else is a bug
+            # and stops the run, as in a local one.
+            return self._ordered(((src, tgt, paragraphs) for src, tgt in pairs), "align")
 
         return align_many
 

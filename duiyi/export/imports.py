@@ -91,6 +91,6 @@ def _sha256(paths: list[str]) -> str:
     digest = hashlib.sha256()
     for path in paths:
         with open(path, "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):  # noqa: B023
+            while block := f.read(1 << 20):
                 digest.update(block)
     return digest.hexdigest()

@@ -160,11 +160,7 @@ class ArgosTranslator(Translator):
         return f"argos:{self.package.name}"
 
     def translate_drafts(self, sentences: Sequence[str]) -> list[Draft]:
-        drafts: list[Draft | None] = [None] * len(sentences)
-        for indices, batch in self.iter_batches(sentences):
-            for i, draft in zip(indices, batch, strict=True):
-                drafts[i] = draft
-        return [d if d is not None else Draft("") for d in drafts]
+        return self.drafts_in_order(sentences)
 
     def iter_batches(self, sentences: Sequence[str]) -> Iterator[tuple[list[int], list[Draft]]]:
         """Sort by token length, cut into batches of about `batch_tokens` source tokens."""

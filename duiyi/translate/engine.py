@@ -62,6 +62,15 @@ class Translator(ABC):
         if sentences:
             yield list(range(len(sentences))), self.translate_drafts(sentences)
 
+    def drafts_in_order(self, sentences: Sequence[str]) -> list[Draft]:
+        """`iter_batches` put back in the order of `sentences`: the `translate_drafts` of an
+        engine that batches by itself (sorted by length, cut by tokens)."""
+        drafts: list[Draft | None] = [None] * len(sentences)
+        for indices, batch in self.iter_batches(sentences):
+            for i, draft in zip(indices, batch, strict=True):
+                drafts[i] = draft
+        return [d if d is not None else Draft("") for d in drafts]
+
 
 # name → "module:factory"; the factory takes the CLI's engine options as keywords.
 ENGINES = {

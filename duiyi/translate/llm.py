@@ -134,11 +134,7 @@ class LLMTranslator(Translator):
         return f"llm:{self.model.name}"
 
     def translate_drafts(self, sentences: Sequence[str]) -> list[Draft]:
-        drafts: list[Draft | None] = [None] * len(sentences)
-        for indices, batch in self.iter_batches(sentences):
-            for i, draft in zip(indices, batch, strict=True):
-                drafts[i] = draft
-        return [d if d is not None else Draft("") for d in drafts]
+        return self.drafts_in_order(sentences)
 
     def iter_batches(self, sentences: Sequence[str]) -> Iterator[tuple[list[int], list[Draft]]]:
         """Sort by prompt length, cut into batches of about `batch_tokens` prompt tokens."""

@@ -18,6 +18,7 @@ progress bar (silent when asked or when stderr is not a terminal).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,7 +243,7 @@ class _Run:
 
         pairs = all_pairs()
         head = next(pairs, None)  # reads the first document: its script tags the export
-        stream = pairs if head is None else _chain(head, pairs)
+        stream = pairs if head is None else itertools.chain([head], pairs)
         self.export(stream, path, first[0] if first else None)
         for doc, kept in done:
             self.record(doc, kept)
@@ -270,8 +271,3 @@ class _Run:
             name = f"{stem}-{n}{ext}"
         self._names.add(name)
         return name
-
-
-def _chain(head, rest):
-    yield head
-    yield from rest
