@@ -4,12 +4,16 @@ Aligns every set in ../shared/eval/align, labels each output bead right/wrong ag
 (strict: the identical bead is in the gold), then for each set in turn fits the logistic model on
 the OTHER sets and reports on the held-out one: average precision of "wrong" when beads are read
 from the lowest confidence up, the share of the wrong beads found in the lowest 10%, the expected
-calibration error and a reliability table. Finally it fits on all sets (each set weighted
-equally) and prints the constants to paste into confidence.py.
+calibration error and a reliability table, for the shipped signal (the lowest posterior over
+the DP's scores and confidence.PERTURBATIONS) and, as the reference, for the posterior under
+the DP's scores alone. Finally it fits on all sets (each set weighted equally) and prints the
+constants; --write puts them in duiyi/align/confidence_fit.py. After a change to the aligner's
+scores, refit with one command:
 
-    python benchmarks/align_calibration.py [--cache /tmp/emb.sqlite] [--features /tmp/f.npz]
+    python benchmarks/align_calibration.py --write [--cache /tmp/emb.sqlite]
 
---features keeps the aligned beads' signals in a file: a second run refits in a second.
+--features F.npz keeps the aligned beads' signals in a file: a second run refits in a second
+(delete it when the aligner changes).
 """
 
 from __future__ import annotations
@@ -40,20 +44,23 @@ MONOTONE = ("posterior",)
 RIDGE = 1e-2
 
 
+FIT_MODULE = ROOT / "duiyi" / "align" / "confidence_fit.py"
+KEYS = ("posteriors", "sizes", "gate", "y")
+
+
 def collect(aligner: Aligner, sets, docs) -> dict[str, dict[str, np.ndarray]]:
+    """Per set: every output bead's log posteriors, sizes, gates and strict correctness."""
     data = {}
     for name in sets:
-        xs, gate, ys = [], [], []
+        parts = {key: [] for key in KEYS}
         for _doc, src, tgt, gold in documents(name, docs):
             result = aligner.align(src, tgt)
-            xs.append(result.features)
-            gate.append(confidence.gates(result.cosines))
-            ys.append(bead_correct(gold, result.beads))
-        data[name] = {
-            "x": np.vstack(xs),
-            "gate": np.concatenate(gate),
-            "y": np.concatenate(ys).astype(bool),
-        }
+            parts["posteriors"].append(result.posteriors)
+            parts["sizes"].append([(len(b.src), len(b.tgt)) for b in result.beads])
+            parts["gate"].append(confidence.gates(result.cosines))
+            parts["y"].append(bead_correct(gold, result.beads))
+        data[name] = {key: np.concatenate(parts[key]) for key in KEYS}
+        data[name]["y"] = data[name]["y"].astype(bool)
         print(
             f"{name}: {len(data[name]['y'])} beads, {int((~data[name]['y']).sum())} wrong",
             file=sys.stderr,
@@ -97,6 +104,30 @@ def balanced_weights(parts: list[np.ndarray]) -> np.ndarray:
     )
 
 
+def write_fit(intercept: float, weights: dict[str, float], data) -> None:
+    """Write the fitted constants to confidence_fit.py (atomically)."""
+    beads = sum(len(d["y"]) for d in data.values())
+    wrong = sum(int((~d["y"]).sum()) for d in data.values())
+    text = (
+        '"""Constants of the bead confidence model (confidence.py). Generated, do not edit: '
+        "refit with\n`python benchmarks/align_calibration.py --write` "
+        '(BENCHMARKS.md, "Confidence")."""\n\n'
+        f"# fitted on {', '.join(data)}: {beads:,} beads, {wrong:,} of them wrong\n"
+        f"INTERCEPT = {intercept:.4f}\n"
+        "WEIGHTS = {" + ", ".join(f'"{n}": {weights[n]:.4f}' for n in confidence.FEATURES) + "}\n"
+    )
+    tmp = FIT_MODULE.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(FIT_MODULE)
+    print(f"wrote {FIT_MODULE.relative_to(ROOT)}")
+
+
+def inputs(d, shipped: bool) -> np.ndarray:
+    """The model's features: from every posterior (shipped) or the DP's own one only."""
+    posteriors = d["posteriors"] if shipped else d["posteriors"][:, :1]
+    return confidence.features(posteriors, d["sizes"])
+
+
 def report(name: str, conf: np.ndarray, y: np.ndarray, table: bool) -> tuple[float, float]:
     ap, r10 = error_ranking(conf.tolist(), y.tolist())
     ece = expected_calibration_error(conf.tolist(), y.tolist())
@@ -114,12 +145,13 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=None, help="first N documents of each set")
     parser.add_argument("--cache", help="SQLite embedding cache")
     parser.add_argument("--features", help="npz file of collected signals (read, else written)")
+    parser.add_argument("--write", action="store_true", help="write confidence_fit.py")
     args = parser.parse_args()
 
     path = Path(args.features) if args.features else None
     if path and path.exists():
         raw = np.load(path)
-        data = {n: {k: raw[f"{n}/{k}"] for k in ("x", "gate", "y")} for n in args.sets}
+        data = {n: {k: raw[f"{n}/{k}"] for k in KEYS} for n in args.sets}
     else:
         cache = EmbeddingCache(args.cache) if args.cache else None
         data = collect(Aligner(SpanEncoder(cache), AlignConfig()), args.sets, args.docs)
@@ -135,26 +167,31 @@ def main() -> None:
             f"{held}: {len(d['y'])} beads, {int((~d['y']).sum())} wrong "
             f"({100 * (~d['y']).mean():.1f}%)"
         )
-        if train:
-            x = np.vstack([data[n]["x"] for n in train])
-            y = np.concatenate([data[n]["y"] for n in train])
-            w = balanced_weights([data[n]["y"] for n in train])
+        if not train:
+            continue
+        y = np.concatenate([data[n]["y"] for n in train])
+        w = balanced_weights([data[n]["y"] for n in train])
+        for shipped, label in ((False, "DP posterior only"), (True, "shipped (held out)")):
+            x = np.vstack([inputs(data[n], shipped) for n in train])
             intercept, weights = fit(x, y, w)
-            conf = confidence.probability(d["x"], intercept, weights) * d["gate"]
-            results[held] = report("calibrated (held out)", conf, d["y"], table=True)
-    x = np.vstack([data[n]["x"] for n in args.sets])
+            conf = confidence.probability(inputs(d, shipped), intercept, weights) * d["gate"]
+            results[held, shipped] = report(label, conf, d["y"], table=shipped)
+    x = np.vstack([inputs(data[n], True) for n in args.sets])
     y = np.concatenate([data[n]["y"] for n in args.sets])
     intercept, weights = fit(x, y, balanced_weights([data[n]["y"] for n in args.sets]))
-    print("\nfitted on all sets (paste into duiyi/align/confidence.py):")
+    print("\nfitted on all sets:")
     print(f"INTERCEPT = {intercept:.4f}")
     print("WEIGHTS = {" + ", ".join(f'"{n}": {weights[n]:.4f}' for n in confidence.FEATURES) + "}")
+    if args.write:
+        write_fit(intercept, weights, data)
     if results:
         print(
             "RESULT "
             + " ".join(
                 f"{n.replace('-', '_')}_avg_precision_err={ap:.3f} "
                 f"{n.replace('-', '_')}_err_recall_at_10={r10:.3f}"
-                for n, (ap, r10) in results.items()
+                for (n, shipped), (ap, r10) in results.items()
+                if shipped
             )
         )
 

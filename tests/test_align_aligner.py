@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from align_fixtures import PARALLEL, UNRELATED_EN, merged
 
+from duiyi.align import confidence
 from duiyi.align.aligner import AlignConfig, Aligner, is_chinese
 from duiyi.align.embed import EmbeddingCache, SpanEncoder
 
@@ -71,6 +72,20 @@ def test_a_wrong_bead_gets_the_lowest_confidence(aligner):
     wrong = [s for t, s in scores.items() if 6 in t]
     right = [s for t, s in scores.items() if t and 6 not in t]
     assert max(wrong) < min(right)
+
+
+def test_confidence_signals_are_kept_per_bead(aligner):
+    """The alignment keeps each bead's log posteriors (the DP's scores, then each perturbed
+    weighting) and raw cosine, and the beads' confidence is the model applied to them."""
+    tgt = list(EN)
+    tgt[6] = UNRELATED_EN[0]
+    result = aligner.align(ZH, tgt)
+    post = result.posteriors
+    assert post.shape == (len(result.beads), 1 + len(confidence.PERTURBATIONS))
+    assert (post <= 0).all() and np.isfinite(post[:, 0]).all()
+    sizes = [(len(b.src), len(b.tgt)) for b in result.beads]
+    expected = confidence.confidence(confidence.features(post, sizes), result.cosines)
+    assert [b.score for b in result.beads] == [round(float(c), 4) for c in expected]
 
 
 def test_empty_side_gives_null_beads_and_a_warning(aligner):

@@ -54,6 +54,26 @@ def test_confidence_is_bounded_and_deterministic(seed, extreme, cosine):
     assert np.isfinite(conf).all() and ((conf >= 0) & (conf <= 1)).all()
     again = confidence.confidence(confidence.features(log_p.copy(), sizes), cosines.copy())
     assert np.array_equal(conf, again)
+    # several weightings per bead, one of them extreme or missing
+    columns = np.column_stack([log_p, np.roll(log_p, 1), np.full(30, -np.inf)])
+    conf = confidence.confidence(confidence.features(columns, sizes), cosines)
+    assert np.isfinite(conf).all() and ((conf >= 0) & (conf <= 1)).all()
+
+
+def test_the_lowest_posterior_over_the_weightings_counts():
+    """Beads scored under several weightings of the DP (confidence.PERTURBATIONS): lowering any
+    one of a bead's posteriors never raises its confidence, and one column is the 1-D case."""
+    rng = np.random.default_rng(2)
+    log_p, sizes, cosines = random_beads(200, rng)
+    columns = np.column_stack([log_p, log_p - rng.exponential(0.3, 200), log_p * 0.5])
+    conf = confidence.confidence(confidence.features(columns, sizes), cosines)
+    lowest = confidence.confidence(confidence.features(columns.min(axis=1), sizes), cosines)
+    assert np.array_equal(conf, lowest)
+    lowered = columns.copy()
+    lowered[:, 2] -= 1.0
+    conf_lowered = confidence.confidence(confidence.features(lowered, sizes), cosines)
+    assert (conf_lowered <= conf).all() and (conf_lowered < conf).any()
+    assert confidence.features(np.zeros((0, 3)), np.zeros((0, 2))).shape == (0, 2)
 
 
 def test_null_beads_rank_below_linked_beads_of_the_same_posterior():

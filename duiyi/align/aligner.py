@@ -15,15 +15,17 @@
    score; null beads and rare bead types pay a penalty.
 3. Each bead's confidence is a calibrated probability that it is right (`confidence.py`): a
    logistic model over its posterior under the DP's scores (forward-backward over all
-   alignments: a bead with a close rival is a near-tie) and whether it is a null bead, fitted on
-   the dev sets, so that a reviewer going worst-first meets the wrong beads first.
+   alignments: a bead with a close rival is a near-tie; the lowest of it under the shipped
+   weights and a few perturbed ones) and whether it is a null bead, fitted on the dev sets, so
+   that a reviewer going worst-first meets the wrong beads first.
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -87,8 +89,9 @@ class Alignment:
     beads: list[Bead]
     warnings: list[str] = field(default_factory=list)
     encoded: int = 0  # texts run through the encoder (cache misses)
-    # per bead, the confidence model's signals (confidence.FEATURES) and raw e5 cosine
-    features: np.ndarray | None = None
+    # per bead, what its confidence was computed from: its log posteriors (the DP's scores,
+    # then each of confidence.PERTURBATIONS) and its raw e5 cosine (NaN for null beads)
+    posteriors: np.ndarray | None = None
     cosines: np.ndarray | None = None
 
 
@@ -287,9 +290,10 @@ class Aligner:
         # the confidence weighs the chosen beads against their rivals: unbiased stand-ins for
         # the spans never encoded, not optimistic ones
         scores = self._bead_scores(s, t, band, lex, paragraphs, ratio, optimism=0.0)
-        beads, features, cosines = self._beads_with_confidence(path, scores, band, s, t)
+        context = (lex, paragraphs, ratio)
+        beads, posteriors, cosines = self._beads_with_confidence(path, scores, band, s, t, context)
         warnings += self._check_confidence(beads)
-        return Alignment(beads, warnings, self.encoder.encoded - before, features, cosines)
+        return Alignment(beads, warnings, self.encoder.encoded - before, posteriors, cosines)
 
     def _sides(self, src: Sequence[str], tgt: Sequence[str]) -> tuple[_Side, _Side]:
         """Both sides; with a translator, the Chinese side also gets its MT draft as a view."""
@@ -448,8 +452,9 @@ class Aligner:
 
     # -- confidence and warnings ------------------------------------------------------------
 
-    def _beads_with_confidence(self, path, scores, band: dp.Band, s: _Side, t: _Side):
-        """Beads with their confidence, the confidence model's signals and raw cosines."""
+    def _beads_with_confidence(self, path, scores, band: dp.Band, s: _Side, t: _Side, context):
+        """Beads with their confidence, their log posteriors and raw cosines. `context`: the
+        rest of `_bead_scores`' arguments (lexical hits, paragraphs, length ratio)."""
         linked = [(i0, i1, j0, j1) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
         # the raw cosine: do the two sides say the same thing at all (the DP's scores only say
         # how much better a bead is than its neighbours, and a wrong document has those too)
@@ -458,14 +463,21 @@ class Aligner:
         raw = dict(zip(linked, np.einsum("id,id->i", xs, ys), strict=True))
         cosines = np.array([raw.get(bead, np.nan) for bead in path], dtype=np.float64)
         sizes = np.array([(i1 - i0, j1 - j0) for i0, i1, j0, j1 in path]).reshape(-1, 2)
-        posteriors = dp.path_posteriors(scores, band, path, confidence.TEMPERATURE)
-        x = confidence.features(posteriors, sizes)
-        conf = confidence.confidence(x, cosines)
+        # the path's posteriors under the DP's scores and under each perturbed weighting
+        tables = [scores]
+        for name, factor in confidence.PERTURBATIONS:
+            twin = copy.copy(self)
+            twin.config = replace(self.config, **{name: getattr(self.config, name) * factor})
+            tables.append(twin._bead_scores(s, t, band, *context, optimism=0.0))
+        posteriors = np.column_stack(
+            [dp.path_posteriors(table, band, path, confidence.TEMPERATURE) for table in tables]
+        ).reshape(len(path), len(tables))
+        conf = confidence.confidence(confidence.features(posteriors, sizes), cosines)
         beads = [
             Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(float(c), 4))
             for (i0, i1, j0, j1), c in zip(path, conf, strict=True)
         ]
-        return beads, x, cosines
+        return beads, posteriors, cosines
 
     def _check_sizes(self, n: int, m: int) -> list[str]:
         if max(n, m) >= 5 * max(1, min(n, m)):

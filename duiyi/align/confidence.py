@@ -9,11 +9,18 @@ whatever its own cosine: the wrong beads of literary text are such near-ties, wh
 correct translation with no rival keeps a high one. Null beads (a sentence without a
 counterpart) are a second signal: on the development sets they are nearly always wrong.
 
+The posterior is taken under the DP's own scores and again under a few perturbed weightings
+of them (PERTURBATIONS: less weight on the embeddings, more on length, lexical hits and the null
+penalty), and the bead keeps the lowest: a bead that a small change of the aligner's weights
+would give away is in doubt even when it wins clearly under the shipped weights. This "min over
+perturbations" ranks the wrong beads first better than any single posterior on all four
+development sets, held out (BENCHMARKS.md).
+
 The model is a logistic regression over these signals, fitted on the four development sets
 (mac-dev, aca, mag, bible-001) by `benchmarks/align_calibration.py`, which also reports it with
-each set held out in turn (fitted on the other three). Refit with that script after changing the
-aligner's scores, and paste the coefficients it prints below. TEMPERATURE was chosen the same
-way (0.1–0.3 rank the wrong beads about equally well on mac-dev; 1 and 2 worse).
+each set held out in turn (fitted on the other three) and writes the fitted constants to
+`confidence_fit.py` (generated: refit with that one command after changing the aligner's
+scores). TEMPERATURE and PERTURBATIONS were chosen the same way, held out.
 
 Two gates, not fitted (the dev sets hold no wrong documents), multiply the fitted probability:
 a document whose linked beads have a median raw e5 cosine below ≈0.79 is probably not a
@@ -24,14 +31,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from duiyi.align.confidence_fit import INTERCEPT, WEIGHTS
+
 FEATURES = ("posterior", "null")
 TEMPERATURE = 0.25  # of the bead posteriors, in units of the DP's scores
-
-# Fitted by benchmarks/align_calibration.py on mac-dev, aca, mag and bible-001 aligned with the
-# default encoder (each set weighted equally, L2 1e-2, "posterior" kept ≥ 0; 8,397 beads,
-# 623 of them wrong).
-INTERCEPT = 0.7818
-WEIGHTS = {"posterior": 0.5607, "null": -6.3980}
+# (AlignConfig field, factor): the weightings whose posteriors join the DP's own
+PERTURBATIONS = (
+    ("sem_weight", 0.7),
+    ("length_weight", 2.0),
+    ("lexical_weight", 2.0),
+    ("skip_penalty", 2.0),
+)
 
 # e5 cosines: translations ≈0.85, unrelated sentences ≈0.75
 DOCUMENT_MIDPOINT = 0.79
@@ -42,12 +52,15 @@ GATE_SLOPE = 100.0
 def features(log_posteriors: np.ndarray, sizes) -> np.ndarray:
     """(beads, len(FEATURES)) signals from the beads' log posteriors and (beads, 2) sizes.
 
-    posterior: −log(−log p), which grows without bound as p → 1 (clipped at p = 1 − 1e-6) and
-    spreads the near-ties (p ≈ 0.5) that hold the errors."""
+    `log_posteriors`: one per bead, or (beads, k) under k weightings of the DP's scores (the
+    lowest counts). posterior: −log(−log p), which grows without bound as p → 1 (clipped at
+    p = 1 − 1e-6) and spreads the near-ties (p ≈ 0.5) that hold the errors."""
     sizes = np.asarray(sizes, dtype=np.float64).reshape(-1, 2)
-    log_p = np.clip(
-        np.nan_to_num(np.asarray(log_posteriors, dtype=np.float64), nan=-50.0), -50.0, -1e-6
+    log_p = np.asarray(log_posteriors, dtype=np.float64).reshape(
+        len(sizes), -1 if len(sizes) else 1
     )
+    log_p = np.nan_to_num(log_p, nan=-50.0).min(axis=1, initial=0.0)
+    log_p = np.clip(log_p, -50.0, -1e-6)
     posterior = -np.log(-log_p)
     null = (sizes.min(axis=1) == 0).astype(np.float64)
     return np.column_stack([posterior, null]).reshape(-1, len(FEATURES))
