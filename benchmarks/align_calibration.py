@@ -13,7 +13,8 @@ scores, refit with one command:
     python benchmarks/align_calibration.py --write [--cache /tmp/emb.sqlite]
 
 --features F.npz keeps the aligned beads' signals in a file: a second run refits in a second
-(delete it when the aligner changes).
+(collected again when AlignConfig, the temperature or the perturbations differ; delete it
+after other changes to the aligner's code).
 """
 
 from __future__ import annotations
@@ -104,6 +105,25 @@ def balanced_weights(parts: list[np.ndarray]) -> np.ndarray:
     )
 
 
+def setup(docs) -> str:
+    """What the collected signals depend on, besides the code: a cached file from another
+    setup is collected again."""
+    return repr((AlignConfig(), confidence.TEMPERATURE, confidence.PERTURBATIONS, docs))
+
+
+def load_signals(path: Path, sets, docs):
+    """The signals cached in `path`, or None (with a note) when they are from another setup."""
+    raw = np.load(path)
+    if "setup" not in raw.files or str(raw["setup"]) != setup(docs):
+        print(f"{path}: signals from another aligner setup: collecting again", file=sys.stderr)
+        return None
+    missing = [n for n in sets if f"{n}/y" not in raw.files]
+    if missing:
+        print(f"{path}: no signals for {', '.join(missing)}: collecting again", file=sys.stderr)
+        return None
+    return {n: {k: raw[f"{n}/{k}"] for k in KEYS} for n in sets}
+
+
 def write_fit(intercept: float, weights: dict[str, float], data) -> None:
     """Write the fitted constants to confidence_fit.py (atomically)."""
     beads = sum(len(d["y"]) for d in data.values())
@@ -149,14 +169,13 @@ def main() -> None:
     args = parser.parse_args()
 
     path = Path(args.features) if args.features else None
-    if path and path.exists():
-        raw = np.load(path)
-        data = {n: {k: raw[f"{n}/{k}"] for k in KEYS} for n in args.sets}
-    else:
+    data = load_signals(path, args.sets, args.docs) if path and path.exists() else None
+    if data is None:
         cache = EmbeddingCache(args.cache) if args.cache else None
         data = collect(Aligner(SpanEncoder(cache), AlignConfig()), args.sets, args.docs)
         if path:
-            np.savez(path, **{f"{n}/{k}": v for n, d in data.items() for k, v in d.items()})
+            arrays = {f"{n}/{k}": v for n, d in data.items() for k, v in d.items()}
+            np.savez(path, setup=np.array(setup(args.docs)), **arrays)
 
     results = {}
     print("held-out evaluation: the model is fitted on the other sets, scored on this one")
