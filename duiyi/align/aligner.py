@@ -22,10 +22,10 @@
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -80,6 +80,56 @@ class AlignConfig:
     per_type_csls: bool = False  # CSLS neighbours of the same span sizes (else sentences)
     centre: float = 1.0  # how much of each side's mean vector to remove (0: none)
     max_rounds: int = 30  # encode-and-rerun rounds of the second pass (a cap; 3-6 is usual)
+    # per bead type (a, b), a bias replacing the one derived from threshold, size_power,
+    # many_penalty and skip_penalty (see `bias`)
+    type_bias: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def term_weights(self) -> dict[str, float]:
+        """The weight of each of a bead's score terms (TERMS)."""
+        return {
+            "semantic": self.sem_weight,
+            "length": self.length_weight,
+            "lexical": self.lexical_weight,
+            "quotes": -self.quote_weight,
+        }
+
+    def bias(self, a: int, b: int) -> float:
+        """What a bead of a source and b target sentences scores before its terms: a CSLS of
+        `threshold` scores zero, every sentence beyond one a side costs `many_penalty`, a
+        sentence with no counterpart `skip_penalty`."""
+        if (a, b) in self.type_bias:
+            return self.type_bias[(a, b)]
+        if a == 0 or b == 0:
+            return -self.skip_penalty
+        size = ((a + b) / 2) ** self.size_power
+        return -self.sem_weight * self.threshold * size - self.many_penalty * (a + b - 2)
+
+
+# A bead's score is bias(a, b) + Σ weight · term + fixed costs. Terms (by end cell):
+# semantic: size · CSLS of the joined spans' vectors; length: size · length log-likelihood
+# ratio; lexical: size · CC-CEDICT coverage above the document's base rate (zh↔en only);
+# quotes: quotations opened on one side and not the other. size = ((a + b) / 2) ** size_power.
+TERMS = ("semantic", "length", "lexical", "quotes")
+
+
+class BeadTerms(NamedTuple):
+    """One bead type's score terms by end cell, and its fixed cost (-inf: cannot end there)."""
+
+    terms: dict[str, np.ndarray]
+    fixed: np.ndarray
+
+
+def combine_terms(
+    terms: dict[tuple[int, int], BeadTerms], weights: dict[str, float], bias
+) -> dict[tuple[int, int], np.ndarray]:
+    """Bead scores from their terms: bias(a, b) + Σ weights[name] · term + fixed."""
+    scores = {}
+    for (a, b), bead in terms.items():
+        score = bead.fixed + bias(a, b)
+        for name, value in bead.terms.items():
+            score = score + weights[name] * value
+        scores[(a, b)] = np.where(np.isfinite(bead.fixed), score, dp.NEG)
+    return scores
 
 
 @dataclass
@@ -289,9 +339,8 @@ class Aligner:
             log.warning("beads still scored by stand-ins after %d rounds", self.config.max_rounds)
         # the confidence weighs the chosen beads against their rivals: unbiased stand-ins for
         # the spans never encoded, not optimistic ones
-        scores = self._bead_scores(s, t, band, lex, paragraphs, ratio, optimism=0.0)
-        context = (lex, paragraphs, ratio)
-        beads, posteriors, cosines = self._beads_with_confidence(path, scores, band, s, t, context)
+        terms = self._bead_terms(s, t, band, lex, paragraphs, ratio, optimism=0.0)
+        beads, posteriors, cosines = self._beads_with_confidence(path, terms, band, s, t)
         warnings += self._check_confidence(beads)
         return Alignment(beads, warnings, self.encoder.encoded - before, posteriors, cosines)
 
@@ -364,7 +413,16 @@ class Aligner:
 
     def _bead_scores(
         self, s: _Side, t: _Side, band: dp.Band, lex, paragraphs, ratio: float, optimism=None
-    ):
+    ) -> dict[tuple[int, int], np.ndarray]:
+        """Per bead type, (n+1, width) scores by end cell: the type's bias plus the weighted
+        terms, plus the fixed costs (paragraph breaks; -inf where the bead cannot end)."""
+        terms = self._bead_terms(s, t, band, lex, paragraphs, ratio, optimism)
+        return combine_terms(terms, self.config.term_weights(), self.config.bias)
+
+    def _bead_terms(
+        self, s: _Side, t: _Side, band: dp.Band, lex, paragraphs, ratio: float, optimism=None
+    ) -> dict[tuple[int, int], BeadTerms]:
+        """Per bead type, the score's terms (TERMS) by end cell, before weighting."""
         cfg = self.config
         optimism = cfg.optimism if optimism is None else optimism
         n, m = len(s), len(t)
@@ -373,7 +431,7 @@ class Aligner:
         safe_cols = np.clip(columns, 0, m)
         src_par, tgt_par = paragraphs
         inverse = _inverse_columns(band, m)
-        scores: dict[tuple[int, int], np.ndarray] = {}
+        out: dict[tuple[int, int], BeadTerms] = {}
         src_vec = {a: s.span_vectors(a) for a in {a for a, _ in cfg.bead_types}}
         tgt_vec = {b: t.span_vectors(b) for b in {b for _, b in cfg.bead_types}}
         # CSLS neighbourhood terms: each span against the other side's sentences in the band
@@ -414,29 +472,27 @@ class Aligner:
                 csls = 2 * cos - rx[:, None] - ry[safe_cols]
             else:
                 csls = 2 * cos - r_src[a][:, None] - r_tgt[b][safe_cols]
-            sem = cfg.sem_weight * (csls - cfg.threshold)
-            length = cfg.length_weight * length_llr(
-                src_len[a][:, None], tgt_len[b][safe_cols], ratio
-            )
-            total = sem + length
+            size = ((a + b) / 2) ** cfg.size_power
+            terms = {
+                "semantic": size * csls,
+                "length": size * length_llr(src_len[a][:, None], tgt_len[b][safe_cols], ratio),
+                # a quotation opened on one side only: dialogue split at the wrong place
+                "quotes": np.abs(src_quotes[a][:, None] - tgt_quotes[b][safe_cols]),
+            }
             if lex is not None:
                 block = dp.block_sums(hits, band, a, b)
                 words = en_sums[a][:, None] if en_is_src else en_sums[b][safe_cols]
-                total = total + cfg.lexical_weight * (np.nan_to_num(block / words) - lex_base)
-            size = ((a + b) / 2) ** cfg.size_power
-            score = size * total - cfg.many_penalty * (a + b - 2)
-            # a quotation opened on one side only: dialogue split at the wrong place
-            mismatch = np.abs(src_quotes[a][:, None] - tgt_quotes[b][safe_cols])
-            score = score - cfg.quote_weight * mismatch
-            score = score - self._paragraph_cost(src_par, a, n)[:, None]
-            score = score - self._paragraph_cost(tgt_par, b, m)[safe_cols]
+                terms["lexical"] = size * (np.nan_to_num(block / words) - lex_base)
+            fixed = -self._paragraph_cost(src_par, a, n)[:, None]
+            fixed = fixed - self._paragraph_cost(tgt_par, b, m)[safe_cols]
             ok = valid & (np.arange(n + 1)[:, None] >= a) & (columns >= b)
-            score = np.where(ok & np.isfinite(score), score, dp.NEG)
-            scores[(a, b)] = score
-        skip = np.full((n + 1, band.width), -cfg.skip_penalty)
-        scores[(1, 0)] = skip
-        scores[(0, 1)] = skip
-        return scores
+            for value in terms.values():
+                ok &= np.isfinite(value)
+            out[(a, b)] = BeadTerms(terms, np.where(ok & np.isfinite(fixed), fixed, dp.NEG))
+        no_terms = BeadTerms({}, np.zeros((n + 1, band.width)))
+        out[(1, 0)] = no_terms
+        out[(0, 1)] = no_terms
+        return out
 
     def _paragraph_cost(self, paragraphs: Sequence[int] | None, length: int, size: int):
         """Cost by span end of spans of `length` that cross a paragraph break."""
@@ -452,9 +508,9 @@ class Aligner:
 
     # -- confidence and warnings ------------------------------------------------------------
 
-    def _beads_with_confidence(self, path, scores, band: dp.Band, s: _Side, t: _Side, context):
-        """Beads with their confidence, their log posteriors and raw cosines. `context`: the
-        rest of `_bead_scores`' arguments (lexical hits, paragraphs, length ratio)."""
+    def _beads_with_confidence(self, path, terms, band: dp.Band, s: _Side, t: _Side):
+        """Beads with their confidence, their log posteriors and raw cosines. `terms`: the
+        bead score terms with unbiased stand-ins for spans never encoded."""
         linked = [(i0, i1, j0, j1) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
         # the raw cosine: do the two sides say the same thing at all (the DP's scores only say
         # how much better a bead is than its neighbours, and a wrong document has those too)
@@ -464,11 +520,11 @@ class Aligner:
         cosines = np.array([raw.get(bead, np.nan) for bead in path], dtype=np.float64)
         sizes = np.array([(i1 - i0, j1 - j0) for i0, i1, j0, j1 in path]).reshape(-1, 2)
         # the path's posteriors under the DP's scores and under each perturbed weighting
-        tables = [scores]
-        for name, factor in confidence.PERTURBATIONS:
-            twin = copy.copy(self)
-            twin.config = replace(self.config, **{name: getattr(self.config, name) * factor})
-            tables.append(twin._bead_scores(s, t, band, *context, optimism=0.0))
+        configs = [self.config] + [
+            replace(self.config, **{name: getattr(self.config, name) * factor})
+            for name, factor in confidence.PERTURBATIONS
+        ]
+        tables = [combine_terms(terms, c.term_weights(), c.bias) for c in configs]
         posteriors = np.column_stack(
             [dp.path_posteriors(table, band, path, confidence.TEMPERATURE) for table in tables]
         ).reshape(len(path), len(tables))
