@@ -81,16 +81,19 @@ class SetRun:
     encoder_wall: float = 0.0
     encoder_cpu: float = 0.0
     encoded: int = 0
+    rescored: int = 0  # (Chinese, English) pairs the rescorer scored
 
     def ranking(self) -> tuple[float, float, float]:
         ap, r10 = error_ranking(self.confidence, self.correct)
         return ap, r10, expected_calibration_error(self.confidence, self.correct)
 
 
-def run_set(name: str, docs: int | None, backend: str, cache, threads, baseline: bool) -> SetRun:
+def run_set(
+    name: str, docs: int | None, backend: str, cache, threads, baseline: bool, rescorer=None
+) -> SetRun:
     encoder = SpanEncoder(cache, num_threads=threads, backend=backend)
     encoder.encode(["warm-up"])  # load (or convert) the model outside the timed part
-    aligner = Aligner(encoder, AlignConfig())
+    aligner = Aligner(encoder, AlignConfig(), rescorer=rescorer)
     run = SetRun()
     before_wall, before_cpu = encoder.seconds, encoder.cpu_seconds
     for _doc, src, tgt, gold in documents(name, docs):
@@ -105,6 +108,7 @@ def run_set(name: str, docs: int | None, backend: str, cache, threads, baseline:
         if baseline:
             run.gc.add(gold, length_only_align(src, tgt))
         run.sentences += len(src) + len(tgt)
+    run.rescored = aligner.rescored
     run.encoder_wall = encoder.seconds - before_wall
     run.encoder_cpu = encoder.cpu_seconds - before_cpu
     return run
@@ -124,7 +128,18 @@ def main() -> None:
     parser.add_argument("--cache", help="SQLite embedding cache (default: none, a cold run)")
     parser.add_argument("--threads", type=int, default=None, help="encoder threads")
     parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=BACKENDS)
+    parser.add_argument(
+        "--rescore",
+        metavar="MODEL",
+        help="also align every set with this installed LLM settling the near-ties (a name "
+        "from `duiyi models list` or a model folder), side by side with the plain run",
+    )
     args = parser.parse_args()
+    rescorer = None
+    if args.rescore:
+        from duiyi.translate.llm import LLMTranslator
+
+        rescorer = LLMTranslator.from_options(model=args.rescore)
 
     cache = EmbeddingCache(args.cache) if args.cache else None
     main_backend = args.backend
@@ -146,8 +161,14 @@ def main() -> None:
                 file=sys.stderr,
                 flush=True,
             )
+        if rescorer is not None:
+            label = f"{main_backend}+llm"
+            runs[(name, label)] = run = run_set(
+                name, args.docs, main_backend, cache, args.threads, False, rescorer
+            )
+            print(f"{name} ({label}): {run.wall:.1f} s", file=sys.stderr, flush=True)
     print(
-        f"{'set':<10} {'encoder':<11} {'strict F1':>9} {'lax F1':>7} {'GC strict':>9} "
+        f"{'set':<10} {'encoder':<15} {'strict F1':>9} {'lax F1':>7} {'GC strict':>9} "
         f"{'ratio':>6} {'AP(wrong)':>9} {'wrong@10%':>9} {'ECE':>6} {'sents/s':>8} "
         f"{'/CPU s':>7} {'encoder':>7}"
     )
@@ -157,7 +178,7 @@ def main() -> None:
         gc = f"{gsf:>9.4f}" if run.gc.documents else f"{'':>9}"
         ap, r10, ece = run.ranking()
         print(
-            f"{name:<10} {backend:<11} {sf:>9.4f} {run.score.lax()[2]:>7.4f} {gc} {ratio} "
+            f"{name:<10} {backend:<15} {sf:>9.4f} {run.score.lax()[2]:>7.4f} {gc} {ratio} "
             f"{ap:>9.3f} {r10:>9.3f} {ece:>6.3f} {run.sentences / max(run.wall, 1e-9):>8.1f} "
             f"{run.sentences / max(run.cpu, 1e-9):>7.1f} "
             f"{100 * run.encoder_wall / max(run.wall, 1e-9):>6.0f}%"
@@ -179,7 +200,7 @@ def main() -> None:
     if nonlit.documents:
         sf, gsf = nonlit.strict()[2], nonlit_gc.strict()[2]
         print(
-            f"{'nonlit':<10} {main_backend:<11} {sf:>9.4f} {nonlit.lax()[2]:>7.4f} {gsf:>9.4f} "
+            f"{'nonlit':<10} {main_backend:<15} {sf:>9.4f} {nonlit.lax()[2]:>7.4f} {gsf:>9.4f} "
             f"{sf / gsf if gsf else 0:>6.2f}"
         )
     print("published strict F1, mac-dev:", PUBLISHED["mac-dev"])
@@ -234,11 +255,27 @@ def main() -> None:
         f"{n.replace('-', '_')}_strict_f1_{b.replace('-', '_')}={runs[(n, b)].score.strict()[2]:.4f}"
         for (n, b), c in speedups.items()
     )
+    rescored = ""
+    if rescorer is not None:
+        label = f"{main_backend}+llm"
+        for name in args.sets:
+            plain, llm = runs[(name, main_backend)], runs[(name, label)]
+            key = name.replace("-", "_")
+            rescored += (
+                f" {key}_strict_f1_rescored={llm.score.strict()[2]:.4f}"
+                f" {key}_rescored_pairs={llm.rescored}"
+                f" {key}_rescore_cpu_ratio={llm.cpu / max(plain.cpu, 1e-9):.1f}"
+            )
+            print(
+                f"{name}: rescored by {args.rescore}: strict F1 {plain.score.strict()[2]:.4f} -> "
+                f"{llm.score.strict()[2]:.4f}; {llm.cpu:.0f} CPU s vs {plain.cpu:.0f} "
+                f"({llm.sentences / max(llm.cpu, 1e-9):.1f} sentences per CPU second)"
+            )
     print(
         f"RESULT mac_dev_strict_f1={f1('mac-dev')} mac_dev_lax_f1={f1('mac-dev', 'lax')} "
         f"nonlit_strict_f1={nonlit_f1} bible_strict_f1={f1('bible-001')} "
         f"sents_per_s={sents / max(wall, 1e-9):.1f} err_recall_at_10={r10} "
-        f"avg_precision_err={ap} {others} {speed}".rstrip()
+        f"avg_precision_err={ap} {others} {speed}{rescored}".rstrip()
     )
 
 

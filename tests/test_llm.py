@@ -266,6 +266,33 @@ def test_the_static_prompt_changes_nothing_but_the_cost(tiny_model):
     assert all(0 <= p <= 1 for _, p, _ in cached)
 
 
+def test_translations_are_scored_as_the_model_computes_them(tiny_model, tiny_gguf):
+    from duiyi.translate.llm import END_TOKENS, LLMTranslator
+    from duiyi.translate.prompt import CHATML, user_prompt
+
+    engine = LLMTranslator(tiny_model, quality=False)
+    pairs = [
+        ("美军撤离。", "The US army left."),
+        ("", "Hello there."),
+        ("土耳其不会跟俄罗斯疏远太多。", ""),
+        ("美军撤离。土耳其不会跟俄罗斯疏远太多。", "The US army left. Turkey will not drift."),
+    ]
+    together = engine.score_translations(pairs)
+    alone = [engine.score_translations([pair])[0] for pair in pairs]
+    assert together == pytest.approx(alone, abs=1e-3)  # batching and order change nothing
+    assert all(np.isfinite(v) and v < 0 for v in together)
+    # the sum of log P(English token | everything before it), from the numpy reference
+    chinese, english = pairs[0]
+    prompt = engine.encode(CHATML.start + "user\n" + user_prompt(chinese))
+    answer = engine.encode(english) + [END_TOKENS[0]]
+    ids = [engine.tokenizer.token_to_id(t) for t in prompt + answer]
+    shifted = reference_logits(tiny_gguf, ids).astype(np.float64)
+    shifted -= shifted.max(1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
+    expected = sum(log_probs[k - 1, ids[k]] for k in range(len(prompt), len(ids)))
+    assert together[0] == pytest.approx(expected, rel=0.05)  # int8 weights
+
+
 def test_context_and_glossary_reach_the_prompt_and_the_cache_key(tiny_model, tmp_path):
     from duiyi.corpus.model import Document, Sentence
     from duiyi.translate.drafts import translate_document

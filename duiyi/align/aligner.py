@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from duiyi.align import confidence, dp
+from duiyi.align import confidence, dp, rescore
 from duiyi.align.embed import SpanEncoder
 from duiyi.align.length import char_lengths, length_llr, length_ratio
 from duiyi.align.quotes import opening_counts
@@ -83,6 +83,10 @@ class AlignConfig:
     # per bead type (a, b), a bias replacing the one derived from threshold, size_power,
     # many_penalty and skip_penalty (see `bias`)
     type_bias: dict[tuple[int, int], float] = field(default_factory=dict)
+    # with a translation model (Aligner's `rescorer`): its weight per nat, and the bead
+    # posterior that makes a bead a candidate (duiyi.align.rescore)
+    rescore_weight: float = rescore.WEIGHT
+    rescore_min_posterior: float = rescore.MIN_POSTERIOR
 
     def term_weights(self) -> dict[str, float]:
         """The weight of each of a bead's score terms (TERMS)."""
@@ -285,18 +289,26 @@ class Aligner:
         config: AlignConfig | None = None,
         lexical: bool = True,
         translator=None,
+        rescorer: rescore.TranslationScorer | None = None,
     ):
         """`translator`: optional, anything with `translate_batch(zh_sentences) -> english`
-        (the MT engines' interface); its drafts of the Chinese side become a second signal."""
+        (the MT engines' interface); its drafts of the Chinese side become a second signal.
+        `rescorer`: optional, a translation model that settles the DP's near-ties (zh↔en
+        only; `duiyi.align.rescore`), e.g. the LLM engine."""
         self.encoder = encoder or SpanEncoder()
         self.config = config or AlignConfig()
         self.lexical = lexical
         self.translator = translator
+        self.rescorer = rescorer
+        self.rescored = 0  # pairs the rescorer has scored, over all documents
 
     def signature(self) -> str:
+        signature = SIGNATURE
         if self.translator is not None and hasattr(self.translator, "signature"):
-            return f"{SIGNATURE}+mt"
-        return SIGNATURE
+            signature += "+mt"
+        if self.rescorer is not None:
+            signature += "+rescored"
+        return signature
 
     # -- the method -------------------------------------------------------------------------
 
@@ -340,9 +352,40 @@ class Aligner:
         # the confidence weighs the chosen beads against their rivals: unbiased stand-ins for
         # the spans never encoded, not optimistic ones
         terms = self._bead_terms(s, t, band, lex, paragraphs, ratio, optimism=0.0)
+        if self.rescorer is not None and s.chinese != t.chinese:
+            # the confidence stays the DP's: a bead the model had to settle was a near-tie
+            path, terms = self._rescore(path, terms, s, t, band, (lex, paragraphs, ratio))
         beads, posteriors, cosines = self._beads_with_confidence(path, terms, band, s, t)
         warnings += self._check_confidence(beads)
         return Alignment(beads, warnings, self.encoder.encoded - before, posteriors, cosines)
+
+    def _rescore(self, path, terms, s: _Side, t: _Side, band: dp.Band, context):
+        """The path again, near-ties settled by the rescorer (duiyi.align.rescore), and the
+        terms again (the rivals' spans now encoded)."""
+        cfg = self.config
+        scores = combine_terms(terms, cfg.term_weights(), cfg.bias)
+        posteriors = dp.bead_log_posteriors(scores, band, confidence.TEMPERATURE)
+        beads = rescore.candidates(posteriors, band, path, cfg.rescore_min_posterior)
+        rivals = rescore.rivals(beads)
+        if not rivals:
+            return path, terms
+        # every rival scored from its own joined text, as the path's beads are
+        s.encode_spans({(i1, i1 - i0) for i0, i1, j0, j1 in rivals if i1 - i0 > 1 and j1 > j0})
+        t.encode_spans({(j1, j1 - j0) for i0, i1, j0, j1 in rivals if j1 - j0 > 1 and i1 > i0})
+        terms = self._bead_terms(s, t, band, *context, optimism=0.0)
+        zh, en = (s, t) if s.chinese else (t, s)
+        pairs, scored = [], []
+        for i0, i1, j0, j1 in rivals:
+            (z0, z1), (e0, e1) = ((i0, i1), (j0, j1)) if s.chinese else ((j0, j1), (i0, i1))
+            if e1 > e0:  # a bead without English adds nothing to P(English)
+                pairs.append((zh.span_text(z1, z1 - z0), en.span_text(e1, e1 - e0)))
+                scored.append((i0, i1, j0, j1))
+        values = self.rescorer.score_translations(pairs) if pairs else []
+        self.rescored += len(pairs)
+        extra = {bead: cfg.rescore_weight * v for bead, v in zip(scored, values, strict=True)}
+        scores = combine_terms(terms, cfg.term_weights(), cfg.bias)
+        path, _ = dp.banded_dp(rescore.restricted_scores(scores, band, beads, extra), band)
+        return path, terms
 
     def _sides(self, src: Sequence[str], tgt: Sequence[str]) -> tuple[_Side, _Side]:
         """Both sides; with a translator, the Chinese side also gets its MT draft as a view."""

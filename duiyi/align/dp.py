@@ -227,3 +227,28 @@ def block_sums(matrix: np.ndarray, band: Band, a: int, b: int) -> np.ndarray:
             out += np.where(ok, matrix[r[:, None], np.clip(w, 0, width - 1)], 0.0)
             valid &= ok
     return np.where(valid, out, np.nan)
+
+
+def bead_log_posteriors(
+    scores: dict[tuple[int, int], np.ndarray], band: Band, temperature: float = 1.0
+) -> dict[tuple[int, int], np.ndarray]:
+    """Log-probability of every bead in the band (by type and end cell, as `scores`) when
+    alignments are weighted by exp(total score / temperature)."""
+    scaled = {k: v / temperature for k, v in scores.items()}
+    fwd, _ = forward(scaled, band, soft=True)
+    bwd = backward(scaled, band, soft=True)
+    n, m, lo, width = band.n, band.m, band.lo, band.width
+    z = fwd[n, m - lo[n]]
+    cols = band.columns()
+    out = {}
+    for (a, b), table in scaled.items():
+        post = np.full((n + 1, width), NEG)
+        rows = np.arange(a, n + 1)
+        prev = cols[rows] - b - lo[rows - a][:, None]  # the bead's start cell, in row i - a
+        ok = (prev >= 0) & (prev < width) & (cols[rows] - b >= 0) & (cols[rows] <= m)
+        start = fwd[(rows - a)[:, None], np.clip(prev, 0, width - 1)]
+        with np.errstate(invalid="ignore"):
+            value = start + table[rows] + bwd[rows] - z
+        post[rows] = np.where(ok & np.isfinite(value), np.minimum(value, 0.0), NEG)
+        out[(a, b)] = post
+    return out

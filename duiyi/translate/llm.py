@@ -21,7 +21,14 @@ from duiyi.translate.argos import find_loop, pick_device
 from duiyi.translate.engine import Draft, Translator
 from duiyi.translate.glossary import Glossary
 from duiyi.translate.llm_models import LLMModel, find_installed, read_installed
-from duiyi.translate.prompt import clean, problems, split_context, system_prompt, user_prompt
+from duiyi.translate.prompt import (
+    CHATML,
+    clean,
+    problems,
+    split_context,
+    system_prompt,
+    user_prompt,
+)
 
 log = logging.getLogger(__name__)
 
@@ -169,6 +176,39 @@ class LLMTranslator(Translator):
     def full_prompt(self, sentence: str, context: Sequence[str] = (), strict=False) -> list[str]:
         """The whole prompt as tokens, as a naive integration would send it."""
         return self.encode(system_prompt(strict) + self.prompt(sentence, context))
+
+    # ---- scoring ---------------------------------------------------------------------------
+
+    def score_translations(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """log P(english | chinese) per (chinese, english) pair: the summed log-probability of
+        the English tokens (and the end of the answer) after the translation prompt. One
+        forward pass per pair, no decoding; an empty Chinese side scores the English alone.
+        The prompt has no system turn: a third of the tokens, and it ranks as well."""
+        sequences, starts = [], []
+        for chinese, english in pairs:
+            prompt = self.encode(CHATML.start + "user\n" + user_prompt(chinese))
+            sequences.append(prompt + self.encode(english) + [END_TOKENS[0]])
+            starts.append(len(prompt))
+        order = sorted(range(len(pairs)), key=lambda k: len(sequences[k]))
+        out = [0.0] * len(pairs)
+        batch: list[int] = []
+
+        def run(batch: list[int]) -> None:
+            self.calls += 1
+            results = self.generator.score_batch([sequences[k] for k in batch])
+            for k, result in zip(batch, results, strict=True):
+                # log_probs[i] scores token i + 1 given the ones before it
+                out[k] = float(sum(result.log_probs[starts[k] - 1 :]))
+
+        for k in order:
+            rows = len(batch) + 1
+            if batch and (rows * len(sequences[k]) > self.batch_tokens or rows > MAX_ROWS):
+                run(batch)
+                batch = []
+            batch.append(k)
+        if batch:
+            run(batch)
+        return out
 
     # ---- decoding --------------------------------------------------------------------------
 

@@ -1,0 +1,96 @@
+"""A second look at the aligner's near-ties, with a translation model (opt-in, slow).
+
+A small sentence encoder leaves some beads in near-ties that it cannot settle: a 2-2 bead
+against two 1-1 beads, a short line of dialogue given to either neighbour. A translation model
+can settle most of them: the probability of an English span given the Chinese it is paired
+with drops sharply when the English carries words whose source sits in the neighbouring bead.
+On mac-dev, in 57 of the 64 places where the e5 path and the gold differ, Qwen2.5-0.5B gives
+the gold segmentation the higher probability, by 10–80 nats where the DP's own scores differ
+by less than 2 (BENCHMARKS.md).
+
+1. The DP's bead posteriors (forward-backward at the confidence's temperature) name the
+   candidates: every bead whose posterior is at least `min_posterior`, and the path's own.
+2. A candidate that shares a sentence with another candidate is a rival; each rival gets the
+   model's log P(English side | Chinese side) (a bead with no Chinese: the English alone;
+   with no English: 0). Any segmentation of a region then scores all its English once.
+3. The DP runs again over the candidates only, each scoring its DP score plus `weight` times
+   the model's score.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+
+from duiyi.align import dp
+
+Span = tuple[int, int, int, int]  # (src_start, src_end, tgt_start, tgt_end)
+
+WEIGHT = 0.02  # per nat of the model's log-probability, in units of the DP's scores
+MIN_POSTERIOR = 0.05
+FORBIDDEN = -1e6
+
+
+class TranslationScorer(Protocol):
+    """What rescoring needs of a translation model (the LLM engine has it)."""
+
+    def score_translations(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """log P(english | chinese) for each (chinese, english) pair."""
+        ...
+
+
+def candidates(
+    log_posteriors: dict[tuple[int, int], np.ndarray],
+    band: dp.Band,
+    path: Sequence[Span],
+    min_posterior: float = MIN_POSTERIOR,
+) -> list[Span]:
+    """Beads whose posterior is at least `min_posterior`, and the path's beads."""
+    found = set(path)
+    columns = band.columns()
+    for (a, b), table in log_posteriors.items():
+        rows, widths = np.nonzero(table >= np.log(min_posterior))
+        for i, w in zip(rows.tolist(), widths.tolist(), strict=True):
+            j = int(columns[i, w])
+            found.add((i - a, i, j - b, j))
+    return sorted(found)
+
+
+def rivals(beads: Sequence[Span]) -> list[Span]:
+    """The beads that share a source or a target sentence with another one."""
+    by_src: dict[int, int] = defaultdict(int)
+    by_tgt: dict[int, int] = defaultdict(int)
+    for i0, i1, j0, j1 in beads:
+        for i in range(i0, i1):
+            by_src[i] += 1
+        for j in range(j0, j1):
+            by_tgt[j] += 1
+    return [
+        (i0, i1, j0, j1)
+        for i0, i1, j0, j1 in beads
+        if any(by_src[i] > 1 for i in range(i0, i1)) or any(by_tgt[j] > 1 for j in range(j0, j1))
+    ]
+
+
+def restricted_scores(
+    scores: dict[tuple[int, int], np.ndarray],
+    band: dp.Band,
+    beads: Sequence[Span],
+    extra: dict[Span, float],
+) -> dict[tuple[int, int], np.ndarray]:
+    """Score tables where only `beads` can be chosen, each with its `extra` added."""
+    # a (0, 1) bead is scored by a running sum along the row (dp.forward), which needs finite
+    # steps: there "not a candidate" is a cost no alignment through the candidates pays
+    out = {
+        key: np.full_like(table, FORBIDDEN if key == (0, 1) else dp.NEG)
+        for key, table in scores.items()
+    }
+    for bead in beads:
+        i0, i1, j0, j1 = bead
+        key, w = (i1 - i0, j1 - j0), j1 - band.lo[i1]
+        if key in out:
+            out[key][i1, w] = scores[key][i1, w] + extra.get(bead, 0.0)
+    return out
