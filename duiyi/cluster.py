@@ -21,6 +21,7 @@ import os
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from duiyi.align.aligner import AlignConfig, Alignment
 from duiyi.align.run import AlignMany, DocumentPair
@@ -91,11 +92,16 @@ class _TranslateWorker:
 class _AlignWorker:
     """A Ray actor: loads the encoder once, then aligns document pairs."""
 
-    def __init__(self, config: AlignConfig):
+    def __init__(self, config: AlignConfig, rescore_model: str | None = None):
         from duiyi.align.aligner import Aligner
         from duiyi.align.embed import SpanEncoder
 
-        self.aligner = Aligner(SpanEncoder(None), config)  # no cache file on workers
+        rescorer = None
+        if rescore_model:  # the installed model's folder, the same path on every node
+            from duiyi.translate.llm import LLMTranslator
+
+            rescorer = LLMTranslator.from_options(model=rescore_model, quality=False, threads=1)
+        self.aligner = Aligner(SpanEncoder(None), config, rescorer=rescorer)  # no cache file
 
     def pid(self) -> int:
         return os.getpid()
@@ -170,9 +176,12 @@ class RayRuntime:
         self._start(_TranslateWorker, EngineSpec.of(translator, options))
         return _RayDrafts(self, translator, cache)
 
-    def aligner(self, config: AlignConfig, paragraphs: str) -> AlignMany:
-        """An `AlignMany` for `align_files`: each document pair is one unit of work."""
-        self._start(_AlignWorker, config)
+    def aligner(
+        self, config: AlignConfig, paragraphs: str, rescore_model: Path | None = None
+    ) -> AlignMany:
+        """An `AlignMany` for `align_files`: each document pair is one unit of work.
+        `rescore_model`: an installed LLM's folder, to settle near-ties with (`--rescore`)."""
+        self._start(_AlignWorker, config, str(rescore_model) if rescore_model else None)
 
         def align_many(pairs: list[DocumentPair]) -> Iterator[Alignment | DuiyiError]:
             # A worker returns a DuiyiError (bad input) for its pair; anything else is a bug

@@ -186,3 +186,30 @@ def test_without_ray_installed_it_says_which_extra(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "duiyi: error: Ray is not installed: pip install 'duiyi[ray]' (or pip install ray)"
     ]
+
+
+def test_a_rescored_alignment_on_ray_is_the_local_one(env, runtime, tmp_path):
+    from llm_fixture import write_tiny_gguf
+
+    from duiyi.align.aligner import AlignConfig, Aligner
+    from duiyi.align.documents import match_pairs
+    from duiyi.align.run import align_files
+    from duiyi.translate import llm_models
+    from duiyi.translate.llm import LLMTranslator
+
+    model = llm_models.install_gguf(write_tiny_gguf(tmp_path / "tiny.gguf"), name="tiny")
+    # every bead a candidate: the tiny random model's scores decide many beads
+    config = AlignConfig(rescore_min_posterior=1e-9)
+    rescorer = LLMTranslator.from_options(model=str(model.path), quality=False, threads=1)
+    aligner = Aligner(config=config, rescorer=rescorer)
+    pairs = match_pairs(str(EXAMPLES / "harbour.zh.txt"), str(EXAMPLES / "harbour.en.txt"))
+    align_files(pairs, aligner, output=str(tmp_path / "local.jsonl"), quiet=True)
+    assert aligner.rescored > 0
+    align_files(pairs, Aligner(config=config), output=str(tmp_path / "plain.jsonl"), quiet=True)
+    # (the test can fail: the random model moves beads, so workers without it would differ)
+    assert (tmp_path / "local.jsonl").read_bytes() != (tmp_path / "plain.jsonl").read_bytes()
+    align_files(
+        pairs, aligner, output=str(tmp_path / "ray.jsonl"), quiet=True,
+        align_many=runtime.aligner(config, "soft", rescore_model=model.path),
+    )  # fmt: skip
+    assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()

@@ -361,3 +361,23 @@ def test_models_install_list_translate_remove(cli, tiny_gguf, tmp_path):
     assert status == 1 and "qwen2.5-coder-1.5b" in err and "Traceback" not in err
     status, _, err = cli("translate", tmp_path / "a.txt", "--context", "-1")
     assert status == 2 and "0 or more" in err
+
+
+def test_align_rescore_uses_the_installed_model_or_says_none_is(cli, tiny_gguf, tmp_path):
+    examples = ROOT / "examples"
+    zh, en = examples / "harbour.zh.txt", examples / "harbour.en.txt"
+    status, _, err = cli("align", zh, en, "--rescore", "-o", tmp_path / "x.tmx", "--no-cache")
+    assert status == 1 and "no LLM model installed" in err and "Traceback" not in err
+    assert not (tmp_path / "x.tmx").exists()
+    assert cli("models", "install", tiny_gguf, "--name", "tiny")[0] == 0
+    status, out, err = cli(
+        "align", zh, en, "--rescore", "tiny", "-f", "jsonl", "--store", tmp_path / "c.db",
+        "--no-cache",
+    )  # fmt: skip
+    assert status == 0, err
+    assert len(out.splitlines()) > 3 and "aligned 1 document pair" in err
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "c.db") as db:
+        signatures = {row[0] for row in db.execute("SELECT signature FROM documents")}
+    assert any("|align:e5-dp+rescored|" in s for s in signatures)
