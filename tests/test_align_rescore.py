@@ -114,3 +114,28 @@ def test_weight_zero_or_no_chinese_side_changes_nothing(encoder):
     idle = PreferJoined("", "")
     Aligner(encoder, config, rescorer=idle).align(EN, EN[::-1])
     assert idle.pairs == []
+
+
+class Counting:
+    def __init__(self):
+        self.calls: list[list[tuple[str, str]]] = []
+
+    def score_translations(self, pairs):
+        self.calls.append(list(pairs))
+        return [-float(len(zh) + 2 * len(en)) for zh, en in pairs]
+
+
+def test_cached_scores_are_not_computed_twice(tmp_path):
+    inner = Counting()
+    cached = rescore.CachedScorer(inner, tmp_path / "c.sqlite", "model-a")
+    pairs = [("美军撤离。", "The US army left."), ("", "Hello."), ("美军撤离。", "")]
+    first = cached.score_translations(pairs)
+    assert first == inner.score_translations(pairs)
+    inner.calls.clear()
+    again = rescore.CachedScorer(inner, tmp_path / "c.sqlite", "model-a")  # a later run
+    assert again.score_translations(pairs[::-1]) == first[::-1] and inner.calls == []
+    assert again.score_translations([("新的。", "New."), pairs[0]])[1] == first[0]
+    assert inner.calls == [[("新的。", "New.")]]
+    other = rescore.CachedScorer(inner, tmp_path / "c.sqlite", "model-b")  # another model
+    other.score_translations(pairs[:1])
+    assert inner.calls[-1] == pairs[:1]

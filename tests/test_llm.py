@@ -372,10 +372,14 @@ def test_align_rescore_uses_the_installed_model_or_says_none_is(cli, tiny_gguf, 
     assert cli("models", "install", tiny_gguf, "--name", "tiny")[0] == 0
     status, out, err = cli(
         "align", zh, en, "--rescore", "tiny", "-f", "jsonl", "--store", tmp_path / "c.db",
-        "--no-cache",
+        "--cache", tmp_path / "e5.sqlite",
     )  # fmt: skip
     assert status == 0, err
     assert len(out.splitlines()) > 3 and "aligned 1 document pair" in err
+    again = cli(
+        "align", zh, en, "--rescore", "tiny", "-f", "jsonl", "--cache", tmp_path / "e5.sqlite"
+    )
+    assert again[:2] == (0, out)
     import sqlite3
 
     with sqlite3.connect(tmp_path / "c.db") as db:

@@ -19,13 +19,16 @@ by less than 2 (BENCHMARKS.md).
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from duiyi.align import dp
+from duiyi.cache import open_cache_db
 
 Span = tuple[int, int, int, int]  # (src_start, src_end, tgt_start, tgt_end)
 
@@ -94,3 +97,38 @@ def restricted_scores(
         if key in out:
             out[key][i1, w] = scores[key][i1, w] + extra.get(bead, 0.0)
     return out
+
+
+class CachedScorer:
+    """A TranslationScorer that keeps its scores in an SQLite cache (re-aligning a document
+    after an edit, or with other settings, scores only the new pairs)."""
+
+    def __init__(self, scorer, path: Path, model: str):
+        """`model`: what the scores depend on besides the texts (the model and its prompt)."""
+        self.scorer, self.model = scorer, model
+        self._db = open_cache_db(
+            Path(path), "CREATE TABLE IF NOT EXISTS rescore (key BLOB PRIMARY KEY, value REAL)"
+        )
+
+    def _key(self, pair: tuple[str, str]) -> bytes:
+        return hashlib.sha256("\x1f".join((self.model, *pair)).encode("utf-8")).digest()
+
+    def score_translations(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        keys = [self._key(pair) for pair in pairs]
+        found: dict[bytes, float] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._db.execute(f"SELECT key, value FROM rescore WHERE key IN ({marks})", chunk)
+            )
+        todo = list(
+            {key: pair for key, pair in zip(keys, pairs, strict=True) if key not in found}.items()
+        )
+        if todo:
+            values = self.scorer.score_translations([pair for _, pair in todo])
+            new = [(key, float(v)) for (key, _), v in zip(todo, values, strict=True)]
+            with self._db:
+                self._db.executemany("INSERT OR REPLACE INTO rescore VALUES (?, ?)", new)
+            found.update(new)
+        return [found[key] for key in keys]

@@ -17,7 +17,8 @@ Literary translations leave some beads in near-ties the embeddings cannot settle
 against two 1-1 beads, a line of dialogue given to either neighbour): --rescore settles them
 with an installed LLM (`duiyi models install qwen2.5-coder-0.5b`), at many times the CPU time.
 
-Embeddings are cached in ~/.cache/duiyi/e5-embeddings.sqlite (--cache, --no-cache).
+Embeddings (and --rescore's scores) are cached in ~/.cache/duiyi/e5-embeddings.sqlite (--cache,
+--no-cache).
 
 examples:
   duiyi align article.zh.txt article.en.txt -o pairs.tmx
@@ -101,12 +102,16 @@ def _aligner(args):
         except Exception as exc:  # an unwritable cache must not stop an alignment
             logging.getLogger(__name__).warning("embedding cache unavailable: %s", exc)
     config = AlignConfig(hard_paragraphs=args.paragraphs == "hard")
-    rescorer = None
+    rescorer = model = None
     if args.rescore is not None:
+        from duiyi.align.rescore import CachedScorer
         from duiyi.translate.llm import LLMTranslator
 
         rescorer = LLMTranslator.from_options(model=args.rescore or None, quality=False)
-    return Aligner(SpanEncoder(cache), config, rescorer=rescorer)
+        model = rescorer.model.path
+        if cache is not None:  # its scores go into the embedding cache's file
+            rescorer = CachedScorer(rescorer, cache.path, rescorer.score_signature())
+    return Aligner(SpanEncoder(cache), config, rescorer=rescorer), model
 
 
 def run(args: argparse.Namespace) -> int:
@@ -123,12 +128,13 @@ def run(args: argparse.Namespace) -> int:
         from duiyi.corpus.store import Store
 
         store = Store.open(args.store)
-    aligner = _aligner(args)
+    aligner, rescore_model = _aligner(args)
     with store as opened, ray_runtime(args) as runtime:
         align_many = None
         if runtime:
-            model = aligner.rescorer.model.path if aligner.rescorer else None
-            align_many = runtime.aligner(aligner.config, args.paragraphs, rescore_model=model)
+            align_many = runtime.aligner(
+                aligner.config, args.paragraphs, rescore_model=rescore_model
+            )
         where = runtime.where if runtime else ""
         stats = align_files(
             file_pairs,

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 ENGINE_REVISION = "2"  # bump when prompts or decoding change what a given model outputs
 END_TOKENS = ["<|im_end|>", "<|endoftext|>"]
 MAX_ROWS = 32  # sentences per batch at most
+SCORE_REVISION = "1"  # bump when score_translations' prompt changes
 
 
 class LLMTranslator(Translator):
@@ -176,6 +177,10 @@ class LLMTranslator(Translator):
     def full_prompt(self, sentence: str, context: Sequence[str] = (), strict=False) -> list[str]:
         """The whole prompt as tokens, as a naive integration would send it."""
         return self.encode(system_prompt(strict) + self.prompt(sentence, context))
+
+    def score_signature(self) -> str:
+        """What `score_translations` depends on besides the texts (for caches)."""
+        return f"{self.signature()}|ct:{self.compute_type}|score:{SCORE_REVISION}"
 
     # ---- scoring ---------------------------------------------------------------------------
 
