@@ -118,7 +118,7 @@ def align_files(
     aligner's config) or "ignore". `source_root`: with --presplit and `output` a directory,
     each `.align` file is named by its source's path relative to this folder.
     """
-    from duiyi.progress import progressbar
+    from duiyi.progress import weighted_progressbar
 
     multiple = len(file_pairs) > 1 or (source_root is not None and Path(source_root).is_dir())
     chosen = output_format(fmt, output, presplit=presplit, multiple=multiple)
@@ -130,9 +130,11 @@ def align_files(
     stats = AlignStats()
     if presplit and chosen == ALIGN_FORMAT and store is None:
         # the gold sets' convention: sentence i is line i, blank lines included
-        bar = progressbar(file_pairs, total=len(file_pairs), desc="align", unit="doc", silent=quiet)
-        for src_path, tgt_path in bar:
-            result = aligner.align(read_presplit(src_path), read_presplit(tgt_path))
+        lines = [(read_presplit(src), read_presplit(tgt)) for src, tgt in file_pairs]
+        sizes = [len(src) + len(tgt) for src, tgt in lines]
+        bar = weighted_progressbar(lines, sizes, desc="align", unit="sent", silent=quiet)
+        for (src_path, _), (src_lines, tgt_lines) in zip(file_pairs, bar, strict=True):
+            result = aligner.align(src_lines, tgt_lines)
             stats.add(src_path.name, result)
             out = output
             if multiple:
@@ -151,8 +153,10 @@ def align_files(
         except DuiyiError as exc:
             stats.failed.append((src_path.name, str(exc)))
     results: list[tuple[Document, Document, Alignment]] = []
-    aligned = progressbar(
-        align_many(prepared), total=len(prepared), desc="align", unit="doc", silent=quiet
+    sizes = [len(src.sentences) + len(tgt.sentences) for src, tgt in prepared]
+    # the bar counts sentences (source + target): documents differ a hundredfold in size
+    aligned = weighted_progressbar(
+        align_many(prepared), sizes, desc="align", unit="sent", silent=quiet
     )
     for (src, tgt), result in zip(prepared, aligned, strict=True):
         if isinstance(result, DuiyiError):

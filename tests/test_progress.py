@@ -1,0 +1,39 @@
+"""Progress bars: silent off a terminal; the weighted one counts what the weights say."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+from duiyi.progress import progressbar, weighted_progressbar
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_off_a_terminal_nothing_is_written_and_every_item_passes(monkeypatch):
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    assert list(progressbar(range(3), total=3)) == [0, 1, 2]
+    assert list(weighted_progressbar("abc", [5, 1, 1])) == ["a", "b", "c"]
+    assert sys.stderr.getvalue() == ""
+
+
+def test_the_weighted_bar_counts_the_weights_and_never_drops_an_item(monkeypatch):
+    import tqdm
+
+    seen = []
+
+    class Recording(tqdm.tqdm):
+        def close(self):
+            seen.append((self.total, self.n, self.unit))
+            super().close()
+
+    monkeypatch.setattr(tqdm, "tqdm", Recording)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    items = list(weighted_progressbar(["doc1", "doc2", "doc3"], [120, 30, 7], unit="sent"))
+    assert items == ["doc1", "doc2", "doc3"]
+    assert seen[0] == (157, 157, "sent")
+    # more items than weights: every item still comes through
+    assert list(weighted_progressbar(range(4), [1, 1])) == [0, 1, 2, 3]
