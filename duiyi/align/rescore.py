@@ -5,8 +5,8 @@ against two 1-1 beads, a short line of dialogue given to either neighbour. A tra
 can settle most of them: the probability of an English span given the Chinese it is paired
 with drops sharply when the English carries words whose source sits in the neighbouring bead.
 On mac-dev, in 57 of the 64 places where the e5 path and the gold differ, Qwen2.5-0.5B gives
-the gold segmentation the higher probability, by 10–80 nats where the DP's own scores differ
-by less than 2 (BENCHMARKS.md).
+the gold segmentation the higher probability, mostly by 10–80 nats, where the DP's own scores
+mostly differ by less than 1 (BENCHMARKS.md).
 
 1. The DP's bead posteriors (forward-backward at the confidence's temperature) name the
    candidates: every bead whose posterior is at least `min_posterior`, and the path's own.
