@@ -385,3 +385,15 @@ def test_align_rescore_uses_the_installed_model_or_says_none_is(cli, tiny_gguf, 
     with sqlite3.connect(tmp_path / "c.db") as db:
         signatures = {row[0] for row in db.execute("SELECT signature FROM documents")}
     assert any("|align:e5-dp+rescored|" in s for s in signatures)
+    assert "rival beads scored by tiny" in err
+
+
+def test_align_rescore_prefers_the_small_model(cli, tiny_gguf):
+    for name in ("qwen2.5-coder-1.5b", "qwen2.5-coder-0.5b"):
+        assert cli("models", "install", tiny_gguf, "--name", name)[0] == 0
+    zh, en = ROOT / "examples" / "harbour.zh.txt", ROOT / "examples" / "harbour.en.txt"
+    status, _, err = cli("align", zh, en, "--rescore", "--no-cache")
+    assert status == 0 and "scored by qwen2.5-coder-0.5b" in err
+    assert cli("models", "remove", "qwen2.5-coder-0.5b")[0] == 0
+    status, _, err = cli("align", zh, en, "--rescore", "--no-cache")
+    assert status == 0 and "scored by qwen2.5-coder-1.5b" in err

@@ -33,6 +33,9 @@ from duiyi.cache import open_cache_db
 Span = tuple[int, int, int, int]  # (src_start, src_end, tgt_start, tgt_end)
 
 WEIGHT = 0.02  # per nat of the model's log-probability, in units of the DP's scores
+# the installed model --rescore takes when none is named: on mac-dev the 0.5B model settles
+# more near-ties (0.931) than the 1.5B one (0.927) at under half its CPU time
+PREFERRED_MODEL = "qwen2.5-coder-0.5b"
 MIN_POSTERIOR = 0.05
 FORBIDDEN = -1e6
 

@@ -77,8 +77,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MODEL",
         help="zh↔en: settle the beads the embeddings leave in near-ties with an installed LLM "
         "(log P(English | Chinese) of the rival beads; slow: on literary text about 7 "
-        "sentences per CPU second with qwen2.5-coder-0.5b instead of 40; default: the "
-        "preferred installed model, see `duiyi models list`)",
+        "sentences per CPU second with qwen2.5-coder-0.5b instead of 40; default: that "
+        "model if installed, else the preferred installed one, see `duiyi models list`)",
     )
     parser.add_argument("--store", metavar="DB", help="also add the alignments to this store")
     parser.add_argument(
@@ -104,11 +104,13 @@ def _aligner(args):
     config = AlignConfig(hard_paragraphs=args.paragraphs == "hard")
     rescorer = model = None
     if args.rescore is not None:
-        from duiyi.align.rescore import CachedScorer
+        from duiyi.align.rescore import PREFERRED_MODEL, CachedScorer
         from duiyi.translate.llm import LLMTranslator
+        from duiyi.translate.llm_models import find_installed
 
-        rescorer = LLMTranslator.from_options(model=args.rescore or None, quality=False)
-        model = rescorer.model.path
+        name = args.rescore or (PREFERRED_MODEL if find_installed(PREFERRED_MODEL) else None)
+        rescorer = LLMTranslator.from_options(model=name, quality=False)
+        model = rescorer.model
         if cache is not None:  # its scores go into the embedding cache's file
             rescorer = CachedScorer(rescorer, cache.path, rescorer.score_signature())
     return Aligner(SpanEncoder(cache), config, rescorer=rescorer), model
@@ -132,9 +134,8 @@ def run(args: argparse.Namespace) -> int:
     with store as opened, ray_runtime(args) as runtime:
         align_many = None
         if runtime:
-            align_many = runtime.aligner(
-                aligner.config, args.paragraphs, rescore_model=rescore_model
-            )
+            model_path = rescore_model.path if rescore_model else None
+            align_many = runtime.aligner(aligner.config, args.paragraphs, rescore_model=model_path)
         where = runtime.where if runtime else ""
         stats = align_files(
             file_pairs,
@@ -157,6 +158,10 @@ def run(args: argparse.Namespace) -> int:
         out = f" → {args.output}" if args.output not in (None, "-") else ""
         if args.store:
             out += f" (stored in {args.store})"
+        if rescore_model and not runtime:  # (Ray workers count their own)
+            out += f"; {aligner.rescored} rival beads scored by {rescore_model.name}"
+        elif rescore_model:
+            out += f"; near-ties settled by {rescore_model.name}"
         if where:
             out += f" on {where}"
         n = stats.documents
