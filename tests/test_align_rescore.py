@@ -139,3 +139,17 @@ def test_cached_scores_are_not_computed_twice(tmp_path):
     other = rescore.CachedScorer(inner, tmp_path / "c.sqlite", "model-b")  # another model
     other.score_translations(pairs[:1])
     assert inner.calls[-1] == pairs[:1]
+
+
+def test_the_run_counts_the_near_ties_that_rescoring_would_settle():
+    from duiyi.align.aligner import Alignment
+    from duiyi.align.run import AlignStats
+    from duiyi.corpus.model import Bead
+
+    beads = [Bead((0,), (0,), 0.9), Bead((1,), (1,), 0.6), Bead((2,), (2,), 0.97)]
+    # log posteriors under the DP's weights (first column) and a perturbed one
+    posteriors = np.log([[0.99, 0.4], [0.45, 0.3], [0.51, 0.2]])
+    stats = AlignStats()
+    stats.add("a", Alignment(beads, posteriors=posteriors))
+    stats.add("b", Alignment(beads))  # no posteriors (nothing aligned): none counted
+    assert stats.near_ties == 1 and stats.documents == 2

@@ -24,6 +24,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from duiyi import __version__
 from duiyi.align.aligner import Aligner, Alignment
 from duiyi.align.alignfile import write_align
@@ -41,6 +43,7 @@ class AlignStats:
     documents: int = 0  # document pairs aligned
     linked: int = 0  # beads with both sides
     low: int = 0  # linked beads below 0.5
+    near_ties: int = 0  # beads the DP nearly gave to a rival (posterior under its scores < 0.5)
     score_sum: float = 0.0
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (document, warning)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (document, why)
@@ -52,6 +55,8 @@ class AlignStats:
     def add(self, name: str, result: Alignment) -> None:
         self.documents += 1
         self.warnings += [(name, w) for w in result.warnings]
+        if result.posteriors is not None and len(result.posteriors):
+            self.near_ties += int((result.posteriors[:, 0] < np.log(0.5)).sum())
         for bead in result.beads:
             if bead.src and bead.tgt:
                 self.linked += 1

@@ -170,4 +170,10 @@ def run(args: argparse.Namespace) -> int:
             f"beads, mean confidence {stats.mean_score:.2f}, {stats.low} below 0.5{out}",
             file=sys.stderr,
         )
+        if stats.near_ties and not rescore_model:
+            print(
+                f"duiyi: {stats.near_ties} beads were near-ties of the embeddings: --rescore "
+                "(zh↔en) settles most of them with an installed LLM (slow)",
+                file=sys.stderr,
+            )
     return 1 if stats.failed else 0
