@@ -291,6 +291,12 @@ def test_translations_are_scored_as_the_model_computes_them(tiny_model, tiny_ggu
     log_probs = shifted - np.log(np.exp(shifted).sum(1, keepdims=True))
     expected = sum(log_probs[k - 1, ids[k]] for k in range(len(prompt), len(ids)))
     assert together[0] == pytest.approx(expected, rel=0.05)  # int8 weights
+    # a long answer is scored to its end, not cut at CTranslate2's default 1,024 tokens
+    long_answer = " ".join(["harbour"] * 1500)
+    part, whole = engine.score_translations(
+        [("美军撤离。", long_answer[: len(long_answer) // 2]), ("美军撤离。", long_answer)]
+    )
+    assert whole < part - 100
 
 
 def test_context_and_glossary_reach_the_prompt_and_the_cache_key(tiny_model, tmp_path):

@@ -200,7 +200,9 @@ class LLMTranslator(Translator):
 
         def run(batch: list[int]) -> None:
             self.calls += 1
-            results = self.generator.score_batch([sequences[k] for k in batch])
+            # every token scored (CTranslate2 truncates at 1024 by default): an aligner's span
+            # is at most 5 sentences of MAX_SENTENCE_CHARS a side, a few thousand tokens
+            results = self.generator.score_batch([sequences[k] for k in batch], max_input_length=0)
             for k, result in zip(batch, results, strict=True):
                 # log_probs[i] scores token i + 1 given the ones before it
                 out[k] = float(sum(result.log_probs[starts[k] - 1 :]))
