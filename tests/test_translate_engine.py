@@ -194,3 +194,15 @@ def test_without_argostranslate_auto_glosses_and_models_say_how_to_install(
     assert engine.origin == "gloss" and notice
     status, _, err = cli("models", "list")
     assert status == 1 and "pip install --no-deps" in err
+
+
+def test_length_batches_keep_the_padded_size_and_the_row_cap():
+    from duiyi.translate.engine import length_batches
+
+    lengths = [3, 3, 4, 10, 50, 2]
+    order = sorted(range(len(lengths)), key=lambda i: lengths[i])  # 5, 0, 1, 2, 3, 4
+    batches = list(length_batches(order, lengths, batch_tokens=12))
+    assert [i for b in batches for i in b] == order  # every index once, in order
+    assert all(len(b) * lengths[b[-1]] <= 12 for b in batches if len(b) > 1)
+    assert batches[-1] == [4]  # longer than the budget: alone
+    assert max(map(len, length_batches(order, [1] * 6, 100, max_rows=2))) == 2

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from duiyi.errors import InputError, ModelNotFound
-from duiyi.translate.engine import Draft, Translator
+from duiyi.translate.engine import Draft, Translator, length_batches
 from duiyi.translate.packages import ModelPackage, find_installed, read_installed
 
 log = logging.getLogger(__name__)
@@ -170,14 +170,8 @@ class ArgosTranslator(Translator):
         empty = [i for i in order if not pieces[i]]
         if empty:
             yield empty, [Draft("") for _ in empty]
-        batch: list[int] = []
-        for i in (i for i in order if pieces[i]):
-            # Padded size: the batch's longest sentence (this one, as sorted) times its rows.
-            if batch and (len(batch) + 1) * len(pieces[i]) > self.batch_tokens:
-                yield batch, self._translate_pieces([pieces[j] for j in batch])
-                batch = []
-            batch.append(i)
-        if batch:
+        lengths = [len(p) for p in pieces]
+        for batch in length_batches([i for i in order if pieces[i]], lengths, self.batch_tokens):
             yield batch, self._translate_pieces([pieces[j] for j in batch])
 
     # ---- decoding --------------------------------------------------------------------------

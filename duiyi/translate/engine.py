@@ -15,6 +15,22 @@ from dataclasses import dataclass, field
 from duiyi.errors import DuiyiError, ModelNotFound
 
 
+def length_batches(
+    order: Sequence[int], lengths: Sequence[int], batch_tokens: int, max_rows: int = 0
+) -> Iterator[list[int]]:
+    """Cut `order` (indices, shortest first) into batches whose padded size, rows times the
+    longest (the last one added), stays within `batch_tokens`; `max_rows` rows at most (0: any)."""
+    batch: list[int] = []
+    for i in order:
+        rows = len(batch) + 1
+        if batch and (rows * lengths[i] > batch_tokens or (max_rows and rows > max_rows)):
+            yield batch
+            batch = []
+        batch.append(i)
+    if batch:
+        yield batch
+
+
 @dataclass
 class Draft:
     """One translated sentence and what the engine noticed about it."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from duiyi.errors import InputError, ModelNotFound
 from duiyi.translate.argos import find_loop, pick_device
-from duiyi.translate.engine import Draft, Translator
+from duiyi.translate.engine import Draft, Translator, length_batches
 from duiyi.translate.glossary import Glossary
 from duiyi.translate.llm_models import LLMModel, find_installed, read_installed
 from duiyi.translate.prompt import (
@@ -152,14 +152,9 @@ class LLMTranslator(Translator):
         empty = [i for i in order if not prompts[i]]
         if empty:
             yield empty, [Draft("") for _ in empty]
-        batch: list[int] = []
-        for i in (i for i in order if prompts[i]):
-            rows = len(batch) + 1
-            if batch and (rows * len(prompts[i]) > self.batch_tokens or rows > MAX_ROWS):
-                yield batch, self._translate([items[j][0] for j in batch], batch, prompts, items)
-                batch = []
-            batch.append(i)
-        if batch:
+        lengths = [len(p) for p in prompts]
+        filled = [i for i in order if prompts[i]]
+        for batch in length_batches(filled, lengths, self.batch_tokens, MAX_ROWS):
             yield batch, self._translate([items[j][0] for j in batch], batch, prompts, items)
 
     # ---- prompts ---------------------------------------------------------------------------
@@ -194,11 +189,10 @@ class LLMTranslator(Translator):
             prompt = self.encode(CHATML.start + "user\n" + user_prompt(chinese))
             sequences.append(prompt + self.encode(english) + [END_TOKENS[0]])
             starts.append(len(prompt))
-        order = sorted(range(len(pairs)), key=lambda k: len(sequences[k]))
+        lengths = [len(seq) for seq in sequences]
+        order = sorted(range(len(pairs)), key=lambda k: lengths[k])
         out = [0.0] * len(pairs)
-        batch: list[int] = []
-
-        def run(batch: list[int]) -> None:
+        for batch in length_batches(order, lengths, self.batch_tokens, MAX_ROWS):
             self.calls += 1
             # every token scored (CTranslate2 truncates at 1024 by default): an aligner's span
             # is at most 5 sentences of MAX_SENTENCE_CHARS a side, a few thousand tokens
@@ -206,15 +200,6 @@ class LLMTranslator(Translator):
             for k, result in zip(batch, results, strict=True):
                 # log_probs[i] scores token i + 1 given the ones before it
                 out[k] = float(sum(result.log_probs[starts[k] - 1 :]))
-
-        for k in order:
-            rows = len(batch) + 1
-            if batch and (rows * len(sequences[k]) > self.batch_tokens or rows > MAX_ROWS):
-                run(batch)
-                batch = []
-            batch.append(k)
-        if batch:
-            run(batch)
         return out
 
     # ---- decoding --------------------------------------------------------------------------
