@@ -13,6 +13,7 @@ import signal
 import sys
 
 from duiyi import __version__
+from duiyi.commands._options import parse_args
 from duiyi.errors import DuiyiError
 
 # (name, module, one-line help). Modules are imported to build their parsers; they import
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(parser, argv)
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="duiyi: %(levelname)s: %(message)s",

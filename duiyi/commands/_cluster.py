@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from pathlib import Path
 
 from duiyi.commands._corpus import positive_int
+from duiyi.commands._options import add_optional_value
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("scale-out (needs the ray extra: pip install 'duiyi[ray]')")
-    group.add_argument(
-        "--ray", nargs="?", const="local", metavar="ADDRESS",
+    add_optional_value(
+        group, "--ray", const="local", is_value=is_ray_address, metavar="ADDRESS",
         help="run the work on Ray: alone, a local Ray runtime on this machine; 'auto' or "
         "HOST:PORT or ray://HOST:10001 joins an existing cluster (see README, Scale-out)",
     )  # fmt: skip
@@ -19,6 +21,11 @@ def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
         "--workers", type=positive_int, metavar="N",
         help="Ray workers (actors, each loads the model once); default: one per CPU Ray has",
     )  # fmt: skip
+
+
+def is_ray_address(word: str) -> bool:
+    """What --ray takes: local, auto, HOST:PORT or ray://HOST:PORT (not a file)."""
+    return word in ("local", "auto") or (":" in word and not Path(word).exists())
 
 
 @contextlib.contextmanager

@@ -37,6 +37,7 @@ import sys
 from pathlib import Path
 
 from duiyi.commands._cluster import add_cluster_arguments, ray_runtime
+from duiyi.commands._options import add_optional_value
 from duiyi.export import format_names
 
 
@@ -70,10 +71,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="paragraph breaks: a bead crossing one on one side only pays a penalty (soft, "
         "default), is not allowed (hard), or they are ignored",
     )
-    parser.add_argument(
+    add_optional_value(
+        parser,
         "--rescore",
-        nargs="?",
         const="",
+        is_value=_is_model,
         metavar="MODEL",
         help="zh↔en: settle the beads the embeddings leave in near-ties with an installed LLM "
         "(log P(English | Chinese) of the rival beads; slow: on literary text about 7 "
@@ -88,6 +90,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scores", action="store_true", help=".align output: add confidences")
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     add_cluster_arguments(parser)
+
+
+def _is_model(word: str) -> bool:
+    """What --rescore takes: an LLM model's name (installed or installable) or its folder."""
+    from duiyi.translate.llm_models import PINNED, find_installed
+
+    return word in PINNED or find_installed(word) is not None
 
 
 def _aligner(args):
