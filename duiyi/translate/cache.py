@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from duiyi.cache import open_cache_db
+from duiyi.cache import open_cache_db, read_keyed, write_keyed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS drafts (
@@ -40,28 +40,16 @@ class TranslationCache:
 
     def get_many(self, signature: str, sentences: Sequence[str]) -> dict[str, tuple]:
         """Cached drafts of those `sentences` that have one: sentence → (draft, flags, score)."""
-        found: dict[str, tuple] = {}
         keys = {cache_key(signature, s): s for s in set(sentences)}
-        items = list(keys)
-        for start in range(0, len(items), 500):  # SQLite's variable limit
-            chunk = items[start : start + 500]
-            rows = self._db.execute(
-                "SELECT key, draft, flags, score FROM drafts "
-                f"WHERE key IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            for key, draft, flags, score in rows:
-                found[keys[key]] = (draft, json.loads(flags), score)
-        return found
+        rows = read_keyed(self._db, "drafts", "draft, flags, score", list(keys))
+        return {keys[key]: (draft, json.loads(flags), score) for key, draft, flags, score in rows}
 
     def put_many(self, signature: str, rows: Iterable[tuple]) -> None:
         """Store (sentence, draft, flags, score) rows and commit: once per translated batch."""
-        self._db.executemany(
-            "INSERT OR REPLACE INTO drafts (key, signature, source, draft, flags, score) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+        write_keyed(
+            self._db, "drafts", "key, signature, source, draft, flags, score",
             [(cache_key(signature, s), signature, s, d, json.dumps(f), sc) for s, d, f, sc in rows],
-        )
-        self._db.commit()
+        )  # fmt: skip
 
     def __len__(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM drafts").fetchone()[0]
