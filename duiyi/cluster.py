@@ -179,7 +179,8 @@ class RayRuntime:
     def aligner(
         self, config: AlignConfig, paragraphs: str, rescore_model: Path | None = None
     ) -> AlignMany:
-        """An `AlignMany` for `align_files`: each document pair is one unit of work.
+        """An `AlignMany` for `align_files`: each document pair is one unit of work, its
+        `Alignment` back with the worker's counts (texts encoded, rival beads rescored).
         `rescore_model`: an installed LLM's folder, to settle near-ties with (`--rescore`)."""
         self._start(_AlignWorker, config, str(rescore_model) if rescore_model else None)
 

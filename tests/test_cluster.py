@@ -157,19 +157,35 @@ def test_align_on_ray_gives_the_local_output_and_reports_a_bad_document(env, run
     assert "binary" in remote.failed[0][1] or "not text" in remote.failed[0][1]
 
 
-def test_cli_runs_on_a_local_ray_runtime_and_says_so(tmp_path):
-    """In a subprocess: its own Ray runtime, started and shut down by the command."""
+def test_cli_runs_on_a_local_ray_runtime_and_says_so(env, cli, tmp_path):
+    """In a subprocess: its own Ray runtime, started and shut down by the command; rescored,
+    its summary says what a local run's says."""
+    from llm_fixture import write_tiny_gguf
+
+    from duiyi.translate import llm_models
+
+    llm_models.install_gguf(write_tiny_gguf(tmp_path / "tiny.gguf"), name="tiny")
+    # short lines of dialogue: near-ties the model is asked to settle
+    zh, en = tmp_path / "d.zh.txt", tmp_path / "d.en.txt"
+    zh.write_text("老陈回到家。“嗯。”“好。”“是。”老陈笑了笑，把鱼放下。\n", encoding="utf-8")
+    en.write_text(
+        "Old Chen came home. “Yes.” “Fine.” Old Chen smiled. He put the fish down.\n",
+        encoding="utf-8",
+    )
+    args = ["align", zh, en, "-o", tmp_path / "x.tmx", "--rescore", "tiny", "--no-cache"]
+    status, _, err = cli(*args)
+    assert status == 0, err
+    local = (tmp_path / "x.tmx").read_bytes()
+    (tmp_path / "x.tmx").unlink()
     result = subprocess.run(
-        [
-            sys.executable, "-m", "duiyi.cli", "align", EXAMPLES / "harbour.zh.txt",
-            EXAMPLES / "harbour.en.txt", "-o", tmp_path / "x.tmx", "--ray", "--workers", "1",
-            "--no-cache",
-        ],
+        [sys.executable, "-m", "duiyi.cli", *args, "--ray", "--workers", "1"],
         capture_output=True, text=True, timeout=240, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert "on a local Ray runtime (1 worker, 1 node)" in result.stderr
-    assert (tmp_path / "x.tmx").stat().st_size > 0
+    assert (tmp_path / "x.tmx").read_bytes() == local
+    (summary,) = [line for line in err.splitlines() if line.startswith("duiyi: aligned")]
+    assert " rival beads scored by tiny" in summary and "; 0 rival" not in summary
+    assert f"{summary} on a local Ray runtime (1 worker, 1 node)" in result.stderr
 
 
 def test_without_ray_installed_it_says_which_extra(tmp_path):
@@ -203,13 +219,15 @@ def test_a_rescored_alignment_on_ray_is_the_local_one(env, runtime, tmp_path):
     rescorer = LLMTranslator.from_options(model=str(model.path), quality=False, threads=1)
     aligner = Aligner(config=config, rescorer=rescorer)
     pairs = match_pairs(str(EXAMPLES / "harbour.zh.txt"), str(EXAMPLES / "harbour.en.txt"))
-    align_files(pairs, aligner, output=str(tmp_path / "local.jsonl"), quiet=True)
-    assert aligner.rescored > 0
+    local = align_files(pairs, aligner, output=str(tmp_path / "local.jsonl"), quiet=True)
+    assert local.rescored == aligner.rescored > 0
     align_files(pairs, Aligner(config=config), output=str(tmp_path / "plain.jsonl"), quiet=True)
     # (the test can fail: the random model moves beads, so workers without it would differ)
     assert (tmp_path / "local.jsonl").read_bytes() != (tmp_path / "plain.jsonl").read_bytes()
-    align_files(
+    remote = align_files(
         pairs, aligner, output=str(tmp_path / "ray.jsonl"), quiet=True,
         align_many=runtime.aligner(config, "soft", rescore_model=model.path),
     )  # fmt: skip
     assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()
+    # the workers' count comes back with their alignments (the driver's aligner scored none)
+    assert remote.rescored == local.rescored and aligner.rescored == local.rescored

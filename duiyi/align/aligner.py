@@ -147,6 +147,7 @@ class Alignment:
     # then each of confidence.PERTURBATIONS) and its raw e5 cosine (NaN for null beads)
     posteriors: np.ndarray | None = None
     cosines: np.ndarray | None = None
+    rescored: int = 0  # rival beads the rescorer scored ((Chinese, English) pairs)
 
 
 def _check_languages(src: Sequence[str], tgt: Sequence[str]) -> list[str]:
@@ -319,7 +320,7 @@ class Aligner:
         src_paragraphs: Sequence[int] | None = None,
         tgt_paragraphs: Sequence[int] | None = None,
     ) -> Alignment:
-        before = self.encoder.encoded
+        before, rescored_before = self.encoder.encoded, self.rescored
         # Bounded work per bead: every signal reads at most the splitter's sentence cap of
         # each sentence (sentences from duiyi's splitter are never longer).
         src = [s[:MAX_SENTENCE_CHARS] for s in src]
@@ -357,7 +358,10 @@ class Aligner:
             path, terms = self._rescore(path, terms, s, t, band, (lex, paragraphs, ratio))
         beads, posteriors, cosines = self._beads_with_confidence(path, terms, band, s, t)
         warnings += self._check_confidence(beads)
-        return Alignment(beads, warnings, self.encoder.encoded - before, posteriors, cosines)
+        return Alignment(
+            beads, warnings, self.encoder.encoded - before, posteriors, cosines,
+            rescored=self.rescored - rescored_before,
+        )  # fmt: skip
 
     def _rescore(self, path, terms, s: _Side, t: _Side, band: dp.Band, context):
         """The path again, near-ties settled by the rescorer (duiyi.align.rescore), and the

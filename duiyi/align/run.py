@@ -44,6 +44,7 @@ class AlignStats:
     linked: int = 0  # beads with both sides
     low: int = 0  # linked beads below 0.5
     near_ties: int = 0  # beads the DP nearly gave to a rival (posterior under its scores < 0.5)
+    rescored: int = 0  # rival beads the rescorer scored (here or on the workers)
     score_sum: float = 0.0
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (document, warning)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (document, why)
@@ -54,6 +55,7 @@ class AlignStats:
 
     def add(self, name: str, result: Alignment) -> None:
         self.documents += 1
+        self.rescored += result.rescored
         self.warnings += [(name, w) for w in result.warnings]
         if result.posteriors is not None and len(result.posteriors):
             self.near_ties += int((result.posteriors[:, 0] < np.log(0.5)).sum())

@@ -167,10 +167,8 @@ def run(args: argparse.Namespace) -> int:
         out = f" → {args.output}" if args.output not in (None, "-") else ""
         if args.store:
             out += f" (stored in {args.store})"
-        if rescore_model and not runtime:  # (Ray workers count their own)
-            out += f"; {aligner.rescored} rival beads scored by {rescore_model.name}"
-        elif rescore_model:
-            out += f"; near-ties settled by {rescore_model.name}"
+        if rescore_model:
+            out += f"; {stats.rescored} rival beads scored by {rescore_model.name}"
         if where:
             out += f" on {where}"
         n = stats.documents
