@@ -174,3 +174,45 @@ def test_soft_tables_sum_over_all_paths():
     assert ((post <= 0) & np.isfinite(post)).all()
     cold = dp.path_posteriors(scores, band, best_path, temperature=0.01)
     assert np.exp(cold).min() > 0.99
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 30), m=st.integers(1, 30), half=st.integers(0, 6), seed=st.integers(0, 999))
+def test_bead_moves_match_a_cell_by_cell_walk(n, m, half, seed):
+    """Each bead's start and end cells, precomputed for the whole band, are the ones found by
+    walking from every cell, and are marked usable exactly when they lie in the band."""
+    rng = np.random.default_rng(seed)
+    beads, _, _ = random_beads(rng, n + m)
+    cells = [(0, 0)] + [(min(i1, n), min(j1, m)) for _, i1, _, j1 in beads]
+    band = dp.path_band(cells + [(n, m)], n, m, half) if seed % 2 else dp.diagonal_band(n, m, half)
+    types = ((1, 1), (2, 1), (1, 3), (4, 1), (1, 0))
+    moves = dp.bead_moves(band, types)
+    lo, width = band.lo, band.width
+
+    def cell(i, j):  # the flat number of lattice cell (i, j), or None outside the band
+        inside = 0 <= i <= n and 0 <= j <= m and 0 <= j - lo[i] < width
+        return i * width + j - lo[i] if inside else None
+
+    for i in range(n + 1):
+        for w in range(width):
+            j = lo[i] + w
+            for k, (a, b) in enumerate(types):
+                start = cell(i - a, j - b) if j <= m else None
+                assert moves.start_ok[i, k, w] == (start is not None)
+                assert moves.start[i, k, w] == (start or 0)
+                end = cell(i + a, j + b)
+                assert moves.end_ok[i, k, w] == (end is not None)
+                assert moves.end[i, k, w] == (end or 0)
+
+
+def test_posteriors_of_a_batch_of_tables_are_each_tables_own():
+    """One DP pass over several score tables gives, bit for bit, what each table gives alone."""
+    rng = np.random.default_rng(11)
+    beads, n, m = random_beads(rng, 60)
+    band = dp.diagonal_band(n, m, 6)
+    tables = [planted_scores(beads, band, rng, noise=noise) for noise in (0.5, 1.0, 2.0)]
+    path, _ = dp.banded_dp(tables[0], band)
+    batch = dp.path_posteriors_batch(tables, band, path, 0.7)
+    alone = np.column_stack([dp.path_posteriors(t, band, path, 0.7) for t in tables])
+    assert batch.shape == (len(path), 3)
+    assert np.array_equal(batch, alone)

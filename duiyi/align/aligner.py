@@ -572,9 +572,7 @@ class Aligner:
             for name, factor in confidence.PERTURBATIONS
         ]
         tables = [combine_terms(terms, c.term_weights(), c.bias) for c in configs]
-        posteriors = np.column_stack(
-            [dp.path_posteriors(table, band, path, confidence.TEMPERATURE) for table in tables]
-        ).reshape(len(path), len(tables))
+        posteriors = dp.path_posteriors_batch(tables, band, path, confidence.TEMPERATURE)
         conf = confidence.confidence(confidence.features(posteriors, sizes), cosines)
         beads = [
             Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(float(c), 4))

@@ -11,7 +11,9 @@ END cell: `scores[(a, b)][i, w]` scores source span [i-a, i) against target span
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -26,6 +28,8 @@ class Band:
     width: int
     n: int
     m: int
+    # bead moves by bead types, worked out once per band (`moves`)
+    _moves: dict = field(default_factory=dict, compare=False, repr=False)
 
     def columns(self) -> np.ndarray:
         """(n+1, width) target positions j of every band cell (may exceed m: invalid there)."""
@@ -33,6 +37,54 @@ class Band:
 
     def valid(self) -> np.ndarray:
         return self.columns() <= self.m
+
+    def moves(self, types: tuple[tuple[int, int], ...]) -> Moves:
+        """The moves of beads of `types` through this band, computed on first use: the DP runs
+        several times over one band (rounds of the aligner, the confidence's weightings)."""
+        if types not in self._moves:
+            self._moves[types] = bead_moves(self, types)
+        return self._moves[types]
+
+
+class Moves(NamedTuple):
+    """Where every bead starts and ends in a band, as flat cell numbers (i * width + w).
+
+    For bead type k = (a, b) and band cell (i, w), that is lattice cell (i, j) with
+    j = lo[i] + w: `start[i, k, w]` is the cell (i - a, j - b) a bead ending at (i, j) comes
+    from, `end[i, k, w]` the cell (i + a, j + b) a bead starting at (i, j) goes to; the `_ok`
+    masks say whether that cell is in the band (elsewhere the number is 0, only safe to read).
+    The DP's row loop then only gathers, adds and compares: working these out row by row was
+    most of its time.
+    """
+
+    start: np.ndarray  # (n+1, K, width) int64
+    start_ok: np.ndarray  # (n+1, K, width) bool
+    end: np.ndarray  # (n+1, K, width) int64
+    end_ok: np.ndarray  # (n+1, K, width) bool
+
+
+def bead_moves(band: Band, types: Sequence[tuple[int, int]]) -> Moves:
+    """The Moves of beads of `types` (each a > 0) through `band`."""
+    n, m, lo, width = band.n, band.m, band.lo, band.width
+    cols = band.columns()
+    rows = np.arange(n + 1)
+    shape = (n + 1, len(types), width)
+    start, end = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    start_ok, end_ok = np.zeros(shape, bool), np.zeros(shape, bool)
+    for k, (a, b) in enumerate(types):
+        # ending here: from row i - a, column j - b
+        src = np.clip(rows - a, 0, n)
+        w = cols - b - lo[src][:, None]
+        ok = (rows >= a)[:, None] & (w >= 0) & (w < width) & (cols - b >= 0) & (cols <= m)
+        start[:, k] = np.where(ok, src[:, None] * width + w, 0)
+        start_ok[:, k] = ok
+        # starting here: to row i + a, column j + b
+        dst = np.clip(rows + a, 0, n)
+        w = cols + b - lo[dst][:, None]
+        ok = (rows + a <= n)[:, None] & (w >= 0) & (w < width) & (cols + b <= m)
+        end[:, k] = np.where(ok, dst[:, None] * width + w, 0)
+        end_ok[:, k] = ok
+    return Moves(start, start_ok, end, end_ok)
 
 
 def diagonal_band(n: int, m: int, half_width: int) -> Band:
@@ -70,7 +122,7 @@ def banded_dp(
     and the total score. Raises ValueError if (n, m) is unreachable through the band.
     """
     n, m, lo = band.n, band.m, band.lo
-    types = [t for t in scores if t[0] > 0]
+    types = _row_types(scores)
     total, back = forward(scores, band)
     w_end = m - lo[n]
     if not (0 <= w_end < band.width) or not np.isfinite(total[n, w_end]):
@@ -92,90 +144,143 @@ def forward(
     """(total, back): the best score of a path from (0, 0) to every band cell, and the bead type
     that ends it (an index into the types with a > 0, in `scores` order; -2 for (0, 1)).
     soft: log-sum-exp over all paths instead of the best one (`back` is then meaningless)."""
-    n, m, lo, width = band.n, band.m, band.lo, band.width
-    types = [t for t in scores if t[0] > 0]
-    skip = scores.get((0, 1))
-    total = np.full((n + 1, width), NEG)
-    back = np.full((n + 1, width), -1, dtype=np.int8)  # index into `types`, or -2 for (0, 1)
-    w_range = np.arange(width)
-    for i in range(n + 1):
-        cols = lo[i] + w_range
-        best = np.full(width, NEG)
-        arg = np.full(width, -1, dtype=np.int8)
-        if i == 0:
-            best[cols == 0] = 0.0
-        for k, (a, b) in enumerate(types):
-            if i - a < 0:
-                continue
-            prev = cols - b - lo[i - a]
-            ok = (prev >= 0) & (prev < width) & (cols - b >= 0) & (cols <= m)
-            if not ok.any():
-                continue
-            cand = np.where(ok, total[i - a, np.clip(prev, 0, width - 1)] + scores[(a, b)][i], NEG)
-            better = cand > best
-            arg = np.where(better, k, arg)
-            best = np.logaddexp(best, cand) if soft else np.where(better, cand, best)
-        if skip is not None:
-            # row[w] = max(best[w], row[w-1] + skip[w]) as one running maximum over prefix sums
-            step = np.where(cols <= m, skip[i], NEG)
-            step[0] = 0.0
-            cum = np.cumsum(step)
-            accumulate = np.logaddexp.accumulate if soft else np.maximum.accumulate
-            with np.errstate(invalid="ignore"):
-                # best over v < w (strictly: a cell is never its own skip predecessor)
-                start = accumulate(np.where(np.isfinite(best), best - cum, NEG))
-                run = np.concatenate([[NEG], start[:-1]]) + cum
-            run = np.where(np.isnan(run), NEG, run)
-            from_skip = run > best
-            arg = np.where(from_skip, -2, arg)
-            best = np.logaddexp(best, run) if soft else np.where(from_skip, run, best)
-        total[i] = best
-        back[i] = arg
-    return total, back
+    total, back = _forward([scores], band, soft)
+    return total[0], back[0]
 
 
 def backward(
     scores: dict[tuple[int, int], np.ndarray], band: Band, soft: bool = False
 ) -> np.ndarray:
     """The best score of a path from every band cell to (n, m) (the mirror of `forward`)."""
-    n, m, lo, width = band.n, band.m, band.lo, band.width
-    types = [t for t in scores if t[0] > 0]
-    skip = scores.get((0, 1))
-    out = np.full((n + 1, width), NEG)
-    w_range = np.arange(width)
+    return _backward([scores], band, soft)[0]
+
+
+# The DP proper runs over a batch of score tables at once (the same bead types on the same
+# band, e.g. the confidence's perturbed weightings): one pass of the row loop serves them all.
+# Every cell sees the same operations in the same order as with one table, so the results do
+# not depend on the batch. A score of NaN counts as -inf (a bead that cannot be there).
+
+
+def _row_types(scores: dict[tuple[int, int], np.ndarray]) -> tuple[tuple[int, int], ...]:
+    """The bead types that move down a row (a > 0), in `scores` order; (0, 1) moves along it."""
+    return tuple(t for t in scores if t[0] > 0)
+
+
+def _by_row(tables, types, ok: np.ndarray, index: np.ndarray | None = None) -> np.ndarray:
+    """(n+1, B, K, width): each table's scores of each type, by row for the row loop; read at
+    the flat cell numbers `index` (n+1, K, width) if given, else at the cell itself; -inf
+    where not `ok`."""
+    stacked = np.array([[table[k] for k in types] for table in tables], dtype=np.float64)
+    if index is None:
+        picked = stacked.transpose(0, 2, 1, 3)  # (B, n+1, K, width)
+    else:
+        kinds = np.arange(len(types))[None, :, None]
+        picked = stacked.reshape(len(tables), len(types), -1)[:, kinds, index]
+    with np.errstate(invalid="ignore"):
+        keep = ok[None] & ~np.isnan(picked)
+    return np.ascontiguousarray(np.where(keep, picked, NEG).transpose(1, 0, 2, 3))
+
+
+def _skip_sums(tables, band: Band) -> np.ndarray | None:
+    """(n+1, B, width) running sums along each row of the (0, 1) scores (the first cell's
+    counts 0, cells past m are -inf), or None without (0, 1) beads."""
+    if (0, 1) not in tables[0]:
+        return None
+    valid = band.valid()
+    step = np.stack([np.where(valid, t[(0, 1)], NEG) for t in tables], axis=1)
+    step[:, :, 0] = 0.0
+    return np.cumsum(step, axis=2)
+
+
+def _forward(tables, band: Band, soft: bool) -> tuple[np.ndarray, np.ndarray]:
+    """`forward` over a batch of tables: (B, n+1, width) totals and back pointers."""
+    n, width = band.n, band.width
+    types = _row_types(tables[0])
+    if any(_row_types(t) != types for t in tables):
+        raise ValueError("every table of a batch needs the same bead types")
+    moves = band.moves(types)
+    scores = _by_row(tables, types, moves.start_ok) if types else None
+    cum = _skip_sums(tables, band)
+    batch = len(tables)
+    total = np.full((batch, n + 1, width), NEG)
+    back = np.full((batch, n + 1, width), -1, dtype=np.int8)
+    flat = total.reshape(batch, -1)  # a view: rows written below are read back through it
+    first = np.where(band.columns()[0] == 0, 0.0, NEG)
+    for i in range(n + 1):
+        arg = np.full((batch, width), -1, dtype=np.int8)
+        if i == 0 or not types:
+            best = np.broadcast_to(first if i == 0 else NEG, (batch, width)).copy()
+        else:
+            cand = flat[:, moves.start[i]] + scores[i]  # (B, K, width)
+            if soft:
+                best = np.logaddexp.reduce(cand, axis=1)
+            else:
+                # the first type with the best score, as a left-to-right "strictly better" scan
+                k = cand.argmax(axis=1)
+                best = np.take_along_axis(cand, k[:, None], axis=1)[:, 0]
+                arg = np.where(best > NEG, k, -1).astype(np.int8)
+        if cum is not None:
+            best, from_skip = _skip_forward(best, cum[i], soft)
+            arg = np.where(from_skip, -2, arg).astype(np.int8)
+        total[:, i] = best
+        back[:, i] = arg
+    return total, back
+
+
+def _skip_forward(best: np.ndarray, cum: np.ndarray, soft: bool):
+    """A row's (B, width) scores with (0, 1) beads within the row added, and where they won:
+    row[w] = max(best[w], row[w-1] + skip[w]) as one running maximum over prefix sums `cum`."""
+    accumulate = np.logaddexp.accumulate if soft else np.maximum.accumulate
+    with np.errstate(invalid="ignore"):
+        # best over v < w (strictly: a cell is never its own skip predecessor)
+        start = accumulate(np.where(np.isfinite(best), best - cum, NEG), axis=1)
+        run = np.concatenate([np.full((len(best), 1), NEG), start[:, :-1]], axis=1) + cum
+    run = np.where(np.isnan(run), NEG, run)
+    from_skip = run > best
+    best = np.logaddexp(best, run) if soft else np.where(from_skip, run, best)
+    return best, from_skip
+
+
+def _backward(tables, band: Band, soft: bool) -> np.ndarray:
+    """`backward` over a batch of tables: (B, n+1, width)."""
+    n, m, width = band.n, band.m, band.width
+    types = _row_types(tables[0])
+    if any(_row_types(t) != types for t in tables):
+        raise ValueError("every table of a batch needs the same bead types")
+    moves = band.moves(types)
+    # a bead starting at a cell is scored by its end cell
+    scores = _by_row(tables, types, moves.end_ok, moves.end) if types else None
+    cum = _skip_sums(tables, band)
+    batch = len(tables)
+    out = np.full((batch, n + 1, width), NEG)
+    flat = out.reshape(batch, -1)
+    cols = band.columns()
     for i in range(n, -1, -1):
-        cols = lo[i] + w_range
-        best = np.full(width, NEG)
-        if i == n:
-            best[cols == m] = 0.0
-        for a, b in types:
-            if i + a > n:
-                continue
-            nxt = cols + b - lo[i + a]  # the bead's end cell, in row i + a
-            ok = (nxt >= 0) & (nxt < width) & (cols + b <= m)
-            if not ok.any():
-                continue
-            safe = np.clip(nxt, 0, width - 1)
-            cand = np.where(ok, scores[(a, b)][i + a, safe] + out[i + a, safe], NEG)
-            best = np.logaddexp(best, cand) if soft else np.maximum(best, cand)
-        if skip is not None:
-            # best[w] = max over v >= w of base[v] + skip[w+1] + … + skip[v]; soft: the sum
-            # over v > w is added to base[w]
-            step = np.where(cols <= m, skip[i], NEG)
-            step[0] = 0.0
-            cum = np.cumsum(step)
-            with np.errstate(invalid="ignore"):
-                reach = np.where(np.isfinite(best), best + cum, NEG)
-                if soft:
-                    later = np.logaddexp.accumulate(reach[::-1])[::-1]
-                    run = np.concatenate([later[1:], [NEG]]) - cum
-                    best = np.where(np.isnan(run), best, np.logaddexp(best, run))
-                else:
-                    run = np.maximum.accumulate(reach[::-1])[::-1] - cum
-                    best = np.where(np.isnan(run), best, np.maximum(best, run))
-        best[cols > m] = NEG
-        out[i] = best
+        if i == n or not types:
+            best = np.broadcast_to(
+                np.where(cols[i] == m, 0.0, NEG) if i == n else NEG, (batch, width)
+            ).copy()
+        else:
+            cand = flat[:, moves.end[i]] + scores[i]
+            best = np.logaddexp.reduce(cand, axis=1) if soft else cand.max(axis=1)
+        if cum is not None:
+            best = _skip_backward(best, cum[i], soft)
+        best[:, cols[i] > m] = NEG
+        out[:, i] = best
     return out
+
+
+def _skip_backward(best: np.ndarray, cum: np.ndarray, soft: bool) -> np.ndarray:
+    """best[w] = max over v >= w of base[v] + skip[w+1] + … + skip[v]; soft: the sum over
+    v > w is added to base[w]."""
+    with np.errstate(invalid="ignore"):
+        reach = np.where(np.isfinite(best), best + cum, NEG)
+        if soft:
+            later = np.logaddexp.accumulate(reach[:, ::-1], axis=1)[:, ::-1]
+            run = np.concatenate([later[:, 1:], np.full((len(best), 1), NEG)], axis=1) - cum
+            return np.where(np.isnan(run), best, np.logaddexp(best, run))
+        run = np.maximum.accumulate(reach[:, ::-1], axis=1)[:, ::-1] - cum
+        return np.where(np.isnan(run), best, np.maximum(best, run))
 
 
 def path_posteriors(
@@ -186,15 +291,27 @@ def path_posteriors(
 ) -> np.ndarray:
     """Log-probability of each bead of `path` when alignments are weighted by
     exp(total score / temperature): summed over every alignment that holds the bead."""
-    scaled = {k: v / temperature for k, v in scores.items()}
-    fwd, _ = forward(scaled, band, soft=True)
-    bwd = backward(scaled, band, soft=True)
+    return path_posteriors_batch([scores], band, path, temperature)[:, 0]
+
+
+def path_posteriors_batch(
+    tables: Sequence[dict[tuple[int, int], np.ndarray]],
+    band: Band,
+    path: list[tuple[int, int, int, int]],
+    temperature: float = 1.0,
+) -> np.ndarray:
+    """(len(path), len(tables)): `path_posteriors` under each table (same bead types), in one
+    pass of the DP."""
+    scaled = [{k: v / temperature for k, v in scores.items()} for scores in tables]
+    fwd, _ = _forward(scaled, band, soft=True)
+    bwd = _backward(scaled, band, soft=True)
     lo = band.lo
-    z = fwd[band.n, band.m - lo[band.n]]
-    out = np.empty(len(path))
+    z = fwd[:, band.n, band.m - lo[band.n]]
+    out = np.empty((len(path), len(tables)))
     for k, (i0, i1, j0, j1) in enumerate(path):
         end = j1 - lo[i1]
-        out[k] = fwd[i0, j0 - lo[i0]] + scaled[(i1 - i0, j1 - j0)][i1, end] + bwd[i1, end] - z
+        bead = np.array([table[(i1 - i0, j1 - j0)][i1, end] for table in scaled])
+        out[k] = fwd[:, i0, j0 - lo[i0]] + bead + bwd[:, i1, end] - z
     return np.minimum(out, 0.0)
 
 
