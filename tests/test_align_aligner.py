@@ -179,3 +179,24 @@ def test_the_search_finds_what_an_exhaustive_one_finds(aligner):
         aligner.encoder, AlignConfig(optimism=1.0, max_rounds=200), translator=None
     ).align(src, tgt)
     assert as_pairs(aligner.align(src, tgt).beads) == as_pairs(exhaustive.beads)
+
+
+@pytest.mark.parametrize("half_width", [0, 3, 40, 300])
+def test_banded_dot_is_the_dot_product_of_every_band_cell(half_width):
+    """Block products over a band (narrow, and wide enough that blocks must be one row) give
+    each cell's dot product, and NaN where the column is out of range (a sentinel, or past the
+    end)."""
+    from duiyi.align import dp
+    from duiyi.align.aligner import _banded_dot
+
+    rng = np.random.default_rng(half_width)
+    n, m, dim = 400, 530, 384  # e5's size: blocks of a few rows
+    rows, cols = rng.standard_normal((n, dim)), rng.standard_normal((m, dim))
+    band = dp.diagonal_band(n, m, half_width)
+    columns = band.columns()[:n].copy()
+    columns[rng.random(columns.shape) < 0.1] = m + 1  # sentinels: out of range
+    columns[:5] = m  # whole rows out of range
+    out = _banded_dot(rows, cols, columns)
+    each = np.einsum("id,iwd->iw", rows, cols[np.clip(columns, 0, m - 1)])
+    expected = np.where(columns < m, each, np.nan)
+    assert np.allclose(out, expected, rtol=0, atol=1e-12, equal_nan=True)

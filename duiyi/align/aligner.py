@@ -256,20 +256,54 @@ def _topk_mean(values: np.ndarray, k: int) -> np.ndarray:
 
 
 def _banded_dot(rows: np.ndarray, cols_vectors: np.ndarray, columns: np.ndarray) -> np.ndarray:
-    """out[i, w] = rows[i] · cols_vectors[columns[i, w]] (NaN where the column is out of range)."""
+    """out[i, w] = rows[i] · cols_vectors[columns[i, w]] (NaN where the column is out of range).
+
+    A band's columns move slowly from row to row, so a block of rows meets a short run of
+    columns: one matrix product of the block against that run, then one gather of the band's
+    cells from all the products, is far cheaper than gathering a vector for every cell (that
+    was memory-bound).
+    """
     n, width = columns.shape
-    out = np.full((n, width), np.nan)
-    limit = len(cols_vectors)
-    if limit == 0:
-        return out
-    # rows per chunk: the gathered (chunk, width, dim) block stays near 2**22 numbers (32 MB)
-    step = max(1, 2**22 // max(1, width * cols_vectors.shape[1]))
-    for start in range(0, n, step):
-        block = columns[start : start + step]
-        safe = np.clip(block, 0, limit - 1)
-        prod = np.einsum("id,iwd->iw", rows[start : start + step], cols_vectors[safe])
-        out[start : start + step] = np.where(block < limit, prod, np.nan)
-    return out
+    inside = (columns >= 0) & (columns < len(cols_vectors))
+    if not inside.any():
+        return np.full((n, width), np.nan)
+    step, first, last = _dot_blocks(columns, inside, rows.shape[1])
+    dense = np.zeros((len(first), step, int((last - first).max()) + 1))
+    for k, start in enumerate(range(0, n, step)):
+        if last[k] >= first[k]:
+            x = rows[start : start + step]
+            y = cols_vectors[first[k] : last[k] + 1]
+            np.matmul(x, y.T, out=dense[k, : len(x), : len(y)])
+    row = np.arange(n)
+    block = row // step
+    local = np.where(inside, columns - first[block][:, None], 0)
+    picked = dense[block[:, None], (row % step)[:, None], local]
+    return np.where(inside, picked, np.nan)
+
+
+# Multiply-adds per matrix product of `_banded_dot`: OpenBLAS runs a product this small on one
+# thread; above it, it wakes its other threads, and on a busy machine waiting for them cost
+# 20-50x the product's CPU time (measured on mac-dev).
+_DOT_BUDGET = 2**18
+
+
+def _dot_blocks(columns: np.ndarray, inside: np.ndarray, dim: int):
+    """(rows per block, first and last column of each block) for `_banded_dot`: blocks as tall
+    as keep every product within _DOT_BUDGET (a block without columns has last < first)."""
+    n, width = columns.shape
+    low = np.where(inside, columns, columns.max() + 1).min(axis=1)
+    high = np.where(inside, columns, -1).max(axis=1)
+    budget = max(1, _DOT_BUDGET // dim)  # rows × columns
+    step = max(1, budget // width)
+    while True:
+        starts = np.arange(0, n, step)
+        first = np.minimum.reduceat(low, starts)
+        last = np.maximum.reduceat(high, starts)
+        empty = last < first
+        first[empty], last[empty] = 0, -1
+        if step == 1 or (step * (last - first + 1)).max() <= budget:
+            return step, first, last
+        step = max(1, step // 2)
 
 
 def _inverse_columns(band: dp.Band, m: int) -> np.ndarray:
