@@ -63,6 +63,28 @@ def test_merges_and_splits_are_recovered(aligner, direction):
     assert as_pairs(result.beads) == gold
 
 
+def test_terms_reused_across_rounds_equal_terms_computed_afresh(aligner, monkeypatch):
+    """Between its rounds the aligner reuses the score terms whose inputs did not change (most
+    span vectors stay the same): computing every term afresh gives the same beads and
+    posteriors, bit for bit, over rounds that encoded spans."""
+    from duiyi.align import aligner as module
+
+    src, tgt, _ = build_merged([1, 2, 1, 1, 2, 1, 3, 2, 1], [True] * 7 + [False, True])
+    encoded = []
+    encode_spans = module._Side.encode_spans
+    monkeypatch.setattr(
+        module._Side,
+        "encode_spans",
+        lambda side, spans: encoded.append(spans) or encode_spans(side, spans),
+    )
+    reused = aligner.align(src, tgt)
+    assert any(encoded)  # spans encoded between rounds: some terms redone, the others reused
+    monkeypatch.setattr(module, "_reuse", lambda cache, key, inputs, compute, *args: compute(*args))
+    fresh = aligner.align(src, tgt)
+    assert as_pairs(reused.beads) == as_pairs(fresh.beads)
+    assert np.array_equal(reused.posteriors, fresh.posteriors)
+
+
 def test_a_wrong_bead_gets_the_lowest_confidence(aligner):
     # plant an error: one English sentence replaced by an unrelated one
     tgt = list(EN)

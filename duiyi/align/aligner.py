@@ -201,6 +201,11 @@ class _Side:
         self.quotes = opening_counts(self.sentences)
         self._cum = np.vstack([np.zeros((1, self.vectors.shape[1])), np.cumsum(self.vectors, 0)])
         self.exact: dict[tuple[int, int], np.ndarray] = {}  # (end, length) → vector
+        # span_vectors by length, until spans of that length are encoded: the DP's rounds
+        # ask for every length each time, and encode a few spans of a few lengths between
+        self._span_vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        # what _bead_terms computed from this side's span vectors (`_reuse`)
+        self.reused: dict = {}
 
     def _combine(self, parts: list[np.ndarray]) -> np.ndarray:
         centred = []
@@ -218,7 +223,13 @@ class _Side:
         return joiner.join(sentences[end - length : end])
 
     def span_vectors(self, length: int) -> tuple[np.ndarray, np.ndarray]:
-        """(len+1, dim) vectors of spans [i-length, i) by end i, and a mask of exact ones."""
+        """(len+1, dim) vectors of spans [i-length, i) by end i, and a mask of exact ones
+        (shared between calls: not to be modified)."""
+        if length not in self._span_vectors:
+            self._span_vectors[length] = self._compute_span_vectors(length)
+        return self._span_vectors[length]
+
+    def _compute_span_vectors(self, length: int) -> tuple[np.ndarray, np.ndarray]:
         size = len(self) + 1
         vec = np.zeros((size, self.vectors.shape[1]))
         exact = np.zeros(size, dtype=bool)
@@ -242,6 +253,8 @@ class _Side:
                 for view in range(len(self.views))
             ]
             self.exact.update(zip(todo, self._combine(parts), strict=True))
+            for _end, length in todo:
+                self._span_vectors.pop(length, None)
 
 
 def _topk_mean(values: np.ndarray, k: int) -> np.ndarray:
@@ -279,6 +292,22 @@ def _banded_dot(rows: np.ndarray, cols_vectors: np.ndarray, columns: np.ndarray)
     local = np.where(inside, columns - first[block][:, None], 0)
     picked = dense[block[:, None], (row % step)[:, None], local]
     return np.where(inside, picked, np.nan)
+
+
+def _reuse(cache: dict, key, inputs: tuple, compute, *args):
+    """compute(*args), or what it gave last time under `key` if that came from the same
+    `inputs` (compared as objects, and held so that they stay alive): the aligner's rounds
+    encode spans of a few lengths each, and most span vectors, hence most terms, stay the same."""
+    hit = cache.get(key)
+    if hit is None or any(old is not new for old, new in zip(hit[0], inputs, strict=True)):
+        hit = (inputs, compute(*args))
+        cache[key] = hit
+    return hit[1]
+
+
+def _neighbour_mean(rows: np.ndarray, cols_vectors: np.ndarray, columns, k: int) -> np.ndarray:
+    """CSLS's neighbourhood term: per row, the mean of its k best dot products in the band."""
+    return _topk_mean(_banded_dot(rows, cols_vectors, columns), k)
 
 
 # Multiply-adds per matrix product of `_banded_dot`: OpenBLAS runs a product this small on one
@@ -518,15 +547,18 @@ class Aligner:
         # CSLS neighbourhood terms: each span against the other side's sentences in the band
         single_cols = np.clip(columns - 1, -1, m)
         single_cols = np.where(single_cols < 0, m, single_cols)  # m is out of range: ignored
+
+        def neighbours(key, vectors: np.ndarray, other: np.ndarray, cols: np.ndarray):
+            inputs = (vectors, other, band)  # `cols` follows from the band
+            return _reuse(
+                s.reused, key, inputs, _neighbour_mean, vectors, other, cols, cfg.neighbours
+            )
+
         r_src = {
-            a: _topk_mean(_banded_dot(v, t.vectors, single_cols), cfg.neighbours)
-            for a, (v, _) in src_vec.items()
+            a: neighbours(("src", a), v, t.vectors, single_cols) for a, (v, _) in src_vec.items()
         }
         inv_rows = np.where(inverse > 0, inverse - 1, n)  # lattice row i ↔ source sentence i-1
-        r_tgt = {
-            b: _topk_mean(_banded_dot(v, s.vectors, inv_rows), cfg.neighbours)
-            for b, (v, _) in tgt_vec.items()
-        }
+        r_tgt = {b: neighbours(("tgt", b), v, s.vectors, inv_rows) for b, (v, _) in tgt_vec.items()}
         src_len = {a: dp.span_sums(s.lengths, a) for a in src_vec}
         tgt_len = {b: dp.span_sums(t.lengths, b) for b in tgt_vec}
         src_quotes = {a: dp.span_sums(s.quotes, a) for a in src_vec}
@@ -539,10 +571,11 @@ class Aligner:
                 en_counts[:n, None] if en_is_src else en_counts[np.clip(columns[:n], 0, m - 1)]
             )
             lex_base = float(np.median(single[valid[:n]])) if valid[:n].any() else 0.0
+        in_band = np.where(valid, columns, m + 1)
         for a, b in cfg.bead_types:
             xv, xexact = src_vec[a]
             yv, yexact = tgt_vec[b]
-            cos = _banded_dot(xv, yv, np.where(valid, columns, m + 1))
+            cos = _reuse(s.reused, ("cosine", a, b), (xv, yv, band), _banded_dot, xv, yv, in_band)
             approx = ~(xexact[:, None] & yexact[safe_cols])
             cos = cos + optimism * approx
             if cfg.per_type_csls:
@@ -561,7 +594,9 @@ class Aligner:
                 "quotes": np.abs(src_quotes[a][:, None] - tgt_quotes[b][safe_cols]),
             }
             if lex is not None:
-                block = dp.block_sums(hits, band, a, b)
+                block = _reuse(
+                    s.reused, ("lexical", a, b), (hits, band), dp.block_sums, hits, band, a, b
+                )
                 words = en_sums[a][:, None] if en_is_src else en_sums[b][safe_cols]
                 terms["lexical"] = size * (np.nan_to_num(block / words) - lex_base)
             fixed = -self._paragraph_cost(src_par, a, n)[:, None]
