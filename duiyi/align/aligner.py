@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -165,8 +166,10 @@ def is_chinese(sentences: Sequence[str]) -> bool:
     text = "".join("".join(s.split()) for s in sentences[:500])
     if not text:
         return False
-    cjk = sum(1 for c in text if "\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff")
-    return cjk / len(text) > 0.3
+    return len(_CJK.findall(text)) / len(text) > 0.3
+
+
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")  # CJK ideographs (and compatibility ones)
 
 
 class _Side:

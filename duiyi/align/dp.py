@@ -170,15 +170,15 @@ def _by_row(tables, types, ok: np.ndarray, index: np.ndarray | None = None) -> n
     """(n+1, B, K, width): each table's scores of each type, by row for the row loop; read at
     the flat cell numbers `index` (n+1, K, width) if given, else at the cell itself; -inf
     where not `ok`."""
-    stacked = np.array([[table[k] for k in types] for table in tables], dtype=np.float64)
     if index is None:
-        picked = stacked.transpose(0, 2, 1, 3)  # (B, n+1, K, width)
+        picked = np.stack([np.stack([t[k] for k in types], axis=1) for t in tables], axis=1)
     else:
-        kinds = np.arange(len(types))[None, :, None]
-        picked = stacked.reshape(len(tables), len(types), -1)[:, kinds, index]
+        cells = np.array([[t[k].ravel() for k in types] for t in tables])  # (B, K, cells)
+        batch, kinds = np.arange(len(tables))[:, None, None], np.arange(len(types))[:, None]
+        picked = cells[batch, kinds, index[:, None]]
     with np.errstate(invalid="ignore"):
-        keep = ok[None] & ~np.isnan(picked)
-    return np.ascontiguousarray(np.where(keep, picked, NEG).transpose(1, 0, 2, 3))
+        keep = ok[:, None] & ~np.isnan(picked)
+    return np.where(keep, picked, NEG)
 
 
 def _skip_sums(tables, band: Band) -> np.ndarray | None:
@@ -205,40 +205,47 @@ def _forward(tables, band: Band, soft: bool) -> tuple[np.ndarray, np.ndarray]:
     total = np.full((batch, n + 1, width), NEG)
     back = np.full((batch, n + 1, width), -1, dtype=np.int8)
     flat = total.reshape(batch, -1)  # a view: rows written below are read back through it
-    first = np.where(band.columns()[0] == 0, 0.0, NEG)
+    which = np.arange(batch)[:, None], np.arange(width)[None, :]  # picks cand[b, k[b, w], w]
     for i in range(n + 1):
-        arg = np.full((batch, width), -1, dtype=np.int8)
+        arg = -1
         if i == 0 or not types:
-            best = np.broadcast_to(first if i == 0 else NEG, (batch, width)).copy()
+            first = np.where(band.columns()[0] == 0, 0.0, NEG) if i == 0 else NEG
+            best = np.broadcast_to(first, (batch, width)).copy()
         else:
-            cand = flat[:, moves.start[i]] + scores[i]  # (B, K, width)
+            cand = np.take(flat, moves.start[i], axis=1) + scores[i]  # (B, K, width)
             if soft:
                 best = np.logaddexp.reduce(cand, axis=1)
             else:
                 # the first type with the best score, as a left-to-right "strictly better" scan
                 k = cand.argmax(axis=1)
-                best = np.take_along_axis(cand, k[:, None], axis=1)[:, 0]
-                arg = np.where(best > NEG, k, -1).astype(np.int8)
+                best = cand[which[0], k, which[1]]
+                arg = np.where(best > NEG, k, -1)
         if cum is not None:
             best, from_skip = _skip_forward(best, cum[i], soft)
-            arg = np.where(from_skip, -2, arg).astype(np.int8)
+            if from_skip is not None:
+                arg = np.where(from_skip, -2, arg)
         total[:, i] = best
         back[:, i] = arg
     return total, back
 
 
 def _skip_forward(best: np.ndarray, cum: np.ndarray, soft: bool):
-    """A row's (B, width) scores with (0, 1) beads within the row added, and where they won:
-    row[w] = max(best[w], row[w-1] + skip[w]) as one running maximum over prefix sums `cum`."""
-    accumulate = np.logaddexp.accumulate if soft else np.maximum.accumulate
+    """A row's (B, width) scores with (0, 1) beads within the row added, and where they won
+    (None when soft): row[w] = max(best[w], row[w-1] + skip[w]) as one running maximum over
+    prefix sums `cum`; soft: the log-sum-exp over the same paths."""
+    run = np.empty_like(best)  # run[w]: the best over v < w (a cell never skips to itself)
+    run[:, 0] = NEG
     with np.errstate(invalid="ignore"):
-        # best over v < w (strictly: a cell is never its own skip predecessor)
-        start = accumulate(np.where(np.isfinite(best), best - cum, NEG), axis=1)
-        run = np.concatenate([np.full((len(best), 1), NEG), start[:, :-1]], axis=1) + cum
-    run = np.where(np.isnan(run), NEG, run)
+        if soft:
+            start = np.logaddexp.accumulate(np.where(np.isfinite(best), best - cum, NEG), axis=1)
+            np.add(start[:, :-1], cum[:, 1:], out=run[:, 1:])
+            return np.logaddexp(best, np.where(np.isnan(run), NEG, run)), None
+        # -inf - -inf (nothing reaches the cell, nor the end of the row) is NaN: fmax passes
+        # over it, and a NaN run never wins below
+        start = np.fmax.accumulate(best - cum, axis=1)
+        np.add(start[:, :-1], cum[:, 1:], out=run[:, 1:])
     from_skip = run > best
-    best = np.logaddexp(best, run) if soft else np.where(from_skip, run, best)
-    return best, from_skip
+    return np.where(from_skip, run, best), from_skip
 
 
 def _backward(tables, band: Band, soft: bool) -> np.ndarray:
@@ -261,7 +268,7 @@ def _backward(tables, band: Band, soft: bool) -> np.ndarray:
                 np.where(cols[i] == m, 0.0, NEG) if i == n else NEG, (batch, width)
             ).copy()
         else:
-            cand = flat[:, moves.end[i]] + scores[i]
+            cand = np.take(flat, moves.end[i], axis=1) + scores[i]
             best = np.logaddexp.reduce(cand, axis=1) if soft else cand.max(axis=1)
         if cum is not None:
             best = _skip_backward(best, cum[i], soft)
