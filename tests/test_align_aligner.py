@@ -85,6 +85,23 @@ def test_terms_reused_across_rounds_equal_terms_computed_afresh(aligner, monkeyp
     assert np.array_equal(reused.posteriors, fresh.posteriors)
 
 
+def test_span_vectors_kept_across_encoding_equal_vectors_computed_afresh(aligner):
+    """A side keeps its span vectors by length and patches in the spans it encodes: the same
+    arrays, bit for bit, as computing them from scratch; arrays handed out stay unchanged."""
+    from duiyi.align.aligner import _Side
+
+    side = _Side(EN, aligner.encoder)
+    before = {k: side.span_vectors(k) for k in (1, 2, 3)}
+    kept = {k: (v.copy(), e.copy()) for k, (v, e) in before.items()}
+    side.encode_spans({(3, 2), (7, 2), (6, 3)})
+    for k in (1, 2, 3):
+        vec, exact = side.span_vectors(k)
+        fresh_vec, fresh_exact = side._compute_span_vectors(k)
+        assert np.array_equal(vec, fresh_vec) and np.array_equal(exact, fresh_exact)
+        assert np.array_equal(before[k][0], kept[k][0]) and np.array_equal(before[k][1], kept[k][1])
+    assert side.span_vectors(2)[1][[3, 7]].all() and not before[2][1][[3, 7]].any()
+
+
 def test_a_wrong_bead_gets_the_lowest_confidence(aligner):
     # plant an error: one English sentence replaced by an unrelated one
     tgt = list(EN)

@@ -204,8 +204,8 @@ class _Side:
         self.quotes = opening_counts(self.sentences)
         self._cum = np.vstack([np.zeros((1, self.vectors.shape[1])), np.cumsum(self.vectors, 0)])
         self.exact: dict[tuple[int, int], np.ndarray] = {}  # (end, length) → vector
-        # span_vectors by length, until spans of that length are encoded: the DP's rounds
-        # ask for every length each time, and encode a few spans of a few lengths between
+        # span_vectors by length, updated when spans are encoded: the DP's rounds ask for
+        # every length each time, and encode a few spans of a few lengths between
         self._span_vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         # what _bead_terms computed from this side's span vectors (`_reuse`)
         self.reused: dict = {}
@@ -255,9 +255,15 @@ class _Side:
                 self.encoder.encode([self.span_text(e, k, view) for e, k in todo])
                 for view in range(len(self.views))
             ]
-            self.exact.update(zip(todo, self._combine(parts), strict=True))
-            for _end, length in todo:
-                self._span_vectors.pop(length, None)
+            vectors = self._combine(parts)
+            self.exact.update(zip(todo, vectors, strict=True))
+            for length in {k for _, k in todo} & set(self._span_vectors):
+                # new arrays (the old ones are shared), the new exact vectors in place
+                vec, exact = (x.copy() for x in self._span_vectors[length])
+                new = [k == length for _, k in todo]
+                ends = [e for e, k in todo if k == length]
+                vec[ends], exact[ends] = vectors[new], True
+                self._span_vectors[length] = vec, exact
 
 
 def _topk_mean(values: np.ndarray, k: int) -> np.ndarray:
@@ -315,7 +321,7 @@ def _neighbour_mean(rows: np.ndarray, cols_vectors: np.ndarray, columns, k: int)
 
 # Multiply-adds per matrix product of `_banded_dot`: OpenBLAS runs a product this small on one
 # thread; above it, it wakes its other threads, and on a busy machine waiting for them cost
-# 20-50x the product's CPU time (measured on mac-dev).
+# 20-50x the product's CPU time (measured on this 2-core machine, aligning mac-dev).
 _DOT_BUDGET = 2**18
 
 
