@@ -186,7 +186,7 @@ def test_bead_moves_match_a_cell_by_cell_walk(n, m, half, seed):
     cells = [(0, 0)] + [(min(i1, n), min(j1, m)) for _, i1, _, j1 in beads]
     band = dp.path_band(cells + [(n, m)], n, m, half) if seed % 2 else dp.diagonal_band(n, m, half)
     types = ((1, 1), (2, 1), (1, 3), (4, 1), (1, 0))
-    moves = dp.bead_moves(band, types)
+    forward, backward = dp.bead_moves(band, types, True), dp.bead_moves(band, types, False)
     lo, width = band.lo, band.width
 
     def cell(i, j):  # the flat number of lattice cell (i, j), or None outside the band
@@ -198,11 +198,11 @@ def test_bead_moves_match_a_cell_by_cell_walk(n, m, half, seed):
             j = lo[i] + w
             for k, (a, b) in enumerate(types):
                 start = cell(i - a, j - b) if j <= m else None
-                assert moves.start_ok[i, k, w] == (start is not None)
-                assert moves.start[i, k, w] == (start or 0)
+                assert forward.ok[i, k, w] == (start is not None)
+                assert forward.cell[i, k, w] == (start or 0)
                 end = cell(i + a, j + b)
-                assert moves.end_ok[i, k, w] == (end is not None)
-                assert moves.end[i, k, w] == (end or 0)
+                assert backward.ok[i, k, w] == (end is not None)
+                assert backward.cell[i, k, w] == (end or 0)
 
 
 def test_posteriors_of_a_batch_of_tables_are_each_tables_own():

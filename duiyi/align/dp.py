@@ -38,53 +38,47 @@ class Band:
     def valid(self) -> np.ndarray:
         return self.columns() <= self.m
 
-    def moves(self, types: tuple[tuple[int, int], ...]) -> Moves:
+    def moves(self, types: tuple[tuple[int, int], ...], forward: bool) -> Moves:
         """The moves of beads of `types` through this band, computed on first use: the DP runs
         several times over one band (rounds of the aligner, the confidence's weightings)."""
-        if types not in self._moves:
-            self._moves[types] = bead_moves(self, types)
-        return self._moves[types]
+        if (types, forward) not in self._moves:
+            self._moves[(types, forward)] = bead_moves(self, types, forward)
+        return self._moves[(types, forward)]
 
 
 class Moves(NamedTuple):
-    """Where every bead starts and ends in a band, as flat cell numbers (i * width + w).
+    """Where the beads through each band cell start (forward) or end (backward).
 
     For bead type k = (a, b) and band cell (i, w), that is lattice cell (i, j) with
-    j = lo[i] + w: `start[i, k, w]` is the cell (i - a, j - b) a bead ending at (i, j) comes
-    from, `end[i, k, w]` the cell (i + a, j + b) a bead starting at (i, j) goes to; the `_ok`
-    masks say whether that cell is in the band (elsewhere the number is 0, only safe to read).
-    The DP's row loop then only gathers, adds and compares: working these out row by row was
-    most of its time.
+    j = lo[i] + w: `cell[i, k, w]` is the number (i' * width + w') of the band cell at the
+    bead's other end: (i - a, j - b), where a bead ending at (i, j) comes from, forward;
+    (i + a, j + b), where a bead starting at (i, j) goes to, backward. `ok` says whether that
+    cell is in the band (elsewhere the number is 0, only safe to read). The DP's row loop then
+    only gathers, adds and compares: working these out row by row was most of its time.
     """
 
-    start: np.ndarray  # (n+1, K, width) int64
-    start_ok: np.ndarray  # (n+1, K, width) bool
-    end: np.ndarray  # (n+1, K, width) int64
-    end_ok: np.ndarray  # (n+1, K, width) bool
+    cell: np.ndarray  # (n+1, K, width) int32 (int64 for a band of 2**31 cells or more)
+    ok: np.ndarray  # (n+1, K, width) bool
 
 
-def bead_moves(band: Band, types: Sequence[tuple[int, int]]) -> Moves:
-    """The Moves of beads of `types` (each a > 0) through `band`."""
+def bead_moves(band: Band, types: Sequence[tuple[int, int]], forward: bool) -> Moves:
+    """The Moves of beads of `types` (each a > 0) through `band`, forward or backward."""
     n, m, lo, width = band.n, band.m, band.lo, band.width
     cols = band.columns()
     rows = np.arange(n + 1)
     shape = (n + 1, len(types), width)
-    start, end = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
-    start_ok, end_ok = np.zeros(shape, bool), np.zeros(shape, bool)
+    cell = np.zeros(shape, np.int32 if (n + 1) * width < 2**31 else np.int64)
+    ok = np.zeros(shape, bool)
+    sign = -1 if forward else 1
     for k, (a, b) in enumerate(types):
-        # ending here: from row i - a, column j - b
-        src = np.clip(rows - a, 0, n)
-        w = cols - b - lo[src][:, None]
-        ok = (rows >= a)[:, None] & (w >= 0) & (w < width) & (cols - b >= 0) & (cols <= m)
-        start[:, k] = np.where(ok, src[:, None] * width + w, 0)
-        start_ok[:, k] = ok
-        # starting here: to row i + a, column j + b
-        dst = np.clip(rows + a, 0, n)
-        w = cols + b - lo[dst][:, None]
-        ok = (rows + a <= n)[:, None] & (w >= 0) & (w < width) & (cols + b <= m)
-        end[:, k] = np.where(ok, dst[:, None] * width + w, 0)
-        end_ok[:, k] = ok
-    return Moves(start, start_ok, end, end_ok)
+        other = rows + sign * a  # the row at the bead's other end, and its column
+        row = np.clip(other, 0, n)
+        w = cols + sign * b - lo[row][:, None]
+        inside = (other >= 0) & (other <= n)
+        ok[:, k] = inside[:, None] & (w >= 0) & (w < width) & (cols + sign * b >= 0)
+        ok[:, k] &= (cols <= m) & (cols + sign * b <= m)
+        cell[:, k] = np.where(ok[:, k], row[:, None] * width + w, 0)
+    return Moves(cell, ok)
 
 
 def diagonal_band(n: int, m: int, half_width: int) -> Band:
@@ -198,8 +192,8 @@ def _forward(tables, band: Band, soft: bool) -> tuple[np.ndarray, np.ndarray]:
     types = _row_types(tables[0])
     if any(_row_types(t) != types for t in tables):
         raise ValueError("every table of a batch needs the same bead types")
-    moves = band.moves(types)
-    scores = _by_row(tables, types, moves.start_ok) if types else None
+    moves = band.moves(types, forward=True)
+    scores = _by_row(tables, types, moves.ok) if types else None
     cum = _skip_sums(tables, band)
     batch = len(tables)
     total = np.full((batch, n + 1, width), NEG)
@@ -212,7 +206,7 @@ def _forward(tables, band: Band, soft: bool) -> tuple[np.ndarray, np.ndarray]:
             first = np.where(band.columns()[0] == 0, 0.0, NEG) if i == 0 else NEG
             best = np.broadcast_to(first, (batch, width)).copy()
         else:
-            cand = np.take(flat, moves.start[i], axis=1) + scores[i]  # (B, K, width)
+            cand = np.take(flat, moves.cell[i], axis=1) + scores[i]  # (B, K, width)
             if soft:
                 best = np.logaddexp.reduce(cand, axis=1)
             else:
@@ -254,9 +248,9 @@ def _backward(tables, band: Band, soft: bool) -> np.ndarray:
     types = _row_types(tables[0])
     if any(_row_types(t) != types for t in tables):
         raise ValueError("every table of a batch needs the same bead types")
-    moves = band.moves(types)
+    moves = band.moves(types, forward=False)
     # a bead starting at a cell is scored by its end cell
-    scores = _by_row(tables, types, moves.end_ok, moves.end) if types else None
+    scores = _by_row(tables, types, moves.ok, moves.cell) if types else None
     cum = _skip_sums(tables, band)
     batch = len(tables)
     out = np.full((batch, n + 1, width), NEG)
@@ -268,7 +262,7 @@ def _backward(tables, band: Band, soft: bool) -> np.ndarray:
                 np.where(cols[i] == m, 0.0, NEG) if i == n else NEG, (batch, width)
             ).copy()
         else:
-            cand = np.take(flat, moves.end[i], axis=1) + scores[i]
+            cand = np.take(flat, moves.cell[i], axis=1) + scores[i]
             best = np.logaddexp.reduce(cand, axis=1) if soft else cand.max(axis=1)
         if cum is not None:
             best = _skip_backward(best, cum[i], soft)
