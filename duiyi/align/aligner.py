@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from duiyi.align import confidence, dp, rescore
-from duiyi.align.embed import SpanEncoder
+from duiyi.align.embed import DIM, SpanEncoder
 from duiyi.align.length import char_lengths, length_llr, length_ratio
 from duiyi.align.quotes import opening_counts
 from duiyi.corpus.model import Bead
@@ -86,6 +86,10 @@ class AlignConfig:
     type_bias: dict[tuple[int, int], float] = field(default_factory=dict)
     # with a translation model (Aligner's `rescorer`): its weight per nat, and the bead
     # posterior that makes a bead a candidate (duiyi.align.rescore)
+    # the fast (int8) encoder's near-ties: beads with a posterior below refine_below, and
+    # refine_margin sentences around them, are re-encoded by the precise (float32) one (0: off)
+    refine_below: float = 0.5
+    refine_margin: int = 1
     rescore_weight: float = rescore.WEIGHT
     rescore_min_posterior: float = rescore.MIN_POSTERIOR
 
@@ -193,22 +197,43 @@ class _Side:
         self.views += [(list(v), "" if is_chinese(v) else " ") for v in extra_views]
         self.encoder = encoder
         self.means = []
-        parts = []
+        self._raw = []
         for view, _ in self.views:
-            raw = encoder.encode(view) if view else np.zeros((0, 384))
+            raw = encoder.encode(view) if view else np.zeros((0, DIM))
             # e5 vectors share a large language-specific component: remove this side's mean
-            self.means.append(raw.mean(0) * centre if len(raw) else np.zeros(384))
-            parts.append(raw)
-        self.vectors = self._combine(parts)
+            self.means.append(raw.mean(0) * centre if len(raw) else np.zeros(DIM))
+            self._raw.append(raw)
         self.lengths = char_lengths(self.sentences)
         self.quotes = opening_counts(self.sentences)
-        self._cum = np.vstack([np.zeros((1, self.vectors.shape[1])), np.cumsum(self.vectors, 0)])
+        self.precise = np.zeros(len(self.sentences), dtype=bool)  # re-encoded by `refine`
         self.exact: dict[tuple[int, int], np.ndarray] = {}  # (end, length) → vector
         # span_vectors by length, updated when spans are encoded: the DP's rounds ask for
         # every length each time, and encode a few spans of a few lengths between
         self._span_vectors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         # what _bead_terms computed from this side's span vectors (`_reuse`)
         self.reused: dict = {}
+        self._update_vectors()
+
+    def _update_vectors(self) -> None:
+        self.vectors = self._combine(self._raw)
+        self._cum = np.vstack([np.zeros((1, self.vectors.shape[1])), np.cumsum(self.vectors, 0)])
+
+    def refine(self, rows: np.ndarray) -> None:
+        """Re-encode the sentences marked in `rows` with the encoder's precise backend; joined
+        spans that hold one of them are forgotten, to be encoded precisely when next needed.
+        (The side's mean stays the one of the first encoding: it moves by far less.)"""
+        rows = rows & ~self.precise
+        if not rows.any():
+            return
+        self.precise |= rows
+        index = np.flatnonzero(rows)
+        for raw, (view, _) in zip(self._raw, self.views, strict=True):
+            raw[index] = self.encoder.encode([view[i] for i in index], precise=True)
+        self.exact = {
+            (end, k): v for (end, k), v in self.exact.items() if not rows[end - k : end].any()
+        }
+        self._span_vectors.clear()  # new arrays: what `_reuse` kept is recomputed
+        self._update_vectors()
 
     def _combine(self, parts: list[np.ndarray]) -> np.ndarray:
         centred = []
@@ -251,10 +276,7 @@ class _Side:
     def encode_spans(self, spans: set[tuple[int, int]]) -> None:
         todo = sorted(s for s in spans if s[1] > 1 and s not in self.exact)
         if todo:
-            parts = [
-                self.encoder.encode([self.span_text(e, k, view) for e, k in todo])
-                for view in range(len(self.views))
-            ]
+            parts = [self.raw_vectors(todo, view) for view in range(len(self.views))]
             vectors = self._combine(parts)
             self.exact.update(zip(todo, vectors, strict=True))
             for length in {k for _, k in todo} & set(self._span_vectors):
@@ -264,6 +286,17 @@ class _Side:
                 ends = [e for e, k in todo if k == length]
                 vec[ends], exact[ends] = vectors[new], True
                 self._span_vectors[length] = vec, exact
+
+    def raw_vectors(self, spans: Sequence[tuple[int, int]], view: int = 0) -> np.ndarray:
+        """e5 vectors of the joined text of spans (end, length): a span that holds a refined
+        sentence is encoded as precisely as that sentence was."""
+        out = np.zeros((len(spans), DIM), dtype=np.float32)
+        for precise in (False, True):
+            rows = [r for r, (e, k) in enumerate(spans) if self.precise[e - k : e].any() == precise]
+            if rows:
+                texts = [self.span_text(*spans[r], view) for r in rows]
+                out[rows] = self.encoder.encode(texts, precise)
+        return out
 
 
 def _topk_mean(values: np.ndarray, k: int) -> np.ndarray:
@@ -408,32 +441,61 @@ class Aligner:
         ratio = self._anchor_length_ratio(s, t, anchors)
         band = dp.path_band(anchors, len(s), len(t), self.config.band_half_width)
         lex = self._lexical_hits(s, t, band) if self.lexical else None
-        paragraphs = (src_paragraphs, tgt_paragraphs)
-        for _round in range(self.config.max_rounds):
-            scores = self._bead_scores(s, t, band, lex, paragraphs, ratio)
-            path, _total = dp.banded_dp(scores, band)
-            needed_src = {(i1, i1 - i0) for i0, i1, j0, j1 in path if i1 - i0 > 1 and j1 > j0}
-            needed_tgt = {(j1, j1 - j0) for i0, i1, j0, j1 in path if j1 - j0 > 1 and i1 > i0}
-            needed_src -= set(s.exact)
-            needed_tgt -= set(t.exact)
-            if not needed_src and not needed_tgt:
-                break
-            s.encode_spans(needed_src)
-            t.encode_spans(needed_tgt)
-        else:
-            log.warning("beads still scored by stand-ins after %d rounds", self.config.max_rounds)
+        context = (lex, (src_paragraphs, tgt_paragraphs), ratio)
+        path = self._search(s, t, band, context)
         # the confidence weighs the chosen beads against their rivals: unbiased stand-ins for
         # the spans never encoded, not optimistic ones
-        terms = self._bead_terms(s, t, band, lex, paragraphs, ratio, optimism=0.0)
+        terms = self._bead_terms(s, t, band, *context, optimism=0.0)
+        if self._refine(path, terms, s, t, band):
+            path = self._search(s, t, band, context)
+            terms = self._bead_terms(s, t, band, *context, optimism=0.0)
         if self.rescorer is not None and s.chinese != t.chinese:
             # the confidence stays the DP's: a bead the model had to settle was a near-tie
-            path, terms = self._rescore(path, terms, s, t, band, (lex, paragraphs, ratio))
+            path, terms = self._rescore(path, terms, s, t, band, context)
         beads, posteriors, cosines = self._beads_with_confidence(path, terms, band, s, t)
         warnings += self._check_confidence(beads)
         return Alignment(
             beads, warnings, self.encoder.encoded - before, posteriors, cosines,
             rescored=self.rescored - rescored_before,
         )  # fmt: skip
+
+    def _search(self, s: _Side, t: _Side, band: dp.Band, context) -> list:
+        """The best path, its multi-sentence beads scored from their joined text: DP on
+        stand-ins, encode the spans the path uses, rerun, until the path uses only exact ones."""
+        for _round in range(self.config.max_rounds):
+            path, _total = dp.banded_dp(self._bead_scores(s, t, band, *context), band)
+            needed_src = {(i1, i1 - i0) for i0, i1, j0, j1 in path if i1 - i0 > 1 and j1 > j0}
+            needed_tgt = {(j1, j1 - j0) for i0, i1, j0, j1 in path if j1 - j0 > 1 and i1 > i0}
+            needed_src -= set(s.exact)
+            needed_tgt -= set(t.exact)
+            if not needed_src and not needed_tgt:
+                return path
+            s.encode_spans(needed_src)
+            t.encode_spans(needed_tgt)
+        log.warning("beads still scored by stand-ins after %d rounds", self.config.max_rounds)
+        return path
+
+    def _refine(self, path, terms, s: _Side, t: _Side, band: dp.Band) -> bool:
+        """Re-encode precisely the sentences around the path's near-ties (posterior below
+        `refine_below`); True if any were. The fast encoder's noise settles some near-ties
+        differently from the precise one; elsewhere both choose the same beads."""
+        cfg = self.config
+        if cfg.refine_below <= 0 or self.encoder.precise_backend == self.encoder.backend:
+            return False
+        scores = combine_terms(terms, cfg.term_weights(), cfg.bias)
+        posterior = np.exp(dp.path_posteriors(scores, band, path, confidence.TEMPERATURE))
+        rows_s = np.zeros(len(s), dtype=bool)
+        rows_t = np.zeros(len(t), dtype=bool)
+        margin = cfg.refine_margin
+        for (i0, i1, j0, j1), p in zip(path, posterior, strict=True):
+            if p < cfg.refine_below:
+                rows_s[max(0, i0 - margin) : i1 + margin] = True
+                rows_t[max(0, j0 - margin) : j1 + margin] = True
+        if not (rows_s & ~s.precise).any() and not (rows_t & ~t.precise).any():
+            return False
+        s.refine(rows_s)
+        t.refine(rows_t)
+        return True
 
     def _rescore(self, path, terms, s: _Side, t: _Side, band: dp.Band, context):
         """The path again, near-ties settled by the rescorer (duiyi.align.rescore), and the
@@ -639,8 +701,8 @@ class Aligner:
         linked = [(i0, i1, j0, j1) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
         # the raw cosine: do the two sides say the same thing at all (the DP's scores only say
         # how much better a bead is than its neighbours, and a wrong document has those too)
-        xs = self.encoder.encode([s.span_text(i1, i1 - i0) for i0, i1, _, _ in linked])
-        ys = self.encoder.encode([t.span_text(j1, j1 - j0) for _, _, j0, j1 in linked])
+        xs = s.raw_vectors([(i1, i1 - i0) for i0, i1, _, _ in linked])
+        ys = t.raw_vectors([(j1, j1 - j0) for _, _, j0, j1 in linked])
         raw = dict(zip(linked, np.einsum("id,id->i", xs, ys), strict=True))
         cosines = np.array([raw.get(bead, np.nan) for bead in path], dtype=np.float64)
         sizes = np.array([(i1 - i0, j1 - j0) for i0, i1, j0, j1 in path]).reshape(-1, 2)

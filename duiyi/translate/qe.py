@@ -62,9 +62,10 @@ class QualityEstimator:
         if self._encoder is None:
             from duiyi.align.embed import SpanEncoder
 
-            self._encoder = SpanEncoder(prefix="query")
+            # float32: the QE weights were fitted on its cosines (speed matters little here)
+            self._encoder = SpanEncoder(prefix="query", backend="ct2-float32")
         vectors = self._encoder.encode([*sources, *drafts])
-        self._encoder._memory.clear()  # drafts are seen once: keep memory bounded
+        self._encoder.clear_memory()  # drafts are seen once: keep memory bounded
         n = len(sources)
         return np.sum(vectors[:n] * vectors[n:], axis=1)
 
