@@ -89,7 +89,7 @@ class AlignConfig:
     # the fast (int8) encoder's near-ties: beads with a posterior below refine_below, and
     # refine_margin sentences around them, are re-encoded by the precise (float32) one (0: off)
     refine_below: float = 0.5
-    refine_margin: int = 1
+    refine_margin: int = 0
     rescore_weight: float = rescore.WEIGHT
     rescore_min_posterior: float = rescore.MIN_POSTERIOR
 
