@@ -153,3 +153,31 @@ def test_the_run_counts_the_near_ties_that_rescoring_would_settle():
     stats.add("a", Alignment(beads, posteriors=posteriors))
     stats.add("b", Alignment(beads))  # no posteriors (nothing aligned): none counted
     assert stats.near_ties == 1 and stats.documents == 2
+
+
+def test_pairs_are_scored_in_chunks_with_progress_ending_at_the_total():
+    pairs = [("美" * (k % 5), "word " * (7 - k % 4)) for k in range(7)]
+    whole, chunked = Counting(), Counting()
+    reports = []
+    values = rescore.score_pairs(chunked, pairs, lambda *r: reports.append(r), chunk=3)
+    assert values == whole.score_translations(pairs)  # each pair's own score, in order
+    assert [len(call) for call in chunked.calls] == [3, 3, 1]
+    assert reports == [(0, 7), (3, 7), (6, 7), (7, 7)]
+    assert rescore.score_pairs(chunked, pairs) == values  # no one listening: the same scores
+
+
+def test_the_aligner_reports_rescoring_progress_up_to_the_pairs_scored(encoder, monkeypatch):
+    monkeypatch.setattr(rescore, "CHUNK", 4)
+    config = AlignConfig(rescore_min_posterior=1e-12, rescore_weight=1.0)
+    scorer = PreferJoined("".join(ZH[1:3]), " ".join(EN[1:3]))
+    aligner = Aligner(encoder, config, rescorer=scorer)
+    reports: list[tuple[int, int]] = []
+    result = aligner.align(ZH, EN, rescore_progress=lambda *r: reports.append(r))
+    total = len(scorer.pairs)
+    assert total > 8 and result.rescored == total
+    done = [d for d, _ in reports]
+    assert {t for _, t in reports} == {total} and done[0] == 0 and done[-1] == total
+    assert all(a < b <= a + 4 for a, b in zip(done, done[1:], strict=False))
+    # without a rescorer nothing is reported
+    Aligner(encoder, config).align(ZH, EN, rescore_progress=lambda *r: reports.append(r))
+    assert len(reports) == len(done)

@@ -403,3 +403,43 @@ def test_align_rescore_prefers_the_small_model(cli, tiny_gguf):
     assert cli("models", "remove", "qwen2.5-coder-0.5b")[0] == 0
     status, _, err = cli("align", zh, en, "--rescore", "--no-cache")
     assert status == 0 and "scored by qwen2.5-coder-1.5b" in err
+
+
+def test_align_rescore_progress_shows_the_rival_beads_as_they_are_scored(
+    tiny_gguf, tmp_path, monkeypatch
+):
+    # a terminal on stderr, so the bar draws; a chunk of 2 pairs, so there are steps to see
+    import io
+    import re
+    import sys
+
+    from align_fixtures import PARALLEL
+
+    from duiyi.align import rescore
+    from duiyi.cli import main
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    # short lines of dialogue the English joins differently: near-ties for the model to settle
+    zh = [z for z, _ in PARALLEL]
+    zh = zh[:4] + ["“好。”", "“走吧。”", "“嗯。”"] + zh[4:8] + ["“对。”", "“是的。”"] + zh[8:]
+    en = [e for _, e in PARALLEL]
+    en = en[:4] + ['"OK. Let\'s go."', '"Mm."'] + en[4:8] + ['"Right, yes."'] + en[8:]
+    (tmp_path / "a.zh").write_text("\n".join(zh) + "\n", encoding="utf-8")
+    (tmp_path / "a.en").write_text("\n".join(en) + "\n", encoding="utf-8")
+    llm_models.install_gguf(tiny_gguf, name="tiny")
+    monkeypatch.setattr(rescore, "CHUNK", 2)
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    args = ["align", "--presplit", tmp_path / "a.zh", tmp_path / "a.en", "--rescore", "tiny"]
+    assert main([str(a) for a in [*args, "-o", tmp_path / "x.tmx", "--no-cache"]]) == 0
+    err = sys.stderr.getvalue()
+    # each draw: "… n/N [elapsed, rate, scoring rival beads done/total]"
+    draws = re.findall(r"(\d+)/(\d+) \[[^\]]*scoring rival beads (\d+)/(\d+)\]", err)
+    total = int(draws[-1][3])
+    assert f"{total} rival beads scored by tiny" in err and total > 2
+    done = [int(d) for _, _, d, _ in draws]
+    assert done == sorted(done) and done[-1] == total
+    inside = [(int(n), int(size)) for n, size, d, _ in draws if 0 < int(d) < total]
+    assert inside and all(0 < n < size for n, size in inside)  # the bar moved inside the document

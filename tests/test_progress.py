@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 
-from duiyi.progress import progressbar, weighted_progressbar
+from duiyi.progress import WeightedProgress, progressbar, weighted_progressbar
 
 
 class Terminal(io.StringIO):
@@ -37,3 +37,31 @@ def test_the_weighted_bar_counts_the_weights_and_never_drops_an_item(monkeypatch
     assert seen[0] == (157, 157, "sent")
     # more items than weights: every item still comes through
     assert list(weighted_progressbar(range(4), [1, 1])) == [0, 1, 2, 3]
+
+
+def test_the_weighted_bar_moves_inside_the_item_being_made(monkeypatch):
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    shown = []
+    bar = WeightedProgress([100, 20], unit="sent")
+
+    def items():
+        for name in ("doc1", "doc2"):
+            for done in (0, 30, 90):
+                bar.within(done, 90, f"scoring {done}/90")
+                shown.append(bar._bar.n)
+            yield name
+
+    assert list(bar.wrap(items())) == ["doc1", "doc2"]
+    # doc1's share moves with its steps; doc2's starts where doc1 ended
+    assert shown == [0, 33, 100, 100, 106, 120]
+    out = sys.stderr.getvalue()
+    assert "scoring 30/90" in out and "33/120" in out and "106/120" in out
+    bar.within(1, 2, "after the end")  # no bar any more: nothing happens
+    assert "after the end" not in sys.stderr.getvalue()
+    # off a terminal: nothing written, every item passes, within() is harmless
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    quiet = WeightedProgress([5])
+    assert list(quiet.wrap(iter("a"))) == ["a"]
+    quiet.within(1, 2, "note")
+    assert sys.stderr.getvalue() == ""

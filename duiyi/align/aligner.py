@@ -424,7 +424,11 @@ class Aligner:
         tgt: Sequence[str],
         src_paragraphs: Sequence[int] | None = None,
         tgt_paragraphs: Sequence[int] | None = None,
+        rescore_progress: rescore.Progress | None = None,
     ) -> Alignment:
+        """The beads of `src` and `tgt`. `rescore_progress(done, total)`: called as a rescorer
+        scores the rival beads, the slow part of a rescored alignment (0 first, then after
+        every `rescore.CHUNK` pairs, ending at the total); never when there is nothing to score."""
         before, rescored_before = self.encoder.encoded, self.rescored
         # Bounded work per bead: every signal reads at most the splitter's sentence cap of
         # each sentence (sentences from duiyi's splitter are never longer).
@@ -451,7 +455,7 @@ class Aligner:
             terms = self._bead_terms(s, t, band, *context, optimism=0.0)
         if self.rescorer is not None and s.chinese != t.chinese:
             # the confidence stays the DP's: a bead the model had to settle was a near-tie
-            path, terms = self._rescore(path, terms, s, t, band, context)
+            path, terms = self._rescore(path, terms, s, t, band, context, rescore_progress)
         beads, posteriors, cosines = self._beads_with_confidence(path, terms, band, s, t)
         warnings += self._check_confidence(beads)
         return Alignment(
@@ -497,7 +501,7 @@ class Aligner:
         t.refine(rows_t)
         return True
 
-    def _rescore(self, path, terms, s: _Side, t: _Side, band: dp.Band, context):
+    def _rescore(self, path, terms, s: _Side, t: _Side, band: dp.Band, context, progress=None):
         """The path again, near-ties settled by the rescorer (duiyi.align.rescore), and the
         terms again (the rivals' spans now encoded)."""
         cfg = self.config
@@ -518,7 +522,7 @@ class Aligner:
             if e1 > e0:  # a bead without English adds nothing to P(English)
                 pairs.append((zh.span_text(z1, z1 - z0), en.span_text(e1, e1 - e0)))
                 scored.append((i0, i1, j0, j1))
-        values = self.rescorer.score_translations(pairs) if pairs else []
+        values = rescore.score_pairs(self.rescorer, pairs, progress) if pairs else []
         self.rescored += len(pairs)
         extra = {bead: cfg.rescore_weight * v for bead, v in zip(scored, values, strict=True)}
         scores = combine_terms(terms, cfg.term_weights(), cfg.bias)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from duiyi.align.aligner import Aligner, Alignment
+from duiyi.align.rescore import Progress
 from duiyi.corpus.model import Document
 from duiyi.corpus.read import iter_files, read_bounded
 from duiyi.errors import InputError
@@ -70,11 +71,19 @@ def read_presplit(path: str | Path) -> list[str]:
     return [line.rstrip("\r") for line in lines]
 
 
-def align_documents(aligner: Aligner, src: Document, tgt: Document, paragraphs: bool) -> Alignment:
-    """Align two prepared documents on their normalized sentences."""
+def align_documents(
+    aligner: Aligner,
+    src: Document,
+    tgt: Document,
+    paragraphs: bool,
+    rescore_progress: Progress | None = None,
+) -> Alignment:
+    """Align two prepared documents on their normalized sentences (`rescore_progress`: as
+    `Aligner.align`'s)."""
     return aligner.align(
         [s.normalized or s.text for s in src.sentences],
         [s.normalized or s.text for s in tgt.sentences],
         [s.paragraph for s in src.sentences] if paragraphs else None,
         [s.paragraph for s in tgt.sentences] if paragraphs else None,
+        rescore_progress=rescore_progress,
     )

@@ -15,7 +15,10 @@ alike. `.align` output from pre-split files without a store numbers the lines th
 text. The aligning itself is `align_many(document pairs) → an Alignment (or the error) per pair,
 in order`: `local_aligner` here, or a distributed runner's (duiyi.cluster). A document pair that
 fails (unreadable input, an error while aligning) is reported in `AlignStats.failed` and the
-others are still aligned and written. Nothing here prints but the progress bar.
+others are still aligned and written. Nothing here prints but the progress bar: it counts
+sentences, and with a rescorer it also moves inside a document while the rival beads are
+scored ("scoring rival beads 300/1,209" after it; a distributed runner's documents move it
+when each is done).
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ from duiyi import __version__
 from duiyi.align.aligner import Aligner, Alignment
 from duiyi.align.alignfile import write_align
 from duiyi.align.documents import align_documents, read_presplit
+from duiyi.align.rescore import Progress
 from duiyi.corpus.model import Document
 from duiyi.corpus.pairs import build_pairs
 from duiyi.errors import DuiyiError, InputError
 from duiyi.export import FORMATS, format_for_path, write_pairs
+from duiyi.progress import WeightedProgress
 
 ALIGN_FORMAT = "align"  # bead indices, the gold sets' format (duiyi.align.alignfile)
 
@@ -70,13 +75,18 @@ DocumentPair = tuple[Document, Document]
 AlignMany = Callable[[list[DocumentPair]], Iterator[Alignment | DuiyiError]]
 
 
-def local_aligner(aligner: Aligner, paragraphs: str = "soft") -> AlignMany:
-    """Align document pairs one after the other in this process."""
+def local_aligner(
+    aligner: Aligner, paragraphs: str = "soft", rescore_progress: Progress | None = None
+) -> AlignMany:
+    """Align document pairs one after the other in this process (`rescore_progress`: as
+    `Aligner.align`'s, for the document being aligned)."""
 
     def align_many(pairs: list[DocumentPair]) -> Iterator[Alignment | DuiyiError]:
         for src, tgt in pairs:
             try:
-                yield align_documents(aligner, src, tgt, paragraphs=paragraphs != "ignore")
+                yield align_documents(
+                    aligner, src, tgt, paragraphs != "ignore", rescore_progress=rescore_progress
+                )
             except DuiyiError as exc:
                 yield exc
 
@@ -125,23 +135,20 @@ def align_files(
     aligner's config) or "ignore". `source_root`: with --presplit and `output` a directory,
     each `.align` file is named by its source's path relative to this folder.
     """
-    from duiyi.progress import weighted_progressbar
-
     multiple = len(file_pairs) > 1 or (source_root is not None and Path(source_root).is_dir())
     chosen = output_format(fmt, output, presplit=presplit, multiple=multiple)
     if multiple and chosen == ALIGN_FORMAT and output in (None, "-"):
         raise InputError("aligning directories with --presplit: give an output directory with -o")
     if multiple and chosen == ALIGN_FORMAT and store is not None:
         raise InputError("--store with .align output holds one pair of documents")
-    align_many = align_many or local_aligner(aligner, paragraphs)
     stats = AlignStats()
     if presplit and chosen == ALIGN_FORMAT and store is None:
         # the gold sets' convention: sentence i is line i, blank lines included
         lines = [(read_presplit(src), read_presplit(tgt)) for src, tgt in file_pairs]
-        sizes = [len(src) + len(tgt) for src, tgt in lines]
-        bar = weighted_progressbar(lines, sizes, desc="align", unit="sent", silent=quiet)
-        for (src_path, _), (src_lines, tgt_lines) in zip(file_pairs, bar, strict=True):
-            result = aligner.align(src_lines, tgt_lines)
+        bar = _bar([len(src) + len(tgt) for src, tgt in lines], quiet)
+        rescoring = _rescoring(bar)
+        for (src_path, _), (src_lines, tgt_lines) in zip(file_pairs, bar.wrap(lines), strict=True):
+            result = aligner.align(src_lines, tgt_lines, rescore_progress=rescoring)
             stats.add(src_path.name, result)
             out = output
             if multiple:
@@ -160,12 +167,9 @@ def align_files(
         except DuiyiError as exc:
             stats.failed.append((src_path.name, str(exc)))
     results: list[tuple[Document, Document, Alignment]] = []
-    sizes = [len(src.sentences) + len(tgt.sentences) for src, tgt in prepared]
-    # the bar counts sentences (source + target): documents differ a hundredfold in size
-    aligned = weighted_progressbar(
-        align_many(prepared), sizes, desc="align", unit="sent", silent=quiet
-    )
-    for (src, tgt), result in zip(prepared, aligned, strict=True):
+    bar = _bar([len(src.sentences) + len(tgt.sentences) for src, tgt in prepared], quiet)
+    align_many = align_many or local_aligner(aligner, paragraphs, _rescoring(bar))
+    for (src, tgt), result in zip(prepared, bar.wrap(align_many(prepared)), strict=True):
         if isinstance(result, DuiyiError):
             stats.failed.append((src.name, str(result)))
             continue
@@ -192,6 +196,22 @@ def align_files(
             signature=signature,
         )
     return stats
+
+
+def _bar(sizes: list[int], quiet: bool) -> WeightedProgress:
+    """The align bar: it counts sentences (source + target), as documents differ a hundredfold
+    in size."""
+    return WeightedProgress(sizes, desc="align", unit="sent", silent=quiet)
+
+
+def _rescoring(bar: WeightedProgress) -> Progress:
+    """Rescoring's progress on `bar`: the document's share moves with the rival beads scored
+    (most of a rescored document's time), and a note says how many."""
+
+    def report(done: int, total: int) -> None:
+        bar.within(done, total, f"scoring rival beads {done:,}/{total:,}")
+
+    return report
 
 
 def _pairs(results: Iterable[tuple[Document, Document, Alignment]]):
