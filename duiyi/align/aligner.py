@@ -84,12 +84,12 @@ class AlignConfig:
     # per bead type (a, b), a bias replacing the one derived from threshold, size_power,
     # many_penalty and skip_penalty (see `bias`)
     type_bias: dict[tuple[int, int], float] = field(default_factory=dict)
-    # with a translation model (Aligner's `rescorer`): its weight per nat, and the bead
-    # posterior that makes a bead a candidate (duiyi.align.rescore)
     # the fast (int8) encoder's near-ties: beads with a posterior below refine_below, and
     # refine_margin sentences around them, are re-encoded by the precise (float32) one (0: off)
     refine_below: float = 0.5
     refine_margin: int = 0
+    # with a translation model (Aligner's `rescorer`): its weight per nat, and the bead
+    # posterior that makes a bead a candidate (duiyi.align.rescore)
     rescore_weight: float = rescore.WEIGHT
     rescore_min_posterior: float = rescore.MIN_POSTERIOR
 

