@@ -25,6 +25,17 @@ def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path:
         return path
+    missing(name)
+
+
+def require_file(path: Path, package: str) -> Path:
+    """A file a Debian package installs; skip the test without it, but fail under CI=true."""
+    if path.is_file():
+        return path
+    missing(package)
+
+
+def missing(name: str):
     if os.environ.get("CI"):
         pytest.fail(f"{name} is not installed; .ci/run must install it")
     pytest.skip(f"{name} is not installed")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from conftest import require_file
+
 CJK_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 ZH_PARAGRAPHS = [
@@ -161,7 +163,7 @@ def make_pdf(
     from fpdf import FPDF
 
     pdf = FPDF(format="A5")
-    pdf.add_font("wqy", fname=str(CJK_FONT))
+    pdf.add_font("wqy", fname=str(require_file(CJK_FONT, "fonts-wqy-microhei")))
     pdf.set_auto_page_break(False)
     for number, paragraphs in enumerate(pages, 1):
         pdf.add_page()
@@ -190,7 +192,7 @@ def make_two_column_pdf(path: Path, title: str, left: list[str], right: list[str
     from fpdf import FPDF
 
     pdf = FPDF(format="A4")
-    pdf.add_font("wqy", fname=str(CJK_FONT))
+    pdf.add_font("wqy", fname=str(require_file(CJK_FONT, "fonts-wqy-microhei")))
     pdf.add_page()
     pdf.set_font("wqy", size=14)
     pdf.set_xy(10, 12)
