@@ -104,6 +104,23 @@ def test_a_scorer_settles_the_beads_among_candidates(encoder, zh_first):
     assert aligner.signature().endswith("+rescored")
 
 
+def test_the_bead_bonus_offsets_the_models_preference_for_merges(encoder):
+    # the liked 2-2 saves the model as many nats as its English has words; a bonus of as much
+    # per linked bead gives the two 1-1 beads the same total, and the DP's own choice stands
+    words = float(len(" ".join(EN[1:3]).split()))
+    plain = [(b.src, b.tgt) for b in Aligner(encoder).align(ZH, EN).beads]
+    for bonus, merged in [(0.0, True), (words, False)]:
+        config = AlignConfig(
+            rescore_min_posterior=1e-12, rescore_weight=1.0, rescore_bead_bonus=bonus
+        )
+        scorer = PreferJoined("".join(ZH[1:3]), " ".join(EN[1:3]))
+        beads = [
+            (b.src, b.tgt) for b in Aligner(encoder, config, rescorer=scorer).align(ZH, EN).beads
+        ]
+        assert (((1, 2), (1, 2)) in beads) is merged
+        assert merged or beads == plain
+
+
 def test_weight_zero_or_no_chinese_side_changes_nothing(encoder):
     scorer = PreferJoined("".join(ZH[1:3]), " ".join(EN[1:3]))
     config = AlignConfig(rescore_min_posterior=1e-12, rescore_weight=0.0)

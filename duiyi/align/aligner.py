@@ -88,9 +88,11 @@ class AlignConfig:
     # refine_margin sentences around them, are re-encoded by the precise (float32) one (0: off)
     refine_below: float = 0.5
     refine_margin: int = 0
-    # with a translation model (Aligner's `rescorer`): its weight per nat, and the bead
-    # posterior that makes a bead a candidate (duiyi.align.rescore)
+    # with a translation model (Aligner's `rescorer`): its weight per nat, the bonus of a
+    # rival bead that links both sides, and the bead posterior that makes a bead a candidate
+    # (duiyi.align.rescore)
     rescore_weight: float = rescore.WEIGHT
+    rescore_bead_bonus: float = rescore.BEAD_BONUS
     rescore_min_posterior: float = rescore.MIN_POSTERIOR
 
     def term_weights(self) -> dict[str, float]:
@@ -524,7 +526,11 @@ class Aligner:
                 scored.append((i0, i1, j0, j1))
         values = rescore.score_pairs(self.rescorer, pairs, progress) if pairs else []
         self.rescored += len(pairs)
-        extra = {bead: cfg.rescore_weight * v for bead, v in zip(scored, values, strict=True)}
+        extra = {
+            (i0, i1, j0, j1): cfg.rescore_weight * v
+            + (cfg.rescore_bead_bonus if i1 > i0 and j1 > j0 else 0.0)
+            for (i0, i1, j0, j1), v in zip(scored, values, strict=True)
+        }
         scores = combine_terms(terms, cfg.term_weights(), cfg.bias)
         path, _ = dp.banded_dp(rescore.restricted_scores(scores, band, beads, extra), band)
         return path, terms
