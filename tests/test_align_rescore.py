@@ -96,8 +96,12 @@ def test_a_scorer_settles_the_beads_among_candidates(encoder, zh_first):
     plain = Aligner(encoder, config).align(src, tgt)
     assert [(b.src, b.tgt) for b in plain.beads] == [((i,), (i,)) for i in range(5)]
     aligner = Aligner(encoder, config, rescorer=scorer)
-    beads = [(b.src, b.tgt) for b in aligner.align(src, tgt).beads]
+    result = aligner.align(src, tgt)
+    beads = [(b.src, b.tgt) for b in result.beads]
     assert ((1, 2), (1, 2)) in beads
+    # its confidence is the rescored posterior's (the model settled it by many nats), not the
+    # DP's, which gives the 2-2 next to nothing
+    assert result.beads[beads.index(((1, 2), (1, 2)))].score > 0.9
     assert ((0,), (0,)) in beads and ((4,), (4,)) in beads
     assert scorer.pairs and aligner.rescored == len(scorer.pairs)
     assert all(is_chinese([zh]) and not is_chinese([en]) for zh, en in scorer.pairs if zh)

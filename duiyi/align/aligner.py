@@ -455,10 +455,10 @@ class Aligner:
         if self._refine(path, terms, s, t, band):
             path = self._search(s, t, band, context)
             terms = self._bead_terms(s, t, band, *context, optimism=0.0)
+        settled: dict = {}
         if self.rescorer is not None and s.chinese != t.chinese:
-            # the confidence stays the DP's: a bead the model had to settle was a near-tie
-            path, terms = self._rescore(path, terms, s, t, band, context, rescore_progress)
-        beads, posteriors, cosines = self._beads_with_confidence(path, terms, band, s, t)
+            path, terms, settled = self._rescore(path, terms, s, t, band, context, rescore_progress)
+        beads, posteriors, cosines = self._beads_with_confidence(path, terms, band, s, t, settled)
         warnings += self._check_confidence(beads)
         return Alignment(
             beads, warnings, self.encoder.encoded - before, posteriors, cosines,
@@ -504,15 +504,16 @@ class Aligner:
         return True
 
     def _rescore(self, path, terms, s: _Side, t: _Side, band: dp.Band, context, progress=None):
-        """The path again, near-ties settled by the rescorer (duiyi.align.rescore), and the
-        terms again (the rivals' spans now encoded)."""
+        """The path again, near-ties settled by the rescorer (duiyi.align.rescore), the terms
+        again (the rivals' spans now encoded), and the log posterior of each of the path's
+        rival beads under the rescored scores (what the confidence knows of a settled bead)."""
         cfg = self.config
         scores = combine_terms(terms, cfg.term_weights(), cfg.bias)
         posteriors = dp.bead_log_posteriors(scores, band, confidence.TEMPERATURE)
         beads = rescore.candidates(posteriors, band, path, cfg.rescore_min_posterior)
         rivals = rescore.rivals(beads)
         if not rivals:
-            return path, terms
+            return path, terms, {}
         # every rival scored from its own joined text, as the path's beads are
         s.encode_spans({(i1, i1 - i0) for i0, i1, j0, j1 in rivals if i1 - i0 > 1 and j1 > j0})
         t.encode_spans({(j1, j1 - j0) for i0, i1, j0, j1 in rivals if j1 - j0 > 1 and i1 > i0})
@@ -532,8 +533,12 @@ class Aligner:
             for (i0, i1, j0, j1), v in zip(scored, values, strict=True)
         }
         scores = combine_terms(terms, cfg.term_weights(), cfg.bias)
-        path, _ = dp.banded_dp(rescore.restricted_scores(scores, band, beads, extra), band)
-        return path, terms
+        restricted = rescore.restricted_scores(scores, band, beads, extra)
+        path, _ = dp.banded_dp(restricted, band)
+        posterior = dp.path_posteriors(restricted, band, path, confidence.TEMPERATURE)
+        rival = set(rivals)
+        settled = {b: p for b, p in zip(path, posterior, strict=True) if b in rival}
+        return path, terms, settled
 
     def _sides(self, src: Sequence[str], tgt: Sequence[str]) -> tuple[_Side, _Side]:
         """Both sides; with a translator, the Chinese side also gets its MT draft as a view."""
@@ -705,9 +710,13 @@ class Aligner:
 
     # -- confidence and warnings ------------------------------------------------------------
 
-    def _beads_with_confidence(self, path, terms, band: dp.Band, s: _Side, t: _Side):
+    def _beads_with_confidence(
+        self, path, terms, band: dp.Band, s: _Side, t: _Side, settled: dict | None = None
+    ):
         """Beads with their confidence, their log posteriors and raw cosines. `terms`: the
-        bead score terms with unbiased stand-ins for spans never encoded."""
+        bead score terms with unbiased stand-ins for spans never encoded. `settled`: beads a
+        rescorer chose among rivals, each with its log posterior under the rescored scores,
+        which stands for the DP's (the model's evidence ranks their errors better)."""
         linked = [(i0, i1, j0, j1) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
         # the raw cosine: do the two sides say the same thing at all (the DP's scores only say
         # how much better a bead is than its neighbours, and a wrong document has those too)
@@ -723,6 +732,9 @@ class Aligner:
         ]
         tables = [combine_terms(terms, c.term_weights(), c.bias) for c in configs]
         posteriors = dp.path_posteriors_batch(tables, band, path, confidence.TEMPERATURE)
+        for row, bead in enumerate(path):
+            if settled and bead in settled:
+                posteriors[row] = settled[bead]
         conf = confidence.confidence(confidence.features(posteriors, sizes), cosines)
         beads = [
             Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(float(c), 4))
