@@ -17,6 +17,9 @@ mostly differ by less than 1 (BENCHMARKS.md).
    the model's score, plus `bead_bonus` for a rival that pairs Chinese with English: the model
    prefers merges (more Chinese context never makes the English less likely), and a bonus per
    bead offsets that, since a finer segmentation of a region has more beads.
+4. A rival on the new path takes its confidence from its posterior under these scores (the
+   aligner's `_beads_with_confidence`): the model's evidence ranks the remaining errors first
+   better than the DP's posterior, which called every rival a near-tie.
 """
 
 from __future__ import annotations
