@@ -233,7 +233,8 @@ def main() -> None:
         f"encoded (sentences and joined spans not already cached) in {enc_wall:.1f} s "
         f"= {100 * enc_wall / max(wall, 1e-9):.0f}% of the time; "
         + (
-            f"embedding cache {args.cache} (cold on {', '.join(args.compare)})"
+            f"embedding cache {args.cache}"
+            + (f" (cold on {', '.join(args.compare)})" if args.compare else "")
             if args.cache
             else "no embedding cache (cold)"
         )
