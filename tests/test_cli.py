@@ -88,5 +88,7 @@ def test_rescore_before_the_files_runs_the_alignment(cli, two_files):
     status, _, err = cli("align", "--rescore", src, tgt, "--no-cache")
     # not a usage error about TGT: the model is looked for (none is installed here)
     assert status == 1 and "no LLM model installed" in err, err
+    # it names the model --rescore prefers, not the translator's default
+    assert "--rescore needs one" in err and "qwen2.5-coder-0.5b" in err, err
     status, _, err = cli("align", "--rescore", src, "--no-cache")
     assert status == 2 and "TGT" in err  # a file short: still a usage error

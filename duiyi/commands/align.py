@@ -114,10 +114,16 @@ def _aligner(args):
     rescorer = model = None
     if args.rescore is not None:
         from duiyi.align.rescore import PREFERRED_MODEL, CachedScorer
+        from duiyi.errors import ModelNotFound
         from duiyi.translate.llm import LLMTranslator
         from duiyi.translate.llm_models import find_installed
 
         name = args.rescore or (PREFERRED_MODEL if find_installed(PREFERRED_MODEL) else None)
+        if not name and find_installed(None) is None:
+            raise ModelNotFound(
+                f"no LLM model installed: --rescore needs one (`duiyi models install "
+                f"{PREFERRED_MODEL}`, 0.5 GB, the one it prefers)"
+            )
         rescorer = LLMTranslator.from_options(model=name, quality=False)
         model = rescorer.model
         if cache is not None:  # its scores go into the embedding cache's file
