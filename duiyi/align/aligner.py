@@ -710,9 +710,7 @@ class Aligner:
 
     # -- confidence and warnings ------------------------------------------------------------
 
-    def _beads_with_confidence(
-        self, path, terms, band: dp.Band, s: _Side, t: _Side, settled: dict | None = None
-    ):
+    def _beads_with_confidence(self, path, terms, band: dp.Band, s: _Side, t: _Side, settled):
         """Beads with their confidence, their log posteriors and raw cosines. `terms`: the
         bead score terms with unbiased stand-ins for spans never encoded. `settled`: beads a
         rescorer chose among rivals, each with its log posterior under the rescored scores,
@@ -733,7 +731,7 @@ class Aligner:
         tables = [combine_terms(terms, c.term_weights(), c.bias) for c in configs]
         posteriors = dp.path_posteriors_batch(tables, band, path, confidence.TEMPERATURE)
         for row, bead in enumerate(path):
-            if settled and bead in settled:
+            if bead in settled:
                 posteriors[row] = settled[bead]
         conf = confidence.confidence(confidence.features(posteriors, sizes), cosines)
         beads = [

@@ -119,12 +119,16 @@ def _aligner(args):
         from duiyi.translate.llm_models import find_installed
 
         name = args.rescore or (PREFERRED_MODEL if find_installed(PREFERRED_MODEL) else None)
-        if not name and find_installed(None) is None:
+        try:
+            rescorer = LLMTranslator.from_options(model=name, quality=False)
+        except ModelNotFound as exc:
+            if name:  # the model asked for: the loader's own message says what is wrong
+                raise
+            # the loader suggests the translator's default; --rescore prefers another
             raise ModelNotFound(
-                f"no LLM model installed: --rescore needs one (`duiyi models install "
-                f"{PREFERRED_MODEL}`, 0.5 GB, the one it prefers)"
-            )
-        rescorer = LLMTranslator.from_options(model=name, quality=False)
+                f"no LLM model installed: --rescore needs one "
+                f"(`duiyi models install {PREFERRED_MODEL}`, the one it prefers)"
+            ) from exc
         model = rescorer.model
         if cache is not None:  # its scores go into the embedding cache's file
             rescorer = CachedScorer(rescorer, cache.path, rescorer.score_signature())
