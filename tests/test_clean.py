@@ -97,6 +97,12 @@ def test_seed_002_article():
         ("发布时间：2024/10/26 12:00", "byline"),
         ("By Jane Doe | March 3, 2024, 10:15 AM", "byline"),
         ("Published 3 Mar 2024", "byline"),
+        # an English dateline of labelled fields, longer than the short-line rule allows: it
+        # must go like its Chinese twin (2020-07-26 05:03:17 来源：法制日报 作者：王思硕 …)
+        (
+            "2020-07-26 05:03:17 Source: Legal Daily Author: Wang Sishuo Editor: Wang Sishuo",
+            "byline",
+        ),
         ("阅读 1234 · 点赞 56", "footer"),
         ("浏览(3.2万)", "footer"),
         ("上一篇：俄乌冲突最新进展", "footer"),
@@ -205,3 +211,16 @@ def test_crlf_and_blank_lines():
     text = "首页 > 国际\r\n\r\n第一段。\r\n\r\n第二段。\r\n"
     assert _kept(text) == ["第一段。", "第二段。"]
     _assert_nothing_lost(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a sentence (a comma) with a date and labels, and a long dated line with one label
+        "On 2020-07-26 the source told the author, and the editor, that the paper had closed",
+        "2020-07-26 Source: the local farmers who came to the market in the early morning hours",
+    ],
+)
+def test_long_dated_lines_that_are_not_bylines_stay(line):
+    text = f"{line}\n\nThis is the first sentence of the article.\n\nAnd the second one.\n"
+    assert _removed(text) == []

@@ -166,7 +166,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh2"
+    assert splitter_signature("zh") == "split:zh3"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------
@@ -244,6 +244,18 @@ def test_split_paragraphs_loses_no_text(text, hard_newlines):
         ),
         # a stray closing bracket stays with the sentence it closes
         ("He left. } Then he came.", ["He left. }", "Then he came."]),
+        # a “ typed for the closing quote closes the sentence's open quotation (WMT21's
+        # reference has 47 of them); one with no open quotation before it opens the next
+        (
+            "He said, “Don’t make trouble. “ Lewis smiled.",
+            ["He said, “Don’t make trouble. “", "Lewis smiled."],
+        ),
+        (
+            "She said, “We agree. We will count. “ The board met.",
+            ["She said, “We agree.", "We will count. “", "The board met."],
+        ),
+        ("He left. “ Hello there,” she said.", ["He left.", "“ Hello there,” she said."]),
+        ("He said “fine.” “Next,” she said.", ["He said “fine.”", "“Next,” she said."]),
     ],
 )
 def test_english_list_numbers_acronyms_and_closers(text, expected):

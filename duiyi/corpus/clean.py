@@ -92,6 +92,13 @@ _LABELLED_BYLINE = re.compile(
     r"摄影|攝影|图片来源|圖片來源|source|author)\s*[:：|｜]\s*\S.{0,30}$",
     re.I,
 )
+# "Source:", "来源：": the labelled fields of a dateline ("2020-07-26 05:03:17 Source: Legal Daily
+# Author: Wang Sishuo Editor: Wang Sishuo"), in English spelled too long for the short-line rule
+_BYLINE_FIELD = re.compile(
+    r"(?:来源|來源|作者|编辑|編輯|责任编辑|責任編輯|责编|責編|记者|記者|"
+    r"source|author|writer|editor|reporter|correspondent|story|photo)\s*[:：]",
+    re.I,
+)
 _COUNTER_WORDS = re.compile(
     r"阅读|閱讀|浏览|瀏覽|点击|點擊|点赞|點贊|點讚|赞|讚|评论|評論|回复|回覆|收藏|分享|转发|轉發|"
     r"举报|舉報|喜欢|喜歡|views?|likes?|comments?|shares?|reads?",
@@ -179,9 +186,11 @@ def _is_labelled_byline(text: str) -> bool:
 
 
 def _is_byline(text: str) -> bool:
-    """A short line with a date and little else: "卿文 2025-02-19 15:28:01", "2024-10-26国际"."""
+    """A short line with a date and little else: "卿文 2025-02-19 15:28:01", "2024-10-26国际";
+    or a dated line of labelled fields (_BYLINE_FIELD): an English page's byline must go
+    like its Chinese twin, or an aligned pair gets it as extra text."""
     if len(text) > 60:
-        return False
+        return _is_dated_fields(text)
     if _is_labelled_byline(text):
         return True
     if not _DATE.search(text):
@@ -190,6 +199,15 @@ def _is_byline(text: str) -> bool:
     rest = _BYLINE_WORDS.sub(" ", rest)
     rest = re.sub(r"[\s:：|｜/·•()（）\[\]【】]+", "", rest)
     return len(rest) <= 20 and not _SENTENCE_PUNCT.search(rest)
+
+
+def _is_dated_fields(text: str) -> bool:
+    return (
+        len(text) <= 120
+        and len(_BYLINE_FIELD.findall(text)) >= 2
+        and _DATE.search(text) is not None
+        and not _SENTENCE_PUNCT.search(text)
+    )
 
 
 def _is_counter_footer(text: str) -> bool:

@@ -284,6 +284,7 @@ _EN_OPENERS = "'\"([¿¡“‘«"
 # As in Moses, closers may follow after spaces: `said. " Then` keeps the quote.
 # (The first mark outside the repeat lets the regex engine scan fast for it.)
 _EN_CANDIDATE = re.compile(rf"([.?!…][.?!…]*)((?: *[{re.escape(_EN_CLOSERS)}]+)*)(?=\s)")
+_STRAY_OPENER = re.compile(r"[^\S\n]*“(?=\s|$)")
 _EN_WORD_BEFORE = re.compile(r"(\S*?)([" + re.escape(_EN_CLOSERS) + r"%]*)\.$")
 _ACRONYM = re.compile(r"\.([\w-]+)\.$")  # U.S., U.S.A.: checked for upper case below
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -323,7 +324,7 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
     for p_start, p_end in split_paragraphs(text, hard_newlines):
         pos = p_start
         for match in _EN_CANDIDATE.finditer(text, p_start, p_end):
-            cut = match.end()
+            cut = _closing_opener(text, p_start, match.end(), p_end)
             if protected.inside(match.start() + 1) or protected.inside(cut):
                 continue
             nxt = _SPACES.match(text, cut, p_end).end()
@@ -338,6 +339,17 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
             pos = cut
         _add(spans, text, pos, p_end, MAX_SENTENCE_CHARS, protected)
     return spans
+
+
+def _closing_opener(text: str, start: int, cut: int, end: int) -> int:
+    """The cut after a sentence's final marks, moved past a “ typed for its closing quote
+    ("don’t make trouble. “ Next"): a “ with whitespace (or the paragraph's end) after it
+    closes a quotation when the paragraph so far (from `start`) holds more “ than ”."""
+    found = _STRAY_OPENER.match(text, cut, end)
+    if found is None:
+        return cut
+    before = text[start:cut]
+    return found.end() if before.count("“") > before.count("”") else cut
 
 
 def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bool:
@@ -393,4 +405,4 @@ def split_sentences(text: str, lang: str = "zh", **options) -> list[SentenceSpan
 
 def splitter_signature(lang: str = "zh") -> str:
     """This stage's part of the run signature."""
-    return f"split:{lang}2"  # 2: list items, stray marks, acronyms
+    return f"split:{lang}3"  # 2: list items, stray marks, acronyms; 3: “ as a closer
