@@ -236,6 +236,10 @@ def test_split_paragraphs_loses_no_text(text, hard_newlines):
             "Talks with the U.S. The rest fell. The U.S. Army came.",
             ["Talks with the U.S.", "The rest fell.", "The U.S. Army came."],
         ),
+        (
+            "Tensions with the U.S. According to CNN, talks stopped.",
+            ["Tensions with the U.S.", "According to CNN, talks stopped."],
+        ),
         ("Sales rose in the US. The rest fell.", ["Sales rose in the US.", "The rest fell."]),
         # references before a number are not sentence ends
         (

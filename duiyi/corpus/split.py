@@ -294,7 +294,8 @@ _LIST_ONLY = re.compile(r"\(?\d{1,3}[.)]")
 # words that start a sentence after an acronym (U.S. The …), never a name it qualifies
 _STARTER_WORDS = (
     "The A An This That These Those It Its He She We They I You His Her Their Our My There But "
-    "And Yet So Then However Meanwhile In On At For If When While After Before As"
+    "And Yet So Then However Meanwhile In On At For If When While After Before As According "
+    "Although Because Since Despite Such"
 )
 _STARTERS = frozenset(_STARTER_WORDS.split())
 
