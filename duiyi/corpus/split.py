@@ -284,6 +284,7 @@ _EN_OPENERS = "'\"([¿¡“‘«"
 # As in Moses, closers may follow after spaces: `said. " Then` keeps the quote.
 # (The first mark outside the repeat lets the regex engine scan fast for it.)
 _EN_CANDIDATE = re.compile(rf"([.?!…][.?!…]*)((?: *[{re.escape(_EN_CLOSERS)}]+)*)(?=\s)")
+QUOTE_WINDOW = 2000  # characters: how far back a “ may have opened the quotation it closes
 _STRAY_OPENER = re.compile(r"[^\S\n]*“(?=\s|$)")
 _EN_WORD_BEFORE = re.compile(r"(\S*?)([" + re.escape(_EN_CLOSERS) + r"%]*)\.$")
 _ACRONYM = re.compile(r"\.([\w-]+)\.$")  # U.S., U.S.A.: checked for upper case below
@@ -345,11 +346,12 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
 def _closing_opener(text: str, start: int, cut: int, end: int) -> int:
     """The cut after a sentence's final marks, moved past a “ typed for its closing quote
     ("don’t make trouble. “ Next"): a “ with whitespace (or the paragraph's end) after it
-    closes a quotation when the paragraph so far (from `start`) holds more “ than ”."""
+    closes a quotation when the paragraph so far (from `start`, at most QUOTE_WINDOW
+    characters back: bounded work per cut) holds more “ than ”."""
     found = _STRAY_OPENER.match(text, cut, end)
     if found is None:
         return cut
-    before = text[start:cut]
+    before = text[max(start, cut - QUOTE_WINDOW) : cut]
     return found.end() if before.count("“") > before.count("”") else cut
 
 
