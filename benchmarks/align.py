@@ -32,6 +32,7 @@ from duiyi.align.embed import DEFAULT_BACKEND, EmbeddingCache, SpanEncoder  # no
 from duiyi.align.evaluate import (  # noqa: E402
     AlignScore,
     bead_correct,
+    bead_pairs_right,
     error_ranking,
     expected_calibration_error,
 )
@@ -84,6 +85,7 @@ class SetRun:
     gc: AlignScore = field(default_factory=AlignScore)
     confidence: list[float] = field(default_factory=list)
     correct: list[bool] = field(default_factory=list)
+    pairs_right: list[bool] = field(default_factory=list)  # bead_pairs_right: a reviewer's view
     sentences: int = 0
     wall: float = 0.0
     cpu: float = 0.0
@@ -96,6 +98,9 @@ class SetRun:
     def ranking(self) -> tuple[float, float, float]:
         ap, r10 = error_ranking(self.confidence, self.correct)
         return ap, r10, expected_calibration_error(self.confidence, self.correct)
+
+    def pair_ranking(self) -> tuple[float, float]:
+        return error_ranking(self.confidence, self.pairs_right)
 
 
 def run_set(
@@ -120,6 +125,7 @@ def run_set(
         run.score.add(gold, result.beads)
         run.confidence += [b.score for b in result.beads]
         run.correct += bead_correct(gold, result.beads)
+        run.pairs_right += bead_pairs_right(gold, result.beads)
         if baseline:
             run.gc.add(gold, length_only_align(src, tgt))
         run.sentences += len(src) + len(tgt)
@@ -222,6 +228,17 @@ def main() -> None:
             f"{'nonlit':<10} {main_backend:<15} {sf:>9.4f} {nonlit.lax()[2]:>7.4f} {gsf:>9.4f} "
             f"{sf / gsf if gsf else 0:>6.2f}"
         )
+    print(
+        "wrong pairs (a bead whose sides come from different gold beads; a finer split of a "
+        "gold bead is right):"
+    )
+    for (name, backend), run in runs.items():
+        if backend == main_backend or backend.endswith("+llm"):
+            ap, r10 = run.pair_ranking()
+            print(
+                f"  {name:<10} {backend:<15} {run.pairs_right.count(False):>4} of "
+                f"{len(run.pairs_right)} beads; AP(wrong) {ap:.3f}, in the lowest 10% {r10:.3f}"
+            )
     print("published strict F1, mac-dev:", PUBLISHED["mac-dev"])
     print("published strict F1, aca+pol+mag:", PUBLISHED["nonlit"])
     new = [r for (_, b), r in runs.items() if b == main_backend]
@@ -263,6 +280,11 @@ def main() -> None:
         run = runs.get((name, main_backend))
         return tuple(f"{v:.3f}" for v in run.ranking()[:2]) if run else ("nan", "nan")
 
+    pairs = " ".join(
+        f"{n.replace('-', '_')}_pair_err_recall_at_10="
+        f"{runs[(n, main_backend)].pair_ranking()[1]:.3f}"
+        for n in args.sets
+    )
     nonlit_f1 = f"{nonlit.strict()[2]:.4f}" if nonlit.documents else "nan"
     ap, r10 = ranking("mac-dev")
     others = " ".join(
@@ -296,7 +318,7 @@ def main() -> None:
         f"RESULT mac_dev_strict_f1={f1('mac-dev')} mac_dev_lax_f1={f1('mac-dev', 'lax')} "
         f"nonlit_strict_f1={nonlit_f1} bible_strict_f1={f1('bible-001')} "
         f"sents_per_s={sents / max(wall, 1e-9):.1f} err_recall_at_10={r10} "
-        f"avg_precision_err={ap} {others} {speed}{rescored}".rstrip()
+        f"avg_precision_err={ap} {others} {pairs} {speed}{rescored}".rstrip()
     )
 
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from duiyi.align import confidence
 from duiyi.align.evaluate import (
     bead_correct,
+    bead_pairs_right,
     error_ranking,
     expected_calibration_error,
     reliability,
@@ -115,3 +116,22 @@ def test_bead_correct_is_strict():
     gold = [((0,), (0,)), ((1, 2), (1,)), ((3,), ())]
     system = [((0,), (0,)), ((1,), (1,)), ((2,), ()), ((3,), ())]
     assert bead_correct(gold, system) == [True, False, False, True]
+
+
+def test_bead_pairs_right_accepts_finer_splits_of_a_gold_bead():
+    # the gold keeps 1-2 and a verse 3,4 : 2,3 whole; 5 has no counterpart
+    gold = [((0,), (0,)), ((1, 2), (1,)), ((3, 4), (2, 3)), ((5,), ())]
+    system = [
+        ((0,), (0,)),  # the gold bead itself
+        ((1,), (1,)),  # half of a gold bead on one side only: 2 is left out of the pair
+        ((2,), ()),  # a sentence of a paired gold bead left alone: wrong
+        ((3,), (2,)),  # a finer split of the verse: right
+        ((4,), (3,)),
+        ((5,), ()),  # no counterpart in the gold either: right
+    ]
+    assert bead_pairs_right(gold, system) == [True, True, False, True, True, True]
+    # two whole gold beads merged: still a pair of translations; across gold beads: wrong
+    assert bead_pairs_right(gold, [((0, 1, 2), (0, 1))]) == [True]
+    assert bead_pairs_right(gold, [((0, 1), (0,))]) == [False]
+    # strict counts the finer split wrong
+    assert bead_correct(gold, system) == [True, False, False, False, False, True]

@@ -119,6 +119,26 @@ def bead_correct(gold: Iterable[BeadLike], system: Iterable[BeadLike]) -> list[b
     return [pair in gold_set for pair in _pairs(system)]
 
 
+def bead_pairs_right(gold: Iterable[BeadLike], system: Iterable[BeadLike]) -> list[bool]:
+    """Per system bead: do its two sides come from the same gold beads? What a reviewer calls
+    a wrong pair: a finer split of a gold bead (two good 1-1 beads where the gold keeps a verse
+    whole), or whole gold beads merged, is right; a bead with an empty side is right when the
+    gold leaves its sentences without a counterpart too."""
+    units = [bead for bead in _pairs(gold) if bead[0] or bead[1]]
+    src_unit = {i: k for k, (src, _) in enumerate(units) for i in src}
+    tgt_unit = {j: k for k, (_, tgt) in enumerate(units) for j in tgt}
+    paired = {k for k, (src, tgt) in enumerate(units) if src and tgt}
+    out = []
+    for src, tgt in _pairs(system):
+        left = {src_unit.get(i, -1) for i in src}
+        right = {tgt_unit.get(j, -1) for j in tgt}
+        if src and tgt:
+            out.append(left == right and -1 not in left)
+        else:
+            out.append(not ((left | right) & paired))
+    return out
+
+
 def _ascending(scores: Sequence[float]) -> list[int]:
     return sorted(range(len(scores)), key=lambda k: (scores[k], k))
 
