@@ -99,8 +99,9 @@ class SetRun:
         ap, r10 = error_ranking(self.confidence, self.correct)
         return ap, r10, expected_calibration_error(self.confidence, self.correct)
 
-    def pair_ranking(self) -> tuple[float, float]:
-        return error_ranking(self.confidence, self.pairs_right)
+    def pair_ranking(self) -> tuple[float, float, float]:
+        ap, r10 = error_ranking(self.confidence, self.pairs_right)
+        return ap, r10, expected_calibration_error(self.confidence, self.pairs_right)
 
 
 def run_set(
@@ -234,10 +235,11 @@ def main() -> None:
     )
     for (name, backend), run in runs.items():
         if backend == main_backend or backend.endswith("+llm"):
-            ap, r10 = run.pair_ranking()
+            ap, r10, ece = run.pair_ranking()
             print(
                 f"  {name:<10} {backend:<15} {run.pairs_right.count(False):>4} of "
-                f"{len(run.pairs_right)} beads; AP(wrong) {ap:.3f}, in the lowest 10% {r10:.3f}"
+                f"{len(run.pairs_right)} beads; AP(wrong) {ap:.3f}, in the lowest 10% {r10:.3f}, "
+                f"ECE {ece:.3f}"
             )
     print("published strict F1, mac-dev:", PUBLISHED["mac-dev"])
     print("published strict F1, aca+pol+mag:", PUBLISHED["nonlit"])
@@ -282,7 +284,9 @@ def main() -> None:
 
     pairs = " ".join(
         f"{n.replace('-', '_')}_pair_err_recall_at_10="
-        f"{runs[(n, main_backend)].pair_ranking()[1]:.3f}"
+        f"{runs[(n, main_backend)].pair_ranking()[1]:.3f} "
+        f"{n.replace('-', '_')}_pair_avg_precision_err="
+        f"{runs[(n, main_backend)].pair_ranking()[0]:.3f}"
         for n in args.sets
     )
     nonlit_f1 = f"{nonlit.strict()[2]:.4f}" if nonlit.documents else "nan"

@@ -1,12 +1,14 @@
 """Fit the bead confidence model (duiyi/align/confidence.py) on the dev sets, and report it honestly.
 
-Aligns every set in ../shared/eval/align, labels each output bead right/wrong against the gold
-(strict: the identical bead is in the gold), then for each set in turn fits the logistic model on
-the OTHER sets and reports on the held-out one: average precision of "wrong" when beads are read
+Aligns every set in ../shared/eval/align, labels each output bead a right or a wrong pair
+against the gold (`evaluate.bead_pairs_right`: its two sides come from the same gold beads, so a
+finer split of a gold bead is right), then for each set in turn fits the logistic model on the
+OTHER sets and reports on the held-out one: average precision of "wrong" when beads are read
 from the lowest confidence up, the share of the wrong beads found in the lowest 10%, the expected
-calibration error and a reliability table, for the shipped signal (the lowest posterior over
-the DP's scores and confidence.PERTURBATIONS) and, as the reference, for the posterior under
-the DP's scores alone. Finally it fits on all sets (each set weighted equally) and prints the
+calibration error and a reliability table, for the shipped signal (the lowest pair posterior
+over the DP's scores and confidence.PERTURBATIONS) and, as the reference, for the pair
+posterior under the DP's scores alone; and the shipped signal's ranking of the strict errors
+(a bead not exactly in the gold). Finally it fits on all sets (each set weighted equally) and prints the
 constants; --write puts them in duiyi/align/confidence_fit.py. After a change to the aligner's
 scores, refit with one command:
 
@@ -35,6 +37,7 @@ from duiyi.align.aligner import AlignConfig, Aligner  # noqa: E402
 from duiyi.align.embed import EmbeddingCache, SpanEncoder  # noqa: E402
 from duiyi.align.evaluate import (  # noqa: E402
     bead_correct,
+    bead_pairs_right,
     error_ranking,
     expected_calibration_error,
     reliability,
@@ -46,7 +49,7 @@ RIDGE = 1e-2
 
 
 FIT_MODULE = ROOT / "duiyi" / "align" / "confidence_fit.py"
-KEYS = ("posteriors", "sizes", "gate", "y")
+KEYS = ("posteriors", "sizes", "gate", "y", "strict")
 
 
 def collect(aligner: Aligner, sets, docs) -> dict[str, dict[str, np.ndarray]]:
@@ -56,12 +59,14 @@ def collect(aligner: Aligner, sets, docs) -> dict[str, dict[str, np.ndarray]]:
         parts = {key: [] for key in KEYS}
         for _doc, src, tgt, gold in documents(name, docs):
             result = aligner.align(src, tgt)
-            parts["posteriors"].append(result.posteriors)
+            parts["posteriors"].append(result.pair_posteriors)
             parts["sizes"].append([(len(b.src), len(b.tgt)) for b in result.beads])
             parts["gate"].append(confidence.gates(result.cosines))
-            parts["y"].append(bead_correct(gold, result.beads))
+            parts["y"].append(bead_pairs_right(gold, result.beads))
+            parts["strict"].append(bead_correct(gold, result.beads))
         data[name] = {key: np.concatenate(parts[key]) for key in KEYS}
         data[name]["y"] = data[name]["y"].astype(bool)
+        data[name]["strict"] = data[name]["strict"].astype(bool)
         print(
             f"{name}: {len(data[name]['y'])} beads, {int((~data[name]['y']).sum())} wrong",
             file=sys.stderr,
@@ -108,7 +113,7 @@ def balanced_weights(parts: list[np.ndarray]) -> np.ndarray:
 def setup(docs) -> str:
     """What the collected signals depend on, besides the code: a cached file from another
     setup is collected again."""
-    return repr((AlignConfig(), confidence.TEMPERATURE, confidence.PERTURBATIONS, docs))
+    return repr((AlignConfig(), confidence.TEMPERATURE, confidence.PERTURBATIONS, docs, "pairs"))
 
 
 def load_signals(path: Path, sets, docs):
@@ -132,7 +137,7 @@ def write_fit(intercept: float, weights: dict[str, float], data) -> None:
         '"""Constants of the bead confidence model (confidence.py). Generated, do not edit: '
         "refit with\n`python benchmarks/align_calibration.py --write` "
         '(BENCHMARKS.md, "Confidence")."""\n\n'
-        f"# fitted on {', '.join(data)}: {beads:,} beads, {wrong:,} of them wrong\n"
+        f"# fitted on {', '.join(data)}: {beads:,} beads, {wrong:,} of them wrong pairs\n"
         f"INTERCEPT = {intercept:.4f}\n"
         "WEIGHTS = {" + ", ".join(f'"{n}": {weights[n]:.4f}' for n in confidence.FEATURES) + "}\n"
     )
@@ -183,18 +188,21 @@ def main() -> None:
         train = [n for n in args.sets if n != held]
         d = data[held]
         print(
-            f"{held}: {len(d['y'])} beads, {int((~d['y']).sum())} wrong "
+            f"{held}: {len(d['y'])} beads, {int((~d['y']).sum())} wrong pairs "
             f"({100 * (~d['y']).mean():.1f}%)"
         )
         if not train:
             continue
         y = np.concatenate([data[n]["y"] for n in train])
         w = balanced_weights([data[n]["y"] for n in train])
-        for shipped, label in ((False, "DP posterior only"), (True, "shipped (held out)")):
+        for shipped, label in ((False, "DP pair posterior only"), (True, "shipped (held out)")):
             x = np.vstack([inputs(data[n], shipped) for n in train])
             intercept, weights = fit(x, y, w)
             conf = confidence.probability(inputs(d, shipped), intercept, weights) * d["gate"]
             results[held, shipped] = report(label, conf, d["y"], table=shipped)
+        strict = ~d["strict"]
+        print(f"  strict errors: {int(strict.sum())} beads not exactly in the gold")
+        report("shipped, strict errors", conf, d["strict"], table=False)
     x = np.vstack([inputs(data[n], True) for n in args.sets])
     y = np.concatenate([data[n]["y"] for n in args.sets])
     intercept, weights = fit(x, y, balanced_weights([data[n]["y"] for n in args.sets]))

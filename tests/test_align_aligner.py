@@ -114,16 +114,19 @@ def test_a_wrong_bead_gets_the_lowest_confidence(aligner):
 
 
 def test_confidence_signals_are_kept_per_bead(aligner):
-    """The alignment keeps each bead's log posteriors (the DP's scores, then each perturbed
-    weighting) and raw cosine, and the beads' confidence is the model applied to them."""
+    """The alignment keeps each bead's log posteriors and pair posteriors (the DP's scores,
+    then each perturbed weighting) and raw cosine, and the beads' confidence is the model
+    applied to the pair posteriors (a bead is never a right pair less often than it is the
+    exact bead)."""
     tgt = list(EN)
     tgt[6] = UNRELATED_EN[0]
     result = aligner.align(ZH, tgt)
-    post = result.posteriors
-    assert post.shape == (len(result.beads), 1 + len(confidence.PERTURBATIONS))
+    post, pairs = result.posteriors, result.pair_posteriors
+    assert post.shape == pairs.shape == (len(result.beads), 1 + len(confidence.PERTURBATIONS))
     assert (post <= 0).all() and np.isfinite(post[:, 0]).all()
+    assert (pairs <= 0).all() and (pairs >= post - 1e-9).all()
     sizes = [(len(b.src), len(b.tgt)) for b in result.beads]
-    expected = confidence.confidence(confidence.features(post, sizes), result.cosines)
+    expected = confidence.confidence(confidence.features(pairs, sizes), result.cosines)
     assert [b.score for b in result.beads] == [round(float(c), 4) for c in expected]
 
 

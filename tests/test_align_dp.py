@@ -216,3 +216,63 @@ def test_posteriors_of_a_batch_of_tables_are_each_tables_own():
     alone = np.column_stack([dp.path_posteriors(t, band, path, 0.7) for t in tables])
     assert batch.shape == (len(path), 3)
     assert np.array_equal(batch, alone)
+
+
+def _all_alignments(n, m, types, band):
+    """Every monotone path from (0, 0) to (n, m) through the band, as lists of beads."""
+    inside = {(i, band.lo[i] + w) for i in range(n + 1) for w in range(band.width)}
+
+    def walk(i, j):
+        if (i, j) == (n, m):
+            yield []
+            return
+        for a, b in types:
+            if i + a <= n and j + b <= m and (i + a, j + b) in inside:
+                for rest in walk(i + a, j + b):
+                    yield [(i, i + a, j, j + b), *rest]
+
+    return list(walk(0, 0))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_pair_posteriors_match_every_alignment_summed(seed):
+    """A bead's pair posterior is the weight of the alignments in which its sentences are whole
+    beads (its corners are on the path) or lie inside one larger bead, over all the weight:
+    checked against enumerating every alignment of a small lattice, band edges included."""
+    rng = np.random.default_rng(seed)
+    types = [(1, 1), (1, 2), (2, 1), (2, 2), (1, 0), (0, 1)]
+    n, m = 5, 6
+    band = dp.diagonal_band(n, m, 1 + seed % 2)
+    scores = {t: rng.normal(-1.0, 1.0, (n + 1, band.width)) for t in types}
+    path, _ = dp.banded_dp(scores, band)
+    beads, pairs = dp.path_bead_and_pair_posteriors([scores], band, path, temperature=0.7)
+
+    def weight(alignment):
+        total = 0.0
+        for i0, i1, j0, j1 in alignment:
+            w = j1 - band.lo[i1]
+            assert 0 <= w < band.width
+            total += scores[(i1 - i0, j1 - j0)][i1, w] / 0.7
+        return total
+
+    alignments = _all_alignments(n, m, types, band)
+    weights = np.array([weight(a) for a in alignments])
+    z = np.logaddexp.reduce(weights)
+    for k, (i0, i1, j0, j1) in enumerate(path):
+        corners = [{(b[0], b[2]) for b in a} | {(n, m)} for a in alignments]
+        holds = [
+            any(
+                b != (i0, i1, j0, j1) and b[0] <= i0 and i1 <= b[1] and b[2] <= j0 and j1 <= b[3]
+                for b in a
+            )
+            for a in alignments
+        ]
+        exact_bead = [(i0, i1, j0, j1) in a for a in alignments]
+        if i1 > i0 and j1 > j0:
+            right = [((i0, j0) in c and (i1, j1) in c) or h for c, h in zip(corners, holds)]
+        else:
+            right = exact_bead
+        expected = np.logaddexp.reduce(weights[right]) - z
+        assert beads[k, 0] == pytest.approx(np.logaddexp.reduce(weights[exact_bead]) - z)
+        assert pairs[k, 0] == pytest.approx(expected)
+        assert beads[k, 0] <= pairs[k, 0] + 1e-12

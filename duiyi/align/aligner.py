@@ -150,10 +150,12 @@ class Alignment:
     beads: list[Bead]
     warnings: list[str] = field(default_factory=list)
     encoded: int = 0  # texts run through the encoder (cache misses)
-    # per bead, what its confidence was computed from: its log posteriors (the DP's scores,
-    # then each of confidence.PERTURBATIONS) and its raw e5 cosine (NaN for null beads)
+    # per bead: its log posteriors (the DP's scores, then each of confidence.PERTURBATIONS),
+    # the log-probabilities that it is a right pair (same columns; what the confidence is
+    # computed from, with its raw e5 cosine, NaN for null beads)
     posteriors: np.ndarray | None = None
     cosines: np.ndarray | None = None
+    pair_posteriors: np.ndarray | None = None
     rescored: int = 0  # rival beads the rescorer scored ((Chinese, English) pairs)
 
 
@@ -458,11 +460,13 @@ class Aligner:
         settled: dict = {}
         if self.rescorer is not None and s.chinese != t.chinese:
             path, terms, settled = self._rescore(path, terms, s, t, band, context, rescore_progress)
-        beads, posteriors, cosines = self._beads_with_confidence(path, terms, band, s, t, settled)
+        beads, posteriors, pairs, cosines = self._beads_with_confidence(
+            path, terms, band, s, t, settled
+        )
         warnings += self._check_confidence(beads)
         return Alignment(
             beads, warnings, self.encoder.encoded - before, posteriors, cosines,
-            rescored=self.rescored - rescored_before,
+            pair_posteriors=pairs, rescored=self.rescored - rescored_before,
         )  # fmt: skip
 
     def _search(self, s: _Side, t: _Side, band: dp.Band, context) -> list:
@@ -535,9 +539,14 @@ class Aligner:
         scores = combine_terms(terms, cfg.term_weights(), cfg.bias)
         restricted = rescore.restricted_scores(scores, band, beads, extra)
         path, _ = dp.banded_dp(restricted, band)
-        posterior = dp.path_posteriors(restricted, band, path, confidence.TEMPERATURE)
+        posterior, pairs = dp.path_bead_and_pair_posteriors(
+            [restricted], band, path, confidence.TEMPERATURE
+        )
         rival = set(rivals)
-        settled = {b: p for b, p in zip(path, posterior, strict=True) if b in rival}
+        settled = {
+            b: (p, pair) for b, p, pair in zip(path, posterior[:, 0], pairs[:, 0], strict=True)
+            if b in rival
+        }  # fmt: skip
         return path, terms, settled
 
     def _sides(self, src: Sequence[str], tgt: Sequence[str]) -> tuple[_Side, _Side]:
@@ -711,10 +720,11 @@ class Aligner:
     # -- confidence and warnings ------------------------------------------------------------
 
     def _beads_with_confidence(self, path, terms, band: dp.Band, s: _Side, t: _Side, settled):
-        """Beads with their confidence, their log posteriors and raw cosines. `terms`: the
-        bead score terms with unbiased stand-ins for spans never encoded. `settled`: beads a
-        rescorer chose among rivals, each with its log posterior under the rescored scores,
-        which stands for the DP's (the model's evidence ranks their errors better)."""
+        """Beads with their confidence, their log posteriors, log pair posteriors and raw
+        cosines. `terms`: the bead score terms with unbiased stand-ins for spans never encoded.
+        `settled`: beads a rescorer chose among rivals, each with its (log posterior, log pair
+        posterior) under the rescored scores, which stand for the DP's (the model's evidence
+        ranks their errors better)."""
         linked = [(i0, i1, j0, j1) for i0, i1, j0, j1 in path if i1 > i0 and j1 > j0]
         # the raw cosine: do the two sides say the same thing at all (the DP's scores only say
         # how much better a bead is than its neighbours, and a wrong document has those too)
@@ -729,16 +739,18 @@ class Aligner:
             for name, factor in confidence.PERTURBATIONS
         ]
         tables = [combine_terms(terms, c.term_weights(), c.bias) for c in configs]
-        posteriors = dp.path_posteriors_batch(tables, band, path, confidence.TEMPERATURE)
+        posteriors, pairs = dp.path_bead_and_pair_posteriors(
+            tables, band, path, confidence.TEMPERATURE
+        )
         for row, bead in enumerate(path):
             if bead in settled:
-                posteriors[row] = settled[bead]
-        conf = confidence.confidence(confidence.features(posteriors, sizes), cosines)
+                posteriors[row], pairs[row] = settled[bead]
+        conf = confidence.confidence(confidence.features(pairs, sizes), cosines)
         beads = [
             Bead(tuple(range(i0, i1)), tuple(range(j0, j1)), round(float(c), 4))
             for (i0, i1, j0, j1), c in zip(path, conf, strict=True)
         ]
-        return beads, posteriors, cosines
+        return beads, posteriors, pairs, cosines
 
     def _check_sizes(self, n: int, m: int) -> list[str]:
         if max(n, m) >= 5 * max(1, min(n, m)):

@@ -1,26 +1,35 @@
-"""A bead's confidence: the probability that it is right, from what the aligner's DP knows.
+"""A bead's confidence: the probability that it is a right pair (its two sides translate each
+other, whatever the granularity), from what the aligner's DP knows.
 
-The main signal is the bead's posterior: the DP's scores define a distribution over all
-alignments of the document (weight exp(total score / TEMPERATURE)), and a bead's posterior is
-the share of that weight held by the alignments that contain it, summed over all of them by
-forward-backward (`dp.path_posteriors`). A bead with a close rival (the same sentences split
-or merged differently, a short sentence given to the other neighbour) has a low posterior,
-whatever its own cosine: the wrong beads of literary text are such near-ties, while a loose but
-correct translation with no rival keeps a high one. Null beads (a sentence without a
+The main signal is the bead's pair posterior: the DP's scores define a distribution over all
+alignments of the document (weight exp(total score / TEMPERATURE)), and a bead's pair posterior
+is the share of that weight held by the alignments under which it is a right pair: those that
+pass through both of its corners (its sentences are whole beads of them, split or merged any
+way inside) or hold it inside one larger bead (a finer split of a right bead), summed by
+forward-backward (`dp.path_bead_and_pair_posteriors`). A bead whose sentences a close rival
+pairs otherwise (a short sentence given to the other neighbour, a clause moved across a
+boundary) has a low pair posterior, whatever its own cosine; a loose but correct translation
+with no rival keeps a high one, and so does a bead whose only rivals split or merge the same
+pair (a 2-2 bead against two 1-1 beads): a reviewer loses nothing to those, and ranking them
+first hid the wrong pairs (BENCHMARKS.md, eighth round). Null beads (a sentence without a
 counterpart) are a second signal: on the development sets they are nearly always wrong.
+The bead's exact posterior (`Alignment.posteriors`) still counts the near-ties of the summary
+and of `--rescore`.
 
-The posterior is taken under the DP's own scores and again under a few perturbed weightings
-of them (PERTURBATIONS: less weight on the embeddings, more on length, lexical hits and the null
-penalty), and the bead keeps the lowest: a bead that a small change of the aligner's weights
-would give away is in doubt even when it wins clearly under the shipped weights. This "min over
-perturbations" ranks the wrong beads first better than any single posterior on all four
-development sets, held out (BENCHMARKS.md).
+The pair posterior is taken under the DP's own scores and again under a few perturbed
+weightings of them (PERTURBATIONS: less weight on the embeddings, more on length, lexical hits
+and the null penalty), and the bead keeps the lowest: a bead that a small change of the
+aligner's weights would give away is in doubt even when it wins clearly under the shipped
+weights. This "min over perturbations" ranks the wrong beads first better than any single
+posterior on all four development sets, held out (BENCHMARKS.md).
 
 The model is a logistic regression over these signals, fitted on the four development sets
-(mac-dev, aca, mag, bible-001) by `benchmarks/align_calibration.py`, which also reports it with
-each set held out in turn (fitted on the other three) and writes the fitted constants to
-`confidence_fit.py` (generated: refit with that one command after changing the aligner's
-scores). TEMPERATURE and PERTURBATIONS were chosen the same way, held out.
+(mac-dev, aca, mag, bible-001; a bead is a right pair when its two sides come from the same
+gold beads, `evaluate.bead_pairs_right`) by `benchmarks/align_calibration.py`, which also
+reports it with each set held out in turn (fitted on the other three) and writes the fitted
+constants to `confidence_fit.py` (generated: refit with that one command after changing the
+aligner's scores). TEMPERATURE and PERTURBATIONS were chosen the same way, held out (on the
+exact posteriors, before the pair posteriors).
 
 Two gates, not fitted (the dev sets hold no wrong documents), multiply the fitted probability:
 a document whose linked beads have a median raw e5 cosine below ≈0.79 is probably not a

@@ -303,17 +303,111 @@ def path_posteriors_batch(
 ) -> np.ndarray:
     """(len(path), len(tables)): `path_posteriors` under each table (same bead types), in one
     pass of the DP."""
+    return path_bead_and_pair_posteriors(tables, band, path, temperature, pairs=False)[0]
+
+
+def path_bead_and_pair_posteriors(
+    tables: Sequence[dict[tuple[int, int], np.ndarray]],
+    band: Band,
+    path: list[tuple[int, int, int, int]],
+    temperature: float = 1.0,
+    pairs: bool = True,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """(beads, pairs), each (len(path), len(tables)), from one forward-backward pass per table:
+    each bead's log posterior (`path_posteriors`), and (if `pairs`) the log-probability that
+    it is a right pair whatever the granularity: that the alignment passes through both of its
+    corners (its sentences are whole beads of it, split or merged any way inside), or has one
+    bead that holds it and more (a finer split of a larger bead). The two events exclude each
+    other. A bead with an empty side is a right pair only as itself."""
     scaled = [{k: v / temperature for k, v in scores.items()} for scores in tables]
     fwd, _ = _forward(scaled, band, soft=True)
     bwd = _backward(scaled, band, soft=True)
-    lo = band.lo
-    z = fwd[:, band.n, band.m - lo[band.n]]
-    out = np.empty((len(path), len(tables)))
+    z = fwd[:, band.n, band.m - band.lo[band.n]][:, None]
+    at = _CellReader(band)
+    beads = np.empty((len(path), len(tables)))
+    out = np.empty((len(path), len(tables))) if pairs else None
+    by_shape: dict[tuple[int, int], list[int]] = {}
     for k, (i0, i1, j0, j1) in enumerate(path):
-        end = j1 - lo[i1]
-        bead = np.array([table[(i1 - i0, j1 - j0)][i1, end] for table in scaled])
-        out[k] = fwd[:, i0, j0 - lo[i0]] + bead + bwd[:, i1, end] - z
-    return np.minimum(out, 0.0)
+        by_shape.setdefault((i1 - i0, j1 - j0), []).append(k)
+    for shape, rows in by_shape.items():
+        i0 = np.array([path[k][0] for k in rows])
+        j0 = np.array([path[k][2] for k in rows])
+        i1, j1 = i0 + shape[0], j0 + shape[1]
+        start, end = at(fwd, i0, j0), at(bwd, i1, j1)
+        beads[rows] = (start + at.tables(scaled, shape, i1, j1) + end - z).T
+        if pairs:
+            if min(shape) == 0:
+                out[rows] = beads[rows]
+            else:
+                whole = start + _inside(scaled, at, shape, i0, j0) + end - z
+                larger = _holding(scaled, at, fwd, bwd, shape, i0, j0)
+                out[rows] = np.logaddexp(whole, larger - z).T
+    return np.minimum(beads, 0.0), (np.minimum(out, 0.0) if pairs else None)
+
+
+class _CellReader:
+    """Reads (B, n+1, width) band arrays at lattice cells (i, j) given as index arrays:
+    (B, len(i)), -inf where the cell is outside the band."""
+
+    def __init__(self, band: Band):
+        self.band = band
+
+    def where(self, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(row, band column, inside the band) of each cell (row and column clipped to read)."""
+        band = self.band
+        row = np.clip(i, 0, band.n)
+        w = j - band.lo[row]
+        ok = (i >= 0) & (i <= band.n) & (j >= 0) & (j <= band.m) & (w >= 0) & (w < band.width)
+        return row, np.clip(w, 0, band.width - 1), ok
+
+    def __call__(self, values: np.ndarray, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        row, w, ok = self.where(i, j)
+        picked = values[:, row, w]
+        with np.errstate(invalid="ignore"):
+            return np.where(ok & ~np.isnan(picked), picked, NEG)
+
+    def tables(self, scaled, shape, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The scores of beads of `shape` ending at (i, j), under each table."""
+        if shape not in scaled[0]:
+            return np.full((len(scaled), len(i)), NEG)
+        return self(np.stack([table[shape] for table in scaled]), i, j)
+
+
+def _inside(scaled, at: _CellReader, shape, i0: np.ndarray, j0: np.ndarray) -> np.ndarray:
+    """Log-sum of the scores of every path from (i0, j0) to (i0, j0) + shape through the band:
+    the bead of that shape, and every finer segmentation of its sentences."""
+    types = list(scaled[0])
+    inner: dict[tuple[int, int], np.ndarray] = {(0, 0): np.zeros((len(scaled), len(i0)))}
+    for di in range(shape[0] + 1):
+        for dj in range(shape[1] + 1):
+            if (di, dj) == (0, 0):
+                continue
+            ways = [
+                inner[(di - a, dj - b)] + at.tables(scaled, (a, b), i0 + di, j0 + dj)
+                for a, b in types
+                if (di - a, dj - b) in inner
+            ]
+            total = np.logaddexp.reduce(ways, axis=0) if ways else NEG
+            inner[(di, dj)] = np.where(at.where(i0 + di, j0 + dj)[2], total, NEG)  # in the band
+    return inner[shape]
+
+
+def _holding(scaled, at: _CellReader, fwd, bwd, shape, i0: np.ndarray, j0: np.ndarray):
+    """Log-sum over every larger bead holding the sentences of a bead of `shape` at (i0, j0)
+    (both sides not empty) of its weight, forward × bead × backward (not yet divided by Z)."""
+    a0, b0 = shape
+    ways = [np.full((len(scaled), len(i0)), NEG)]
+    for a, b in scaled[0]:
+        if a < a0 or b < b0 or (a, b) == shape:
+            continue
+        for da in range(a - a0 + 1):  # how many of its source sentences come before
+            for db in range(b - b0 + 1):
+                s_i, s_j = i0 - da, j0 - db
+                e_i, e_j = s_i + a, s_j + b
+                ways.append(
+                    at(fwd, s_i, s_j) + at.tables(scaled, (a, b), e_i, e_j) + at(bwd, e_i, e_j)
+                )
+    return np.logaddexp.reduce(ways, axis=0)
 
 
 def span_sums(values: np.ndarray, length: int) -> np.ndarray:
