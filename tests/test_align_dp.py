@@ -269,7 +269,9 @@ def test_pair_posteriors_match_every_alignment_summed(seed):
         ]
         exact_bead = [(i0, i1, j0, j1) in a for a in alignments]
         if i1 > i0 and j1 > j0:
-            right = [((i0, j0) in c and (i1, j1) in c) or h for c, h in zip(corners, holds, strict=True)]
+            right = [
+                ((i0, j0) in c and (i1, j1) in c) or h for c, h in zip(corners, holds, strict=True)
+            ]
         else:
             right = exact_bead
         expected = np.logaddexp.reduce(weights[right]) - z
