@@ -13,11 +13,13 @@
    Every bead also gets a length score (per-document character ratio), a dialogue cue
    (quotations opened on one side only) and, between Chinese and English, a CC-CEDICT lexical
    score; null beads and rare bead types pay a penalty.
-3. Each bead's confidence is a calibrated probability that it is right (`confidence.py`): a
-   logistic model over its posterior under the DP's scores (forward-backward over all
-   alignments: a bead with a close rival is a near-tie; the lowest of it under the shipped
+3. Each bead's confidence is a calibrated probability that it is a right pair
+   (`confidence.py`): a logistic model over its pair posterior under the DP's scores
+   (forward-backward over all alignments: the share under which its sentences are whole beads
+   or lie inside a larger one, so a close rival that pairs them otherwise makes it doubtful and
+   one that only splits or merges the same pair does not; the lowest of it under the shipped
    weights and a few perturbed ones) and whether it is a null bead, fitted on the dev sets, so
-   that a reviewer going worst-first meets the wrong beads first.
+   that a reviewer going worst-first meets the wrong pairs first.
 """
 
 from __future__ import annotations
