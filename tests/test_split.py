@@ -259,6 +259,11 @@ def test_split_paragraphs_loses_no_text(text, hard_newlines):
             ["She said, “We agree.", "We will count. “", "The board met."],
         ),
         ("He left. “ Hello there,” she said.", ["He left.", "“ Hello there,” she said."]),
+        # a quotation opened in an earlier paragraph: the next quote mark opens another
+        (
+            "The war is over. “ The talks begin today. He said, “Fine.”",
+            ["The war is over. “", "The talks begin today.", "He said, “Fine.”"],
+        ),
         ("He said “fine.” “Next,” she said.", ["He said “fine.”", "“Next,” she said."]),
     ],
 )

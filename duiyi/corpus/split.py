@@ -286,6 +286,7 @@ _EN_OPENERS = "'\"([¿¡“‘«"
 _EN_CANDIDATE = re.compile(rf"([.?!…][.?!…]*)((?: *[{re.escape(_EN_CLOSERS)}]+)*)(?=\s)")
 QUOTE_WINDOW = 2000  # characters: how far back a “ may have opened the quotation it closes
 _STRAY_OPENER = re.compile(r"[^\S\n]*“(?=\s|$)")
+_QUOTE_MARK = re.compile("[“”]")
 _EN_WORD_BEFORE = re.compile(r"(\S*?)([" + re.escape(_EN_CLOSERS) + r"%]*)\.$")
 _ACRONYM = re.compile(r"\.([\w-]+)\.$")  # U.S., U.S.A.: checked for upper case below
 _CJK_RE = re.compile(f"[{_CJK}]")
@@ -345,14 +346,19 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
 
 def _closing_opener(text: str, start: int, cut: int, end: int) -> int:
     """The cut after a sentence's final marks, moved past a “ typed for its closing quote
-    ("don’t make trouble. “ Next"): a “ with whitespace (or the paragraph's end) after it
-    closes a quotation when the paragraph so far (from `start`, at most QUOTE_WINDOW
-    characters back: bounded work per cut) holds more “ than ”."""
+    ("don’t make trouble. “ Next": a word processor makes “ of a quote typed after a space).
+    A “ with whitespace (or the paragraph's end) after it closes a quotation when the
+    paragraph so far holds more “ than ”, or when the next quote mark after it is not the ”
+    that would close it ("He left. “ Hello,” she said." keeps its opener). Both looks reach
+    at most QUOTE_WINDOW characters: bounded work per cut."""
     found = _STRAY_OPENER.match(text, cut, end)
     if found is None:
         return cut
     before = text[max(start, cut - QUOTE_WINDOW) : cut]
-    return found.end() if before.count("“") > before.count("”") else cut
+    if before.count("“") > before.count("”"):
+        return found.end()
+    after = _QUOTE_MARK.search(text, found.end(), min(end, found.end() + QUOTE_WINDOW))
+    return cut if after is not None and after.group() == "”" else found.end()
 
 
 def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bool:
