@@ -8,8 +8,8 @@ from the lowest confidence up, the share of the wrong beads found in the lowest 
 calibration error and a reliability table, for the shipped signal (the lowest pair posterior
 over the DP's scores and confidence.PERTURBATIONS) and, as the reference, for the pair
 posterior under the DP's scores alone; and the shipped signal's ranking of the strict errors
-(a bead not exactly in the gold). Finally it fits on all sets (each set weighted equally) and prints the
-constants; --write puts them in duiyi/align/confidence_fit.py. After a change to the aligner's
+(a bead not exactly in the gold). Finally it fits on all sets (each set weighted equally) and
+prints the constants; --write puts them in duiyi/align/confidence_fit.py. After a change to the aligner's
 scores, refit with one command:
 
     python benchmarks/align_calibration.py --write [--cache /tmp/emb.sqlite]

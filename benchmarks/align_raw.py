@@ -15,12 +15,13 @@ Consecutive units form a paragraph (up to PARAGRAPH units; a Chinese unit withou
 sentence-final mark, a headline or a byline, is a paragraph of its own; the other side keeps
 the same paragraphs); Chinese is joined with nothing between sentences, English with a space.
 
-A bead is right when its two sides cover the same units (a finer split of a unit pair, or
-whole units merged, counts as right: the units give no finer truth); a bead with one empty side is right only when the
-other side has nothing of its units at all (the cleaner removed it, say). A sentence that spans
-two units is a splitting miss: a bead holding it is right only if it holds the whole of both
-units on the other side too. The peer, on the same raw sentences: duiyi's length-only
-Gale-Church-style aligner (`duiyi/testing/gale_church.py`). Ends with a RESULT line.
+A bead is right when its two sides cover the same units (`evaluate.pairs_right`: a finer split
+of a unit pair, or whole units merged, counts as right: the units give no finer truth); a bead
+with one empty side is right only when the other side has nothing of its units at all (the
+cleaner removed it, say). A sentence that spans two units is a splitting miss: a bead holding
+it is right only if it holds the whole of both units on the other side too. The peer, on the
+same raw sentences: duiyi's length-only Gale-Church-style aligner
+(`duiyi/testing/gale_church.py`). Ends with a RESULT line.
 
     python benchmarks/align_raw.py [--sets news mac-dev …] [--docs N] [--cache FILE]
 """
@@ -44,7 +45,7 @@ from align import documents as gold_documents  # noqa: E402
 from duiyi.align.aligner import Aligner  # noqa: E402
 from duiyi.align.documents import align_documents  # noqa: E402
 from duiyi.align.embed import EmbeddingCache, SpanEncoder  # noqa: E402
-from duiyi.align.evaluate import error_ranking  # noqa: E402
+from duiyi.align.evaluate import bead_pairs_right, error_ranking, pairs_right  # noqa: E402
 from duiyi.corpus.pipeline import prepare_text  # noqa: E402
 from duiyi.testing.gale_church import length_only_align  # noqa: E402
 
@@ -53,12 +54,11 @@ SOURCE, REFERENCE = "newstest2021.zh-en.src.zh", "newstest2021.zh-en.ref.A.en"
 SETS = ("news", *GOLD_SETS)
 BLOCK = 50  # news segments per document
 PARAGRAPH = 3  # units per paragraph at most
-FINAL = re.compile(
-    r"[。！？!?.…][”’\"'」』）)\]]*$"
-)  # a sentence-final mark, closing quotes after it
+# a sentence-final mark, closing quotes after it
+FINAL = re.compile(r"[。！？!?.…][”’\"'」』）)\]]*$")
 JOINER = {"zh": "", "en": " "}
 # per document: (name, source units, target units, source language, target language, and for
-# a gold set its sentence lines (source, target) with each line's unit, else None)
+# a gold set its sentence lines and gold beads (source, target, gold), else None)
 Doc = tuple[str, list[str], list[str], str, str, tuple | None]
 
 
@@ -98,15 +98,6 @@ def units_of(sentences, spans: list[tuple[int, int]]) -> list[frozenset[int]]:
     ]
 
 
-def bead_right(src_units, tgt_units, bead_src, bead_tgt, covered_src, covered_tgt) -> bool:
-    """The rule in the module docstring; `covered_*`: the units with a sentence on that side."""
-    left = frozenset().union(*(src_units[i] for i in bead_src))
-    right = frozenset().union(*(tgt_units[j] for j in bead_tgt))
-    if not bead_src or not bead_tgt:
-        return not ((left or right) & (covered_tgt if bead_src else covered_src))
-    return left == right
-
-
 def news_documents(docs: int | None) -> Iterator[Doc]:
     if not (WMT / SOURCE).is_file() or not (WMT / REFERENCE).is_file():
         sys.exit(f"the WMT21 test set is not in {WMT} (../shared beside the repository)")
@@ -126,25 +117,7 @@ def gold_set_documents(name: str, docs: int | None) -> Iterator[Doc]:
         units = [bead for bead in gold if bead.src or bead.tgt]
         src_units = [JOINER[src_lang].join(src[i] for i in bead.src) for bead in units]
         tgt_units = [JOINER[tgt_lang].join(tgt[j] for j in bead.tgt) for bead in units]
-        src_unit = {i: k for k, bead in enumerate(units) for i in bead.src}
-        tgt_unit = {j: k for k, bead in enumerate(units) for j in bead.tgt}
-        lines = (
-            (
-                src,
-                [
-                    frozenset({src_unit[i]}) if i in src_unit else frozenset()
-                    for i in range(len(src))
-                ],
-            ),
-            (
-                tgt,
-                [
-                    frozenset({tgt_unit[j]}) if j in tgt_unit else frozenset()
-                    for j in range(len(tgt))
-                ],
-            ),
-        )
-        yield doc, src_units, tgt_units, src_lang, tgt_lang, lines
+        yield doc, src_units, tgt_units, src_lang, tgt_lang, (src, tgt, gold)
 
 
 class Tally:
@@ -155,11 +128,10 @@ class Tally:
         self.sentences = self.misses_src = self.misses_tgt = 0
         self.cpu = 0.0
 
-    def add(self, aligner: str, beads, src_units, tgt_units) -> None:
-        covered_src, covered_tgt = frozenset().union(*src_units), frozenset().union(*tgt_units)
-        for bead in beads:
-            right = bead_right(src_units, tgt_units, bead.src, bead.tgt, covered_src, covered_tgt)
-            self.rows.setdefault(aligner, []).append((right, bead.score))
+    def add(self, aligner: str, beads, right: list[bool]) -> None:
+        self.rows.setdefault(aligner, []).extend(
+            zip(right, (bead.score for bead in beads), strict=True)
+        )
 
     def right(self, aligner: str) -> float:
         rows = self.rows.get(aligner, [])
@@ -172,7 +144,7 @@ class Tally:
 def run_set(name: str, aligner: Aligner, docs: int | None) -> Tally:
     tally = Tally()
     source = news_documents(docs) if name == "news" else gold_set_documents(name, docs)
-    for _doc, src_units, tgt_units, src_lang, tgt_lang, lines in source:
+    for _doc, src_units, tgt_units, src_lang, tgt_lang, gold_lines in source:
         starts = paragraph_starts(src_units if src_lang == "zh" else tgt_units)
         src_text, src_spans = running_text(src_units, src_lang, starts)
         tgt_text, tgt_spans = running_text(tgt_units, tgt_lang, starts)
@@ -184,13 +156,14 @@ def run_set(name: str, aligner: Aligner, docs: int | None) -> Tally:
         cpu = time.process_time()
         result = align_documents(aligner, src, tgt, paragraphs=True)
         tally.cpu += time.process_time() - cpu
-        tally.add("duiyi", result.beads, src_of, tgt_of)
+        tally.add("duiyi", result.beads, pairs_right(src_of, tgt_of, result.beads))
         normalized = [s.normalized for s in src.sentences], [s.normalized for s in tgt.sentences]
-        tally.add("gale-church", length_only_align(*normalized), src_of, tgt_of)
-        if lines is not None:
-            (src_lines, src_line_units), (tgt_lines, tgt_line_units) = lines
-            presplit = aligner.align(src_lines, tgt_lines)
-            tally.add("pre-split", presplit.beads, src_line_units, tgt_line_units)
+        peer = length_only_align(*normalized)
+        tally.add("gale-church", peer, pairs_right(src_of, tgt_of, peer))
+        if gold_lines is not None:
+            src_lines, tgt_lines, gold = gold_lines
+            presplit = aligner.align(src_lines, tgt_lines).beads
+            tally.add("pre-split", presplit, bead_pairs_right(gold, presplit))
     return tally
 
 

@@ -14,6 +14,7 @@ from duiyi.align.evaluate import (
     bead_pairs_right,
     error_ranking,
     expected_calibration_error,
+    pairs_right,
     reliability,
 )
 
@@ -135,3 +136,13 @@ def test_bead_pairs_right_accepts_finer_splits_of_a_gold_bead():
     assert bead_pairs_right(gold, [((0, 1), (0,))]) == [False]
     # strict counts the finer split wrong
     assert bead_correct(gold, system) == [True, False, False, False, False, True]
+
+
+def test_pairs_right_with_sentences_that_span_two_units():
+    # source sentence 1 holds the end of unit 0 and unit 1 (a boundary the splitter missed)
+    src_units = [frozenset({0}), frozenset({0, 1}), frozenset({2})]
+    tgt_units = [frozenset({0}), frozenset({1}), frozenset({2}), frozenset({3})]
+    system = [((0, 1), (0, 1)), ((2,), (2,)), ((), (3,))]
+    assert pairs_right(src_units, tgt_units, system) == [True, True, True]
+    # holding only part of what the merged sentence spans is wrong
+    assert pairs_right(src_units, tgt_units, [((1,), (1,))]) == [False]

@@ -152,9 +152,9 @@ class Alignment:
     beads: list[Bead]
     warnings: list[str] = field(default_factory=list)
     encoded: int = 0  # texts run through the encoder (cache misses)
-    # per bead: its log posteriors (the DP's scores, then each of confidence.PERTURBATIONS),
-    # the log-probabilities that it is a right pair (same columns; what the confidence is
-    # computed from, with its raw e5 cosine, NaN for null beads)
+    # per bead, under the DP's scores, then each of confidence.PERTURBATIONS: its log posterior
+    # (the near-ties) and its log pair posterior (what its confidence is computed from, with
+    # its raw e5 cosine, NaN for null beads)
     posteriors: np.ndarray | None = None
     cosines: np.ndarray | None = None
     pair_posteriors: np.ndarray | None = None

@@ -324,6 +324,7 @@ def path_bead_and_pair_posteriors(
     bwd = _backward(scaled, band, soft=True)
     z = fwd[:, band.n, band.m - band.lo[band.n]][:, None]
     at = _CellReader(band)
+    stacked = {shape: np.stack([table[shape] for table in scaled]) for shape in scaled[0]}
     beads = np.empty((len(path), len(tables)))
     out = np.empty((len(path), len(tables))) if pairs else None
     by_shape: dict[tuple[int, int], list[int]] = {}
@@ -334,13 +335,13 @@ def path_bead_and_pair_posteriors(
         j0 = np.array([path[k][2] for k in rows])
         i1, j1 = i0 + shape[0], j0 + shape[1]
         start, end = at(fwd, i0, j0), at(bwd, i1, j1)
-        beads[rows] = (start + at.tables(scaled, shape, i1, j1) + end - z).T
+        beads[rows] = (start + at.tables(stacked, shape, i1, j1) + end - z).T
         if pairs:
             if min(shape) == 0:
                 out[rows] = beads[rows]
             else:
-                whole = start + _inside(scaled, at, shape, i0, j0) + end - z
-                larger = _holding(scaled, at, fwd, bwd, shape, i0, j0)
+                whole = start + _inside(stacked, at, shape, i0, j0) + end - z
+                larger = _holding(stacked, at, fwd, bwd, shape, i0, j0)
                 out[rows] = np.logaddexp(whole, larger - z).T
     return np.minimum(beads, 0.0), (np.minimum(out, 0.0) if pairs else None)
 
@@ -366,25 +367,24 @@ class _CellReader:
         with np.errstate(invalid="ignore"):
             return np.where(ok & ~np.isnan(picked), picked, NEG)
 
-    def tables(self, scaled, shape, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        """The scores of beads of `shape` ending at (i, j), under each table."""
-        if shape not in scaled[0]:
-            return np.full((len(scaled), len(i)), NEG)
-        return self(np.stack([table[shape] for table in scaled]), i, j)
+    def tables(self, stacked, shape, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The scores of beads of `shape` ending at (i, j), under each table (`stacked`: per
+        bead type, the tables' (B, n+1, width) scores)."""
+        return self(stacked[shape], i, j)
 
 
-def _inside(scaled, at: _CellReader, shape, i0: np.ndarray, j0: np.ndarray) -> np.ndarray:
+def _inside(stacked, at: _CellReader, shape, i0: np.ndarray, j0: np.ndarray) -> np.ndarray:
     """Log-sum of the scores of every path from (i0, j0) to (i0, j0) + shape through the band:
     the bead of that shape, and every finer segmentation of its sentences."""
-    types = list(scaled[0])
-    inner: dict[tuple[int, int], np.ndarray] = {(0, 0): np.zeros((len(scaled), len(i0)))}
+    batch = len(next(iter(stacked.values())))
+    inner: dict[tuple[int, int], np.ndarray] = {(0, 0): np.zeros((batch, len(i0)))}
     for di in range(shape[0] + 1):
         for dj in range(shape[1] + 1):
             if (di, dj) == (0, 0):
                 continue
             ways = [
-                inner[(di - a, dj - b)] + at.tables(scaled, (a, b), i0 + di, j0 + dj)
-                for a, b in types
+                inner[(di - a, dj - b)] + at.tables(stacked, (a, b), i0 + di, j0 + dj)
+                for a, b in stacked
                 if (di - a, dj - b) in inner
             ]
             total = np.logaddexp.reduce(ways, axis=0) if ways else NEG
@@ -392,12 +392,12 @@ def _inside(scaled, at: _CellReader, shape, i0: np.ndarray, j0: np.ndarray) -> n
     return inner[shape]
 
 
-def _holding(scaled, at: _CellReader, fwd, bwd, shape, i0: np.ndarray, j0: np.ndarray):
+def _holding(stacked, at: _CellReader, fwd, bwd, shape, i0: np.ndarray, j0: np.ndarray):
     """Log-sum over every larger bead holding the sentences of a bead of `shape` at (i0, j0)
     (both sides not empty) of its weight, forward × bead × backward (not yet divided by Z)."""
     a0, b0 = shape
-    ways = [np.full((len(scaled), len(i0)), NEG)]
-    for a, b in scaled[0]:
+    ways = [np.full((len(fwd), len(i0)), NEG)]
+    for a, b in stacked:
         if a < a0 or b < b0 or (a, b) == shape:
             continue
         for da in range(a - a0 + 1):  # how many of its source sentences come before
@@ -405,7 +405,7 @@ def _holding(scaled, at: _CellReader, fwd, bwd, shape, i0: np.ndarray, j0: np.nd
                 s_i, s_j = i0 - da, j0 - db
                 e_i, e_j = s_i + a, s_j + b
                 ways.append(
-                    at(fwd, s_i, s_j) + at.tables(scaled, (a, b), e_i, e_j) + at(bwd, e_i, e_j)
+                    at(fwd, s_i, s_j) + at.tables(stacked, (a, b), e_i, e_j) + at(bwd, e_i, e_j)
                 )
     return np.logaddexp.reduce(ways, axis=0)
 

@@ -124,18 +124,38 @@ def bead_pairs_right(gold: Iterable[BeadLike], system: Iterable[BeadLike]) -> li
     a wrong pair: a finer split of a gold bead (two good 1-1 beads where the gold keeps a verse
     whole), or whole gold beads merged, is right; a bead with an empty side is right when the
     gold leaves its sentences without a counterpart too."""
-    units = [bead for bead in _pairs(gold) if bead[0] or bead[1]]
-    src_unit = {i: k for k, (src, _) in enumerate(units) for i in src}
-    tgt_unit = {j: k for k, (_, tgt) in enumerate(units) for j in tgt}
-    paired = {k for k, (src, tgt) in enumerate(units) if src and tgt}
+    gold, system = _pairs(gold), _pairs(system)
+    units = [bead for bead in gold if bead[0] or bead[1]]
+    n = 1 + max((i for src, _ in gold + system for i in src), default=-1)
+    m = 1 + max((j for _, tgt in gold + system for j in tgt), default=-1)
+    src_units, tgt_units = [frozenset()] * n, [frozenset()] * m
+    for k, (src, tgt) in enumerate(units):
+        for i in src:
+            src_units[i] = frozenset({k})
+        for j in tgt:
+            tgt_units[j] = frozenset({k})
+    return pairs_right(src_units, tgt_units, system)
+
+
+def pairs_right(
+    src_units: Sequence[frozenset[int]],
+    tgt_units: Sequence[frozenset[int]],
+    system: Iterable[BeadLike],
+) -> list[bool]:
+    """`bead_pairs_right` for sentences that map to units of any kind (gold beads, the
+    segments of a parallel text): `src_units[i]` holds the units source sentence i comes from
+    (several when it spans a boundary the splitter missed). A bead is a right pair when its two
+    sides come from the same units; one with an empty side when none of its units has a
+    sentence on the other side."""
+    covered_src, covered_tgt = frozenset().union(*src_units), frozenset().union(*tgt_units)
     out = []
     for src, tgt in _pairs(system):
-        left = {src_unit.get(i, -1) for i in src}
-        right = {tgt_unit.get(j, -1) for j in tgt}
+        left = frozenset().union(*(src_units[i] for i in src))
+        right = frozenset().union(*(tgt_units[j] for j in tgt))
         if src and tgt:
-            out.append(left == right and -1 not in left)
+            out.append(bool(left) and left == right)
         else:
-            out.append(not ((left | right) & paired))
+            out.append(not ((left | right) & (covered_tgt if src else covered_src)))
     return out
 
 

@@ -202,6 +202,7 @@ def _is_byline(text: str) -> bool:
 
 
 def _is_dated_fields(text: str) -> bool:
+    """A dated line of at most 120 characters with two labelled fields or more, no sentence."""
     return (
         len(text) <= 120
         and len(_BYLINE_FIELD.findall(text)) >= 2
