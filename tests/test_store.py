@@ -15,6 +15,7 @@ from duiyi.corpus.model import Bead, Document, Pair, Sentence
 from duiyi.corpus.store import (
     MIGRATIONS,
     SCHEMA_VERSION,
+    BeadFilter,
     ConflictError,
     NotFoundError,
     Store,
@@ -198,6 +199,34 @@ def test_add_pairs_groups_by_document_and_keeps_metadata(store):
     # The same file again replaces, it does not duplicate.
     store.add_pairs(pairs, source="m.tmx", checksum="abc")
     assert store.count_pairs() == 3
+
+
+def _index_is_sound(path) -> None:
+    """FTS5's own check of the search index against the beads (raises when corrupt)."""
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO beads_fts (beads_fts, rank) VALUES ('integrity-check', 1)")
+    conn.close()
+
+
+def test_replacing_documents_again_and_again_keeps_the_search_index_sound(tmp_path):
+    # A replaced document's new beads reuse the ids its old ones freed, and importing the
+    # same file twice in one transaction deletes beads the index has not seen yet: each used
+    # to corrupt the index ("database disk image is malformed" on the third run).
+    path = tmp_path / "c.db"
+    pairs = [Pair("港口小城", "The Harbour Town"), Pair("渔船回港。", "Boats come back.")]
+    with Store.open(path) as store:
+        for _ in range(3):
+            store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+            _index_is_sound(path)
+        with store.transaction():
+            store.add_pairs(pairs, source="m.tmx", checksum="abc")
+            store.add_pairs(pairs, source="m.tmx", checksum="abc")
+        store.add_pairs(pairs, source="m.tmx", checksum="abc")
+        _index_is_sound(path)
+        found = store.list_beads(where=BeadFilter(search="Harbour")).beads
+        assert [b.src_text for b in found] == ["港口小城"]
+        found = store.list_beads(where=BeadFilter(search="world is big")).beads
+        assert [b.tgt_text for b in found] == [TGT[1]]
 
 
 # --- reading: filters, sorting, pagination -------------------------------------------------
@@ -534,6 +563,26 @@ def test_corpus_upgrade_command_migrates(tmp_path, monkeypatch, capsys):
     assert f"schema {SCHEMA_VERSION + 1}" in capsys.readouterr().err
     with Store.open(path, readonly=True) as store:
         assert store.count_pairs() == 2
+
+
+def test_corpus_upgrade_repairs_a_damaged_search_index(tmp_path, capsys):
+    from duiyi.cli import main
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    conn = sqlite3.connect(path)  # un-index text that was never indexed: what the old bug did
+    conn.execute(
+        "INSERT INTO beads_fts (beads_fts, rowid, src_text, src_normalized, tgt_text) "
+        "VALUES ('delete', 99, '从未索引', '', 'never indexed')"
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(sqlite3.DatabaseError):
+        _index_is_sound(path)
+    assert main(["corpus", "upgrade", str(path)]) == 0
+    assert "search index rebuilt" in capsys.readouterr().err
+    _index_is_sound(path)
 
 
 def test_a_database_error_mid_write_is_a_store_error_and_rolls_back(tmp_path):

@@ -3,7 +3,8 @@
 Examples:
   duiyi corpus info corpus.db
   duiyi corpus info corpus.db --json
-  duiyi corpus upgrade corpus.db      # bring a store from an older duiyi to this schema
+  duiyi corpus upgrade corpus.db      # bring a store from an older duiyi to this schema,
+                                      # and rebuild its search index
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     info = sub.add_parser("info", help="documents, beads by status/origin/kind, scores, history")
     info.add_argument("store", help="the corpus store (SQLite file)")
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
-    upgrade = sub.add_parser("upgrade", help="migrate a store written by an older duiyi")
+    upgrade = sub.add_parser(
+        "upgrade", help="migrate a store written by an older duiyi and rebuild its search index"
+    )
     upgrade.add_argument("store", help="the corpus store (SQLite file)")
 
 
@@ -28,7 +31,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.action == "upgrade":
         with Store.open(args.store, create=False) as store:
-            print(f"duiyi: {args.store} is at schema {store.schema_version}", file=sys.stderr)
+            rebuilt = store.rebuild_search_index()
+            print(
+                f"duiyi: {args.store} is at schema {store.schema_version}"
+                + ("; search index rebuilt" if rebuilt else f"; {store.search_unavailable}"),
+                file=sys.stderr,
+            )
         return 0
     with Store.open(args.store, readonly=True) as store:
         info = store.info()

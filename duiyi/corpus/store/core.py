@@ -169,7 +169,10 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
     def _write_error(self, exc: sqlite3.DatabaseError) -> StoreError:
         if getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_READONLY:
             return _read_only_error(self.path)
-        return StoreError(f"{self.path}: cannot write the corpus store: {exc}")
+        hint = ""
+        if "malformed" in str(exc):  # most often only the search index, which can be rebuilt
+            hint = f" (`duiyi corpus upgrade {self.path}` rebuilds its search index)"
+        return StoreError(f"{self.path}: cannot write the corpus store: {exc}{hint}")
 
     def _rollback(self) -> None:
         # SQLite may already have rolled back (e.g. after SQLITE_FULL): nothing left to undo.
@@ -193,6 +196,15 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
             schema.migrate(conn, self.path, readonly=False)
             self.search_unavailable = search.ensure_index(conn, self.path)
             schema.refresh_stats(conn)
+
+    def rebuild_search_index(self) -> bool:
+        """Rebuild the full-text index from the pairs (repairs a damaged one); False where
+        this SQLite has none."""
+        if self.search_unavailable:
+            return False
+        with self._write() as conn:
+            search.rebuild_index(conn)
+        return True
 
     @property
     def schema_version(self) -> int:

@@ -30,15 +30,14 @@ TRIGGERS = ("beads_fts_insert", "beads_fts_delete", "beads_fts_update")
 _COLS = ", ".join(TEXT_COLUMNS)
 _NEW = ", ".join(f"new.{c}" for c in TEXT_COLUMNS)
 _OLD = ", ".join(f"old.{c}" for c in TEXT_COLUMNS)
+_CHANGED = " OR ".join(f"old.{c} IS NOT new.{c}" for c in TEXT_COLUMNS)
 _CREATE_TRIGGERS = [
     f"CREATE TRIGGER beads_fts_insert AFTER INSERT ON beads BEGIN "
     f"INSERT INTO beads_fts (rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
     f"CREATE TRIGGER beads_fts_delete AFTER DELETE ON beads BEGIN "
     f"INSERT INTO beads_fts (beads_fts, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD}); END",
     # Only text changes touch the index: a status change (a bulk approve) costs nothing here.
-    f"CREATE TRIGGER beads_fts_update AFTER UPDATE OF {_COLS} ON beads WHEN "
-    + " OR ".join(f"old.{c} IS NOT new.{c}" for c in TEXT_COLUMNS)
-    + " BEGIN "
+    f"CREATE TRIGGER beads_fts_update AFTER UPDATE OF {_COLS} ON beads WHEN {_CHANGED} BEGIN "
     f"INSERT INTO beads_fts (beads_fts, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD}); "
     f"INSERT INTO beads_fts (rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
 ]
@@ -114,26 +113,64 @@ def ensure_index(conn: sqlite3.Connection, path: str) -> str:
     return ""
 
 
+# ids of the beads inserted inside a bulk_insert block (a temporary table: trigger bodies
+# name tables unqualified, and a temporary trigger finds temp's before main's)
+_PENDING = "fts_pending"
+_BULK_TRIGGERS = ("fts_bulk_insert", "fts_bulk_delete", "fts_bulk_update")
+_CREATE_BULK_TRIGGERS = [
+    "CREATE TEMP TRIGGER fts_bulk_insert AFTER INSERT ON main.beads BEGIN "
+    f"INSERT OR IGNORE INTO {_PENDING} VALUES (new.id); END",
+    # a bead inserted in the block is not in the index yet: forget it, do not un-index it
+    "CREATE TEMP TRIGGER fts_bulk_delete AFTER DELETE ON main.beads BEGIN "
+    f"INSERT INTO beads_fts (beads_fts, rowid, {_COLS}) SELECT 'delete', old.id, {_OLD} "
+    f"WHERE old.id NOT IN (SELECT id FROM {_PENDING}); "
+    f"DELETE FROM {_PENDING} WHERE id = old.id; END",
+    f"CREATE TEMP TRIGGER fts_bulk_update AFTER UPDATE OF {_COLS} ON main.beads WHEN "
+    f"({_CHANGED}) AND old.id NOT IN (SELECT id FROM {_PENDING}) BEGIN "
+    f"INSERT INTO beads_fts (beads_fts, rowid, {_COLS}) VALUES ('delete', old.id, {_OLD}); "
+    f"INSERT INTO beads_fts (rowid, {_COLS}) VALUES (new.id, {_NEW}); END",
+]
+
+
 @contextlib.contextmanager
 def bulk_insert(conn: sqlite3.Connection) -> Iterator[None]:
     """Around many bead inserts (inside the caller's transaction): index them in one statement.
 
     Row by row, the insert trigger makes FTS5 write one index segment per row (each statement
-    flushes it): 5× slower. So the trigger is dropped for the block and the new beads (ids
-    above the largest before it) are indexed at its end with one INSERT … SELECT; the DDL is
-    part of the transaction, so a rollback puts everything back.
+    flushes it): 5× slower. So for the block the index's triggers give way to temporary ones
+    that note the new beads' ids, and those beads are indexed at its end with one INSERT …
+    SELECT. The ids are noted, not taken as "above the largest before": a document replaced
+    in the block frees ids that its new beads reuse, and a bead inserted and deleted again in
+    the block (the same document imported twice) must not be un-indexed, which would corrupt
+    the index. The DDL is part of the transaction, so a rollback puts everything back.
     """
     if not index_current(conn):
         yield
         return
-    before = conn.execute("SELECT COALESCE(MAX(id), 0) FROM beads").fetchone()[0]
-    conn.execute("DROP TRIGGER beads_fts_insert")
-    yield
-    conn.execute(
-        f"INSERT INTO beads_fts (rowid, {_COLS}) SELECT id, {_COLS} FROM beads WHERE id > ?",
-        (before,),
-    )
-    conn.execute(_CREATE_TRIGGERS[0])
+    conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_PENDING} (id INTEGER PRIMARY KEY)")
+    conn.execute(f"DELETE FROM {_PENDING}")
+    for name in TRIGGERS:
+        conn.execute(f"DROP TRIGGER {name}")
+    for sql in _CREATE_BULK_TRIGGERS:
+        conn.execute(sql)
+    try:
+        yield
+        conn.execute(
+            f"INSERT INTO beads_fts (rowid, {_COLS}) SELECT id, {_COLS} FROM beads "
+            f"WHERE id IN (SELECT id FROM {_PENDING})"
+        )
+    finally:
+        for name in _BULK_TRIGGERS:
+            conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
+        conn.execute(f"DELETE FROM {_PENDING}")
+    for sql in _CREATE_TRIGGERS:
+        conn.execute(sql)
+
+
+def rebuild_index(conn: sqlite3.Connection) -> None:
+    """Index every bead afresh (inside the caller's transaction): repairs an index that stores
+    written before bulk_insert noted its ids could have damaged."""
+    conn.execute("INSERT INTO beads_fts (beads_fts) VALUES ('rebuild')")
 
 
 def _has_triggers(conn: sqlite3.Connection) -> bool:
