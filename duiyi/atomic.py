@@ -1,6 +1,8 @@
 """Atomic output: write to a temporary file beside the target, then rename over it.
 
 An interrupted or failed write never leaves a half-written file or clobbers what was there.
+A device, FIFO or socket (`-o /dev/null`, a named pipe) is written into, not replaced; a
+symbolic link keeps pointing where it did, at the new file.
 Temporary files are named `.NAME.duiyi-PID-XXXXXXXX.tmp`; one left by a killed process (its
 PID no longer running) is removed the first time this process writes into that directory.
 """
@@ -8,16 +10,24 @@ PID no longer running) is removed the first time this process writes into that d
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import os
 import re
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from duiyi.errors import OutputError
+
 log = logging.getLogger(__name__)
+
+# The files a command reads (resolved paths), while `input_scope` is open: its outputs may not
+# replace them (`split a.txt -o a.txt` would lose the document it reads).
+_INPUTS: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("inputs", default=None)
 
 _OURS = re.compile(r"^\..+\.duiyi-(\d+)-[A-Za-z0-9_]{8}\.tmp$")
 _cleaned: set[Path] = set()  # directories already rid of stale temporary files
@@ -65,29 +75,84 @@ def _target_mode(target: Path) -> int:
 
 
 @contextlib.contextmanager
+def input_scope() -> Iterator[None]:
+    """One command's run: the inputs it names (`protect_inputs`) are never written over."""
+    token = _INPUTS.set(set())
+    try:
+        yield
+    finally:
+        _INPUTS.reset(token)
+
+
+def protect_inputs(paths) -> None:
+    """Mark files (or stores) as inputs of the running command; no-op outside `input_scope`."""
+    inputs = _INPUTS.get()
+    if inputs is not None:
+        inputs.update(os.path.realpath(p) for p in paths if p is not None and str(p) != "-")
+
+
+def _check_not_input(path: str) -> None:
+    inputs = _INPUTS.get()
+    if inputs and os.path.realpath(path) in inputs:
+        raise OutputError(f"{path} is also an input of this command: write the output elsewhere")
+
+
+def _special(target: Path) -> bool:
+    """Whether `target` (through links) is a device, FIFO or socket: written into, never
+    replaced (a rename over /dev/null would put a plain file in its place)."""
+    try:
+        kind = target.stat().st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(kind) or stat.S_ISDIR(kind))
+
+
+def _check_target(path: str) -> Path:
+    """The file to replace for the output path `path`: a link's own target (the link stays)."""
+    if not path.strip():
+        raise OutputError("the output path is empty")
+    if path.endswith(("/", os.sep)) or Path(path).is_dir():
+        raise OutputError(f"{path} is a folder: give a file name")
+    target = Path(path)
+    return Path(os.path.realpath(target)) if target.is_symlink() else target
+
+
+@contextlib.contextmanager
 def atomic_write(
     path: str | os.PathLike | None, mode: str = "w", encoding: str = "utf-8"
 ) -> Iterator[IO]:
-    """Open `path` for writing atomically; `None` or "-" writes to stdout instead."""
+    """Open `path` for writing atomically; `None` or "-" writes to stdout instead, and a
+    device, FIFO or socket is written into directly."""
+    kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
     if path is None or str(path) == "-":
         stream = sys.stdout.buffer if "b" in mode else sys.stdout
         yield stream
         stream.flush()
         return
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    remove_stale_temps(target.parent)
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{target.name}.duiyi-{os.getpid()}-", suffix=".tmp", dir=target.parent
-    )
+    _check_not_input(str(path))
+    if _special(Path(path)):
+        with open(path, mode, **kwargs) as out:
+            yield out
+        return
+    target = _check_target(str(path))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(target.parent)
+        fd, tmp = tempfile.mkstemp(
+            prefix=f".{target.name}.duiyi-{os.getpid()}-", suffix=".tmp", dir=target.parent
+        )
+    except (FileExistsError, NotADirectoryError) as exc:
+        raise OutputError(f"cannot write {path}: a part of its folder is a file") from exc
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from exc
     try:
         # mkstemp creates 0600; give the file the mode a plain open() would (or the old file's).
         os.fchmod(fd, _target_mode(target))
-        kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
         with os.fdopen(fd, mode, **kwargs) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
+        _check_not_input(str(path))  # inputs read while writing (a lazily walked folder)
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -22,3 +22,7 @@ class StoreError(DuiyiError):
 
 class FormatError(DuiyiError):
     """A file is not in the format it claims (TMX, XML, .align, …)."""
+
+
+class OutputError(DuiyiError):
+    """An output cannot be written where the user asked (a folder, an input, no permission)."""

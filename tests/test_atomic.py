@@ -1,6 +1,11 @@
+import os
+import stat
+import threading
+
 import pytest
 
 from duiyi.atomic import atomic_write
+from duiyi.errors import OutputError
 
 
 def test_replaces_the_file_when_done(tmp_path):
@@ -46,3 +51,45 @@ def test_new_files_follow_the_umask_and_old_files_keep_their_mode(tmp_path):
         assert kept.stat().st_mode & 0o777 == 0o640
     finally:
         os.umask(old_umask)
+
+
+def test_a_fifo_is_written_into_not_replaced(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    with atomic_write(fifo) as out:
+        out.write("through the pipe\n")
+    reader.join(timeout=10)
+    assert got == ["through the pipe\n"]
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_a_link_keeps_pointing_at_the_new_file(tmp_path):
+    real, link = tmp_path / "real.txt", tmp_path / "link.txt"
+    real.write_text("old")
+    link.symlink_to(real)
+    with atomic_write(link) as out:
+        out.write("new")
+    assert link.is_symlink() and real.read_text() == "new"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "the output path is empty"),
+        ("folder", "is a folder: give a file name"),
+        ("new/", "is a folder: give a file name"),
+        ("file.txt/out.txt", "a part of its folder is a file"),
+    ],
+)
+def test_unusable_output_paths_are_one_clear_error(tmp_path, monkeypatch, name, message):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "file.txt").write_text("keep")
+    with pytest.raises(OutputError, match=message) as caught, atomic_write(name) as out:
+        out.write("x")
+    assert ".tmp" not in str(caught.value)
+    assert (tmp_path / "file.txt").read_text() == "keep"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt", "folder"]

@@ -229,6 +229,20 @@ def test_replacing_documents_again_and_again_keeps_the_search_index_sound(tmp_pa
         assert [b.tgt_text for b in found] == [TGT[1]]
 
 
+def test_language_tags_follow_the_stored_direction(tmp_path):
+    english = make_doc("b.txt", texts=("Hello.", "The world is big."), lang="en")
+    with Store.open(tmp_path / "en.db") as store:
+        assert store.language_tags() is None
+        store.add_alignment(english, [Bead((0,), ()), Bead((1,), ())], ["你好。", "世界很大。"])
+        assert store.language_tags() == ("en-US", "zh-CN")
+    with Store.open(tmp_path / "both.db") as store:
+        store.add_pairs([Pair("一。", "One.")], source="m.tmx", checksum="abc")
+        assert store.language_tags() == ("zh-CN", "en-US")
+        store.add_alignment(english, [Bead((0,), ()), Bead((1,), ())], ["你好。", "世界很大。"])
+        with pytest.raises(StoreError, match=r"several directions \(en→zh, zh→en\)"):
+            store.language_tags()
+
+
 # --- reading: filters, sorting, pagination -------------------------------------------------
 
 
@@ -642,3 +656,14 @@ def test_two_reviewers_racing_on_one_bead_one_wins(tmp_path):
         assert len(store.history(bead.id)) == 1
     for s in (ann, bob, shared):
         s.close()
+
+
+def test_an_empty_file_is_no_store_to_read_but_one_to_create(tmp_path):
+    empty = tmp_path / "e.db"
+    empty.touch()
+    for options in ({"readonly": True}, {"create": False}):  # corpus info, review; upgrade
+        with pytest.raises(StoreError, match="an empty file, not a corpus store"):
+            Store.open(empty, **options)
+    assert empty.stat().st_size == 0
+    with Store.open(empty) as store:  # --store on a file made by mktemp
+        assert store.count_pairs() == 0

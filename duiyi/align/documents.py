@@ -10,6 +10,7 @@ from pathlib import Path
 
 from duiyi.align.aligner import Aligner, Alignment
 from duiyi.align.rescore import Progress
+from duiyi.atomic import protect_inputs
 from duiyi.corpus.model import Document
 from duiyi.corpus.read import iter_files, read_bounded
 from duiyi.errors import InputError
@@ -28,6 +29,7 @@ def match_pairs(
         if not p.exists():
             raise InputError(f"{p}: no such file or directory")
     if s.is_file() and t.is_file():
+        protect_inputs([s, t])
         return [(s, t)]
     if s.is_dir() != t.is_dir():
         raise InputError(f"{src} and {tgt}: give two files or two directories, not one of each")

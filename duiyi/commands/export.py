@@ -63,8 +63,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="leave out pairs whose lengths (CJK characters vs words) differ more than this",
     )
     parser.add_argument("--include-gloss", action="store_true", help="keep gloss drafts too")
-    parser.add_argument("--src-lang", default="zh-CN", help="source language code (zh-CN)")
-    parser.add_argument("--tgt-lang", default="en-US", help="target language code (en-US)")
+    parser.add_argument(
+        "--src-lang", help="source language code (default: the stored documents', e.g. zh-CN)"
+    )
+    parser.add_argument(
+        "--tgt-lang", help="target language code (default: the stored documents', e.g. en-US)"
+    )
     parser.add_argument(
         "--tokenized",
         action="store_true",
@@ -94,6 +98,21 @@ def run(args: argparse.Namespace) -> int:
         total = store.count_pairs(**filters)
         signatures = store.info()["signatures"]
         dropped: Counter = Counter()
+        every = store.count_pairs()
+        if args.origin is None and not args.include_gloss:
+            dropped["gloss drafts (--include-gloss keeps them)"] = every - store.count_pairs(
+                origin=origins
+            )
+        selected = args.status or args.origin or args.min_score is not None
+        if selected:
+            dropped["not matching --status/--origin/--min-score"] = (
+                every - sum(dropped.values()) - total
+            )
+        dropped = +dropped  # only the filters that dropped something
+        src_lang, tgt_lang = args.src_lang, args.tgt_lang
+        if not (src_lang and tgt_lang):
+            stored = store.language_tags() or ("zh-CN", "en-US")
+            src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
         pairs = filter_pairs(
             progressbar(
                 store.iter_pairs(**filters, segments=fmt == "xces"),
@@ -108,8 +127,8 @@ def run(args: argparse.Namespace) -> int:
         n = writer.write(
             pairs,
             args.output,
-            src_lang=args.src_lang,
-            tgt_lang=args.tgt_lang,
+            src_lang=src_lang,
+            tgt_lang=tgt_lang,
             signature=" + ".join(signatures),
         )
     left_out = ", ".join(f"{count} {why}" for why, count in dropped.most_common())

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from duiyi.atomic import protect_inputs
 from duiyi.corpus.html import html_to_text, looks_like_html, meta_charset
 from duiyi.corpus.model import Document
 from duiyi.errors import InputError
@@ -336,6 +337,7 @@ def iter_files(directory: Path, glob: str = "*", follow_links: bool = False) -> 
                 log.warning("skipping %s: not a regular file (a device, pipe or socket)", full)
                 continue
             matches.append(full)
+    protect_inputs(matches)
     return sorted(matches)
 
 
@@ -351,6 +353,8 @@ def read_inputs(
     """
     if not inputs:
         raise InputError("no input given (name files, directories, or - for stdin)")
+    if inputs.count("-") > 1:  # the second would read an empty stdin, after the first's output
+        raise InputError("- (standard input) given more than once")
     plan: list[tuple[str, bool]] = []  # (path, found by walking a directory)
     for item in inputs:
         if item == "-":
@@ -366,6 +370,7 @@ def read_inputs(
             plan.extend((str(f), True) for f in files)
         else:
             plan.append((item, False))
+    protect_inputs(path for path, _ in plan)
     yielded = 0
     for path, walked in plan:
         try:

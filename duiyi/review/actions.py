@@ -17,8 +17,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from duiyi.corpus.store import BeadRecord, ConflictError, NotFoundError, Store
+from duiyi.export.base import xml_safe
 from duiyi.review.filters import Filters
-from duiyi.review.views import ReviewContext, context
+from duiyi.review.views import ReviewContext, chosen_document, context
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ BULK_ACTIONS = ("approve", "reject")
 class BeadActionView(HTTPEndpoint):
     """`POST /beads/{id}/{action}`: change one pair; the re-rendered pair(s) as HTML.
 
-    Form fields: ``version`` (the version the page showed: a stale one gets 409), ``tgt_text``
-    for edit, ``src_at``/``tgt_at`` (character offsets) for split. Headers of the answer:
+    Form fields: ``version`` (the version the page showed: a stale one gets 409; optional for
+    undo only), ``tgt_text`` for edit, ``src_at``/``tgt_at`` (character offsets) for split. A
+    pair another tab merged away is a conflict too (409). Headers of the answer:
     ``X-Removed-Beads`` (ids to drop from the page), ``X-Progress`` (reviewed/total of the
     pair's document) and ``X-Corpus-Progress`` (of the whole corpus), ``X-Change`` (the change
     an undo reverted, when it was a bulk change).
@@ -49,7 +51,8 @@ class BeadActionView(HTTPEndpoint):
         change = ""
         try:
             if action == "undo":
-                beads, removed, change = undo(store, bead_id, who)
+                version = _int_field(form, "version") if "version" in form else None
+                beads, removed, change = undo(store, bead_id, version, who)
             else:
                 version = _int_field(form, "version")
                 if action in STATUS_OF:
@@ -62,7 +65,7 @@ class BeadActionView(HTTPEndpoint):
                         )
                     ]
                 elif action == "edit":
-                    text = str(form.get("tgt_text", "")).replace("\r\n", "\n").strip()
+                    text = _target_text(form)
                     beads = [
                         store.update_bead(
                             bead_id, expected_version=version, tgt_text=text, reviewer=who
@@ -82,6 +85,11 @@ class BeadActionView(HTTPEndpoint):
                     beads, removed = split.beads, split.removed
         except ConflictError as exc:
             return conflict(review, bead_id, str(exc))
+        except NotFoundError as exc:
+            if not store.history(bead_id):
+                raise  # a pair this corpus never had: 404
+            # Merged away (or its split undone) in another tab: the page still shows it.
+            return conflict(review, bead_id, str(exc))
         log.info("%s %s pair %d", who or "someone", action, bead_id)
         headers = {
             "X-Removed-Beads": ",".join(map(str, removed)),
@@ -92,10 +100,12 @@ class BeadActionView(HTTPEndpoint):
         return HTMLResponse(review.render_pairs(beads), headers=headers)
 
 
-def undo(store: Store, bead_id: int, reviewer: str) -> tuple[list[BeadRecord], list[int], str]:
+def undo(
+    store: Store, bead_id: int, version: int | None, reviewer: str
+) -> tuple[list[BeadRecord], list[int], str]:
     """Undo the bead's last change: the beads it brought back, the ids it removed, and
     "change/size" when that change was a bulk one (undone whole)."""
-    change = store.undo(bead_id, reviewer=reviewer)
+    change = store.undo(bead_id, expected_version=version, reviewer=reviewer)
     if change.change_id is not None:  # a bulk change, undone whole: the clicked pair, named
         return [change.main], [], f"{change.change_id}/{change.size}"
     return change.beads, change.removed, ""
@@ -119,6 +129,24 @@ def _int_field(form: Any, name: str) -> int:
         raise HTTPException(400, f"the form field {name!r} must be a whole number") from None
 
 
+def _target_text(form: Any) -> str:
+    """The edited target: a text field that XML exports can hold, not blank."""
+    value = form.get("tgt_text")
+    if not isinstance(value, str):  # missing, or a file upload
+        raise HTTPException(400, "the form field 'tgt_text' must be the target text")
+    text = value.replace("\r\n", "\n").strip()
+    if not text:
+        # Exports leave out pairs with an empty side: reject the pair instead.
+        raise HTTPException(400, "the target is empty: to leave this pair out, reject it")
+    # TMX, XLIFF and XCES cannot hold control characters: the exports would drop them.
+    if xml_safe(text) != text:
+        bad = dict.fromkeys(f"U+{ord(c):04X}" for c in text if not xml_safe(c))
+        raise HTTPException(
+            400, f"the target holds control characters ({', '.join(bad)}): remove them"
+        )
+    return text
+
+
 def conflict(review: ReviewContext, bead_id: int, message: str) -> Response:
     """HTTP 409: what happened, and the pair as it is now so the page can show it."""
     try:
@@ -126,7 +154,10 @@ def conflict(review: ReviewContext, bead_id: int, message: str) -> Response:
         message = f"Not saved: {message} (the page now shows the pair as it is now)."
     except NotFoundError:
         current = ""
-        message = f"pair #{bead_id} was merged into another one in another tab: reload the page"
+        message = (
+            f"Not saved: pair #{bead_id} no longer exists (merged into another one in another "
+            "tab, or its split undone): reload the page."
+        )
     return JSONResponse({"error": message, "html": current}, status_code=409)
 
 
@@ -147,8 +178,7 @@ class BulkView(HTTPEndpoint):
             raise HTTPException(400, f"action must be one of {', '.join(BULK_ACTIONS)}")
         expected = _int_field(form, "expected")
         filters = Filters.from_query(form)
-        if filters.doc:
-            review.store.get_document(filters.doc)  # 404 for a document that is not there
+        chosen_document(review.store, filters)  # 404 for a document that is not there
         try:
             change = review.store.bulk_update(
                 filters.where(),

@@ -16,9 +16,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from duiyi.errors import StoreError
 from duiyi.export import write_pairs
 from duiyi.review.filters import Filters
-from duiyi.review.views import context
+from duiyi.review.views import chosen_document, context
 
 FORMATS = {"tmx": "application/x-tmx+xml", "jsonl": "application/x-ndjson"}
 
@@ -30,12 +31,21 @@ class ExportView(HTTPEndpoint):
         if fmt not in FORMATS:
             raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
         filters = Filters.from_query(request.query_params)
-        if filters.doc:
-            review.store.get_document(filters.doc)
+        chosen_document(review.store, filters)  # 404 for a document that is not there
+        try:
+            src_lang, tgt_lang = review.store.language_tags() or ("zh-CN", "en-US")
+        except StoreError as exc:  # both directions in one store: one file cannot tag them
+            raise HTTPException(409, str(exc)) from exc
         handle, path = tempfile.mkstemp(prefix="duiyi-review-", suffix=f".{fmt}")
         os.close(handle)
         try:
-            write_pairs(review.store.iter_pairs(where=filters.where()), path, fmt)
+            write_pairs(
+                review.store.iter_pairs(where=filters.where()),
+                path,
+                fmt,
+                src_lang=src_lang,
+                tgt_lang=tgt_lang,
+            )
         except BaseException:
             os.unlink(path)
             raise

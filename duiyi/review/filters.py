@@ -73,13 +73,20 @@ class Filters:
                 if not 0 <= number <= 1:
                     raise HTTPException(400, f"{name} must be a confidence between 0 and 1")
                 values[name] = number
-        for name, low, high in (("limit", 1, MAX_LIMIT), ("at", 0, 10**9), ("doc", 1, 2**62)):
+        for name, low, high in (("limit", 1, MAX_LIMIT), ("at", 0, 10**9)):
             value = str(query.get(name, "") or "").strip()
             if value:
                 try:
                     values[name] = min(max(int(value), low), high)
                 except ValueError:
                     raise HTTPException(400, f"{name} must be a whole number") from None
+        # A document id is not clamped (doc=-5 must not become document 1); at most 18 digits,
+        # as in paths, so always within SQLite's integers.
+        value = str(query.get("doc", "") or "").strip()
+        if value:
+            if not (value.isascii() and value.isdigit() and len(value) <= 18 and int(value)):
+                raise HTTPException(400, "doc must be a whole number, a document id (1 or more)")
+            values["doc"] = int(value)
         if doc is not None:
             values["doc"] = doc
         q = " ".join(str(query.get("q", "") or "").split())

@@ -47,12 +47,22 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def plain_host(host: str) -> str:
+    """`host` as the socket and the Host check want it: lower case (host names are
+    case-insensitive), an IPv6 address without the brackets of a URL ("[::1]" is ::1)."""
+    host = host.strip().lower()
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host
+
+
 def is_loopback(host: str) -> bool:
     """Whether `host` (a name or an address) means this machine only."""
+    host = plain_host(host)
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
+        return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
 

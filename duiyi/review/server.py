@@ -19,7 +19,7 @@ import uvicorn
 from duiyi.corpus.store import Store
 from duiyi.errors import InputError
 from duiyi.review.app import create_app
-from duiyi.review.security import allowed_hosts, is_loopback
+from duiyi.review.security import allowed_hosts, is_loopback, plain_host
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +48,11 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
             "(127.0.0.1, ::1, localhost); to review from another machine, forward the port "
             "with ssh -L PORT:127.0.0.1:PORT"
         )
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    address = plain_host(host)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.bind(("127.0.0.1" if host == "localhost" else host, port))
+        sock.bind(("127.0.0.1" if address == "localhost" else address, port))
     except OSError as exc:
         sock.close()
         raise InputError(
@@ -67,7 +68,7 @@ def make_server(
 ) -> ReviewServer:
     """The review app over `store`, bound and ready to `run()`."""
     sock = bind(host, port)
-    port = sock.getsockname()[1]
+    host, port = plain_host(host), sock.getsockname()[1]
     literal = f"[{host}]" if ":" in host else host
     app = create_app(store, hosts=allowed_hosts(host, port), reviewer=reviewer)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")

@@ -72,6 +72,17 @@ def pair_context(store: Store, beads: Sequence[BeadRecord]) -> dict[str, Any]:
     }
 
 
+def chosen_document(store: Store, filters: Filters) -> DocumentSummary | None:
+    """The document the filters fix (None: every document); 404 for an id that is not a source
+    document of the corpus (a target text has no pairs of its own: its source has them)."""
+    if filters.doc is None:
+        return None
+    doc = store.get_document(filters.doc)
+    if doc.role != "src":
+        raise NotFoundError(f"document {doc.id} is a target text: review its source document")
+    return doc
+
+
 def load_page(store: Store, filters: Filters, offset: int | None = None) -> BeadPage:
     """One page of pairs (keyset by default; `offset` only for comparison)."""
     try:
@@ -152,7 +163,7 @@ class PairsView(HTTPEndpoint):
         review = context(request)
         doc_id = request.path_params.get("doc_id")
         filters = Filters.from_query(request.query_params, doc=doc_id)
-        doc = review.store.get_document(filters.doc) if filters.doc else None
+        doc = chosen_document(review.store, filters)
         page = load_page(review.store, filters)
         return HTMLResponse(render_pairs_page(review, doc, filters, page))
 
@@ -164,8 +175,7 @@ class CountView(HTTPEndpoint):
     async def get(self, request: Request) -> Response:
         review = context(request)
         filters = Filters.from_query(request.query_params)
-        if filters.doc:
-            review.store.get_document(filters.doc)
+        chosen_document(review.store, filters)
         return JSONResponse({"count": review.store.count_beads(filters.where())})
 
 

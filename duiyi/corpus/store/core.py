@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from duiyi.atomic import protect_inputs
 from duiyi.corpus.store import schema, search
 from duiyi.corpus.store.edits import ReviewEditsMixin
 from duiyi.corpus.store.ingest import IngestMixin
@@ -49,16 +50,25 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         self._lock = threading.RLock()
         # Why searches cannot use the full-text index ("" when they can).
         self.search_unavailable = ""
+        self.created = False  # by this open: a failed command removes it again
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True, readonly: bool = False) -> Store:
         """Open the corpus store at `path`: created and migrated, or read-only (never written)."""
         path = str(path)
+        protect_inputs([path])  # `export store -o store` must not replace it
         exists = Path(path).exists()
         if not exists and (readonly or not create):
             raise StoreError(f"{path}: no such corpus store (create one with --store {path})")
+        if exists and (readonly or not create) and Path(path).stat().st_size == 0:
+            raise StoreError(f"{path}: an empty file, not a corpus store (create one with --store)")
         if exists:
             check_sqlite_header(path)
+        elif not readonly:
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"{path}: cannot create its folder: {exc.strerror}") from exc
         writable = _writable(path)
         if not readonly and not writable:
             raise _read_only_error(path)
@@ -86,6 +96,7 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
                 conn.close()
             raise
         store = cls(conn, path, readonly)
+        store.created = not exists
         try:
             store._migrate()
         except BaseException:
@@ -126,8 +137,20 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
     def __enter__(self) -> Store:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, *exc) -> None:
         self.close()
+        if exc_type is not None and self.created and not self._left_anything():
+            # a command that failed on the store it was creating leaves no empty store behind
+            for suffix in ("", "-wal", "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path + suffix)
+
+    def _left_anything(self) -> bool:
+        try:
+            with contextlib.closing(sqlite3.connect(self.path)) as conn:
+                return bool(conn.execute("SELECT 1 FROM documents LIMIT 1").fetchone())
+        except sqlite3.Error:
+            return True  # not what we created: leave it
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Store]:

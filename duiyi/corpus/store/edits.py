@@ -239,14 +239,20 @@ class ReviewEditsMixin:
             offset += len(text) + (1 if text else 0)
         return tuple(first), tuple(second)
 
-    def undo(self, bead_id: int, *, reviewer: str = "") -> Change:
+    def undo(
+        self, bead_id: int, *, expected_version: int | None = None, reviewer: str = ""
+    ) -> Change:
         """Revert the last change that touched this bead (an update, merge or split).
 
+        `expected_version` is the version the caller saw, as for `update_bead` (None skips the
+        check, which also lets a bead merged away be undone by its id).
         `Change.beads` are the beads it brought back; `removed`, those it took away (the second
         half of an undone split). `main` may be another bead than `bead_id` (a split's first
         half, when undoing from its second)."""
         now = utc_now()
         with self._write() as conn:
+            if expected_version is not None:  # else the undo could revert someone's later change
+                self._locked_bead(conn, bead_id, expected_version)
             row = conn.execute(
                 "SELECT id, bead_id, action, before, after FROM edits WHERE (bead_id = ? OR "
                 "other_bead_id = ?) AND undone = 0 AND action != 'undo' ORDER BY id DESC LIMIT 1",

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from duiyi.corpus.model import ORIGINS, STATUSES, Pair, Sentence
+from duiyi.corpus.model import ORIGINS, STATUSES, Pair, Sentence, lang_tag
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
     BeadFilter,
@@ -424,6 +424,39 @@ class QueryMixin:
                 (bead_id, bead_id),
             )
         ]
+
+    def language_tags(self) -> tuple[str, str] | None:
+        """The (source, target) language tags of the stored pairs, as exports write them
+        ("en-US", "zh-CN" for an en→zh alignment); None for an empty store. A side without a
+        stored document (imported pairs) is the other language of the pair. Raises StoreError
+        when the store holds both directions: one file cannot tag them."""
+        rows = self._query(
+            "SELECT DISTINCT s.lang, s.script, t.lang, t.script FROM documents s "
+            "LEFT JOIN documents t ON t.id = s.tgt_document_id "
+            "WHERE s.role = 'src' AND EXISTS (SELECT 1 FROM beads WHERE document_id = s.id)"
+        )
+        other = {"zh": "en", "en": "zh"}
+        sides = {(src or "zh", tgt or other.get(src or "zh", "")) for src, _, tgt, _ in rows}
+        if not sides:
+            return None
+        if len(sides) > 1:
+            directions = ", ".join(f"{s}→{t}" for s, t in sorted(sides))
+            raise StoreError(
+                f"{self.path} holds pairs in several directions ({directions}): give "
+                "--src-lang and --tgt-lang, or keep each direction in a store of its own"
+            )
+        ((src, tgt),) = sides
+
+        def tag(lang: str, scripts: set[str]) -> str:
+            # one tag for the whole file: zh-TW only where every document is Traditional
+            traditional = {script == "traditional" for script in scripts}
+            if len(traditional) > 1:
+                return lang
+            return lang_tag(lang, "traditional" if traditional.pop() else "")
+
+        src_scripts = {r[1] for r in rows}
+        tgt_scripts = {r[3] or "" for r in rows}
+        return tag(src, src_scripts), tag(tgt, tgt_scripts)
 
     def info(self) -> dict:
         """Counts for `duiyi corpus info`: documents, sentences, beads by status/origin/kind."""

@@ -377,8 +377,9 @@
           return;
         }
         act(row, "edit", { tgt_text: value }).then((result) => {
-          // Someone else changed the pair: show theirs, keep ours in a reopened editor.
-          if (result && result.conflict && result.rows[0]) edit(result.rows[0], value);
+          // Someone else changed the pair: show theirs, keep ours in a reopened editor. (A
+          // pair merged away stays as it was, editor and all: ours stays in it, editable.)
+          if (result && result.conflict && result.rows[0] && result.rows[0] !== row) edit(result.rows[0], value);
           else if (result && !result.ok) {
             area.disabled = false;
             area.focus();
