@@ -12,6 +12,10 @@ class InputError(DuiyiError):
     """An input file or stream cannot be used (missing, binary, undecodable, empty, malformed)."""
 
 
+class EmptyInput(InputError):
+    """An input holds no text (an empty side of an alignment is a warning, not an error)."""
+
+
 class ModelNotFound(DuiyiError):
     """No translation model is installed (or can be downloaded) for what was asked."""
 

@@ -59,6 +59,20 @@ def test_presplit_single_pair_to_stdout_with_scores(cli, tmp_path, cache):
     assert all(0.0 <= float(line.split("\t")[1]) <= 1.0 for line in lines)
 
 
+def test_presplit_blank_lines_break_paragraphs_and_keep_the_line_numbers(cli, tmp_path, cache):
+    src = tmp_path / "b.zh"
+    src.write_text(f"{ZH[0]}\n\n{ZH[1]}\n{ZH[2]}\n", encoding="utf-8")
+    tgt = tmp_path / "b.en"
+    tgt.write_text(f"{EN[0]}\n{EN[1]}\n\n{EN[2]}\n", encoding="utf-8")
+    expected = ["[0]:[0]", "[2]:[1]", "[3]:[3]"]  # a blank line is in no bead
+    status, out, err = cli("align", "--presplit", src, tgt, "--cache", cache, "-q")
+    assert status == 0 and out.splitlines() == expected, err
+    stored = tmp_path / "b.align"
+    args = ("-o", stored, "--store", tmp_path / "c.db")
+    status, _, err = cli("align", "--presplit", src, tgt, *args, "--cache", cache, "-q")
+    assert status == 0 and stored.read_text().splitlines() == expected, err
+
+
 def test_mismatched_directories_are_a_clear_error(cli, tmp_path, cache):
     write_lines(tmp_path / "zh/001", ZH[:2])
     write_lines(tmp_path / "zh/002", ZH[2:4])
@@ -78,6 +92,12 @@ def test_file_and_directory_mixed_is_an_error(cli, tmp_path):
     write_lines(tmp_path / "zh/001", ZH[:2])
     status, _, err = cli("align", tmp_path / "zh", tmp_path / "zh/001", "--no-cache")
     assert status == 1 and "two files or two directories" in err
+
+
+def test_the_same_file_twice_is_an_error(cli, tmp_path):
+    src = write_lines(tmp_path / "a.zh", ZH[:2])
+    status, _, err = cli("align", src, src, "--no-cache")
+    assert status == 1 and "are the same file" in err and "Traceback" not in err
 
 
 def test_missing_input_is_an_error(cli, tmp_path):

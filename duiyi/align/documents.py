@@ -12,7 +12,7 @@ from duiyi.align.aligner import Aligner, Alignment
 from duiyi.align.rescore import Progress
 from duiyi.atomic import protect_inputs
 from duiyi.corpus.model import Document
-from duiyi.corpus.read import iter_files, read_bounded
+from duiyi.corpus.read import iter_files
 from duiyi.errors import InputError
 
 
@@ -29,6 +29,8 @@ def match_pairs(
         if not p.exists():
             raise InputError(f"{p}: no such file or directory")
     if s.is_file() and t.is_file():
+        if s.samefile(t):
+            raise InputError(f"{src} and {tgt} are the same file: give a text and its translation")
         protect_inputs([s, t])
         return [(s, t)]
     if s.is_dir() != t.is_dir():
@@ -54,23 +56,6 @@ def match_pairs(
     if not left:
         raise InputError(f"{src}: no files matching {glob!r}")
     return [(left[name], right[name]) for name in sorted(left)]
-
-
-def read_presplit(path: str | Path) -> list[str]:
-    """Sentences of a file holding one per line (as the gold sets do); line i is sentence i."""
-    try:
-        with open(path, "rb") as f:
-            data = read_bounded(f, str(path))
-    except OSError as exc:
-        raise InputError(f"{path}: {exc.strerror}") from exc
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path}: not UTF-8 text (one sentence per line expected)") from exc
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.rstrip("\r") for line in lines]
 
 
 def align_documents(

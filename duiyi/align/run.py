@@ -10,8 +10,8 @@ files, a store).
 
 Documents are read and prepared (cleaned, normalized, split); with `presplit` each non-blank
 line of a file is one sentence (`prepare_lines`), and they go to the store and every format
-alike. `.align` output from pre-split files without a store numbers the lines themselves
-(blank ones included), as the gold sets do. The aligner sees normalized sentences; pairs carry the original
+alike; `.align` output numbers their lines (blank ones included, and in no bead), as the gold
+sets do. The aligner sees normalized sentences; pairs carry the original
 text. The aligning itself is `align_many(document pairs) → an Alignment (or the error) per pair,
 in order`: `local_aligner` here, or a distributed runner's (duiyi.cluster). A document pair that
 fails (unreadable input, an error while aligning) is reported in `AlignStats.failed` and the
@@ -23,8 +23,9 @@ when each is done).
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -32,11 +33,11 @@ import numpy as np
 from duiyi import __version__
 from duiyi.align.aligner import Aligner, Alignment
 from duiyi.align.alignfile import write_align
-from duiyi.align.documents import align_documents, read_presplit
+from duiyi.align.documents import align_documents
 from duiyi.align.rescore import Progress
-from duiyi.corpus.model import Document
+from duiyi.corpus.model import Bead, Document
 from duiyi.corpus.pairs import build_pairs
-from duiyi.errors import DuiyiError, InputError
+from duiyi.errors import DuiyiError, EmptyInput, InputError
 from duiyi.export import FORMATS, format_for_path, write_pairs
 from duiyi.progress import WeightedProgress
 
@@ -45,6 +46,9 @@ ALIGN_FORMAT = "align"  # bead indices, the gold sets' format (duiyi.align.align
 
 @dataclass
 class AlignStats:
+    """What `align_files` did: document pairs aligned, linked beads and their confidences,
+    and each document's warnings and failures."""
+
     documents: int = 0  # document pairs aligned
     linked: int = 0  # beads with both sides
     low: int = 0  # linked beads below 0.5
@@ -142,28 +146,13 @@ def align_files(
     if multiple and chosen == ALIGN_FORMAT and store is not None:
         raise InputError("--store with .align output holds one pair of documents")
     stats = AlignStats()
-    if presplit and chosen == ALIGN_FORMAT and store is None:
-        # the gold sets' convention: sentence i is line i, blank lines included
-        lines = [(read_presplit(src), read_presplit(tgt)) for src, tgt in file_pairs]
-        bar = _bar([len(src) + len(tgt) for src, tgt in lines], quiet)
-        rescoring = _rescoring(bar)
-        for (src_path, _), (src_lines, tgt_lines) in zip(file_pairs, bar.wrap(lines), strict=True):
-            result = aligner.align(src_lines, tgt_lines, rescore_progress=rescoring)
-            stats.add(src_path.name, result)
-            out = output
-            if multiple:
-                out = Path(output) / f"{src_path.relative_to(source_root)}.align"
-            write_align(result.beads, out, with_score=scores)
-        return stats
-
     from duiyi.corpus.pipeline import pipeline_signature, prepare, prepare_lines
-    from duiyi.corpus.read import read_document
 
     make = prepare_lines if presplit else prepare
     prepared: list[DocumentPair] = []
     for src_path, tgt_path in file_pairs:
         try:
-            prepared.append((make(read_document(src_path)), make(read_document(tgt_path))))
+            prepared.append((make(_read_side(src_path)), make(_read_side(tgt_path))))
         except DuiyiError as exc:
             stats.failed.append((src_path.name, str(exc)))
     results: list[tuple[Document, Document, Alignment]] = []
@@ -185,7 +174,12 @@ def align_files(
                 tgt_doc=tgt,
             )  # fmt: skip
     if chosen == ALIGN_FORMAT:
-        write_align(results[0][2].beads, output, with_score=scores)
+        for src, tgt, result in results:
+            out = output
+            if multiple:
+                out = Path(output) / f"{Path(src.path).relative_to(source_root)}.align"
+            beads = _line_beads(src, tgt, result.beads) if presplit else result.beads
+            write_align(beads, out, with_score=scores)
     else:
         write_pairs(
             _pairs(results),
@@ -212,6 +206,36 @@ def _rescoring(bar: WeightedProgress) -> Progress:
         bar.within(done, total, f"scoring rival beads {done:,}/{total:,}")
 
     return report
+
+
+def _read_side(path: Path) -> Document:
+    """One side's document; an empty file is an empty side (its sentences are left unpaired,
+    with a warning), not an error."""
+    from duiyi.corpus.read import read_document
+
+    try:
+        return read_document(path)
+    except EmptyInput:
+        return Document(path=str(path), text="")
+
+
+def _line_beads(src: Document, tgt: Document, beads: list[Bead]) -> list[Bead]:
+    """Beads over pre-split sentences renumbered by the files' lines, as the gold sets number
+    them (blank lines count, and are in no bead: they only break paragraphs)."""
+
+    def line_numbers(doc: Document) -> list[int]:
+        breaks = [i for i, char in enumerate(doc.text) if char == "\n"]
+        return [bisect.bisect_left(breaks, s.start) for s in doc.sentences]
+
+    src_lines, tgt_lines = line_numbers(src), line_numbers(tgt)
+    return [
+        replace(
+            bead,
+            src=tuple(src_lines[i] for i in bead.src),
+            tgt=tuple(tgt_lines[j] for j in bead.tgt),
+        )
+        for bead in beads
+    ]
 
 
 def _pairs(results: Iterable[tuple[Document, Document, Alignment]]):

@@ -143,7 +143,7 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
                     meta=dict(paragraph.meta),
                 )
             )
-    if not doc.sentences:
+    if not doc.sentences and doc.text.strip():
         log.warning("%s: no text left after removing page chrome", doc.name)
     _normalize_sentences(doc, config)
     return doc

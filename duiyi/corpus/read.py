@@ -21,7 +21,7 @@ from pathlib import Path
 from duiyi.atomic import protect_inputs
 from duiyi.corpus.html import html_to_text, looks_like_html, meta_charset
 from duiyi.corpus.model import Document
-from duiyi.errors import InputError
+from duiyi.errors import EmptyInput, InputError
 
 log = logging.getLogger(__name__)
 
@@ -215,7 +215,7 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
 
 def _decode_document(data: bytes, path: str, name: str) -> Document:
     if not data.strip():
-        raise InputError(f"{name} is empty")
+        raise EmptyInput(f"{name} is empty")
     from duiyi.corpus import documents  # DOCX, ODT, EPUB, PDF
 
     kind = documents.sniff(data, path)
@@ -244,7 +244,7 @@ def _decode_document(data: bytes, path: str, name: str) -> Document:
     if _control_ratio(text) > 0.05:
         raise InputError(f"{name} looks like a binary file, not text (control characters)")
     if not text.strip():
-        raise InputError(f"{name} is empty" + (" (no text in its HTML)" if is_html else ""))
+        raise EmptyInput(f"{name} is empty" + (" (no text in its HTML)" if is_html else ""))
     return Document(path=path, text=text, encoding=encoding, meta=meta)
 
 
