@@ -1,18 +1,23 @@
 """The `duiyi` command: one subcommand per user task, each a thin module in duiyi.commands.
 
 Errors meant for users (`DuiyiError`, file-system errors) become one line on stderr and exit 1;
-usage errors exit 2 (argparse). `--debug` shows the traceback instead.
+usage errors exit 2 (argparse). `--debug` shows the traceback instead. A closed stdout or stdin
+is such an error when used; a closed stderr only silences the messages. SIGTERM ends a command
+as Ctrl-C does (its outputs cleaned up), with status 143.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import logging
+import os
 import signal
 import sys
 
 from duiyi import __version__
+from duiyi.atomic import input_scope
 from duiyi.commands._options import parse_args
 from duiyi.errors import DuiyiError
 
@@ -71,12 +76,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _ClosedStream(io.TextIOBase):
+    """Stands for a standard stream the process was started without (`>&-`, `<&-`): reading or
+    writing it is a one-line error, where None would be an AttributeError (or, for print, a
+    silent loss of the output)."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _closed(self, *args):
+        raise DuiyiError(f"standard {self.name} is closed")
+
+    read = readline = readlines = write = writelines = _closed
+
+    def fileno(self) -> int:  # what libraries probing for a file descriptor expect
+        raise io.UnsupportedOperation(f"standard {self.name} is closed")
+
+    @property
+    def buffer(self):  # binary readers and writers use .buffer: the same error
+        return self
+
+
+def _guard_std_streams() -> None:
+    """Closed standard file descriptors: point them at /dev/null, so that no file duiyi opens
+    later becomes fd 0, 1 or 2 (and gets messages or output meant for a terminal); then a
+    closed stderr swallows messages, a closed stdout or stdin is an error when used."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
+    if sys.stdout is None:
+        sys.stdout = _ClosedStream("output")
+    if sys.stdin is None:
+        sys.stdin = _ClosedStream("input")
+
+
+def _terminated(signum, frame):
+    # SIGTERM (`timeout`, `kill`) unwinds like Ctrl-C, so atomic writes remove their temporary
+    # files, and exits 128 + 15 as the default action would.
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Restore the default SIGPIPE so `duiyi split … | head` ends quietly.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, _terminated)
+    _guard_std_streams()
     parser = build_parser()
-    args = parse_args(parser, argv)
+    try:
+        args = parse_args(parser, argv)
+    except DuiyiError as exc:  # --help or --version to a closed stdout
+        print(f"duiyi: error: {exc}", file=sys.stderr)
+        return 1
     logging.basicConfig(
         level=logging.DEBUG if args.debug else logging.WARNING,
         format="duiyi: %(levelname)s: %(message)s",
@@ -85,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     try:
-        return int(args.run(args) or 0)
+        with input_scope():  # no output may replace a file the command reads
+            return int(args.run(args) or 0)
     except KeyboardInterrupt:
         print("duiyi: interrupted", file=sys.stderr)
         return 130

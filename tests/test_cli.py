@@ -1,6 +1,16 @@
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 
 from duiyi.cli import COMMANDS
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_top_level_help_lists_every_command(cli):
@@ -92,3 +102,104 @@ def test_rescore_before_the_files_runs_the_alignment(cli, two_files):
     assert "--rescore needs one" in err and "qwen2.5-coder-0.5b" in err, err
     status, _, err = cli("align", "--rescore", src, "--no-cache")
     assert status == 2 and "TGT" in err  # a file short: still a usage error
+
+
+# ---- standard streams, signals, stdin twice, summaries ----------------------------------------
+
+
+def _duiyi(*args, close=()) -> subprocess.CompletedProcess:
+    """`duiyi ARGS` in a fresh process started with the file descriptors `close` closed."""
+
+    def closing():
+        for fd in close:
+            os.close(fd)
+
+    return subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", *map(str, args)],
+        preexec_fn=closing,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+@pytest.fixture
+def two_sentences(tmp_path):
+    doc = tmp_path / "a.txt"
+    doc.write_text("第一句。第二句！\n", encoding="utf-8")
+    return doc
+
+
+def test_a_closed_stdout_is_one_line_and_exit_1(two_sentences, tmp_path):
+    result = _duiyi("split", two_sentences, close=[1])
+    assert result.returncode == 1
+    assert result.stderr == "duiyi: error: standard output is closed\n"
+    assert _duiyi("--help", close=[1]).returncode == 1
+    out = tmp_path / "out.txt"  # an output file needs no stdout
+    result = _duiyi("split", two_sentences, "-o", out, close=[1])
+    assert result.returncode == 0, result.stderr
+    assert out.read_text(encoding="utf-8").splitlines() == ["第一句。", "第二句！"]
+
+
+def test_a_closed_stdin_is_one_line_and_exit_1():
+    result = _duiyi("split", "-", close=[0])
+    assert (result.returncode, result.stderr) == (1, "duiyi: error: standard input is closed\n")
+
+
+def test_a_closed_stderr_still_gives_the_output_and_the_status(two_sentences, tmp_path):
+    result = _duiyi("split", two_sentences, close=[2])
+    assert result.returncode == 0 and result.stdout.splitlines() == ["第一句。", "第二句！"]
+    result = _duiyi("split", tmp_path / "missing.txt", close=[2])
+    assert (result.returncode, result.stdout) == (1, "")  # the message never lands in stdout
+
+
+def test_sigterm_removes_the_temporary_file_of_an_output(tmp_path):
+    out = tmp_path / "out.txt"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "duiyi.cli", "split", "-", "-o", str(out)],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    try:
+        # the output's temporary file is open while the command waits for stdin
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".out.txt.duiyi-*.tmp")):
+            assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        status = proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    assert list(tmp_path.iterdir()) == []
+    assert status == 128 + signal.SIGTERM  # as if SIGTERM's default action had ended it
+
+
+def test_stdin_twice_is_refused_before_any_output(cli, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO("第一句。".encode())))
+    for command in (["split"], ["normalize"], ["translate", "--engine", "gloss"]):
+        status, out, err = cli(*command, "-", "-")
+        assert (status, out) == (1, ""), err
+        assert "- (standard input) given more than once" in err
+
+
+def test_translate_summary_says_1_document_and_1_sentence(cli, tmp_path):
+    doc = tmp_path / "a.txt"
+    doc.write_text("你好。\n", encoding="utf-8")
+    status, _, err = cli("translate", doc, "--engine", "gloss")
+    assert status == 0 and "glossed 1 sentence in 1 document " in err, err
+    other = tmp_path / "b.txt"
+    other.write_text("你好。再见。\n", encoding="utf-8")
+    status, _, err = cli("translate", doc, other, "--engine", "gloss", "-o", tmp_path / "out")
+    assert status == 0 and "glossed 3 sentences in 2 documents " in err, err
+
+
+def test_gloss_engine_says_it_ignores_a_model(cli, tmp_path):
+    doc = tmp_path / "a.txt"
+    doc.write_text("你好。\n", encoding="utf-8")
+    status, out, err = cli("translate", doc, "--engine", "gloss", "--model", "X")
+    assert status == 0 and out.strip()
+    assert "--model X is ignored" in err

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEEDS
@@ -259,3 +260,62 @@ def test_conversion_choices_match_the_library():
 )
 def test_one_line(text, expected):
     assert one_line(text) == expected
+
+
+def test_an_output_that_is_also_an_input_is_refused_and_the_input_kept(cli, tmp_path):
+    zh, en = tmp_path / "z.txt", tmp_path / "e.txt"
+    zh.write_text("今天天气很好。我们去公园。\n", encoding="utf-8")
+    en.write_text("The weather is fine today. Let's go to the park.\n", encoding="utf-8")
+    before = zh.read_bytes()
+    for args in (
+        ("split", zh, "-o", zh),
+        ("normalize", zh, "-o", zh),
+        ("split", tmp_path, "-o", zh),  # found by walking the folder
+    ):
+        status, _, err = cli(*args)
+        assert status == 1
+        assert "is also an input of this command" in _one_error_line(err)
+        assert zh.read_bytes() == before
+    store = tmp_path / "c.db"
+    status, _, err = cli("import", _tsv(tmp_path), "--store", store)
+    assert status == 0, err
+    stored = store.read_bytes()
+    status, _, err = cli("export", store, "-f", "tsv", "-o", store)
+    assert status == 1 and "is also an input" in _one_error_line(err)
+    assert store.read_bytes() == stored
+
+
+def _tsv(folder):
+    path = folder / "pairs.tsv"
+    path.write_text("src_text\ttgt_text\n你好。\tHello.\n", encoding="utf-8")
+    return path
+
+
+def test_export_says_what_each_filter_left_out(cli, tmp_path):
+    pairs = tmp_path / "scored.tsv"
+    pairs.write_text(
+        "src_text\ttgt_text\tscore\torigin\n"
+        "一。\tOne.\t0.9\thuman\n二。\tTwo.\t0.2\thuman\n三。\tThree.\t0.95\tgloss\n",
+        encoding="utf-8",
+    )
+    store = tmp_path / "c.db"
+    assert cli("import", pairs, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "tsv", "--min-score", "0.5")
+    assert status == 0, err
+    assert "One." in out and "Two." not in out and "Three." not in out
+    assert (
+        "wrote 1 pairs to stdout (tsv); left out 1 gloss drafts (--include-gloss keeps them), "
+        "1 not matching --status/--origin/--min-score" in err
+    )
+
+
+def test_a_failed_import_leaves_no_new_store_behind(cli, tmp_path):
+    bad = tmp_path / "bad.tmx"
+    bad.write_text("not xml at all", encoding="utf-8")
+    store = tmp_path / "sub" / "new.db"
+    status, _, err = cli("import", bad, "--store", store)
+    assert status == 1, err
+    assert not store.exists() and not Path(str(store) + "-wal").exists()
+    # the store's folder is made when it is missing (it used to be called read-only)
+    status, _, err = cli("import", _tsv(tmp_path), "--store", store)
+    assert status == 0 and store.exists(), err

@@ -213,3 +213,66 @@ def test_a_download_cut_short_installs_nothing(cli, packages_env, argos_package,
     assert status == 1 and "Traceback" not in err
     assert "translate-zh_en-1_9.argosmodel" in err and "duiyi models install" in err
     assert _leftovers(packages_env) == []
+
+
+# ---- LLM model folders: broken manifests, names, not-found messages --------------------------
+
+
+def _llm_folder(name: str, manifest: str):
+    from duiyi.translate import llm_models
+
+    folder = llm_models.models_dir() / name
+    folder.mkdir(parents=True)
+    (folder / "duiyi-model.json").write_text(manifest, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize(
+    "manifest", ["{}", '{"name":', "[]", '{"name": 3}', '{"name": "x", "sha256": 7}']
+)
+def test_a_broken_llm_manifest_is_skipped_with_a_warning(
+    cli, tmp_path, packages_env, caplog, manifest
+):
+    broken = _llm_folder("fake", manifest)
+    status, out, err = cli("models", "list", "--installed")
+    assert status == 0 and "Traceback" not in err and "internal error" not in err
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert str(broken) in warning and "duiyi models remove fake" in warning
+    doc = tmp_path / "a.txt"
+    doc.write_text("你好。\n", encoding="utf-8")
+    status, out, err = cli("translate", doc)  # glosses: no model is installed
+    assert status == 0 and out.strip() and "internal error" not in err
+    status, out, _ = cli("models", "remove", "fake")  # a broken folder can still be removed
+    assert status == 0 and "removed fake" in out and not broken.exists()
+
+
+def test_removing_an_empty_name_removes_nothing(cli, packages_env):
+    from duiyi.translate import llm_models
+
+    mine = _llm_folder("mine", '{"name": "mine"}')
+    status, _, err = cli("models", "remove", "")
+    assert status == 1 and "no installed model named ''" in err, err
+    assert mine.is_dir()  # "" is not "the preferred model"
+    # not found: both folders are named, the LLM one and the Argos one
+    status, _, err = cli("models", "remove", "nope")
+    assert status == 1 and "no installed model named 'nope'" in err
+    assert str(llm_models.models_dir()) in err and str(packages_env) in err
+    with pytest.raises(ModelNotFound, match="installed: mine"):
+        llm_models.remove("nope")
+
+
+def test_an_unknown_model_lists_the_installed_llm_models(cli, tmp_path, packages_env):
+    _llm_folder("mine", '{"name": "mine"}')
+    doc = tmp_path / "a.txt"
+    doc.write_text("你好。\n", encoding="utf-8")
+    status, _, err = cli("translate", doc, "--model", "nonexistent")
+    assert status == 1 and "no LLM model installed" not in err
+    assert "'nonexistent'" in err and "installed: mine" in err, err
+
+
+def test_installing_a_directory_says_it_is_one(cli, tmp_path, packages_env):
+    for name in ("models", "model.gguf"):
+        folder = tmp_path / name
+        folder.mkdir()
+        status, _, err = cli("models", "install", folder)
+        assert status == 1 and f"{folder} is a directory" in err and "no such file" not in err

@@ -159,6 +159,15 @@ def test_split_paragraphs():
     assert [text[s:e] for s, e in blocks] == ["first line \r\nsecond", "third"]
 
 
+def test_a_book_title_is_never_cut():
+    text = "《书名。副标题》出版了。他读了《红楼梦》。未完的《标题。"
+    assert [text[a:b] for a, b in split_zh(text)] == [
+        "《书名。副标题》出版了。",
+        "他读了《红楼梦》。",
+        "未完的《标题。",  # an unclosed mark protects nothing
+    ]
+
+
 def test_split_sentences_gives_paragraph_indices():
     text = "第一句。第二句。\n\n第三句。\n第四句"
     spans = split_sentences(text, "zh")
@@ -166,7 +175,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh3"
+    assert splitter_signature("zh") == "split:zh4"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------

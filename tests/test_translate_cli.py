@@ -125,7 +125,7 @@ def test_empty_documents(cli, installed_model, tmp_path):
     assert status == 1 and "is empty" in err and "Traceback" not in err
     (tmp_path / "in" / "a.txt").write_text("美国总统访问俄罗斯。", encoding="utf-8")
     status, _, err = cli("translate", "--beam-size", "1", tmp_path / "in", "-o", tmp_path / "out")
-    assert status == 0 and "1 documents" in err  # the empty file is skipped, with a warning
+    assert status == 0 and "in 1 document " in err  # the empty file is skipped, with a warning
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["a.en.txt"]
 
 

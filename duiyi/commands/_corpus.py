@@ -53,6 +53,11 @@ def positive_int(text: str) -> int:
     return value
 
 
+def plural(n: int, noun: str) -> str:
+    """A count and its noun for summaries: `1 document`, `2 documents`."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def lang_arg(args: argparse.Namespace) -> str | None:
     return None if args.lang == "auto" else args.lang
 

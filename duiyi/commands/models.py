@@ -50,6 +50,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     remove.add_argument("name", help="package name (as `duiyi models list` shows it)")
 
 
+def _remove(packages, name: str) -> int:
+    """Remove the LLM model or else the Argos package `name`; not found, say where duiyi looked."""
+    from duiyi.errors import ModelNotFound
+    from duiyi.translate import llm_models
+
+    if name:  # "" would mean "the preferred model" to both lookups
+        try:
+            model = llm_models.remove(name)
+        except ModelNotFound:
+            pass
+        else:
+            print(f"removed {model.name} from {model.path}")
+            return 0
+        try:
+            pkg = packages.remove(name)
+        except ModelNotFound:
+            pass
+        else:
+            pair = f"{pkg.from_code}→{pkg.to_code} {pkg.version}"
+            print(f"removed {pkg.name} ({pair}) from {pkg.path}")
+            return 0
+    raise ModelNotFound(
+        f"no installed model named {name!r} in {llm_models.models_dir()} (LLM models) or "
+        f"{packages.packages_dir()} (Argos); see `duiyi models list`"
+    )
+
+
 def _size(n: int | None) -> str:
     if n is None:
         return "?"
@@ -62,15 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if args.action == "list":
         return _list(packages, args.installed, args.timeout)
     if args.action == "remove":
-        from duiyi.translate import llm_models
-
-        if llm_models.find_installed(args.name) is not None:
-            model = llm_models.remove(args.name)
-            print(f"removed {model.name} from {model.path}")
-            return 0
-        pkg = packages.remove(args.name)
-        print(f"removed {pkg.name} ({pkg.from_code}→{pkg.to_code} {pkg.version}) from {pkg.path}")
-        return 0
+        return _remove(packages, args.name)
     from duiyi.translate.llm_models import install_command
 
     if install_command(args):
@@ -115,9 +134,16 @@ def _download_bar(chunks, total: int | None):
 
 
 def _install(packages, what: list[str], force: bool, timeout: float) -> int:
+    from pathlib import Path
+
     from duiyi.errors import InputError
 
     if len(what) == 1:
+        if Path(what[0]).is_dir():
+            raise InputError(
+                f"{what[0]} is a directory: give a FILE.gguf, a FILE.argosmodel, a model name "
+                "(`duiyi models list`), a URL, or FROM TO (`zh en`)"
+            )
         pkg = packages.install_file(what[0])
     elif len(what) == 2:
         from_code, to_code = what

@@ -20,7 +20,7 @@ import contextlib
 import sys
 
 from duiyi.commands._cluster import add_cluster_arguments, ray_runtime
-from duiyi.commands._corpus import positive_int
+from duiyi.commands._corpus import plural, positive_int
 from duiyi.export import format_names
 from duiyi.translate.output import DOCUMENT_FORMATS
 
@@ -117,6 +117,9 @@ def run(args: argparse.Namespace) -> int:
     if (args.glossary or args.context) and translator.name != "llm":
         print(f"duiyi: notice: --glossary/--context need the llm engine; {translator.name} "
               "ignores them", file=sys.stderr)  # fmt: skip
+    if args.model and translator.name == "gloss":  # --engine gloss (auto refuses a lost model)
+        print(f"duiyi: notice: --engine gloss has no model; --model {args.model} is ignored",
+              file=sys.stderr)  # fmt: skip
     if fmt in FORMATS and not FORMATS[fmt].keeps_gloss and translator.origin == "gloss":
         if not args.include_gloss:  # it would be an empty file: say so instead
             from duiyi.errors import InputError
@@ -156,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
         output = args.output if args.output not in (None, "-") else "stdout"
         kind = "glossed" if translator.origin == "gloss" else "translated"
         print(
-            f"duiyi: {kind} {stats.sentences} sentences in {stats.documents} documents "
+            f"duiyi: {kind} {plural(stats.sentences, 'sentence')} in "
+            f"{plural(stats.documents, 'document')} "
             f"({stats.cached} from the cache, {stats.flagged} flagged) with "
             f"{translator.engine_id} → {output}"
             + (f" on {where}" if where else "")

@@ -20,7 +20,7 @@ from duiyi.errors import InputError, ModelNotFound
 from duiyi.translate.argos import find_loop, pick_device
 from duiyi.translate.engine import Draft, Translator, length_batches
 from duiyi.translate.glossary import Glossary
-from duiyi.translate.llm_models import LLMModel, find_installed, read_installed
+from duiyi.translate.llm_models import LLMModel, find_installed, not_installed, read_installed
 from duiyi.translate.prompt import (
     CHATML,
     clean,
@@ -117,10 +117,12 @@ class LLMTranslator(Translator):
             found = read_installed(Path(model))
         else:
             found = find_installed(model)
+        if found is None and model:
+            raise not_installed(model)  # it lists the installed ones
         if found is None:
             raise ModelNotFound(
                 "no LLM model installed (`duiyi models install qwen2.5-coder-1.5b`, or "
-                "`duiyi models install FILE.gguf`)" + (f"; {model!r} is not one" if model else "")
+                "`duiyi models install FILE.gguf`)"
             )
         return cls(found, glossary=glossary, **options)
 

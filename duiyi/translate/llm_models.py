@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -36,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from duiyi.errors import InputError, ModelNotFound
+
+log = logging.getLogger(__name__)
 
 METADATA = "duiyi-model.json"
 CHUNK = 1 << 20
@@ -114,11 +117,29 @@ def models_dir() -> Path:
     return base / "duiyi" / "models"
 
 
+# What a manifest may hold besides its name; one edited or written by hand with another type
+# is as unreadable as a truncated one.
+_FIELDS = {"source": str, "sha256": str, "gguf_size": int, "quantization": str, "gguf": dict}
+
+
+def _manifest(path: Path) -> dict:
+    """The model folder's manifest; OSError or ValueError says what is wrong with it."""
+    meta = json.loads((path / METADATA).read_text())
+    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or not meta["name"]:
+        raise ValueError("no model name in it")
+    for key, kind in _FIELDS.items():
+        if key in meta and not isinstance(meta[key], kind):
+            raise ValueError(f"its {key} is not a {kind.__name__}")
+    return meta
+
+
 def read_installed(path: Path) -> LLMModel:
     try:
-        meta = json.loads((path / METADATA).read_text())
+        meta = _manifest(path)
     except (OSError, ValueError) as exc:
-        raise ModelNotFound(f"{path} is not an installed duiyi LLM model: {exc}") from exc
+        raise ModelNotFound(
+            f"{path}: not an installed duiyi LLM model ({METADATA}: {exc})"
+        ) from exc
     return LLMModel(
         name=meta["name"],
         path=path,
@@ -130,7 +151,12 @@ def read_installed(path: Path) -> LLMModel:
     )
 
 
+_warned: set[Path] = set()  # broken model folders already reported (lists are read often)
+
+
 def list_installed() -> list[LLMModel]:
+    """Every model in the models folder; a folder with a broken manifest is skipped, with a
+    warning (as Argos packages are)."""
     root = models_dir()
     if not root.is_dir():
         return []
@@ -140,8 +166,10 @@ def list_installed() -> list[LLMModel]:
             continue
         try:
             found.append(read_installed(child))
-        except ModelNotFound:
-            continue
+        except ModelNotFound as exc:
+            if child not in _warned:
+                _warned.add(child)
+                log.warning("skipping %s; `duiyi models remove %s` removes it", exc, child.name)
     return found
 
 
@@ -158,10 +186,40 @@ def find_installed(name: str | None = None) -> LLMModel | None:
     return next(iter(installed.values()), None)
 
 
+def not_installed(name: str) -> ModelNotFound:
+    """The error for a model `name` that is not installed: it lists those that are."""
+    names = ", ".join(m.name for m in list_installed())
+    if name in PINNED:
+        hint = f"; `duiyi models install {name}` fetches it"
+    else:
+        hint = "" if names else f"; `duiyi models install {DEFAULT}` or FILE.gguf"
+    return ModelNotFound(
+        f"no LLM model called {name!r} is installed in {models_dir()} "
+        f"(installed: {names or 'none'}{hint})"
+    )
+
+
+def _folder(name: str) -> Path | None:
+    """The folder `name` of the models folder, if it holds a manifest (readable or not)."""
+    root = models_dir()
+    folder = root / name
+    plain = name and not name.startswith(".") and folder.parent == root  # not "", "..", "a/b"
+    return folder if plain and (folder / METADATA).is_file() else None
+
+
 def remove(name: str) -> LLMModel:
-    model = find_installed(name)
+    """Uninstall the model called `name`, or in folder `name` of the models folder: a broken
+    one too (its manifest unreadable), which no list shows."""
+    folder = _folder(name)
+    if folder is not None:
+        try:
+            model = read_installed(folder)
+        except ModelNotFound:
+            model = LLMModel(name=name, path=folder)
+    else:
+        model = find_installed(name) if name else None  # "": the preferred one; not here
     if model is None or model.path.parent != models_dir():
-        raise ModelNotFound(f"no LLM model called {name!r} is installed in {models_dir()}")
+        raise not_installed(name)
     trash = model.path.with_name(f".remove-{model.path.name}-{os.getpid()}")
     model.path.rename(trash)  # atomic: the model is gone at once, then deleted
     shutil.rmtree(trash, ignore_errors=True)
@@ -281,6 +339,8 @@ def install_gguf(
     from duiyi.translate.gguf_convert import convert, open_gguf, read_info
 
     gguf_path = Path(gguf_path)
+    if gguf_path.is_dir():
+        raise InputError(f"{gguf_path} is a directory, not a GGUF file")
     if not gguf_path.is_file():
         raise InputError(f"{gguf_path}: no such file")
     info = read_info(open_gguf(gguf_path))  # refuses a non-Qwen2 file before any work

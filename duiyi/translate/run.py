@@ -48,6 +48,9 @@ def local_drafter(translator: Translator, cache: TranslationCache | None) -> Dra
 
 @dataclass
 class TranslateStats:
+    """What `translate_inputs` did: documents and sentences translated, drafts from the cache
+    and flagged, glossary adherence, and the documents with no text."""
+
     documents: int = 0
     sentences: int = 0
     cached: int = 0
