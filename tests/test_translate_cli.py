@@ -235,6 +235,19 @@ def test_several_documents_on_stdout_are_separated_by_a_blank_line(cli, packages
     assert lines == [label, lines[1], lines[2], "", label, "Russia.", ""]
 
 
+def test_an_english_document_is_translated_with_a_warning(cli, packages_env, tmp_path, caplog):
+    english = tmp_path / "en.txt"
+    english.write_text("Dr. Smith went to the U.S. in 2020. Then he left.", encoding="utf-8")
+    chinese = tmp_path / "zh.txt"
+    chinese.write_text("美国总统访问俄罗斯。", encoding="utf-8")
+    status, _, _ = cli("translate", "-q", english, chinese)
+    assert status == 0
+    warned = [
+        r.getMessage() for r in caplog.records if "does not look like Chinese" in r.getMessage()
+    ]
+    assert len(warned) == 1 and warned[0].startswith("en.txt ")
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [("--compute-type", "int3", "as int3"), ("--beam-size", "0", "beam-size")],

@@ -38,7 +38,7 @@ def detect_lang(text: str) -> str:
     return "zh" if han / (han + words) >= 0.3 else "en"
 
 
-def _sample(text: str, size: int = 200_000, pieces: int = 5) -> str:
+def text_sample(text: str, size: int = 200_000, pieces: int = 5) -> str:
     """Evenly spaced stretches of a long text: enough to tell its language and script, and
     cheap on a 50 MB document (script detection is a character-class scan)."""
     if len(text) <= size:
@@ -125,7 +125,7 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     layout = keep_layout_spans(doc)
     cleaned = clean_text(_blank_out(doc.text, layout) if layout else doc.text)
     doc.removed = sorted([*layout, *cleaned.removed], key=lambda span: span.start)
-    content = _sample("\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs))
+    content = text_sample("\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs))
     config = _detect(doc, content, lang, conversion)
     split = split_zh if doc.lang == "zh" else split_en
     doc.sentences = []
@@ -174,7 +174,7 @@ def prepare_lines(doc: Document, *, lang: str | None = None, conversion: str = "
     """`prepare` for text that is split already: every non-blank line is one sentence, as it is
     (nothing is cleaned away or split again), and a blank line starts a new paragraph.
     Language, script and normalization are as in `prepare`."""
-    config = _detect(doc, _sample(doc.text), lang, conversion)
+    config = _detect(doc, text_sample(doc.text), lang, conversion)
     doc.removed, doc.sentences = [], []
     doc.meta["presplit"] = True
     paragraph, blank, pos = 0, False, 0

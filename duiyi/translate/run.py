@@ -19,6 +19,7 @@ progress bar (silent when asked or when stderr is not a terminal).
 from __future__ import annotations
 
 import itertools
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,8 @@ from duiyi.translate.drafts import run_signature, source_of, translate_document
 from duiyi.translate.engine import Draft, Translator
 from duiyi.translate.glossary import adherence
 from duiyi.translate.output import DOCUMENT_FORMATS, pairs_of, write_side_by_side, write_text
+
+log = logging.getLogger(__name__)
 
 Drafts = Iterator[tuple[Sentence, Draft]]
 Drafter = Callable[[Iterable[Document]], Iterator[tuple[Document, Drafts]]]
@@ -88,10 +91,16 @@ def read_documents(
     inputs: list[str], glob: str = "*", follow_links: bool = False
 ) -> Iterator[Document]:
     """Read and prepare (clean, normalize, split) every input document, one at a time."""
-    from duiyi.corpus.pipeline import prepare
+    from duiyi.corpus.pipeline import detect_lang, prepare, text_sample
     from duiyi.corpus.read import read_inputs
 
     for doc in read_inputs(inputs, glob=glob, follow_links=follow_links):
+        if detect_lang(text_sample(doc.text)) != "zh":
+            log.warning(
+                "%s does not look like Chinese (mostly Latin words): duiyi translates Chinese "
+                "into English, so its drafts will be of little use",
+                doc.name,
+            )
         yield prepare(doc, lang="zh")
 
 
