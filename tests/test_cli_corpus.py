@@ -304,7 +304,7 @@ def test_export_says_what_each_filter_left_out(cli, tmp_path):
     assert status == 0, err
     assert "One." in out and "Two." not in out and "Three." not in out
     assert (
-        "wrote 1 pairs to stdout (tsv); left out 1 gloss drafts (--include-gloss keeps them), "
+        "wrote 1 pair to stdout (tsv); left out 1 gloss drafts (--include-gloss keeps them), "
         "1 not matching --status/--origin/--min-score" in err
     )
 

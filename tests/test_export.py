@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -269,7 +270,7 @@ def corpus(tmp_path):
 def test_export_filters_by_status_score_and_origin(cli, corpus, tmp_path):
     out = tmp_path / "m.tmx"
     status, _, err = cli("export", corpus, "-o", out, "--status", "approved")
-    assert status == 0 and "wrote 1 pairs" in err
+    assert status == 0 and "wrote 1 pair " in err
     assert [p.src for p in read_pairs(str(out))] == ["你好。"]
     status, _, _ = cli("export", corpus, "-o", out, "--min-score", "0.5")
     assert [p.src for p in read_pairs(str(out))] == ["你好。", "再见。"]
@@ -343,7 +344,7 @@ def test_import_foreign_tmx_is_human_and_counts_skips(cli, tmp_path):
     )
     store = tmp_path / "c.db"
     status, _, err = cli("import", memory, "--store", store)
-    assert status == 0 and "imported 1 pairs" in err and "skipped 1 units" in err
+    assert status == 0 and "imported 1 pair " in err and "skipped 1 unit " in err
     with Store.open(store) as s:
         (pair,) = s.iter_pairs()
     assert (pair.src, pair.tgt, pair.origin) == ("源文。", "Source text.", "human")
@@ -410,3 +411,122 @@ def test_import_checks_its_inputs_before_creating_the_store(cli, tmp_path):
     status, _, err = cli("import", tmp_path, "--store", store)
     assert status == 1 and "not a file" in err
     assert not store.exists()
+
+
+# --- reading: what every reader refuses or keeps ----------------------------------------------
+
+FILENAMES = {"tmx": "s.tmx", "xces": "s.xml", "tsv": "s.tsv", "jsonl": "s.jsonl"}
+FILENAMES |= {"xliff": "s.xlf", "xliff2": "s.xlf", "moses": "s.moses"}
+SCORED = ["tmx", "xces", "tsv", "jsonl", "xliff", "xliff2"]  # (Moses holds no score)
+
+
+def _with_score(tmp_path: Path, fmt: str, score: str) -> str:
+    """A one-pair file in `fmt` whose score reads `score` (written as 0.375, then replaced)."""
+    path = str(tmp_path / FILENAMES[fmt])
+    write_pairs([Pair("中文。", "Chinese.", 0.375)], path, fmt)
+    for file in tmp_path.iterdir():
+        file.write_text(file.read_text(encoding="utf-8").replace("0.375", score), "utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", SCORED)
+@pytest.mark.parametrize(
+    ("score", "message"),
+    [
+        ("5", "not a confidence in [0, 1]"),
+        ("-1", "not a confidence in [0, 1]"),
+        ("inf", "not a confidence in [0, 1]"),
+        ("1e999", "not a confidence in [0, 1]"),
+        ("high", "not a number"),
+    ],
+)
+def test_a_score_that_is_no_confidence_is_refused_naming_where(tmp_path, fmt, score, message):
+    if fmt == "jsonl":
+        score = {"inf": "Infinity", "high": '"high"'}.get(score, score)
+    path = _with_score(tmp_path, fmt, score)
+    with pytest.raises(FormatError) as caught:
+        list(read_pairs(path, fmt))
+    text = str(caught.value)
+    assert text.startswith(path) and message in text
+    assert re.match(rf"{re.escape(path)}(:\d+|: unit \d+)", text), text  # the line or unit
+
+
+@pytest.mark.parametrize("fmt", SCORED)
+def test_scores_in_range_are_kept_and_nan_is_no_score(tmp_path, fmt):
+    for score, expected in (("0", 0.0), ("1", 1.0), ("0.25", 0.25)):
+        (pair,) = read_pairs(_with_score(tmp_path / score, fmt, score), fmt)
+        assert pair.score == expected
+    nan = _with_score(tmp_path / "nan", fmt, "NaN" if fmt == "jsonl" else "nan")
+    (pair,) = read_pairs(nan, fmt)
+    assert pair.score is None
+
+
+def test_crlf_line_ends_are_not_text(tmp_path):
+    (tmp_path / "w.zh").write_bytes("一\r\n二\r\n".encode())
+    (tmp_path / "w.en").write_bytes(b"one\r\ntwo\r\n")
+    got = [(p.src, p.tgt) for p in read_pairs(str(tmp_path / "w"), "moses")]
+    assert got == [("一", "one"), ("二", "two")]
+    tsv = tmp_path / "w.tsv"
+    write_pairs(PAIRS, str(tsv))
+    tsv.write_bytes(tsv.read_bytes().replace(b"\n", b"\r\n"))  # (texts' breaks are escaped)
+    got = list(read_pairs(str(tsv)))
+    assert [(p.src, p.tgt, p.status) for p in got] == [(p.src, p.tgt, p.status) for p in PAIRS]
+
+
+@pytest.mark.parametrize("fmt", ["tmx", "xces", "moses", "tsv", "jsonl", "xliff", "xliff2"])
+def test_spaces_at_the_ends_of_a_text_come_back(tmp_path, fmt):
+    pairs = [Pair("  前后空格  ", " both ends ", 0.5), Pair("\t中。", "end\t", 0.5)]
+    path = str(tmp_path / FILENAMES[fmt])
+    write_pairs(pairs, path, fmt)
+    assert [(p.src, p.tgt) for p in read_pairs(path, fmt)] == [(p.src, p.tgt) for p in pairs]
+
+
+def _xces(folder: Path, xtargets: str = "1;1") -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / "c.xml"
+    write_pairs([Pair("甲。", "A.", 0.5)], str(path))
+    path.write_text(path.read_text("utf-8").replace('"1;1"', f'"{xtargets}"'), "utf-8")
+    return path
+
+
+def _from_doc(path: Path, doc: str) -> None:
+    path.write_text(path.read_text("utf-8").replace('"c.zh.xml"', f'"{doc}"'), "utf-8")
+
+
+def test_xces_sentences_of_other_tools_are_stripped(tmp_path):
+    path = _xces(tmp_path)
+    zh = tmp_path / "c.zh.xml"
+    zh.write_text('<document><s id="1">\n    甲。\n  </s></document>', "utf-8")
+    assert [(p.src, p.tgt) for p in read_pairs(str(path))] == [("甲。", "A.")]
+
+
+@pytest.mark.parametrize("where", ["absolute", "parent"])
+def test_xces_sentence_files_outside_the_alignment_folder_are_refused(tmp_path, where):
+    path = _xces(tmp_path / "sub")
+    outside = _xces(tmp_path / "other").with_name("c.zh.xml")  # readable, were it opened
+    _from_doc(path, str(outside) if where == "absolute" else "../other/c.zh.xml")
+    with pytest.raises(FormatError, match=r"c\.xml:\d+: link SL1: fromDoc=.* lies outside"):
+        list(read_pairs(str(path)))
+
+
+def test_xces_sentence_files_below_the_alignment_folder_are_read(tmp_path):
+    path = _xces(tmp_path)
+    (tmp_path / "zh").mkdir()
+    (tmp_path / "c.zh.xml").rename(tmp_path / "zh" / "c.zh.xml")
+    _from_doc(path, "zh/./c.zh.xml")
+    assert [(p.src, p.tgt) for p in read_pairs(str(path))] == [("甲。", "A.")]
+
+
+@pytest.mark.parametrize(
+    ("xtargets", "message"),
+    [
+        ("1 99;1", "no sentence with id '99' in c.zh.xml"),
+        ("1;7", "no sentence with id '7' in c.en.xml"),
+        ("bogus", "xtargets='bogus' is not source ids;target ids"),
+        ("1;1;1", "xtargets='1;1;1' is not"),
+    ],
+)
+def test_xces_links_to_unknown_or_malformed_ids_are_refused(tmp_path, xtargets, message):
+    path = _xces(tmp_path, xtargets)
+    with pytest.raises(FormatError, match=rf"c\.xml:\d+: link SL1: {re.escape(message)}"):
+        list(read_pairs(str(path)))

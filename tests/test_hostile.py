@@ -503,3 +503,72 @@ def test_6_an_endless_line_is_refused_not_read_into_memory(tmp_path, cli, monkey
     path.write_bytes(b'{"src_text": "' + b"a" * 5000 + b'"}\n')
     status, _, err = cli("import", path, "--store", tmp_path / "s.db")
     assert status == 1 and "pairs.jsonl:1: a line longer than" in err
+
+
+# --- import: a bad pair file is one line naming the file and line, and nothing is stored ----
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (r'{"src_text": "中\ud800", "tgt_text": "x"}', r"pairs.jsonl:2: \ud800 is half of"),
+        ('{"src_text": "中", "tgt_text": "x", "score": "high"}', "pairs.jsonl:2: score 'high'"),
+        ('{"src_text": 1, "tgt_text": "x"}', "pairs.jsonl:2: src_text must be a string"),
+        ('{"src_text": "中", "tgt_text": ["a"]}', "pairs.jsonl:2: tgt_text must be a string"),
+        ('{"src_text": "中", "tgt_text": "x", "meta": [1]}', "pairs.jsonl:2: meta must be an"),
+        ('{"tgt_text": "x"}', "pairs.jsonl:2: not a duiyi JSONL pair (no src_text)"),
+        ("[1, 2]", "pairs.jsonl:2: not a duiyi JSONL pair (an array"),
+    ],
+    ids=["surrogate", "score-text", "src-number", "tgt-array", "meta-array", "no-src", "array"],
+)
+def test_bad_jsonl_records_are_one_line_naming_the_line(tmp_path, cli, record, message):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"src_text": "好", "tgt_text": "good"}\n' + record + "\n", encoding="utf-8")
+    store = tmp_path / "s.db"
+    status, _, err = cli("import", path, "--store", store)
+    assert status == 1, err
+    assert message in err and "internal error" not in err
+    assert len(err.strip().splitlines()) == 1
+    if store.exists():
+        from duiyi.corpus.store import Store
+
+        with Store.open(store, readonly=True) as s:
+            assert s.count_pairs() == 0
+
+
+def test_a_surrogate_pair_escape_is_one_character(tmp_path, cli):
+    path = tmp_path / "pairs.jsonl"
+    path.write_text(r'{"src_text": "笑\ud83d\ude00", "tgt_text": "smile", "id": 7}' + "\n")
+    status, _, err = cli("import", path, "--store", tmp_path / "s.db")
+    assert status == 0, err
+    from duiyi.corpus.store import Store
+
+    with Store.open(tmp_path / "s.db", readonly=True) as s:
+        assert [p.src for p in s.iter_pairs()] == ["笑😀"]
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("tmx", (), "the root element is <tmx>, not XCES <cesAlign>: use -f tmx"),
+        ("xliff", (), "the root element is <xliff>, not XCES <cesAlign>: use -f xliff"),
+        ("<foo/>", (), "the root element is <foo>, not XCES <cesAlign>"),
+        ("tmx", ("-f", "xces"), "the root element is <tmx>, not XCES <cesAlign>"),
+        ("xces", ("-f", "tmx"), "the root element is <cesAlign>, not <tmx>: use -f xces"),
+        ("xces", ("-f", "xliff"), "the root element is <cesAlign>, not XLIFF <xliff>: use -f xces"),
+    ],
+)
+def test_an_xml_file_of_another_format_is_refused_not_read_as_no_pairs(
+    tmp_path, cli, content, args, message
+):
+    from duiyi.corpus.model import Pair
+    from duiyi.export import write_pairs
+
+    path = tmp_path / "inl.xml"  # named as XCES is: a TMX or XLIFF copied to .xml
+    if content.startswith("<"):
+        path.write_text(content)
+    else:
+        write_pairs([Pair("中文。", "Chinese.")], str(path), content)
+    status, _, err = cli("import", path, *args, "--store", tmp_path / "q.db")
+    assert status == 1, err
+    assert f"inl.xml: {message}" in err and len(err.strip().splitlines()) == 1

@@ -92,7 +92,7 @@ def test_long_sentence_cut_at_comma_nearest_the_middle():
 
 
 def test_long_sentence_without_commas_is_cut_at_a_space_or_kept():
-    latin = " ".join(["word"] * 50) + "。"
+    latin = "他说 " + " ".join(["word"] * 50) + "。"  # Latin words in a Chinese paragraph
     pieces = sentences(latin, max_len=100)
     assert len(pieces) >= 3 and all(len(p) <= 100 for p in pieces)
     assert "".join(pieces).replace(" ", "") == latin.replace(" ", "")
@@ -165,6 +165,18 @@ def test_a_book_title_is_never_cut():
         "《书名。副标题》出版了。",
         "他读了《红楼梦》。",
         "未完的《标题。",  # an unclosed mark protects nothing
+    ]
+
+
+def test_an_english_paragraph_in_a_chinese_document_is_split_as_english():
+    text = "这是中文段落。第二句。\nThis is English. It has two sentences. Dr. Who came.\nGDP增长了3.5%。"
+    assert [text[a:b] for a, b in split_zh(text)] == [
+        "这是中文段落。",
+        "第二句。",
+        "This is English.",
+        "It has two sentences.",
+        "Dr. Who came.",
+        "GDP增长了3.5%。",
     ]
 
 

@@ -303,6 +303,59 @@ def test_not_a_tmx_is_one_clear_error(tmp_path, content, message):
         list(TmxReader(write_file(tmp_path, content)))
 
 
+_UNIT = (
+    '<tu{attrs}>{props}<tuv xml:lang="zh"><seg>中{ref}</seg></tuv>'
+    '<tuv xml:lang="en"><seg>x</seg></tuv></tu>'
+)
+
+
+def _tmx(units: str) -> str:
+    return (
+        '<?xml version="1.0"?>\n<tmx version="1.4"><header srclang="zh"/>'
+        f"<body>{units}</body></tmx>"
+    )
+
+
+@pytest.mark.parametrize("units_before", [0, 300], ids=["in-the-prolog-window", "later"])
+@pytest.mark.parametrize(("ref", "named"), [("&#x1;", "&#x1;"), ("&#0;", "&#x0;")])
+def test_an_invalid_character_reference_is_named(tmp_path, units_before, ref, named):
+    units = _UNIT.format(attrs="", props="", ref="") * units_before
+    path = write_file(tmp_path, _tmx(units + _UNIT.format(attrs="", props="", ref=ref)))
+    with pytest.raises(FormatError) as caught:
+        list(TmxReader(path))
+    message = str(caught.value)
+    assert re.search(
+        rf"not well-formed TMX: line 2, column \d+: invalid character reference {named}", message
+    ), message
+    assert "xmlParse" not in message and "no XML root" not in message
+
+
+def test_deep_nesting_is_named_without_libxml2_jargon(tmp_path):
+    seg = "<hi>" * 300 + "中" + "</hi>" * 300
+    path = write_file(tmp_path, _tmx(_UNIT.format(attrs="", props="", ref=seg)))
+    with pytest.raises(FormatError) as caught:
+        list(TmxReader(path))
+    message = str(caught.value)
+    assert re.search(r"line 2, column \d+: elements nested more than 256 deep$", message), message
+    assert "XML_PARSE_HUGE" not in message
+
+
+@pytest.mark.parametrize("score", ["5", "-1", "inf", "high"])
+def test_a_bad_x_score_is_refused_naming_the_unit(tmp_path, score):
+    # duiyi's own units (read from the bytes by tmx_scan) and another tool's (read by lxml)
+    ours = tmx_bytes([Pair("甲。", "A.", 0.5, id="t1"), Pair("乙。", "B.", 0.375, id="t2")])
+    path = write_file(tmp_path, ours.replace(b"0.375", score.encode()))
+    with pytest.raises(
+        FormatError, match=rf"in\.tmx: unit 2 \(tuid t2\): score '{score}' is not a"
+    ):
+        list(TmxReader(path))
+    good = _UNIT.format(attrs="", props='<prop type="x-score">0.5</prop>', ref="")
+    bad = _UNIT.format(attrs="", props=f'<prop type="x-score">{score}</prop>', ref="")
+    path = write_file(tmp_path, _tmx(good + bad))
+    with pytest.raises(FormatError, match=rf"in\.tmx: unit 2: score '{score}' is not a"):
+        list(TmxReader(path))
+
+
 def test_truncated_xml_is_a_format_error_naming_the_file(tmp_path):
     data = tmx_bytes(PAIRS)
     path = write_file(tmp_path, data[: len(data) * 2 // 3])

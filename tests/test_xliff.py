@@ -178,10 +178,48 @@ def test_units_from_elsewhere_are_added_as_pairs(tmp_path, cli):
     assert (pair.src, pair.tgt, pair.origin) == ("你好世界", "Hello world", "human")
 
 
+def _xliff2(segments: str) -> str:
+    return (
+        '<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="zh" '
+        f'trgLang="en"><file id="f1"><unit id="u1">{segments}</unit></file></xliff>'
+    )
+
+
+def test_xliff2_units_keep_the_ignorable_text_between_segments(tmp_path):
+    path = tmp_path / "two.xlf"
+    path.write_text(
+        _xliff2(
+            "<segment><source>第一。</source><target>One.</target></segment>"
+            "<ignorable><source> </source></ignorable>"
+            "<segment><source>第二。</source><target>two</target></segment>"
+            "<ignorable><source>\n</source><target> / </target></ignorable>"
+            "<segment><source>第三。</source><target>three</target></segment>"
+        ),
+        encoding="utf-8",
+    )
+    (pair,) = XliffReader(str(path))
+    assert (pair.src, pair.tgt) == ("第一。 第二。\n第三。", "One. two / three")
+
+
+@pytest.mark.parametrize("fmt", ["xliff", "xliff2"])
+def test_xliff_in_other_languages_is_refused_as_tmx_is(tmp_path, cli, fmt):
+    path = tmp_path / "frde.xlf"
+    write_pairs(PAIRS, str(path), fmt, src_lang="fr-FR", tgt_lang="de-DE")
+    with pytest.raises(FormatError, match=r"languages found: fr-FR, de-DE\); name the pair"):
+        list(read_pairs(str(path)))
+    status, _, err = cli("import", path, "--store", tmp_path / "c.db")
+    assert status == 1 and "not zh into en" in err and "--src-lang/--tgt-lang" in err
+    assert len(list(read_pairs(str(path), src_lang="fr", tgt_lang="de"))) == len(PAIRS)
+    (tmp_path / "zh.xlf").write_bytes(path.read_bytes().replace(b"fr-FR", b"zh-TW"))
+    with pytest.raises(FormatError, match=r"translates zh-TW into de-DE, not zh into en"):
+        list(read_pairs(str(tmp_path / "zh.xlf")))
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"<tmx version='1.4'/>", "not an XLIFF"),
+        (b"<tmx version='1.4'/>", "root element is <tmx>, not XLIFF <xliff>: use -f tmx"),
+        (b"<xliff version='1.2'/>", "not an XLIFF 1.2/2.x file"),
         (b"<xliff xmlns='urn:oasis:names:tc:xliff:document:1.2'><file>", "not well-formed"),
         (b"<!DOCTYPE x [<!ENTITY a 'b'>]><xliff/>", "declares XML entities"),
     ],

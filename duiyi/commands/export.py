@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from duiyi.commands._corpus import plural
 from duiyi.corpus.model import ORIGINS, STATUSES
 from duiyi.export import format_names
 
@@ -134,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     left_out = ", ".join(f"{count} {why}" for why, count in dropped.most_common())
     where = "stdout" if args.output == "-" else args.output
     print(
-        f"duiyi: wrote {n} pairs to {where} ({fmt})"
+        f"duiyi: wrote {plural(n, 'pair')} to {where} ({fmt})"
         + (f"; left out {left_out}" if left_out else ""),
         file=sys.stderr,
     )

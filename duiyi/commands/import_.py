@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from duiyi.commands._corpus import plural
 from duiyi.corpus.model import ORIGINS
 from duiyi.export import format_names
 
@@ -62,10 +63,12 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 continue
-            skipped = f"; skipped {r.skipped} units lacking {r.src} or {r.tgt}" if r.skipped else ""
+            skipped = ""
+            if r.skipped:
+                skipped = f"; skipped {plural(r.skipped, 'unit')} lacking {r.src} or {r.tgt}"
             print(
-                f"duiyi: imported {r.pairs} pairs from {r.path} into {args.store} "
-                f"({r.documents} documents){skipped}",
+                f"duiyi: imported {plural(r.pairs, 'pair')} from {r.path} into {args.store} "
+                f"({plural(r.documents, 'document')}){skipped}",
                 file=sys.stderr,
             )
     return 0

@@ -172,6 +172,10 @@ def split_zh(
     spans: list[tuple[int, int]] = []
     append = spans.append
     for p_start, p_end in split_paragraphs(text, hard_newlines):
+        if _is_english(text, p_start, p_end):
+            # an English paragraph in a Chinese document (a quoted abstract, a bilingual page)
+            _split_en_paragraph(text, p_start, p_end, protected, spans)
+            continue
         pos = p_start
         for match in boundary.finditer(text, p_start, p_end):
             cut = match.end()
@@ -200,6 +204,13 @@ def split_zh(
 
 
 _SPACES = re.compile(r"\s*")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_TWO_WORDS = re.compile(r"\b[A-Za-z]{2,}\W+[A-Za-z]{2,}")  # \b: linear on a run of letters
+
+
+def _is_english(text: str, start: int, end: int) -> bool:
+    """A paragraph of Latin-script words without a CJK character ("Word word. Word")."""
+    return _CJK_CHAR.search(text, start, end) is None and bool(_TWO_WORDS.search(text, start, end))
 
 
 def _drop_opening_quotes(text: str, p_start: int, start: int, end: int) -> int:
@@ -326,27 +337,34 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
     ? ! and ellipses end a sentence before an upper-case word; closing quotes stay with it.
     Sentences longer than MAX_SENTENCE_CHARS are cut at the comma or space nearest their middle.
     """
-    prefixes = _nonbreaking_prefixes()
     spans: list[tuple[int, int]] = []
     protected = _Protected(text)
     for p_start, p_end in split_paragraphs(text, hard_newlines):
-        pos = p_start
-        for match in _EN_CANDIDATE.finditer(text, p_start, p_end):
-            cut = _closing_opener(text, p_start, match.end(), p_end)
-            if protected.inside(match.start() + 1) or protected.inside(cut):
-                continue
-            nxt = _SPACES.match(text, cut, p_end).end()
-            if nxt >= p_end or not _en_breaks(text, match, nxt, p_end, prefixes):
-                continue
-            start, end = _trim(text, pos, cut)
-            if start >= match.start():
-                continue  # marks with no sentence before them ("... And so") open the next one
-            if _LIST_ONLY.fullmatch(text, start, end):
-                continue  # "2." alone is the number of the item that follows
-            _add(spans, text, start, end, MAX_SENTENCE_CHARS, protected)
-            pos = cut
-        _add(spans, text, pos, p_end, MAX_SENTENCE_CHARS, protected)
+        _split_en_paragraph(text, p_start, p_end, protected, spans)
     return spans
+
+
+def _split_en_paragraph(
+    text: str, p_start: int, p_end: int, protected: _Protected, spans: list[tuple[int, int]]
+) -> None:
+    """`split_en` on one paragraph: its sentences appended to `spans`."""
+    prefixes = _nonbreaking_prefixes()
+    pos = p_start
+    for match in _EN_CANDIDATE.finditer(text, p_start, p_end):
+        cut = _closing_opener(text, p_start, match.end(), p_end)
+        if protected.inside(match.start() + 1) or protected.inside(cut):
+            continue
+        nxt = _SPACES.match(text, cut, p_end).end()
+        if nxt >= p_end or not _en_breaks(text, match, nxt, p_end, prefixes):
+            continue
+        start, end = _trim(text, pos, cut)
+        if start >= match.start():
+            continue  # marks with no sentence before them ("... And so") open the next one
+        if _LIST_ONLY.fullmatch(text, start, end):
+            continue  # "2." alone is the number of the item that follows
+        _add(spans, text, start, end, MAX_SENTENCE_CHARS, protected)
+        pos = cut
+    _add(spans, text, pos, p_end, MAX_SENTENCE_CHARS, protected)
 
 
 def _closing_opener(text: str, start: int, cut: int, end: int) -> int:
@@ -419,4 +437,5 @@ def split_sentences(text: str, lang: str = "zh", **options) -> list[SentenceSpan
 
 def splitter_signature(lang: str = "zh") -> str:
     """This stage's part of the run signature."""
-    return f"split:{lang}4"  # 2: list items, stray marks, acronyms; 3: “ as a closer; 4: 《》
+    # 2: list items, stray marks, acronyms; 3: “ as a closer; 4: 《》, English paragraphs in zh
+    return f"split:{lang}4"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 
 from duiyi.corpus.model import Pair
 from duiyi.errors import FormatError
+
+XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 # Characters XML 1.0 forbids: C0 controls but tab/LF/CR, lone surrogates, U+FFFE/U+FFFF.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -23,7 +26,7 @@ MAX_LINE = 64 * 2**20  # one line of a pair file (a whole document in one JSONL 
 
 
 def text_lines(path: str, what: str = "text") -> Iterator[tuple[int, str]]:
-    """(line number, line without its "\\n") of a UTF-8 file (a BOM is dropped).
+    """(line number, line without its "\\n" or "\\r\\n") of a UTF-8 file (a BOM is dropped).
 
     FormatError naming the file and line for bytes that are not UTF-8 (a binary file, a
     Latin-1 export) or a line over MAX_LINE bytes (memory stays bounded): one clear line
@@ -43,7 +46,9 @@ def text_lines(path: str, what: str = "text") -> Iterator[tuple[int, str]]:
                     f"{path}:{number}: not UTF-8 text, so not {what} (a binary file, or text "
                     "in another encoding: convert it to UTF-8)"
                 ) from exc
-            yield number, line[:-1] if line.endswith("\n") else line
+            # CRLF files too: every writer escapes or drops a CR inside a text, so a CR
+            # before the LF is always the line end's.
+            yield number, line[:-2] if line.endswith("\r\n") else line.removesuffix("\n")
 
 
 def count_lines(path: str) -> int:
@@ -54,6 +59,57 @@ def count_lines(path: str) -> int:
             count += block.count(b"\n")
             last = block[-1:]
     return count + (last != b"\n")
+
+
+def checked_score(value: object, where: str) -> float | None:
+    """A pair's score as a file holds it (a number, or its text): None when missing, empty or
+    NaN (no score), else a float in [0, 1]. Anything else is a FormatError naming `where`
+    ("file:line"), so that every reader refuses what the writers could not write back.
+    """
+    if value is None or value == "":
+        return None
+    try:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise TypeError
+        score = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise FormatError(f"{where}: score {value!r} is not a number") from exc
+    if math.isnan(score):
+        return None
+    if not 0 <= score <= 1:
+        raise FormatError(f"{where}: score {value!r} is not a confidence in [0, 1]")
+    return score
+
+
+# The root element of each XML format duiyi reads, and the format that reads it.
+XML_ROOTS = {"tmx": "tmx", "cesAlign": "xces", "xliff": "xliff"}
+
+
+def wrong_root(path: str, root: str, expected: str) -> FormatError:
+    """The error for an XML file whose root element is `root`, not the `expected` one
+    ("XCES <cesAlign>"): it names the format that reads such a root, where duiyi has one."""
+    hint = f": use -f {XML_ROOTS[root]}" if root in XML_ROOTS else ""
+    return FormatError(f"{path}: the root element is <{root}>, not {expected}{hint}")
+
+
+_CHAR_REF = re.compile(r"xmlParseCharRef: invalid xmlChar value (\d+)")
+_TOO_DEEP = re.compile(r"Excessive depth in document: (\d+)")
+_POSITION = re.compile(r",? line \d+, column \d+$")
+
+
+def xml_error(exc) -> str:
+    """An lxml `XMLSyntaxError` as "line L, column C: what is wrong", libxml2's jargon put in
+    words (invalid character references, elements nested too deep)."""
+    message = _POSITION.sub("", exc.msg or str(exc))
+    if match := _CHAR_REF.search(message):
+        message = (
+            f"invalid character reference &#x{int(match[1]):x}; "
+            "(a character XML 1.0 does not allow)"
+        )
+    elif match := _TOO_DEEP.search(message):
+        message = f"elements nested more than {match[1]} deep"
+    position = getattr(exc, "position", None)
+    return f"line {position[0]}, column {position[1]}: {message}" if position else message
 
 
 def primary_subtag(lang: str) -> str:

@@ -12,6 +12,7 @@ import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
+from duiyi.atomic import protect_inputs
 from duiyi.errors import InputError
 from duiyi.export import format_for_path, get_format
 
@@ -41,6 +42,7 @@ def check_inputs(
                 raise InputError(f"{file}: no such file")
             if not Path(file).is_file():
                 raise InputError(f"{file}: not a file (give the TMX file itself)")
+            protect_inputs([file])
 
 
 def import_files(

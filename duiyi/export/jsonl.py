@@ -2,7 +2,9 @@
 
 Keys: `src_text`, `tgt_text`, `src_lang`, `tgt_lang`, `score` (null when unknown), `bead`,
 `origin`, `status`, `document` (Bitextor's `src_url`), `id`, `src_normalized`, `meta`, and
-`signature` when the run has one. UTF-8, non-ASCII written as is.
+`signature` when the run has one. UTF-8, non-ASCII written as is. The reader refuses, naming
+the line, a record whose texts or labels are not strings, whose score is not in [0, 1], or
+that holds a lone surrogate escape (`\\ud800`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, text_lines
+from .base import PairFormat, checked_score, text_lines
 
 
 class JsonlFormat(PairFormat):
@@ -65,24 +67,77 @@ class JsonlFormat(PairFormat):
         for number, line in text_lines(path, "JSON Lines"):
             if not line.strip():
                 continue
+            where = f"{path}:{number}"
             try:
-                r = json.loads(line)
-                pair = Pair(
-                    src=r["src_text"],
-                    tgt=r["tgt_text"],
-                    score=r.get("score"),
-                    bead=r.get("bead") or "1-1",
-                    origin=r.get("origin") if r.get("origin") in ORIGINS else "human",
-                    document=r.get("document") or "",
-                    status=r.get("status") if r.get("status") in STATUSES else "pending",
-                    src_normalized=r.get("src_normalized"),
-                    id=r.get("id"),
-                    meta=r.get("meta") or {},
-                )
+                record = json.loads(line)
+                if "\\u" in line:  # an escape may stand for half a surrogate pair
+                    _check_unicode(record, where)
             except RecursionError as exc:  # [[[[…]]]] nested deeper than Python recurses
-                raise FormatError(f"{path}:{number}: JSON nested too deeply") from exc
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                raise FormatError(f"{where}: JSON nested too deeply") from exc
+            except ValueError as exc:
                 raise FormatError(
-                    f"{path}:{number}: not a duiyi JSONL pair ({type(exc).__name__}: {exc})"
+                    f"{where}: not a duiyi JSONL pair ({type(exc).__name__}: {exc})"
                 ) from exc
-            yield pair
+            yield _pair(record, where)
+
+
+# JSON's names for the types json.loads gives, for messages
+_JSON_TYPES = {
+    dict: "an object",
+    list: "an array",
+    str: "a string",
+    bool: "true/false",
+    int: "a number",
+    float: "a number",
+    type(None): "null",
+}
+
+
+def _pair(record: object, where: str) -> Pair:
+    """The pair one JSON record holds; FormatError naming `where` for a record that is not one
+    (a missing text, a text or label that is not a string, a bad score, a non-object meta)."""
+    if not isinstance(record, dict):
+        raise FormatError(
+            f"{where}: not a duiyi JSONL pair ({_JSON_TYPES[type(record)]}, not an object)"
+        )
+
+    def string(key: str, required: bool = False) -> str | None:
+        if required and key not in record:
+            raise FormatError(f"{where}: not a duiyi JSONL pair (no {key})")
+        value = record.get(key)
+        if value is None and not required:
+            return None
+        if key == "id" and isinstance(value, int) and not isinstance(value, bool):
+            return str(value)  # another tool's numbered records
+        if not isinstance(value, str):
+            raise FormatError(f"{where}: {key} must be a string, not {_JSON_TYPES[type(value)]}")
+        return value
+
+    meta = record.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise FormatError(f"{where}: meta must be an object, not {_JSON_TYPES[type(meta)]}")
+    origin, status = string("origin"), string("status")
+    return Pair(
+        src=string("src_text", required=True),
+        tgt=string("tgt_text", required=True),
+        score=checked_score(record.get("score"), where),
+        bead=string("bead") or "1-1",
+        origin=origin if origin in ORIGINS else "human",
+        document=string("document") or "",
+        status=status if status in STATUSES else "pending",
+        src_normalized=string("src_normalized"),
+        id=string("id"),
+        meta=meta or {},
+    )
+
+
+def _check_unicode(record: object, where: str) -> None:
+    """Refuse a lone surrogate escape (`\\ud800`): JSON allows it, but it is not a character
+    (the store, and every other format, cannot hold it)."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        half = f"\\u{ord(exc.object[exc.start]):04x}"
+        raise FormatError(
+            f"{where}: {half} is half of a UTF-16 surrogate pair, not a character: fix or remove it"
+        ) from exc

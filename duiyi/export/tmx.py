@@ -9,7 +9,8 @@ Reader: lxml's pull parser with entities unresolved, no network, no DTD loading 
 size limits on; a DOCTYPE that declares entities is refused before parsing. Tolerates TMX
 1.1–1.4, `lang` for `xml:lang`, UTF-16 with a BOM (memoQ), and keeps inline codes
 (`<bpt>/<ept>/<ph>/<it>/<ut>/<hi>/<sub>`) as their text. Units lacking either language are
-skipped and counted (`TmxReader.skipped`). Units in duiyi's own shape are read from the bytes
+skipped and counted (`TmxReader.skipped`); an `x-score` that is not a confidence in [0, 1] is
+refused, naming the unit. Units in duiyi's own shape are read from the bytes
 by `tmx_scan` (3× faster), only where the result is the one lxml would give.
 """
 
@@ -30,7 +31,15 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, PairReader, primary_subtag, xml_safe
+from .base import (
+    PairFormat,
+    PairReader,
+    checked_score,
+    primary_subtag,
+    wrong_root,
+    xml_error,
+    xml_safe,
+)
 from .tmx_scan import CANONICAL_TU, CanonicalUnits, NotCanonical
 
 log = logging.getLogger(__name__)
@@ -222,6 +231,7 @@ class TmxReader(PairReader):
         self.signature = ""
         self.langs: Counter[str] = Counter()  # languages of the skipped units
         self._keys: dict[str, str] = {}  # language code -> primary subtag
+        self._bad_score: FormatError | None = None  # for the first unit with a bad x-score
 
     def __iter__(self) -> Iterator[Pair]:
         plain = check_prolog(self.path)
@@ -231,8 +241,12 @@ class TmxReader(PairReader):
             # The fast path skips bytes, so lxml's line numbers may be off: find the error
             # again with lxml alone for the message.
             raise FormatError(
-                f"{self.path}: not well-formed TMX: {_diagnose(self.path) or _xml_message(exc)}"
+                f"{self.path}: not well-formed TMX: {_diagnose(self.path) or xml_error(exc)}"
             ) from exc
+        # Raised once the whole file has parsed: a syntax error anywhere comes first, whether
+        # lxml or the fast path read the unit (lxml parses ahead of the units it reports).
+        if self._bad_score is not None:
+            raise self._bad_score
         if self.skipped:
             log.info(
                 "%s: skipped %d units lacking %s or %s", self.path, self.skipped, self.src, self.tgt
@@ -385,10 +399,12 @@ class TmxReader(PairReader):
 
     def _apply_props(self, pair: Pair, props: dict[str, str]) -> None:
         if "x-score" in props:
+            unit = self.read + self.skipped + 1  # (this unit is neither yet)
+            tuid = f" (tuid {pair.id})" if pair.id else ""
             try:
-                pair.score = float(props["x-score"])
-            except ValueError:
-                log.debug("%s: bad x-score %r", self.path, props["x-score"])
+                pair.score = checked_score(props["x-score"], f"{self.path}: unit {unit}{tuid}")
+            except FormatError as exc:
+                self._bad_score = self._bad_score or exc
         if props.get("x-bead"):
             pair.bead = props["x-bead"]
         if props.get("x-origin") in ORIGINS:
@@ -413,11 +429,6 @@ def _props(elem: etree._Element) -> dict[str, str]:
         for child in elem
         if isinstance(child.tag, str) and etree.QName(child).localname == "prop"
     }
-
-
-def _xml_message(exc: etree.XMLSyntaxError) -> str:
-    line = f"line {exc.position[0]}: " if getattr(exc, "position", None) else ""
-    return f"{line}{exc.msg}"
 
 
 _BOMS = (
@@ -466,7 +477,7 @@ def check_prolog(path: str) -> bool:
         )
     tag = etree.QName(root).localname.split(":")[-1]
     if tag != "tmx":
-        raise FormatError(f"{path}: root element is <{tag}>, not <tmx>")
+        raise wrong_root(path, tag, "<tmx>")
     declared = root.getroottree().docinfo.encoding or "utf-8"
     # Any "[" after the DOCTYPE's start in the bytes up to the root: conservatively an internal
     # subset (it may declare attribute defaults that the fast path would not apply).
@@ -506,10 +517,12 @@ def _parse_prolog(path: str, head: bytes) -> tuple[etree._Element, bytes]:
             if exc.code in _ENTITY_ERRORS:
                 raise FormatError(
                     f"{path}: declares XML entities that libxml2 refuses to expand "
-                    f"({_xml_message(exc)}); refused for safety (entity bombs)"
+                    f"({xml_error(exc)}); refused for safety (entity bombs)"
                 ) from exc
+            for _event, element in parser.read_events():  # the error lies after the root:
+                return element, head[:end]  # reading the units reports it
             raise FormatError(
-                f"{path}: no XML root element found, not a TMX file ({_xml_message(exc)})"
+                f"{path}: no XML root element found, not a TMX file ({xml_error(exc)})"
             ) from exc
     where = "in the file" if len(head) < PROLOG_LIMIT else f"in its first {PROLOG_LIMIT} bytes"
     raise FormatError(f"{path}: no XML root element found {where}, not a TMX file")
@@ -531,5 +544,5 @@ def _diagnose(path: str) -> str | None:
             if elem.getprevious() is not None:
                 del elem.getparent()[0]
     except etree.XMLSyntaxError as exc:
-        return _xml_message(exc)
+        return xml_error(exc)
     return None

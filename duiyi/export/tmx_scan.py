@@ -160,8 +160,10 @@ class CanonicalUnits:
         if score is not None:
             try:
                 score = float(score)  # ASCII: as float() of the text
-            except ValueError:
-                score = None
+            except ValueError as exc:
+                raise NotCanonical from exc  # lxml's path names the unit in its error
+            if not 0 <= score <= 1:  # (NaN too)
+                raise NotCanonical
         if tuid is not None:
             tuid = tuid.decode()
         return Pair(first, second, score, labels[0], labels[1], labels[2], labels[3], None, tuid)

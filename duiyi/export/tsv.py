@@ -14,7 +14,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, text_lines
+from .base import PairFormat, checked_score, text_lines
 
 COLUMNS = ("document", "id", "src_text", "tgt_text", "score", "bead", "origin", "status")
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -80,14 +80,10 @@ class TsvFormat(PairFormat):
                     f"{path}:{number}: {len(values)} columns, the header has {len(header)}"
                 )
             r = dict(zip(header, values, strict=True))
-            try:
-                score = float(r["score"]) if r.get("score") else None
-            except ValueError as exc:
-                raise FormatError(f"{path}:{number}: bad score {r['score']!r}") from exc
             yield Pair(
                 src=r["src_text"],
                 tgt=r["tgt_text"],
-                score=score,
+                score=checked_score(r.get("score"), f"{path}:{number}"),
                 bead=r.get("bead") or "1-1",
                 origin=r["origin"] if r.get("origin") in ORIGINS else "human",
                 document=r.get("document", ""),

@@ -8,12 +8,16 @@
   `certainty` is the bead's score. duiyi adds `type` (e.g. "2-1"), `origin`, `status` and
   `document` attributes to each link (OpusTools keeps unknown link attributes).
 - `corpus.zh.xml` / `corpus.en.xml`: `<document><s id="1">…</s>…</document>`, one `<s>` per
-  sentence, untokenized (OpusTools' "raw" preprocessing).
+  sentence, untokenized (OpusTools' "raw" preprocessing). A text with spaces at its ends gets
+  `xml:space="preserve"`: the reader strips the other sentences (other tools indent them).
 
 `fromDoc`/`toDoc` are relative to the alignment file, so `opus_read -af corpus.xml -p raw
 -dl DIR` (DIR: the folder holding the files) reads them. When a pair carries its sentences
 (`Pair.meta["src_segments"]`, `["tgt_segments"]`, as `Store.iter_pairs(segments=True)` gives),
 each becomes its own `<s>`; otherwise each side of a pair is one `<s>`.
+
+The reader refuses a root other than `cesAlign`, sentence files outside the alignment file's
+folder (an absolute path, `../`), and links to ids a sentence file lacks.
 """
 
 from __future__ import annotations
@@ -29,7 +33,15 @@ from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.corpus.pairs import join_sentences
 from duiyi.errors import FormatError
 
-from .base import PairFormat, primary_subtag, xml_safe
+from .base import (
+    XML_SPACE,
+    PairFormat,
+    checked_score,
+    primary_subtag,
+    wrong_root,
+    xml_error,
+    xml_safe,
+)
 
 
 def sentence_file_paths(path: str, src_lang: str, tgt_lang: str) -> tuple[Path, Path]:
@@ -104,6 +116,8 @@ class XcesFormat(PairFormat):
                         xf.write("\n")
                         s = etree.Element("s", id=sid)
                         s.text = xml_safe(segment)
+                        if segment != segment.strip():  # the reader strips other texts
+                            s.set(XML_SPACE, "preserve")
                         xf.write(s)
                 attrs = {
                     "id": f"SL{n}",
@@ -123,51 +137,91 @@ class XcesFormat(PairFormat):
     def read_pairs(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
-        base = Path(path).parent
         sentences: dict[str, dict[str, str]] = {}
+        link_tag = "link"
         parser_options = dict(
             resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
         )
         try:
-            for _, elem in etree.iterparse(
-                path, events=("end",), tag=("linkGrp", "link"), **parser_options
-            ):
-                if elem.tag == "linkGrp":
-                    elem.clear()
+            for event, elem in etree.iterparse(path, events=("start", "end"), **parser_options):
+                if event == "start":
+                    if elem.getparent() is None:  # the root, before anything is read
+                        root = etree.QName(elem).localname
+                        if root != "cesAlign":
+                            raise wrong_root(path, root, "XCES <cesAlign>")
+                        link_tag = elem.tag.removesuffix("cesAlign") + "link"  # (namespaced)
                     continue
+                if elem.tag != link_tag:
+                    continue
+                link = elem.get("id")
+                where = f"{path}:{elem.sourceline}" + (f": link {link}" if link else "")
                 grp = elem.getparent()
                 from_doc, to_doc = grp.get("fromDoc", ""), grp.get("toDoc", "")
-                for doc in (from_doc, to_doc):
+                for doc, key in ((from_doc, "fromDoc"), (to_doc, "toDoc")):
                     if doc not in sentences:
-                        sentences[doc] = _read_sentences(base / doc, parser_options)
-                src_ids, _, tgt_ids = (elem.get("xtargets") or "").partition(";")
-                certainty = elem.get("certainty")
+                        file = _sentence_file(path, doc, key, where)
+                        sentences[doc] = _read_sentences(file, parser_options)
+                xtargets = elem.get("xtargets", "")
+                if xtargets.count(";") != 1:
+                    raise FormatError(
+                        f"{where}: xtargets={xtargets!r} is not source ids;target ids "
+                        '(e.g. "1 2;1")'
+                    )
+                src_ids, tgt_ids = (ids.split() for ids in xtargets.split(";"))
                 origin, status = elem.get("origin"), elem.get("status")
                 yield Pair(
-                    src=join_sentences(sentences[from_doc].get(i, "") for i in src_ids.split()),
-                    tgt=join_sentences(sentences[to_doc].get(i, "") for i in tgt_ids.split()),
-                    score=float(certainty) if certainty else None,
-                    bead=elem.get("type") or f"{len(src_ids.split())}-{len(tgt_ids.split())}",
+                    src=_side_text(sentences[from_doc], src_ids, from_doc, where),
+                    tgt=_side_text(sentences[to_doc], tgt_ids, to_doc, where),
+                    score=checked_score(elem.get("certainty"), where),
+                    bead=elem.get("type") or f"{len(src_ids)}-{len(tgt_ids)}",
                     origin=origin if origin in ORIGINS else "aligned",
                     status=status if status in STATUSES else "pending",
                     document=elem.get("document", ""),
-                    id=elem.get("id"),
+                    id=link,
                 )
                 elem.clear()
-        except (etree.XMLSyntaxError, ValueError) as exc:
-            raise FormatError(f"{path}: not a readable cesAlign file: {exc}") from exc
+                while elem.getprevious() is not None:  # memory stays flat
+                    del grp[0]
+        except etree.XMLSyntaxError as exc:
+            raise FormatError(f"{path}: not a readable cesAlign file: {xml_error(exc)}") from exc
+
+
+def _sentence_file(path: str, doc: str, key: str, where: str) -> Path:
+    """The sentence file a linkGrp's `fromDoc`/`toDoc` names: relative to the alignment file,
+    and inside its folder (an alignment file must not open /etc/passwd or ../../secret)."""
+    if not doc:
+        raise FormatError(f"{where}: its linkGrp has no {key} (the sentence file)")
+    folder = Path(path).parent.resolve()
+    file = (folder / doc).resolve()
+    if not file.is_relative_to(folder):
+        raise FormatError(
+            f"{where}: {key}={doc!r} lies outside {folder}, the alignment file's folder: "
+            "refused (sentence files must be beside the alignment file or below it)"
+        )
+    return file
+
+
+def _side_text(found: dict[str, str], ids: list[str], doc: str, where: str) -> str:
+    """The text of one side of a link: its sentences joined (one sentence as it is)."""
+    for sid in ids:
+        if sid not in found:
+            raise FormatError(f"{where}: no sentence with id {sid!r} in {doc}")
+    return found[ids[0]] if len(ids) == 1 else join_sentences(found[sid] for sid in ids)
 
 
 def _read_sentences(path: Path, options: dict) -> dict[str, str]:
-    """{sentence id: text} of an OPUS sentence file (raw, or tokenized with <w> tokens)."""
+    """{sentence id: text} of an OPUS sentence file (raw, or tokenized with <w> tokens). A
+    sentence's text is stripped unless it says `xml:space="preserve"` (the writer does, for a
+    text with spaces at its ends)."""
     found: dict[str, str] = {}
     try:
         for _, s in etree.iterparse(str(path), events=("end",), tag="s", **options):
             words = [w.text or "" for w in s.iter("w")]
-            found[s.get("id", "")] = " ".join(words) if words else "".join(s.itertext())
+            text = " ".join(words) if words else "".join(s.itertext())
+            found[s.get("id", "")] = text if s.get(XML_SPACE) == "preserve" else text.strip()
             s.clear()
     except OSError as exc:
         raise FormatError(f"{path}: cannot read the sentence file the alignment names") from exc
     except etree.XMLSyntaxError as exc:
-        raise FormatError(f"{path}: not a readable sentence file: {exc}") from exc
+        raise FormatError(f"{path}: not a readable sentence file: {xml_error(exc)}") from exc
     return found

@@ -18,9 +18,11 @@ file comes back to the same stored sentence (`duiyi import edited.xlf --store co
 
 Both validate against the OASIS schemas (tests use the copies Debian's php-symfony-translation
 installs). Reader: either version (by namespace), lxml with entities unresolved and no
-network; inline codes (`<g>`, `<x/>`, `<mrk>`, `<pc>`, `<ph/>`, …) become their text. Units
-without a translation (no target text, or Chinese source text copied into the target, as
-Okapi and OmegaT leave untranslated units) are skipped and counted (`XliffReader.skipped`).
+network; inline codes (`<g>`, `<x/>`, `<mrk>`, `<pc>`, `<ph/>`, …) become their text, and a
+2.x unit's segments are joined with the `<ignorable>` text between them. A file declaring
+other languages than those asked for is refused (as TMX is). Units without a translation (no
+target text, or Chinese source text copied into the target, as Okapi and OmegaT leave
+untranslated units) are skipped and counted (`XliffReader.skipped`).
 
 OmegaT 3.6's XLIFF filter translates the text it finds in `<target>` (the Okapi convention of
 a target pre-filled with a copy of the source), so in OmegaT the drafts, not the Chinese, are
@@ -42,7 +44,16 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, PairReader, xml_safe
+from .base import (
+    XML_SPACE,
+    PairFormat,
+    PairReader,
+    checked_score,
+    primary_subtag,
+    wrong_root,
+    xml_error,
+    xml_safe,
+)
 
 log = logging.getLogger(__name__)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -50,7 +61,6 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 NS12 = "urn:oasis:names:tc:xliff:document:1.2"
 NS20 = "urn:oasis:names:tc:xliff:document:2.0"
 MDA = "urn:oasis:names:tc:xliff:metadata:2.0"
-XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 _META_KEYS = ("origin", "score", "bead", "status", "engine")
 # States a translator's tool sets on a target it (or its user) confirmed.
 CONFIRMED_12 = {"final", "signed-off"}  # ("translated" is what duiyi writes for human pairs)
@@ -207,7 +217,7 @@ class XliffFormat(PairFormat):
     def read(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> XliffReader:
-        return XliffReader(path)
+        return XliffReader(path, src_lang=src_lang, tgt_lang=tgt_lang)
 
 
 class Xliff2Format(XliffFormat):
@@ -292,11 +302,15 @@ class XliffReader(PairReader):
 
     Each pair's `id` is the unit's duiyi id (1.2 `resname`, 2.x `name`, else its `id`),
     `document` the file's `original`; `meta` holds `state` and `confirmed` (the translator's
-    tool marked the target translated/final/approved) and the unit id as `unit`.
+    tool marked the target translated/final/approved) and the unit id as `unit`. A file whose
+    declared languages are not `src_lang` → `tgt_lang` (primary subtags) is refused, as TMX
+    files holding neither are.
     """
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None):
         self.path = path
+        self.src = primary_subtag(src_lang or "zh")
+        self.tgt = primary_subtag(tgt_lang or "en")
         self.read = 0
         self.skipped = 0
         self.signature = ""
@@ -304,27 +318,26 @@ class XliffReader(PairReader):
 
     def __iter__(self) -> Iterator[Pair]:
         options = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-        tags = [f"{{{NS12}}}file", f"{{{NS12}}}trans-unit", f"{{{NS20}}}file", f"{{{NS20}}}unit"]
+        units = {f"{{{NS12}}}trans-unit", f"{{{NS20}}}unit"}
         try:
             with open(self.path, "rb") as f:
                 head = f.read(4096)
             if b"<!ENTITY" in head:
                 raise FormatError(f"{self.path}: declares XML entities; refused for safety")
-            root_seen = False
             document = ""
-            for event, elem in etree.iterparse(
-                self.path, events=("start", "end"), tag=[f"{{{NS12}}}xliff", f"{{{NS20}}}xliff", *tags],
-                **options,
-            ):  # fmt: skip
-                local = etree.QName(elem).localname
+            for event, elem in etree.iterparse(self.path, events=("start", "end"), **options):
                 if event == "start":
-                    if local == "xliff":
-                        root_seen = True
-                        self.version = elem.get("version", "")
-                    elif local == "file":
+                    if elem.getparent() is None:
+                        self._check_root(elem)
+                    elif elem.tag == f"{{{NS12}}}file":
+                        document = elem.get("original", "")
+                        self._check_languages(
+                            elem.get("source-language"), elem.get("target-language")
+                        )
+                    elif elem.tag == f"{{{NS20}}}file":
                         document = elem.get("original", "")
                     continue
-                if local in ("xliff", "file"):
+                if elem.tag not in units:
                     continue
                 pair = self._unit(elem, document)
                 elem.clear()
@@ -336,34 +349,55 @@ class XliffReader(PairReader):
                 self.read += 1
                 yield pair
         except etree.XMLSyntaxError as exc:
-            raise FormatError(f"{self.path}: not well-formed XLIFF: {exc}") from exc
+            raise FormatError(f"{self.path}: not well-formed XLIFF: {xml_error(exc)}") from exc
         except OSError as exc:
             raise FormatError(f"{self.path}: cannot read: {exc}") from exc
-        if not root_seen:
-            raise FormatError(
-                f"{self.path}: not an XLIFF 1.2/2.x file (no <xliff> root in the OASIS namespace)"
-            )
         if self.skipped:
             log.info("%s: skipped %d units without a translation", self.path, self.skipped)
 
+    def _check_root(self, root) -> None:
+        name = etree.QName(root)
+        if name.localname != "xliff":
+            raise wrong_root(self.path, name.localname, "XLIFF <xliff>")
+        if name.namespace not in (NS12, NS20):
+            raise FormatError(
+                f"{self.path}: not an XLIFF 1.2/2.x file (no <xliff> root in the OASIS namespace)"
+            )
+        self.version = root.get("version", "")
+        if name.namespace == NS20:
+            self._check_languages(root.get("srcLang"), root.get("trgLang"))
+
+    def _check_languages(self, src: str | None, tgt: str | None) -> None:
+        """Refuse a file declaring other languages than those asked for (one it leaves out
+        is taken to be the one asked for)."""
+        if (
+            primary_subtag(src or self.src) != self.src
+            or primary_subtag(tgt or self.tgt) != self.tgt
+        ):
+            found = ", ".join(lang for lang in (src, tgt) if lang)
+            raise FormatError(
+                f"{self.path}: translates {src or '?'} into {tgt or '?'}, not {self.src} into "
+                f"{self.tgt} (languages found: {found}); name the pair with --src-lang/--tgt-lang"
+            )
+
     def _unit(self, elem, document: str) -> Pair | None:
         if elem.tag == f"{{{NS12}}}trans-unit":
-            source = elem.find(f"{{{NS12}}}source")
+            src = _text(elem.find(f"{{{NS12}}}source"))
             target = elem.find(f"{{{NS12}}}target")
+            tgt = _text(target)
             state = target.get("state", "") if target is not None else ""
             confirmed = elem.get("approved") == "yes" or state in CONFIRMED_12
             data = dict(parse_qsl(elem.get("extradata", "")))
             name = elem.get("resname") or elem.get("id")
         else:
-            segments = elem.findall(f"{{{NS20}}}segment")
-            source_text = "".join(_text(s.find(f"{{{NS20}}}source")) for s in segments)
-            targets = [s.find(f"{{{NS20}}}target") for s in segments]
-            source = etree.Element("source")
-            source.text = source_text
-            target = None
-            if any(t is not None for t in targets):
-                target = etree.Element("target")
-                target.text = "".join(_text(t) for t in targets)
+            # Segments and the ignorable text between them (spaces, …), in document order; an
+            # ignorable without a target stands in the target as its source does.
+            parts = [c for c in elem if c.tag in (f"{{{NS20}}}segment", f"{{{NS20}}}ignorable")]
+            segments = [c for c in parts if c.tag == f"{{{NS20}}}segment"]
+            src = "".join(_text(p.find(f"{{{NS20}}}source")) for p in parts)
+            tgt = ""
+            if any(s.find(f"{{{NS20}}}target") is not None for s in segments):
+                tgt = "".join(_target_20(p) for p in parts)
             states = {s.get("state", "initial") for s in segments}
             state = (
                 min(states, key=["initial", "translated", "reviewed", "final"].index)
@@ -377,16 +411,11 @@ class XliffReader(PairReader):
                 if m.getparent().get("category") == "duiyi"
             }
             name = elem.get("name") or elem.get("id")
-        src, tgt = _text(source), _text(target)
         if not src.strip() or not tgt.strip():
             return None
         if tgt.strip() == src.strip() and _HAN.search(src):
             return None  # the source copied into the target (Okapi/OmegaT): not translated
-        score = data.get("score")
-        try:
-            score = float(score) if score else None
-        except ValueError:
-            score = None
+        where = f"{self.path}:{elem.sourceline}: unit {elem.get('id', '')}"
         meta = {"state": state, "confirmed": confirmed, "unit": elem.get("id", "")}
         if data.get("engine"):
             meta["engine"] = data["engine"]
@@ -394,7 +423,7 @@ class XliffReader(PairReader):
         return Pair(
             src=src,
             tgt=tgt,
-            score=score,
+            score=checked_score(data.get("score"), where),
             bead=data.get("bead") or "1-1",
             origin=origin if origin in ORIGINS else "human",
             document=document,
@@ -402,3 +431,11 @@ class XliffReader(PairReader):
             id=name,
             meta=meta,
         )
+
+
+def _target_20(part) -> str:
+    """A 2.x segment's target text, or an ignorable's (its source where it has no target)."""
+    target = part.find(f"{{{NS20}}}target")
+    if target is None and part.tag == f"{{{NS20}}}ignorable":
+        target = part.find(f"{{{NS20}}}source")
+    return _text(target)
