@@ -144,6 +144,9 @@ def test_unknown_conversion_is_refused():
         ("我們今天去北京參觀國家博物館，我们也去了长城。", "traditional", 0.5),  # mostly Trad
         ("这是简体。這是繁體的一大段文字，說明這個國家的歷史。", "traditional", 0.7),
         ("人口大小", "simplified", 0.5),  # only characters both scripts share
+        # Taiwan writes 台 for 臺 (and 后, 面 are Traditional too): not Simplified evidence
+        ("台灣", "traditional", 0.99),
+        ("台北的麵店在後面", "traditional", 0.99),
         ("Hello, world. 123", "", 0.0),
         ("", "", 0.0),
     ],

@@ -37,6 +37,7 @@ from duiyi.corpus.script_convert import (
     codepoints,
     convert_script,
     get_converter,
+    load_alternatives,
     load_dictionary,
 )
 
@@ -63,12 +64,14 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134
 def _script_table() -> dict[int, str]:
     """Maps characters only Traditional text uses to "T", only Simplified text uses to "S"."""
     ts = load_dictionary("TSCharacters.txt")
-    st = load_dictionary("STCharacters.txt")
+    st = load_alternatives("STCharacters.txt")
     # Characters t2s keeps inside phrases (乾隆) are not evidence of Traditional text: with them
     # out, converted text never detects as Traditional, so "auto" normalization is idempotent.
     kept = {c for value in load_dictionary("TSPhrases.txt").values() for c in value}
     table = {ord(k): "T" for k, v in ts.items() if v != k and k not in st and k not in kept}
-    table.update({ord(k): "S" for k, v in st.items() if v != k and k not in ts})
+    # A character Traditional text also writes (台 for 臺 in Taiwan: OpenCC lists it among its
+    # own Traditional forms) is not evidence of Simplified text.
+    table.update({ord(k): "S" for k, v in st.items() if k not in v and k not in ts})
     return table
 
 

@@ -35,16 +35,22 @@ def _data_dir():
 
 
 @cache
-def load_dictionary(name: str) -> dict[str, str]:
-    """One OpenCC text dictionary: key → its default (first) value."""
-    mapping: dict[str, str] = {}
+def load_alternatives(name: str) -> dict[str, tuple[str, ...]]:
+    """One OpenCC text dictionary: key → its values, the default (first) one first."""
+    mapping: dict[str, tuple[str, ...]] = {}
     for line in _data_dir().joinpath(name).read_text(encoding="utf-8").splitlines():
         if not line or line.startswith("#"):
             continue
         key, _, values = line.partition("\t")
         if key and values:
-            mapping[key] = values.split(" ")[0]
+            mapping[key] = tuple(values.split(" "))
     return mapping
+
+
+@cache
+def load_dictionary(name: str) -> dict[str, str]:
+    """One OpenCC text dictionary: key → its default (first) value."""
+    return {key: values[0] for key, values in load_alternatives(name).items()}
 
 
 def codepoints(text: str) -> np.ndarray:
