@@ -59,6 +59,14 @@ def test_presplit_single_pair_to_stdout_with_scores(cli, tmp_path, cache):
     assert all(0.0 <= float(line.split("\t")[1]) <= 1.0 for line in lines)
 
 
+def test_one_bead_summary_is_singular(cli, tmp_path, cache):
+    src = write_lines(tmp_path / "a.zh", ZH[:1])
+    tgt = write_lines(tmp_path / "a.en", EN[:1])
+    status, _, err = cli("align", "--presplit", src, tgt, "--cache", cache)
+    assert status == 0
+    assert "aligned 1 document pair: 1 linked bead, mean confidence" in err
+
+
 def test_presplit_blank_lines_break_paragraphs_and_keep_the_line_numbers(cli, tmp_path, cache):
     src = tmp_path / "b.zh"
     src.write_text(f"{ZH[0]}\n\n{ZH[1]}\n{ZH[2]}\n", encoding="utf-8")

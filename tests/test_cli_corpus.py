@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -319,3 +320,17 @@ def test_a_failed_import_leaves_no_new_store_behind(cli, tmp_path):
     # the store's folder is made when it is missing (it used to be called read-only)
     status, _, err = cli("import", _tsv(tmp_path), "--store", store)
     assert status == 0 and store.exists(), err
+
+
+def test_a_score_written_behind_duiyis_back_is_one_line_and_info_still_reads(cli, tmp_path):
+    store = tmp_path / "c.db"
+    assert cli("import", _tsv(tmp_path), "--store", store)[0] == 0
+    with sqlite3.connect(store) as conn:
+        conn.execute("UPDATE beads SET score = 'high' WHERE id = 1")
+    conn.close()
+    status, _, err = cli("export", store, "-f", "tmx", "-o", tmp_path / "out.tmx")
+    assert status == 1
+    assert "bead 1 has the score 'high', not a number" in _one_error_line(err)
+    assert not (tmp_path / "out.tmx").exists()
+    status, out, err = cli("corpus", "info", store)
+    assert status == 0, err

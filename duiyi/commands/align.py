@@ -37,6 +37,7 @@ import sys
 from pathlib import Path
 
 from duiyi.commands._cluster import add_cluster_arguments, ray_runtime
+from duiyi.commands._corpus import plural
 from duiyi.commands._options import add_optional_value
 from duiyi.export import format_names
 
@@ -181,15 +182,17 @@ def run(args: argparse.Namespace) -> int:
             out += f"; {stats.rescored} rival beads scored by {rescore_model.name}"
         if where:
             out += f" on {where}"
-        n = stats.documents
         print(
-            f"duiyi: aligned {n} document pair{'s' if n != 1 else ''}: {stats.linked} linked "
-            f"beads, mean confidence {stats.mean_score:.2f}, {stats.low} below 0.5{out}",
+            f"duiyi: aligned {plural(stats.documents, 'document pair')}: "
+            f"{plural(stats.linked, 'linked bead')}, mean confidence {stats.mean_score:.2f}, "
+            f"{stats.low} below 0.5{out}",
             file=sys.stderr,
         )
         if stats.near_ties and not rescore_model:
             print(
-                f"duiyi: {stats.near_ties} beads were near-ties of the embeddings: --rescore "
+                f"duiyi: {plural(stats.near_ties, 'bead')} "
+                f"{'was a near-tie' if stats.near_ties == 1 else 'were near-ties'} "
+                "of the embeddings: --rescore "
                 "(zh↔en) settles most of them with an installed LLM (slow)",
                 file=sys.stderr,
             )

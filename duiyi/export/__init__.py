@@ -59,7 +59,7 @@ def format_for_path(path: str | None) -> str:
     for name, cls in FORMATS.items():
         if suffix in cls.extensions:
             return name
-    known = ", ".join(ext for cls in FORMATS.values() for ext in cls.extensions)
+    known = ", ".join(dict.fromkeys(ext for cls in FORMATS.values() for ext in cls.extensions))
     raise FormatError(
         f"cannot tell the format of {path!r} from its extension: "
         f"use {known} or name the format (-f {'|'.join(FORMATS)})"

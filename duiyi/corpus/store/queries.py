@@ -466,7 +466,8 @@ class QueryMixin:
                 self._query(f"SELECT {column}, COUNT(*) FROM beads GROUP BY 1 ORDER BY 2 DESC")
             )
 
-        avg = self._query("SELECT AVG(score), MIN(score), MAX(score) FROM beads")[0]
+        numeric = "WHERE typeof(score) IN ('real', 'integer')"
+        avg = self._query(f"SELECT AVG(score), MIN(score), MAX(score) FROM beads {numeric}")[0]
         return {
             "path": self.path,
             "schema_version": self.schema_version,

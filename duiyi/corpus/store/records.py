@@ -209,6 +209,12 @@ def bead_from_row(row: sqlite3.Row | tuple) -> BeadRecord:
     (bid, doc, pos, src_ids, tgt_ids, kind, src, src_norm, tgt, score, origin, engine, status) = (
         row[:13]
     )
+    if score is not None and not isinstance(score, (int, float)):
+        # Only a tool writing the file behind duiyi's back stores text in this REAL column.
+        raise StoreError(
+            f"bead {bid} has the score {score!r}, not a number: the store was "
+            "changed outside duiyi; set its score to NULL or a number in [0, 1]"
+        )
     return BeadRecord(
         id=bid,
         document_id=doc,
