@@ -13,6 +13,7 @@ from duiyi.corpus.model import Bead, Document, Pair, Sentence
 from duiyi.corpus.store import Store
 from duiyi.errors import FormatError
 from duiyi.export import format_for_path, get_format, read_pairs, write_pairs
+from duiyi.export.exports import export_store
 from duiyi.export.filters import filter_pairs, length_units
 
 PAIRS = [
@@ -284,6 +285,21 @@ def test_export_filters_by_status_score_and_origin(cli, corpus, tmp_path):
     assert len(out_text.splitlines()) == 4
     status, out_text, _ = cli("export", corpus, "-f", "tsv", "--origin", "gloss")
     assert len(out_text.splitlines()) == 2  # header + the gloss pair
+
+
+def test_export_store_is_the_job_the_command_calls(corpus, tmp_path):
+    out = tmp_path / "m.tmx"
+    with Store.open(corpus, readonly=True) as store:
+        result = export_store(store, str(out), min_score=0.5)
+    assert (result.pairs, result.fmt) == (2, "tmx")
+    assert result.left_out == {
+        "gloss drafts (--include-gloss keeps them)": 1,
+        "not matching --status/--origin/--min-score": 1,
+    }
+    assert [p.src for p in read_pairs(str(out))] == ["你好。", "再见。"]
+    with Store.open(corpus, readonly=True) as store:
+        result = export_store(store, str(tmp_path / "all.jsonl"), include_gloss=True)
+    assert (result.pairs, result.fmt, result.left_out) == (4, "jsonl", {})
 
 
 def test_export_every_format_from_the_cli(cli, corpus, tmp_path):

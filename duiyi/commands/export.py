@@ -78,64 +78,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from collections import Counter
-
     from duiyi.corpus.store import Store
-    from duiyi.export import format_for_path, get_format
-    from duiyi.export.filters import filter_pairs
-    from duiyi.progress import progressbar
+    from duiyi.export.exports import export_store
 
-    fmt = args.format or format_for_path(args.output if args.output != "-" else None)
-    if args.tokenized and fmt != "moses":
-        from duiyi.errors import InputError
-
-        raise InputError(f"--tokenized is for the moses format, not {fmt}")
-    writer = get_format(fmt, **({"tokenized": True} if args.tokenized else {}))
-    origins = args.origin
-    if origins is None and not args.include_gloss:
-        origins = [o for o in ORIGINS if o != "gloss"]
     with Store.open(args.store, readonly=True) as store:
-        filters = dict(status=args.status, origin=origins, min_score=args.min_score)
-        total = store.count_pairs(**filters)
-        signatures = store.info()["signatures"]
-        dropped: Counter = Counter()
-        every = store.count_pairs()
-        if args.origin is None and not args.include_gloss:
-            dropped["gloss drafts (--include-gloss keeps them)"] = every - store.count_pairs(
-                origin=origins
-            )
-        selected = args.status or args.origin or args.min_score is not None
-        if selected:
-            dropped["not matching --status/--origin/--min-score"] = (
-                every - sum(dropped.values()) - total
-            )
-        dropped = +dropped  # only the filters that dropped something
-        src_lang, tgt_lang = args.src_lang, args.tgt_lang
-        if not (src_lang and tgt_lang):
-            stored = store.language_tags() or ("zh-CN", "en-US")
-            src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
-        pairs = filter_pairs(
-            progressbar(
-                store.iter_pairs(**filters, segments=fmt == "xces"),
-                total=total,
-                desc="export",
-                unit="pair",
-            ),
-            dropped,
+        result = export_store(
+            store,
+            args.output,
+            fmt=args.format,
+            status=args.status,
+            origin=args.origin,
+            min_score=args.min_score,
+            include_gloss=args.include_gloss,
             dedup=args.dedup,
             max_length_ratio=args.max_length_ratio,
+            src_lang=args.src_lang,
+            tgt_lang=args.tgt_lang,
+            tokenized=args.tokenized,
         )
-        n = writer.write(
-            pairs,
-            args.output,
-            src_lang=src_lang,
-            tgt_lang=tgt_lang,
-            signature=" + ".join(signatures),
-        )
-    left_out = ", ".join(f"{count} {why}" for why, count in dropped.most_common())
+    left_out = ", ".join(f"{count} {why}" for why, count in result.left_out.most_common())
     where = "stdout" if args.output == "-" else args.output
     print(
-        f"duiyi: wrote {plural(n, 'pair')} to {where} ({fmt})"
+        f"duiyi: wrote {plural(result.pairs, 'pair')} to {where} ({result.fmt})"
         + (f"; left out {left_out}" if left_out else ""),
         file=sys.stderr,
     )
