@@ -32,7 +32,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("split", "duiyi.commands.split", "split documents into sentences, removing web page chrome"),
     ("translate", "duiyi.commands.translate", "English drafts of Chinese documents (offline MT)"),
     ("models", "duiyi.commands.models", "list, install and remove offline translation models"),
-    ("export", "duiyi.commands.export", "export a corpus store as TMX, XCES, Moses, TSV or JSONL"),
+    ("export", "duiyi.commands.export", "export a store as TMX, XLIFF, XCES, Moses, TSV or JSONL"),
     (
         "import",
         "duiyi.commands.import_",

@@ -1,4 +1,4 @@
-"""Export the pairs of a corpus store as TMX, XCES/OPUS XML, Moses, TSV or JSONL.
+"""Export the pairs of a corpus store as TMX, XCES/OPUS XML, Moses, TSV, JSONL or XLIFF.
 
 Examples:
   duiyi export corpus.db -o memory.tmx --status approved
