@@ -314,3 +314,75 @@ def test_external_entities_are_not_resolved(tmp_path, kind):
     except InputError:
         return  # refusing the file is fine too
     assert "机密内容" not in text and ZH_PARAGRAPHS[0] in text
+
+
+def _rewrite(path, member: str, old: bytes, new: bytes, *, stored: bool = False):
+    """Replace `old` by `new` in one member of the zip at `path` (stored: every member
+    uncompressed, so the raw bytes can then be damaged in place)."""
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    members[member] = members[member].replace(old, new)
+    method = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+    with zipfile.ZipFile(path, "w", method) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "member", "make"),
+    [
+        ("docx", "word/document.xml", lambda p: make_docx(p, "标题", ZH_PARAGRAPHS)),
+        ("odt", "content.xml", lambda p: make_odt(p, "标题", ZH_PARAGRAPHS)),
+        ("epub", "EPUB/chap1.xhtml", lambda p: make_epub(p, [("第一章", ZH_PARAGRAPHS)])),
+    ],
+)
+def test_a_damaged_member_of_a_document_zip_is_one_clear_line(tmp_path, cli, kind, member, make):
+    path = _rewrite(make(tmp_path / f"d.{kind}"), member, b"", b"", stored=True)
+    data = path.read_bytes()
+    at = data.index("渔船".encode())  # inside the member's (stored) bytes: its CRC now fails
+    path.write_bytes(data[:at] + "鱼".encode() + data[at + 3 :])
+    with pytest.raises(InputError, match=f"not a readable {kind.upper()}"):
+        read_document(path)
+    status, _, err = cli("split", path)
+    assert status == 1 and "not a readable" in err and "internal error" not in err
+
+
+def test_a_huge_list_start_number_is_written_in_digits(tmp_path):
+    path = make_docx(tmp_path / "n.docx", "标题", ZH_PARAGRAPHS[:1])
+    with zipfile.ZipFile(path) as z:
+        numbering = z.read("word/numbering.xml")
+    assert b'<w:start w:val="1"/><w:numFmt w:val="decimal"/>' in numbering
+    _rewrite(  # lower letters repeat: 100,000,000 would be "d" 3,846,154 times
+        path,
+        "word/numbering.xml",
+        b'<w:start w:val="1"/><w:numFmt w:val="decimal"/>',
+        b'<w:start w:val="100000000"/><w:numFmt w:val="lowerLetter"/>',
+    )
+    labels = [t for k, t in pieces(prepare(read_document(path))) if k == "list-label"]
+    assert labels == ["100000000.", "100000001."]
+
+
+def _epub_with_chapter(path, chapter: bytes):
+    """A one-chapter EPUB whose chapter file holds exactly `chapter`."""
+    make_epub(path, [("第一章", ["占位。"])])
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    members["EPUB/chap1.xhtml"] = chapter
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_epub_chapters_are_read_from_their_own_bytes(tmp_path):
+    xhtml = '<html xmlns="http://www.w3.org/1999/xhtml"><body>{}</body></html>'
+    gbk = '<?xml version="1.0" encoding="gbk"?>' + xhtml.format(f"<p>{ZH_PARAGRAPHS[1]}</p>")
+    doc = read_document(_epub_with_chapter(tmp_path / "gbk.epub", gbk.encode("gbk")))
+    assert doc.text == ZH_PARAGRAPHS[1] + "\n"  # not decoded as UTF-8
+    deep = xhtml.format("<p>浅处。</p>" + "<div>" * 300 + "深处。" + "</div>" * 300)
+    doc = read_document(_epub_with_chapter(tmp_path / "deep.epub", deep.encode()))
+    assert doc.text == "浅处。\n\n深处。\n"  # nothing lost below 256 levels
+    deeper = xhtml.format("<div>" * 3000 + "深处。" + "</div>" * 3000)
+    with pytest.raises(InputError, match=r"^.*deeper\.epub: chap1\.xhtml: HTML nested more"):
+        read_document(_epub_with_chapter(tmp_path / "deeper.epub", deeper.encode()))

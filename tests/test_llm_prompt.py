@@ -122,3 +122,13 @@ def test_the_qe_score_ranks_a_wrong_draft_below_a_right_one():
               "The weather in the mountains was cold and the soup tasted of salt."]  # fmt: skip
     right, wrong = QualityEstimator().scores(sources, drafts, [0.8, 0.8], [[], []])
     assert right > wrong + 0.2
+
+
+def test_a_term_given_two_english_terms_is_warned_about(tmp_path, caplog):
+    (tmp_path / "t.tsv").write_text("渔船\tfishing boat\n渔船\ttrawler\n港口\tport\n港口\tport\n")
+    assert gl.load(tmp_path / "t.tsv").entries == {"渔船": "trawler", "港口": "port"}
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warned == [
+        f"{tmp_path / 't.tsv'}: 1 term(s) given different English terms; the last one is used "
+        "(e.g. 渔船: trawler, not fishing boat)"
+    ]

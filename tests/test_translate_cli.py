@@ -264,3 +264,25 @@ def test_cuda_without_a_gpu_is_a_clear_error(cli, installed_model):
         pytest.skip("this machine has a GPU")
     status, _, err = cli("translate", "--device", "cuda", SEEDS / "002_76ecc3df367f0a1b.txt")
     assert status == 1 and "no CUDA GPU" in err
+
+
+@pytest.mark.parametrize("fmt", ["xces", "moses"])
+def test_a_multi_file_format_on_stdout_is_refused_before_translating(fmt, monkeypatch):
+    from duiyi.errors import FormatError
+    from duiyi.translate.gloss import GlossTranslator
+    from duiyi.translate.run import translate_inputs
+
+    translator = GlossTranslator()
+    monkeypatch.setattr(translator, "translate_drafts", lambda sentences: pytest.fail("drafted"))
+    with pytest.raises(FormatError, match="writes several files: give an output path"):
+        translate_inputs([str(SEEDS)], translator, fmt=fmt, include_gloss=True)
+
+
+def test_help_names_every_format_that_leaves_glosses_out(cli):
+    from duiyi.export import FORMATS
+
+    status, out, _ = cli("translate", "--help")
+    text = " ".join(out.split()).lower()
+    help_text = text[text.index("--include-gloss keep") : text.index("-q, --quiet")]
+    dropping = [name for name, cls in FORMATS.items() if not cls.keeps_gloss]
+    assert status == 0 and dropping and all(name in help_text for name in dropping)

@@ -82,7 +82,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cache.add_argument("--store", metavar="DB", help="also add the pairs to this corpus store")
     parser.add_argument(
         "--include-gloss", action="store_true",
-        help="keep gloss (non-MT) pairs in TMX/XML output; they are left out by default",
+        help="keep gloss (non-MT) pairs in TMX, XCES, Moses, TSV and JSONL output, which "
+        "leave them out by default (XLIFF keeps them, marked as still to translate)",
     )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     add_cluster_arguments(parser)

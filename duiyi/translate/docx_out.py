@@ -7,6 +7,7 @@ items stay numbered: Word regenerates the numbers), and its first text run keeps
 formatting; the other runs lose their text but keep what else they hold (pictures, footnote
 references, fields). Lines the cleaner set aside (removed spans other than list numbers) keep
 their original text. Headers, footers, tables, text boxes and footnotes are translated too.
+Gloss drafts (no MT model) are announced by a first paragraph, the text output's gloss line.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import Document, Sentence
 from duiyi.corpus.pipeline import iter_pieces
 from duiyi.errors import InputError
+from duiyi.translate.output import GLOSS_LINE
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
@@ -83,15 +85,34 @@ def paragraph_translations(doc: Document, drafts: dict[int, str], blocks) -> dic
     return out
 
 
-def write_translated_docx(doc: Document, drafts: dict[int, str], path: str | Path) -> int:
-    """Write the DOCX `doc` was read from with `drafts` ({sentence index: English}) in place of
-    its text, to `path` (atomically). Returns the number of paragraphs translated."""
-    from duiyi.corpus.documents import office
+def add_gloss_line(body) -> None:
+    """Open the document body with a paragraph saying its drafts are glosses, not MT."""
+    from docx.oxml.parser import OxmlElement
 
+    p, r, t = OxmlElement("w:p"), OxmlElement("w:r"), OxmlElement("w:t")
+    t.text = GLOSS_LINE
+    r.append(t)
+    p.append(r)
+    body.insert(0, p)
+
+
+def check_source(doc: Document) -> None:
+    """InputError unless `doc` was read from a DOCX file (which the writer opens again)."""
     if doc.meta.get("format") != "docx":
-        raise InputError(f"{doc.name} is not a DOCX file: a translated DOCX needs a DOCX input")
+        raise InputError(f"{doc.name} is not a DOCX file: -f docx translates DOCX inputs")
     if doc.path == "-":
         raise InputError("a translated DOCX needs the DOCX as a file, not on stdin")
+
+
+def write_translated_docx(
+    doc: Document, drafts: dict[int, str], path: str | Path, origin: str = "mt"
+) -> int:
+    """Write the DOCX `doc` was read from with `drafts` ({sentence index: English}) in place of
+    its text, to `path` (atomically); gloss drafts (`origin` "gloss") get a first paragraph
+    saying so, as the text output does. Returns the number of paragraphs translated."""
+    from duiyi.corpus.documents import office
+
+    check_source(doc)
     data = Path(doc.path).read_bytes()
     document = office.open_docx(data, doc.path)
     notes = office.note_parts(document)
@@ -111,6 +132,8 @@ def write_translated_docx(doc: Document, drafts: dict[int, str], path: str | Pat
             part._blob = etree.tostring(
                 root, xml_declaration=True, encoding="UTF-8", standalone=True
             )
+    if origin == "gloss":
+        add_gloss_line(document.element.body)
     document.core_properties.language = "en-US"
     with atomic_write(str(path), "wb") as out:
         document.save(out)

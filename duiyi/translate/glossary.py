@@ -10,10 +10,13 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from duiyi.errors import InputError
+
+log = logging.getLogger(__name__)
 
 MAX_ENTRIES = 100_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -105,8 +108,11 @@ def load(path: str | Path) -> Glossary:
             raise InputError(f"{path}: the glossary must be UTF-8 text") from exc
         rows = _rows_delimited(text, "," if suffix == ".csv" else "\t")
     glossary = Glossary(source=str(path))
+    conflicts: dict[str, str] = {}  # zh term → the English it was given first
     for zh, en in rows:
         if zh and en:
+            if glossary.entries.get(zh, en) != en:
+                conflicts.setdefault(zh, glossary.entries[zh])
             glossary.entries[zh] = en
         if len(glossary.entries) > MAX_ENTRIES:
             raise InputError(f"{path}: more than {MAX_ENTRIES} glossary entries")
@@ -114,4 +120,11 @@ def load(path: str | Path) -> Glossary:
         raise InputError(
             f"{path}: no glossary entries found (expected zh<TAB>en lines, zh,en CSV or TBX)"
         )
+    if conflicts:
+        zh, first = next(iter(conflicts.items()))
+        log.warning(
+            "%s: %d term(s) given different English terms; the last one is used "
+            "(e.g. %s: %s, not %s)",
+            path, len(conflicts), zh, glossary.entries[zh], first,
+        )  # fmt: skip
     return glossary

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TextIO
 
 from duiyi.corpus.model import Bead, Document, Sentence
-from duiyi.export import FORMATS, format_extension, write_pairs
+from duiyi.export import FORMATS, format_extension, get_format, write_pairs
 from duiyi.translate.cache import TranslationCache
 from duiyi.translate.drafts import run_signature, source_of, translate_document
 from duiyi.translate.engine import Draft, Translator
@@ -127,6 +127,8 @@ def translate_inputs(
     elif is_directory_output(output, inputs):
         run.to_directory(documents, Path(output))
     elif run.fmt in FORMATS:
+        if FORMATS[run.fmt].multi_file:  # say so before the first document is translated
+            get_format(run.fmt).require_path(output)
         run.to_export(documents, output)
     else:
         run.to_stream(documents, output)
@@ -225,20 +227,21 @@ class _Run:
     def to_docx(self, documents: Iterable[Document], output: str | None, directory: bool) -> None:
         """Each DOCX input as a translated DOCX (one file, or one per document in a folder)."""
         from duiyi.errors import InputError
-        from duiyi.translate.docx_out import write_translated_docx
+        from duiyi.translate.docx_out import check_source, write_translated_docx
 
         if output in (None, "-"):
             raise InputError("a translated DOCX needs an output file or folder: give -o")
-        for n, (doc, stream) in enumerate(self.drafter(documents)):
-            if doc.meta.get("format") != "docx":
-                raise InputError(f"{doc.name} is not a DOCX file: -f docx translates DOCX inputs")
-            if n and not directory:
+        if not directory:  # refuse a second document before the first is written
+            documents = list(itertools.islice(documents, 2))
+            if len(documents) > 1:
                 raise InputError("several documents: give -o a folder for the translated DOCX")
+        for doc, stream in self.drafter(documents):
+            check_source(doc)  # before its drafts are made
             kept = self.kept()
             index = {id(s): i for i, s in enumerate(doc.sentences)}
             drafts = {index[id(s)]: d.text for s, d in self.drafts(doc, stream, kept)}
             target = Path(output) / self.output_name(doc) if directory else output
-            write_translated_docx(doc, drafts, target)
+            write_translated_docx(doc, drafts, target, self.translator.origin)
             self.record(doc, kept)
 
     def to_export(self, documents: Iterable[Document], path: str | None) -> None:

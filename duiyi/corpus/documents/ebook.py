@@ -60,7 +60,14 @@ def read_epub(data: bytes, path: str, name: str) -> Document:
     out = TextBuilder()
     for number, item in enumerate([*linear, *later]):
         label = f"{name}: {item.get_name()}"
-        text = html_to_text(_decode(item.get_content(), label), web=False)
+        # The chapter's own bytes: ebooklib's get_content() parses and re-serializes them,
+        # decoding them as UTF-8 whatever their encoding and dropping what is nested deeper
+        # than libxml2's default limit (256 elements), without an error.
+        markup = _decode(item.content, label)
+        try:
+            text = html_to_text(markup, web=False)
+        except InputError as exc:
+            raise InputError(f"{label}: {exc}") from exc
         for paragraph in text.split("\n\n"):
             out.add(paragraph, ref=number)
     return out.document(path, "epub")

@@ -78,6 +78,7 @@ def _under(el, top, tag: str) -> bool:
 _ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
           (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))  # fmt: skip
 _HAN_DIGITS = "〇一二三四五六七八九"
+MAX_LIST_NUMBER = 32767  # Word's largest list start; beyond it numbers are written as digits
 
 
 def _roman(n: int) -> str:
@@ -103,6 +104,8 @@ def _han(n: int) -> str:
 
 
 def _format_number(n: int, fmt: str) -> str:
+    if n > MAX_LIST_NUMBER:  # a hostile start value: letters and roman numerals would not end
+        return str(n)
     if fmt in ("lowerLetter", "upperLetter"):
         text = _letters(n)
         return text.upper() if fmt == "upperLetter" else text

@@ -9,6 +9,9 @@ changes are left out, as the document shows them.
 
 from __future__ import annotations
 
+import zipfile
+import zlib
+
 from lxml import etree
 
 from duiyi.corpus.model import Document
@@ -74,6 +77,8 @@ def read_odt(data: bytes, path: str, name: str) -> Document:
         content = z.read("content.xml")
     except KeyError as exc:
         raise InputError(f"{name}: not a readable ODT file (it has no content.xml)") from exc
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+        raise InputError(f"{name}: not a readable ODT file (content.xml: {exc})") from exc
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(content, parser)
