@@ -235,6 +235,26 @@ def test_several_documents_on_stdout_are_separated_by_a_blank_line(cli, packages
     assert lines == [label, lines[1], lines[2], "", label, "Russia.", ""]
 
 
+def test_a_folder_of_documents_keeps_its_sub_folders_in_the_output(cli, packages_env, tmp_path):
+    corpus = tmp_path / "corpus"
+    for name, text in (("a.txt", "俄罗斯。"), ("2019/a.txt", "美国。"), ("2019/a.html", "中国。")):
+        (corpus / name).parent.mkdir(parents=True, exist_ok=True)
+        (corpus / name).write_text(text, encoding="utf-8")
+    single = tmp_path / "b.txt"
+    single.write_text("双方。", encoding="utf-8")
+    status, _, err = cli("translate", "-q", corpus, single, "-o", tmp_path / "out")
+    assert status == 0, err
+    drafts = {p.relative_to(tmp_path / "out").as_posix(): p for p in (tmp_path / "out").rglob("*")}
+    assert sorted(k for k, p in drafts.items() if p.is_file()) == [
+        "2019/a-2.en.txt",  # a second 2019/a: numbered, still in its folder
+        "2019/a.en.txt",
+        "a.en.txt",
+        "b.en.txt",  # a file named on the command line: its name
+    ]
+    assert "China" in drafts["2019/a.en.txt"].read_text(encoding="utf-8")  # a.html comes first
+    assert "United States" in drafts["2019/a-2.en.txt"].read_text(encoding="utf-8")
+
+
 def test_an_english_document_is_translated_with_a_warning(cli, packages_env, tmp_path, caplog):
     english = tmp_path / "en.txt"
     english.write_text("Dr. Smith went to the U.S. in 2020. Then he left.", encoding="utf-8")

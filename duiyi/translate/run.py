@@ -121,6 +121,7 @@ def translate_inputs(
     """Translate the documents `inputs` name; `store` (an open `Store`) also gets the pairs."""
     run = _Run(translator, cache, store, include_gloss, quiet, drafter)
     run.fmt = output_format(fmt, output)
+    run.roots = [Path(i) for i in inputs if i != "-" and Path(i).is_dir()]
     documents = run.counted(read_documents(inputs, glob, follow_links))
     if run.fmt == "docx":
         run.to_docx(documents, output, is_directory_output(output, inputs))
@@ -145,6 +146,7 @@ class _Run:
         self.stats = TranslateStats()
         self.glossary = getattr(translator, "glossary", None)
         self.fmt = "text"
+        self.roots: list[Path] = []  # the input directories, for the output names
         self._names: set[str] = set()
 
     def counted(self, documents: Iterable[Document]) -> Iterator[Document]:
@@ -277,9 +279,16 @@ class _Run:
                 out.flush()
 
     def output_name(self, doc: Document) -> str:
-        """The file name of `doc`'s drafts in an output directory (unique within the run)."""
+        """Where `doc`'s drafts go in an output directory: its path under the input directory
+        it was found in (sub-folders kept, as `align` does), or its name for a file named on
+        the command line; the extension replaced, and unique within the run."""
         ext = DOCUMENT_FORMATS.get(self.fmt) or format_extension(self.fmt)
-        stem = "stdin" if doc.path == "-" else Path(doc.path).name.rsplit(".", 1)[0]
+        path = Path("stdin" if doc.path == "-" else doc.path)
+        relative = next(
+            (path.relative_to(root) for root in self.roots if path.is_relative_to(root)),
+            Path(path.name),
+        )
+        stem = (relative.parent / relative.name.rsplit(".", 1)[0]).as_posix()
         name, n = stem + ext, 1
         while name in self._names:
             n += 1
