@@ -81,7 +81,7 @@ def test_glossary_formats_matching_and_adherence(tmp_path):
     (tmp_path / "t.tsv").write_text(
         "# comment\n人民银行\tPBOC\n中国人民银行\tPeople's Bank of China\n"
     )
-    (tmp_path / "t.csv").write_text("美军,US troops\n")
+    (tmp_path / "t.csv").write_text("zh,en\n美军,US troops\n")  # a header row is no term
     (tmp_path / "t.tbx").write_text(
         '<?xml version="1.0"?><tbx><text><body><termEntry>'
         '<langSet xml:lang="zh-CN"><tig><term>叙利亚</term></tig></langSet>'

@@ -306,3 +306,13 @@ def test_help_names_every_format_that_leaves_glosses_out(cli):
     help_text = text[text.index("--include-gloss keep") : text.index("-q, --quiet")]
     dropping = [name for name, cls in FORMATS.items() if not cls.keeps_gloss]
     assert status == 0 and dropping and all(name in help_text for name in dropping)
+
+
+def test_options_the_engine_does_not_take_are_named(cli, packages_env, tmp_path):
+    src = tmp_path / "z.txt"
+    src.write_text("你好。", encoding="utf-8")
+    status, _, err = cli("translate", "-q", "--engine", "gloss", "--beam-size", "3", src)
+    assert status == 0
+    assert "the gloss engine ignores --beam-size (engine options: llm: " in err
+    status, _, err = cli("translate", "--engine", "gloss", src, "-o", tmp_path / "z.tmx")
+    assert status == 1 and "glosses (--engine gloss), which TMX output leaves out" in err

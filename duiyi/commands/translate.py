@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.cache import cache_path
     from duiyi.export import FORMATS
     from duiyi.translate.cache import TranslationCache
-    from duiyi.translate.engine import choose_engine
+    from duiyi.translate.engine import ENGINE_OPTIONS, choose_engine
     from duiyi.translate.run import output_format, translate_inputs
 
     fmt = output_format(args.format, args.output)
@@ -115,9 +115,18 @@ def run(args: argparse.Namespace) -> int:
     translator, notice = choose_engine(args.engine, **options)
     if notice:
         print(f"duiyi: notice: {notice}", file=sys.stderr)
-    if (args.glossary or args.context) and translator.name != "llm":
-        print(f"duiyi: notice: --glossary/--context need the llm engine; {translator.name} "
-              "ignores them", file=sys.stderr)  # fmt: skip
+    ignored = [
+        f"--{key.replace('_', '-')}"
+        for key in ("glossary", "context", "beam_size")
+        if options[key] and key not in ENGINE_OPTIONS.get(translator.name, ())
+    ]
+    if ignored:
+        takers = "; ".join(
+            f"{name}: {', '.join('--' + k.replace('_', '-') for k in sorted(keys))}"
+            for name, keys in ENGINE_OPTIONS.items()
+        )
+        print(f"duiyi: notice: the {translator.name} engine ignores {', '.join(ignored)} "
+              f"(engine options: {takers})", file=sys.stderr)  # fmt: skip
     if args.model and translator.name == "gloss":  # --engine gloss (auto refuses a lost model)
         print(f"duiyi: notice: --engine gloss has no model; --model {args.model} is ignored",
               file=sys.stderr)  # fmt: skip
@@ -125,8 +134,9 @@ def run(args: argparse.Namespace) -> int:
         if not args.include_gloss:  # it would be an empty file: say so instead
             from duiyi.errors import InputError
 
+            why = "no MT model installed" if args.engine == "auto" else "--engine gloss"
             raise InputError(
-                f"nothing to write: the drafts are CC-CEDICT glosses (no MT model installed), "
+                f"nothing to write: the drafts are CC-CEDICT glosses ({why}), "
                 f"which {fmt.upper()} output leaves out; install a model (`duiyi models install "
                 "qwen2.5-coder-1.5b`) or keep glosses with --include-gloss"
             )

@@ -63,10 +63,19 @@ def adherence(glossary: Glossary, source: str, draft: str) -> tuple[int, int]:
     return len(hits), sum(term_kept(en, draft) for _, en in hits)
 
 
+# First-row column names of a spreadsheet export ("zh,en", "Source\tTarget"): not a term.
+HEADER_NAMES = {"zh", "en", "zh-cn", "en-us", "source", "target", "chinese", "english", "term",
+                "translation", "中文", "英文"}  # fmt: skip
+
+
 def _rows_delimited(text: str, delimiter: str):
-    for row in csv.reader(io.StringIO(text), delimiter=delimiter):
-        if len(row) >= 2 and row[0].strip() and not row[0].lstrip().startswith("#"):
-            yield row[0].strip(), row[1].strip()
+    for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=delimiter)):
+        if len(row) < 2 or not row[0].strip() or row[0].lstrip().startswith("#"):
+            continue
+        zh, en = row[0].strip(), row[1].strip()
+        if n == 0 and {zh.lower(), en.lower()} <= HEADER_NAMES:
+            continue
+        yield zh, en
 
 
 def _rows_tbx(data: bytes, name: str):
