@@ -144,6 +144,21 @@ def test_pdf_wrapped_lines_joined_and_running_headers_removed(tmp_path):
     assert doc.meta["pages"] == 2
 
 
+def test_pdf_streams_inflating_past_the_budget_are_one_clear_error(tmp_path, monkeypatch):
+    import zlib
+
+    from pdfminer import pdftypes
+
+    from duiyi.corpus.documents import pdf
+
+    path = make_pdf(tmp_path / "a.pdf", [ZH_PARAGRAPHS * 4])
+    assert len(read_document(path).text) > 100  # within the budget: read as ever
+    monkeypatch.setattr(pdf, "MAX_INFLATED", 1000)  # fpdf2's streams inflate past 1,000 bytes
+    with pytest.raises(InputError, match=r"a.pdf: its compressed streams inflate to more than"):
+        read_document(path)
+    assert pdftypes.zlib is zlib  # pdfminer gets its own module back
+
+
 def test_pdf_paragraph_across_a_page_break_and_hyphenation(tmp_path):
     first = "The harbour workers unloaded the catch and talked about the prices of the day while the " \
         "boats came in; the captain wanted a transla-"  # fmt: skip

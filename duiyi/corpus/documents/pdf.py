@@ -20,7 +20,9 @@ from __future__ import annotations
 import io
 import logging
 import re
+import zlib
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from duiyi.corpus.model import Document
@@ -37,6 +39,7 @@ _CID = re.compile(r"\(cid:\d+\)")
 _DIGITS = re.compile(r"\d+")
 EDGE = 0.12  # headers/footers sit in the top/bottom 12% of a page
 EDGE_LINES = 3  # … among the first/last three lines
+MAX_INFLATED = 512 * 2**20  # all of one PDF's streams, decompressed
 
 
 @dataclass
@@ -236,6 +239,53 @@ def assemble(pages: list[Page]) -> TextBuilder:
     return out
 
 
+class _BoundedZlib:
+    """The zlib module as pdfminer uses it (`decompress`, `decompressobj`, `error`), with every
+    byte it inflates counted against one document's budget: pdfminer inflates each stream
+    whole, so a small PDF whose streams inflate a thousandfold would fill the memory."""
+
+    error = zlib.error
+
+    def __init__(self, name: str):
+        self.name, self.left = name, MAX_INFLATED
+
+    def _count(self, inflated: bytes) -> bytes:
+        self.left -= len(inflated)
+        if self.left < 0:
+            raise InputError(
+                f"{self.name}: its compressed streams inflate to more than "
+                f"{MAX_INFLATED // 2**20} MB (a decompression bomb?)"
+            )
+        return inflated
+
+    def decompress(self, data: bytes) -> bytes:
+        inflater = zlib.decompressobj()
+        out = self._count(inflater.decompress(data, self.left + 1))
+        if not inflater.eof:  # a truncated stream: pdfminer then salvages what it can
+            raise zlib.error("incomplete or truncated stream")
+        return out
+
+    def decompressobj(self):
+        bounded, inflater = self, zlib.decompressobj()
+
+        class Counted:
+            def decompress(self, data: bytes) -> bytes:
+                return bounded._count(inflater.decompress(data, bounded.left + 1))
+
+        return Counted()
+
+
+@contextmanager
+def _bounded_inflation(name: str):
+    from pdfminer import pdftypes
+
+    pdftypes.zlib = _BoundedZlib(name)
+    try:
+        yield
+    finally:
+        pdftypes.zlib = zlib
+
+
 def _load_pages(data: bytes, name: str) -> list[Page]:
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LAParams, LTTextContainer, LTTextLine
@@ -243,17 +293,20 @@ def _load_pages(data: bytes, name: str) -> list[Page]:
 
     pages = []
     try:
-        for layout in extract_pages(io.BytesIO(data), laparams=LAParams()):
-            page = Page(layout.width, layout.height)
-            boxes = (el for el in layout if isinstance(el, LTTextContainer))
-            for number, box in enumerate(boxes):
-                for line in box if not isinstance(box, LTTextLine) else [box]:
-                    if not isinstance(line, LTTextLine):
-                        continue
-                    text = " ".join(line.get_text().split())
-                    if text:
-                        page.lines.append(Line(text, *line.bbox, number))
-            pages.append(page)
+        with _bounded_inflation(name):
+            for layout in extract_pages(io.BytesIO(data), laparams=LAParams()):
+                page = Page(layout.width, layout.height)
+                boxes = (el for el in layout if isinstance(el, LTTextContainer))
+                for number, box in enumerate(boxes):
+                    for line in box if not isinstance(box, LTTextLine) else [box]:
+                        if not isinstance(line, LTTextLine):
+                            continue
+                        text = " ".join(line.get_text().split())
+                        if text:
+                            page.lines.append(Line(text, *line.bbox, number))
+                pages.append(page)
+    except InputError:
+        raise
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise InputError(
             f"{name} is an encrypted PDF that needs a password: "
