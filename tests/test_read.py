@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import io
 import random
+import re
 
 import pytest
 
@@ -132,10 +133,20 @@ def test_absurd_size_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(read, "MAX_BYTES", 1000)
     path = tmp_path / "big.txt"
     path.write_text("中" * 1000, encoding="utf-8")
-    with pytest.raises(InputError, match="big.txt is .* MB; duiyi reads inputs up to"):
+    with pytest.raises(InputError, match="big.txt is more than .* MB .*; duiyi reads inputs up to"):
         read_document(path)
-    with pytest.raises(InputError, match="stdin is"):
+    with pytest.raises(InputError, match="stdin is more than"):
         read_stream(io.BytesIO(("中" * 1000).encode()))
+
+
+def test_size_just_over_the_limit_says_more_than(tmp_path, monkeypatch):
+    # 200 MB + 1 byte used to read "is 200 MB; duiyi reads inputs up to 200 MB".
+    monkeypatch.setattr(read, "MAX_BYTES", 2 * 2**20)
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"a" * (2 * 2**20 + 1))
+    message = "big.txt is more than 2 MB (2,097,153 bytes); duiyi reads inputs up to 2 MB"
+    with pytest.raises(InputError, match=re.escape(message)):
+        read_document(path)
 
 
 def test_reads_a_50_mb_file(tmp_path):

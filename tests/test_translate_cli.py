@@ -255,6 +255,20 @@ def test_a_folder_of_documents_keeps_its_sub_folders_in_the_output(cli, packages
     assert "United States" in drafts["2019/a-2.en.txt"].read_text(encoding="utf-8")
 
 
+def test_several_documents_into_an_existing_file_or_device(cli, packages_env, tmp_path):
+    # An output that exists and is no folder is written into, not taken for a folder to make.
+    for name in ("a.txt", "b.txt"):
+        (tmp_path / name).write_text("俄罗斯。", encoding="utf-8")
+    inputs = (tmp_path / "a.txt", tmp_path / "b.txt")
+    status, _, err = cli("translate", "-q", *inputs, "-o", os.devnull)
+    assert status == 0, err
+    existing = tmp_path / "drafts"
+    existing.write_text("old", encoding="utf-8")
+    status, _, err = cli("translate", "-q", *inputs, "-f", "tsv", "--include-gloss", "-o", existing)
+    assert status == 0, err
+    assert existing.read_text(encoding="utf-8").count("Russia.") == 2
+
+
 def test_an_english_document_is_translated_with_a_warning(cli, packages_env, tmp_path, caplog):
     english = tmp_path / "en.txt"
     english.write_text("Dr. Smith went to the U.S. in 2020. Then he left.", encoding="utf-8")

@@ -42,9 +42,11 @@ _CONTROL = set(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
 
 def _size_error(name: str, size: int | None = None) -> InputError:
     """`size`: the file's size if known (a regular file), else None (a device, pipe, stdin)."""
-    how_big = f"is {size / 2**20:.0f} MB" if size else f"is more than {MAX_BYTES // 2**20} MB"
+    limit = MAX_BYTES // 2**20
+    how_big = f" ({size:,} bytes)" if size else ""  # in bytes: 200 MB + 1 byte rounds to 200 MB
     return InputError(
-        f"{name} {how_big}; duiyi reads inputs up to {MAX_BYTES // 2**20} MB (split the file first)"
+        f"{name} is more than {limit} MB{how_big}; duiyi reads inputs up to {limit} MB "
+        "(split the file first)"
     )
 
 

@@ -83,6 +83,8 @@ def is_directory_output(output: str | None, inputs: list[str]) -> bool:
         return False
     if Path(output).is_dir() or output.endswith(("/", "\\")):
         return True
+    if Path(output).exists():  # a file, or a device or FIFO (/dev/null): written into
+        return False
     many = len(inputs) > 1 or any(Path(i).is_dir() for i in inputs if i != "-")
     return many and not Path(output).suffix
 
