@@ -17,7 +17,11 @@ fails on its input (an error of duiyi's) is reported for its document and the ot
 
 from __future__ import annotations
 
+import _thread
 import os
+import socket
+import threading
+import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -37,6 +41,8 @@ RAY_EXTRA = "Ray is not installed: pip install 'duiyi[ray]' (or pip install ray)
 SHIPPED_ENV = ("ARGOS_PACKAGES_DIR", "DUIYI_MODELS", "XDG_DATA_HOME", "HF_HOME")
 # Units in flight per worker: enough to keep each busy while the driver writes.
 IN_FLIGHT_PER_WORKER = 2
+# How often the driver checks that the cluster is still there.
+POLL_S = 2.0
 
 
 def _ray():
@@ -123,6 +129,37 @@ class RayRuntime:
         self.address = address
         self.workers = workers
         self.actors: list = []
+        self.gone = False  # the cluster went away: nothing left to close
+        self.stopped = threading.Event()
+        try:  # HOST:PORT of the cluster's GCS (a Ray Client connection may not say)
+            self.head = self.ray.get_runtime_context().gcs_address
+        except Exception:
+            self.head = None
+        if self.head:
+            threading.Thread(target=self._watch, name="duiyi-ray-watch", daemon=True).start()
+
+    def _watch(self) -> None:
+        """Stop the run if the cluster goes away: Ray's own waits would block until Ray ends
+        the process. Interrupting the main thread (as Ctrl-C does) is what ends a Ray wait;
+        `_get` (or the command) turns it into `gone_error`."""
+        # Workers may go on without the head for a while, but Ray ends the driver's process
+        # (with no word of ours) once the head has not answered for this long (60 s by
+        # default): stop well before, leaving time to shut down.
+        ray_limit = os.environ.get("RAY_gcs_rpc_server_reconnect_timeout_s", "60")  # noqa: SIM112
+        gone_after = float(ray_limit) / 2
+        unanswered_since = None
+        while not self.stopped.wait(POLL_S):
+            if _unreachable(self.head, timeout=POLL_S) is None:
+                unanswered_since = None
+            elif unanswered_since is None:
+                unanswered_since = time.monotonic()
+            elif time.monotonic() - unanswered_since > gone_after:
+                self.gone = True
+                _thread.interrupt_main()
+                return
+
+    def gone_error(self) -> DuiyiError:
+        return DuiyiError(f"the Ray cluster went away: its head at {self.head} no longer answers")
 
     @property
     def where(self) -> str:
@@ -162,6 +199,10 @@ class RayRuntime:
     def _get(self, ref):
         try:
             return self.ray.get(ref)
+        except KeyboardInterrupt:
+            if self.gone:  # `_watch` stopped the wait
+                raise self.gone_error() from None
+            raise
         except self.ray.exceptions.RayActorError as exc:
             raise DuiyiError(f"a Ray worker could not start: {_first_line(exc)}") from exc
         except self.ray.exceptions.RayTaskError as exc:
@@ -192,8 +233,9 @@ class RayRuntime:
         return align_many
 
     def close(self) -> None:
-        for actor in self.actors:
-            self.ray.kill(actor)
+        if not self.gone:  # the actors went with the cluster
+            for actor in self.actors:
+                self.ray.kill(actor)
         self.actors = []
 
 
@@ -265,6 +307,11 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
     """Connect to Ray: a local runtime (address None or "local") or a cluster ("auto",
     "ray://host:10001", "host:6379"). `workers`: actors to start (default: the CPUs Ray has)."""
     ray = _ray()
+    if address not in (None, "local", "auto") and "://" not in address:
+        # Ray retries an address nothing listens on for many minutes: ask once, quickly.
+        error = _unreachable(address)
+        if error is not None:
+            raise DuiyiError(f"cannot connect to Ray at {address}: {error}")
     env = {k: os.environ[k] for k in SHIPPED_ENV if k in os.environ}
     runtime_env = {"env_vars": env} if env else None
     try:
@@ -281,7 +328,7 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
                 address=address, log_to_driver=False, configure_logging=False,
                 runtime_env=runtime_env,
             )  # fmt: skip
-    except (ConnectionError, RuntimeError, ValueError) as exc:
+    except Exception as exc:  # Ray raises plain Exceptions too ("timed out during startup")
         where = address or "a new local runtime"
         raise DuiyiError(f"cannot connect to Ray at {where}: {_first_line(exc)}") from exc
     cpus = int(ray.cluster_resources().get("CPU", 1))
@@ -291,8 +338,21 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
 def stop_ray(runtime: RayRuntime | None) -> None:
     if runtime is None:
         return
+    runtime.stopped.set()
     runtime.close()
     runtime.ray.shutdown()
+
+
+def _unreachable(address: str, timeout: float = 5.0) -> str | None:
+    """Why nothing answers at HOST:PORT (a TCP connection), or None when something does."""
+    host, _, port = address.rpartition(":")
+    if not host or not port.isdigit():
+        return "not an address (use auto, HOST:PORT or ray://HOST:10001)"
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as exc:
+        return exc.strerror or str(exc) or type(exc).__name__
+    return None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ others kept; the CLI's --ray and a missing Ray."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -231,3 +232,87 @@ def test_a_rescored_alignment_on_ray_is_the_local_one(env, runtime, tmp_path):
     assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()
     # the workers' count comes back with their alignments (the driver's aligner scored none)
     assert remote.rescored == local.rescored and aligner.rescored == local.rescored
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1:{port}", "no-such-host.invalid:6379"])
+def test_an_address_nothing_answers_at_is_one_line_at_once(tmp_path, address):
+    """Ray itself retries such an address for a quarter of an hour, printing as it goes."""
+    address = address.format(port=_closed_port())
+    result = subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", "align", EXAMPLES / "harbour.zh.txt",
+         EXAMPLES / "harbour.en.txt", "-o", tmp_path / "x.tmx", "--ray", address],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"duiyi: error: cannot connect to Ray at {address}: ")
+    assert not (tmp_path / "x.tmx").exists()
+
+
+def _children(pid: int, name: str, full: bool = False) -> list[int]:
+    found = subprocess.run(
+        ["pgrep", "-P", str(pid), *(["-f"] if full else []), name], capture_output=True, text=True
+    )
+    return [int(child) for child in found.stdout.split()]
+
+
+def test_a_cluster_that_goes_away_mid_run_is_one_line(tmp_path):
+    """The head killed while the CLI waits for results: our error, before Ray's own end of the
+    process (once the head has not answered for its reconnect timeout, here 30 s: with no
+    word of ours), and no output file."""
+    zh, en = tmp_path / "zh", tmp_path / "en"
+    for side, name in ((zh, "harbour.zh.txt"), (en, "harbour.en.txt")):
+        side.mkdir()
+        for n in range(1500):
+            shutil.copy(EXAMPLES / name, side / f"{n}.txt")
+    command = [sys.executable, "-m", "duiyi.cli", "align", zh, en, "-o", tmp_path / "x.tmx",
+               "--no-cache", "--ray", "--workers", "1"]  # fmt: skip
+    environ = {**os.environ, "RAY_gcs_rpc_server_reconnect_timeout_s": "30"}
+    process = subprocess.Popen(
+        command, stderr=subprocess.PIPE, text=True, cwd=tmp_path, env=environ
+    )
+    deadline = time.time() + 120
+    head = workers = raylets = []
+    while not workers and process.poll() is None and time.time() < deadline:
+        time.sleep(0.2)
+        head, raylets = _children(process.pid, "gcs_server"), _children(process.pid, "raylet")
+        workers = [w for r in raylets for w in _children(r, "_AlignWorker", full=True)]
+    helpers = [pid for r in raylets for pid in _children(r, "Agent", full=True)]
+    assert head and workers, "the command's Ray runtime and its worker did not start"
+    time.sleep(1)
+    os.kill(head[0], signal.SIGKILL)
+    killed = time.time()
+    _, err = process.communicate(timeout=120)
+    elapsed = time.time() - killed
+    for pid in helpers:  # Ray's agents outlive a killed head
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    assert elapsed < 30
+    assert process.returncode == 1
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith("duiyi: error: the Ray cluster went away: its head at ")
+    )
+    assert "Traceback" not in err
+    assert not (tmp_path / "x.tmx").exists()
+
+
+def test_ray_failing_to_start_is_a_duiyi_error(monkeypatch):
+    from duiyi.cluster import start_ray
+    from duiyi.errors import DuiyiError
+
+    def init(**kwargs):  # what Ray raises when its head dies while it starts
+        raise Exception("The current node timed out during startup. This could happen …")
+
+    monkeypatch.setattr(ray, "init", init)
+    with pytest.raises(DuiyiError, match="^cannot connect to Ray at a new local runtime: The"):
+        start_ray(None, workers=1)

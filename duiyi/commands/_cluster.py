@@ -43,5 +43,9 @@ def ray_runtime(args: argparse.Namespace):
     runtime = start_ray(args.ray, workers=args.workers)
     try:
         yield runtime
+    except KeyboardInterrupt:
+        if runtime.gone:  # the cluster went away outside a wait for a result
+            raise runtime.gone_error() from None
+        raise
     finally:
         stop_ray(runtime)
