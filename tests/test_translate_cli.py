@@ -330,3 +330,22 @@ def test_options_the_engine_does_not_take_are_named(cli, packages_env, tmp_path)
     assert "the gloss engine ignores --beam-size (engine options: llm: " in err
     status, _, err = cli("translate", "--engine", "gloss", src, "-o", tmp_path / "z.tmx")
     assert status == 1 and "glosses (--engine gloss), which TMX output leaves out" in err
+
+
+def test_one_export_of_traditional_and_simplified_documents_says_it_has_one_tag(
+    cli, packages_env, tmp_path, caplog
+):
+    for name, text in (
+        ("t1.txt", "這個國家很大。"),
+        ("t2.txt", "这个国家很大。"),
+        ("t3.txt", "大。"),
+    ):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    names = [tmp_path / n for n in ("t1.txt", "t2.txt", "t3.txt")]
+    status, _, _ = cli("translate", "-q", "--include-gloss", *names, "-o", tmp_path / "m.tmx")
+    assert status == 0
+    warned = [r.getMessage() for r in caplog.records if "is tagged zh-TW" in r.getMessage()]
+    assert warned == [
+        f"t2.txt is zh-CN but {tmp_path / 'm.tmx'} is tagged zh-TW, as its first document is: "
+        "write Traditional and Simplified documents into separate files"
+    ]

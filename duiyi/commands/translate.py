@@ -77,7 +77,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--batch-tokens", type=positive_int, metavar="N", help="tokens per batch (2048)"
     )
     cache = parser.add_argument_group("cache and store")
-    cache.add_argument("--cache", metavar="PATH", help="translation cache (default ~/.cache/duiyi)")
+    cache.add_argument(
+        "--cache",
+        metavar="PATH",
+        help="translation cache file (default ~/.cache/duiyi/translations.db)",
+    )
     cache.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     cache.add_argument("--store", metavar="DB", help="also add the pairs to this corpus store")
     parser.add_argument(

@@ -252,10 +252,19 @@ class _Run:
         """Every document into one TMX / XCES / … export (tagged by the first document)."""
         done: list[tuple[Document, list | None]] = []
         first: list[Document] = []
+        tags: set[str] = set()
 
         def all_pairs():
             for doc, stream in self.drafter(documents):
-                first.append(doc)
+                if not first:
+                    first.append(doc)
+                elif doc.lang_tag not in tags:  # one tag for the whole file: say so, once
+                    log.warning(
+                        "%s is %s but %s is tagged %s, as its first document is: write "
+                        "Traditional and Simplified documents into separate files",
+                        doc.name, doc.lang_tag, path, first[0].lang_tag,
+                    )  # fmt: skip
+                tags.add(doc.lang_tag)
                 kept = self.kept()
                 yield from pairs_of(doc, self.drafts(doc, stream, kept), self.translator)
                 done.append((doc, kept))
