@@ -24,6 +24,7 @@ when each is done).
 from __future__ import annotations
 
 import bisect
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -120,10 +121,10 @@ def output_format(fmt: str | None, output: str | None, *, presplit: bool, multip
 
 
 def align_files(
-    file_pairs: list[tuple[Path, Path]],
+    file_pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]],
     aligner: Aligner,
     *,
-    output: str | None = None,
+    output: str | os.PathLike | None = None,
     fmt: str | None = None,
     store=None,
     presplit: bool = False,
@@ -139,6 +140,8 @@ def align_files(
     aligner's config) or "ignore". `source_root`: with --presplit and `output` a directory,
     each `.align` file is named by its source's path relative to this folder.
     """
+    file_pairs = [(Path(src), Path(tgt)) for src, tgt in file_pairs]
+    output = None if output is None else os.fspath(output)
     multiple = len(file_pairs) > 1 or (source_root is not None and Path(source_root).is_dir())
     chosen = output_format(fmt, output, presplit=presplit, multiple=multiple)
     if multiple and chosen == ALIGN_FORMAT and output in (None, "-"):

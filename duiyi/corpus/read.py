@@ -14,7 +14,7 @@ import logging
 import os
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -343,8 +343,18 @@ def iter_files(directory: Path, glob: str = "*", follow_links: bool = False) -> 
     return sorted(matches)
 
 
+def input_list(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[str]:
+    """The paths a job function was given, as a list of str: one path alone (a str or a Path)
+    is one input, not a sequence of characters; any iterable of paths is read once."""
+    if isinstance(inputs, (str, os.PathLike)):
+        inputs = [inputs]
+    return [os.fspath(item) for item in inputs]
+
+
 def read_inputs(
-    inputs: list[str], glob: str = "*", follow_links: bool = False
+    inputs: str | os.PathLike | Iterable[str | os.PathLike],
+    glob: str = "*",
+    follow_links: bool = False,
 ) -> Iterator[Document]:
     """Documents from files, directories (recursively, files matching `glob`) and "-" (stdin).
 
@@ -353,6 +363,7 @@ def read_inputs(
     is skipped with a warning, so one stray image does not stop a whole corpus. Links inside a
     directory are followed only within it unless `follow_links` (see `iter_files`).
     """
+    inputs = input_list(inputs)
     if not inputs:
         raise InputError("no input given (name files, directories, or - for stdin)")
     if inputs.count("-") > 1:  # the second would read an empty stdin, after the first's output

@@ -6,6 +6,7 @@ drafts, the status/origin/score selection, empty sides, duplicates, length ratio
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ class ExportResult:
 
 def export_store(
     store,
-    output: str = "-",
+    output: str | os.PathLike = "-",
     *,
     fmt: str | None = None,
     status: Sequence[str] | None = None,
@@ -44,6 +45,7 @@ def export_store(
     """Write the pairs of `store` to `output` ("-": stdout) in `fmt` (default: from the
     extension). Gloss drafts are left out unless `include_gloss` or `origin` names them; the
     language tags default to the stored direction's."""
+    output = os.fspath(output)
     fmt = fmt or format_for_path(output if output != "-" else None)
     if tokenized and fmt != "moses":
         raise InputError(f"--tokenized is for the moses format, not {fmt}")

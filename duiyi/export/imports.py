@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from duiyi.atomic import protect_inputs
+from duiyi.corpus.read import input_list
 from duiyi.errors import InputError
 from duiyi.export import format_for_path, get_format
 
@@ -30,10 +33,13 @@ class ImportResult:
 
 
 def check_inputs(
-    paths: list[str], fmt: str | None = None, src_lang: str = "zh", tgt_lang: str = "en"
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
+    fmt: str | None = None,
+    src_lang: str = "zh",
+    tgt_lang: str = "en",
 ) -> None:
     """Refuse missing files, folders and unknown formats before the store is touched."""
-    for path in paths:
+    for path in input_list(paths):
         if Path(path).is_dir():
             raise InputError(f"{path}: not a file (give the TMX file itself)")
         reader = get_format(fmt or format_for_path(path))
@@ -46,7 +52,7 @@ def check_inputs(
 
 
 def import_files(
-    paths: list[str],
+    paths: str | os.PathLike | Iterable[str | os.PathLike],
     store,
     *,
     fmt: str | None = None,
@@ -55,7 +61,8 @@ def import_files(
     origin: str | None = None,
 ) -> list[ImportResult]:
     """Add the pairs of each file to `store` (re-importing a file replaces what it brought),
-    in one transaction: if any file fails, none of them is added."""
+    in one transaction: if any file fails, none of them is added. `paths`: paths, or one."""
+    paths = input_list(paths)
     check_inputs(paths, fmt, src_lang, tgt_lang)
     with store.transaction():
         return [

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,11 +108,11 @@ def read_documents(
 
 
 def translate_inputs(
-    inputs: list[str],
+    inputs: str | os.PathLike | Iterable[str | os.PathLike],
     translator: Translator,
     *,
     cache: TranslationCache | None = None,
-    output: str | None = None,
+    output: str | os.PathLike | None = None,
     fmt: str | None = None,
     glob: str = "*",
     follow_links: bool = False,
@@ -120,7 +121,12 @@ def translate_inputs(
     quiet: bool = False,
     drafter: Drafter | None = None,
 ) -> TranslateStats:
-    """Translate the documents `inputs` name; `store` (an open `Store`) also gets the pairs."""
+    """Translate the documents `inputs` name (paths, or one path); `output` a path, or None
+    for stdout; `store` (an open `Store`) also gets the pairs."""
+    from duiyi.corpus.read import input_list
+
+    inputs = input_list(inputs)
+    output = None if output is None else os.fspath(output)
     run = _Run(translator, cache, store, include_gloss, quiet, drafter)
     run.fmt = output_format(fmt, output)
     run.roots = [Path(i) for i in inputs if i != "-" and Path(i).is_dir()]

@@ -1,0 +1,49 @@
+"""The job functions take what a Python user naturally passes: one path, Paths, generators."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import ROOT
+
+from duiyi.align.aligner import Aligner
+from duiyi.align.run import align_files
+from duiyi.corpus.read import input_list, read_inputs
+from duiyi.corpus.store import Store
+from duiyi.export import read_pairs
+from duiyi.export.exports import export_store
+from duiyi.export.imports import import_files
+from duiyi.translate.engine import load_engine
+from duiyi.translate.run import translate_inputs
+
+ZH, EN = ROOT / "examples" / "harbour.zh.txt", ROOT / "examples" / "harbour.en.txt"
+
+
+def test_input_list():
+    assert input_list("a.txt") == ["a.txt"]  # one path, not one input per character
+    assert input_list(Path("a.txt")) == ["a.txt"]
+    assert input_list(p for p in (Path("a"), "b")) == ["a", "b"]
+    assert [doc.name for doc in read_inputs(str(ZH))] == ["harbour.zh.txt"]
+
+
+def test_translate_one_path_into_a_path(tmp_path):
+    stats = translate_inputs(
+        str(ZH), load_engine("gloss"), output=tmp_path / "d.tmx", include_gloss=True, quiet=True
+    )
+    assert stats.documents == 1
+    assert len(list(read_pairs(str(tmp_path / "d.tmx")))) == stats.sentences > 5
+    (tmp_path / "drafts").mkdir()  # an existing folder: one draft per document in it
+    translate_inputs((p for p in [ZH]), load_engine("gloss"), output=tmp_path / "drafts")
+    assert (tmp_path / "drafts" / "harbour.zh.en.txt").is_file()
+
+
+def test_align_import_and_export_take_paths_and_generators(tmp_path):
+    with Store.open(tmp_path / "c.db") as store:
+        stats = align_files(
+            ((p, q) for p, q in [(ZH, EN)]), Aligner(), output=tmp_path / "a.tmx", quiet=True
+        )
+        assert stats.documents == 1 and stats.linked > 5
+        (result,) = import_files(tmp_path / "a.tmx", store)
+        assert result.pairs == stats.linked
+        exported = export_store(store, tmp_path / "b.jsonl")
+    assert exported.pairs == stats.linked
