@@ -49,6 +49,17 @@ def test_presplit_directories_then_eval_align(cli, tmp_path, cache):
     assert "strict" in out and "1.0000" in out
 
 
+def test_presplit_directories_holding_one_pair_write_into_the_output_folder(cli, tmp_path, cache):
+    write_lines(tmp_path / "zh/001", ZH[:3])
+    write_lines(tmp_path / "en/001", EN[:3])
+    status, _, err = cli(
+        "align", "--presplit", tmp_path / "zh", tmp_path / "en", "-o", tmp_path / "sys",
+        "--cache", cache,
+    )  # fmt: skip
+    assert status == 0, err
+    assert [(b.src, b.tgt) for b in read_align(tmp_path / "sys/001.align")][0] == ((0,), (0,))
+
+
 def test_presplit_single_pair_to_stdout_with_scores(cli, tmp_path, cache):
     src = write_lines(tmp_path / "a.zh", ZH[:4])
     tgt = write_lines(tmp_path / "a.en", EN[:4])

@@ -120,6 +120,12 @@ def output_format(fmt: str | None, output: str | None, *, presplit: bool, multip
     return chosen
 
 
+def aligning_directories(file_pairs: list, source_root: str | Path | None) -> bool:
+    """Whether a run writes one output per document pair: folders given (even holding one
+    pair), or several pairs."""
+    return len(file_pairs) > 1 or (source_root is not None and Path(source_root).is_dir())
+
+
 def align_files(
     file_pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]],
     aligner: Aligner,
@@ -142,7 +148,7 @@ def align_files(
     """
     file_pairs = [(Path(src), Path(tgt)) for src, tgt in file_pairs]
     output = None if output is None else os.fspath(output)
-    multiple = len(file_pairs) > 1 or (source_root is not None and Path(source_root).is_dir())
+    multiple = aligning_directories(file_pairs, source_root)
     chosen = output_format(fmt, output, presplit=presplit, multiple=multiple)
     if multiple and chosen == ALIGN_FORMAT and output in (None, "-"):
         raise InputError("aligning directories with --presplit: give an output directory with -o")

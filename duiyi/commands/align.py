@@ -79,8 +79,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         is_value=_is_model,
         metavar="MODEL",
         help="zh↔en: settle the beads the embeddings leave in near-ties with an installed LLM "
-        "(log P(English | Chinese) of the rival beads; slow: on literary text about 7 "
-        "sentences per CPU second with qwen2.5-coder-0.5b instead of 40; default: that "
+        "(log P(English | Chinese) of the rival beads; slow: on literary text about 9 "
+        "sentences per CPU second with qwen2.5-coder-0.5b instead of 100; default: that "
         "model if installed, else the preferred installed one, see `duiyi models list`)",
     )
     parser.add_argument("--store", metavar="DB", help="also add the alignments to this store")
@@ -140,11 +140,13 @@ def run(args: argparse.Namespace) -> int:
     import contextlib
 
     from duiyi.align.documents import match_pairs
-    from duiyi.align.run import align_files, output_format
+    from duiyi.align.run import align_files, aligning_directories, output_format
 
     file_pairs = match_pairs(args.source, args.target, args.glob, args.follow_links)
+    source_root = args.source if Path(args.source).is_dir() else None
     # Usage errors before the encoder loads.
-    output_format(args.format, args.output, presplit=args.presplit, multiple=len(file_pairs) > 1)
+    multiple = aligning_directories(file_pairs, source_root)
+    output_format(args.format, args.output, presplit=args.presplit, multiple=multiple)
     store = contextlib.nullcontext()
     if args.store:
         from duiyi.corpus.store import Store
@@ -166,7 +168,7 @@ def run(args: argparse.Namespace) -> int:
             presplit=args.presplit,
             paragraphs=args.paragraphs,
             scores=args.scores,
-            source_root=args.source if Path(args.source).is_dir() else None,
+            source_root=source_root,
             quiet=args.quiet,
             align_many=align_many,
         )
