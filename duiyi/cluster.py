@@ -307,9 +307,10 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
     """Connect to Ray: a local runtime (address None or "local") or a cluster ("auto",
     "ray://host:10001", "host:6379"). `workers`: actors to start (default: the CPUs Ray has)."""
     ray = _ray()
-    if address not in (None, "local", "auto") and "://" not in address:
-        # Ray retries an address nothing listens on for many minutes: ask once, quickly.
-        error = _unreachable(address)
+    if address not in (None, "local", "auto"):
+        # Ray retries an address nothing listens on for minutes (a Ray Client one for 30 s,
+        # warning as it goes): ask once, quickly.
+        error = _unreachable(address.removeprefix("ray://"))
         if error is not None:
             raise DuiyiError(f"cannot connect to Ray at {address}: {error}")
     env = {k: os.environ[k] for k in SHIPPED_ENV if k in os.environ}

@@ -242,7 +242,9 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.mark.parametrize("address", ["127.0.0.1:{port}", "no-such-host.invalid:6379"])
+@pytest.mark.parametrize(
+    "address", ["127.0.0.1:{port}", "no-such-host.invalid:6379", "ray://127.0.0.1:{port}"]
+)
 def test_an_address_nothing_answers_at_is_one_line_at_once(tmp_path, address):
     """Ray itself retries such an address for a quarter of an hour, printing as it goes."""
     address = address.format(port=_closed_port())
