@@ -72,7 +72,10 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(cmd)
-        cmd.set_defaults(run=module.run)
+        # usage_error(args): what argparse cannot check (options that go together), or None
+        cmd.set_defaults(
+            run=module.run, parser=cmd, usage_error=getattr(module, "usage_error", None)
+        )
     return parser
 
 
@@ -142,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2
+    if args.usage_error and (problem := args.usage_error(args)):
+        args.parser.error(problem)  # exits 2, before any model loads
     try:
         with input_scope():  # no output may replace a file the command reads
             return int(args.run(args) or 0)

@@ -33,6 +33,16 @@ def test_no_command_is_a_usage_error(cli):
     assert "usage" in err
 
 
+@pytest.mark.parametrize("command", ["translate", "align"])
+def test_workers_without_ray_is_a_usage_error_before_anything_loads(cli, command, monkeypatch):
+    from duiyi.translate import engine
+
+    monkeypatch.setattr(engine, "choose_engine", None)  # loading an engine would fail loudly
+    status, _, err = cli(command, "--workers", "2", "a.txt", "b.txt")
+    assert status == 2
+    assert err.strip().splitlines()[-1] == f"duiyi {command}: error: --workers goes with --ray"
+
+
 def test_unknown_option_is_a_usage_error(cli):
     status, _, err = cli("--no-such-option")
     assert status == 2

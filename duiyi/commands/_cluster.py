@@ -28,14 +28,14 @@ def is_ray_address(word: str) -> bool:
     return word in ("local", "auto") or (":" in word and not Path(word).exists())
 
 
+def cluster_usage_error(args: argparse.Namespace) -> str | None:
+    return "--workers goes with --ray" if args.workers and not args.ray else None
+
+
 @contextlib.contextmanager
 def ray_runtime(args: argparse.Namespace):
     """The Ray runtime --ray asks for (None without it), shut down afterwards."""
     if not args.ray:
-        if args.workers:
-            from duiyi.errors import InputError
-
-            raise InputError("--workers goes with --ray")
         yield None
         return
     from duiyi.cluster import start_ray, stop_ray

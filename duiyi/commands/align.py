@@ -36,7 +36,7 @@ import logging
 import sys
 from pathlib import Path
 
-from duiyi.commands._cluster import add_cluster_arguments, ray_runtime
+from duiyi.commands._cluster import add_cluster_arguments, cluster_usage_error, ray_runtime
 from duiyi.commands._corpus import plural
 from duiyi.commands._options import add_optional_value
 from duiyi.export import format_names
@@ -134,6 +134,9 @@ def _aligner(args):
         if cache is not None:  # its scores go into the embedding cache's file
             rescorer = CachedScorer(rescorer, cache.path, rescorer.score_signature())
     return Aligner(SpanEncoder(cache), config, rescorer=rescorer), model
+
+
+usage_error = cluster_usage_error  # checked before anything loads (cli.main)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import argparse
 import contextlib
 import sys
 
-from duiyi.commands._cluster import add_cluster_arguments, ray_runtime
+from duiyi.commands._cluster import add_cluster_arguments, cluster_usage_error, ray_runtime
 from duiyi.commands._corpus import plural, positive_int
 from duiyi.export import format_names
 from duiyi.translate.output import DOCUMENT_FORMATS
@@ -91,6 +91,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar or summary")
     add_cluster_arguments(parser)
+
+
+usage_error = cluster_usage_error  # checked before anything loads (cli.main)
 
 
 def run(args: argparse.Namespace) -> int:
