@@ -164,9 +164,10 @@ class RayRuntime:
     @property
     def where(self) -> str:
         """For the summary line: where the run ran."""
-        place = (
-            "a local Ray runtime" if self.address in (None, "local") else f"Ray at {self.address}"
-        )
+        if self.address in (None, "local"):
+            place = "a local Ray runtime"
+        else:  # the head's address when "auto" found it
+            place = f"Ray at {self.head if self.address == 'auto' and self.head else self.address}"
         nodes = len([n for n in self.ray.nodes() if n.get("Alive")])
         return f"{place} ({self.workers} worker{'s' if self.workers != 1 else ''}, {nodes} node{'s' if nodes != 1 else ''})"
 

@@ -65,3 +65,16 @@ def test_the_weighted_bar_moves_inside_the_item_being_made(monkeypatch):
     assert list(quiet.wrap(iter("a"))) == ["a"]
     quiet.within(1, 2, "note")
     assert sys.stderr.getvalue() == ""
+
+
+def test_split_and_normalize_show_a_bar_on_a_terminal_unless_quiet(monkeypatch, tmp_path):
+    from duiyi.cli import main
+
+    doc = tmp_path / "a.txt"
+    doc.write_text("第一句。第二句。", encoding="utf-8")
+    for command in ("split", "normalize"):
+        for quiet, bar_shown in (([], True), (["-q"], False)):
+            monkeypatch.setattr(sys, "stdout", io.StringIO())
+            monkeypatch.setattr(sys, "stderr", Terminal())
+            assert main([command, *quiet, str(doc), "-o", str(tmp_path / "out.txt")]) == 0
+            assert (f"{command}:" in sys.stderr.getvalue()) is bar_shown, command

@@ -27,6 +27,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="inside directories, follow symbolic links that lead out of them (default: skip)",
     )
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
         "--lang",
         choices=LANG_CHOICES,

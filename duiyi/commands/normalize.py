@@ -58,7 +58,9 @@ def run(args: argparse.Namespace) -> int:
 
     documents = read_inputs(args.inputs, args.glob, args.follow_links)
     with atomic_write(args.output) as out:
-        for number, doc in enumerate(progressbar(documents, desc="normalize", unit="doc")):
+        for number, doc in enumerate(
+            progressbar(documents, desc="normalize", unit="doc", silent=args.quiet)
+        ):
             if number:
                 out.write("\n")
             text = normalize_document(doc, args.conversion, lang_arg(args), args.clean)

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
 
     documents = read_inputs(args.inputs, args.glob, args.follow_links)
     with atomic_write(args.output) as out:
-        for doc in progressbar(documents, desc="split", unit="doc"):
+        for doc in progressbar(documents, desc="split", unit="doc", silent=args.quiet):
             prepare(doc, lang=lang_arg(args), conversion=args.conversion)
             for record in _records(doc, args.show_removed):
                 if args.format == "jsonl":
