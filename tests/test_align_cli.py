@@ -199,3 +199,17 @@ def test_presplit_lines_go_to_the_store_and_every_format(cli, tmp_path, cache):
     for fmt in ("tsv", "jsonl"):
         status, out, err = cli("align", "--presplit", src, tgt, "-f", fmt, "--cache", cache, "-q")
         assert status == 0 and ZH[0] in out and EN[0] in out, err
+
+
+def test_one_side_on_stdin(cli, tmp_path, cache, monkeypatch):
+    import io
+    import sys
+
+    tgt = write_lines(tmp_path / "a.en", EN[:3])
+    stdin = io.TextIOWrapper(io.BytesIO("".join(z + "\n" for z in ZH[:3]).encode("utf-8")))
+    monkeypatch.setattr(sys, "stdin", stdin)
+    status, out, err = cli("align", "--presplit", "-", tgt, "--cache", cache)
+    assert status == 0, err
+    assert out.splitlines() == ["[0]:[0]", "[1]:[1]", "[2]:[2]"]
+    status, _, err = cli("align", "-", "-")
+    assert status == 1 and "not both" in err

@@ -19,12 +19,21 @@ from duiyi.errors import InputError
 def match_pairs(
     src: str, tgt: str, glob: str = "*", follow_links: bool = False
 ) -> list[tuple[Path, Path]]:
-    """(source, target) file pairs: two files, or two directories matched by relative path.
+    """(source, target) file pairs: two files (either may be "-", stdin), or two directories
+    matched by relative path.
 
     Raises InputError naming every file without a partner, before anything is aligned. Links
     inside the directories are followed only within them unless `follow_links`.
     """
     s, t = Path(src), Path(tgt)
+    if "-" in (src, tgt):
+        if src == tgt:
+            raise InputError("- (standard input) can be one side, not both")
+        other = t if src == "-" else s
+        if not other.is_file():
+            raise InputError(f"{other}: with - (standard input) on one side, give a file")
+        protect_inputs([other])
+        return [(s, t)]
     for p in (s, t):
         if not p.exists():
             raise InputError(f"{p}: no such file or directory")

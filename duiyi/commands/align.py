@@ -43,8 +43,12 @@ from duiyi.export import format_names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("source", metavar="SRC", help="source document, or a directory of them")
-    parser.add_argument("target", metavar="TGT", help="its translation, or a directory of them")
+    parser.add_argument(
+        "source", metavar="SRC", help="source document (- for stdin), or a directory of them"
+    )
+    parser.add_argument(
+        "target", metavar="TGT", help="its translation (- for stdin), or a directory of them"
+    )
     parser.add_argument("-o", "--output", metavar="PATH", help="output file or directory")
     parser.add_argument(
         "-f",
