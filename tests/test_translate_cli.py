@@ -225,6 +225,17 @@ def test_store_receives_one_mt_bead_per_sentence(cli, installed_model, tmp_path)
     assert [b.meta.get("flags", []) for b in beads] == flags
 
 
+def test_glosses_go_into_the_store_without_a_score(cli, packages_env, tmp_path):
+    from duiyi.corpus.store import Store
+
+    db = tmp_path / "corpus.db"
+    status, _, err = cli("translate", "-q", "--store", db, SEEDS / "002_76ecc3df367f0a1b.txt")
+    assert status == 0, err
+    with Store.open(db) as store:
+        beads = list(store.iter_pairs())
+    assert beads and {(b.origin, b.score) for b in beads} == {("gloss", None)}  # not "0.0"
+
+
 def test_several_documents_on_stdout_are_separated_by_a_blank_line(cli, packages_env, tmp_path):
     for name, text in (("a.txt", "美国总统访问俄罗斯。\n双方讨论了合作。"), ("b.txt", "俄罗斯。")):
         (tmp_path / name).write_text(text, encoding="utf-8")

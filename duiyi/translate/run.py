@@ -192,7 +192,7 @@ class _Run:
             return
         self.store.add_alignment(
             doc,
-            [Bead((i,), (), d.score or 0.0) for i, d in enumerate(kept)],
+            [Bead((i,), (), d.score) for i, d in enumerate(kept)],
             [d.text for d in kept],
             origin=self.translator.origin,
             engine=self.translator.engine_id,
