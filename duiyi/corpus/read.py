@@ -391,7 +391,7 @@ def read_inputs(
         except InputError as exc:
             if not walked:
                 raise
-            log.warning("skipping %s", exc)
+            log.warning("%s: skipped", exc)
             continue
         yielded += 1
         yield document
