@@ -469,3 +469,10 @@ def test_review_command_serves_until_interrupted_and_records_the_reviewer(store,
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_an_empty_corpus_says_how_to_fill_it_with_commands_that_work(store):
+    client = Client(create_app(store, hosts=allowed_hosts("127.0.0.1", 8765), token=TOKEN))
+    page = client.get("/").text
+    assert "has no documents yet" in page
+    assert "<code>duiyi import memory.tmx --store corpus.db</code>" in page

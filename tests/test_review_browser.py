@@ -389,3 +389,68 @@ def test_merge_in_worst_first_order_names_and_merges_the_document_neighbour(serv
     expect(rows).to_have_count(6)
     expect(page.locator("#summary")).to_contain_text("Pairs 1–6 of 6")
     expect(page.locator("#flash")).to_contain_text(f"Split pair #{here} in two")
+
+
+# --- found reviewing the app: the history page, contexts, no-op changes, search marks ---------
+
+
+def test_the_pair_on_its_history_page_takes_clicks_and_the_history_follows(served, open_page):
+    from playwright.sync_api import expect
+
+    bead = served.store.list_beads(served.docs["news"], sort="position").beads[0]
+    page = open_page(f"{served.url}beads/{bead.id}/history")
+    expect(page.locator("table.history")).to_have_count(0)  # "No changes yet."
+    page.locator(f'#bead-{bead.id} button[data-action="approve"]').click()
+    expect(page.locator("#flash")).to_have_text(f"Approved pair #{bead.id}.")
+    expect(page.locator("table.history tbody tr")).to_have_count(1)
+    expect(page.locator("table.history")).to_contain_text("approved")
+    assert served.store.get_bead(bead.id).status == "approved"
+
+
+def test_a_pair_merged_away_takes_its_context_with_it(served, open_page):
+    from playwright.sync_api import expect
+
+    ids = ids_in_order(served.store, served.docs["news"])
+    page = open_page(f"{served.url}documents/{served.docs['news']}?sort=position")
+    second = page.locator(f"#bead-{ids[1]}")
+    second.locator('button[data-action="context"]').click()
+    expect(page.locator(f'.context[data-for="{ids[1]}"]')).to_have_count(2)
+    page.locator(f'#bead-{ids[0]} button[data-action="merge"]').click()
+    expect(second).to_have_count(0)
+    expect(page.locator(".context")).to_have_count(0)
+    # Back with the undo, c shows its context again (instead of hiding a leftover one).
+    page.keyboard.press("u")
+    expect(second).to_have_count(1)
+    second.locator('button[data-action="context"]').click()
+    expect(page.locator(f'.context[data-for="{ids[1]}"] .ctx-row')).to_have_count(3)
+
+
+def test_u_after_a_change_that_changed_nothing_leaves_earlier_changes(served, open_page):
+    from playwright.sync_api import expect
+
+    store = served.store
+    first, second = ids_in_order(store, served.docs["news"])[:2]
+    store.update_bead(first, expected_version=1, status="approved", reviewer="bob")
+    page = open_page(f"{served.url}documents/{served.docs['news']}?sort=position")
+    flash = page.locator("#flash")
+    page.locator(f'#bead-{second} button[data-action="approve"]').click()
+    expect(flash).to_have_text(f"Approved pair #{second}.")
+    page.locator(f'#bead-{first} button[data-action="approve"]').click()  # approved already
+    expect(flash).to_have_text(f"Nothing to change: pair #{first} was approved already.")
+    # u undoes this tab's last change, the approval of the second pair; bob's stays.
+    page.keyboard.press("u")
+    expect(flash).to_have_text(f"Undid the last change of pair #{second}.")
+    assert store.get_bead(second).status == "pending"
+    assert store.get_bead(first).status == "approved"
+
+
+def test_a_pair_changed_in_search_results_keeps_its_matches_marked(served, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(f"{served.url}pairs?q=公园")
+    rows = page.locator("#pairs article.pair")
+    expect(rows).to_have_count(2)
+    expect(rows.first.locator(".src-text mark")).to_have_text("公园")
+    rows.first.locator('button[data-action="approve"]').click()
+    expect(rows.first).to_have_class(has_class("approved"))
+    expect(rows.first.locator(".src-text mark")).to_have_text("公园")

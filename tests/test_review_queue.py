@@ -546,3 +546,22 @@ def test_search_highlighting_escapes_text_and_query(store, q):
     assert "<b>bold" not in body and "<img" not in body and "<script>" not in page.text
     escaped = str(markupsafe.escape(q))
     assert f"<mark>{escaped}</mark>" in body
+
+
+def test_a_pairs_document_link_opens_the_page_that_lists_it(store):
+    rows = [(f"第{i}句。", None, f"Sentence {i}.", 0.5) for i in range(120)]
+    doc = add_document(store, "long.txt", rows)
+    client = make_client(store)
+    beads = store.list_beads(doc, sort="position", limit=200).beads
+    store.merge_with_next(beads[0].id, expected_version=1)  # a gap in the positions
+    far = beads[100]
+    link = f"/beads/{far.id}/place"
+    assert f'href="{link}"' in client.get(f"/pairs?q={far.src_text}").text
+    assert f'href="{link}"' in client.get(f"/beads/{far.id}/history").text
+    answer = client.get(link)
+    assert answer.status_code == 303
+    path, anchor = answer.headers["location"].split("#")
+    page = client.get(path).text
+    assert anchor == f"bead-{far.id}" and bead_ids(page)[0] == far.id
+    assert summary(page) == "Pairs 100–119 of 119, document order."
+    assert client.get("/beads/9999/place").status_code == 404

@@ -32,8 +32,9 @@ class BeadActionView(HTTPEndpoint):
     """`POST /beads/{id}/{action}`: change one pair; the re-rendered pair(s) as HTML.
 
     Form fields: ``version`` (the version the page showed: a stale one gets 409; optional for
-    undo only), ``tgt_text`` for edit, ``src_at``/``tgt_at`` (character offsets) for split. A
-    pair another tab merged away is a conflict too (409). Headers of the answer:
+    undo only), ``tgt_text`` for edit, ``src_at``/``tgt_at`` (character offsets) for split,
+    ``q`` (the page's search, marked in the answer). A pair another tab merged away is a
+    conflict too (409). Headers of the answer:
     ``X-Removed-Beads`` (ids to drop from the page), ``X-Progress`` (reviewed/total of the
     pair's document) and ``X-Corpus-Progress`` (of the whole corpus), ``X-Change`` (the change
     an undo reverted, when it was a bulk change).
@@ -47,6 +48,7 @@ class BeadActionView(HTTPEndpoint):
             raise HTTPException(404, f"no action {action!r}: use one of {', '.join(ACTIONS)}")
         form = await request.form()
         store, who = review.store, review.reviewer
+        q = search_of(form)
         removed: list[int] = []
         change = ""
         try:
@@ -84,12 +86,12 @@ class BeadActionView(HTTPEndpoint):
                     )
                     beads, removed = split.beads, split.removed
         except ConflictError as exc:
-            return conflict(review, bead_id, str(exc))
+            return conflict(review, bead_id, str(exc), q)
         except NotFoundError as exc:
             if not store.history(bead_id):
                 raise  # a pair this corpus never had: 404
             # Merged away (or its split undone) in another tab: the page still shows it.
-            return conflict(review, bead_id, str(exc))
+            return conflict(review, bead_id, str(exc), q)
         log.info("%s %s pair %d", who or "someone", action, bead_id)
         headers = {
             "X-Removed-Beads": ",".join(map(str, removed)),
@@ -97,7 +99,13 @@ class BeadActionView(HTTPEndpoint):
         }
         if change:
             headers["X-Change"] = change
-        return HTMLResponse(review.render_pairs(beads), headers=headers)
+        return HTMLResponse(review.render_pairs(beads, q), headers=headers)
+
+
+def search_of(form: Any) -> str:
+    """The search of the page the action came from (``q``, optional): the pair it gets back
+    marks the matches as the page did."""
+    return Filters.from_query({"q": form.get("q", "")}).q
 
 
 def undo(
@@ -147,10 +155,10 @@ def _target_text(form: Any) -> str:
     return text
 
 
-def conflict(review: ReviewContext, bead_id: int, message: str) -> Response:
+def conflict(review: ReviewContext, bead_id: int, message: str, q: str = "") -> Response:
     """HTTP 409: what happened, and the pair as it is now so the page can show it."""
     try:
-        current = review.render_pairs([review.store.get_bead(bead_id)])
+        current = review.render_pairs([review.store.get_bead(bead_id)], q)
         message = f"Not saved: {message} (the page now shows the pair as it is now)."
     except NotFoundError:
         current = ""

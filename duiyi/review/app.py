@@ -80,6 +80,7 @@ def create_app(
             Route("/beads/{bead_id:id}", views.BeadView),
             Route("/beads/{bead_id:id}/history", views.HistoryView),
             Route("/beads/{bead_id:id}/context", views.ContextView),
+            Route("/beads/{bead_id:id}/place", views.PlaceView),
             Route("/beads/{bead_id:id}/{action:str}", actions.BeadActionView),
             Route("/changes/{change_id:id}/undo", actions.ChangeUndoView),
             Route("/static/{name:str}", static_file),

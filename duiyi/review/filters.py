@@ -7,6 +7,7 @@ fields, so "approve all matching" approves exactly what the page lists.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, fields, replace
@@ -17,7 +18,7 @@ from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 
 from duiyi.corpus.model import ORIGINS, STATUSES
-from duiyi.corpus.store import SORTS, BeadFilter
+from duiyi.corpus.store import SORTS, BeadFilter, BeadRecord
 
 SORT_LABELS = {
     "score": "worst confidence first",
@@ -190,3 +191,12 @@ class Filters:
         if self.q:
             parts.append(f"containing “{self.q}”")
         return ", ".join(parts) if parts else "every pair in the corpus"
+
+
+def position_url(bead: BeadRecord, at: int) -> str:
+    """The page of the pair's document, in document order, that starts with the pair (`at`:
+    how many pairs come before it). A page continues after its cursor's sort key, document
+    order's being (document, position, id): the key just before this pair's ends in id - 1."""
+    cursor = json.dumps([bead.document_id, bead.position, bead.id - 1])
+    page = Filters(sort="position", doc=bead.document_id)
+    return f"{page.url(cursor=cursor, at=at)}#bead-{bead.id}"

@@ -17,7 +17,7 @@ from jinja2 import Environment
 from starlette.endpoints import HTTPEndpoint
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from duiyi.corpus.model import ORIGINS, STATUSES
 from duiyi.corpus.store import (
@@ -28,7 +28,7 @@ from duiyi.corpus.store import (
     Store,
 )
 from duiyi.errors import StoreError
-from duiyi.review.filters import KINDS, SORT_LABELS, Filters
+from duiyi.review.filters import KINDS, SORT_LABELS, Filters, position_url
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,18 @@ class ContextView(HTTPEndpoint):
         return HTMLResponse(
             review.render("_context.html", bead_id=bead_id, before=before, after=after)
         )
+
+
+class PlaceView(HTTPEndpoint):
+    """`/beads/{id}/place`: to the page of the pair's document, in document order, that starts
+    with it, however far into the document it is (the link on its document's name)."""
+
+    async def get(self, request: Request) -> Response:
+        review = context(request)
+        bead = review.store.get_bead(request.path_params["bead_id"])
+        # Its position counts the pairs before it until a merge leaves a gap: count them.
+        before, _ = review.store.context(bead.id, size=bead.position + 1)
+        return RedirectResponse(position_url(bead, len(before)), status_code=303)
 
 
 class HistoryView(HTTPEndpoint):

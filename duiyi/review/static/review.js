@@ -61,13 +61,14 @@
     const template = document.createElement("template");
     template.innerHTML = html;
     const fresh = Array.from(template.content.querySelectorAll("article.pair"));
-    for (const row of fresh) {
-      const old = rowOf(row.dataset.id);
-      if (old && old !== anchor) old.remove();
-    }
-    for (const id of removed) {
+    // A row that goes takes its context (key c) with it: left alone, it would show pairs
+    // that are no more, and the row's c, once an undo brings it back, would only hide it.
+    for (const id of [...fresh.map((row) => row.dataset.id), ...removed]) {
       const old = rowOf(id);
-      if (old && old !== anchor) old.remove();
+      if (old && old !== anchor) {
+        closeContext(old);
+        old.remove();
+      }
     }
     const wasCurrent = anchor === current;
     anchor.replaceWith(...fresh);
@@ -111,7 +112,11 @@
   async function send(id, action, fields = {}) {
     const row = rowOf(id);
     if (!row) return { ok: false, rows: [] };
-    const body = new URLSearchParams({ version: row.dataset.version, ...fields });
+    const version = row.dataset.version;
+    const body = new URLSearchParams({ version, ...fields });
+    // The search the page shows, so that the re-rendered pair keeps its matches marked.
+    const q = new URLSearchParams(window.location.search).get("q");
+    if (q) body.set("q", q);
     let response;
     try {
       response = await fetch(`/beads/${encodeURIComponent(id)}/${action}`, {
@@ -131,7 +136,9 @@
       closeContext(row);
       const fresh = swap(row, text, removed);
       recount(rows().length - before);
-      return { ok: true, rows: fresh, removed, change: response.headers.get("X-Change") };
+      // The pair already was as asked (approving an approved pair): the store changed nothing.
+      const unchanged = action !== "undo" && fresh.length === 1 && fresh[0].dataset.version === version;
+      return { ok: true, rows: fresh, removed, unchanged, change: response.headers.get("X-Change") };
     }
     let message = `Not saved (HTTP ${response.status}).`;
     let html = "";
@@ -157,6 +164,12 @@
     undo: (r) => `Undid the last change of pair #${r.id}.`,
   };
 
+  const UNCHANGED = {
+    approve: (id) => `Nothing to change: pair #${id} was approved already.`,
+    reject: (id) => `Nothing to change: pair #${id} was rejected already.`,
+    edit: (id) => `Nothing to change: pair #${id} already has this target.`,
+  };
+
   async function run(id, action, fields = {}) {
     const result = await send(id, action, fields);
     if (result.ok && result.change) {
@@ -167,9 +180,18 @@
     }
     if (result.ok) {
       const first = result.rows[0];
-      if (action !== "undo" && first) remember(first.dataset.id);
+      // Nothing changed is nothing to undo: u must not revert the pair's earlier change.
+      if (action !== "undo" && first && !result.unchanged) remember(first.dataset.id);
       const ids = result.rows.map((r) => r.dataset.id);
-      say(DONE[action]({ id: first ? first.dataset.id : id, ids, removed: result.removed }));
+      const message = result.unchanged
+        ? UNCHANGED[action](id)
+        : DONE[action]({ id: first ? first.dataset.id : id, ids, removed: result.removed });
+      // The history page lists the pair's changes: reload it to show the new one.
+      if (document.getElementById("pairs")?.dataset.history === "yes" && !result.unchanged) {
+        reloadSaying(message);
+        return result;
+      }
+      say(message);
       if (action === "undo" || action === "merge" || action === "split") select(first, false);
     }
     return result;
