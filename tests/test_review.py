@@ -295,7 +295,9 @@ def test_a_stale_version_is_a_409_with_the_current_pair(client, store, docs):
     assert stale.status_code == 409
     body = stale.json()
     assert "changed by someone else" in body["error"]
-    assert "now version 2, you had version 1" in body["error"]
+    assert body["error"].endswith(
+        "(now version 2, you had version 1). The page now shows the pair as it is."
+    )  # no "reload it": the page already shows it as it is
     assert '<article class="pair approved"' in body["html"]
     saved = store.get_bead(bead.id)
     assert (saved.status, saved.tgt_text, saved.version) == ("approved", NEWS[2][2], 2)

@@ -159,7 +159,7 @@ def conflict(review: ReviewContext, bead_id: int, message: str, q: str = "") -> 
     """HTTP 409: what happened, and the pair as it is now so the page can show it."""
     try:
         current = review.render_pairs([review.store.get_bead(bead_id)], q)
-        message = f"Not saved: {message} (the page now shows the pair as it is now)."
+        message = f"Not saved: {message}. The page now shows the pair as it is."
     except NotFoundError:
         current = ""
         message = (

@@ -40,8 +40,8 @@ class ReviewEditsMixin:
         bead = bead_from_row(row)
         if expected is not None and bead.version != expected:
             raise ConflictError(
-                f"bead {bead_id} was changed by someone else (now version {bead.version}, "
-                f"you had version {expected}): reload it and try again"
+                f"bead {bead_id} was changed by someone else since you read it (now version "
+                f"{bead.version}, you had version {expected})"
             )
         return bead
 
