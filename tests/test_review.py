@@ -478,3 +478,6 @@ def test_an_empty_corpus_says_how_to_fill_it_with_commands_that_work(store):
     page = client.get("/").text
     assert "has no documents yet" in page
     assert "<code>duiyi import memory.tmx --store corpus.db</code>" in page
+    queue = client.get("/pairs").text
+    assert "No pairs yet." in queue and "No pairs match" not in queue  # no filter is set
+    assert "No pairs match these filters." in client.get("/pairs?status=approved").text
