@@ -129,6 +129,16 @@ class TestMoses(RoundTrip):
         with pytest.raises(FormatError, match="several files"):
             write_pairs(PAIRS, None, "moses")
 
+    def test_either_file_of_the_pair_names_it(self, tmp_path):
+        write_pairs(PAIRS, str(tmp_path / "c.moses"))
+        for name in ("c.zh", "c.en", "c.moses", "c"):
+            got = list(read_pairs(str(tmp_path / name), "moses"))
+            assert [p.tgt for p in got] == [p.tgt.replace("\n", " ") for p in PAIRS]
+        assert get_format("moses").input_files(str(tmp_path / "c.en")) == [
+            str(tmp_path / "c.zh"),
+            str(tmp_path / "c.en"),
+        ]
+
     def test_tokenized_variants(self, tmp_path):
         pytest.importorskip("duiyi.corpus.tokenize")
         fmt = get_format("moses")
@@ -302,6 +312,30 @@ def test_export_store_is_the_job_the_command_calls(corpus, tmp_path):
     assert (result.pairs, result.fmt, result.left_out) == (4, "jsonl", {})
 
 
+def test_an_export_reads_one_state_while_a_reimport_commits(tmp_path, monkeypatch):
+    from duiyi.export import exports
+
+    path = tmp_path / "c.db"
+    pairs = [Pair(f"句{i}。", f"S{i}.", document="d.txt") for i in range(5000)]
+    with Store.open(path) as store:
+        store.add_pairs(pairs, source="m.tmx", checksum="abc")
+        store.add_pairs([Pair("另。", "Other.", document="e.txt")], source="n.tmx", checksum="d")
+
+    def reimport_midway(iterable, **_):
+        for n, pair in enumerate(iterable):
+            if n == 2500:  # another command replaces what m.tmx brought, and commits
+                with Store.open(path) as writer:
+                    writer.add_pairs(pairs[:4000], source="m.tmx", checksum="abc")
+            yield pair
+
+    monkeypatch.setattr(exports, "progressbar", reimport_midway)
+    with Store.open(path, readonly=True) as store:
+        result = export_store(store, tmp_path / "out.jsonl")
+    got = [(p.src, p.document) for p in read_pairs(str(tmp_path / "out.jsonl"))]
+    assert result.pairs == len(got) == 5001  # the store as the export began: no pair twice
+    assert len(set(got)) == len(got)
+
+
 def test_export_every_format_from_the_cli(cli, corpus, tmp_path):
     for fmt, name, files in [
         ("tmx", "c.tmx", ["c.tmx"]),
@@ -426,6 +460,9 @@ def test_import_checks_its_inputs_before_creating_the_store(cli, tmp_path):
     assert status == 1 and "no such file" in err
     status, _, err = cli("import", tmp_path, "--store", store)
     assert status == 1 and "not a file" in err
+    for fmt in ([], ["-f", "jsonl"]):  # (said "writing to stdout", or "-: no such file")
+        status, _, err = cli("import", "-", *fmt, "--store", store)
+        assert status == 1 and "- (standard input): import reads files" in err
     assert not store.exists()
 
 
@@ -514,6 +551,19 @@ def test_xces_sentences_of_other_tools_are_stripped(tmp_path):
     zh = tmp_path / "c.zh.xml"
     zh.write_text('<document><s id="1">\n    甲。\n  </s></document>', "utf-8")
     assert [(p.src, p.tgt) for p in read_pairs(str(path))] == [("甲。", "A.")]
+
+
+@pytest.mark.parametrize("file", ["c.xml", "c.zh.xml"])
+def test_xces_files_declaring_entities_are_refused(tmp_path, file):
+    path = _xces(tmp_path)
+    target = tmp_path / file
+    text = target.read_text("utf-8")
+    root = "cesAlign" if file == "c.xml" else "document"
+    declared = f'<!DOCTYPE {root} [<!ENTITY x SYSTEM "file:///etc/hostname">]>\n<{root}'
+    text = text.replace(f"<{root}", declared, 1).replace("甲。", "甲&x;。")
+    target.write_text(text, "utf-8")  # else read as the text "甲&x;。"
+    with pytest.raises(FormatError, match=rf"{file}: declares XML entities; refused"):
+        list(read_pairs(str(path)))
 
 
 @pytest.mark.parametrize("where", ["absolute", "parent"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -507,6 +508,24 @@ def test_a_killed_writer_leaves_the_previous_state_intact(tmp_path):
         assert store.count_pairs() == 3
 
 
+def test_a_writer_kept_waiting_by_another_says_so(tmp_path, monkeypatch):
+    from duiyi.corpus.store import core
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    other = sqlite3.connect(path, isolation_level=None)  # a long import in another process
+    other.execute("BEGIN IMMEDIATE")
+    monkeypatch.setattr(core, "BUSY_TIMEOUT_MS", 100)
+    try:
+        with pytest.raises(StoreError, match="another command has been writing the corpus store"):
+            Store.open(path)
+        with Store.open(path, readonly=True) as reader:  # readers are not kept waiting
+            assert reader.count_pairs() == 2
+    finally:
+        other.close()
+
+
 def test_a_failing_command_rolls_back_everything(store, doc_id):
     def pairs():
         yield Pair("一。", "One.")
@@ -599,6 +618,45 @@ def test_corpus_upgrade_repairs_a_damaged_search_index(tmp_path, capsys):
     _index_is_sound(path)
 
 
+def _damage_table(path, table: str) -> None:
+    """Overwrite the root page of `table` with garbage, as a bad disk block would."""
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (table,)).fetchone()
+    size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    with open(path, "r+b") as f:
+        f.seek((page[0] - 1) * size)
+        f.write(b"\xde\xad\xbe\xef" * (size // 4))
+
+
+def test_corpus_upgrade_says_when_more_than_the_search_index_is_damaged(tmp_path, capsys):
+    from duiyi.cli import main
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    _damage_table(path, "sentences")  # the index rebuild never reads it
+    assert main(["corpus", "upgrade", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "damaged beyond its search index" in err and ".recover" in err
+    assert "rebuilt" not in err
+
+
+def test_a_damaged_table_is_named_so_not_sent_to_corpus_upgrade(tmp_path, capsys):
+    from duiyi.cli import main
+
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+    _damage_table(path, "beads")
+    for command in (["export", str(path), "-f", "tsv"], ["corpus", "upgrade", str(path)]):
+        assert main(command) == 1
+        err = capsys.readouterr().err
+        assert "damaged" in err and ".recover" in err and err.count("\n") == 1
+        assert "rebuilds its search index" not in err
+
+
 def test_a_database_error_mid_write_is_a_store_error_and_rolls_back(tmp_path):
     path = tmp_path / "c.db"
     with Store.open(path) as store:
@@ -667,3 +725,24 @@ def test_an_empty_file_is_no_store_to_read_but_one_to_create(tmp_path):
     assert empty.stat().st_size == 0
     with Store.open(empty) as store:  # --store on a file made by mktemp
         assert store.count_pairs() == 0
+
+
+def test_an_sqlite_file_without_tables_is_no_store_to_read(tmp_path):
+    path = tmp_path / "e.db"
+    with sqlite3.connect(path) as conn:  # another app's fresh database: a header, no tables
+        conn.execute("PRAGMA user_version = 5")
+    conn.close()
+    with pytest.raises(StoreError, match="an SQLite database without tables, not a corpus store"):
+        Store.open(path, readonly=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("options", ["{}", "{'readonly': True}", "{'create': False}"])
+def test_a_pipe_or_a_folder_is_no_store(tmp_path, options):
+    os.mkfifo(tmp_path / "pipe.db")  # opening it for reading used to wait for a writer
+    for path in (tmp_path / "pipe.db", tmp_path):
+        code = f"from duiyi.corpus.store import Store\nStore.open({str(path)!r}, **{options})"
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60
+        )
+        assert "StoreError" in result.stderr and "not a regular file" in result.stderr

@@ -194,6 +194,63 @@ def test_namespaced_xml_lang_and_language_choice(tmp_path):
     ]
 
 
+VARIANTS = """<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header creationtool="memoQ" srclang="en-US" datatype="plaintext"
+  segtype="sentence" adminlang="en-US" o-tmf="x"/><body>
+<tu><tuv xml:lang="en-US"><seg>Software</seg></tuv><tuv xml:lang="zh-CN"><seg>软件</seg></tuv>
+  <tuv xml:lang="zh-TW"><seg>軟體</seg></tuv></tu>
+<tu><tuv xml:lang="en-GB"><seg>Colour</seg></tuv><tuv xml:lang="en-US"><seg>Color</seg></tuv>
+  <tuv xml:lang="ZH_cn"><seg>颜色</seg></tuv></tu>
+</body></tmx>"""
+
+
+@pytest.mark.parametrize(
+    ("src_lang", "tgt_lang", "pairs"),
+    [
+        ("zh-TW", "en-US", [("軟體", "Software"), ("颜色", "Color")]),
+        ("zh-cn", "en_GB", [("软件", "Software"), ("颜色", "Colour")]),
+        ("zh-CN", "zh-TW", [("软件", "軟體")]),  # one language, two scripts
+    ],
+)
+def test_a_unit_with_several_variants_gives_the_one_asked_for(
+    tmp_path, caplog, src_lang, tgt_lang, pairs
+):
+    reader = TmxReader(write_file(tmp_path, VARIANTS), src_lang=src_lang, tgt_lang=tgt_lang)
+    assert [(p.src, p.tgt) for p in reader] == pairs
+    assert "variants" not in caplog.text  # nothing was picked by order alone
+
+
+@pytest.mark.parametrize(("src_lang", "tgt_lang"), [("zh-CN", "zh-TW"), ("zh-TW", "zh-CN")])
+def test_a_tmx_between_two_scripts_reads_in_either_direction(tmp_path, src_lang, tgt_lang):
+    path = write_file(
+        tmp_path, tmx_bytes([Pair("软件", "軟體")], src_lang="zh-CN", tgt_lang="zh-TW")
+    )
+    (pair,) = TmxReader(path, src_lang=src_lang, tgt_lang=tgt_lang)  # duiyi's own shape
+    assert (pair.src, pair.tgt) == (("软件", "軟體") if src_lang == "zh-CN" else ("軟體", "软件"))
+
+
+def test_variants_picked_by_order_are_counted_and_said(tmp_path, caplog):
+    reader = TmxReader(write_file(tmp_path, VARIANTS), src_lang="zh-TW", tgt_lang="en")
+    assert [(p.src, p.tgt) for p in reader] == [("軟體", "Software"), ("颜色", "Colour")]
+    assert reader.variant_units == 1 and set(reader.variants) == {"en-GB", "en-US"}
+    assert "took the first of several variants of a language (en-GB, en-US) in 1 unit;" in (
+        caplog.text
+    )
+
+
+@pytest.mark.parametrize("attrs", ["", ' creationid="other-tool"'])  # duiyi's shape or not
+def test_a_text_over_libxml2s_limit_is_refused_whichever_path_reads_it(tmp_path, attrs):
+    text = "a" * 10_500_000  # libxml2 refuses text nodes over 10,000,000 bytes
+    data = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4"><header srclang="zh"/>'
+        f'<body>\n<tu{attrs}><tuv xml:lang="zh"><seg>{text}</seg></tuv>'
+        '<tuv xml:lang="en"><seg>x</seg></tuv></tu>\n</body></tmx>'
+    )
+    with pytest.raises(FormatError, match="Text node too long") as info:
+        list(TmxReader(write_file(tmp_path, data)))
+    assert "libxml2's size limits" in str(info.value) and "XML_PARSE" not in str(info.value)
+
+
 # --- hostile and broken files --------------------------------------------------------------
 
 

@@ -92,6 +92,15 @@ def wrong_root(path: str, root: str, expected: str) -> FormatError:
     return FormatError(f"{path}: the root element is <{root}>, not {expected}{hint}")
 
 
+def refuse_entities(path: str, elem) -> None:
+    """FormatError when the DOCTYPE of the file `elem` (any element of it) was parsed from
+    declares entities: readers leave them unresolved, so their text would hold `&name;`
+    instead of what it stands for (and an external entity or an entity bomb is hostile)."""
+    dtd = elem.getroottree().docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.entities()):
+        raise FormatError(f"{path}: declares XML entities; refused for safety")
+
+
 _CHAR_REF = re.compile(r"xmlParseCharRef: invalid xmlChar value (\d+)")
 _TOO_DEEP = re.compile(r"Excessive depth in document: (\d+)")
 _POSITION = re.compile(r",? line \d+, column \d+$")
@@ -108,6 +117,11 @@ def xml_error(exc) -> str:
         )
     elif match := _TOO_DEEP.search(message):
         message = f"elements nested more than {match[1]} deep"
+    elif "XML_PARSE_HUGE" in message:  # a text or attribute over 10 MB, say
+        message = (
+            message.split(", try XML_PARSE_HUGE")[0].removeprefix("Resource limit exceeded: ")
+            + " (over libxml2's size limits, which stay on for safety)"
+        )
     position = getattr(exc, "position", None)
     return f"line {position[0]}, column {position[1]}: {message}" if position else message
 

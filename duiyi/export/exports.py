@@ -44,45 +44,48 @@ def export_store(
 ) -> ExportResult:
     """Write the pairs of `store` to `output` ("-": stdout) in `fmt` (default: from the
     extension). Gloss drafts are left out unless `include_gloss` or `origin` names them; the
-    language tags default to the stored direction's."""
+    language tags default to the stored direction's. Everything is read from one snapshot:
+    what other commands commit meanwhile (a re-import) neither mixes into the output nor
+    skews the counts."""
     output = os.fspath(output)
     fmt = fmt or format_for_path(output if output != "-" else None)
     if tokenized and fmt != "moses":
         raise InputError(f"--tokenized is for the moses format, not {fmt}")
     writer = get_format(fmt, **({"tokenized": True} if tokenized else {}))
-    origins = origin
-    if origins is None and not include_gloss:
-        origins = [o for o in ORIGINS if o != "gloss"]
-    selection = dict(status=status, origin=origins, min_score=min_score)
-    total = store.count_pairs(**selection)
-    left_out: Counter = Counter()
-    every = store.count_pairs()
-    if origin is None and not include_gloss:
-        gloss = every - store.count_pairs(origin=origins)
-        left_out["gloss drafts (--include-gloss keeps them)"] = gloss
-    if status or origin or min_score is not None:
-        left_out["not matching --status/--origin/--min-score"] = (
-            every - sum(left_out.values()) - total
+    with store.snapshot() as view:
+        origins = origin
+        if origins is None and not include_gloss:
+            origins = [o for o in ORIGINS if o != "gloss"]
+        selection = dict(status=status, origin=origins, min_score=min_score)
+        total = view.count_pairs(**selection)
+        left_out: Counter = Counter()
+        every = view.count_pairs()
+        if origin is None and not include_gloss:
+            gloss = every - view.count_pairs(origin=origins)
+            left_out["gloss drafts (--include-gloss keeps them)"] = gloss
+        if status or origin or min_score is not None:
+            left_out["not matching --status/--origin/--min-score"] = (
+                every - sum(left_out.values()) - total
+            )
+        if not (src_lang and tgt_lang):
+            stored = view.language_tags() or DEFAULT_LANGUAGES
+            src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
+        pairs = filter_pairs(
+            progressbar(
+                view.iter_pairs(**selection, segments=fmt == "xces"),
+                total=total,
+                desc="export",
+                unit="pair",
+            ),
+            left_out,
+            dedup=dedup,
+            max_length_ratio=max_length_ratio,
         )
-    if not (src_lang and tgt_lang):
-        stored = store.language_tags() or DEFAULT_LANGUAGES
-        src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
-    pairs = filter_pairs(
-        progressbar(
-            store.iter_pairs(**selection, segments=fmt == "xces"),
-            total=total,
-            desc="export",
-            unit="pair",
-        ),
-        left_out,
-        dedup=dedup,
-        max_length_ratio=max_length_ratio,
-    )
-    written = writer.write(
-        pairs,
-        output,
-        src_lang=src_lang,
-        tgt_lang=tgt_lang,
-        signature=" + ".join(store.info()["signatures"]),
-    )
-    return ExportResult(written, fmt, +left_out)  # only the filters that dropped something
+        written = writer.write(
+            pairs,
+            output,
+            src_lang=src_lang,
+            tgt_lang=tgt_lang,
+            signature=" + ".join(view.info()["signatures"]),
+        )
+        return ExportResult(written, fmt, +left_out)  # only the filters that dropped something

@@ -40,6 +40,11 @@ def check_inputs(
 ) -> None:
     """Refuse missing files, folders and unknown formats before the store is touched."""
     for path in input_list(paths):
+        if path == "-":
+            raise InputError(
+                "- (standard input): import reads files (a TMX is read twice), "
+                "save the pairs to a file and name it"
+            )
         if Path(path).is_dir():
             raise InputError(f"{path}: not a file (give the TMX file itself)")
         reader = get_format(fmt or format_for_path(path))

@@ -82,12 +82,13 @@ class MosesFormat(PairFormat):
         return n
 
     def input_files(self, path: str, *, src_lang: str = "zh", tgt_lang: str = "en") -> list[str]:
-        return [str(p) for p in moses_paths(path, src_lang, tgt_lang)]
+        return [str(p) for p in moses_paths(_prefix(path, src_lang, tgt_lang), src_lang, tgt_lang)]
 
     def read_pairs(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
-        src_path, tgt_path = moses_paths(path, src_lang or "zh", tgt_lang or "en")
+        src_lang, tgt_lang = src_lang or "zh", tgt_lang or "en"
+        src_path, tgt_path = moses_paths(_prefix(path, src_lang, tgt_lang), src_lang, tgt_lang)
         # Counted before the first pair: line N of one file translates line N of the other,
         # so a missing line shifts every pair after it.
         counts = count_lines(str(src_path)), count_lines(str(tgt_path))
@@ -99,6 +100,15 @@ class MosesFormat(PairFormat):
         lines = zip(text_lines(str(src_path)), text_lines(str(tgt_path)), strict=True)
         for (number, src), (_, tgt) in lines:
             yield Pair(src=src, tgt=tgt, origin="human", id=str(number))
+
+
+def _prefix(path: str, src_lang: str, tgt_lang: str) -> str:
+    """The prefix to read: `x.zh` or `x.en` (either file of the pair, as a user names it)
+    stands for `x` where that file exists."""
+    langs = (f".{primary_subtag(src_lang)}", f".{primary_subtag(tgt_lang)}")
+    if Path(path).suffix.lower() in langs and Path(path).is_file():
+        return str(Path(path).with_suffix(""))
+    return path
 
 
 def _encodable(text: str) -> str:

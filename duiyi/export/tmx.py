@@ -48,7 +48,10 @@ XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 PROP_KEYS = {"x-score", "x-bead", "x-origin", "x-document", "x-status"}
 PROLOG_LIMIT = 1 << 20  # a TMX whose root element starts later than this is refused
 _WINDOW = 1 << 20  # bytes read at a time
-_SCAN_LIMIT = 16 << 20  # a unit longer than this is left to lxml (and its size limits)
+# A unit longer than this is left to lxml (and its size limits): what the fast path matches
+# lies within _SCAN_LIMIT + _WINDOW bytes, under libxml2's 10,000,000-byte text limit, so it
+# never takes a text that lxml would refuse.
+_SCAN_LIMIT = 8 << 20
 _FEED = 1 << 16  # bytes fed to lxml at a time
 _MAX_MISSES = 64  # units in a row not in duiyi's shape: lxml reads the rest of the file
 
@@ -223,6 +226,12 @@ class TmxReader(PairReader):
         self.path = str(path)
         self.src = primary_subtag(src_lang or "zh")
         self.tgt = primary_subtag(tgt_lang or "en")
+        # The codes asked for in full ("zh-tw"): a unit holding several variants of a
+        # language (zh-CN and zh-TW, en-US and en-GB) gives the one asked for.
+        self._src_tag = _lang_tag(src_lang or "zh")
+        self._tgt_tag = _lang_tag(tgt_lang or "en")
+        self.variant_units = 0  # units holding two tuvs for one side
+        self.variants: Counter[str] = Counter()  # their languages
         self.default_origin = default_origin
         self.header: dict[str, str] = {}
         self.header_props: dict[str, str] = {}
@@ -230,7 +239,7 @@ class TmxReader(PairReader):
         self.skipped = 0
         self.signature = ""
         self.langs: Counter[str] = Counter()  # languages of the skipped units
-        self._keys: dict[str, str] = {}  # language code -> primary subtag
+        self._roles: dict[str, str] = {}  # language code -> "src"/"tgt" ("!": as asked), ""
         self._bad_score: FormatError | None = None  # for the first unit with a bad x-score
 
     def __iter__(self) -> Iterator[Pair]:
@@ -250,6 +259,15 @@ class TmxReader(PairReader):
         if self.skipped:
             log.info(
                 "%s: skipped %d units lacking %s or %s", self.path, self.skipped, self.src, self.tgt
+            )
+        if self.variants:
+            log.warning(
+                "%s: took the first of several variants of a language (%s) in %d unit%s; "
+                "name the one to take in full with --src-lang/--tgt-lang",
+                self.path,
+                ", ".join(lang for lang, _ in self.variants.most_common(6)),
+                self.variant_units,
+                "" if self.variant_units == 1 else "s",
             )
         if self.read == 0 and self.skipped:
             found = ", ".join(lang for lang, _ in self.langs.most_common(6))
@@ -369,8 +387,11 @@ class TmxReader(PairReader):
     def _pair(self, tu: etree._Element) -> Pair | None:
         # One pass over the unit's children; this loop is most of the reading time.
         src = tgt = None
+        # Per side: the code of the tuv taken, and of the other variants (zh-CN, zh-TW) met
+        taken = {"src": "", "tgt": ""}
+        others: dict[str, list[str]] | None = None
         props: dict[str, str] | None = None
-        keys, want_src, want_tgt = self._keys, self.src, self.tgt
+        roles = self._roles
         for child in tu:
             tag = child.tag
             if tag == "prop":
@@ -379,14 +400,25 @@ class TmxReader(PairReader):
                 props[child.get("type", "")] = child.text or ""
             elif tag == "tuv":
                 lang = child.get(XML_LANG) or child.get("lang") or ""
-                key = keys.get(lang)
-                if key is None:
-                    key = keys[lang] = primary_subtag(lang)
-                if key == want_src:
-                    if src is None:
-                        src = _seg_text(child)
-                elif key == want_tgt and tgt is None:
+                role = roles.get(lang)
+                if role is None:
+                    role = roles[lang] = self._role(lang)
+                if not role:
+                    continue
+                side = role[:3]
+                if before := taken[side]:  # a second variant: the first stays, unless this
+                    others = others or {"src": [], "tgt": []}  # is the code asked for
+                    if role[-1] != "!" or roles[before][-1] == "!":
+                        others[side].append(lang)
+                        continue
+                    others[side].append(before)
+                taken[side] = lang
+                if side == "src":
+                    src = _seg_text(child)
+                else:
                     tgt = _seg_text(child)
+        if others:
+            self._count_variants(taken, others)
         if not src or not tgt or not src.strip() or not tgt.strip():
             self.skipped += 1
             for tuv in tu.iterchildren("tuv"):
@@ -396,6 +428,28 @@ class TmxReader(PairReader):
         if props:
             self._apply_props(pair, props)
         return pair
+
+    def _role(self, lang: str) -> str:
+        """What a tuv in `lang` gives: "src!"/"tgt!" (the code asked for), "src"/"tgt" (its
+        language), "" (neither)."""
+        tag = _lang_tag(lang)
+        if tag == self._src_tag:
+            return "src!"
+        if tag == self._tgt_tag:
+            return "tgt!"
+        key = primary_subtag(lang)
+        return "src" if key == self.src else "tgt" if key == self.tgt else ""
+
+    def _count_variants(self, taken: dict[str, str], others: dict[str, list[str]]) -> None:
+        """Count a unit where a side was picked among variants by their order alone."""
+        guessed = [
+            [taken[side], *others[side]]
+            for side in ("src", "tgt")
+            if others[side] and self._roles[taken[side]][-1] != "!"
+        ]
+        if guessed:
+            self.variant_units += 1
+            self.variants.update(lang for langs in guessed for lang in langs)
 
     def _apply_props(self, pair: Pair, props: dict[str, str]) -> None:
         if "x-score" in props:
@@ -413,6 +467,11 @@ class TmxReader(PairReader):
             pair.status = props["x-status"]
         pair.document = props.get("x-document", "")
         pair.meta = {k: v for k, v in props.items() if k not in PROP_KEYS}
+
+
+def _lang_tag(lang: str) -> str:
+    """A language code as compared in full: "ZH_cn" → "zh-cn"."""
+    return lang.replace("_", "-").lower()
 
 
 def _seg_text(tuv: etree._Element) -> str | None:

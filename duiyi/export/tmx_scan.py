@@ -122,6 +122,8 @@ class CanonicalUnits:
                 None if raw is None else xml_chars(raw) for raw in _LABELS.fullmatch(props).groups()
             )
         first, second = primary_subtag(xml_chars(lang1)), primary_subtag(xml_chars(lang2))
+        if self.src == self.tgt:  # zh-CN → zh-TW: the full codes decide, as lxml's path reads
+            raise NotCanonical
         if (first, second) == (self.src, self.tgt):
             swapped = False
         elif (first, second) == (self.tgt, self.src):

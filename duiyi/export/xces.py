@@ -38,6 +38,7 @@ from .base import (
     PairFormat,
     checked_score,
     primary_subtag,
+    refuse_entities,
     wrong_root,
     xml_error,
     xml_safe,
@@ -146,6 +147,7 @@ class XcesFormat(PairFormat):
             for event, elem in etree.iterparse(path, events=("start", "end"), **parser_options):
                 if event == "start":
                     if elem.getparent() is None:  # the root, before anything is read
+                        refuse_entities(path, elem)
                         root = etree.QName(elem).localname
                         if root != "cesAlign":
                             raise wrong_root(path, root, "XCES <cesAlign>")
@@ -216,6 +218,8 @@ def _read_sentences(path: Path, options: dict) -> dict[str, str]:
     found: dict[str, str] = {}
     try:
         for _, s in etree.iterparse(str(path), events=("end",), tag="s", **options):
+            if not found:
+                refuse_entities(str(path), s)
             words = [w.text or "" for w in s.iter("w")]
             text = " ".join(words) if words else "".join(s.itertext())
             found[s.get("id", "")] = text if s.get(XML_SPACE) == "preserve" else text.strip()

@@ -50,6 +50,7 @@ from .base import (
     PairReader,
     checked_score,
     primary_subtag,
+    refuse_entities,
     wrong_root,
     xml_error,
     xml_safe,
@@ -356,6 +357,7 @@ class XliffReader(PairReader):
             log.info("%s: skipped %d units without a translation", self.path, self.skipped)
 
     def _check_root(self, root) -> None:
+        refuse_entities(self.path, root)  # (in UTF-16 files the byte check sees nothing)
         name = etree.QName(root)
         if name.localname != "xliff":
             raise wrong_root(self.path, name.localname, "XLIFF <xliff>")

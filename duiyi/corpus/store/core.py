@@ -21,6 +21,8 @@ from duiyi.errors import StoreError
 log = logging.getLogger(__name__)
 
 _SQLITE_READONLY = 8  # SQLite's primary result code for a write to a read-only database
+_SQLITE_BUSY = 5  # another connection holds the lock (after waiting BUSY_TIMEOUT_MS)
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one to finish
 
 
 def _writable(path: str) -> bool:
@@ -58,6 +60,11 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         path = str(path)
         protect_inputs([path])  # `export store -o store` must not replace it
         exists = Path(path).exists()
+        if exists and not Path(path).is_file():  # opening a FIFO would wait for a writer
+            raise StoreError(
+                f"{path}: not a regular file (a directory, a pipe or a device), so not a "
+                "corpus store"
+            )
         if not exists and (readonly or not create):
             raise StoreError(f"{path}: no such corpus store (create one with --store {path})")
         if exists and (readonly or not create) and Path(path).stat().st_size == 0:
@@ -79,7 +86,7 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
                 conn = sqlite3.connect(
                     path, isolation_level=None, check_same_thread=False, timeout=10
                 )
-            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA foreign_keys = ON")
             if not readonly:
                 check_store(conn, path)  # before WAL mode changes an unrelated file
@@ -130,6 +137,23 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
                 log.info("%s: read-only and cannot be opened shared; read as immutable", path)
         raise AssertionError("unreachable")
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """A read-only view of the store as it is now, on a connection of its own: counts and
+        pairs read through it come from one state, however long the reading takes and
+        whatever other commands commit meanwhile (WAL: they are not kept waiting)."""
+        conn = self._connect_readonly(self.path, _writable(self.path))
+        try:
+            conn.execute("BEGIN")
+            conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()  # the snapshot
+            view = type(self)(conn, self.path, readonly=True)
+            view.search_unavailable = self.search_unavailable
+            yield view
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: {exc}{self._hint(exc)}") from exc
+        finally:
+            conn.close()
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -174,6 +198,12 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
+                if getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY:
+                    raise StoreError(
+                        f"{self.path}: another command has been writing the corpus store for "
+                        f"more than {BUSY_TIMEOUT_MS // 1000} s (an import, a translate or "
+                        "align --store, a review): run this one again once it is done"
+                    ) from exc
                 raise StoreError(f"{self.path}: cannot start a write: {exc}") from exc
             try:
                 yield self._conn
@@ -192,10 +222,34 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
     def _write_error(self, exc: sqlite3.DatabaseError) -> StoreError:
         if getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_READONLY:
             return _read_only_error(self.path)
-        hint = ""
-        if "malformed" in str(exc):  # most often only the search index, which can be rebuilt
-            hint = f" (`duiyi corpus upgrade {self.path}` rebuilds its search index)"
-        return StoreError(f"{self.path}: cannot write the corpus store: {exc}{hint}")
+        return StoreError(f"{self.path}: cannot write the corpus store: {exc}{self._hint(exc)}")
+
+    def _hint(self, exc: sqlite3.DatabaseError) -> str:
+        """What to do about `exc` where SQLite found the file damaged: the search index alone
+        (FTS5's own structure, which SQLite's check does not read) is rebuilt by `corpus
+        upgrade`; damaged tables are not."""
+        if "malformed" not in str(exc):
+            return ""
+        if problem := self.damage():
+            return f"; it is damaged ({problem}): {self._salvage}"
+        return f" (`duiyi corpus upgrade {self.path}` rebuilds its search index)"
+
+    @property
+    def _salvage(self) -> str:
+        return (
+            "restore it from a backup, or save what SQLite can still read with "
+            f"`sqlite3 {self.path} .recover | sqlite3 recovered.db`"
+        )
+
+    def damage(self) -> str:
+        """The first problem SQLite's `quick_check` finds in the file ("" when none)."""
+        with self._lock:
+            try:
+                rows = self._conn.execute("PRAGMA quick_check(5)").fetchall()
+            except sqlite3.DatabaseError as exc:
+                return str(exc)
+        lines = [line for (row,) in rows for line in row.splitlines() if not line.startswith("***")]
+        return "" if lines == ["ok"] else lines[0]
 
     def _rollback(self) -> None:
         # SQLite may already have rolled back (e.g. after SQLITE_FULL): nothing left to undo.
@@ -207,7 +261,7 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
             try:
                 return self._conn.execute(sql, params).fetchall()
             except sqlite3.DatabaseError as exc:
-                raise StoreError(f"{self.path}: {exc}") from exc
+                raise StoreError(f"{self.path}: {exc}{self._hint(exc)}") from exc
 
     def _migrate(self) -> None:
         if self.readonly:
@@ -222,12 +276,21 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
 
     def rebuild_search_index(self) -> bool:
         """Rebuild the full-text index from the pairs (repairs a damaged one); False where
-        this SQLite has none."""
-        if self.search_unavailable:
-            return False
-        with self._write() as conn:
-            search.rebuild_index(conn)
-        return True
+        this SQLite has none. StoreError where the rest of the file is damaged too: the index
+        was all this could repair."""
+        try:
+            if not self.search_unavailable:
+                with self._write() as conn:
+                    search.rebuild_index(conn)
+        except StoreError:
+            if not self.damage():
+                raise
+        if problem := self.damage():
+            raise StoreError(
+                f"{self.path}: the corpus store is damaged beyond its search index ({problem}): "
+                + self._salvage
+            )
+        return not self.search_unavailable
 
     @property
     def schema_version(self) -> int:

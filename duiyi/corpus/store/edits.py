@@ -354,42 +354,35 @@ class ReviewEditsMixin:
         return counts, unmatched
 
     def _bead_for(self, conn, pair, documents: dict, used: set) -> BeadRecord | None:
-        """The stored bead `pair` was written from (see `apply_translations`), or None."""
+        """The stored bead `pair` was written from (see `apply_translations`), or None.
+        `documents`: {name: [its stored documents' `_Sources`]}, loaded as names come up."""
         src = pair.src.strip()
 
-        def fits(row) -> BeadRecord | None:
-            bead = bead_from_row(row) if row is not None else None
-            return bead if bead and bead.id not in used and bead.src_text.strip() == src else None
+        def fits(bead_id: int | None) -> BeadRecord | None:
+            if bead_id is None or bead_id in used:
+                return None
+            row = conn.execute(f"SELECT {BEAD_COLUMNS} FROM beads WHERE id = ?", (bead_id,))
+            bead = bead_from_row(row) if (row := row.fetchone()) is not None else None
+            return bead if bead and bead.src_text.strip() == src else None
 
         key = pair.id or ""
-        if key.isdigit():
-            row = conn.execute(f"SELECT {BEAD_COLUMNS} FROM beads WHERE id = ?", (int(key),))
-            if bead := fits(row.fetchone()):
-                return bead
+        if key.isdigit() and (bead := fits(int(key))):
+            return bead
         name, _, index = key.rpartition(":")
         name = name or pair.document
         if name not in documents:
             documents[name] = [
-                r[0]
+                _Sources(conn, r[0])
                 for r in conn.execute(
                     "SELECT id FROM documents WHERE name = ? AND role = 'src' ORDER BY id DESC",
                     (name,),
                 )
             ]
-        for doc_id in documents[name]:
-            if index.isdigit():
-                row = conn.execute(
-                    f"SELECT {BEAD_COLUMNS} FROM beads WHERE document_id = ? AND src_ids = ?",
-                    (doc_id, json.dumps([int(index)])),
-                ).fetchone()
-                if bead := fits(row):
-                    return bead
-            for row in conn.execute(
-                f"SELECT {BEAD_COLUMNS} FROM beads WHERE document_id = ? AND src_text = ? "
-                "ORDER BY position, id",
-                (doc_id, pair.src),
-            ):
-                if bead := fits(row):
+        for sources in documents[name]:
+            if index.isdigit() and (bead := fits(sources.by_sentence().get(int(index)))):
+                return bead
+            for bead_id in sources.by_text().get(pair.src, ()):
+                if bead := fits(bead_id):
                     return bead
         return None
 
@@ -546,3 +539,38 @@ def split_normalized(bead: BeadRecord, src_ids1: tuple, src_at: int) -> tuple[st
     if len(norm) == len(bead.src_text):
         return norm[:src_at].strip(), norm[src_at:].strip()
     return "", ""  # unknown: left empty rather than wrong
+
+
+class _Sources:
+    """One stored document's beads by source sentence index and by source text, read once
+    (on first use) so that matching a file's units costs one query per document, not one
+    scan of the document per unit."""
+
+    def __init__(self, conn, doc_id: int):
+        self._conn, self._doc_id = conn, doc_id
+        self._sentences: dict[int, int] | None = None
+        self._texts: dict[str, list[int]] | None = None
+
+    def by_sentence(self) -> dict[int, int]:
+        """{sentence index: the bead made of that one source sentence}"""
+        if self._sentences is None:
+            self._sentences = {}
+            for bead_id, src_ids in self._conn.execute(
+                "SELECT id, src_ids FROM beads WHERE document_id = ? ORDER BY position, id",
+                (self._doc_id,),
+            ):
+                ids = json.loads(src_ids)
+                if len(ids) == 1:
+                    self._sentences.setdefault(ids[0], bead_id)
+        return self._sentences
+
+    def by_text(self) -> dict[str, list[int]]:
+        """{source text: its beads in document order}"""
+        if self._texts is None:
+            self._texts = {}
+            for bead_id, text in self._conn.execute(
+                "SELECT id, src_text FROM beads WHERE document_id = ? ORDER BY position, id",
+                (self._doc_id,),
+            ):
+                self._texts.setdefault(text, []).append(bead_id)
+        return self._texts

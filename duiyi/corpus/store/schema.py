@@ -173,7 +173,12 @@ def migrate(conn: sqlite3.Connection, path: str, *, readonly: bool) -> None:
     if not pending:
         return
     if readonly:
-        if current and all(m.readable_without for m in pending):
+        if not current:
+            raise StoreError(
+                f"{path}: an SQLite database without tables, not a corpus store yet "
+                "(create one with --store)"
+            )
+        if all(m.readable_without for m in pending):
             log.info("%s: schema %d, read as it is (read-only)", path, current)
             return
         raise StoreError(
