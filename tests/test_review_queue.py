@@ -464,6 +464,32 @@ def test_export_downloads_the_pairs_the_filters_match(client, store, docs):
     assert client.get("/pairs/export?format=exe").status_code == 400
 
 
+def test_a_page_export_reads_one_state_while_another_tab_saves(tmp_path, monkeypatch):
+    from duiyi.corpus.model import Pair
+    from duiyi.review import export
+
+    real_write = export.write_pairs
+    with Store.open(tmp_path / "big.db") as store:  # more pairs than one batch of reads
+        store.add_pairs(
+            [Pair(f"句{i}。", f"S{i}.") for i in range(2500)], source="m.tmx", checksum="m"
+        )
+
+        def approve_everything_midway(pairs, *args, **kwargs):
+            def pairs_then_a_save():
+                for n, pair in enumerate(pairs):
+                    if n == 1:  # another tab approves the whole corpus, and commits
+                        store.bulk_update(BeadFilter(), status="approved")
+                    yield pair
+
+            return real_write(pairs_then_a_save(), *args, **kwargs)
+
+        monkeypatch.setattr(export, "write_pairs", approve_everything_midway)
+        pending = make_client(store).get("/pairs/export?format=jsonl&status=pending")
+        assert store.count_pairs(status=["pending"]) == 0
+    statuses = [json.loads(line)["status"] for line in pending.text.splitlines()]
+    assert statuses == ["pending"] * 2500  # every pair, as the export began
+
+
 def test_a_schema_2_store_is_upgraded_with_its_search_index(tmp_path):
     import sqlite3
 

@@ -18,6 +18,7 @@ from starlette.responses import FileResponse, Response
 
 from duiyi.errors import StoreError
 from duiyi.export import write_pairs
+from duiyi.export.exports import DEFAULT_LANGUAGES
 from duiyi.review.filters import Filters
 from duiyi.review.views import chosen_document, context
 
@@ -33,19 +34,15 @@ class ExportView(HTTPEndpoint):
         filters = Filters.from_query(request.query_params)
         chosen_document(review.store, filters)  # 404 for a document that is not there
         try:
-            src_lang, tgt_lang = review.store.language_tags() or ("zh-CN", "en-US")
+            src_lang, tgt_lang = review.store.language_tags() or DEFAULT_LANGUAGES
         except StoreError as exc:  # both directions in one store: one file cannot tag them
             raise HTTPException(409, str(exc)) from exc
         handle, path = tempfile.mkstemp(prefix="duiyi-review-", suffix=f".{fmt}")
         os.close(handle)
         try:
-            write_pairs(
-                review.store.iter_pairs(where=filters.where()),
-                path,
-                fmt,
-                src_lang=src_lang,
-                tgt_lang=tgt_lang,
-            )
+            with review.store.snapshot() as view:  # one state, whatever other tabs save
+                pairs = view.iter_pairs(where=filters.where())
+                write_pairs(pairs, path, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
         except BaseException:
             os.unlink(path)
             raise
