@@ -26,7 +26,12 @@ def test_parse_align_line(line, src, tgt):
     assert (bead.src, bead.tgt) == (src, tgt)
 
 
-@pytest.mark.parametrize("line", ["0:0", "[a]:[1]", "[1][2]", ""])
+@pytest.mark.parametrize(
+    "line",
+    # a score that is no number, ids not separated by commas (read as [1] and an internal
+    # error before), an empty id
+    ["0:0", "[a]:[1]", "[1][2]", "", "[0]:[0] 1.2.3", "[0 1]:[0]", "[1\t2]:[0]", "[1,,2]:[0]"],
+)
 def test_parse_align_line_rejects_garbage(line):
     with pytest.raises(FormatError):
         parse_align_line(line, "x.align:1")
@@ -92,3 +97,45 @@ def test_counts_pool_over_documents():
 def test_empty_beads_are_dropped_and_nothing_divides_by_zero():
     score = AlignScore().add([((), ())], [((), ())])
     assert score.strict() == (0.0, 0.0, 0.0)
+
+
+def _files(tmp_path, gold: str, system: str):
+    (tmp_path / "gold.align").write_text(gold)
+    (tmp_path / "system.align").write_text(system)
+    return tmp_path / "gold.align", tmp_path / "system.align"
+
+
+GOLD = "[0]:[0]\n[1,2]:[1]\n[3]:[]\n"
+
+
+@pytest.mark.parametrize(
+    ("system", "message"),
+    [
+        ("", "its last source sentence is none, the gold's 3"),  # an empty system file
+        ("[0]:[0]\n[1,2]:[1]\n[3]:[]\n[4]:[2]\n", "its last source sentence is 4"),  # another doc
+        ("[0]:[0]\n[1,2]:[1]\n[3]:[2]\n", "its last target sentence is 2, the gold's 1"),
+        ("[0]:[0]\n[0,1,2]:[1]\n[3]:[]\n", "source sentence 0 is in more than one bead"),
+    ],
+)
+def test_eval_align_refuses_files_of_other_sentences(cli, tmp_path, system, message):
+    status, out, err = cli("eval-align", *_files(tmp_path, GOLD, system))
+    assert status == 1 and out == ""
+    assert message in err and "internal error" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_eval_align_a_file_against_itself_and_stdin(cli, tmp_path, monkeypatch):
+    import io
+    import json
+
+    gold, _ = _files(tmp_path, GOLD, GOLD)
+    status, out, err = cli("eval-align", gold, gold, "--format", "json")
+    assert status == 0, err
+    assert json.loads(out)["strict"]["f1"] == 1.0
+    # `duiyi align --presplit` without -o writes .align to stdout: eval-align reads it as -
+    monkeypatch.setattr(
+        "sys.stdin", io.TextIOWrapper(io.BytesIO(b"[0]:[0]\r\n[1]:[1]\n[2]:[]\n[3]:[]\n"))
+    )
+    status, out, err = cli("eval-align", gold, "-", "--format", "json")
+    assert status == 0, err
+    assert json.loads(out)["strict"]["precision"] == 0.5

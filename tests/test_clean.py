@@ -171,6 +171,35 @@ def test_content_that_looks_a_little_like_chrome_survives():
     _assert_nothing_lost(text)
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "(c) 以合法形式掩盖非法目的。",  # a list item (a) (b) (c), not "(c) 2024 …"
+        "上一篇文章里我们讨论了房价，本文继续讨论租金问题。",
+        "版权所有人可以要求侵权人停止侵害并赔偿损失。",
+        "分享到朋友圈的内容也受著作权法保护吗？",
+        "Copyright law protects the author of a work for fifty years after death.",
+    ],
+)
+def test_sentences_that_start_like_a_footer_stay(line):
+    text = f"第一段正文。\n\n{line}\n\n最后一段正文。\n"
+    assert _removed(text) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "分享到朋友圈",
+        "版权所有，翻印必究",
+        "Copyright 2024 Foo Inc.",
+        "(c) 2024 Foo Inc.",
+        "下一页",
+    ],
+)
+def test_footer_forms(line):
+    assert _removed(f"正文。\n\n{line}\n") == [("footer", line)]
+
+
 def test_hard_wrapped_lines_join_into_one_paragraph():
     wrapped = (
         "The quick brown fox jumps over the lazy dog and keeps running far away\n"

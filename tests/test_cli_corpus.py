@@ -240,6 +240,36 @@ def test_normalize_clean_and_output_file(cli, tmp_path):
     assert text.startswith("据俄罗斯卫星通讯社")
 
 
+def test_normalize_clean_keeps_the_space_between_english_sentences(cli, tmp_path):
+    # an English paragraph in a Chinese page: its sentences must not run together
+    path = tmp_path / "bilingual.txt"
+    path.write_text(
+        "港铁公司昨日宣布票价上调。乘客很不满。\n\n"
+        "The MTR said fares would rise. Dr. Wong disagreed.\n",
+        encoding="utf-8",
+    )
+    status, out, _ = cli("normalize", "--clean", path)
+    assert status == 0
+    assert out == (
+        "港铁公司昨日宣布票价上调。乘客很不满。\nThe MTR said fares would rise. Dr. Wong disagreed.\n"
+    )
+
+
+def test_split_original_keeps_one_sentence_per_line(cli, tmp_path):
+    # a hard-wrapped paragraph whose lines end in a form feed (a page break in extracted text)
+    # and U+2028: str.splitlines breaks at both
+    lines = [
+        "The quick brown fox jumps over the lazy dog and keeps running far away now",
+        "across the field while the farmer watches from the old wooden porch today",
+        "and then the story continues on the next page of the long book we read.",
+    ]
+    path = tmp_path / "wrapped.txt"
+    path.write_text(f"{lines[0]}\x0c{lines[1]}\u2028{lines[2]}\n")
+    status, out, _ = cli("split", "--original", path)
+    assert status == 0
+    assert out.splitlines() == [" ".join(lines)]
+
+
 def test_normalize_several_documents(cli):
     status, out, _ = cli("normalize", SEED_001, SEED_002)
     assert status == 0

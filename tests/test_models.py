@@ -276,3 +276,40 @@ def test_installing_a_directory_says_it_is_one(cli, tmp_path, packages_env):
         folder.mkdir()
         status, _, err = cli("models", "install", folder)
         assert status == 1 and f"{folder} is a directory" in err and "no such file" not in err
+
+
+@pytest.mark.parametrize("name", [".hidden", "../escape", "a/b", ".", ".."])
+def test_a_model_name_that_is_no_plain_folder_is_refused(cli, tmp_path, packages_env, name):
+    from llm_fixture import write_tiny_gguf
+
+    from duiyi.translate import llm_models
+
+    gguf = write_tiny_gguf(tmp_path / "tiny.gguf")
+    status, _, err = cli("models", "install", gguf, "--name", name)
+    assert status == 1 and f"--name {name!r}" in err and "internal error" not in err
+    root = llm_models.models_dir()
+    assert _leftovers(root) == [] and not (tmp_path / "escape").exists()
+
+
+@pytest.mark.parametrize("spec", ["hf:", "hf:foo", "hf:owner/repo", "hf:owner//x.gguf"])
+def test_a_malformed_hf_spec_is_one_clear_line(cli, packages_env, spec):
+    status, _, err = cli("models", "install", spec)
+    assert status == 1 and "give hf:OWNER/REPO/FILE.gguf" in err and "internal error" not in err
+
+
+@pytest.mark.parametrize(
+    "metadata", ['{"from_code": "zh", "to_code": "en", "package_version": "1.9"}', "{"]
+)
+def test_a_partial_or_broken_argos_folder_is_skipped_and_removable(
+    cli, packages_env, caplog, metadata
+):
+    folder = packages_env / "translate-zh_en-1_9"
+    folder.mkdir(parents=True)
+    (folder / "metadata.json").write_text(metadata)  # an install cut short: no model files
+    assert packages.list_installed() == []
+    assert packages.find_installed("zh", "en") is None  # never chosen to translate with
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warnings and all("duiyi models remove translate-zh_en-1_9" in w for w in warnings)
+    status, out, err = cli("models", "remove", "translate-zh_en-1_9")
+    assert status == 0 and "removed translate-zh_en-1_9" in out, err
+    assert not folder.exists()

@@ -7,18 +7,21 @@ file may carry a confidence after a tab (`[0]:[0]\t0.93`); readers of the gold f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from duiyi.atomic import atomic_write
 from duiyi.corpus.model import Bead
 from duiyi.errors import FormatError
 
-_LINE = re.compile(r"^\[([\d,\s]*)\]\s*:\s*\[([\d,\s]*)\](?:\s+([-+\d.eE]+))?\s*$")
+_IDS = r"\s*(?:\d+\s*(?:,\s*\d+\s*)*)?"  # 0-based ids separated by commas: "0,1", "", "2, 3"
+_SCORE = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_LINE = re.compile(rf"^\[({_IDS})\]\s*:\s*\[({_IDS})\](?:\s+({_SCORE}))?\s*$")
 
 
 def _ids(text: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in text.replace(" ", "").split(",") if x)
+    return tuple(int(x) for x in text.split(",") if x.strip())
 
 
 def parse_align_line(line: str, where: str = "") -> Bead:
@@ -30,12 +33,26 @@ def parse_align_line(line: str, where: str = "") -> Bead:
     return Bead(_ids(src), _ids(tgt), float(score) if score else 0.0)
 
 
+def _stdin_lines() -> Iterator[tuple[int, str]]:
+    """(line number, line) of standard input, as `text_lines` gives a file's."""
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise FormatError("stdin: not UTF-8 text, so not an .align file") from exc
+    for number, line in enumerate(text.split("\n"), 1):
+        yield number, line.removesuffix("\r")
+
+
 def read_align(path: str | Path) -> list[Bead]:
-    """Beads of a `.align` file; blank lines are skipped."""
+    """Beads of a `.align` file ("-": standard input); blank lines are skipped."""
     from duiyi.export.base import text_lines
 
     beads = []
-    for number, line in text_lines(str(path), "an .align file"):
+    if str(path) == "-":
+        path, lines = "stdin", _stdin_lines()
+    else:
+        lines = text_lines(str(path), "an .align file")
+    for number, line in lines:
         if line.strip():
             beads.append(parse_align_line(line, f"{path}:{number}"))
     return beads

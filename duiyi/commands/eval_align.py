@@ -25,14 +25,57 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
+def _last_ids(beads, path) -> tuple[int, int]:
+    """The last source and target sentence ids of an alignment (-1: none); InputError naming
+    `path` if a sentence is in two beads (not an alignment)."""
+    from duiyi.errors import InputError
+
+    last = []
+    for side, ids in (
+        ("source", [i for b in beads for i in b.src]),
+        ("target", [j for b in beads for j in b.tgt]),
+    ):
+        if len(set(ids)) != len(ids):
+            twice = next(i for i in ids if ids.count(i) > 1)
+            raise InputError(f"{path}: {side} sentence {twice} is in more than one bead")
+        last.append(max(ids, default=-1))
+    return last[0], last[1]
+
+
+def _read_pair(gold, system) -> tuple[list, list]:
+    """The beads of a gold file and its system file, refused unless both align the same
+    sentences (a system file paired with the wrong gold, an empty or truncated file)."""
     from duiyi.align.alignfile import read_align
+    from duiyi.errors import InputError
+
+    gold_beads, system_beads = read_align(gold), read_align(system)
+    expected, found = _last_ids(gold_beads, gold), _last_ids(system_beads, system)
+    for side, want, got in zip(("source", "target"), expected, found, strict=True):
+        if want != got:
+            raise InputError(
+                f"{system} does not align the sentences of {gold}: its last {side} sentence is "
+                f"{got if got >= 0 else 'none'}, the gold's {want if want >= 0 else 'none'}"
+            )
+    return gold_beads, system_beads
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from duiyi.align.documents import match_pairs
     from duiyi.align.evaluate import AlignScore
 
+    if (
+        "-" not in (args.gold, args.system)
+        and Path(args.gold).is_file()
+        and Path(args.system).is_file()
+    ):
+        pairs = [(args.gold, args.system)]  # the same file twice too: a fair check, scored 1
+    else:
+        pairs = match_pairs(args.gold, args.system, "*.align")
     score = AlignScore()
-    for gold, system in match_pairs(args.gold, args.system, "*.align"):
-        score.add(read_align(gold), read_align(system))
+    for gold, system in pairs:
+        score.add(*_read_pair(gold, system))
     if args.format == "json":
         out = {"documents": score.documents}
         for kind in ("strict", "lax"):

@@ -68,8 +68,8 @@ def _remove(packages, name: str) -> int:
         except ModelNotFound:
             pass
         else:
-            pair = f"{pkg.from_code}→{pkg.to_code} {pkg.version}"
-            print(f"removed {pkg.name} ({pair}) from {pkg.path}")
+            pair = f" ({pkg.from_code}→{pkg.to_code} {pkg.version})" if pkg.from_code else ""
+            print(f"removed {pkg.name}{pair} from {pkg.path}")
             return 0
     raise ModelNotFound(
         f"no installed model named {name!r} in {llm_models.models_dir()} (LLM models) or "

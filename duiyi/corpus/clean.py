@@ -106,10 +106,15 @@ _COUNTER_WORDS = re.compile(
 )
 _COUNTER_FILLER = re.compile(r"[\d.,，万萬wWkK+\s:：()（）\[\]|｜·•/、]+")
 _FOOTER = re.compile(
-    r"^(?:上一篇|下一篇|上一页|下一页|上一頁|下一頁|返回顶部|返回頂部|返回首页|返回首頁|返回列表|"
-    r"分享到|版权所有|版權所有|版权声明|版權聲明|copyright|©|\(c\)|免责声明|免責聲明|"
-    r"本文来源|本文來源|本文来自|本文來自|all rights reserved)",
+    r"^(?:返回顶部|返回頂部|返回首页|返回首頁|返回列表|©|本文来源|本文來源|本文来自|本文來自|"
+    r"all rights reserved|(?:copyright|\(c\))(?=\s*(?:©|\(c\)|\d|[:：])))",
     re.I,
+)
+# Footer labels that also start sentences ("版权所有人可以…。", "上一篇文章里…，"): a footer only
+# when the label stands alone ("上一篇：标题", "版权所有 © 2024") or the line is no sentence.
+_FOOTER_LABEL = re.compile(
+    r"^(?:上一篇|下一篇|上一页|下一页|上一頁|下一頁|分享到|版权所有|版權所有|版权声明|版權聲明|"
+    r"免责声明|免責聲明)"
 )
 _FOLLOW_VERB = re.compile(
     r"关注|關注|订阅|訂閱|点赞|點讚|點贊|点个赞|轉發|转发|私信|follow|subscribe", re.I
@@ -217,6 +222,17 @@ def _is_counter_footer(text: str) -> bool:
     return not _COUNTER_FILLER.sub("", _COUNTER_WORDS.sub("", text))
 
 
+def _is_footer(text: str) -> bool:
+    if len(text) > 200:
+        return False
+    if _FOOTER.match(text):
+        return True
+    label = _FOOTER_LABEL.match(text)
+    if label is None:
+        return False
+    return not (text[label.end() : label.end() + 1].isalnum() and _SENTENCE_PUNCT.search(text))
+
+
 def _is_follow_prompt(text: str) -> bool:
     return len(text) <= 80 and bool(_FOLLOW_VERB.search(text)) and bool(_FOLLOW_CUE.search(text))
 
@@ -234,7 +250,7 @@ def _classify(line: _Line) -> None:
         line.kind = "reply-header"
     elif (marker := _reply_marker(text)) is not None:
         line.kind, line.meta = "reply-marker", marker
-    elif _is_counter_footer(text) or (_FOOTER.match(text) and len(text) <= 200):
+    elif _is_counter_footer(text) or _is_footer(text):
         line.kind = "footer"
     elif _RELATED_HEADING.match(text):
         line.kind = "related-heading"

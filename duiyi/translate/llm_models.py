@@ -294,7 +294,10 @@ def assemble(wheel_dir: Path, target: Path) -> int:
 def hf_url(spec: str) -> str:
     """hf:REPO/FILE → $HF_ENDPOINT/REPO/resolve/main/FILE (as huggingface_hub builds it)."""
     repo_file = spec.removeprefix("hf:")
-    owner, repo, file = repo_file.split("/", 2)
+    parts = repo_file.split("/", 2)
+    if len(parts) < 3 or not all(parts):
+        raise InputError(f"{spec}: give hf:OWNER/REPO/FILE.gguf, e.g. hf:{PINNED[DEFAULT].hf_file}")
+    owner, repo, file = parts
     endpoint = os.environ.get("HF_ENDPOINT", HF_ENDPOINT).rstrip("/")
     return f"{endpoint}/{owner}/{repo}/resolve/main/{file}"
 
@@ -321,6 +324,9 @@ def download(url: str, target: Path, timeout: float = 30, progress: Callable | N
 # ---- installing -----------------------------------------------------------------------------
 
 
+_PLAIN_NAME = re.compile(r"[^./\\\x00-\x1f][^/\\\x00-\x1f]*")  # a folder name that lists show
+
+
 def _name_for(info, gguf_path: Path) -> str:
     stem = gguf_path.name.lower().removesuffix(".gguf")
     return re.sub(r"[^a-z0-9._-]+", "-", stem).strip("-.") or "model"
@@ -343,6 +349,11 @@ def install_gguf(
         raise InputError(f"{gguf_path} is a directory, not a GGUF file")
     if not gguf_path.is_file():
         raise InputError(f"{gguf_path}: no such file")
+    if name and not _PLAIN_NAME.fullmatch(name):
+        raise InputError(
+            f"--name {name!r}: a model's name is its folder's, so no path separator and no "
+            "leading dot (`duiyi models list` would not show it)"
+        )
     info = read_info(open_gguf(gguf_path))  # refuses a non-Qwen2 file before any work
     name = name or _name_for(info, gguf_path)
     root = models_dir()

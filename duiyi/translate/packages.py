@@ -118,9 +118,14 @@ def list_installed() -> list[ModelPackage]:
         if not path.is_dir() or path.name.startswith("."):
             continue
         try:
+            _check_package_folder(path, str(path))  # a partial one: the error names the path
             found.append(read_installed(path))
+        except InputError as exc:
+            log.warning("skipping %s; `duiyi models remove %s` removes it", exc, path.name)
         except (OSError, ValueError) as exc:
-            log.warning("skipping %s: %s", path, exc)
+            log.warning(
+                "skipping %s: %s; `duiyi models remove %s` removes it", path, exc, path.name
+            )
     return found
 
 
@@ -360,8 +365,17 @@ def zlib_error() -> type[BaseException]:
 
 
 def remove(name: str) -> ModelPackage:
-    """Uninstall the installed package `name` (folder name or model id)."""
-    pkg = find_installed(name=name)
+    """Uninstall the installed package `name` (folder name or model id), or the folder `name`
+    of the packages directory: a broken or partial one too, which no list shows."""
+    root = packages_dir()
+    folder = root / name
+    if name and not name.startswith(".") and folder.parent == root and folder.is_dir():
+        try:
+            pkg = read_installed(folder)
+        except (OSError, ValueError):
+            pkg = ModelPackage(name=name, from_code="", to_code="", version="", path=folder)
+    else:
+        pkg = find_installed(name=name)
     assert pkg.path is not None
     shutil.rmtree(pkg.path)
     return pkg
