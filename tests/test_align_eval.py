@@ -30,7 +30,17 @@ def test_parse_align_line(line, src, tgt):
     "line",
     # a score that is no number, ids not separated by commas (read as [1] and an internal
     # error before), an empty id
-    ["0:0", "[a]:[1]", "[1][2]", "", "[0]:[0] 1.2.3", "[0 1]:[0]", "[1\t2]:[0]", "[1,,2]:[0]"],
+    [
+        "0:0",
+        "[a]:[1]",
+        "[1][2]",
+        "",
+        "[0]:[0] 1.2.3",
+        "[0 1]:[0]",
+        "[1\t2]:[0]",
+        "[1,,2]:[0]",
+        "[0]:[0]\t1e999",
+    ],  # fmt: skip
 )
 def test_parse_align_line_rejects_garbage(line):
     with pytest.raises(FormatError):

@@ -6,6 +6,7 @@ file may carry a confidence after a tab (`[0]:[0]\t0.93`); readers of the gold f
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -30,7 +31,10 @@ def parse_align_line(line: str, where: str = "") -> Bead:
     if not match:
         raise FormatError(f"{where}: not an alignment bead like [0,1]:[0]: {line.strip()[:60]!r}")
     src, tgt, score = match.groups()
-    return Bead(_ids(src), _ids(tgt), float(score) if score else 0.0)
+    value = float(score) if score else 0.0
+    if not math.isfinite(value):  # 1e999
+        raise FormatError(f"{where}: the score {score[:20]!r} is not a finite number")
+    return Bead(_ids(src), _ids(tgt), value)
 
 
 def _stdin_lines() -> Iterator[tuple[int, str]]:
