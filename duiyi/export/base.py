@@ -97,8 +97,12 @@ def refuse_entities(path: str, elem) -> None:
     declares entities: readers leave them unresolved, so their text would hold `&name;`
     instead of what it stands for (and an external entity or an entity bomb is hostile)."""
     dtd = elem.getroottree().docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.entities()):
-        raise FormatError(f"{path}: declares XML entities; refused for safety")
+    entities = [e.name for e in dtd.entities()] if dtd is not None else []
+    if entities:
+        raise FormatError(
+            f"{path}: declares XML entities in its DOCTYPE ({', '.join(entities[:3])}); refused "
+            "for safety (external entities and entity bombs); remove the DOCTYPE's internal subset"
+        )
 
 
 _CHAR_REF = re.compile(r"xmlParseCharRef: invalid xmlChar value (\d+)")
@@ -126,9 +130,14 @@ def xml_error(exc) -> str:
     return f"line {position[0]}, column {position[1]}: {message}" if position else message
 
 
+def language_code(lang: str) -> str:
+    """A language code as compared in full: "ZH_cn" → "zh-cn"."""
+    return lang.replace("_", "-").lower()
+
+
 def primary_subtag(lang: str) -> str:
     """ "zh-CN" → "zh", "en_US" → "en": what language matching compares."""
-    return lang.replace("_", "-").split("-")[0].lower()
+    return language_code(lang).split("-")[0]
 
 
 class PairReader:

@@ -35,7 +35,9 @@ from .base import (
     PairFormat,
     PairReader,
     checked_score,
+    language_code,
     primary_subtag,
+    refuse_entities,
     wrong_root,
     xml_error,
     xml_safe,
@@ -228,8 +230,8 @@ class TmxReader(PairReader):
         self.tgt = primary_subtag(tgt_lang or "en")
         # The codes asked for in full ("zh-tw"): a unit holding several variants of a
         # language (zh-CN and zh-TW, en-US and en-GB) gives the one asked for.
-        self._src_tag = _lang_tag(src_lang or "zh")
-        self._tgt_tag = _lang_tag(tgt_lang or "en")
+        self._src_tag = language_code(src_lang or "zh")
+        self._tgt_tag = language_code(tgt_lang or "en")
         self.variant_units = 0  # units holding two tuvs for one side
         self.variants: Counter[str] = Counter()  # their languages
         self.default_origin = default_origin
@@ -432,7 +434,7 @@ class TmxReader(PairReader):
     def _role(self, lang: str) -> str:
         """What a tuv in `lang` gives: "src!"/"tgt!" (the code asked for), "src"/"tgt" (its
         language), "" (neither)."""
-        tag = _lang_tag(lang)
+        tag = language_code(lang)
         if tag == self._src_tag:
             return "src!"
         if tag == self._tgt_tag:
@@ -467,11 +469,6 @@ class TmxReader(PairReader):
             pair.status = props["x-status"]
         pair.document = props.get("x-document", "")
         pair.meta = {k: v for k, v in props.items() if k not in PROP_KEYS}
-
-
-def _lang_tag(lang: str) -> str:
-    """A language code as compared in full: "ZH_cn" → "zh-cn"."""
-    return lang.replace("_", "-").lower()
 
 
 def _seg_text(tuv: etree._Element) -> str | None:
@@ -527,13 +524,7 @@ def check_prolog(path: str) -> bool:
     if "\x00" in text or text.count("\ufffd") > len(text) // 20 + 8:
         raise FormatError(f"{path}: binary data, not a TMX (XML) file")
     root, prolog = _parse_prolog(path, head)
-    dtd = root.getroottree().docinfo.internalDTD
-    entities = [e.name for e in dtd.entities()] if dtd is not None else []
-    if entities:
-        raise FormatError(
-            f"{path}: declares XML entities in its DOCTYPE ({', '.join(entities[:3])}); refused "
-            "for safety (external entities and entity bombs); remove the DOCTYPE's internal subset"
-        )
+    refuse_entities(path, root)
     tag = etree.QName(root).localname.split(":")[-1]
     if tag != "tmx":
         raise wrong_root(path, tag, "<tmx>")
