@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from duiyi.atomic import atomic_write
@@ -37,28 +36,15 @@ def parse_align_line(line: str, where: str = "") -> Bead:
     return Bead(_ids(src), _ids(tgt), value)
 
 
-def _stdin_lines() -> Iterator[tuple[int, str]]:
-    """(line number, line) of standard input, as `text_lines` gives a file's."""
-    try:
-        text = sys.stdin.buffer.read().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise FormatError("stdin: not UTF-8 text, so not an .align file") from exc
-    for number, line in enumerate(text.split("\n"), 1):
-        yield number, line.removesuffix("\r")
-
-
 def read_align(path: str | Path) -> list[Bead]:
     """Beads of a `.align` file ("-": standard input); blank lines are skipped."""
     from duiyi.export.base import text_lines
 
     beads = []
-    if str(path) == "-":
-        path, lines = "stdin", _stdin_lines()
-    else:
-        lines = text_lines(str(path), "an .align file")
-    for number, line in lines:
+    where = "stdin" if str(path) == "-" else path
+    for number, line in text_lines(str(path), "an .align file"):
         if line.strip():
-            beads.append(parse_align_line(line, f"{path}:{number}"))
+            beads.append(parse_align_line(line, f"{where}:{number}"))
     return beads
 
 

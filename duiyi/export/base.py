@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Iterable, Iterator
 
 from duiyi.corpus.model import Pair
@@ -26,29 +27,37 @@ MAX_LINE = 64 * 2**20  # one line of a pair file (a whole document in one JSONL 
 
 
 def text_lines(path: str, what: str = "text") -> Iterator[tuple[int, str]]:
-    """(line number, line without its "\\n" or "\\r\\n") of a UTF-8 file (a BOM is dropped).
+    """(line number, line without its "\\n" or "\\r\\n") of a UTF-8 file ("-": standard
+    input; a BOM is dropped).
 
     FormatError naming the file and line for bytes that are not UTF-8 (a binary file, a
     Latin-1 export) or a line over MAX_LINE bytes (memory stays bounded): one clear line
     instead of a UnicodeDecodeError. `what` names the
     expected content in that message.
     """
+    if path == "-":
+        yield from _lines(sys.stdin.buffer, "stdin", what)
+        return
     with open(path, "rb") as f:
-        for number, raw in enumerate(iter(lambda: f.readline(MAX_LINE + 1), b""), 1):
-            if len(raw) > MAX_LINE:
-                raise FormatError(
-                    f"{path}:{number}: a line longer than {MAX_LINE // 2**20} MB, not {what}"
-                )
-            try:
-                line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
-            except UnicodeDecodeError as exc:
-                raise FormatError(
-                    f"{path}:{number}: not UTF-8 text, so not {what} (a binary file, or text "
-                    "in another encoding: convert it to UTF-8)"
-                ) from exc
-            # CRLF files too: every writer escapes or drops a CR inside a text, so a CR
-            # before the LF is always the line end's.
-            yield number, line[:-2] if line.endswith("\r\n") else line.removesuffix("\n")
+        yield from _lines(f, path, what)
+
+
+def _lines(f, path: str, what: str) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(iter(lambda: f.readline(MAX_LINE + 1), b""), 1):
+        if len(raw) > MAX_LINE:
+            raise FormatError(
+                f"{path}:{number}: a line longer than {MAX_LINE // 2**20} MB, not {what}"
+            )
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormatError(
+                f"{path}:{number}: not UTF-8 text, so not {what} (a binary file, or text "
+                "in another encoding: convert it to UTF-8)"
+            ) from exc
+        # CRLF files too: every writer escapes or drops a CR inside a text, so a CR
+        # before the LF is always the line end's.
+        yield number, line[:-2] if line.endswith("\r\n") else line.removesuffix("\n")
 
 
 def count_lines(path: str) -> int:
