@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 
-from duiyi.commands._corpus import add_input_arguments, lang_arg, one_line
+from duiyi.commands._corpus import add_input_arguments, lang_arg
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,20 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _cleaned_paragraphs(doc) -> list[str]:
-    """The normalized sentences of a prepared document, joined back into paragraphs: with a
-    space where the text has whitespace between them (an English paragraph in a Chinese
-    document), none where it has none or a line break between CJK characters."""
+    """The normalized sentences of a prepared document, joined back into paragraphs by the
+    seam rule pairs use (nothing beside a CJK character, else a space)."""
+    from duiyi.corpus.pairs import join_sentences
+
     paragraphs: dict[int, list[str]] = {}
-    previous = None
     for sentence in doc.sentences:
-        parts = paragraphs.setdefault(sentence.paragraph, [])
-        if parts:
-            gap = doc.text[previous.end : sentence.start]
-            if len(one_line(previous.text[-1] + gap + sentence.text[0])) > 2:
-                parts.append(" ")
-        parts.append(sentence.normalized)
-        previous = sentence
-    return ["".join(parts) for parts in paragraphs.values()]
+        paragraphs.setdefault(sentence.paragraph, []).append(sentence.normalized)
+    return [join_sentences(parts) for parts in paragraphs.values()]
 
 
 def normalize_document(doc, conversion: str, lang: str | None, clean: bool) -> str:
