@@ -287,6 +287,8 @@ def test_conversion_choices_match_the_library():
         ("中文\n续行", "中文续行"),
         ("two\n  lines", "two lines"),
         ("中\nA", "中 A"),
+        ("中文\x0c续行", "中文续行"),  # a form feed between PDF pages
+        ("two\u2028lines", "two lines"),  # every boundary str.splitlines knows
     ],
 )
 def test_one_line(text, expected):

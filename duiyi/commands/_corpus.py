@@ -63,7 +63,9 @@ def lang_arg(args: argparse.Namespace) -> str | None:
     return None if args.lang == "auto" else args.lang
 
 
-_BREAK = re.compile(r"[^\S\r\n]*[\r\n]+\s*")
+# every line boundary str.splitlines knows (a form feed between PDF pages, U+2028 too)
+_LINE_ENDS = "\r\n\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+_BREAK = re.compile(rf"[^\S{_LINE_ENDS}]*[{_LINE_ENDS}]+\s*")
 _CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
 
 

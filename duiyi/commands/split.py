@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 
 from duiyi.commands._corpus import add_input_arguments, lang_arg, one_line
 
@@ -82,18 +81,11 @@ def _records(doc, show_removed: bool):
         index += 1
 
 
-_OTHER_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
-
-
 def _text_lines(record: dict, original: bool) -> list[str]:
     if record.get("removed"):
         prefix = f"[removed {record['kind']}] "
         return [prefix + line.strip() for line in record["text"].splitlines() if line.strip()]
-    if not original:
-        return [one_line(record["normalized"])]
-    # one_line joins \r and \n; the other line boundaries (a form feed between PDF pages,
-    # U+2028) would break the sentence's line for whoever reads it with str.splitlines
-    return [one_line(_OTHER_BREAKS.sub("\n", record["text"]))]
+    return [one_line(record["text"] if original else record["normalized"])]
 
 
 def run(args: argparse.Namespace) -> int:
