@@ -219,3 +219,75 @@ def make_scanned_pdf(path: Path) -> Path:
     pdf.image(image, x=10, y=10, w=100)
     pdf.output(str(path))
     return path
+
+
+def lzw_encode(data: bytes) -> bytes:
+    """PDF's LZWDecode (EarlyChange 1): a clear code, 9- to 12-bit codes, end of data."""
+    table = {bytes([i]): i for i in range(256)}
+    codes, width, word = [(256, 9)], 9, b""
+    for byte in data:
+        if word + bytes([byte]) in table:
+            word += bytes([byte])
+            continue
+        codes.append((table[word], width))
+        if len(table) + 2 < 4096:  # codes 256 and 257 are clear and end of data
+            table[word + bytes([byte])] = len(table) + 2
+            if len(table) + 2 == 1 << width and width < 12:  # the reader widens a code early
+                width += 1
+        word = bytes([byte])
+    codes += [(table[word], width)] if word else []
+    codes.append((257, width))
+    bits = "".join(format(code, f"0{n}b") for code, n in codes)
+    bits += "0" * (-len(bits) % 8)
+    return int(bits, 2).to_bytes(len(bits) // 8, "big")
+
+
+def runlength_encode(data: bytes) -> bytes:
+    """PDF's RunLengthDecode: runs of a repeated byte (up to 128), else literal bytes."""
+    out, i = bytearray(), 0
+    while i < len(data):
+        n = 1
+        while i + n < len(data) and n < 128 and data[i + n] == data[i]:
+            n += 1
+        out += bytes([257 - n, data[i]]) if n > 1 else bytes([0, data[i]])
+        i += n
+    return bytes(out + b"\x80")
+
+
+def make_filtered_pdf(path: Path, text: str, filters: list[str], padding: int = 0) -> Path:
+    """A one-page PDF whose content stream (`text` in Helvetica, then `padding` spaces) goes
+    through `filters` (LZWDecode, RunLengthDecode, ASCII85Decode, ASCIIHexDecode), first
+    decoded first."""
+    import base64
+
+    encoders = {
+        "LZWDecode": lzw_encode,
+        "RunLengthDecode": runlength_encode,
+        "ASCII85Decode": lambda d: base64.a85encode(d) + b"~>",
+        "ASCIIHexDecode": lambda d: d.hex().encode() + b">",
+    }
+    stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET\n".encode() + b" " * padding
+    for name in reversed(filters):
+        stream = encoders[name](stream)
+    names = " ".join(f"/{name}" for name in filters)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(stream)} /Filter [{names}] >>\nstream\n".encode()
+        + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    out += f"startxref\n{xref}\n%%EOF\n".encode()
+    path.write_bytes(bytes(out))
+    return path

@@ -12,6 +12,7 @@ from document_fixtures import (
     add_footnote,
     make_docx,
     make_epub,
+    make_filtered_pdf,
     make_odt,
     make_pdf,
     make_scanned_pdf,
@@ -157,6 +158,24 @@ def test_pdf_streams_inflating_past_the_budget_are_one_clear_error(tmp_path, mon
     with pytest.raises(InputError, match=r"a.pdf: its compressed streams inflate to more than"):
         read_document(path)
     assert pdftypes.zlib is zlib  # pdfminer gets its own module back
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [["LZWDecode"], ["RunLengthDecode"], ["ASCIIHexDecode"], ["ASCII85Decode", "LZWDecode"]],
+)
+def test_pdf_streams_beyond_flate_count_against_the_budget(tmp_path, monkeypatch, filters):
+    from pdfminer import lzw, pdftypes, runlength
+
+    from duiyi.corpus.documents import pdf
+
+    # 50,000 spaces after the text: LZW and RunLength write them in a few hundred bytes
+    path = make_filtered_pdf(tmp_path / "f.pdf", "Harbour News", filters, padding=50_000)
+    assert read_document(path).text.strip() == "Harbour News"  # within the budget: read
+    monkeypatch.setattr(pdf, "MAX_INFLATED", 20_000)
+    with pytest.raises(InputError, match=r"f.pdf: its compressed streams inflate to more than"):
+        read_document(path)
+    assert (pdftypes.lzwdecode, pdftypes.rldecode) == (lzw.lzwdecode, runlength.rldecode)
 
 
 def test_pdf_paragraph_across_a_page_break_and_hyphenation(tmp_path):

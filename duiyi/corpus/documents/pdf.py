@@ -24,6 +24,7 @@ import zlib
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 
 from duiyi.corpus.model import Document
 from duiyi.errors import InputError
@@ -239,51 +240,109 @@ def assemble(pages: list[Page]) -> TextBuilder:
     return out
 
 
-class _BoundedZlib:
-    """The zlib module as pdfminer uses it (`decompress`, `decompressobj`, `error`), with every
-    byte it inflates counted against one document's budget: pdfminer inflates each stream
-    whole, so a small PDF whose streams inflate a thousandfold would fill the memory."""
-
-    error = zlib.error
+class _Budget:
+    """The bytes one document's streams may decode to, all filters together: pdfminer decodes
+    each stream whole, so a small PDF whose streams expand a thousandfold (Flate, LZW) or
+    64-fold (RunLength), or a chain of filters, would fill the memory."""
 
     def __init__(self, name: str):
         self.name, self.left = name, MAX_INFLATED
 
-    def _count(self, inflated: bytes) -> bytes:
-        self.left -= len(inflated)
+    def count(self, decoded: bytes) -> bytes:
+        self.left -= len(decoded)
         if self.left < 0:
             raise InputError(
                 f"{self.name}: its compressed streams inflate to more than "
                 f"{MAX_INFLATED // 2**20} MB (a decompression bomb?)"
             )
-        return inflated
+        return decoded
+
+
+class _BoundedZlib:
+    """The zlib module as pdfminer uses it (`decompress`, `decompressobj`, `error`), inflating
+    no more than the budget has left."""
+
+    error = zlib.error
+
+    def __init__(self, budget: _Budget):
+        self.budget = budget
 
     def decompress(self, data: bytes) -> bytes:
         inflater = zlib.decompressobj()
-        out = self._count(inflater.decompress(data, self.left + 1))
+        out = self.budget.count(inflater.decompress(data, self.budget.left + 1))
         if not inflater.eof:  # a truncated stream: pdfminer then salvages what it can
             raise zlib.error("incomplete or truncated stream")
         return out
 
     def decompressobj(self):
-        bounded, inflater = self, zlib.decompressobj()
+        budget, inflater = self.budget, zlib.decompressobj()
 
         class Counted:
             def decompress(self, data: bytes) -> bytes:
-                return bounded._count(inflater.decompress(data, bounded.left + 1))
+                return budget.count(inflater.decompress(data, budget.left + 1))
 
         return Counted()
 
 
+def _lzwdecode(budget: _Budget, data: bytes) -> bytes:
+    """pdfminer's `lzwdecode`, counted code by code (one 12-bit code can stand for 4 KB).
+    `LZWDecoder.run` is not used: it copies its whole table for a debug log at every code,
+    so a long stream took time quadratic in its length."""
+    from pdfminer.lzw import CorruptDataError, LZWDecoder
+
+    decoder, out = LZWDecoder(io.BytesIO(data)), []
+    while True:
+        try:
+            out.append(budget.count(decoder.feed(decoder.readbits(decoder.nbits))))
+        except (EOFError, CorruptDataError):  # as `run`: the end, or corrupt data, ends it
+            return b"".join(out)
+
+
+def _rldecode(budget: _Budget, data: bytes) -> bytes:
+    """RunLengthDecode (PDF 1.7, 7.4.5) into a bytearray, counted run by run; pdfminer's
+    `rldecode` keeps a list of ints, eight bytes of memory per byte decoded."""
+    out, i = bytearray(), 0
+    while i < len(data) and data[i] != 128:  # 128: end of data
+        length = data[i]
+        if length < 128:  # the next length + 1 bytes, literally
+            out += data[i + 1 : i + length + 2]
+            i += length + 2
+        else:  # the next byte, 257 - length times
+            out += data[i + 1 : i + 2] * (257 - length)
+            i += 2
+        if len(out) > budget.left:
+            break  # count() below says so
+    return budget.count(bytes(out))
+
+
+def _counted(budget: _Budget, decode):
+    """`decode` counted once it returns: ASCII85 and ASCIIHex decode to at most four times
+    their input; CCITT fax images are counted, not bounded while pdfminer decodes them."""
+    return lambda *args: budget.count(decode(*args))
+
+
 @contextmanager
 def _bounded_inflation(name: str):
-    from pdfminer import pdftypes
+    """pdfminer's filters, where `PDFStream.decode` calls them, bounded by one budget; its own
+    are put back after (not whatever was there: another reader's bounded ones)."""
+    from pdfminer import ascii85, ccitt, lzw, pdftypes, runlength
 
-    pdftypes.zlib = _BoundedZlib(name)
+    budget = _Budget(name)
+    bounded = {
+        "zlib": (zlib, _BoundedZlib(budget)),
+        "lzwdecode": (lzw.lzwdecode, partial(_lzwdecode, budget)),
+        "rldecode": (runlength.rldecode, partial(_rldecode, budget)),
+        "ascii85decode": (ascii85.ascii85decode, _counted(budget, ascii85.ascii85decode)),
+        "asciihexdecode": (ascii85.asciihexdecode, _counted(budget, ascii85.asciihexdecode)),
+        "ccittfaxdecode": (ccitt.ccittfaxdecode, _counted(budget, ccitt.ccittfaxdecode)),
+    }
+    for attr, (_, decode) in bounded.items():
+        setattr(pdftypes, attr, decode)
     try:
         yield
     finally:
-        pdftypes.zlib = zlib
+        for attr, (original, _) in bounded.items():
+            setattr(pdftypes, attr, original)
 
 
 def _load_pages(data: bytes, name: str) -> list[Page]:
