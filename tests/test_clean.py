@@ -253,3 +253,88 @@ def test_crlf_and_blank_lines():
 def test_long_dated_lines_that_are_not_bylines_stay(line):
     text = f"{line}\n\nThis is the first sentence of the article.\n\nAnd the second one.\n"
     assert _removed(text) == []
+
+
+# --- lines that look like chrome but are content, by their place and their neighbours -------
+
+BODY = "正文的一段话，讲了一件事情。\n\n" * 10
+INTERVIEW = (
+    "记者：您好，请介绍一下这个项目。\n\n"
+    "张三：好的，这个项目始于2019年。\n\n"
+    "记者：然后呢\n\n"
+    "张三：然后我们扩大了规模。\n\n"
+    "记者：谢谢\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        BODY + "记者：谢谢\n\n" + BODY,  # a reply, even alone in the body
+        BODY + INTERVIEW + BODY,  # turns of a transcript in the body
+        BODY + "张三：我们扩大了规模。\n\n记者：那我们下次再聊\n\n" + BODY,  # beside one turn
+        "访谈实录\n\n" + INTERVIEW + BODY,  # … at the top
+        BODY + INTERVIEW,  # … and at the bottom, ending with the reply
+    ],
+)
+def test_speech_turns_are_not_bylines(text):
+    assert _removed(text) == []
+
+
+def test_bylines_around_a_transcript_go():
+    text = "访谈实录\n\n记者：王小明\n\n" + INTERVIEW + BODY + "来源：新华社\n编辑：李四\n"
+    assert _removed(text) == [
+        ("byline", "记者：王小明"),
+        ("byline", "来源：新华社\n编辑：李四"),
+    ]
+    # the byline right after the last turn, beside speech on one side only
+    end = BODY + INTERVIEW + "张三：不客气。\n\n记者：王小明\n"
+    assert _removed(end) == [("byline", "记者：王小明")]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "价格 > 成本 > 利润",
+        "A > B > C",
+        "性能：GPU > CPU > 手机",
+        "北京 → 上海 → 广州",
+        "首页 > 设置",
+    ],
+)
+def test_chains_in_the_body_are_not_breadcrumbs(line):
+    assert _removed(BODY + line + "\n\n" + BODY) == []
+
+
+@pytest.mark.parametrize("line", ["A > B > C", "性能：GPU > CPU > 手机", "x > 2 > 1"])
+def test_chains_that_are_no_navigation_stay_at_the_top(line):
+    assert _removed(f"{line}\n\n{BODY}") == []
+
+
+def test_breadcrumb_at_the_bottom():
+    assert _removed(BODY + "首页 > 新闻 > 国际\n") == [("breadcrumb", "首页 > 新闻 > 国际")]
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # an FAQ: each question followed by its answer
+        "相关问题\n如何注册账号？\n点击右上角的注册按钮，填写手机号即可。\n"
+        "忘记密码怎么办？\n在登录页点击忘记密码。\n",
+        # a section heading followed by its body text
+        "相关问题\n这个问题涉及三个方面，下面逐一说明。\n第一，成本。\n第二，时间。\n",
+        # links, but the page goes on with body text after them
+        "相关问题\n如何注册账号？\n忘记密码怎么办？\n\n最后一段正文，说完了。\n",
+    ],
+)
+def test_content_after_a_related_heading_stays(tail):
+    assert _removed("正文第一段，内容很长。\n\n" + tail) == []
+
+
+def test_related_questions_at_the_end_go():
+    links = "相关问题\n如何注册账号？\n美国撤军后，土耳其会疏远俄罗斯吗？\n俄乌局势，最新进展"
+    text = f"正文第一段，内容很长。\n\n{links}\n返回顶部\n"
+    assert _removed(text) == [
+        ("related-links", links),
+        ("footer", "返回顶部"),
+    ]

@@ -92,6 +92,13 @@ _LABELLED_BYLINE = re.compile(
     r"摄影|攝影|图片来源|圖片來源|source|author)\s*[:：|｜]\s*\S.{0,30}$",
     re.I,
 )
+# A turn of a dialogue, "张三：……" (a short label, a colon, words), and the short replies that
+# make a labelled line speech however it sits ("记者：谢谢" is no byline).
+_TURN = re.compile(r"^(?!\d)[^\s:：，,。；;！!？?]{1,12}\s*[:：]\s*\S")
+_REPLY = re.compile(
+    r"^[^:：]+[:：]\s*(?:谢谢|謝謝|好的?|是的?|对的?|對的?|没错|沒錯|不是|不|嗯+|当然|當然|可以|"
+    r"明白|再见|再見|您好|你好|不客气|不客氣|没有|沒有)(?:你|您|大家)?[啊呀吧呢了]?$"
+)
 # "Source:", "来源：": the labelled fields of a dateline ("2020-07-26 05:03:17 Source: Legal Daily
 # Author: Wang Sishuo Editor: Wang Sishuo"), in English spelled too long for the short-line rule
 _BYLINE_FIELD = re.compile(
@@ -151,21 +158,35 @@ REMOVED_KINDS = (
 # --- line classification ---------------------------------------------------------------------
 
 
-def _is_breadcrumb(text: str) -> bool:
+def _crumbs(text: str) -> str | None:
+    """The kind of a trail of links: "breadcrumb" when located ("当前位置：华文天下 > 国际"),
+    "crumbs" for a bare chain of navigation-like segments, a breadcrumb only at the page's
+    edge (in the body "价格 > 成本 > 利润" is a comparison). Segments that read as maths
+    ("A", "2", "x+1") or carry a label ("性能：GPU") are no navigation."""
     if len(text) > 80:
-        return False
+        return None
     located = _LOCATION.match(text)
     rest = text[located.end() :] if located else text
     segments = [s for s in _CRUMB_SEP.split(rest)]
     separators = len(segments) - 1
     segments = [s for s in segments if s]
     if located:
-        return bool(rest) and (separators >= 1 or len(rest) <= 20)
+        return "breadcrumb" if rest and (separators >= 1 or len(rest) <= 20) else None
     if separators < 1 or len(segments) < 2:
-        return False
-    if any(len(s) > 15 or _SENTENCE_PUNCT.search(s) for s in segments):
-        return False
-    return segments[0].lower() in _HOME or len(segments) >= 3
+        return None
+    if not all(_is_crumb(s) for s in segments):
+        return None
+    return "crumbs" if segments[0].lower() in _HOME or len(segments) >= 3 else None
+
+
+def _is_crumb(segment: str) -> bool:
+    return (
+        len(segment) <= 15
+        and (len(segment) >= 2 or not segment.isascii())
+        and not segment.isdigit()
+        and not re.search(r"[=+*/^<:：]", segment)
+        and not _SENTENCE_PUNCT.search(segment)
+    )
 
 
 def _reply_marker(text: str) -> dict | None:
@@ -244,8 +265,8 @@ def _bullet_text(text: str) -> str | None:
 
 def _classify(line: _Line) -> None:
     text = line.text
-    if _is_breadcrumb(text):
-        line.kind = "breadcrumb"
+    if crumbs := _crumbs(text):
+        line.kind = crumbs
     elif _REPLY_HEADER.match(text):
         line.kind = "reply-header"
     elif (marker := _reply_marker(text)) is not None:
@@ -272,6 +293,35 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
+_TRAILING = ("footer", "follow-prompt", "byline")  # chrome after a page's last list
+
+
+def _is_turn(text: str) -> bool:
+    """A dialogue turn: "张三：……", "记者：请问……？", but no byline ("来源：新华社")."""
+    return bool(_TURN.match(text)) and not _is_byline(text)
+
+
+def _is_speech(lines: list[_Line], i: int, at_edge: bool) -> bool:
+    """Whether a labelled line ("记者：……") is a turn of a dialogue: a reply, or beside turns:
+    one in the body, on both sides at the page's edge, where a byline sits beside the first
+    or the last turn of a transcript."""
+    if _REPLY.match(lines[i].text):
+        return True
+    beside = [0 <= j < len(lines) and _is_turn(lines[j].text) for j in (i - 1, i + 1)]
+    return all(beside) if at_edge else any(beside)
+
+
+def _is_link(line: _Line) -> bool:
+    """A line of a related-links list: short, a title or a question (commas allowed, as in
+    headlines); a line that ends a sentence ("……。") is body text."""
+    text = _bullet_text(line.text) or line.text
+    return (
+        len(text) <= 80
+        and line.kind in ("content", "bullet", "related-heading")
+        and not re.search(r"[。！!；;]|\.$", text)
+    )
+
+
 def _resolve_context(lines: list[_Line]) -> None:
     """Decide the kinds that depend on neighbours and on the position in the page."""
     n = len(lines)
@@ -279,23 +329,31 @@ def _resolve_context(lines: list[_Line]) -> None:
         if line.kind == "count":
             near = [lines[j].kind for j in (i - 1, i + 1) if 0 <= j < n]
             line.kind = "reply-count" if "reply-header" in near else "content"
-    # Bylines and follow prompts only where pages put them: near the top or bottom, or right
-    # after a reply marker. Elsewhere the same words are content.
+    # Breadcrumbs, bylines and follow prompts only where pages put them: near the top or
+    # bottom, or right after a reply marker. Elsewhere the same words are content; a labelled
+    # byline goes anywhere unless it reads as speech (_is_speech).
     for i, line in enumerate(lines):
+        at_edge = i < 8 or i >= n - 5
+        if line.kind == "crumbs":
+            line.kind = "breadcrumb" if at_edge else "content"
         if line.kind not in ("content", "bullet"):
             continue
-        at_edge = i < 8 or i >= n - 5
         after_marker = i > 0 and lines[i - 1].kind == "reply-marker"
-        if _is_labelled_byline(line.text) or ((at_edge or after_marker) and _is_byline(line.text)):
+        if _is_labelled_byline(line.text):
+            if not _is_speech(lines, i, at_edge):
+                line.kind = "byline"
+        elif (at_edge or after_marker) and _is_byline(line.text):
             line.kind = "byline"
         elif (i < 3 or i >= n - 3) and _is_follow_prompt(line.text):
             line.kind = "follow-prompt"
-    # A related-links heading takes the short lines after it.
+    # A related-links heading takes the links after it when they run to the page's end (past
+    # any footer). A line of body text after it (an FAQ's answer, a section's own text) makes
+    # it a heading of the content.
     for i, line in enumerate(lines):
         if line.kind != "related-heading":
             continue
         tail = lines[i + 1 :]
-        if tail and all(len(t.text) <= 80 and t.kind != "reply-marker" for t in tail):
+        if tail and all(_is_link(t) or t.kind in (*_TRAILING, "breadcrumb") for t in tail):
             for t in [line, *tail]:
                 if t.kind in ("content", "bullet", "related-heading"):
                     t.kind = "related-links"
@@ -306,7 +364,7 @@ def _resolve_context(lines: list[_Line]) -> None:
     # (a reply's own list is indented like the reply's text).
     marker_indents = [line.indent for line in lines if line.kind == "reply-marker"]
     j = n - 1
-    while j >= 0 and lines[j].kind in ("footer", "follow-prompt", "byline"):
+    while j >= 0 and lines[j].kind in _TRAILING:
         j -= 1
     run = []
     while j >= 0 and lines[j].kind == "bullet" and len(lines[j].text) <= 80:
