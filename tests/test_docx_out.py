@@ -127,3 +127,33 @@ def test_docx_on_stdin_is_refused_before_it_is_translated(tmp_path, monkeypatch)
     monkeypatch.setattr(translator, "translate_drafts", lambda sentences: pytest.fail("drafted"))
     with pytest.raises(InputError, match="not on stdin"):
         translate_inputs(["-"], translator, output=str(tmp_path / "a.en.docx"))
+
+
+def test_a_folder_with_other_files_is_refused_before_anything_is_written(tmp_path, cli):
+    from duiyi.errors import InputError
+    from duiyi.translate.gloss import GlossTranslator
+    from duiyi.translate.run import translate_inputs
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    make_docx(folder / "a.docx", "标题一", ZH_PARAGRAPHS[:1], extras=False)
+    (folder / "b.txt").write_text(ZH_PARAGRAPHS[1], encoding="utf-8")
+    make_docx(folder / "c.docx", "标题二", ZH_PARAGRAPHS[2:], extras=False)
+    status, _, err = cli(
+        "translate", folder, "-o", tmp_path / "out/", "-f", "docx", "--engine", "gloss",
+        "--no-cache",
+    )  # fmt: skip
+    assert status == 1 and not (tmp_path / "out").exists()  # not even a.en.docx
+    assert err.splitlines()[1:] == [  # after the gloss notice, one line naming the text file
+        f"duiyi: error: {folder / 'b.txt'} is not a DOCX file: -f docx translates DOCX inputs "
+        "(--glob '*.docx' picks them out of a folder)"
+    ]
+    with pytest.raises(InputError, match=r"b\.txt is not a DOCX file"):
+        translate_inputs(folder, GlossTranslator(), output=tmp_path / "api", fmt="docx")
+    assert not (tmp_path / "api").exists()
+    # a renamed DOCX is one (told by its bytes); the DOCX files alone are translated
+    (folder / "b.txt").unlink()
+    (folder / "c.docx").rename(folder / "c")
+    stats = translate_inputs(folder, GlossTranslator(), output=tmp_path / "api", fmt="docx")
+    assert stats.documents == 2
+    assert sorted(p.name for p in (tmp_path / "api").iterdir()) == ["a.en.docx", "c.en.docx"]

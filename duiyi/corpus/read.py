@@ -351,6 +351,54 @@ def input_list(inputs: str | os.PathLike | Iterable[str | os.PathLike]) -> list[
     return [os.fspath(item) for item in inputs]
 
 
+def list_inputs(
+    inputs: str | os.PathLike | Iterable[str | os.PathLike],
+    glob: str = "*",
+    follow_links: bool = False,
+) -> list[tuple[str, bool]]:
+    """The files `read_inputs` reads, as (path, found by walking a directory), every path
+    checked: a run can look at them before it reads the first (`read_listed` reads them)."""
+    inputs = input_list(inputs)
+    if not inputs:
+        raise InputError("no input given (name files, directories, or - for stdin)")
+    if inputs.count("-") > 1:  # the second would read an empty stdin, after the first's output
+        raise InputError("- (standard input) given more than once")
+    listed: list[tuple[str, bool]] = []
+    for item in inputs:
+        if item == "-":
+            listed.append((item, False))
+            continue
+        p = Path(item)
+        if not p.exists():
+            raise InputError(f"{item}: no such file or directory")
+        if p.is_dir():
+            files = iter_files(p, glob, follow_links)
+            if not files:
+                raise InputError(f"{item}: no files matching {glob!r} in this directory")
+            listed.extend((str(f), True) for f in files)
+        else:
+            listed.append((item, False))
+    protect_inputs(path for path, _ in listed)
+    return listed
+
+
+def read_listed(listed: list[tuple[str, bool]], inputs: list[str]) -> Iterator[Document]:
+    """The documents `list_inputs(inputs)` listed, read one at a time (see `read_inputs`)."""
+    yielded = 0
+    for path, walked in listed:
+        try:
+            document = read_document(path)
+        except InputError as exc:
+            if not walked:
+                raise
+            log.warning("%s: skipped", exc)
+            continue
+        yielded += 1
+        yield document
+    if not yielded:
+        raise InputError(f"no readable text in {', '.join(inputs)}")
+
+
 def read_inputs(
     inputs: str | os.PathLike | Iterable[str | os.PathLike],
     glob: str = "*",
@@ -364,36 +412,4 @@ def read_inputs(
     directory are followed only within it unless `follow_links` (see `iter_files`).
     """
     inputs = input_list(inputs)
-    if not inputs:
-        raise InputError("no input given (name files, directories, or - for stdin)")
-    if inputs.count("-") > 1:  # the second would read an empty stdin, after the first's output
-        raise InputError("- (standard input) given more than once")
-    plan: list[tuple[str, bool]] = []  # (path, found by walking a directory)
-    for item in inputs:
-        if item == "-":
-            plan.append((item, False))
-            continue
-        p = Path(item)
-        if not p.exists():
-            raise InputError(f"{item}: no such file or directory")
-        if p.is_dir():
-            files = iter_files(p, glob, follow_links)
-            if not files:
-                raise InputError(f"{item}: no files matching {glob!r} in this directory")
-            plan.extend((str(f), True) for f in files)
-        else:
-            plan.append((item, False))
-    protect_inputs(path for path, _ in plan)
-    yielded = 0
-    for path, walked in plan:
-        try:
-            document = read_document(path)
-        except InputError as exc:
-            if not walked:
-                raise
-            log.warning("%s: skipped", exc)
-            continue
-        yielded += 1
-        yield document
-    if not yielded:
-        raise InputError(f"no readable text in {', '.join(inputs)}")
+    yield from read_listed(list_inputs(inputs, glob, follow_links), inputs)

@@ -22,6 +22,7 @@ from duiyi.translate.output import GLOSS_LINE
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_STDIN = "a translated DOCX needs the DOCX as a file, not on stdin"
 _TEXT = {f"{W}t", f"{W}tab", f"{W}br", f"{W}cr", f"{W}noBreakHyphen", f"{W}softHyphen"}
 
 
@@ -101,7 +102,21 @@ def check_source(doc: Document) -> None:
     if doc.meta.get("format") != "docx":
         raise InputError(f"{doc.name} is not a DOCX file: -f docx translates DOCX inputs")
     if doc.path == "-":
-        raise InputError("a translated DOCX needs the DOCX as a file, not on stdin")
+        raise InputError(_STDIN)
+
+
+def check_source_files(paths: list[tuple[str, bool]]) -> None:
+    """InputError for the first of `paths` ((path, found by walking a directory), as
+    `list_inputs` gives them) that is not a DOCX file, so that a run refuses before it
+    translates or writes anything; told by the bytes, as the reader tells them."""
+    from duiyi.corpus.documents import sniff_file
+
+    for path, walked in paths:
+        if path == "-":
+            raise InputError(_STDIN)
+        if sniff_file(path) != "docx":
+            hint = " (--glob '*.docx' picks them out of a folder)" if walked else ""
+            raise InputError(f"{path} is not a DOCX file: -f docx translates DOCX inputs{hint}")
 
 
 def write_translated_docx(

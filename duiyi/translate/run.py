@@ -90,14 +90,12 @@ def is_directory_output(output: str | None, inputs: list[str]) -> bool:
     return many and not Path(output).suffix
 
 
-def read_documents(
-    inputs: list[str], glob: str = "*", follow_links: bool = False
-) -> Iterator[Document]:
-    """Read and prepare (clean, normalize, split) every input document, one at a time."""
+def read_documents(listed: list[tuple[str, bool]], inputs: list[str]) -> Iterator[Document]:
+    """Read and prepare (clean, normalize, split) every listed document, one at a time."""
     from duiyi.corpus.pipeline import detect_lang, prepare, text_sample
-    from duiyi.corpus.read import read_inputs
+    from duiyi.corpus.read import read_listed
 
-    for doc in read_inputs(inputs, glob=glob, follow_links=follow_links):
+    for doc in read_listed(listed, inputs):
         if detect_lang(text_sample(doc.text)) != "zh":
             log.warning(
                 "%s does not look like Chinese (mostly Latin words): duiyi translates Chinese "
@@ -123,14 +121,18 @@ def translate_inputs(
 ) -> TranslateStats:
     """Translate the documents `inputs` name (paths, or one path); `output` a path, or None
     for stdout; `store` (an open `Store`) also gets the pairs."""
-    from duiyi.corpus.read import input_list
+    from duiyi.corpus.read import input_list, list_inputs
+    from duiyi.translate.docx_out import check_source_files
 
     inputs = input_list(inputs)
     output = None if output is None else os.fspath(output)
     run = _Run(translator, cache, store, include_gloss, quiet, drafter)
     run.fmt = output_format(fmt, output)
     run.roots = [Path(i) for i in inputs if i != "-" and Path(i).is_dir()]
-    documents = run.counted(read_documents(inputs, glob, follow_links))
+    listed = list_inputs(inputs, glob, follow_links)
+    if run.fmt == "docx":  # every input, before the first is translated and written
+        check_source_files(listed)
+    documents = run.counted(read_documents(listed, inputs))
     if run.fmt == "docx":
         run.to_docx(documents, output, is_directory_output(output, inputs))
     elif is_directory_output(output, inputs):

@@ -113,21 +113,36 @@ def sniff(data: bytes, path: str = "") -> str | None:
             )
         return None
     if data.startswith(b"PK\x03\x04"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                names = set(z.namelist())
-                if "word/document.xml" in names:
-                    return "docx"
-                if "mimetype" in names:
-                    declared = z.read("mimetype")[:100].decode("ascii", "replace").strip()
-                    if declared in _ZIP_TYPES:
-                        return _ZIP_TYPES[declared]
-        except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
-            pass
-        return SUFFIXES.get(suffix)  # a broken zip named .docx: the reader says what is wrong
+        return _zip_kind(io.BytesIO(data), suffix)
     if suffix in SUFFIXES:
         raise InputError(f"{path}: not a {suffix[1:].upper()} file (its bytes are not one)")
     return None
+
+
+def sniff_file(path: str) -> str | None:
+    """`sniff` for the file at `path`, reading only its first KB and a zip's directory: what
+    a run that needs one kind of input checks before it reads any document whole."""
+    with open(path, "rb") as f:
+        head = f.read(1024)
+    if head.startswith(b"PK\x03\x04"):
+        return _zip_kind(path, PurePath(path).suffix.lower())
+    return sniff(head, path)  # the rest of `sniff` looks at the first KB only
+
+
+def _zip_kind(source, suffix: str) -> str | None:
+    """The kind of document the zip archive `source` (a path or a binary file) holds."""
+    try:
+        with zipfile.ZipFile(source) as z:
+            names = set(z.namelist())
+            if "word/document.xml" in names:
+                return "docx"
+            if "mimetype" in names:
+                declared = z.read("mimetype")[:100].decode("ascii", "replace").strip()
+                if declared in _ZIP_TYPES:
+                    return _ZIP_TYPES[declared]
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, NotImplementedError):
+        pass
+    return SUFFIXES.get(suffix)  # a broken zip named .docx: the reader says what is wrong
 
 
 def check_zip(data: bytes, name: str, label: str) -> zipfile.ZipFile:
