@@ -10,7 +10,6 @@ against the reference forward pass.
 from __future__ import annotations
 
 import zipfile
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -26,20 +25,6 @@ CORPUS = [
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
 LAYERS, HIDDEN, HEADS, HEADS_KV, FFN = 2, 64, 4, 2, 128
 ROPE_BASE, EPS = 10000.0, 1e-6
-
-
-@lru_cache(maxsize=1)
-def bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's byte → printable character table."""
-    keep = list(range(ord("!"), ord("~") + 1)) + list(range(0xA1, 0xAC + 1))
-    keep += list(range(0xAE, 0xFF + 1))
-    chars, n = keep[:], 0
-    for b in range(256):
-        if b not in keep:
-            keep.append(b)
-            chars.append(256 + n)
-            n += 1
-    return dict(zip(keep, map(chr, chars), strict=True))
 
 
 def train_vocab(merges_wanted: int = 300) -> tuple[list[str], list[str]]:
@@ -195,6 +180,7 @@ def reference_encode(text: str, tokens: list[str], merges: list[str]) -> list[in
 
     import regex
 
+    from duiyi.translate.byte_level import bytes_to_unicode
     from duiyi.translate.gguf_convert import QWEN2_SPLIT
 
     ids = {t: i for i, t in enumerate(tokens)}

@@ -266,6 +266,40 @@ def test_the_static_prompt_changes_nothing_but_the_cost(tiny_model):
     assert all(0 <= p <= 1 for _, p, _ in cached)
 
 
+def test_cjk_tokens_are_those_that_spell_chinese_characters():
+    from duiyi.translate.byte_level import bytes_to_unicode, cjk_tokens, token_bytes
+
+    spell = bytes_to_unicode()
+
+    def token(text: str) -> str:
+        return "".join(spell[b] for b in text.encode("utf-8"))
+
+    chinese = [token("中国"), token(" 你"), token("。"), token("，"), token("𠀀")]
+    lead_byte = [spell[0xE4], token("a") + spell[0xE9]]  # the next token would finish it
+    english = [token("Hello"), token(" “quoted”"), token("café"), token("😀"), token("—")]
+    specials = ["<|im_end|>"]
+    assert token_bytes(token("中")) == "中".encode()
+    assert token_bytes("a b") is None  # a raw space: byte-level tokens spell it Ġ
+    found = cjk_tokens(chinese + lead_byte + english + specials)
+    assert found == chinese + lead_byte
+
+
+def test_english_only_drafts_hold_no_chinese(tiny_model):
+    """The tiny model, trained on Chinese lines, writes Chinese characters; with the Chinese
+    tokens suppressed (the default) it cannot."""
+    from duiyi.translate.llm import LLMTranslator
+    from duiyi.translate.prompt import CJK
+
+    sentences = [line for line in CORPUS if CJK.search(line)] + ["美军撤离。", "中国。"]
+    mixed = LLMTranslator(tiny_model, quality=False, retry=False, english_only=False)
+    assert any(CJK.search(d.text) for d in mixed.translate_drafts(sentences))
+    english = LLMTranslator(tiny_model, quality=False, retry=False)
+    drafts = english.translate_drafts(sentences)
+    assert not any(CJK.search(d.text) for d in drafts)
+    assert not any("cjk" in d.flags for d in drafts)
+    assert english.cache_signature() != mixed.cache_signature()
+
+
 def test_translations_are_scored_as_the_model_computes_them(tiny_model, tiny_gguf):
     from duiyi.translate.llm import END_TOKENS, LLMTranslator
     from duiyi.translate.prompt import CHATML, user_prompt

@@ -4,9 +4,12 @@ Each sentence becomes a chat prompt asking for the translation only (prompt.py).
 system part is passed once as `static_prompt`, so CTranslate2 computes its state once and
 caches it. Sentences are sorted by prompt length and cut into batches by token count, decoded
 greedily with a length cap relative to the source; loops are retried with a repetition
-penalty (as the Argos engine does). Answers are cleaned into one line of English; a draft that
-still holds Chinese or has an implausible length is retried once with a stricter prompt and
-flagged if it stays bad. Every draft gets a quality estimate (qe.py) as its score.
+penalty (as the Argos engine does). The tokens that spell Chinese characters are never
+generated (`english_only`): a small model otherwise leaves names and terms it cannot translate
+in Chinese, and forced to write English it mostly romanizes or translates them. Answers are
+cleaned into one line of English; a draft with an implausible length (or Chinese left, with
+`english_only` off) is retried once with a stricter prompt and flagged if it stays bad. Every
+draft gets a quality estimate (qe.py) as its score.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from duiyi.translate.prompt import (
 
 log = logging.getLogger(__name__)
 
-ENGINE_REVISION = "2"  # bump when prompts or decoding change what a given model outputs
+ENGINE_REVISION = "3"  # bump when prompts or decoding change what a given model outputs
 END_TOKENS = ["<|im_end|>", "<|endoftext|>"]
 MAX_ROWS = 32  # sentences per batch at most
 SCORE_REVISION = "1"  # bump when score_translations' prompt changes
@@ -60,6 +63,7 @@ class LLMTranslator(Translator):
         glossary: Glossary | None = None,
         context: int = 0,
         quality: bool = True,
+        english_only: bool = True,
     ):
         import ctranslate2
         from tokenizers import Tokenizer
@@ -78,6 +82,7 @@ class LLMTranslator(Translator):
         self.glossary = glossary
         self.context = context
         self.quality = quality
+        self.english_only = english_only
         try:
             self.tokenizer = Tokenizer.from_file(str(model.model_dir / "tokenizer.json"))
             self.generator = ctranslate2.Generator(
@@ -98,6 +103,7 @@ class LLMTranslator(Translator):
             ) from exc
         self.calls = 0  # generate_batch calls, for tests and benchmarks
         self._estimator = None
+        self._suppressed: list[list[str]] | None = None
 
     @classmethod
     def from_options(
@@ -136,7 +142,8 @@ class LLMTranslator(Translator):
         return (
             f"{self.signature()}|greedy|ct:{self.compute_type}"
             f"|len:{self.length_ratio}x+{self.length_slack}|retry:{int(self.retry)}"
-            f"|gl:{glossary}|ctx:{self.context}|qe:{int(self.quality)}|rev:{ENGINE_REVISION}"
+            f"|gl:{glossary}|ctx:{self.context}|qe:{int(self.quality)}"
+            f"|en:{int(self.english_only)}|rev:{ENGINE_REVISION}"
         )
 
     @property
@@ -224,6 +231,7 @@ class LLMTranslator(Translator):
             "return_scores": True,
             "static_prompt": static,
             "max_batch_size": 0,
+            "suppress_sequences": self.suppressed(),
         }
         options.update(extra)
         self.calls += 1
@@ -236,6 +244,17 @@ class LLMTranslator(Translator):
             probability = math.exp(float(result.scores[0])) if ids else 0.0
             out.append((self.tokenizer.decode(ids), round(min(1.0, probability), 4), tokens))
         return out
+
+    def suppressed(self) -> list[list[str]] | None:
+        """The one-token sequences decoding may not produce: every token that spells (part
+        of) a Chinese character, when `english_only`. Found once per engine."""
+        if not self.english_only:
+            return None
+        if self._suppressed is None:
+            from duiyi.translate.byte_level import cjk_tokens
+
+            self._suppressed = [[t] for t in cjk_tokens(self.tokenizer.get_vocab())]
+        return self._suppressed or None
 
     def _translate(self, sources: list[str], batch, prompts, items) -> list[Draft]:
         outputs = self.generate([prompts[j] for j in batch])
