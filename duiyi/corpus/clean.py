@@ -99,6 +99,8 @@ _REPLY = re.compile(
     r"^[^:：]+[:：]\s*(?:谢谢|謝謝|好的?|是的?|对的?|對的?|没错|沒錯|不是|不|嗯+|当然|當然|可以|"
     r"明白|再见|再見|您好|你好|不客气|不客氣|没有|沒有)(?:你|您|大家)?[啊呀吧呢了]?$"
 )
+_NOT_NAVIGATION = re.compile(r"[=+*/^<:：]")  # a crumb with maths or a label is no link
+_ENDS_SENTENCE = re.compile(r"[。！!；;]|\.$")  # body text, not a link's title
 # "Source:", "来源：": the labelled fields of a dateline ("2020-07-26 05:03:17 Source: Legal Daily
 # Author: Wang Sishuo Editor: Wang Sishuo"), in English spelled too long for the short-line rule
 _BYLINE_FIELD = re.compile(
@@ -184,7 +186,7 @@ def _is_crumb(segment: str) -> bool:
         len(segment) <= 15
         and (len(segment) >= 2 or not segment.isascii())
         and not segment.isdigit()
-        and not re.search(r"[=+*/^<:：]", segment)
+        and not _NOT_NAVIGATION.search(segment)
         and not _SENTENCE_PUNCT.search(segment)
     )
 
@@ -318,7 +320,7 @@ def _is_link(line: _Line) -> bool:
     return (
         len(text) <= 80
         and line.kind in ("content", "bullet", "related-heading")
-        and not re.search(r"[。！!；;]|\.$", text)
+        and not _ENDS_SENTENCE.search(text)
     )
 
 
