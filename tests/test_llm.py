@@ -300,6 +300,59 @@ def test_english_only_drafts_hold_no_chinese(tiny_model):
     assert english.cache_signature() != mixed.cache_signature()
 
 
+def test_a_glossary_target_in_chinese_can_be_written_and_is_not_flagged(tiny_model):
+    """With the Chinese tokens banned, the tokens that spell a glossary target written in
+    Chinese on purpose are let through for its sentences alone (batched apart); a draft is not
+    flagged for the Chinese a target asked for, but still is for any other."""
+    from duiyi.translate.byte_level import cjk_tokens
+    from duiyi.translate.glossary import Glossary
+    from duiyi.translate.llm import LLMTranslator
+    from duiyi.translate.prompt import CJK, unasked
+
+    glossary = Glossary({"美军": "下调", "实力": "实力很", "俄罗斯": "Russia"})
+    engine = LLMTranslator(tiny_model, quality=False, retry=False, glossary=glossary)
+    banned = {t for (t,) in engine.suppressed()}
+
+    def lifted(target: str) -> set[str]:
+        return set(cjk_tokens(engine.encode(target) + engine.encode(" " + target)))
+
+    assert lifted("下调") and lifted("下调") <= banned
+    sentences = [
+        "美军撤离俄罗斯。",
+        "美军撤离。",
+        "土耳其不会跟俄罗斯疏远太多，毕竟俄罗斯军事实力很强。",
+        "中国人民银行决定下调存款准备金率0.5个百分点。",  # 下调 is no glossary term
+    ]
+    expected = {  # the prompt → what decoding may not write for it
+        tuple(engine.encode(engine.prompt(s))): banned - lifted(en)
+        for s, en in zip(sentences, ["下调", "下调", "实力很", "Russia"], strict=True)
+    }
+    calls = []
+
+    class Recording:  # the real generator, its calls noted
+        def __init__(self, generator):
+            self.generator = generator
+
+        def generate_batch(self, prompts, **options):
+            calls.append((prompts, {t for (t,) in options["suppress_sequences"]}))
+            return self.generator.generate_batch(prompts, **options)
+
+    engine.generator = Recording(engine.generator)
+    drafts = engine.translate_drafts(sentences)
+    assert len(calls) >= 3
+    for prompts, suppressed in calls:
+        assert all(suppressed == expected[tuple(p)] for p in prompts)
+    assert "下调" in drafts[0].text + drafts[1].text  # the tiny model writes it
+    for sentence, draft in zip(sentences, drafts, strict=True):
+        targets = [en for _, en in glossary.terms_in(sentence)]
+        assert ("cjk" in draft.flags) == bool(CJK.search(unasked(draft.text, targets)))
+    assert any("cjk" in d.flags for d in drafts)  # a part of 实力很 alone is still Chinese left
+    assert not CJK.search(drafts[3].text)
+    plain = Glossary({"俄罗斯": "Russia"})
+    assert "+gl" in engine.cache_signature()  # not the drafts cached when the ban held
+    assert "+gl" not in LLMTranslator(tiny_model, glossary=plain).cache_signature()
+
+
 def test_translations_are_scored_as_the_model_computes_them(tiny_model, tiny_gguf):
     from duiyi.translate.llm import END_TOKENS, LLMTranslator
     from duiyi.translate.prompt import CHATML, user_prompt

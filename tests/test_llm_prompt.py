@@ -77,6 +77,25 @@ def test_problems_catch_chinese_left_and_implausible_lengths():
     assert problems("你好", "Hi") == []  # too short to judge by length
 
 
+def test_chinese_a_glossary_target_asks_for_is_not_chinese_left():
+    source = "华为手机的销量在中国下降了百分之五。"
+    draft = "Sales of 华为 phones in China fell by five percent."
+    assert problems(source, draft) == ["cjk"]
+    assert problems(source, draft, ["华为", "sales"]) == []
+    assert problems(source, draft + " 手机", ["华为"]) == ["cjk"]  # not asked for
+    assert problems(source, draft, ["华为手机"]) == ["cjk"]  # a target not in the draft
+    # the cut for Chinese left spares a target's Chinese: as if it were two Latin letters
+    same_length = draft.replace("华为", "HW")
+    assert combine(0.9, 0.9, source, draft, [], ["华为"]) == combine(
+        0.9, 0.9, source, same_length, []
+    )
+    assert combine(0.9, 0.9, source, draft, []) < combine(0.9, 0.9, source, same_length, [])
+    mixed = draft + " 手机"
+    assert combine(0.9, 0.9, source, mixed, [], ["华为"]) < combine(
+        0.9, 0.9, source, same_length + " HW", []
+    )
+
+
 def test_glossary_formats_matching_and_adherence(tmp_path):
     (tmp_path / "t.tsv").write_text(
         "# comment\n人民银行\tPBOC\n中国人民银行\tPeople's Bank of China\n"

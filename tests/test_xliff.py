@@ -174,7 +174,7 @@ def test_units_matched_by_text_cost_one_read_of_their_document(tmp_path):
         store._conn.set_trace_callback(statements.append)
         counts, unmatched = store.apply_translations(read_pairs(str(xlf)))
         store._conn.set_trace_callback(None)
-        assert (counts["matched"], counts["edited"], unmatched) == (300, 300, [])
+        assert (counts["matched"], counts["edited"], list(unmatched)) == (300, 300, [])
         assert [p.tgt for p in store.iter_pairs()][1:] == [p.tgt.upper() for p in pairs]
     scans = [s for s in statements if "FROM beads WHERE document_id" in s]
     assert len(scans) <= 2
@@ -198,6 +198,89 @@ def test_units_from_elsewhere_are_added_as_pairs(tmp_path, cli):
     with Store.open(tmp_path / "c.db", readonly=True) as store:
         (pair,) = store.iter_pairs()
     assert (pair.src, pair.tgt, pair.origin) == ("你好世界", "Hello world", "human")
+
+
+def _edited_xliff(tmp_path) -> tuple[Path, Path, list[Pair]]:
+    """A store holding d.txt, and an XLIFF of two units onto it (one edited) among 2,400 from
+    x.txt and y.txt, which it does not hold (more than one block of the spilled unmatched)."""
+    db, xlf = tmp_path / "c.db", tmp_path / "d.xlf"
+    with Store.open(db) as store:
+        store.add_pairs(
+            [
+                Pair("第一句。", "One.", document="d.txt"),
+                Pair("第二句。", "Two.", document="d.txt"),
+            ],
+            source="d.tmx",
+            checksum="x",
+        )
+        first, second = (p.id for p in store.iter_pairs())
+    others = [
+        Pair(f"别处第{i}句。", f"Elsewhere {i}.", document="xy"[i % 2] + ".txt", id=f"u{i}")
+        for i in range(2400)
+    ]
+    units = [Pair("第一句。", "The first one.", id=str(first), document="d.txt")]
+    units += others[:1200] + [Pair("第二句。", "Two.", id=str(second), document="d.txt")]
+    units += others[1200:]
+    write_pairs(units, str(xlf))
+    return db, xlf, others
+
+
+def test_unmatched_units_come_back_in_order_as_pairs_of_their_documents(tmp_path):
+    from duiyi.export.imports import import_files
+
+    db, xlf, others = _edited_xliff(tmp_path)
+    read = [p for p in read_pairs(str(xlf)) if p.document != "d.txt"]
+    with Store.open(db) as store:
+        (result,) = import_files(xlf, store)
+        stored = list(store.iter_pairs())
+    assert (result.pairs, result.documents) == (2400, 2)
+    assert result.matched == dict(matched=2, edited=1, human=0, approved=0, unchanged=1)
+    assert [p.tgt for p in stored[:2]] == ["The first one.", "Two."]
+    by_document = sorted(read, key=lambda p: p.document)  # stable: each document in order
+    assert [(p.src, p.tgt, p.document) for p in stored[2:]] == [
+        (p.src, p.tgt, p.document) for p in by_document
+    ]
+    assert [p.src for p in read] == [p.src for p in others]
+
+
+def test_a_failed_xliff_import_adds_and_leaves_nothing(tmp_path):
+    from duiyi.export.imports import import_files
+
+    db, xlf, _ = _edited_xliff(tmp_path)
+    bad = tmp_path / "bad.xlf"
+    bad.write_bytes(xlf.read_bytes()[:-200])  # cut short: fails after its first units
+    with Store.open(db) as store:
+        before = [vars(p) for p in store.iter_pairs()]
+        with pytest.raises(FormatError):
+            import_files([xlf, bad], store)
+        assert [vars(p) for p in store.iter_pairs()] == before
+        with pytest.raises(FormatError):
+            import_files(bad, store)
+        assert [vars(p) for p in store.iter_pairs()] == before
+        (result,) = import_files(xlf, store)  # nothing the failed ones spilled comes back
+    assert result.pairs == 2400
+
+
+def test_unmatched_units_are_not_held_in_memory(tmp_path):
+    """Each unmatched unit is let go before the next is read (an XLIFF may hold millions)."""
+    import weakref
+
+    db, xlf, others = _edited_xliff(tmp_path)
+    alive: list[int] = []
+
+    def units():
+        refs = []
+        for pair in read_pairs(str(xlf)):
+            refs.append(weakref.ref(pair))
+            yield pair
+            del pair
+            alive.append(sum(ref() is not None for ref in refs))
+
+    with Store.open(db) as store:
+        counts, unmatched = store.apply_translations(units())
+        assert max(alive) <= 1  # the one being matched
+        assert [(p.src, p.tgt) for p in unmatched] == [(p.src, p.tgt) for p in others]
+    assert counts["matched"] == 2
 
 
 def _xliff2(segments: str) -> str:

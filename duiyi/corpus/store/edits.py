@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import pickle
 import sqlite3
+from collections.abc import Iterator
 
-from duiyi.corpus.model import STATUSES
+from duiyi.corpus.model import STATUSES, Pair
 from duiyi.corpus.pairs import bead_kind, join_sentences
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
@@ -26,6 +28,8 @@ from duiyi.corpus.store.records import (
     utc_now,
 )
 from duiyi.errors import StoreError
+
+_UNMATCHED = "temp.xliff_unmatched"  # apply_translations' pairs that match no stored sentence
 
 
 class ReviewEditsMixin:
@@ -310,7 +314,9 @@ class ReviewEditsMixin:
         beads = sorted((self.get_bead(b.id) for b in before), key=lambda b: (b.position, b.id))
         return Change(beads, removed)  # the bead main_id first: it comes first in the document
 
-    def apply_translations(self, pairs, *, reviewer: str = "") -> tuple[dict[str, int], list]:
+    def apply_translations(
+        self, pairs, *, reviewer: str = ""
+    ) -> tuple[dict[str, int], Iterator[Pair]]:
         """Put a translator's targets (an edited XLIFF) on the stored beads they came from, in
         one transaction; returns (counts, the pairs that match no stored sentence).
 
@@ -321,17 +327,24 @@ class ReviewEditsMixin:
         machine or aligned draft) or "human" (over a gloss draft or none); a pair the
         translator's tool confirmed (`meta["confirmed"]`) approves the bead. Every change is an
         "update" in the history (undoable, as a review edit is).
+
+        The unmatched pairs are spilled to a temporary table as they come (an XLIFF may hold
+        millions), not kept in memory; read them back, in order, before the next call. They
+        are added only after every pair was matched, so none matches a pair added from the
+        same file.
         """
         counts = dict.fromkeys(("matched", "edited", "human", "approved", "unchanged"), 0)
-        unmatched = []
         now = utc_now()
         with self._write() as conn:
+            conn.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_UNMATCHED} (pair BLOB NOT NULL)")
+            conn.execute(f"DELETE FROM {_UNMATCHED}")
             documents: dict[str, list[int]] = {}
             used: set[int] = set()
             for pair in pairs:
                 bead = self._bead_for(conn, pair, documents, used)
                 if bead is None:
-                    unmatched.append(pair)
+                    # pickled: the same Pair comes back (our own bytes, in our own connection)
+                    conn.execute(f"INSERT INTO {_UNMATCHED} VALUES (?)", (pickle.dumps(pair),))
                     continue
                 used.add(bead.id)
                 counts["matched"] += 1
@@ -351,7 +364,24 @@ class ReviewEditsMixin:
                 after.updated_at, after.updated_by = now, reviewer
                 self._write_bead(conn, after)
                 self._log_edit(conn, "update", after, [bead], [after], reviewer, now)
-        return counts, unmatched
+        return counts, self._unmatched()
+
+    def _unmatched(self) -> Iterator[Pair]:
+        """The pairs `apply_translations` spilled, in their order, a block at a time."""
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    f"SELECT rowid, pair FROM {_UNMATCHED} WHERE rowid > ? ORDER BY rowid "
+                    "LIMIT 1000",
+                    (last,),
+                ).fetchall()
+            if not rows:
+                with self._lock:
+                    self._conn.execute(f"DELETE FROM {_UNMATCHED}")  # free the temporary pages
+                return
+            last = rows[-1][0]
+            yield from (pickle.loads(pair) for _, pair in rows)
 
     def _bead_for(self, conn, pair, documents: dict, used: set) -> BeadRecord | None:
         """The stored bead `pair` was written from (see `apply_translations`), or None.
