@@ -91,6 +91,14 @@ def protect_inputs(paths) -> None:
         inputs.update(os.path.realpath(p) for p in paths if p is not None and str(p) != "-")
 
 
+def check_outputs(paths) -> None:
+    """OutputError for the first of `paths` that is an input of the running command: a run
+    checks every file it will write before it starts (`atomic_write` checks each again)."""
+    for path in paths:
+        if path is not None and str(path) != "-":
+            _check_not_input(str(path))
+
+
 def _check_not_input(path: str) -> None:
     inputs = _INPUTS.get()
     if inputs and os.path.realpath(path) in inputs:

@@ -213,3 +213,20 @@ def test_one_side_on_stdin(cli, tmp_path, cache, monkeypatch):
     assert out.splitlines() == ["[0]:[0]", "[1]:[1]", "[2]:[2]"]
     status, _, err = cli("align", "-", "-")
     assert status == 1 and "not both" in err
+
+
+def test_documents_of_one_name_in_sub_folders_stay_apart(cli, tmp_path, cache):
+    from duiyi.corpus.store import Store
+    from duiyi.export import read_pairs
+
+    for side, lines in (("zh", ZH), ("en", EN)):
+        write_lines(tmp_path / side / "a.txt", lines[:3])
+        write_lines(tmp_path / side / "sub/a.txt", lines[3:6])
+    out, db = tmp_path / "pairs.tmx", tmp_path / "corpus.db"
+    status, _, err = cli(
+        "align", tmp_path / "zh", tmp_path / "en", "-o", out, "--store", db, "--cache", cache
+    )
+    assert status == 0, err
+    assert sorted({p.document for p in read_pairs(str(out))}) == ["a.txt", "sub/a.txt"]
+    with Store.open(db) as store:
+        assert sorted(store.document_names().values()) == ["a.txt", "sub/a.txt"]

@@ -300,3 +300,17 @@ def test_utf16_html_is_sniffed(tmp_path):
     page = "<html><body><nav>菜单</nav><p>一段文字。</p></body></html>"
     path.write_bytes(page.encode("utf-16"))
     assert read_document(path).text.strip() == "一段文字。"
+
+
+def test_document_names_are_file_names_unless_shared():
+    from pathlib import Path
+
+    paths = ["x/a.txt", "x/sub/a.txt", "y/a.txt", "x/b.txt", "c.txt", "-"]
+    assert read.document_names(paths, [Path("x"), Path("y")]) == {
+        "x/a.txt": "x/a.txt",  # a.txt under x and under y: the paths as given
+        "x/sub/a.txt": "sub/a.txt",  # under the folder given
+        "y/a.txt": "y/a.txt",
+        "x/b.txt": "b.txt",  # a file name no other document has: kept
+        "c.txt": "c.txt",
+        "-": "stdin",
+    }

@@ -360,3 +360,40 @@ def test_one_export_of_traditional_and_simplified_documents_says_it_has_one_tag(
         f"t2.txt is zh-CN but {tmp_path / 'm.tmx'} is tagged zh-TW, as its first document is: "
         "write Traditional and Simplified documents into separate files"
     ]
+
+
+@pytest.mark.parametrize("output", [("-o", "docs"), ("-f", "tsv", "-o", "docs/a.txt")])
+def test_an_output_that_is_an_input_is_refused_before_anything_is_translated(
+    cli, installed_model, tmp_path, output
+):
+    # docs/a.en.txt (an earlier run's draft) comes first: it used to be translated and
+    # written (a.en.en.txt) before a.txt's draft was found to replace it.
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.txt").write_text("美国总统访问俄罗斯。", encoding="utf-8")
+    (docs / "a.en.txt").write_text("双方讨论了合作。", encoding="utf-8")
+    cache = tmp_path / "drafts.db"
+    args = [tmp_path / arg if arg.startswith("docs") else arg for arg in output]
+    status, _, err = cli("translate", "--beam-size", "1", "--cache", cache, docs, *args)
+    assert status == 1 and "is also an input of this command" in err
+    assert len(err.splitlines()) == 1
+    assert sorted(p.name for p in docs.iterdir()) == ["a.en.txt", "a.txt"]
+    assert _count_rows(cache) == 0  # nothing translated
+
+
+def test_documents_of_one_name_in_sub_folders_stay_apart(cli, packages_env, tmp_path):
+    from duiyi.corpus.store import Store
+
+    docs = tmp_path / "docs"
+    for name, text in (("a.txt", "俄罗斯。"), ("sub/a.txt", "美国。"), ("b.txt", "中国。")):
+        (docs / name).parent.mkdir(parents=True, exist_ok=True)
+        (docs / name).write_text(text, encoding="utf-8")
+    tmx, db, imported = tmp_path / "mt.tmx", tmp_path / "mt.db", tmp_path / "imported.db"
+    status, _, err = cli("translate", "-q", docs, "-o", tmx, "--include-gloss", "--store", db)
+    assert status == 0, err
+    status, _, err = cli("import", tmx, "--store", imported)
+    assert status == 0, err
+    for path in (db, imported):
+        with Store.open(path) as store:  # a unique name only where the file name is shared
+            assert sorted(store.document_names().values()) == ["a.txt", "b.txt", "sub/a.txt"]
+            assert store.count_pairs() == 3

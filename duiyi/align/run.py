@@ -143,8 +143,9 @@ def align_files(
     """Align each (source, target) file pair; `store` (an open `Store`) also gets the beads.
 
     `paragraphs`: "soft" (a bead crossing a break on one side only pays), "hard" (set in the
-    aligner's config) or "ignore". `source_root`: with --presplit and `output` a directory,
-    each `.align` file is named by its source's path relative to this folder.
+    aligner's config) or "ignore". `source_root`: the source folder. Documents sharing a file
+    name go by their path relative to it in the pairs and the store (`sub/a.txt`); with
+    --presplit and `output` a directory, each `.align` file is named by that path.
     """
     file_pairs = [(Path(src), Path(tgt)) for src, tgt in file_pairs]
     output = None if output is None else os.fspath(output)
@@ -156,12 +157,17 @@ def align_files(
         raise InputError("--store with .align output holds one pair of documents")
     stats = AlignStats()
     from duiyi.corpus.pipeline import pipeline_signature, prepare, prepare_lines
+    from duiyi.corpus.read import document_names
 
     make = prepare_lines if presplit else prepare
+    roots = [Path(source_root)] if source_root is not None else []
+    names = document_names([str(src) for src, _ in file_pairs], roots)
     prepared: list[DocumentPair] = []
     for src_path, tgt_path in file_pairs:
         try:
-            prepared.append((make(_read_side(src_path)), make(_read_side(tgt_path))))
+            src = make(_read_side(src_path))
+            src.label = names[src.path]
+            prepared.append((src, make(_read_side(tgt_path))))
         except DuiyiError as exc:
             stats.failed.append((src_path.name, str(exc)))
     results: list[tuple[Document, Document, Alignment]] = []

@@ -45,10 +45,16 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     removed: list[Span] = field(default_factory=list)
     meta: dict = field(default_factory=dict)
+    # The name a run gives it where another of its documents has the same file name
+    # (`duiyi.corpus.read.document_names`: sub/a.txt), so that exports keep them apart.
+    label: str = ""
 
     @property
     def name(self) -> str:
-        """A short name for messages and exports: the file name, or "stdin"."""
+        """A short name for messages and exports: the file name, or "stdin"; its `label` if
+        it has one."""
+        if self.label:
+            return self.label
         return "stdin" if self.path == "-" else PurePath(self.path).name
 
     @property

@@ -14,6 +14,7 @@ import logging
 import os
 import stat
 import sys
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -380,6 +381,27 @@ def list_inputs(
             listed.append((item, False))
     protect_inputs(path for path, _ in listed)
     return listed
+
+
+def relative_name(path: str, roots: Iterable[Path]) -> str:
+    """`path` under the first of `roots` (the folders given) it was found in (`sub/a.txt`);
+    a file given by itself: its file name; standard input: "stdin"."""
+    if path == "-":
+        return "stdin"
+    p = Path(path)
+    return next((p.relative_to(r).as_posix() for r in roots if p.is_relative_to(r)), p.name)
+
+
+def document_names(paths: list[str], roots: Iterable[Path]) -> dict[str, str]:
+    """{path: the name its document goes by in a run's outputs}, unique within the run: its
+    file name (`Document.name`), or where another document has the same, its path under the
+    folder given (`relative_name`), or where that is shared too, its path as given."""
+    roots = list(roots)
+    names = {path: "stdin" if path == "-" else Path(path).name for path in paths}
+    for rename in (lambda path: relative_name(path, roots), str):
+        counts = Counter(names.values())
+        names = {path: rename(path) if counts[n] > 1 else n for path, n in names.items()}
+    return names
 
 
 def read_listed(listed: list[tuple[str, bool]], inputs: list[str]) -> Iterator[Document]:

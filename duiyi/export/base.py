@@ -204,6 +204,13 @@ class PairFormat:
             raise FormatError(f"{self.name} writes several files: give an output path with -o")
         return path
 
+    def output_files(
+        self, path: str, *, src_lang: str = "zh-CN", tgt_lang: str = "en-US"
+    ) -> list[str]:
+        """The files writing `path` writes (XCES: also its two sentence files), for a run to
+        check before it starts."""
+        return [path]
+
     def input_files(self, path: str, *, src_lang: str = "zh", tgt_lang: str = "en") -> list[str]:
         """The files reading `path` opens (Moses: the two a prefix names)."""
         return [path]

@@ -81,6 +81,14 @@ class MosesFormat(PairFormat):
                 n += 1
         return n
 
+    def output_files(
+        self, path: str, *, src_lang: str = "zh-CN", tgt_lang: str = "en-US"
+    ) -> list[str]:
+        files = moses_paths(path, src_lang, tgt_lang)
+        if self.tokenized:
+            files += moses_paths(path, src_lang, tgt_lang, tokenized=True)
+        return [str(p) for p in files]
+
     def input_files(self, path: str, *, src_lang: str = "zh", tgt_lang: str = "en") -> list[str]:
         return [str(p) for p in moses_paths(_prefix(path, src_lang, tgt_lang), src_lang, tgt_lang)]
 

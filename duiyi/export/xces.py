@@ -135,6 +135,11 @@ class XcesFormat(PairFormat):
             tgt_xf.write("\n")
         return n
 
+    def output_files(
+        self, path: str, *, src_lang: str = "zh-CN", tgt_lang: str = "en-US"
+    ) -> list[str]:
+        return [path, *map(str, sentence_file_paths(path, src_lang, tgt_lang))]
+
     def read_pairs(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:

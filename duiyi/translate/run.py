@@ -23,7 +23,7 @@ import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TextIO
 
 from duiyi.corpus.model import Bead, Document, Sentence
@@ -90,12 +90,16 @@ def is_directory_output(output: str | None, inputs: list[str]) -> bool:
     return many and not Path(output).suffix
 
 
-def read_documents(listed: list[tuple[str, bool]], inputs: list[str]) -> Iterator[Document]:
-    """Read and prepare (clean, normalize, split) every listed document, one at a time."""
+def read_documents(
+    listed: list[tuple[str, bool]], inputs: list[str], names: dict[str, str]
+) -> Iterator[Document]:
+    """Read and prepare (clean, normalize, split) every listed document, one at a time, each
+    named as `names` says (`document_names`)."""
     from duiyi.corpus.pipeline import detect_lang, prepare, text_sample
     from duiyi.corpus.read import read_listed
 
     for doc in read_listed(listed, inputs):
+        doc.label = names[doc.path]
         if detect_lang(text_sample(doc.text)) != "zh":
             log.warning(
                 "%s does not look like Chinese (mostly Latin words): duiyi translates Chinese "
@@ -121,7 +125,7 @@ def translate_inputs(
 ) -> TranslateStats:
     """Translate the documents `inputs` name (paths, or one path); `output` a path, or None
     for stdout; `store` (an open `Store`) also gets the pairs."""
-    from duiyi.corpus.read import input_list, list_inputs
+    from duiyi.corpus.read import document_names, input_list, list_inputs
     from duiyi.translate.docx_out import check_source_files
 
     inputs = input_list(inputs)
@@ -130,12 +134,16 @@ def translate_inputs(
     run.fmt = output_format(fmt, output)
     run.roots = [Path(i) for i in inputs if i != "-" and Path(i).is_dir()]
     listed = list_inputs(inputs, glob, follow_links)
-    if run.fmt == "docx":  # every input, before the first is translated and written
-        check_source_files(listed)
-    documents = run.counted(read_documents(listed, inputs))
+    directory = is_directory_output(output, inputs)
+    # Every input and output, before the first is translated and written.
     if run.fmt == "docx":
-        run.to_docx(documents, output, is_directory_output(output, inputs))
-    elif is_directory_output(output, inputs):
+        check_source_files(listed)
+    paths = [path for path, _ in listed]
+    run.check_outputs(paths, output, directory)
+    documents = run.counted(read_documents(listed, inputs, document_names(paths, run.roots)))
+    if run.fmt == "docx":
+        run.to_docx(documents, output, directory)
+    elif directory:
         run.to_directory(documents, Path(output))
     elif run.fmt in FORMATS:
         if FORMATS[run.fmt].multi_file:  # say so before the first document is translated
@@ -227,7 +235,7 @@ class _Run:
 
         for doc, stream in self.drafter(documents):
             kept = self.kept()
-            target = out_dir / self.output_name(doc)
+            target = out_dir / self.output_name(doc.path, self._names)
             if self.fmt in FORMATS:
                 drafts = self.drafts(doc, stream, kept)
                 self.export(pairs_of(doc, drafts, self.translator), target, doc)
@@ -252,7 +260,7 @@ class _Run:
             kept = self.kept()
             index = {id(s): i for i, s in enumerate(doc.sentences)}
             drafts = {index[id(s)]: d.text for s, d in self.drafts(doc, stream, kept)}
-            target = Path(output) / self.output_name(doc) if directory else output
+            target = Path(output) / self.output_name(doc.path, self._names) if directory else output
             write_translated_docx(doc, drafts, target, self.translator.origin)
             self.record(doc, kept)
 
@@ -297,20 +305,34 @@ class _Run:
                 self.record(doc, kept)
                 out.flush()
 
-    def output_name(self, doc: Document) -> str:
-        """Where `doc`'s drafts go in an output directory: its path under the input directory
-        it was found in (sub-folders kept, as `align` does), or its name for a file named on
-        the command line; the extension replaced, and unique within the run."""
+    def output_name(self, path: str, taken: set[str]) -> str:
+        """Where the drafts of the document at `path` go in an output directory: its path
+        under the input directory it was found in (sub-folders kept, as `align` does), or its
+        name for a file named on the command line; the extension replaced, and not one of
+        `taken` (the names given so far, which it joins)."""
+        from duiyi.corpus.read import relative_name
+
         ext = DOCUMENT_FORMATS.get(self.fmt) or format_extension(self.fmt)
-        path = Path("stdin" if doc.path == "-" else doc.path)
-        relative = next(
-            (path.relative_to(root) for root in self.roots if path.is_relative_to(root)),
-            Path(path.name),
-        )
+        relative = PurePosixPath(relative_name(path, self.roots))
         stem = (relative.parent / relative.name.rsplit(".", 1)[0]).as_posix()
         name, n = stem + ext, 1
-        while name in self._names:
+        while name in taken:
             n += 1
             name = f"{stem}-{n}{ext}"
-        self._names.add(name)
+        taken.add(name)
         return name
+
+    def check_outputs(self, paths: list[str], output: str | None, directory: bool) -> None:
+        """OutputError where a file the run would write is one of its inputs (`atomic_write`
+        refuses it too, but only once it gets there, after the documents before it)."""
+        from duiyi.atomic import check_outputs
+
+        if directory:
+            taken: set[str] = set()
+            targets = [str(Path(output) / self.output_name(p, taken)) for p in paths]
+        else:
+            targets = [output]
+        if self.fmt in FORMATS:
+            writer = get_format(self.fmt)
+            targets = [f for t in targets if t not in (None, "-") for f in writer.output_files(t)]
+        check_outputs(targets)
