@@ -534,6 +534,15 @@ def test_spaces_at_the_ends_of_a_text_come_back(tmp_path, fmt):
     assert [(p.src, p.tgt) for p in read_pairs(path, fmt)] == [(p.src, p.tgt) for p in pairs]
 
 
+@pytest.mark.parametrize("fmt", ["tmx", "xces", "moses", "tsv", "jsonl", "xliff", "xliff2"])
+def test_every_file_written_ends_with_a_newline(tmp_path, fmt):
+    """POSIX text files: `cat` and `wc -l` (and diff's "no newline") read them as text."""
+    path = str(tmp_path / FILENAMES[fmt])
+    write_pairs(PAIRS, path, fmt)
+    for file in get_format(fmt).output_files(path):
+        assert Path(file).read_bytes().endswith(b"\n"), file
+
+
 def _xces(folder: Path, xtargets: str = "1;1") -> Path:
     folder.mkdir(exist_ok=True)
     path = folder / "c.xml"

@@ -132,7 +132,7 @@ def write_tmx(
         if len(chunk) == 128:  # small chunks: joining and encoding stay in cache
             out.write("".join(chunk).encode("utf-8"))
             chunk.clear()
-    out.write(("".join(chunk) + "</body>\n</tmx>").encode("utf-8"))
+    out.write(("".join(chunk) + "</body>\n</tmx>\n").encode("utf-8"))
     return n
 
 

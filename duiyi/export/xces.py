@@ -80,6 +80,8 @@ class XcesFormat(PairFormat):
         n = 0
         with contextlib.ExitStack() as stack:
             outs = [stack.enter_context(atomic_write(p, "wb")) for p in (path, src_path, tgt_path)]
+            for out in outs:  # after xmlfile's last flush: a text file ends with a newline
+                stack.callback(out.write, b"\n")
             align, src_xf, tgt_xf = (
                 stack.enter_context(etree.xmlfile(out, encoding="utf-8")) for out in outs
             )

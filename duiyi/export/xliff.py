@@ -155,9 +155,12 @@ class XliffFormat(PairFormat):
         tgt_lang: str = "en-US",
         signature: str = "",
     ) -> int:
-        with atomic_write(path, "wb") as out, etree.xmlfile(out, encoding="utf-8") as xf:
-            xf.write_declaration()
-            return self._write(xf, pairs, src_lang, tgt_lang, signature)
+        with atomic_write(path, "wb") as out:
+            with etree.xmlfile(out, encoding="utf-8") as xf:
+                xf.write_declaration()
+                n = self._write(xf, pairs, src_lang, tgt_lang, signature)
+            out.write(b"\n")  # a text file ends with a newline (xmlfile cannot write one)
+        return n
 
     def _write(self, xf, pairs, src_lang, tgt_lang, signature) -> int:
         n = 0
