@@ -362,7 +362,14 @@ def test_one_export_of_traditional_and_simplified_documents_says_it_has_one_tag(
     ]
 
 
-@pytest.mark.parametrize("output", [("-o", "docs"), ("-f", "tsv", "-o", "docs/a.txt")])
+@pytest.mark.parametrize(
+    "output",
+    [
+        ("-o", "docs"),  # a.txt's draft would be a.en.txt
+        ("-f", "tsv", "-o", "docs/a.txt"),
+        ("-f", "moses", "-o", "docs/a.moses"),  # writes a.zh and a.en
+    ],
+)
 def test_an_output_that_is_an_input_is_refused_before_anything_is_translated(
     cli, installed_model, tmp_path, output
 ):
@@ -370,14 +377,18 @@ def test_an_output_that_is_an_input_is_refused_before_anything_is_translated(
     # written (a.en.en.txt) before a.txt's draft was found to replace it.
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "a.txt").write_text("美国总统访问俄罗斯。", encoding="utf-8")
-    (docs / "a.en.txt").write_text("双方讨论了合作。", encoding="utf-8")
+    for name, text in (
+        ("a.txt", "美国总统访问俄罗斯。"),
+        ("a.en.txt", "双方。"),
+        ("a.zh", "合作。"),
+    ):
+        (docs / name).write_text(text, encoding="utf-8")
     cache = tmp_path / "drafts.db"
     args = [tmp_path / arg if arg.startswith("docs") else arg for arg in output]
     status, _, err = cli("translate", "--beam-size", "1", "--cache", cache, docs, *args)
     assert status == 1 and "is also an input of this command" in err
     assert len(err.splitlines()) == 1
-    assert sorted(p.name for p in docs.iterdir()) == ["a.en.txt", "a.txt"]
+    assert sorted(p.name for p in docs.iterdir()) == ["a.en.txt", "a.txt", "a.zh"]
     assert _count_rows(cache) == 0  # nothing translated
 
 
