@@ -183,7 +183,11 @@ def test_cli_runs_on_a_local_ray_runtime_and_says_so(env, cli, tmp_path):
         capture_output=True, text=True, timeout=240, cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "x.tmx").read_bytes() == local
+    remote = (tmp_path / "x.tmx").read_bytes()
+    differ = [
+        (a, b) for a, b in zip(local.splitlines(), remote.splitlines(), strict=False) if a != b
+    ]
+    assert remote == local, differ[:3]  # the lines that differ, to tell why if it ever does
     (summary,) = [line for line in err.splitlines() if line.startswith("duiyi: aligned")]
     assert " rival beads scored by tiny" in summary and "; 0 rival" not in summary
     assert f"{summary} on a local Ray runtime (1 worker, 1 node)" in result.stderr
