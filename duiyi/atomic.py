@@ -91,6 +91,14 @@ def protect_inputs(paths) -> None:
         inputs.update(os.path.realpath(p) for p in paths if p is not None and str(p) != "-")
 
 
+def release_inputs(paths) -> None:
+    """Inputs the running command has read whole (an XLIFF file it writes back): its output
+    may replace them now, atomically, where it names them (`translate a.xlf -o a.xlf`)."""
+    inputs = _INPUTS.get()
+    if inputs is not None:
+        inputs.difference_update(os.path.realpath(p) for p in paths)
+
+
 def check_outputs(paths) -> None:
     """OutputError for the first of `paths` that is an input of the running command: a run
     checks every file it will write before it starts (`atomic_write` checks each again)."""

@@ -11,6 +11,7 @@ examples:
   cat a.txt | duiyi translate - -f jsonl      source, normalized source, draft, model, score
   duiyi translate seeds/ -f tmx -o mt.tmx     translation memory (gloss left out unless asked)
   duiyi translate a.txt --glossary terms.tsv --context 2    terminology and context (LLM)
+  duiyi translate job.xlf -o job.mt.xlf       a CAT tool's XLIFF, MT drafts in its empty targets
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ def _count(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="FILE|DIR|-", help="documents; - is stdin")
+    parser.add_argument(
+        "inputs", nargs="+", metavar="FILE|DIR|-",
+        help="documents (- is stdin), or XLIFF files to pre-translate",
+    )  # fmt: skip
     parser.add_argument(
         "-o", "--output", metavar="PATH",
         help="output file, or directory (one draft per document); default stdout",
@@ -163,7 +167,7 @@ def run(args: argparse.Namespace) -> int:
             translator,
             cache=cache,
             output=args.output,
-            fmt=fmt,
+            fmt=args.format,  # (an XLIFF input tells -f from the -o extension)
             glob=args.glob,
             follow_links=args.follow_links,
             store=store,
@@ -176,6 +180,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"duiyi: note: {name} has no text to translate", file=sys.stderr)
         output = args.output if args.output not in (None, "-") else "stdout"
         kind = "glossed" if translator.origin == "gloss" else "translated"
+        if stats.xliff is not None:
+            print(_xliff_summary(stats, kind, translator.engine_id, output), file=sys.stderr)
+            return 0
         print(
             f"duiyi: {kind} {plural(stats.sentences, 'sentence')} in "
             f"{plural(stats.documents, 'document')} "
@@ -186,6 +193,17 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _xliff_summary(stats, kind: str, engine: str, output: str) -> str:
+    units = stats.xliff
+    return (
+        f"duiyi: {kind} {plural(units.translated, 'unit')} "
+        f"({plural(stats.sentences, 'sentence')}, {stats.cached} from the cache, "
+        f"{stats.flagged} flagged) of {plural(stats.documents, 'XLIFF file')} with {engine} "
+        f"→ {output}; {units.done} already translated, {units.inline} with inline tags left "
+        f"for the translator, {units.skipped} skipped (translate=no or no text)" + _adherence(stats)
+    )
 
 
 def _adherence(stats) -> str:

@@ -193,6 +193,26 @@ def prepare_lines(doc: Document, *, lang: str | None = None, conversion: str = "
     return doc
 
 
+def prepare_units(texts: list[str], path: str = "-", conversion: str = "auto") -> Document:
+    """A Chinese document of separate texts (the units of a CAT tool's XLIFF file), each its
+    own paragraph (`texts[i]` is paragraph i), split into sentences as `prepare` splits and
+    normalized as it does, but not cleaned: a unit is all text to translate, never web page
+    chrome. The document's text is the texts, a blank line between each two."""
+    from duiyi.corpus.split import split_zh
+
+    doc = Document(path=path, text="\n\n".join(texts))
+    config = _detect(doc, text_sample(doc.text), "zh", conversion)
+    offset = 0
+    for number, text in enumerate(texts):
+        for start, end in _cover(text, split_zh(text)):
+            doc.sentences.append(
+                Sentence(text[start:end], offset + start, offset + end, paragraph=number)
+            )
+        offset += len(text) + 2
+    _normalize_sentences(doc, config)
+    return doc
+
+
 def prepare_text(
     text: str, lang: str | None = None, path: str = "-", conversion: str = "auto"
 ) -> Document:

@@ -66,9 +66,12 @@ _META_KEYS = ("origin", "score", "bead", "status", "engine")
 # States a translator's tool sets on a target it (or its user) confirmed.
 CONFIRMED_12 = {"final", "signed-off"}  # ("translated" is what duiyi writes for human pairs)
 CONFIRMED_20 = {"reviewed", "final"}  # ("translated" is what duiyi writes for MT drafts)
+# How every XLIFF file is parsed: entities left unresolved, no network, no DTD, and libxml2's
+# size limits on, so that hostile input is refused rather than expanded.
+PARSE_OPTIONS = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def _note_text(pair: Pair) -> str:
+def note_text(pair: Pair) -> str:
     engine = (pair.meta or {}).get("engine", "")
     if pair.origin == "gloss":
         return "CC-CEDICT word glosses, NOT machine translation: translate this unit"
@@ -84,7 +87,7 @@ def _note_text(pair: Pair) -> str:
     return ", ".join(parts)
 
 
-def _metadata(pair: Pair) -> dict[str, str]:
+def unit_metadata(pair: Pair) -> dict[str, str]:
     data = {"origin": pair.origin, "bead": pair.bead, "status": pair.status}
     if pair.score is not None:
         data["score"] = repr(float(pair.score))
@@ -94,7 +97,7 @@ def _metadata(pair: Pair) -> dict[str, str]:
     return data
 
 
-def _state_12(pair: Pair) -> dict[str, str]:
+def state_12(pair: Pair) -> dict[str, str]:
     if pair.origin == "gloss" or pair.status == "rejected":
         return {"state": "needs-translation"}
     if pair.status == "approved":
@@ -106,7 +109,7 @@ def _state_12(pair: Pair) -> dict[str, str]:
     return {"state": "needs-review-translation"}
 
 
-def _state_20(pair: Pair) -> str:
+def state_20(pair: Pair) -> str:
     if pair.origin == "gloss" or pair.status == "rejected":
         return "initial"
     return "final" if pair.status == "approved" else "translated"
@@ -200,19 +203,19 @@ class XliffFormat(PairFormat):
                     {
                         "id": str(n),
                         "resname": xml_safe(pair.id or str(n)),
-                        "extradata": urlencode(_metadata(pair)),
+                        "extradata": urlencode(unit_metadata(pair)),
                         XML_SPACE: "preserve",
                     },
                     nsmap={None: NS12},  # (written on its own: it declares the namespace)
                 )
                 etree.SubElement(unit, f"{{{NS12}}}source").text = xml_safe(pair.src)
                 if pair.tgt:
-                    target = etree.SubElement(unit, f"{{{NS12}}}target", _state_12(pair))
+                    target = etree.SubElement(unit, f"{{{NS12}}}target", state_12(pair))
                     target.text = xml_safe(pair.tgt)
                     if pair.status == "approved":
                         unit.set("approved", "yes")
                 etree.SubElement(unit, f"{{{NS12}}}note", {"from": "duiyi"}).text = xml_safe(
-                    _note_text(pair)
+                    note_text(pair)
                 )
                 xf.write(unit)
                 xf.write("\n")
@@ -273,13 +276,13 @@ class Xliff2Format(XliffFormat):
                     f"{{{MDA}}}metaGroup",
                     category="duiyi",
                 )
-                for key, value in _metadata(pair).items():
+                for key, value in unit_metadata(pair).items():
                     etree.SubElement(group, f"{{{MDA}}}meta", type=key).text = xml_safe(value)
                 notes = etree.SubElement(unit, f"{{{NS20}}}notes")
                 note = etree.SubElement(notes, f"{{{NS20}}}note", category="duiyi")
                 note.set("appliesTo", "target")
-                note.text = xml_safe(_note_text(pair))
-                segment = etree.SubElement(unit, f"{{{NS20}}}segment", state=_state_20(pair))
+                note.text = xml_safe(note_text(pair))
+                segment = etree.SubElement(unit, f"{{{NS20}}}segment", state=state_20(pair))
                 source = etree.SubElement(segment, f"{{{NS20}}}source", {XML_SPACE: "preserve"})
                 source.text = xml_safe(pair.src)
                 if pair.tgt:
@@ -291,6 +294,45 @@ class Xliff2Format(XliffFormat):
 
 
 # --- reading -------------------------------------------------------------------------------
+
+
+def refuse_entity_bytes(path: str, head: bytes) -> None:
+    """FormatError for a file whose first bytes declare entities (`refuse_entities` checks the
+    parsed DOCTYPE too: in UTF-16 files this byte check sees nothing)."""
+    if b"<!ENTITY" in head:
+        raise FormatError(f"{path}: declares XML entities; refused for safety")
+
+
+def copied_source(src: str, tgt: str) -> bool:
+    """Whether a target is its Chinese source copied (Okapi and OmegaT pre-fill targets so):
+    no translation."""
+    return tgt.strip() == src.strip() and bool(_HAN.search(src))
+
+
+def check_root(path: str, root) -> None:
+    """FormatError unless `root` (the root element of the file at `path`) is an XLIFF 1.2 or
+    2.x `<xliff>`, without entity declarations."""
+    refuse_entities(path, root)
+    name = etree.QName(root)
+    if name.localname != "xliff":
+        raise wrong_root(path, name.localname, "XLIFF <xliff>")
+    if name.namespace not in (NS12, NS20):
+        raise FormatError(
+            f"{path}: not an XLIFF 1.2/2.x file (no <xliff> root in the OASIS namespace)"
+        )
+
+
+def check_languages(
+    path: str, src: str | None, tgt: str | None, want_src: str, want_tgt: str, hint: str = ""
+) -> None:
+    """FormatError for a file declaring other languages (`src`, `tgt`) than `want_src` →
+    `want_tgt` (primary subtags); one it leaves out is taken to be the one wanted."""
+    if primary_subtag(src or want_src) != want_src or primary_subtag(tgt or want_tgt) != want_tgt:
+        found = ", ".join(lang for lang in (src, tgt) if lang)
+        raise FormatError(
+            f"{path}: translates {src or '?'} into {tgt or '?'}, not {want_src} into "
+            f"{want_tgt} (languages found: {found}){hint}"
+        )
 
 
 def _text(el) -> str:
@@ -321,15 +363,13 @@ class XliffReader(PairReader):
         self.version = ""
 
     def __iter__(self) -> Iterator[Pair]:
-        options = dict(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
         units = {f"{{{NS12}}}trans-unit", f"{{{NS20}}}unit"}
         try:
             with open(self.path, "rb") as f:
-                head = f.read(4096)
-            if b"<!ENTITY" in head:
-                raise FormatError(f"{self.path}: declares XML entities; refused for safety")
+                refuse_entity_bytes(self.path, f.read(4096))
             document = ""
-            for event, elem in etree.iterparse(self.path, events=("start", "end"), **options):
+            events = etree.iterparse(self.path, events=("start", "end"), **PARSE_OPTIONS)
+            for event, elem in events:
                 if event == "start":
                     if elem.getparent() is None:
                         self._check_root(elem)
@@ -360,30 +400,15 @@ class XliffReader(PairReader):
             log.info("%s: skipped %d units without a translation", self.path, self.skipped)
 
     def _check_root(self, root) -> None:
-        refuse_entities(self.path, root)  # (in UTF-16 files the byte check sees nothing)
-        name = etree.QName(root)
-        if name.localname != "xliff":
-            raise wrong_root(self.path, name.localname, "XLIFF <xliff>")
-        if name.namespace not in (NS12, NS20):
-            raise FormatError(
-                f"{self.path}: not an XLIFF 1.2/2.x file (no <xliff> root in the OASIS namespace)"
-            )
+        check_root(self.path, root)
         self.version = root.get("version", "")
-        if name.namespace == NS20:
+        if etree.QName(root).namespace == NS20:
             self._check_languages(root.get("srcLang"), root.get("trgLang"))
 
     def _check_languages(self, src: str | None, tgt: str | None) -> None:
-        """Refuse a file declaring other languages than those asked for (one it leaves out
-        is taken to be the one asked for)."""
-        if (
-            primary_subtag(src or self.src) != self.src
-            or primary_subtag(tgt or self.tgt) != self.tgt
-        ):
-            found = ", ".join(lang for lang in (src, tgt) if lang)
-            raise FormatError(
-                f"{self.path}: translates {src or '?'} into {tgt or '?'}, not {self.src} into "
-                f"{self.tgt} (languages found: {found}); name the pair with --src-lang/--tgt-lang"
-            )
+        check_languages(
+            self.path, src, tgt, self.src, self.tgt, "; name the pair with --src-lang/--tgt-lang"
+        )
 
     def _unit(self, elem, document: str) -> Pair | None:
         if elem.tag == f"{{{NS12}}}trans-unit":
@@ -418,8 +443,8 @@ class XliffReader(PairReader):
             name = elem.get("name") or elem.get("id")
         if not src.strip() or not tgt.strip():
             return None
-        if tgt.strip() == src.strip() and _HAN.search(src):
-            return None  # the source copied into the target (Okapi/OmegaT): not translated
+        if copied_source(src, tgt):
+            return None
         where = f"{self.path}:{elem.sourceline}: unit {elem.get('id', '')}"
         meta = {"state": state, "confirmed": confirmed, "unit": elem.get("id", "")}
         if data.get("engine"):

@@ -33,6 +33,7 @@ from duiyi.translate.drafts import run_signature, source_of, translate_document
 from duiyi.translate.engine import Draft, Translator
 from duiyi.translate.glossary import adherence
 from duiyi.translate.output import DOCUMENT_FORMATS, pairs_of, write_side_by_side, write_text
+from duiyi.translate.pretranslate import UnitCounts, translate_xliffs, xliff_inputs
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,7 @@ class TranslateStats:
     term_hits: int = 0  # glossary terms found in the sources (engines with a glossary)
     term_kept: int = 0  # … whose English term the draft uses
     empty: list[str] = field(default_factory=list)  # documents with no text to translate
+    xliff: UnitCounts | None = None  # XLIFF inputs (pre-translated): what became of their units
 
 
 def output_format(fmt: str | None, output: str | None) -> str:
@@ -135,6 +137,9 @@ def translate_inputs(
     run.roots = [Path(i) for i in inputs if i != "-" and Path(i).is_dir()]
     listed = list_inputs(inputs, glob, follow_links)
     directory = is_directory_output(output, inputs)
+    if xliffs := xliff_inputs(listed):  # a CAT tool's XLIFF: its empty targets filled
+        translate_xliffs(run, xliffs, output, fmt, directory)
+        return run.stats
     # Every input and output, before the first is translated and written.
     if run.fmt == "docx":
         check_source_files(listed)

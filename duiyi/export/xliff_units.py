@@ -1,0 +1,244 @@
+"""A CAT tool's XLIFF file (Trados, memoQ, Phrase, OmegaT) to pre-translate: the places its
+drafts go, and the drafts written there, everything else in the file as it was.
+
+A place is a 1.2 `<trans-unit>` or a 2.x `<segment>` (both called units in counts): one whose
+target is missing, empty or its Chinese source copied (as Okapi and OmegaT pre-fill it), whose
+source has text and no inline codes, and which is not `translate="no"` (the nearest `unit`,
+`group` or `file` saying so decides). A unit with inline codes (`<g>`, `<x/>`, `<ph/>`, `<pc>`,
+`<mrk>`, …) or a 1.2 `<seg-source>` is left for the translator: a plain-text target would lose
+its tags.
+
+Drafts follow duiyi's XLIFF writer (duiyi.export.xliff): 1.2 `<target state=
+"needs-review-translation" state-qualifier="leveraged-mt" xml:lang>`, 2.x `<target>` and the
+segment's `state="translated"`; glosses (not MT) 1.2 `state="needs-translation"`, 2.x
+`state="initial"`: still to translate. A `<note>` from/category "duiyi" names the engine and
+the quality estimate (CAT tools show notes, and import them or drop them safely), and a 1.2
+unit without `extradata` gets duiyi's (origin, score) so `duiyi import` knows the draft.
+
+The file is parsed whole (it is written back whole), as the XLIFF reader parses: entities
+unresolved, no network, no DTD, libxml2's limits on, inputs up to duiyi's size limit. Comments,
+CDATA, namespaces, attributes and order stay; the serialization is lxml's (attributes in double
+quotes, character references as characters, whitespace between top-level nodes dropped).
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from lxml import etree
+
+from duiyi.corpus.model import Pair
+from duiyi.errors import FormatError
+
+from .base import xml_error, xml_safe
+from .xliff import (
+    NS12,
+    NS20,
+    PARSE_OPTIONS,
+    XliffFormat,
+    check_languages,
+    check_root,
+    copied_source,
+    note_text,
+    refuse_entity_bytes,
+    state_12,
+    state_20,
+    unit_metadata,
+)
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+TARGET_LANG = "en-US"  # where a file names no target language (as duiyi's writers tag English)
+_SNIFF_BYTES = 65536  # enough for a declaration, a DOCTYPE and comments before the root
+
+
+def is_xliff(path: str) -> bool:
+    """Whether the file at `path` is XLIFF: named .xlf/.xliff, or its root element is an
+    XLIFF 1.2 or 2.x `<xliff>` (.sdlxliff, .mqxliff, .xml)."""
+    if Path(path).suffix.lower() in XliffFormat.extensions:
+        return True
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
+        parser = etree.XMLPullParser(events=("start",), **PARSE_OPTIONS)
+        parser.feed(head)
+        for _, root in parser.read_events():
+            name = etree.QName(root)
+            return name.localname == "xliff" and name.namespace in (NS12, NS20)
+    except (OSError, etree.XMLSyntaxError):
+        pass  # not XML: a document (reading it says what is wrong, if anything)
+    return False
+
+
+@dataclass
+class UnitCounts:
+    """What pre-translating did with the units of XLIFF files."""
+
+    translated: int = 0
+    done: int = 0  # had a target already: left as they were
+    inline: int = 0  # inline codes in the source: left for the translator
+    skipped: int = 0  # translate="no", or no source text
+
+    def add(self, other: UnitCounts) -> None:
+        for key in vars(self):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+
+
+@dataclass
+class Unit:
+    """One place a draft goes: a 1.2 `<trans-unit>` or a 2.x `<segment>`, and its source."""
+
+    element: etree._Element
+    source: str
+    lang: str  # the target language to tag the draft with (1.2)
+
+
+class XliffJob:
+    """An XLIFF file to pre-translate: `units` (where drafts go, in document order), `counts`,
+    `version` ("1.2", "2.1", …); `fill` each unit, then `to_bytes`."""
+
+    def __init__(self, path: str, data: bytes):
+        self.path = path
+        refuse_entity_bytes(path, data[:4096])
+        parser = etree.XMLParser(strip_cdata=False, **PARSE_OPTIONS)
+        try:
+            self.tree = etree.parse(io.BytesIO(data), parser)
+        except etree.XMLSyntaxError as exc:
+            raise FormatError(f"{path}: not well-formed XLIFF: {xml_error(exc)}") from exc
+        root = self.tree.getroot()
+        check_root(path, root)
+        self.ns = etree.QName(root).namespace
+        self.version = root.get("version", "")
+        self.bom = data.startswith(codecs.BOM_UTF8)
+        declaration = _DECLARATION.match(data.removeprefix(codecs.BOM_UTF8))
+        self.declaration = declaration.group() if declaration else b""
+        self.counts = UnitCounts()
+        self.units: list[Unit] = []
+        if self.ns == NS12:
+            self._find_12(root)
+        else:
+            self._find_20(root)
+
+    def _find_12(self, root) -> None:
+        for file in root.iter(f"{{{NS12}}}file"):
+            src, tgt = file.get("source-language"), file.get("target-language")
+            check_languages(self.path, src, tgt, "zh", "en")
+            for unit in file.iter(f"{{{NS12}}}trans-unit"):
+                source = unit.find(f"{{{NS12}}}source")
+                plain = unit.find(f"{{{NS12}}}seg-source") is None  # (Trados: segmented)
+                self._classify(unit, unit, source, unit.find(f"{{{NS12}}}target"), plain, tgt)
+
+    def _find_20(self, root) -> None:
+        check_languages(self.path, root.get("srcLang"), root.get("trgLang"), "zh", "en")
+        for unit in root.iter(f"{{{NS20}}}unit"):
+            for segment in unit.findall(f"{{{NS20}}}segment"):
+                source = segment.find(f"{{{NS20}}}source")
+                target = segment.find(f"{{{NS20}}}target")
+                self._classify(unit, segment, source, target, True, root.get("trgLang"))
+
+    def _classify(self, unit, place, source, target, plain: bool, lang: str | None) -> None:
+        """Count the place, and keep it in `units` if a draft goes there."""
+        text = _text(source)
+        if not _translatable(unit) or not text.strip():
+            self.counts.skipped += 1
+        elif _text(target).strip() and not copied_source(text, _text(target)):
+            self.counts.done += 1
+        elif not plain or _has_elements(source) or _has_elements(target):
+            self.counts.inline += 1
+        else:
+            self.units.append(Unit(place, text, lang or TARGET_LANG))
+
+    def fill(self, unit: Unit, pair: Pair) -> None:
+        """Write `pair`'s draft (origin mt or gloss, score, meta engine) as `unit`'s target."""
+        place, ns = unit.element, self.ns
+        target = place.find(f"{{{ns}}}target")
+        if target is None:
+            target = etree.Element(f"{{{ns}}}target")
+            _insert_after(place.find(f"{{{ns}}}source"), target)
+        target.text = xml_safe(pair.tgt)
+        if ns == NS12:
+            target.attrib.pop("state-qualifier", None)  # a copied source's, if any
+            target.attrib.update(state_12(pair))
+            target.set(XML_LANG, target.get(XML_LANG) or unit.lang)
+            if place.get("extradata") is None:  # never overwrite a CAT tool's own
+                place.set("extradata", urlencode(unit_metadata(pair)))
+            note = etree.Element(f"{{{ns}}}note", {"from": "duiyi"})
+            note.text = xml_safe(note_text(pair))
+            _insert_after(target, note)
+        else:
+            place.set("state", state_20(pair))
+            root = self.tree.getroot()
+            root.set("trgLang", root.get("trgLang") or TARGET_LANG)  # required with targets
+            self._note_20(place, pair)
+
+    def _note_20(self, segment, pair: Pair) -> None:
+        """A duiyi note in the segment's unit (2.x notes belong to units: one naming the
+        segment where the unit has several)."""
+        unit = segment.getparent()
+        notes = unit.find(f"{{{NS20}}}notes")
+        if notes is None:
+            notes = etree.Element(f"{{{NS20}}}notes")
+            # notes come after modules' elements, before originalData and the segments
+            first = next((c for c in unit if c.tag in _AFTER_NOTES), None)
+            if first is None:
+                unit.append(notes)
+            else:
+                _insert_before(first, notes)
+        note = etree.SubElement(notes, f"{{{NS20}}}note", category="duiyi", appliesTo="target")
+        several = len(unit.findall(f"{{{NS20}}}segment")) > 1
+        where = f"segment {segment.get('id', '?')}: " if several else ""
+        note.text = xml_safe(where + note_text(pair))
+
+    def to_bytes(self) -> bytes:
+        """The file as it was, drafts in: its encoding, and for UTF-8 its byte-order mark and
+        XML declaration as they were; a newline at the end."""
+        encoding = self.tree.docinfo.encoding or "UTF-8"
+        if encoding.upper() not in ("UTF-8", "UTF8"):  # (UTF-16: lxml writes its declaration)
+            body = etree.tostring(self.tree, encoding=encoding, xml_declaration=True)
+            return body + "\n".encode(encoding)
+        body = etree.tostring(self.tree, encoding="UTF-8", xml_declaration=False)
+        head = (codecs.BOM_UTF8 if self.bom else b"") + self.declaration
+        return head + (b"\n" if self.declaration else b"") + body + b"\n"
+
+
+_DECLARATION = re.compile(rb"<\?xml[^>]*\?>")
+_AFTER_NOTES = {f"{{{NS20}}}{name}" for name in ("originalData", "segment", "ignorable")}
+
+
+def _text(el) -> str:
+    return "" if el is None else "".join(el.itertext())
+
+
+def _has_elements(el) -> bool:
+    """Whether `el` holds elements (inline codes), not only text (and comments)."""
+    return el is not None and any(isinstance(child.tag, str) for child in el)
+
+
+def _translatable(elem) -> bool:
+    """Whether the nearest `translate` attribute (the element's or an ancestor's) allows it."""
+    for node in (elem, *elem.iterancestors()):
+        if node.get("translate") is not None:
+            return node.get("translate") != "no"
+    return True
+
+
+def _insert_after(anchor, new) -> None:
+    """Insert `new` after `anchor`, indented as `anchor` is (where the file is indented)."""
+    new.tail = anchor.tail
+    previous = anchor.getprevious()
+    indent = previous.tail if previous is not None else anchor.getparent().text
+    if indent is not None and not indent.strip():
+        anchor.tail = indent
+    anchor.addnext(new)
+
+
+def _insert_before(anchor, new) -> None:
+    """Insert `new` before `anchor`, indented as `anchor` is."""
+    previous = anchor.getprevious()
+    indent = previous.tail if previous is not None else anchor.getparent().text
+    new.tail = indent if indent is not None and not indent.strip() else None
+    anchor.addprevious(new)

@@ -1,0 +1,138 @@
+"""Pre-translate a CAT tool's XLIFF: drafts in its empty targets, the rest of the file as it was.
+
+    duiyi translate job.xlf -o job.mt.xlf
+
+`translate_inputs` hands XLIFF inputs (told by content: duiyi.export.xliff_units) here. The
+units of a file to translate become one document, a paragraph per unit, split into sentences
+as documents are (`prepare_units`); its sentences go through the run's drafter (engine, cache,
+progress bar, cluster), and each unit's drafts, joined, become its target. Each file is
+written back whole and atomically: to -o (which may name the input itself), stdout, or for
+several files a folder, each under its own name.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath
+
+from duiyi.atomic import atomic_write, check_outputs, release_inputs
+from duiyi.corpus.model import Document, Pair
+from duiyi.errors import FormatError, InputError
+from duiyi.export.xliff import NS12
+from duiyi.export.xliff_units import UnitCounts, XliffJob, is_xliff
+
+
+def xliff_inputs(listed: list[tuple[str, bool]]) -> list[str]:
+    """The XLIFF files among the listed inputs (none: a run of documents). InputError where
+    they come with documents, before anything is translated."""
+    xliffs = [path for path, _ in listed if path != "-" and is_xliff(path)]
+    if xliffs and len(xliffs) < len(listed):
+        other = next(path for path, _ in listed if path not in xliffs)
+        raise InputError(
+            f"{xliffs[0]} is XLIFF but {'stdin' if other == '-' else other} is a document: "
+            "translate XLIFF files and documents in separate runs"
+        )
+    return xliffs
+
+
+def translate_xliffs(run, paths: list[str], output: str | None, fmt: str | None, directory: bool):
+    """Pre-translate the XLIFF files `paths` with `run` (translate_inputs' engine, cache,
+    drafter and statistics): into `output` (a file; None or "-": stdout), or into the folder
+    `output` under their own names (`directory`). `fmt`: the format asked for, if any."""
+    from duiyi.corpus.read import read_bounded
+
+    if run.store is not None:
+        raise InputError(
+            "--store takes documents, not XLIFF: import the reviewed file with `duiyi import`"
+        )
+    if fmt not in (None, "xliff", "xliff2"):
+        raise InputError(
+            f"an XLIFF input is written back as XLIFF, its empty targets filled: -f {fmt} does "
+            "not apply (leave -f out)"
+        )
+    if not fmt and not directory and run.fmt not in ("text", "xliff", "xliff2"):
+        raise InputError(f"an XLIFF input is written back as XLIFF, not {run.fmt}: -o {output}")
+    targets = _targets(paths, output, directory, run.roots)
+    run.stats.xliff = UnitCounts()
+    for path, target in zip(paths, targets, strict=True):
+        with open(path, "rb") as f:
+            job = XliffJob(path, read_bounded(f, path))
+        version = "xliff" if job.ns == NS12 else "xliff2"
+        if fmt and fmt != version:  # the file is written back as it is, never converted
+            raise FormatError(
+                f"{path} is XLIFF {job.version or '?'}, written back as it is: -f {fmt} does not "
+                "apply (leave -f out)"
+            )
+        run.stats.documents += 1
+        _pretranslate(run, job)
+        run.stats.xliff.add(job.counts)
+        if target not in (None, "-") and _same_file(target, path):
+            release_inputs([path])  # read whole: -o naming it replaces it, atomically
+        with atomic_write(target, "wb") as out:
+            out.write(job.to_bytes())
+
+
+def _pretranslate(run, job: XliffJob) -> None:
+    """Draft every unit of `job` to translate, through the run's drafter and progress bar."""
+    from duiyi.corpus.pipeline import prepare_units
+
+    doc = prepare_units([unit.source for unit in job.units], path=job.path)
+    drafts: list[list] = [[] for _ in job.units]
+    for document, stream in run.drafter([doc]):
+        for sentence, draft in run.drafts(document, stream, None):
+            drafts[sentence.paragraph].append((sentence, draft))
+    translator = run.translator
+    for unit, done in zip(job.units, drafts, strict=True):
+        text = _joined(doc, done)
+        if not text:
+            continue  # the engine gave nothing: the target stays empty
+        scores = [draft.score for _, draft in done]
+        # a unit is as good as its weakest sentence
+        score = None if None in scores else min(scores)
+        meta = {"engine": translator.engine_id}
+        job.fill(unit, Pair(unit.source, text, score, origin=translator.origin, meta=meta))
+        job.counts.translated += 1
+
+
+def _joined(doc: Document, drafts: list) -> str:
+    """A unit's sentence drafts as one text: a line break where its source has one between
+    the two sentences, else a space."""
+    parts, previous = [], None
+    for sentence, draft in drafts:
+        if previous is not None:
+            parts.append("\n" if "\n" in doc.text[previous.end : sentence.start] else " ")
+        parts.append(draft.text.strip())
+        previous = sentence
+    return "".join(parts).strip()
+
+
+def _targets(paths: list[str], output: str | None, directory: bool, roots) -> list[str | None]:
+    """Where each file goes, checked before the first is translated."""
+    from duiyi.corpus.read import relative_name
+
+    if directory:
+        taken: set[str] = set()
+        targets = [str(Path(output) / _unique(relative_name(p, roots), taken)) for p in paths]
+        check_outputs(targets)  # never into an input: a folder is no file's own name
+        return targets
+    if len(paths) > 1:
+        raise InputError(
+            f"{len(paths)} XLIFF files: give -o a folder (each is written there by its name)"
+        )
+    if output not in (None, "-") and not _same_file(output, paths[0]):
+        check_outputs([output])
+    return [output]
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    """`name`, or name-2, name-3, … where it is one of `taken` (which it joins)."""
+    path, n = PurePosixPath(name), 1
+    while name in taken:
+        n += 1
+        name = str(path.with_name(f"{path.stem}-{n}{path.suffix}"))
+    taken.add(name)
+    return name
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.realpath(a) == os.path.realpath(b)

@@ -1,0 +1,334 @@
+"""`duiyi translate job.xlf -o job.mt.xlf`: a CAT tool's XLIFF 1.2 / 2.x comes back with drafts
+in its empty targets and every other unit, note, comment and attribute as it was."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from argos_fixture import *  # noqa: F403
+from lxml import etree
+from test_xliff import schema
+
+NS12 = "urn:oasis:names:tc:xliff:document:1.2"
+NS20 = "urn:oasis:names:tc:xliff:document:2.0"
+
+# As Trados, memoQ or Okapi export a job: a skeleton, notes, a comment, a group, units already
+# translated, not to translate, with inline codes, segmented as Trados does, and with the source
+# copied into the target.
+JOB_12 = """<?xml version="1.0" encoding="UTF-8"?>
+<!-- exported by a CAT tool -->
+<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">
+  <file original="report.docx" source-language="zh-CN" target-language="en-US" datatype="plaintext">
+    <header>
+      <skl><external-file href="report.skl"/></skl>
+    </header>
+    <body>
+      <trans-unit id="1" resname="title">
+        <source>今天天气很好。我们去公园吧！</source>
+        <note>Title of the report</note>
+      </trans-unit>
+      <trans-unit id="2">
+        <source>港口小城</source>
+        <target state="translated">The Harbour Town</target>
+      </trans-unit>
+      <trans-unit id="3" translate="no">
+        <source>机密</source>
+      </trans-unit>
+      <trans-unit id="4">
+        <source>点击<g id="1">这里</g>继续。</source>
+      </trans-unit>
+      <trans-unit id="7">
+        <source>第一句。第二句。</source>
+        <seg-source><mrk mtype="seg" mid="1">第一句。</mrk><mrk mtype="seg" mid="2">第二句。</mrk></seg-source>
+        <target><mrk mtype="seg" mid="1"/><mrk mtype="seg" mid="2"/></target>
+      </trans-unit>
+      <group id="g1">
+        <!-- prices -->
+        <trans-unit id="5" extradata="cat=1">
+          <source>价格是3.5元，包括税&amp;运费。
+第二行。</source>
+          <target></target>
+        </trans-unit>
+        <trans-unit id="6">
+          <source>港口</source>
+          <target state="new">港口</target>
+        </trans-unit>
+      </group>
+    </body>
+  </file>
+</xliff>
+"""
+
+JOB_20 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="zh-TW">
+  <file id="f1" original="report.docx">
+    <unit id="u1">
+      <segment id="s1">
+        <source>今天天氣很好。我們去公園吧！</source>
+      </segment>
+      <ignorable><source> </source></ignorable>
+      <segment id="s2">
+        <source>港口小城</source>
+        <target>The Harbour Town</target>
+      </segment>
+    </unit>
+    <unit id="u2" translate="no">
+      <segment><source>機密</source></segment>
+    </unit>
+    <unit id="u3">
+      <originalData><data id="d1">&lt;b&gt;</data></originalData>
+      <segment><source>點擊<ph id="1" dataRef="d1"/>這裡。</source></segment>
+    </unit>
+    <group id="g1" translate="no">
+      <unit id="u4" translate="yes">
+        <notes><note>keep it short</note></notes>
+        <segment state="initial"><source>價格是3.5元。</source><target></target></segment>
+      </unit>
+    </group>
+  </file>
+</xliff>
+"""
+
+
+def _job(tmp_path: Path, text: str, name: str = "job.xlf") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _places(tree, ns: str) -> dict[str, etree._Element]:
+    """Where drafts go, by id: 1.2 units, 2.x segments (by their unit's id if they have none)."""
+    if ns == NS12:
+        return {u.get("id"): u for u in tree.iter(f"{{{NS12}}}trans-unit")}
+    return {s.get("id") or s.getparent().get("id"): s for s in tree.iter(f"{{{NS20}}}segment")}
+
+
+def _targets(path: Path, ns: str) -> dict[str, etree._Element]:
+    """The targets of a file, by the id of their place."""
+    places = _places(etree.parse(str(path)), ns)
+    targets = {key: place.find(f"{{{ns}}}target") for key, place in places.items()}
+    return {key: target for key, target in targets.items() if target is not None}
+
+
+def _without_drafts(path: Path, ns: str, ids: set[str]) -> bytes:
+    """The file's tree with the targets, notes and attributes duiyi adds for the units `ids`
+    taken out and whitespace between elements ignored, canonicalized: equal to the input's
+    when nothing else changed."""
+    tree = etree.parse(str(path), etree.XMLParser(remove_blank_text=True))
+    for key, unit in _places(tree, ns).items():
+        if key not in ids:
+            continue
+        target = unit.find(f"{{{ns}}}target")
+        target.getparent().remove(target)
+        if ns == NS12 and "origin=" in unit.get("extradata", ""):
+            del unit.attrib["extradata"]
+        unit.attrib.pop("state", None)
+    for note in tree.iter(f"{{{ns}}}note"):
+        if "duiyi" in (note.get("from"), note.get("category")):
+            note.getparent().remove(note)
+    for notes in tree.iter(f"{{{ns}}}notes"):
+        if not len(notes):
+            notes.getparent().remove(notes)
+    root = tree.getroot()
+    if ns == NS20 and root.get("trgLang") == "en-US":
+        del root.attrib["trgLang"]
+    return etree.tostring(tree, method="c14n")
+
+
+def _unchanged_but(path: Path, original: str, ns: str, ids: set[str], empty: set[str]) -> bool:
+    """Whether `path` is the `original` but for the drafts of `ids` (of which `empty` had an
+    empty target, or the source copied into it, already)."""
+    before = etree.fromstring(original.encode(), etree.XMLParser(remove_blank_text=True))
+    for key, unit in _places(before, ns).items():
+        if key in empty:
+            unit.remove(unit.find(f"{{{ns}}}target"))
+        if ns == NS20 and key in ids:
+            unit.attrib.pop("state", None)
+    return _without_drafts(path, ns, ids) == etree.tostring(before.getroottree(), method="c14n")
+
+
+def test_xliff_12_gets_gloss_drafts_marked_still_to_translate_and_nothing_else(cli, tmp_path):
+    job, out = _job(tmp_path, JOB_12), tmp_path / "job.mt.xlf"
+    status, stdout, err = cli("translate", job, "-o", out, "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    assert stdout == ""
+    assert (
+        "glossed 3 units (5 sentences, 0 from the cache, 0 flagged) of 1 XLIFF file with "
+        f"gloss:cc-cedict → {out}; 1 already translated, 2 with inline tags left for the "
+        "translator, 1 skipped (translate=no or no text)"
+    ) in err
+    targets = _targets(out, NS12)
+    assert set(targets) == {"1", "2", "5", "6", "7"}
+    assert len(targets["7"]) == 2 and not "".join(targets["7"].itertext())  # Trados: left
+    for unit in ("1", "5", "6"):  # glosses are no MT: still to translate
+        assert targets[unit].get("state") == "needs-translation"
+        assert targets[unit].get("state-qualifier") is None
+        assert targets[unit].get("{http://www.w3.org/XML/1998/namespace}lang") == "en-US"
+    assert targets["1"].text.count(".") + targets["1"].text.count("!") == 2  # both sentences
+    assert "\n" in targets["5"].text  # the source's line break kept
+    assert "港" not in targets["6"].text  # the copied source replaced
+    assert targets["2"].text == "The Harbour Town" and targets["2"].get("state") == "translated"
+    notes = [n.text for n in etree.parse(str(out)).iter(f"{{{NS12}}}note")]
+    assert notes.count("CC-CEDICT word glosses, NOT machine translation: translate this unit") == 3
+    units = {u.get("id"): u for u in etree.parse(str(out)).iter(f"{{{NS12}}}trans-unit")}
+    assert units["5"].get("extradata") == "cat=1"  # a CAT tool's own, never overwritten
+    assert "origin=gloss" in units["1"].get("extradata")
+    assert _unchanged_but(out, JOB_12, NS12, {"1", "5", "6"}, {"5", "6"})
+    assert out.read_text(encoding="utf-8").startswith(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<!-- exported by a CAT tool -->'
+    )
+    assert job.read_text(encoding="utf-8") == JOB_12  # the input untouched
+    xsd = schema("xliff")
+    assert xsd.validate(etree.parse(str(out))), xsd.error_log
+
+
+def test_xliff_2_gets_targets_and_segment_states(cli, tmp_path):
+    job, out = _job(tmp_path, JOB_20), tmp_path / "job.mt.xlf"
+    status, _, err = cli("translate", job, "-o", out, "--engine", "gloss", "--no-cache", "-q")
+    assert status == 0, err
+    targets = _targets(out, NS20)
+    assert set(targets) == {"s1", "s2", "u4"}  # s1 and u4's segment drafted
+    assert targets["s2"].text == "The Harbour Town"
+    assert targets["s1"].text and "天" not in targets["s1"].text
+    states = {k: s.get("state") for k, s in _places(etree.parse(str(out)), NS20).items()}
+    # glosses: never translated
+    assert states == {"s1": "initial", "s2": None, "u2": None, "u3": None, "u4": "initial"}
+    root = etree.parse(str(out)).getroot()
+    assert root.get("trgLang") == "en-US"  # required once a file has targets
+    notes = [n.text for n in root.iter(f"{{{NS20}}}note")]
+    assert notes[0].startswith("segment s1: CC-CEDICT word glosses, NOT machine translation")
+    assert "keep it short" in notes
+    assert _unchanged_but(out, JOB_20, NS20, {"s1", "u4"}, {"u4"})
+    xsd = schema("xliff2")
+    assert xsd.validate(etree.parse(str(out))), xsd.error_log
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_machine_drafts_need_review_and_translate_toolkit_reads_them(
+    cli, installed_model, tmp_path, version
+):
+    """The MT engine (a tiny random Argos model): drafts marked as machine translation to
+    review, the quality estimate in a note, and the same sentences from the cache next time."""
+    from translate.storage import xliff, xliff2
+
+    text, ns = (JOB_12, NS12) if version == "1.2" else (JOB_20, NS20)
+    job, out = _job(tmp_path, text), tmp_path / "job.mt.xlf"
+    status, _, err = cli("translate", job, "-o", out, "--beam-size", "1")
+    assert status == 0, err
+    assert f"translated {3 if version == '1.2' else 2} units" in err
+    targets = _targets(out, ns)
+    if version == "1.2":
+        for unit in ("1", "5", "6"):
+            assert targets[unit].get("state") == "needs-review-translation"
+            assert targets[unit].get("state-qualifier") == "leveraged-mt"
+        units = {u.getid().split("\x04")[-1]: u for u in xliff.xlifffile.parsefile(str(out)).units}
+        assert all(units[unit].target and units[unit].isfuzzy() for unit in ("1", "5", "6"))
+        assert units["2"].target == "The Harbour Town" and not units["3"].target
+        notes = [n.text for n in etree.parse(str(out)).iter(f"{{{NS12}}}note")]
+        assert any(n.startswith("machine translation by argos:") for n in notes)
+        assert any("quality estimate" in n for n in notes)
+    else:
+        states = [s.get("state") for s in etree.parse(str(out)).iter(f"{{{NS20}}}segment")]
+        assert states == ["translated", None, None, None, "translated"]
+        units = xliff2.Xliff2File.parsefile(str(out)).units
+        assert any(u.source == "價格是3.5元。" and u.target for u in units)
+    assert schema("xliff" if version == "1.2" else "xliff2").validate(etree.parse(str(out)))
+    status, _, err = cli("translate", job, "-o", tmp_path / "again.xlf", "--beam-size", "1")
+    assert status == 0 and "sentences, " in err and " 0 from the cache" not in err
+    assert (tmp_path / "again.xlf").read_bytes() == out.read_bytes()
+
+
+def test_an_xliff_is_told_by_its_content_and_written_to_stdout(cli, tmp_path):
+    job = _job(tmp_path, JOB_12, "job.sdlxliff")
+    status, stdout, err = cli("translate", job, "--engine", "gloss", "--no-cache", "-q")
+    assert status == 0, err
+    assert stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    assert 'state="needs-translation"' in stdout and "<!-- prices -->" in stdout
+
+
+def test_o_naming_the_input_replaces_it_and_a_folder_keeps_the_names(cli, tmp_path):
+    job = _job(tmp_path, JOB_12)
+    status, _, err = cli("translate", job, "-o", job, "--engine", "gloss", "--no-cache", "-q")
+    assert status == 0, err
+    assert 'state="needs-translation"' in job.read_text(encoding="utf-8")
+    (tmp_path / "jobs").mkdir()
+    _job(tmp_path / "jobs", JOB_12, "a.xlf")
+    _job(tmp_path / "jobs", JOB_20, "b.mqxliff")
+    out = tmp_path / "drafts"
+    status, _, err = cli("translate", tmp_path / "jobs", "-o", out, "--engine", "gloss", "-q")
+    assert status == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["a.xlf", "b.mqxliff"]
+    status, _, err = cli(
+        "translate", tmp_path / "jobs", "-o", tmp_path / "jobs", "--engine", "gloss"
+    )
+    assert status == 1 and "is also an input" in err
+
+
+def _one_line_error(cli, *args) -> str:
+    status, stdout, err = cli("translate", *args, "--engine", "gloss", "--no-cache", "-q")
+    lines = [line for line in err.splitlines() if not line.startswith("duiyi: notice:")]
+    assert status == 1 and stdout == "" and len(lines) == 1, err
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        ('source-language="zh-CN"', 'source-language="ja-JP"', "translates ja-JP into en-US"),
+        ('target-language="en-US"', 'target-language="de"', "translates zh-CN into de"),
+    ],
+)
+def test_other_languages_are_refused_in_one_line(cli, tmp_path, old, new, named):
+    job = _job(tmp_path, JOB_12.replace(old, new))
+    line = _one_line_error(cli, job, "-o", tmp_path / "out.xlf")
+    assert named in line and "not zh into en" in line
+    assert not (tmp_path / "out.xlf").exists()
+
+
+def test_xliff_2_in_other_languages_is_refused(cli, tmp_path):
+    job = _job(tmp_path, JOB_20.replace('srcLang="zh-TW"', 'srcLang="zh-TW" trgLang="fr"'))
+    assert "translates zh-TW into fr" in _one_line_error(cli, job)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (JOB_12[:300], "not well-formed XLIFF: line"),
+        (
+            '<?xml version="1.0"?>\n<!DOCTYPE xliff [<!ENTITY a "aaaaaaaaaa">'
+            '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>\n'
+            + JOB_12.split("\n", 1)[1].replace("港口小城", "&b;"),
+            "declares XML entities",
+        ),
+        ("<tmx version='1.4'/>", "the root element is <tmx>, not XLIFF <xliff>"),
+        (JOB_12.replace(NS12, "urn:oasis:names:tc:xliff:document:1.1"), "not an XLIFF 1.2/2.x"),
+    ],
+    ids=["malformed", "entity-bomb", "not-xliff", "xliff-1.1"],
+)
+def test_hostile_or_wrong_xml_is_one_line(cli, tmp_path, text, message):
+    job = _job(tmp_path, text)
+    assert message in _one_line_error(cli, job, "-o", tmp_path / "out.xlf")
+    assert not (tmp_path / "out.xlf").exists()
+
+
+def test_a_huge_xliff_is_refused_at_the_size_limit(cli, tmp_path, monkeypatch):
+    import duiyi.corpus.read
+
+    monkeypatch.setattr(duiyi.corpus.read, "MAX_BYTES", 1000)
+    assert "is more than" in _one_line_error(cli, _job(tmp_path, JOB_12))
+
+
+def test_xliff_with_documents_or_other_formats_is_refused_before_translating(cli, tmp_path):
+    job = _job(tmp_path, JOB_12)
+    doc = tmp_path / "a.txt"
+    doc.write_text("今天天气很好。", encoding="utf-8")
+    out = tmp_path / "out"
+    line = _one_line_error(cli, job, doc, "-o", out)
+    assert "job.xlf is XLIFF but" in line and "a.txt is a document" in line
+    assert not out.exists()
+    assert "-f side-by-side does not apply" in _one_line_error(cli, job, "-f", "side-by-side")
+    assert "not tmx" in _one_line_error(cli, job, "-o", tmp_path / "x.tmx", "--include-gloss")
+    assert "-f xliff2 does not apply" in _one_line_error(cli, job, "-f", "xliff2")
+    assert "give -o a folder" in _one_line_error(cli, job, _job(tmp_path, JOB_20, "b.xlf"))
+    assert not list(tmp_path.glob("*.tmx"))
