@@ -174,6 +174,24 @@ def test_documents_to_tmx_and_store(cli, tmp_path, cache):
         assert store.count_pairs() == 5
 
 
+@pytest.mark.parametrize("fmt", ["tsv", "moses"])
+def test_an_output_that_is_an_input_is_refused_before_aligning_or_storing(cli, tmp_path, fmt):
+    src, tgt = tmp_path / "a.zh", tmp_path / "a.en"
+    src.write_text("".join(ZH[:3]) + "\n", encoding="utf-8")
+    tgt.write_text(" ".join(EN[:3]) + "\n", encoding="utf-8")
+    before = tgt.read_bytes()
+    out = tgt if fmt == "tsv" else tmp_path / "a.moses"  # Moses writes a.zh and a.en
+    db = tmp_path / "corpus.db"
+    status, _, err = cli("align", src, tgt, "-f", fmt, "-o", out, "--store", db)
+    assert status == 1 and "is also an input of this command" in err
+    assert len(err.splitlines()) == 1 and tgt.read_bytes() == before
+    from duiyi.corpus.store import Store
+
+    if db.exists():  # opened by the command: nothing aligned went in
+        with Store.open(db) as store:
+            assert store.count_pairs() == 0
+
+
 def test_presplit_lines_go_to_the_store_and_every_format(cli, tmp_path, cache):
     # one sentence per line, a blank line between two paragraphs, a line holding two sentences
     zh = [*ZH[:3], "", ZH[3], ZH[4] + ZH[5]]

@@ -36,10 +36,11 @@ from duiyi.align.aligner import Aligner, Alignment
 from duiyi.align.alignfile import write_align
 from duiyi.align.documents import align_documents
 from duiyi.align.rescore import Progress
+from duiyi.atomic import check_outputs
 from duiyi.corpus.model import Bead, Document
 from duiyi.corpus.pairs import build_pairs
 from duiyi.errors import DuiyiError, EmptyInput, InputError
-from duiyi.export import FORMATS, format_for_path, write_pairs
+from duiyi.export import FORMATS, format_for_path, get_format, write_pairs
 from duiyi.progress import WeightedProgress
 
 ALIGN_FORMAT = "align"  # bead indices, the gold sets' format (duiyi.align.alignfile)
@@ -155,6 +156,7 @@ def align_files(
         raise InputError("aligning directories with --presplit: give an output directory with -o")
     if multiple and chosen == ALIGN_FORMAT and store is not None:
         raise InputError("--store with .align output holds one pair of documents")
+    check_outputs(_output_files(file_pairs, output, chosen, multiple, source_root))
     stats = AlignStats()
     from duiyi.corpus.pipeline import pipeline_signature, prepare, prepare_lines
     from duiyi.corpus.read import document_names
@@ -192,7 +194,7 @@ def align_files(
         for src, tgt, result in results:
             out = output
             if multiple:
-                out = Path(output) / f"{Path(src.path).relative_to(source_root)}.align"
+                out = _align_path(output, src.path, source_root)
             beads = _line_beads(src, tgt, result.beads) if presplit else result.beads
             write_align(beads, out, with_score=scores)
     else:
@@ -205,6 +207,23 @@ def align_files(
             signature=signature,
         )
     return stats
+
+
+def _align_path(output: str, src: str | Path, source_root) -> Path:
+    """Where a document's `.align` file goes in the output folder: its source's path there."""
+    return Path(output) / f"{Path(src).relative_to(source_root)}.align"
+
+
+def _output_files(file_pairs, output, chosen: str, multiple: bool, source_root) -> list:
+    """Every file the run will write: checked against its inputs before anything is aligned
+    (`atomic_write` refuses an input too, but only after the aligning, and the store's)."""
+    if output in (None, "-"):
+        return []
+    if chosen != ALIGN_FORMAT:
+        return get_format(chosen).output_files(output)
+    if multiple:
+        return [_align_path(output, src, source_root) for src, _ in file_pairs]
+    return [output]
 
 
 def _bar(sizes: list[int], quiet: bool) -> WeightedProgress:
