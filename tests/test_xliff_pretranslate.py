@@ -3,6 +3,10 @@ in its empty targets and every other unit, note, comment and attribute as it was
 
 from __future__ import annotations
 
+import copy
+import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -332,3 +336,155 @@ def test_xliff_with_documents_or_other_formats_is_refused_before_translating(cli
     assert "-f xliff2 does not apply" in _one_line_error(cli, job, "-f", "xliff2")
     assert "give -o a folder" in _one_line_error(cli, job, _job(tmp_path, JOB_20, "b.xlf"))
     assert not list(tmp_path.glob("*.tmx"))
+
+
+# Inline codes only at the edges of the text: a wrapper, standalone codes (blanks between them
+# and the text), paired codes holding escaped native code, nested wrappers with a code inside
+# and the source copied into the target, codes and all; a code inside the text is left.
+EDGES_12 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">
+  <file original="a.docx" source-language="zh-CN" target-language="en-US" datatype="plaintext">
+    <body>
+      <trans-unit id="g"><source><g id="1" ctype="bold">整段加粗的文字。</g></source></trans-unit>
+      <trans-unit id="x"><source><x id="1"/> 第一章 <x id="2"/></source><target/></trans-unit>
+      <trans-unit id="bpt">
+        <source><bpt id="1">&lt;b&gt;</bpt>港口小城<ept id="1">&lt;/b&gt;</ept></source>
+      </trans-unit>
+      <trans-unit id="nested">
+        <source> <g id="1"><g id="2"><it id="3" pos="open">&lt;i&gt;</it>今天天气很好。</g></g><ph id="4">{0}</ph></source>
+        <target> <g id="1"><g id="2"><it id="3" pos="open">&lt;i&gt;</it>今天天气很好。</g></g><ph id="4">{0}</ph></target>
+      </trans-unit>
+      <trans-unit id="middle"><source>点击<g id="1">这里</g>继续。</source></trans-unit>
+      <trans-unit id="two"><source><g id="1">第一句。</g><g id="2">第二句。</g></source></trans-unit>
+      <trans-unit id="mrk"><source><mrk mtype="protected">港口</mrk></source></trans-unit>
+      <trans-unit id="codes"><source><ph id="1">{0}</ph></source></trans-unit>
+    </body>
+  </file>
+</xliff>
+"""
+
+EDGES_20 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="zh-CN">
+  <file id="f1">
+    <unit id="pc">
+      <originalData><data id="d1">&lt;b&gt;</data><data id="d2">&lt;/b&gt;</data></originalData>
+      <segment><source><pc id="1" dataRefStart="d1" dataRefEnd="d2">整段加粗的文字。</pc></source></segment>
+    </unit>
+    <unit id="ph">
+      <originalData><data id="d1">&lt;br/&gt;</data></originalData>
+      <segment><source><ph id="1" dataRef="d1"/>第一章 <ph id="2" dataRef="d1"/></source></segment>
+    </unit>
+    <unit id="sc">
+      <segment><source><sc id="1"/><pc id="2"><ph id="3"/>港口小城</pc><ec startRef="1"/></source></segment>
+    </unit>
+    <unit id="middle">
+      <segment><source>點擊<ph id="1"/>這裡。</source></segment>
+    </unit>
+    <unit id="sm">
+      <segment><source><sm id="1" translate="no"/>港口<em startRef="1"/></source></segment>
+    </unit>
+  </file>
+</xliff>
+"""
+
+_TEXT_HOLDERS = {"source", "target", "g", "pc"}  # their text is the unit's; a code's is code
+
+
+def _skeleton(el) -> tuple:
+    """`el`'s content with its text, where not blank, stood in for: its codes serialized, as
+    they are and where they are."""
+    el = copy.deepcopy(el)
+    for node in el.iter():
+        if etree.QName(node).localname in _TEXT_HOLDERS and (node.text or "").strip():
+            node.text = "TEXT"
+        if node is not el and (node.tail or "").strip():
+            node.tail = "TEXT"
+    return el.text, [etree.tostring(kid) for kid in el]
+
+
+def _sources(path: Path, ns: str) -> dict[str, etree._Element]:
+    places = _places(etree.parse(str(path)), ns)
+    return {key: place.find(f"{{{ns}}}source") for key, place in places.items()}
+
+
+@pytest.mark.parametrize(
+    ("text", "ns", "edges", "left"),
+    [
+        (EDGES_12, NS12, {"g", "x", "bpt", "nested"}, {"middle", "two", "mrk", "codes"}),
+        (EDGES_20, NS20, {"pc", "ph", "sc"}, {"middle", "sm"}),
+    ],
+    ids=["1.2", "2.0"],
+)
+def test_codes_at_the_edges_are_copied_around_the_draft(cli, tmp_path, text, ns, edges, left):
+    job, out = _job(tmp_path, text), tmp_path / "job.mt.xlf"
+    status, _, err = cli("translate", job, "-o", out, "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    assert f"glossed {len(edges)} units" in err
+    assert f"{len(left)} with inline tags left for the translator" in err
+    sources, targets = _sources(out, ns), _targets(out, ns)
+    for key in edges:
+        source, target = sources[key], targets[key]
+        assert _skeleton(target) == _skeleton(source), key  # the same codes, in the same places
+        drafted = "".join(target.itertext())
+        assert drafted != "".join(source.itertext()) and "港" not in drafted, key
+    assert not set(targets) & left  # (the copied source's target replaced, codes and all)
+    if ns == NS12:  # escaped native code in codes stays escaped
+        assert etree.tostring(targets["bpt"][0], with_tail=False).endswith(b">&lt;b&gt;</bpt>")
+        assert " First chapter " in targets["x"][0].tail  # the blanks by the tags kept
+    assert _unchanged_but(out, text, ns, edges, {"x", "nested"})
+    xsd = schema("xliff" if ns == NS12 else "xliff2")
+    assert xsd.validate(etree.parse(str(out))), xsd.error_log
+
+
+@pytest.mark.parametrize("version", ["1.2", "2.0"])
+def test_translate_toolkit_reads_drafts_between_codes(cli, tmp_path, version):
+    from translate.storage import xliff, xliff2
+
+    text = EDGES_12 if version == "1.2" else EDGES_20
+    job, out = _job(tmp_path, text), tmp_path / "job.mt.xlf"
+    status, _, err = cli("translate", job, "-o", out, "--engine", "gloss", "--no-cache", "-q")
+    assert status == 0, err
+    if version == "1.2":
+        units = {u.getid().split("\x04")[-1]: u for u in xliff.xlifffile.parsefile(str(out)).units}
+        for key in ("g", "x", "bpt", "nested"):  # its placeables: the source's, by id
+            ids = [
+                [e.id for e in rich.depth_first() if getattr(e, "id", None)]
+                for rich in (units[key].rich_source[0], units[key].rich_target[0])
+            ]
+            assert ids[0] and ids[0] == ids[1], key
+        assert units["bpt"].target.startswith("<b>") and units["bpt"].target.endswith("</b>")
+        assert units["nested"].target.endswith(".{0}")
+        assert not units["middle"].target
+    else:
+        units = {u.source: u for u in xliff2.Xliff2File.parsefile(str(out)).units}
+        drafted = [u for source, u in units.items() if "文字" in source or "港口小城" in source]
+        assert drafted and all(u.target for u in drafted)
+
+
+def test_xliff_on_stdin_is_pretranslated(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(JOB_12.encode())))
+    out = tmp_path / "out.xlf"
+    status, _, err = cli("translate", "-", "-o", out, "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    assert "glossed 3 units" in err and "of 1 XLIFF file" in err
+    assert _unchanged_but(out, JOB_12, NS12, {"1", "5", "6"}, {"5", "6"})
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(JOB_12.encode())))
+    line = _one_line_error(cli, "-", _job(tmp_path, "今天天气很好。", "a.txt"))
+    assert line == (
+        f"duiyi: error: stdin is XLIFF but {tmp_path / 'a.txt'} is a document: translate XLIFF "
+        "files and documents in separate runs"
+    )
+
+
+def test_xliff_in_a_pipe_comes_back_on_stdout(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", "translate", "-", "--engine", "gloss", "--no-cache"],
+        input=EDGES_20.encode(),
+        capture_output=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert b"glossed 3 units" in result.stderr and b"2 with inline tags" in result.stderr
+    out = tmp_path / "out.xlf"
+    out.write_bytes(result.stdout)
+    assert _unchanged_but(out, EDGES_20, NS20, {"pc", "ph", "sc"}, set())

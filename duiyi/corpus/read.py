@@ -262,11 +262,7 @@ def read_document(path: str | os.PathLike) -> Document:
     """Read and decode one file ("-" reads stdin)."""
     path = str(path)
     if path == "-":
-        # sys.stdin may be a text stream without .buffer (replaced by an embedding program).
-        stdin = getattr(sys.stdin, "buffer", None)
-        if stdin is None:
-            return _decode_document(sys.stdin.read().encode("utf-8"), "-", "stdin")
-        return read_stream(stdin)
+        return _decode_document(read_stdin(), "-", "stdin")
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: no such file or directory")
@@ -279,6 +275,15 @@ def read_document(path: str | os.PathLike) -> Document:
     with open(p, "rb") as f:
         data = read_bounded(f, path)
     return _decode_document(data, path, path)
+
+
+def read_stdin() -> bytes:
+    """Standard input, whole, up to the size limit."""
+    # sys.stdin may be a text stream without .buffer (replaced by an embedding program).
+    stdin = getattr(sys.stdin, "buffer", None)
+    if stdin is None:
+        return sys.stdin.read().encode("utf-8")
+    return read_bounded(stdin, "stdin")
 
 
 def read_stream(stream, path: str = "-") -> Document:
@@ -404,12 +409,18 @@ def document_names(paths: list[str], roots: Iterable[Path]) -> dict[str, str]:
     return names
 
 
-def read_listed(listed: list[tuple[str, bool]], inputs: list[str]) -> Iterator[Document]:
-    """The documents `list_inputs(inputs)` listed, read one at a time (see `read_inputs`)."""
+def read_listed(
+    listed: list[tuple[str, bool]], inputs: list[str], stdin: bytes | None = None
+) -> Iterator[Document]:
+    """The documents `list_inputs(inputs)` listed, read one at a time (see `read_inputs`);
+    `stdin`: standard input, if it was read already (to tell what it holds)."""
     yielded = 0
     for path, walked in listed:
         try:
-            document = read_document(path)
+            if path == "-" and stdin is not None:
+                document = _decode_document(stdin, "-", "stdin")
+            else:
+                document = read_document(path)
         except InputError as exc:
             if not walked:
                 raise

@@ -3,10 +3,14 @@ drafts go, and the drafts written there, everything else in the file as it was.
 
 A place is a 1.2 `<trans-unit>` or a 2.x `<segment>` (both called units in counts): one whose
 target is missing, empty or its Chinese source copied (as Okapi and OmegaT pre-fill it), whose
-source has text and no inline codes, and which is not `translate="no"` (the nearest `unit`,
-`group` or `file` saying so decides). A unit with inline codes (`<g>`, `<x/>`, `<ph/>`, `<pc>`,
-`<mrk>`, …) or a 1.2 `<seg-source>` is left for the translator: a plain-text target would lose
-its tags.
+source has text, and which is not `translate="no"` (the nearest `unit`, `group` or `file` saying
+so decides). Inline codes only at the edges of the text are kept: a source that is [codes] text
+[codes] (1.2 `<x/>`, `<bx/>`, `<ex/>`, `<ph>`, `<bpt>`, `<ept>`, `<it>`; 2.x `<ph/>`, `<sc/>`,
+`<ec/>`; and wrapping it, nested or not, 1.2 `<g>` / 2.x `<pc>`) gets a target of the same
+codes, deep copies, the draft as the text between. A unit with codes inside its text, an
+annotation (`<mrk>`, 2.x `<sm/>`: it may say translate="no"), a code holding text (`<sub>`) or
+a comment among its codes, or a 1.2 `<seg-source>` is left for the translator: a plain-text
+draft would lose or misplace its tags.
 
 Drafts follow duiyi's XLIFF writer (duiyi.export.xliff): 1.2 `<target state=
 "needs-review-translation" state-qualifier="leveraged-mt" xml:lang>`, 2.x `<target>` and the
@@ -24,6 +28,7 @@ quotes, character references as characters, whitespace between top-level nodes d
 from __future__ import annotations
 
 import codecs
+import copy
 import io
 import re
 from dataclasses import dataclass
@@ -63,13 +68,20 @@ def is_xliff(path: str) -> bool:
         return True
     try:
         with open(path, "rb") as f:
-            head = f.read(_SNIFF_BYTES)
+            return is_xliff_data(f.read(_SNIFF_BYTES))
+    except OSError:
+        return False  # reading it as a document says what is wrong
+
+
+def is_xliff_data(data: bytes) -> bool:
+    """Whether `data` (a file's first bytes at least) has an XLIFF 1.2 or 2.x root element."""
+    try:
         parser = etree.XMLPullParser(events=("start",), **PARSE_OPTIONS)
-        parser.feed(head)
+        parser.feed(data[:_SNIFF_BYTES])
         for _, root in parser.read_events():
             name = etree.QName(root)
             return name.localname == "xliff" and name.namespace in (NS12, NS20)
-    except (OSError, etree.XMLSyntaxError):
+    except etree.XMLSyntaxError:
         pass  # not XML: a document (reading it says what is wrong, if anything)
     return False
 
@@ -95,6 +107,7 @@ class Unit:
     element: etree._Element
     source: str
     lang: str  # the target language to tag the draft with (1.2)
+    slot: tuple[int, ...] | None = None  # where the text sits among inline codes (_text_places)
 
 
 class XliffJob:
@@ -147,10 +160,15 @@ class XliffJob:
             self.counts.skipped += 1
         elif _text(target).strip() and not copied_source(text, _text(target)):
             self.counts.done += 1
-        elif not plain or _has_elements(source) or _has_elements(target):
+        elif not plain:
             self.counts.inline += 1
-        else:
+        elif not _has_elements(source) and not _has_elements(target):
             self.units.append(Unit(place, text, lang or TARGET_LANG))
+        elif (slot := _edge_slot(source, target)) is not None:
+            text = _slot_text(source, slot)
+            self.units.append(Unit(place, text, lang or TARGET_LANG, slot))
+        else:
+            self.counts.inline += 1
 
     def fill(self, unit: Unit, pair: Pair) -> None:
         """Write `pair`'s draft (origin mt or gloss, score, meta engine) as `unit`'s target."""
@@ -159,7 +177,10 @@ class XliffJob:
         if target is None:
             target = etree.Element(f"{{{ns}}}target")
             _insert_after(place.find(f"{{{ns}}}source"), target)
-        target.text = xml_safe(pair.tgt)
+        if unit.slot is None:
+            target.text = xml_safe(pair.tgt)
+        else:
+            _with_codes(place.find(f"{{{ns}}}source"), target, unit.slot, xml_safe(pair.tgt))
         if ns == NS12:
             target.attrib.pop("state-qualifier", None)  # a copied source's, if any
             target.attrib.update(state_12(pair))
@@ -216,6 +237,74 @@ def _text(el) -> str:
 def _has_elements(el) -> bool:
     """Whether `el` holds elements (inline codes), not only text (and comments)."""
     return el is not None and any(isinstance(child.tag, str) for child in el)
+
+
+# Inline codes whose content is native code, never text to translate (a 1.2 <sub> in one is);
+# not annotations (<mrk>, <sm/>), which may mark their text translate="no"
+_CODES = {f"{{{NS12}}}{name}" for name in ("x", "bx", "ex", "ph", "bpt", "ept", "it")} | {
+    f"{{{NS20}}}{name}" for name in ("ph", "sc", "ec")
+}
+_WRAPPERS = {f"{{{NS12}}}g", f"{{{NS20}}}pc"}  # codes around text: their content is text
+
+
+def _text_places(el, path: tuple[int, ...] = ()) -> list[tuple[int, ...]] | None:
+    """The places of `el`'s text that is not blank, in document order: the child indices down
+    to the element that holds it, then -1 (its text) or i (the tail of its child i). None where
+    `el` holds anything but codes and wrappers (`<mrk>`, a comment, a `<sub>` in a code)."""
+    places = [(*path, -1)] if el.text and el.text.strip() else []
+    for i, kid in enumerate(el):
+        if kid.tag in _WRAPPERS:
+            inner = _text_places(kid, (*path, i))
+            if inner is None:
+                return None
+            places += inner
+        elif kid.tag not in _CODES or len(kid):
+            return None
+        if kid.tail and kid.tail.strip():
+            places.append((*path, i))
+    return places
+
+
+def _edge_slot(source, target) -> tuple[int, ...] | None:
+    """Where the text of a `source` with inline codes is, if they are all at its edges (its
+    text is in one place: codes before it, after it, or around it) and `target` is empty or
+    the source copied, codes and all; else None (left for the translator)."""
+    places = _text_places(source)
+    if places is None or len(places) != 1:
+        return None
+    if _has_elements(target) and _content(target) != _content(source):
+        return None
+    return places[0]
+
+
+def _content(el) -> str:
+    return (el.text or "") + "".join(etree.tostring(kid, encoding="unicode") for kid in el)
+
+
+def _holder(el, slot: tuple[int, ...]):
+    """The element holding the text at `slot`, and -1 (its text) or the child of its tail."""
+    for i in slot[:-1]:
+        el = el[i]
+    return el, slot[-1]
+
+
+def _slot_text(el, slot: tuple[int, ...]) -> str:
+    holder, i = _holder(el, slot)
+    return holder.text if i < 0 else holder[i].tail
+
+
+def _with_codes(source, target, slot: tuple[int, ...], draft: str) -> None:
+    """Make `target` the `source` (its codes deep copies, ids and content as they are) with
+    `draft` in place of its text, the text's blank ends kept (a space after a tag stays)."""
+    target.text = source.text
+    target[:] = [copy.deepcopy(kid) for kid in source]
+    text = _slot_text(source, slot)
+    draft = text[: len(text) - len(text.lstrip())] + draft + text[len(text.rstrip()) :]
+    holder, i = _holder(target, slot)
+    if i < 0:
+        holder.text = draft
+    else:
+        holder[i].tail = draft
 
 
 def _translatable(elem) -> bool:

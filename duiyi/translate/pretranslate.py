@@ -2,12 +2,13 @@
 
     duiyi translate job.xlf -o job.mt.xlf
 
-`translate_inputs` hands XLIFF inputs (told by content: duiyi.export.xliff_units) here. The
-units of a file to translate become one document, a paragraph per unit, split into sentences
-as documents are (`prepare_units`); its sentences go through the run's drafter (engine, cache,
-progress bar, cluster), and each unit's drafts, joined, become its target. Each file is
-written back whole and atomically: to -o (which may name the input itself), stdout, or for
-several files a folder, each under its own name.
+`translate_inputs` hands XLIFF inputs here, told by content (duiyi.export.xliff_units); "-"
+too, standard input read whole to tell. The units of a file to translate become one
+document, a paragraph per unit, split into sentences as documents are (`prepare_units`); its
+sentences go through the run's drafter (engine, cache, progress bar, cluster), and each
+unit's drafts, joined, become its target (between the inline codes at its edges, if any).
+Each file is written back whole and atomically: to -o (which may name the input itself),
+stdout, or for several files a folder, each under its own name.
 """
 
 from __future__ import annotations
@@ -19,26 +20,37 @@ from duiyi.atomic import atomic_write, check_outputs, release_inputs
 from duiyi.corpus.model import Document, Pair
 from duiyi.errors import FormatError, InputError
 from duiyi.export.xliff import NS12
-from duiyi.export.xliff_units import UnitCounts, XliffJob, is_xliff
+from duiyi.export.xliff_units import UnitCounts, XliffJob, is_xliff, is_xliff_data
 
 
-def xliff_inputs(listed: list[tuple[str, bool]]) -> list[str]:
-    """The XLIFF files among the listed inputs (none: a run of documents). InputError where
-    they come with documents, before anything is translated."""
-    xliffs = [path for path, _ in listed if path != "-" and is_xliff(path)]
+def xliff_inputs(listed: list[tuple[str, bool]], stdin: bytes | None = None) -> list[str]:
+    """The XLIFF files among the listed inputs (none: a run of documents); "-" where `stdin`
+    (standard input, read) is XLIFF. InputError where they come with documents, before
+    anything is translated."""
+    xliffs = [
+        path for path, _ in listed if (is_xliff_data(stdin) if path == "-" else is_xliff(path))
+    ]
     if xliffs and len(xliffs) < len(listed):
         other = next(path for path, _ in listed if path not in xliffs)
         raise InputError(
-            f"{xliffs[0]} is XLIFF but {'stdin' if other == '-' else other} is a document: "
+            f"{_name(xliffs[0])} is XLIFF but {_name(other)} is a document: "
             "translate XLIFF files and documents in separate runs"
         )
     return xliffs
 
 
-def translate_xliffs(run, paths: list[str], output: str | None, fmt: str | None, directory: bool):
-    """Pre-translate the XLIFF files `paths` with `run` (translate_inputs' engine, cache,
-    drafter and statistics): into `output` (a file; None or "-": stdout), or into the folder
-    `output` under their own names (`directory`). `fmt`: the format asked for, if any."""
+def translate_xliffs(
+    run,
+    paths: list[str],
+    output: str | None,
+    fmt: str | None,
+    directory: bool,
+    stdin: bytes | None = None,
+):
+    """Pre-translate the XLIFF files `paths` ("-": `stdin`, read already) with `run`
+    (translate_inputs' engine, cache, drafter and statistics): into `output` (a file; None or
+    "-": stdout), or into the folder `output` under their own names (`directory`). `fmt`: the
+    format asked for, if any."""
     from duiyi.corpus.read import read_bounded
 
     if run.store is not None:
@@ -55,18 +67,21 @@ def translate_xliffs(run, paths: list[str], output: str | None, fmt: str | None,
     targets = _targets(paths, output, directory, run.roots)
     run.stats.xliff = UnitCounts()
     for path, target in zip(paths, targets, strict=True):
-        with open(path, "rb") as f:
-            job = XliffJob(path, read_bounded(f, path))
+        if path == "-":
+            job = XliffJob("stdin", stdin)
+        else:
+            with open(path, "rb") as f:
+                job = XliffJob(path, read_bounded(f, path))
         version = "xliff" if job.ns == NS12 else "xliff2"
         if fmt and fmt != version:  # the file is written back as it is, never converted
             raise FormatError(
-                f"{path} is XLIFF {job.version or '?'}, written back as it is: -f {fmt} does not "
-                "apply (leave -f out)"
+                f"{job.path} is XLIFF {job.version or '?'}, written back as it is: -f {fmt} does "
+                "not apply (leave -f out)"
             )
         run.stats.documents += 1
         _pretranslate(run, job)
         run.stats.xliff.add(job.counts)
-        if target not in (None, "-") and _same_file(target, path):
+        if path != "-" and target not in (None, "-") and _same_file(target, path):
             release_inputs([path])  # read whole: -o naming it replaces it, atomically
         with atomic_write(target, "wb") as out:
             out.write(job.to_bytes())
@@ -119,7 +134,7 @@ def _targets(paths: list[str], output: str | None, directory: bool, roots) -> li
         raise InputError(
             f"{len(paths)} XLIFF files: give -o a folder (each is written there by its name)"
         )
-    if output not in (None, "-") and not _same_file(output, paths[0]):
+    if output not in (None, "-") and (paths[0] == "-" or not _same_file(output, paths[0])):
         check_outputs([output])
     return [output]
 
@@ -132,6 +147,10 @@ def _unique(name: str, taken: set[str]) -> str:
         name = str(path.with_name(f"{path.stem}-{n}{path.suffix}"))
     taken.add(name)
     return name
+
+
+def _name(path: str) -> str:
+    return "stdin" if path == "-" else path
 
 
 def _same_file(a: str, b: str) -> bool:

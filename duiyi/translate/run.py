@@ -93,14 +93,17 @@ def is_directory_output(output: str | None, inputs: list[str]) -> bool:
 
 
 def read_documents(
-    listed: list[tuple[str, bool]], inputs: list[str], names: dict[str, str]
+    listed: list[tuple[str, bool]],
+    inputs: list[str],
+    names: dict[str, str],
+    stdin: bytes | None = None,
 ) -> Iterator[Document]:
     """Read and prepare (clean, normalize, split) every listed document, one at a time, each
-    named as `names` says (`document_names`)."""
+    named as `names` says (`document_names`); `stdin`: standard input, if read already."""
     from duiyi.corpus.pipeline import detect_lang, prepare, text_sample
     from duiyi.corpus.read import read_listed
 
-    for doc in read_listed(listed, inputs):
+    for doc in read_listed(listed, inputs, stdin):
         doc.label = names[doc.path]
         if detect_lang(text_sample(doc.text)) != "zh":
             log.warning(
@@ -127,7 +130,7 @@ def translate_inputs(
 ) -> TranslateStats:
     """Translate the documents `inputs` name (paths, or one path); `output` a path, or None
     for stdout; `store` (an open `Store`) also gets the pairs."""
-    from duiyi.corpus.read import document_names, input_list, list_inputs
+    from duiyi.corpus.read import document_names, input_list, list_inputs, read_stdin
     from duiyi.translate.docx_out import check_source_files
 
     inputs = input_list(inputs)
@@ -137,15 +140,17 @@ def translate_inputs(
     run.roots = [Path(i) for i in inputs if i != "-" and Path(i).is_dir()]
     listed = list_inputs(inputs, glob, follow_links)
     directory = is_directory_output(output, inputs)
-    if xliffs := xliff_inputs(listed):  # a CAT tool's XLIFF: its empty targets filled
-        translate_xliffs(run, xliffs, output, fmt, directory)
+    # stdin can be read only once: whole (bounded), then told XLIFF or a document
+    stdin = read_stdin() if any(path == "-" for path, _ in listed) else None
+    if xliffs := xliff_inputs(listed, stdin):  # a CAT tool's XLIFF: its empty targets filled
+        translate_xliffs(run, xliffs, output, fmt, directory, stdin)
         return run.stats
     # Every input and output, before the first is translated and written.
     if run.fmt == "docx":
         check_source_files(listed)
     paths = [path for path, _ in listed]
     run.check_outputs(paths, output, directory)
-    documents = run.counted(read_documents(listed, inputs, document_names(paths, run.roots)))
+    documents = run.counted(read_documents(listed, inputs, document_names(paths, run.roots), stdin))
     if run.fmt == "docx":
         run.to_docx(documents, output, directory)
     elif directory:
