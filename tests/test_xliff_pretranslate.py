@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -158,14 +159,15 @@ def test_xliff_12_gets_gloss_drafts_marked_still_to_translate_and_nothing_else(c
     assert status == 0, err
     assert stdout == ""
     assert (
-        "glossed 3 units (5 sentences, 0 from the cache, 0 flagged) of 1 XLIFF file with "
-        f"gloss:cc-cedict → {out}; 1 already translated, 2 with inline tags left for the "
+        "glossed 4 units (7 sentences, 0 from the cache, 0 flagged) of 1 XLIFF file with "
+        f"gloss:cc-cedict → {out}; 1 already translated, 1 with inline tags left for the "
         "translator, 1 skipped (translate=no or no text)"
     ) in err
     targets = _targets(out, NS12)
     assert set(targets) == {"1", "2", "5", "6", "7"}
-    assert len(targets["7"]) == 2 and not "".join(targets["7"].itertext())  # Trados: left
-    for unit in ("1", "5", "6"):  # glosses are no MT: still to translate
+    assert [m.get("mid") for m in targets["7"]] == ["1", "2"]  # segmented: each one drafted
+    assert all(m.text and "句" not in m.text for m in targets["7"])
+    for unit in ("1", "5", "6", "7"):  # glosses are no MT: still to translate
         assert targets[unit].get("state") == "needs-translation"
         assert targets[unit].get("state-qualifier") is None
         assert targets[unit].get("{http://www.w3.org/XML/1998/namespace}lang") == "en-US"
@@ -178,7 +180,7 @@ def test_xliff_12_gets_gloss_drafts_marked_still_to_translate_and_nothing_else(c
     units = {u.get("id"): u for u in etree.parse(str(out)).iter(f"{{{NS12}}}trans-unit")}
     assert units["5"].get("extradata") == "cat=1"  # a CAT tool's own, never overwritten
     assert "origin=gloss" in units["1"].get("extradata")
-    assert _unchanged_but(out, JOB_12, NS12, {"1", "5", "6"}, {"5", "6"})
+    assert _unchanged_but(out, JOB_12, NS12, {"1", "5", "6", "7"}, {"5", "6", "7"})
     assert out.read_text(encoding="utf-8").startswith(
         '<?xml version="1.0" encoding="UTF-8"?>\n<!-- exported by a CAT tool -->'
     )
@@ -220,14 +222,15 @@ def test_machine_drafts_need_review_and_translate_toolkit_reads_them(
     job, out = _job(tmp_path, text), tmp_path / "job.mt.xlf"
     status, _, err = cli("translate", job, "-o", out, "--beam-size", "1")
     assert status == 0, err
-    assert f"translated {3 if version == '1.2' else 2} units" in err
+    assert f"translated {4 if version == '1.2' else 2} units" in err
     targets = _targets(out, ns)
     if version == "1.2":
-        for unit in ("1", "5", "6"):
+        for unit in ("1", "5", "6", "7"):
             assert targets[unit].get("state") == "needs-review-translation"
             assert targets[unit].get("state-qualifier") == "leveraged-mt"
         units = {u.getid().split("\x04")[-1]: u for u in xliff.xlifffile.parsefile(str(out)).units}
-        assert all(units[unit].target and units[unit].isfuzzy() for unit in ("1", "5", "6"))
+        drafted = ("1", "5", "6", "7")  # (7: segmented)
+        assert all(units[unit].target and units[unit].isfuzzy() for unit in drafted)
         assert units["2"].target == "The Harbour Town" and not units["3"].target
         notes = [n.text for n in etree.parse(str(out)).iter(f"{{{NS12}}}note")]
         assert any(n.startswith("machine translation by argos:") for n in notes)
@@ -387,7 +390,7 @@ EDGES_20 = """<?xml version="1.0" encoding="UTF-8"?>
 </xliff>
 """
 
-_TEXT_HOLDERS = {"source", "target", "g", "pc"}  # their text is the unit's; a code's is code
+_TEXT_HOLDERS = {"source", "seg-source", "target", "g", "pc", "mrk"}  # text: the unit's
 
 
 def _skeleton(el) -> tuple:
@@ -466,8 +469,8 @@ def test_xliff_on_stdin_is_pretranslated(cli, tmp_path, monkeypatch):
     out = tmp_path / "out.xlf"
     status, _, err = cli("translate", "-", "-o", out, "--engine", "gloss", "--no-cache")
     assert status == 0, err
-    assert "glossed 3 units" in err and "of 1 XLIFF file" in err
-    assert _unchanged_but(out, JOB_12, NS12, {"1", "5", "6"}, {"5", "6"})
+    assert "glossed 4 units" in err and "of 1 XLIFF file" in err
+    assert _unchanged_but(out, JOB_12, NS12, {"1", "5", "6", "7"}, {"5", "6", "7"})
     monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(JOB_12.encode())))
     line = _one_line_error(cli, "-", _job(tmp_path, "今天天气很好。", "a.txt"))
     assert line == (
@@ -488,3 +491,169 @@ def test_xliff_in_a_pipe_comes_back_on_stdout(tmp_path):
     out = tmp_path / "out.xlf"
     out.write_bytes(result.stdout)
     assert _unchanged_but(out, EDGES_20, NS20, {"pc", "ph", "sc"}, set())
+
+
+# Segmented units as Okapi writes them (a seg-source of <mrk mtype="seg">, a space between
+# segments): no target, a target with one segment translated, the source copied into the
+# target; codes at a segment's edges, Trados' <g> around the segments with codes inside one,
+# codes inside the only segment, and every segment translated.
+SEGMENTED_12 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">
+  <file original="a.docx" source-language="zh-CN" target-language="en-US" datatype="plaintext">
+    <body>
+      <trans-unit id="two">
+        <source>第一句。 第二句。</source>
+        <seg-source><mrk mtype="seg" mid="1">第一句。</mrk> <mrk mtype="seg" mid="2">第二句。</mrk></seg-source>
+        <note>two segments</note>
+      </trans-unit>
+      <trans-unit id="half">
+        <source>今天天气很好。 港口小城</source>
+        <seg-source><mrk mtype="seg" mid="1">今天天气很好。</mrk> <mrk mtype="seg" mid="2">港口小城</mrk></seg-source>
+        <target><mrk mtype="seg" mid="1"/> <mrk mtype="seg" mid="2">The Harbour Town</mrk></target>
+      </trans-unit>
+      <trans-unit id="copied">
+        <source>价格是3.5元。</source>
+        <seg-source><mrk mtype="seg" mid="1">价格是3.5元。</mrk></seg-source>
+        <target><mrk mtype="seg" mid="1">价格是3.5元。</mrk></target>
+      </trans-unit>
+      <trans-unit id="edges">
+        <source><bpt id="1">&lt;b&gt;</bpt>港口小城<ept id="1">&lt;/b&gt;</ept></source>
+        <seg-source><mrk mtype="seg" mid="1"><bpt id="1">&lt;b&gt;</bpt>港口小城<ept id="1">&lt;/b&gt;</ept></mrk></seg-source>
+      </trans-unit>
+      <trans-unit id="wrapped">
+        <source><g id="1"><x id="2"/>今天天气很好。 点击<g id="3">这里</g>继续。</g></source>
+        <seg-source><g id="1"><mrk mtype="seg" mid="1"><x id="2"/>今天天气很好。</mrk> <mrk mtype="seg" mid="2">点击<g id="3">这里</g>继续。</mrk></g></seg-source>
+      </trans-unit>
+      <trans-unit id="middle">
+        <source>点击<g id="1">这里</g>继续。</source>
+        <seg-source><mrk mtype="seg" mid="1">点击<g id="1">这里</g>继续。</mrk></seg-source>
+      </trans-unit>
+      <trans-unit id="done">
+        <source>港口</source>
+        <seg-source><mrk mtype="seg" mid="1">港口</mrk></seg-source>
+        <target><mrk mtype="seg" mid="1">Harbour</mrk></target>
+      </trans-unit>
+    </body>
+  </file>
+</xliff>
+"""
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _segment_texts(target) -> dict[str, str]:
+    return {m.get("mid"): "".join(m.itertext()) for m in target.iter(f"{{{NS12}}}mrk")}
+
+
+def test_segmented_units_get_each_segment_drafted(cli, tmp_path):
+    job, out = _job(tmp_path, SEGMENTED_12), tmp_path / "job.mt.xlf"
+    status, _, err = cli("translate", job, "-o", out, "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    assert "glossed 5 units (6 sentences," in err
+    assert "1 already translated, 1 with inline tags left for the translator, 0 skipped" in err
+    targets = _targets(out, NS12)
+    assert set(targets) == {"two", "half", "copied", "edges", "wrapped", "done"}
+    segments = {key: _segment_texts(target) for key, target in targets.items()}
+    assert segments["half"]["2"] == "The Harbour Town"  # translated already: kept
+    assert segments["done"] == {"1": "Harbour"}
+    assert segments["wrapped"]["2"] == ""  # codes inside it: left
+    drafted = [segments[k][m] for k in ("two", "half", "copied", "edges") for m in segments[k]]
+    drafted.append(segments["wrapped"]["1"])
+    assert all(text.strip() and not _HAN.search(text) for text in drafted), drafted
+    parsed = etree.parse(str(out))
+    for key in ("two", "half", "copied", "edges"):  # the seg-source's codes, mids and spaces
+        segmented = _places(parsed, NS12)[key].find(f"{{{NS12}}}seg-source")
+        assert _skeleton(targets[key]) == _skeleton(segmented), key
+    wrapped = targets["wrapped"]
+    assert [etree.QName(e).localname for e in wrapped.iter()] == ["target", "g", "mrk", "x", "mrk"]
+    assert wrapped[0][0].tail == " "  # the text between segments copied
+    for key in ("two", "half", "copied", "edges", "wrapped"):
+        assert targets[key].get("state") == "needs-translation"
+        assert targets[key].get("{http://www.w3.org/XML/1998/namespace}lang") == "en-US"
+    notes = [n.text for n in parsed.iter(f"{{{NS12}}}note") if n.get("from") == "duiyi"]
+    assert sum(n.startswith("segment 1: ") for n in notes) == 5
+    assert sum(n.startswith("segment 2: ") for n in notes) == 1  # "two"'s, after its first
+    assert notes.index([n for n in notes if n.startswith("segment 2")][0]) == 1
+    drafted_ids = {"two", "half", "copied", "edges", "wrapped"}
+    assert _unchanged_but(out, SEGMENTED_12, NS12, drafted_ids, {"half", "copied"})
+    xsd = schema("xliff")
+    assert xsd.validate(parsed), xsd.error_log
+
+
+def test_translate_toolkit_reads_segmented_drafts(cli, tmp_path):
+    from translate.storage import xliff
+
+    job, out = _job(tmp_path, SEGMENTED_12), tmp_path / "job.mt.xlf"
+    status, _, err = cli("translate", job, "-o", out, "--engine", "gloss", "--no-cache", "-q")
+    assert status == 0, err
+    units = {u.getid().split("\x04")[-1]: u for u in xliff.xlifffile.parsefile(str(out)).units}
+    for key in ("two", "half", "copied", "edges", "wrapped"):
+        assert units[key].target and not _HAN.search(units[key].target), key
+    assert "The Harbour Town" in units["half"].target
+    assert not units["middle"].target and units["done"].target == "Harbour"
+
+
+# Trados' SDLXLIFF: each segment's status in sdl:seg-defs; a segment empty, one locked, one
+# with its source copied (origin="source"), and a unit whose only segment is locked.
+SDL_12 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" xmlns:sdl="http://sdl.com/FileTypes/SdlXliff/1.0" version="1.2" sdl:version="1.0">
+  <file original="a.docx" source-language="zh-CN" target-language="en-US" datatype="x-sdlfilterframework2">
+    <body>
+      <trans-unit id="a">
+        <source><g id="1">第一句。第二句。第三句。</g></source>
+        <seg-source><g id="1"><mrk mtype="seg" mid="1">第一句。</mrk><mrk mtype="seg" mid="2">第二句。</mrk><mrk mtype="seg" mid="3">第三句。</mrk></g></seg-source>
+        <target><g id="1"><mrk mtype="seg" mid="1"/><mrk mtype="seg" mid="2"/><mrk mtype="seg" mid="3">第三句。</mrk></g></target>
+        <sdl:seg-defs><sdl:seg id="1"/><sdl:seg id="2" conf="ApprovedSignOff" locked="true"/><sdl:seg id="3" conf="Draft" origin="source" percent="0"><sdl:value key="SegmentIdentityHash">x</sdl:value></sdl:seg></sdl:seg-defs>
+      </trans-unit>
+      <trans-unit id="locked">
+        <source>机密</source>
+        <seg-source><mrk mtype="seg" mid="4">机密</mrk></seg-source>
+        <target><mrk mtype="seg" mid="4"/></target>
+        <sdl:seg-defs><sdl:seg id="4" locked="true"/></sdl:seg-defs>
+      </trans-unit>
+    </body>
+  </file>
+</xliff>
+"""
+
+
+@pytest.mark.parametrize("engine", ["gloss", "mt"])
+def test_sdlxliff_segments_drafted_are_marked_draft(cli, tmp_path, request, engine):
+    """Drafted segments' sdl:seg: conf="Draft", MT origin="mt" (as Trados and MT plug-ins
+    write it); locked segments and every other sdl:seg as they were. (No schema check: the
+    OASIS schema's strict wildcards refuse Trados' own extensions, in its files as they come.)"""
+    from translate.storage import xliff
+
+    job, out = _job(tmp_path, SDL_12, "job.sdlxliff"), tmp_path / "job.mt.sdlxliff"
+    if engine == "gloss":
+        args = ("--engine", "gloss", "--no-cache")
+    else:
+        request.getfixturevalue("installed_model")  # the tiny random Argos model
+        args = ("--beam-size", "1")
+    status, _, err = cli("translate", job, "-o", out, *args)
+    assert status == 0, err
+    assert "1 already translated, 0 with inline tags" in err
+    targets = _targets(out, NS12)
+    assert _segment_texts(targets["locked"]) == {"4": ""}
+    segments = _segment_texts(targets["a"])
+    assert segments["2"] == "" and segments["1"] and segments["3"] != "第三句。"
+    sdl = "{http://sdl.com/FileTypes/SdlXliff/1.0}seg"
+    segs = {s.get("id"): s for s in etree.parse(str(out)).iter(sdl)}
+    origin = {"origin": "mt"} if engine == "mt" else {}
+    for mid in ("1", "3"):
+        system = segs[mid].attrib.pop("origin-system", None)
+        assert dict(segs[mid].attrib) == {"id": mid, "conf": "Draft", **origin}
+        assert system is None if engine == "gloss" else system.startswith("duiyi argos")
+    assert len(segs["3"]) == 1  # its sdl:value kept
+    units = {u.getid().split("\x04")[-1]: u for u in xliff.xlifffile.parsefile(str(out)).units}
+    assert units["a"].target and "第三句。" not in units["a"].target  # (MT: a random model)
+    assert dict(segs["2"].attrib) == {"id": "2", "conf": "ApprovedSignOff", "locked": "true"}
+    assert dict(segs["4"].attrib) == {"id": "4", "locked": "true"}
+    after = etree.parse(str(out))  # the rest as it was, their sdl:seg's put back:
+    before = {s.get("id"): s.attrib for s in etree.fromstring(SDL_12.encode()).iter(sdl)}
+    for seg in after.iter(sdl):
+        attrib = before[seg.get("id")]
+        seg.attrib.clear()
+        seg.attrib.update(attrib)
+    after.write(str(tmp_path / "restored.xlf"))
+    assert _unchanged_but(tmp_path / "restored.xlf", SDL_12, NS12, {"a"}, {"a"})

@@ -9,15 +9,28 @@ so decides). Inline codes only at the edges of the text are kept: a source that 
 `<ec/>`; and wrapping it, nested or not, 1.2 `<g>` / 2.x `<pc>`) gets a target of the same
 codes, deep copies, the draft as the text between. A unit with codes inside its text, an
 annotation (`<mrk>`, 2.x `<sm/>`: it may say translate="no"), a code holding text (`<sub>`) or
-a comment among its codes, or a 1.2 `<seg-source>` is left for the translator: a plain-text
-draft would lose or misplace its tags.
+a comment among its codes is left for the translator: a plain-text draft would lose or
+misplace its tags.
+
+A segmented 1.2 unit (Okapi, Trados' SDLXLIFF: a `<seg-source>` of `<mrk mtype="seg" mid>`
+segments, `<g>` wrappers around them allowed) is drafted segment by segment, each as a source
+of its own (the rules above: codes at its edges kept, codes inside it leave it empty). Its
+target mirrors the seg-source: made where it is missing or empty (text and codes outside the
+segments copied as they are, each segment an empty `<mrk mtype="seg">` of the same mid), the
+empty segments (or their source copied) filled, those with a translation kept, as are those
+whose `sdl:seg` is `locked="true"`. A filled segment's `sdl:seg` says `conf="Draft"`, and for MT
+`origin="mt" origin-system="duiyi ENGINE"` (as Trados writes MT: nrc-cnrc/Portage-SMT-TAS
+ce_tmx.pl writes the same; `percent`, a TM match's, is dropped). The unit is counted once:
+translated if a segment was filled, else inline if a segment was left for its codes, else
+done; a segment inside anything but `<g>` leaves the unit inline.
 
 Drafts follow duiyi's XLIFF writer (duiyi.export.xliff): 1.2 `<target state=
 "needs-review-translation" state-qualifier="leveraged-mt" xml:lang>`, 2.x `<target>` and the
 segment's `state="translated"`; glosses (not MT) 1.2 `state="needs-translation"`, 2.x
 `state="initial"`: still to translate. A `<note>` from/category "duiyi" names the engine and
-the quality estimate (CAT tools show notes, and import them or drop them safely), and a 1.2
-unit without `extradata` gets duiyi's (origin, score) so `duiyi import` knows the draft.
+the quality estimate (CAT tools show notes, and import them or drop them safely; a segmented
+unit's notes name their segment), and a 1.2 unit without `extradata` gets duiyi's (origin,
+score) so `duiyi import` knows the draft (a segmented unit: its first drafted segment's).
 
 The file is parsed whole (it is written back whole), as the XLIFF reader parses: entities
 unresolved, no network, no DTD, libxml2's limits on, inputs up to duiyi's size limit. Comments,
@@ -102,12 +115,14 @@ class UnitCounts:
 
 @dataclass
 class Unit:
-    """One place a draft goes: a 1.2 `<trans-unit>` or a 2.x `<segment>`, and its source."""
+    """One place a draft goes: a 1.2 `<trans-unit>` (or a segment of it), a 2.x `<segment>`,
+    and its source."""
 
     element: etree._Element
     source: str
     lang: str  # the target language to tag the draft with (1.2)
     slot: tuple[int, ...] | None = None  # where the text sits among inline codes (_text_places)
+    segment: etree._Element | None = None  # a segmented unit's `<mrk mtype="seg">` (seg-source)
 
 
 class XliffJob:
@@ -142,8 +157,12 @@ class XliffJob:
             check_languages(self.path, src, tgt, "zh", "en")
             for unit in file.iter(f"{{{NS12}}}trans-unit"):
                 source = unit.find(f"{{{NS12}}}source")
-                plain = unit.find(f"{{{NS12}}}seg-source") is None  # (Trados: segmented)
-                self._classify(unit, unit, source, unit.find(f"{{{NS12}}}target"), plain, tgt)
+                target = unit.find(f"{{{NS12}}}target")
+                segmented = unit.find(f"{{{NS12}}}seg-source")
+                if segmented is None:
+                    self._classify(unit, unit, source, target, True, tgt)
+                else:
+                    self._classify_segments(unit, segmented, target, tgt or TARGET_LANG)
 
     def _find_20(self, root) -> None:
         check_languages(self.path, root.get("srcLang"), root.get("trgLang"), "zh", "en")
@@ -170,17 +189,63 @@ class XliffJob:
         else:
             self.counts.inline += 1
 
+    def _classify_segments(self, unit, segmented, target, lang: str) -> None:
+        """Keep in `units` each segment of a segmented 1.2 unit that a draft goes to, and
+        count the unit once: translated if a segment is drafted (counted on filling), else
+        inline if a segment is left for its codes, else done (segments translated or locked)."""
+        segments = _segments(segmented)
+        if not _translatable(unit) or not _text(segmented).strip():
+            self.counts.skipped += 1
+            return
+        if not segments:
+            self.counts.inline += 1  # a segment inside a code or an annotation
+            return
+        marks = {} if target is None else {m.get("mid"): m for m in _seg_marks(target)}
+        whole = _text(target)
+        if not marks and whole.strip() and not copied_source(_text(segmented), whole):
+            self.counts.done += 1  # translated, not in segments: the translator's
+            return
+        sdl = {s.get("id"): s for s in unit.iterfind(f"{{{SDL}}}seg-defs/{{{SDL}}}seg")}
+        drafted = len(self.units)
+        left = 0
+        for mark in segments:
+            text, there = _text(mark), marks.get(mark.get("mid"))
+            seg = sdl.get(mark.get("mid"))
+            if not text.strip() or (seg is not None and seg.get("locked") == "true"):
+                continue  # (Trados locks a segment against changes)
+            if marks and there is None:
+                left += 1  # no place for it among the target's segments
+            elif _text(there).strip() and not copied_source(text, _text(there)):
+                continue  # translated
+            elif not _has_elements(mark) and not _has_elements(there):
+                self.units.append(Unit(unit, text, lang, segment=mark))
+            elif (slot := _edge_slot(mark, there)) is not None:
+                self.units.append(Unit(unit, _slot_text(mark, slot), lang, slot, mark))
+            else:
+                left += 1
+        if len(self.units) == drafted:
+            if left:
+                self.counts.inline += 1
+            else:
+                self.counts.done += 1
+
     def fill(self, unit: Unit, pair: Pair) -> None:
         """Write `pair`'s draft (origin mt or gloss, score, meta engine) as `unit`'s target."""
         place, ns = unit.element, self.ns
+        source = place.find(f"{{{ns}}}source")
         target = place.find(f"{{{ns}}}target")
         if target is None:
             target = etree.Element(f"{{{ns}}}target")
-            _insert_after(place.find(f"{{{ns}}}source"), target)
+            segmented = place.find(f"{{{ns}}}seg-source")
+            _insert_after(source if segmented is None else segmented, target)
+        draft_in = target
+        if unit.segment is not None:  # its segment's mrk in the target, and its sdl:seg
+            source, draft_in = unit.segment, _target_mark(place, target, unit.segment)
+            _sdl_draft(place, unit.segment.get("mid"), pair)
         if unit.slot is None:
-            target.text = xml_safe(pair.tgt)
+            draft_in.text = xml_safe(pair.tgt)
         else:
-            _with_codes(place.find(f"{{{ns}}}source"), target, unit.slot, xml_safe(pair.tgt))
+            _with_codes(source, draft_in, unit.slot, xml_safe(pair.tgt))
         if ns == NS12:
             target.attrib.pop("state-qualifier", None)  # a copied source's, if any
             target.attrib.update(state_12(pair))
@@ -188,8 +253,12 @@ class XliffJob:
             if place.get("extradata") is None:  # never overwrite a CAT tool's own
                 place.set("extradata", urlencode(unit_metadata(pair)))
             note = etree.Element(f"{{{ns}}}note", {"from": "duiyi"})
-            note.text = xml_safe(note_text(pair))
-            _insert_after(target, note)
+            where = "" if unit.segment is None else f"segment {unit.segment.get('mid')}: "
+            note.text = xml_safe(where + note_text(pair))
+            anchor = target  # after the target and the notes of the unit's segments before
+            while (after := anchor.getnext()) is not None and after.get("from") == "duiyi":
+                anchor = after
+            _insert_after(anchor, note)
         else:
             place.set("state", state_20(pair))
             root = self.tree.getroot()
@@ -227,6 +296,7 @@ class XliffJob:
 
 
 _DECLARATION = re.compile(rb"<\?xml[^>]*\?>")
+SDL = "http://sdl.com/FileTypes/SdlXliff/1.0"  # Trados' SDLXLIFF: each segment's status
 _AFTER_NOTES = {f"{{{NS20}}}{name}" for name in ("originalData", "segment", "ignorable")}
 
 
@@ -305,6 +375,56 @@ def _with_codes(source, target, slot: tuple[int, ...], draft: str) -> None:
         holder.text = draft
     else:
         holder[i].tail = draft
+
+
+def _seg_marks(el) -> list:
+    return [m for m in el.iter(f"{{{NS12}}}mrk") if m.get("mtype") == "seg"]
+
+
+def _segments(segmented) -> list:
+    """The `<mrk mtype="seg">` segments of a `<seg-source>`; none where one is inside anything
+    but `<g>` wrappers (as Trados puts around segments)."""
+    marks = _seg_marks(segmented)
+    for mark in marks:
+        if mark.get("mid") is None:
+            return []  # nothing to find its target by
+        for up in mark.iterancestors():
+            if up is segmented:
+                break
+            if up.tag not in _WRAPPERS:
+                return []
+    return marks
+
+
+def _target_mark(place, target, segment):
+    """The target's `<mrk mtype="seg">` with `segment`'s mid; a target without segments (it
+    is empty) first made a copy of the seg-source with every segment empty."""
+    marks = {m.get("mid"): m for m in _seg_marks(target)}
+    if not marks:
+        segmented = place.find(f"{{{NS12}}}seg-source")
+        target.text = segmented.text
+        target[:] = [copy.deepcopy(kid) for kid in segmented]
+        for mark in _seg_marks(target):
+            mark.text = None
+            mark[:] = []
+        marks = {m.get("mid"): m for m in _seg_marks(target)}
+    return marks[segment.get("mid")]
+
+
+def _sdl_draft(place, mid: str, pair: Pair) -> None:
+    """Mark a Trados segment's `sdl:seg` (if it has one) a draft as MT plug-ins do:
+    `conf="Draft"`, for MT `origin="mt"` and `origin-system`; glosses are no MT (no origin),
+    and a TM match's percent no longer describes the segment."""
+    segs = place.iterfind(f"{{{SDL}}}seg-defs/{{{SDL}}}seg")
+    seg = next((s for s in segs if s.get("id") == mid), None)
+    if seg is None:
+        return
+    for name in ("origin", "origin-system", "percent"):
+        seg.attrib.pop(name, None)
+    seg.set("conf", "Draft")
+    if pair.origin == "mt":
+        seg.set("origin", "mt")
+        seg.set("origin-system", f"duiyi {(pair.meta or {}).get('engine', '')}".strip())
 
 
 def _translatable(elem) -> bool:

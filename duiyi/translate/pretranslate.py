@@ -4,9 +4,10 @@
 
 `translate_inputs` hands XLIFF inputs here, told by content (duiyi.export.xliff_units); "-"
 too, standard input read whole to tell. The units of a file to translate become one
-document, a paragraph per unit, split into sentences as documents are (`prepare_units`); its
-sentences go through the run's drafter (engine, cache, progress bar, cluster), and each
-unit's drafts, joined, become its target (between the inline codes at its edges, if any).
+document, a paragraph per unit (per segment of a segmented unit), split into sentences as
+documents are (`prepare_units`); its sentences go through the run's drafter (engine, cache,
+progress bar, cluster), and each unit's drafts, joined, become its target (or its segment's;
+between the inline codes at its edges, if any).
 Each file is written back whole and atomically: to -o (which may name the input itself),
 stdout, or for several files a folder, each under its own name.
 """
@@ -97,6 +98,7 @@ def _pretranslate(run, job: XliffJob) -> None:
         for sentence, draft in run.drafts(document, stream, None):
             drafts[sentence.paragraph].append((sentence, draft))
     translator = run.translator
+    translated = set()  # the units drafted (a segmented unit's segments are units here)
     for unit, done in zip(job.units, drafts, strict=True):
         text = _joined(doc, done)
         if not text:
@@ -106,7 +108,8 @@ def _pretranslate(run, job: XliffJob) -> None:
         score = None if None in scores else min(scores)
         meta = {"engine": translator.engine_id}
         job.fill(unit, Pair(unit.source, text, score, origin=translator.origin, meta=meta))
-        job.counts.translated += 1
+        translated.add(unit.element)
+    job.counts.translated += len(translated)
 
 
 def _joined(doc: Document, drafts: list) -> str:
