@@ -194,7 +194,7 @@ def test_units_from_elsewhere_are_added_as_pairs(tmp_path, cli):
     )
     status, _, err = cli("import", path, "--store", tmp_path / "c.db")
     assert status == 0, err
-    assert "1 other pairs added" in err and "2 units without a translation skipped" in err
+    assert "1 other pair added" in err and "2 units without a translation skipped" in err
     with Store.open(tmp_path / "c.db", readonly=True) as store:
         (pair,) = store.iter_pairs()
     assert (pair.src, pair.tgt, pair.origin) == ("你好世界", "Hello world", "human")

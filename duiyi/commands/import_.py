@@ -56,10 +56,11 @@ def run(args: argparse.Namespace) -> int:
             if r.matched is not None:
                 m = r.matched
                 print(
-                    f"duiyi: {r.path}: {m['matched']} units matched stored sentences "
-                    f"({m['edited']} edited, {m['human']} human, {m['approved']} approved, "
-                    f"{m['unchanged']} unchanged); {r.pairs} other pairs added to "
-                    f"{args.store}; {r.skipped} units without a translation skipped",
+                    f"duiyi: {r.path}: {plural(m['matched'], 'unit')} matched stored "
+                    f"sentences ({m['edited']} edited, {m['human']} human, {m['approved']} "
+                    f"approved, {m['unchanged']} unchanged); {plural(r.pairs, 'other pair')} "
+                    f"added to {args.store}; {plural(r.skipped, 'unit')} without a translation "
+                    "skipped",
                     file=sys.stderr,
                 )
                 continue
