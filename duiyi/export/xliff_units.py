@@ -1,4 +1,4 @@
-"""A CAT tool's XLIFF file (Trados, memoQ, Phrase, OmegaT) to pre-translate: the places its
+"""A CAT tool's XLIFF file (Trados, memoQ, Phrase, Okapi) to pre-translate: the places its
 drafts go, and the drafts written there, everything else in the file as it was.
 
 A place is a 1.2 `<trans-unit>` or a 2.x `<segment>` (both called units in counts): one whose
