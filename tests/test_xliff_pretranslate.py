@@ -82,8 +82,8 @@ JOB_20 = """<?xml version="1.0" encoding="UTF-8"?>
       <segment><source>機密</source></segment>
     </unit>
     <unit id="u3">
-      <originalData><data id="d1">&lt;b&gt;</data></originalData>
-      <segment><source>點擊<ph id="1" dataRef="d1"/>這裡。</source></segment>
+      <originalData><data id="d1">&lt;b&gt;</data><data id="d2">&lt;/b&gt;</data></originalData>
+      <segment><source>點擊<pc id="1" dataRefStart="d1" dataRefEnd="d2">這裡</pc>。</source></segment>
     </unit>
     <group id="g1" translate="no">
       <unit id="u4" translate="yes">
@@ -343,7 +343,7 @@ def test_xliff_with_documents_or_other_formats_is_refused_before_translating(cli
 
 # Inline codes only at the edges of the text: a wrapper, standalone codes (blanks between them
 # and the text), paired codes holding escaped native code, nested wrappers with a code inside
-# and the source copied into the target, codes and all; a code inside the text is left.
+# and the source copied into the target, codes and all; a wrapper inside the text is left.
 EDGES_12 = """<?xml version="1.0" encoding="UTF-8"?>
 <xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">
   <file original="a.docx" source-language="zh-CN" target-language="en-US" datatype="plaintext">
@@ -381,7 +381,7 @@ EDGES_20 = """<?xml version="1.0" encoding="UTF-8"?>
       <segment><source><sc id="1"/><pc id="2"><ph id="3"/>港口小城</pc><ec startRef="1"/></source></segment>
     </unit>
     <unit id="middle">
-      <segment><source>點擊<ph id="1"/>這裡。</source></segment>
+      <segment><source>點擊<pc id="1">這裡</pc>。</source></segment>
     </unit>
     <unit id="sm">
       <segment><source><sm id="1" translate="no"/>港口<em startRef="1"/></source></segment>
@@ -657,3 +657,128 @@ def test_sdlxliff_segments_drafted_are_marked_draft(cli, tmp_path, request, engi
         seg.attrib.update(attrib)
     after.write(str(tmp_path / "restored.xlf"))
     assert _unchanged_but(tmp_path / "restored.xlf", SDL_12, NS12, {"a"}, {"a"})
+
+
+# Standalone codes inside the text, each named [x1], [x2], … for the engine: no target, an
+# empty one, the source copied (codes and all), two sentences (one draft: a placeholder never
+# crosses a sentence), paired codes, a segment; a source with "[x1]" text of its own is left.
+PLACEHOLDERS_12 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">
+  <file original="a.docx" source-language="zh-CN" target-language="en-US" datatype="plaintext">
+    <body>
+      <trans-unit id="count"><source>共<x id="1"/>项，已选<x id="2"/>项。</source></trans-unit>
+      <trans-unit id="bpt">
+        <source>请点击<bpt id="1">&lt;b&gt;</bpt>保存<ept id="1">&lt;/b&gt;</ept>按钮。</source>
+        <target/>
+      </trans-unit>
+      <trans-unit id="copied">
+        <source>第<ph id="1">{0}</ph>页</source>
+        <target>第<ph id="1">{0}</ph>页</target>
+      </trans-unit>
+      <trans-unit id="two"><source>第一句。<x id="1"/>第二句。</source></trans-unit>
+      <trans-unit id="seg">
+        <source>共<x id="1"/>项。</source>
+        <seg-source><mrk mtype="seg" mid="1">共<x id="1"/>项。</mrk></seg-source>
+      </trans-unit>
+      <trans-unit id="own"><source>共[x1]项<x id="1"/>。</source></trans-unit>
+    </body>
+  </file>
+</xliff>
+"""
+
+PLACEHOLDERS_20 = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff xmlns="urn:oasis:names:tc:xliff:document:2.0" version="2.0" srcLang="zh-CN">
+  <file id="f1">
+    <unit id="ph">
+      <originalData><data id="d1">&lt;br/&gt;</data></originalData>
+      <segment><source>點擊<ph id="1" dataRef="d1"/>這裡。</source></segment>
+    </unit>
+    <unit id="sc">
+      <segment><source>請點擊<sc id="1"/>保存<ec startRef="1"/>按鈕。</source></segment>
+    </unit>
+    <unit id="own">
+      <segment><source>共[x1]項<ph id="1"/>。</source></segment>
+    </unit>
+  </file>
+</xliff>
+"""
+
+
+def _codes(el) -> list[bytes]:
+    return [etree.tostring(kid, with_tail=False) for kid in el]
+
+
+@pytest.mark.parametrize(
+    ("text", "ns", "drafted", "sentences"),
+    [
+        (PLACEHOLDERS_12, NS12, {"count", "bpt", "copied", "two", "seg"}, 5),
+        (PLACEHOLDERS_20, NS20, {"ph", "sc"}, 2),
+    ],
+    ids=["1.2", "2.0"],
+)
+def test_codes_inside_the_text_come_back_where_the_draft_puts_them(
+    cli, tmp_path, text, ns, drafted, sentences
+):
+    job, out = _job(tmp_path, text), tmp_path / "job.mt.xlf"
+    status, _, err = cli("translate", job, "-o", out, "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    assert f"glossed {len(drafted)} units ({sentences} sentences," in err  # each unit one piece
+    assert "0 already translated, 1 with inline tags left for the translator" in err
+    sources, targets = _sources(out, ns), _targets(out, ns)
+    assert set(targets) == drafted | ({"copied"} if ns == NS12 else set())
+    for key in drafted - {"seg"}:
+        source, target = sources[key], targets[key]
+        assert _codes(target) == _codes(source), key  # deep copies, ids and content kept
+        drafted_text = (target.text or "") + "".join(kid.tail or "" for kid in target)
+        assert drafted_text.strip() and not _HAN.search(drafted_text), key
+        assert "[x" not in drafted_text, key
+    if ns == NS12:
+        segment = targets["seg"].find(f"{{{NS12}}}mrk")
+        assert _codes(segment) == [b'<x xmlns="urn:oasis:names:tc:xliff:document:1.2" id="1"/>']
+        assert segment.text and segment[0].tail and not _HAN.search("".join(segment.itertext()))
+    assert "own" not in targets
+    assert _unchanged_but(out, text, ns, drafted, {"bpt", "copied"} if ns == NS12 else set())
+    xsd = schema("xliff" if ns == NS12 else "xliff2")
+    assert xsd.validate(etree.parse(str(out))), xsd.error_log
+
+
+def test_a_draft_that_loses_a_placeholder_leaves_the_unit(cli, tmp_path, monkeypatch):
+    from duiyi.translate.gloss import GlossTranslator
+
+    gloss = GlossTranslator.gloss_sentence
+    monkeypatch.setattr(
+        GlossTranslator, "gloss_sentence", lambda self, s: gloss(self, s).replace("[x2]", "")
+    )
+    job, out = _job(tmp_path, PLACEHOLDERS_12), tmp_path / "job.mt.xlf"
+    status, _, err = cli("translate", job, "-o", out, "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    # "count" and "bpt" lost [x2]: left, counted with the units left for their codes ("own")
+    assert "glossed 3 units" in err and "3 with inline tags left for the translator" in err
+    targets = _targets(out, NS12)
+    assert set(targets) == {"bpt", "copied", "two", "seg"}
+    assert len(targets["bpt"]) == 0 and not targets["bpt"].text  # as it was: empty
+    assert _unchanged_but(out, PLACEHOLDERS_12, NS12, {"copied", "two", "seg"}, {"copied"})
+
+
+def test_placeholders_in_a_draft_are_checked_before_codes_go_back():
+    from duiyi.export.xliff_units import _placed
+
+    source = etree.fromstring(
+        f'<source xmlns="{NS12}">共<x id="1"/>项，已选<ph id="2">{{0}}</ph>项'
+        '<bpt id="3">&lt;b&gt;</bpt>。<ept id="3">&lt;/b&gt;</ept></source>'
+    )
+    codes = list(source)
+    for draft in (
+        "[x1] items, [x2] selected[x3].",  # [x4] missing
+        "[x1] items, [x2] selected [x2][x3].[x4]",  # [x2] twice
+        "[x1] items, [x2] selected[x3].[x4] [x5]",  # [x5] invented
+        "[x1] items, [x2] selected[x4].[x3]",  # a paired code ending before it starts
+    ):
+        assert _placed(draft, codes) is None, draft
+    placed = _placed("[x2] of [x1] selected[x3].[x4]", codes)  # English order: kept
+    assert placed[0] is None
+    assert [etree.QName(code).localname for code in placed[1:]] == ["ph", "x", "bpt", "ept"]
+    assert [code.tail for code in placed[1:]] == [" of ", " selected", ".", None]
+    assert [code.get("id") for code in placed[1:]] == ["2", "1", "3", "3"]
+    assert placed[1].text == "{0}" and placed[1] is not codes[1]  # a deep copy
+    assert codes[1].tail == "项"  # the source untouched

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from duiyi.corpus import normalize
 from duiyi.corpus.clean import clean_text
@@ -193,18 +193,26 @@ def prepare_lines(doc: Document, *, lang: str | None = None, conversion: str = "
     return doc
 
 
-def prepare_units(texts: list[str], path: str = "-", conversion: str = "auto") -> Document:
+def prepare_units(
+    texts: list[str], path: str = "-", conversion: str = "auto", whole: Collection[int] = ()
+) -> Document:
     """A Chinese document of separate texts (the units of a CAT tool's XLIFF file), each its
     own paragraph (`texts[i]` is paragraph i), split into sentences as `prepare` splits and
     normalized as it does, but not cleaned: a unit is all text to translate, never web page
-    chrome. The document's text is the texts, a blank line between each two."""
+    chrome. The texts numbered in `whole` are one sentence each, never split (their inline
+    codes' placeholders must stay in one draft). The document's text is the texts, a blank
+    line between each two."""
     from duiyi.corpus.split import split_zh
 
     doc = Document(path=path, text="\n\n".join(texts))
     config = _detect(doc, text_sample(doc.text), "zh", conversion)
     offset = 0
     for number, text in enumerate(texts):
-        for start, end in _cover(text, split_zh(text)):
+        if number in whole:
+            spans = [(len(text) - len(text.lstrip()), len(text.rstrip()))]
+        else:
+            spans = _cover(text, split_zh(text))
+        for start, end in spans:
             doc.sentences.append(
                 Sentence(text[start:end], offset + start, offset + end, paragraph=number)
             )

@@ -7,16 +7,26 @@ source has text, and which is not `translate="no"` (the nearest `unit`, `group` 
 so decides). Inline codes only at the edges of the text are kept: a source that is [codes] text
 [codes] (1.2 `<x/>`, `<bx/>`, `<ex/>`, `<ph>`, `<bpt>`, `<ept>`, `<it>`; 2.x `<ph/>`, `<sc/>`,
 `<ec/>`; and wrapping it, nested or not, 1.2 `<g>` / 2.x `<pc>`) gets a target of the same
-codes, deep copies, the draft as the text between. A unit with codes inside its text, an
-annotation (`<mrk>`, 2.x `<sm/>`: it may say translate="no"), a code holding text (`<sub>`) or
-a comment among its codes is left for the translator: a plain-text draft would lose or
-misplace its tags.
+codes, deep copies, the draft as the text between. A source of text and standalone codes only
+(no wrappers), one at least inside the text, goes to the engine as one piece (never split into
+sentences) with each code named by a placeholder in document order: `共<x id="1"/>项，已选<x
+id="2"/>项。` as `共[x1]项，已选[x2]项。`. Its draft is taken only if each placeholder is in it
+exactly once, no other `[x<digits>]` is, and paired codes (bpt/ept, bx/ex, it; sc/ec) keep
+their order; the target is then its text with deep copies of the source's codes where its
+placeholders are (the draft's order: English word order differs). Any other draft leaves the
+unit for the translator (counted inline), as does a source with `[x<digits>]` text of its own
+(it would be taken for a code). Measured (qwen2.5-coder-1.5b, 31 sentences): 30 drafts kept
+every placeholder exactly once; wrappers inside the text only 61%, so a unit with a wrapper
+inside its text, an annotation (`<mrk>`, 2.x `<sm/>`: it may say translate="no"), a code
+holding text (`<sub>`) or a comment among its codes is left for the translator: a plain-text
+draft would lose or misplace its tags.
 
 A segmented 1.2 unit (Okapi, Trados' SDLXLIFF: a `<seg-source>` of `<mrk mtype="seg" mid>`
 segments, `<g>` wrappers around them allowed) is drafted segment by segment, each as a source
-of its own (the rules above: codes at its edges kept, codes inside it leave it empty). Its
-target mirrors the seg-source: made where it is missing or empty (text and codes outside the
-segments copied as they are, each segment an empty `<mrk mtype="seg">` of the same mid), the
+of its own (the rules above: codes at its edges kept, standalone codes inside it as
+placeholders, wrappers inside it leave it empty). Its target mirrors the seg-source: made
+where it is missing or empty (text and codes outside the segments copied as they are, each
+segment an empty `<mrk mtype="seg">` of the same mid), the
 empty segments (or their source copied) filled, those with a translation kept, as are those
 whose `sdl:seg` is `locked="true"`. A filled segment's `sdl:seg` says `conf="Draft"`, and for MT
 `origin="mt" origin-system="duiyi ENGINE"` (as Trados writes MT: nrc-cnrc/Portage-SMT-TAS
@@ -123,6 +133,7 @@ class Unit:
     lang: str  # the target language to tag the draft with (1.2)
     slot: tuple[int, ...] | None = None  # where the text sits among inline codes (_text_places)
     segment: etree._Element | None = None  # a segmented unit's `<mrk mtype="seg">` (seg-source)
+    codes: list | None = None  # the source's codes, `source` naming them [x1], [x2], …
 
 
 class XliffJob:
@@ -186,6 +197,8 @@ class XliffJob:
         elif (slot := _edge_slot(source, target)) is not None:
             text = _slot_text(source, slot)
             self.units.append(Unit(place, text, lang or TARGET_LANG, slot))
+        elif (named := _placeholders(source, target)) is not None:
+            self.units.append(Unit(place, named[0], lang or TARGET_LANG, codes=named[1]))
         else:
             self.counts.inline += 1
 
@@ -221,6 +234,8 @@ class XliffJob:
                 self.units.append(Unit(unit, text, lang, segment=mark))
             elif (slot := _edge_slot(mark, there)) is not None:
                 self.units.append(Unit(unit, _slot_text(mark, slot), lang, slot, mark))
+            elif (named := _placeholders(mark, there)) is not None:
+                self.units.append(Unit(unit, named[0], lang, segment=mark, codes=named[1]))
             else:
                 left += 1
         if len(self.units) == drafted:
@@ -229,8 +244,12 @@ class XliffJob:
             else:
                 self.counts.done += 1
 
-    def fill(self, unit: Unit, pair: Pair) -> None:
-        """Write `pair`'s draft (origin mt or gloss, score, meta engine) as `unit`'s target."""
+    def fill(self, unit: Unit, pair: Pair) -> bool:
+        """Write `pair`'s draft (origin mt or gloss, score, meta engine) as `unit`'s target;
+        False (nothing written) where a draft of placeholders lost, repeated or invented one."""
+        pieces = None if unit.codes is None else _placed(xml_safe(pair.tgt), unit.codes)
+        if unit.codes is not None and pieces is None:
+            return False
         place, ns = unit.element, self.ns
         source = place.find(f"{{{ns}}}source")
         target = place.find(f"{{{ns}}}target")
@@ -242,7 +261,10 @@ class XliffJob:
         if unit.segment is not None:  # its segment's mrk in the target, and its sdl:seg
             source, draft_in = unit.segment, _target_mark(place, target, unit.segment)
             _sdl_draft(place, unit.segment.get("mid"), pair)
-        if unit.slot is None:
+        if pieces is not None:
+            draft_in.text = pieces[0]
+            draft_in[:] = pieces[1:]
+        elif unit.slot is None:
             draft_in.text = xml_safe(pair.tgt)
         else:
             _with_codes(source, draft_in, unit.slot, xml_safe(pair.tgt))
@@ -264,6 +286,7 @@ class XliffJob:
             root = self.tree.getroot()
             root.set("trgLang", root.get("trgLang") or TARGET_LANG)  # required with targets
             self._note_20(place, pair)
+        return True
 
     def _note_20(self, segment, pair: Pair) -> None:
         """A duiyi note in the segment's unit (2.x notes belong to units: one naming the
@@ -375,6 +398,49 @@ def _with_codes(source, target, slot: tuple[int, ...], draft: str) -> None:
         holder.text = draft
     else:
         holder[i].tail = draft
+
+
+PLACEHOLDER = re.compile(r"\[x(\d+)\]")
+# Codes a draft may move freely; the others (paired: 1.2 bpt/ept, bx/ex, it; 2.x sc/ec) keep
+# their order, so that a code never ends before it starts
+_STANDALONE = {f"{{{NS12}}}x", f"{{{NS12}}}ph", f"{{{NS20}}}ph"}
+
+
+def _placeholders(source, target) -> tuple[str, list] | None:
+    """`source`'s text with its codes named [x1], [x2], … in document order, and the codes, if
+    they are all standalone codes (no wrappers), at least one inside the text, the text has no
+    [x<digits>] of its own (it would be taken for a code) and `target` is empty or the source
+    copied; else None (left for the translator)."""
+    places = _text_places(source)
+    if places is None or len(places) < 2 or any(kid.tag in _WRAPPERS for kid in source):
+        return None  # codes only at the edges (_edge_slot's), or wrappers
+    if _has_elements(target) and _content(target) != _content(source):
+        return None
+    pieces = [source.text or ""] + [kid.tail or "" for kid in source]
+    if any(PLACEHOLDER.search(piece) for piece in pieces):
+        return None
+    text = pieces[0] + "".join(f"[x{i}]{tail}" for i, tail in enumerate(pieces[1:], 1))
+    return text, list(source)
+
+
+def _placed(draft: str, codes: list) -> list | None:
+    """The target's content for `draft` of placeholders: its text before the first code, then
+    deep copies of `codes` in the draft's order, each with the draft's text after it as its
+    tail; None unless each placeholder is in the draft once, no other, and paired codes keep
+    their order."""
+    parts = PLACEHOLDER.split(draft)  # text, number, text, number, …, text
+    order = [int(n) for n in parts[1::2]]
+    if sorted(order) != list(range(1, len(codes) + 1)):
+        return None
+    paired = [n for n in order if codes[n - 1].tag not in _STANDALONE]
+    if paired != sorted(paired):
+        return None
+    content = [parts[0] or None]
+    for n, tail in zip(order, parts[2::2], strict=True):
+        code = copy.deepcopy(codes[n - 1])
+        code.tail = tail or None
+        content.append(code)
+    return content
 
 
 def _seg_marks(el) -> list:

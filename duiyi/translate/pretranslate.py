@@ -7,7 +7,8 @@ too, standard input read whole to tell. The units of a file to translate become 
 document, a paragraph per unit (per segment of a segmented unit), split into sentences as
 documents are (`prepare_units`); its sentences go through the run's drafter (engine, cache,
 progress bar, cluster), and each unit's drafts, joined, become its target (or its segment's;
-between the inline codes at its edges, if any).
+between the inline codes at its edges, if any). A unit whose codes are named by placeholders
+([x1], …) is one sentence; its draft is refused (the unit left) unless it keeps them all.
 Each file is written back whole and atomically: to -o (which may name the input itself),
 stdout, or for several files a folder, each under its own name.
 """
@@ -92,13 +93,15 @@ def _pretranslate(run, job: XliffJob) -> None:
     """Draft every unit of `job` to translate, through the run's drafter and progress bar."""
     from duiyi.corpus.pipeline import prepare_units
 
-    doc = prepare_units([unit.source for unit in job.units], path=job.path)
+    whole = {i for i, unit in enumerate(job.units) if unit.codes is not None}
+    doc = prepare_units([unit.source for unit in job.units], path=job.path, whole=whole)
     drafts: list[list] = [[] for _ in job.units]
     for document, stream in run.drafter([doc]):
         for sentence, draft in run.drafts(document, stream, None):
             drafts[sentence.paragraph].append((sentence, draft))
     translator = run.translator
     translated = set()  # the units drafted (a segmented unit's segments are units here)
+    refused = set()  # the units whose drafts lost, repeated or invented a code's placeholder
     for unit, done in zip(job.units, drafts, strict=True):
         text = _joined(doc, done)
         if not text:
@@ -107,9 +110,10 @@ def _pretranslate(run, job: XliffJob) -> None:
         # a unit is as good as its weakest sentence
         score = None if None in scores else min(scores)
         meta = {"engine": translator.engine_id}
-        job.fill(unit, Pair(unit.source, text, score, origin=translator.origin, meta=meta))
-        translated.add(unit.element)
+        pair = Pair(unit.source, text, score, origin=translator.origin, meta=meta)
+        (translated if job.fill(unit, pair) else refused).add(unit.element)
     job.counts.translated += len(translated)
+    job.counts.inline += len(refused - translated)  # left for the translator, as codes are
 
 
 def _joined(doc: Document, drafts: list) -> str:
