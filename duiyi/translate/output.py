@@ -19,6 +19,17 @@ DOCUMENT_FORMATS = {"text": ".en.txt", "side-by-side": ".md", "docx": ".en.docx"
 GLOSS_LINE = "[duiyi: CC-CEDICT word glosses, NOT machine translation]"
 
 
+def unique_name(stem: str, ext: str, taken: set[str]) -> str:
+    """`stem + ext`, or `stem-2 + ext`, `stem-3 + ext`, … where it is one of `taken` (the
+    names a run has given so far in an output folder, which it joins)."""
+    name, n = stem + ext, 1
+    while name in taken:
+        n += 1
+        name = f"{stem}-{n}{ext}"
+    taken.add(name)
+    return name
+
+
 def write_text(
     doc: Document, drafts: Iterable[tuple[Sentence, Draft]], out: TextIO, origin: str = "mt"
 ) -> None:

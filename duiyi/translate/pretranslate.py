@@ -23,6 +23,7 @@ from duiyi.corpus.model import Document, Pair
 from duiyi.errors import FormatError, InputError
 from duiyi.export.xliff import NS12
 from duiyi.export.xliff_units import UnitCounts, XliffJob, is_xliff, is_xliff_data
+from duiyi.translate.output import unique_name
 
 
 def xliff_inputs(listed: list[tuple[str, bool]], stdin: bytes | None = None) -> list[str]:
@@ -147,13 +148,9 @@ def _targets(paths: list[str], output: str | None, directory: bool, roots) -> li
 
 
 def _unique(name: str, taken: set[str]) -> str:
-    """`name`, or name-2, name-3, … where it is one of `taken` (which it joins)."""
-    path, n = PurePosixPath(name), 1
-    while name in taken:
-        n += 1
-        name = str(path.with_name(f"{path.stem}-{n}{path.suffix}"))
-    taken.add(name)
-    return name
+    """`name` (its extension kept: an XLIFF is written back as what it is), made unique."""
+    path = PurePosixPath(name)
+    return unique_name(str(path.with_suffix("")), path.suffix, taken)
 
 
 def _name(path: str) -> str:

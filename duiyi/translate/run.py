@@ -32,7 +32,13 @@ from duiyi.translate.cache import TranslationCache
 from duiyi.translate.drafts import run_signature, source_of, translate_document
 from duiyi.translate.engine import Draft, Translator
 from duiyi.translate.glossary import adherence
-from duiyi.translate.output import DOCUMENT_FORMATS, pairs_of, write_side_by_side, write_text
+from duiyi.translate.output import (
+    DOCUMENT_FORMATS,
+    pairs_of,
+    unique_name,
+    write_side_by_side,
+    write_text,
+)
 from duiyi.translate.pretranslate import UnitCounts, translate_xliffs, xliff_inputs
 
 log = logging.getLogger(__name__)
@@ -325,12 +331,7 @@ class _Run:
         ext = DOCUMENT_FORMATS.get(self.fmt) or format_extension(self.fmt)
         relative = PurePosixPath(relative_name(path, self.roots))
         stem = (relative.parent / relative.name.rsplit(".", 1)[0]).as_posix()
-        name, n = stem + ext, 1
-        while name in taken:
-            n += 1
-            name = f"{stem}-{n}{ext}"
-        taken.add(name)
-        return name
+        return unique_name(stem, ext, taken)
 
     def check_outputs(self, paths: list[str], output: str | None, directory: bool) -> None:
         """OutputError where a file the run would write is one of its inputs (`atomic_write`
