@@ -782,3 +782,47 @@ def test_placeholders_in_a_draft_are_checked_before_codes_go_back():
     assert [code.get("id") for code in placed[1:]] == ["2", "1", "3", "3"]
     assert placed[1].text == "{0}" and placed[1] is not codes[1]  # a deep copy
     assert codes[1].tail == "项"  # the source untouched
+
+
+def test_several_xliff_files_are_all_checked_before_any_is_written(cli, tmp_path):
+    first = _job(tmp_path, JOB_12, "a.xlf")
+    second = _job(tmp_path, JOB_20, "b.xlf")
+    out = tmp_path / "out"
+    line = _one_line_error(cli, first, second, "-f", "xliff", "-o", f"{out}/")
+    assert "b.xlf is XLIFF 2.0" in line and "-f xliff does not apply" in line
+    broken = _job(tmp_path, JOB_12[: len(JOB_12) // 2], "c.xlf")
+    assert "c.xlf: not well-formed XLIFF" in _one_line_error(cli, first, broken, "-o", f"{out}/")
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_xliff_on_stdin_into_a_folder_keeps_an_xliff_name(cli, tmp_path, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(JOB_12.encode())))
+    out = tmp_path / "out"
+    status, _, err = cli("translate", "-", "-o", f"{out}/", "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    assert [p.name for p in out.iterdir()] == ["stdin.xlf"]
+    assert _unchanged_but(out / "stdin.xlf", JOB_12, NS12, {"1", "5", "6", "7"}, {"5", "6", "7"})
+
+
+def test_sdlxliff_segments_without_an_sdl_seg_get_one(cli, tmp_path):
+    """A Trados segment with no sdl:seg (a unit without seg-defs, a seg-defs missing one mid)
+    gets one marked Draft; an Okapi file (no SDL namespace) gets no Trados markup."""
+    missing = SDL_12.replace(
+        '<sdl:seg-defs><sdl:seg id="4" locked="true"/></sdl:seg-defs>', ""
+    ).replace('<sdl:seg id="1"/>', "")
+    job, out = _job(tmp_path, missing, "job.sdlxliff"), tmp_path / "job.mt.sdlxliff"
+    status, _, err = cli("translate", job, "-o", out, "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    sdl = "http://sdl.com/FileTypes/SdlXliff/1.0"
+    units = {u.get("id"): u for u in etree.parse(str(out)).iter(f"{{{NS12}}}trans-unit")}
+    for unit, mids in (("a", ["2", "3", "1"]), ("locked", ["4"])):
+        defs = units[unit].findall(f"{{{sdl}}}seg-defs")
+        before = [e.tag for e in defs[0].itersiblings(preceding=True)]
+        assert len(defs) == 1 and f"{{{NS12}}}target" in before
+        assert [seg.get("id") for seg in defs[0]] == mids
+    seg = units["locked"].find(f"{{{sdl}}}seg-defs/{{{sdl}}}seg")
+    assert dict(seg.attrib) == {"id": "4", "conf": "Draft"}  # glosses: no MT origin
+    okapi, plain = _job(tmp_path, SEGMENTED_12, "okapi.xlf"), tmp_path / "okapi.mt.xlf"
+    status, _, err = cli("translate", okapi, "-o", plain, "--engine", "gloss", "--no-cache")
+    assert status == 0, err
+    assert b"sdl" not in plain.read_bytes()

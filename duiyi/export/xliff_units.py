@@ -28,7 +28,8 @@ placeholders, wrappers inside it leave it empty). Its target mirrors the seg-sou
 where it is missing or empty (text and codes outside the segments copied as they are, each
 segment an empty `<mrk mtype="seg">` of the same mid), the
 empty segments (or their source copied) filled, those with a translation kept, as are those
-whose `sdl:seg` is `locked="true"`. A filled segment's `sdl:seg` says `conf="Draft"`, and for MT
+whose `sdl:seg` is `locked="true"`. A filled segment's `sdl:seg` (made where an SDLXLIFF has
+none) says `conf="Draft"`, and for MT
 `origin="mt" origin-system="duiyi ENGINE"` (as Trados writes MT: nrc-cnrc/Portage-SMT-TAS
 ce_tmx.pl writes the same; `percent`, a TM match's, is dropped). The unit is counted once:
 translated if a segment was filled, else inline if a segment was left for its codes, else
@@ -478,19 +479,30 @@ def _target_mark(place, target, segment):
 
 
 def _sdl_draft(place, mid: str, pair: Pair) -> None:
-    """Mark a Trados segment's `sdl:seg` (if it has one) a draft as MT plug-ins do:
+    """Mark a Trados segment's `sdl:seg` (made if an SDLXLIFF lacks it) a draft as MT plug-ins do:
     `conf="Draft"`, for MT `origin="mt"` and `origin-system`; glosses are no MT (no origin),
     and a TM match's percent no longer describes the segment."""
     segs = place.iterfind(f"{{{SDL}}}seg-defs/{{{SDL}}}seg")
     seg = next((s for s in segs if s.get("id") == mid), None)
     if seg is None:
-        return
+        if SDL not in place.nsmap.values():
+            return  # not Trados' file (Okapi's segments): no sdl:seg to keep up
+        seg = etree.SubElement(_seg_defs(place), f"{{{SDL}}}seg", id=mid)
     for name in ("origin", "origin-system", "percent"):
         seg.attrib.pop(name, None)
     seg.set("conf", "Draft")
     if pair.origin == "mt":
         seg.set("origin", "mt")
         seg.set("origin-system", f"duiyi {(pair.meta or {}).get('engine', '')}".strip())
+
+
+def _seg_defs(place) -> etree._Element:
+    """The unit's `sdl:seg-defs`, made if missing (after its target, where Trados writes it)."""
+    defs = place.find(f"{{{SDL}}}seg-defs")
+    if defs is None:
+        defs = etree.Element(f"{{{SDL}}}seg-defs")
+        _insert_after(place.find(f"{{{NS12}}}target"), defs)
+    return defs
 
 
 def _translatable(elem) -> bool:

@@ -68,8 +68,8 @@ def translate_xliffs(
     if not fmt and not directory and run.fmt not in ("text", "xliff", "xliff2"):
         raise InputError(f"an XLIFF input is written back as XLIFF, not {run.fmt}: -o {output}")
     targets = _targets(paths, output, directory, run.roots)
-    run.stats.xliff = UnitCounts()
-    for path, target in zip(paths, targets, strict=True):
+
+    def load(path: str) -> XliffJob:
         if path == "-":
             job = XliffJob("stdin", stdin)
         else:
@@ -81,6 +81,14 @@ def translate_xliffs(
                 f"{job.path} is XLIFF {job.version or '?'}, written back as it is: -f {fmt} does "
                 "not apply (leave -f out)"
             )
+        return job
+
+    if len(paths) > 1:  # every file read and checked before the first is translated or written
+        for path in paths:
+            load(path)
+    run.stats.xliff = UnitCounts()
+    for path, target in zip(paths, targets, strict=True):
+        job = load(path)
         run.stats.documents += 1
         _pretranslate(run, job)
         run.stats.xliff.add(job.counts)
@@ -135,7 +143,8 @@ def _targets(paths: list[str], output: str | None, directory: bool, roots) -> li
 
     if directory:
         taken: set[str] = set()
-        targets = [str(Path(output) / _unique(relative_name(p, roots), taken)) for p in paths]
+        names = ["stdin.xlf" if p == "-" else relative_name(p, roots) for p in paths]
+        targets = [str(Path(output) / _unique(name, taken)) for name in names]
         check_outputs(targets)  # never into an input: a folder is no file's own name
         return targets
     if len(paths) > 1:
