@@ -254,10 +254,18 @@ def runlength_encode(data: bytes) -> bytes:
     return bytes(out + b"\x80")
 
 
-def make_filtered_pdf(path: Path, text: str, filters: list[str], padding: int = 0) -> Path:
+def make_filtered_pdf(
+    path: Path,
+    text: str,
+    filters: list[str],
+    padding: int = 0,
+    encoded: bytes | None = None,
+    parms: str = "",
+) -> Path:
     """A one-page PDF whose content stream (`text` in Helvetica, then `padding` spaces) goes
     through `filters` (LZWDecode, RunLengthDecode, ASCII85Decode, ASCIIHexDecode), first
-    decoded first."""
+    decoded first; or whose stream is `encoded` as it is (`filters` and `parms`, the
+    DecodeParms, only named)."""
     import base64
 
     encoders = {
@@ -267,15 +275,17 @@ def make_filtered_pdf(path: Path, text: str, filters: list[str], padding: int = 
         "ASCIIHexDecode": lambda d: d.hex().encode() + b">",
     }
     stream = f"BT /F1 24 Tf 72 720 Td ({text}) Tj ET\n".encode() + b" " * padding
-    for name in reversed(filters):
+    for name in reversed(filters if encoded is None else []):
         stream = encoders[name](stream)
+    stream = stream if encoded is None else encoded
     names = " ".join(f"/{name}" for name in filters)
+    parms = f" /DecodeParms {parms}" if parms else ""
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(stream)} /Filter [{names}] >>\nstream\n".encode()
+        f"<< /Length {len(stream)} /Filter [{names}]{parms} >>\nstream\n".encode()
         + stream
         + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",

@@ -178,6 +178,32 @@ def test_pdf_streams_beyond_flate_count_against_the_budget(tmp_path, monkeypatch
     assert (pdftypes.lzwdecode, pdftypes.rldecode) == (lzw.lzwdecode, runlength.rldecode)
 
 
+def test_pdf_ccitt_fax_streams_are_bounded_line_by_line(tmp_path, monkeypatch):
+    """One bit of Group 4 fax can stand for a whole line of `Columns` pixels: a line wider
+    than the budget is refused before pdfminer makes it, and the lines are counted as they
+    come (pdfminer decoded the whole stream, copying its buffer at every line, before it was
+    counted). Within the budget the output is pdfminer's own."""
+    from pdfminer import ccitt, pdftypes
+
+    from duiyi.corpus.documents import pdf
+
+    monkeypatch.setattr(pdf, "MAX_INFLATED", 20_000)
+    blank_lines = b"\xff" * 1000  # a code "1" (V0) per bit: 8,000 blank lines
+    for columns in (10**9, 1728):  # a line of 125 MB; 8,000 lines of 216 bytes
+        path = make_filtered_pdf(
+            tmp_path / "fax.pdf", "", ["CCITTFaxDecode"], encoded=blank_lines,
+            parms=f"<< /K -1 /Columns {columns} >>",
+        )  # fmt: skip
+        with pytest.raises(InputError, match=r"fax.pdf: its compressed streams inflate to more"):
+            read_document(path)
+    assert pdftypes.ccittfaxdecode is ccitt.ccittfaxdecode
+    params = {"K": -1, "Columns": 16, "BlackIs1": True}
+    data = bytes([0b10011000, 0b01000110, 0b00111111, 0xFF])
+    assert pdf._ccittfaxdecode(pdf._Budget("x"), data, params) == ccitt.ccittfaxdecode(data, params)
+    with pytest.raises(Exception, match="0"):  # not Group 4: pdfminer's own refusal
+        pdf._ccittfaxdecode(pdf._Budget("x"), data, {"K": 0, "Columns": 16})
+
+
 def test_pdf_paragraph_across_a_page_break_and_hyphenation(tmp_path):
     first = "The harbour workers unloaded the catch and talked about the prices of the day while the " \
         "boats came in; the captain wanted a transla-"  # fmt: skip

@@ -249,13 +249,16 @@ class _Budget:
         self.name, self.left = name, MAX_INFLATED
 
     def count(self, decoded: bytes) -> bytes:
-        self.left -= len(decoded)
+        self.spend(len(decoded))
+        return decoded
+
+    def spend(self, size: int) -> None:
+        self.left -= size
         if self.left < 0:
             raise InputError(
                 f"{self.name}: its compressed streams inflate to more than "
                 f"{MAX_INFLATED // 2**20} MB (a decompression bomb?)"
             )
-        return decoded
 
 
 class _BoundedZlib:
@@ -317,8 +320,32 @@ def _rldecode(budget: _Budget, data: bytes) -> bytes:
 
 def _counted(budget: _Budget, decode):
     """`decode` counted once it returns: ASCII85 and ASCIIHex decode to at most four times
-    their input; CCITT fax images are counted, not bounded while pdfminer decodes them."""
+    their input."""
     return lambda *args: budget.count(decode(*args))
+
+
+def _ccittfaxdecode(budget: _Budget, data: bytes, params: dict) -> bytes:
+    """pdfminer's `ccittfaxdecode` (Group 4, K = -1), counted line by line: one bit can stand
+    for a whole line, as wide as the stream's `Columns` says, which pdfminer holds as a list
+    of ints; a line wider than the budget has left is refused before it is made."""
+    from pdfminer.ccitt import CCITTFaxDecoder, ccittfaxdecode
+
+    columns = params.get("Columns")
+    if params.get("K") != -1 or not isinstance(columns, int):
+        return ccittfaxdecode(data, params)  # pdfminer refuses what it does not decode
+    if columns > budget.left * 8:
+        budget.spend(budget.left + 1)  # one line would be more than is left
+    lines: list[bytes] = []
+
+    class Counted(CCITTFaxDecoder):
+        def output_line(self, y: int, bits) -> None:
+            self._buf = b""  # pdfminer's own buffer grows by copying itself: one line here
+            super().output_line(y, bits)
+            lines.append(budget.count(self._buf))
+
+    bytealign, reversed_ = bool(params.get("EncodedByteAlign")), bool(params.get("BlackIs1"))
+    Counted(columns, bytealign=bytealign, reversed=reversed_).feedbytes(data)
+    return b"".join(lines)
 
 
 @contextmanager
@@ -334,7 +361,7 @@ def _bounded_inflation(name: str):
         "rldecode": (runlength.rldecode, partial(_rldecode, budget)),
         "ascii85decode": (ascii85.ascii85decode, _counted(budget, ascii85.ascii85decode)),
         "asciihexdecode": (ascii85.asciihexdecode, _counted(budget, ascii85.asciihexdecode)),
-        "ccittfaxdecode": (ccitt.ccittfaxdecode, _counted(budget, ccitt.ccittfaxdecode)),
+        "ccittfaxdecode": (ccitt.ccittfaxdecode, partial(_ccittfaxdecode, budget)),
     }
     for attr, (_, decode) in bounded.items():
         setattr(pdftypes, attr, decode)
