@@ -364,6 +364,41 @@ def test_export_errors_are_one_line(cli, tmp_path, corpus):
     assert status == 2 and "'robot' is not one of" in err
 
 
+@pytest.mark.parametrize(("fmt", "name", "files"), [
+    ("moses", "c.moses", ["c.zh_CN", "c.zh_TW"]),
+    ("xces", "c.xml", ["c.xml", "c.zh_CN.xml", "c.zh_TW.xml"]),
+])  # fmt: skip
+def test_two_variants_of_one_language_get_two_files(cli, corpus, tmp_path, fmt, name, files):
+    # Named by primary subtags alone, both sides went to c.zh: one replaced the other.
+    out = tmp_path / name
+    status, _, err = cli(
+        "export", corpus, "-f", fmt, "-o", out, "--src-lang", "zh-CN", "--tgt-lang", "zh-TW"
+    )
+    assert status == 0, err
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("c.")) == sorted(files)
+    store = tmp_path / "back.db"
+    status, _, err = cli(
+        "import", out, "-f", fmt, "--store", store, "--src-lang", "zh-CN", "--tgt-lang", "zh-TW"
+    )
+    assert status == 0, err
+    with Store.open(store) as s:
+        assert [(p.src, p.tgt) for p in s.iter_pairs()][:1] == [("你好。", "Hello.")]
+    status, _, err = cli(
+        "export", corpus, "-f", fmt, "-o", out, "--src-lang", "en", "--tgt-lang", "EN"
+    )
+    assert status == 1 and "both en" in err
+
+
+@pytest.mark.parametrize("command", ["export", "import"])
+def test_a_language_that_is_no_tag_is_one_line(cli, corpus, tmp_path, command):
+    args = (corpus, "-f", "moses", "-o", tmp_path / "c") if command == "export" else (
+        tmp_path / "c", "-f", "moses", "--store", corpus
+    )  # fmt: skip
+    status, _, err = cli(command, *args, "--src-lang", "zh/../x")
+    assert status == 1 and err == "duiyi: error: --src-lang 'zh/../x' is not a language tag " \
+        "(zh-CN, zh-TW, en-US, …)\n"  # fmt: skip
+
+
 def test_import_then_export_round_trip(cli, corpus, tmp_path):
     memory = tmp_path / "m.tmx"
     cli("export", corpus, "-o", memory)

@@ -149,6 +149,31 @@ def primary_subtag(lang: str) -> str:
     return language_code(lang).split("-")[0]
 
 
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def check_language_tag(lang: str, option: str) -> None:
+    """FormatError unless `lang` reads as a language tag (zh, zh-TW, en_US, zh-Hant-TW): a
+    file tagged `bad lang` is one no CAT tool loads, and Moses and XCES files are named by it."""
+    if not _LANGUAGE_TAG.fullmatch(lang):
+        raise FormatError(f"{option} {lang!r} is not a language tag (zh-CN, zh-TW, en-US, …)")
+
+
+def file_languages(src_lang: str, tgt_lang: str) -> tuple[str, str]:
+    """The codes naming a pair's two files (Moses `x.zh`/`x.en`, XCES `x.zh.xml`): the primary
+    subtags, or where those are the same (zh-CN → zh-TW) the whole tags as OPUS writes them
+    (`x.zh_CN`/`x.zh_TW`), so that neither file replaces the other."""
+    src, tgt = primary_subtag(src_lang), primary_subtag(tgt_lang)
+    if src == tgt:
+        src, tgt = src_lang.replace("-", "_"), tgt_lang.replace("-", "_")
+        if src.lower() == tgt.lower():
+            raise FormatError(
+                f"the source and target languages are both {src_lang}: name them apart "
+                "with --src-lang/--tgt-lang"
+            )
+    return src, tgt
+
+
 class PairReader:
     """The pairs of one file, streamed: iterate it once. Afterwards `skipped` counts the units
     that were not pairs (e.g. a TMX unit lacking a language) and `signature` holds the run

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from duiyi.corpus.model import ORIGINS
 from duiyi.errors import InputError
 from duiyi.export import format_for_path, get_format
+from duiyi.export.base import check_language_tag
 from duiyi.export.filters import filter_pairs
 from duiyi.progress import progressbar
 
@@ -48,6 +49,9 @@ def export_store(
     what other commands commit meanwhile (a re-import) neither mixes into the output nor
     skews the counts."""
     output = os.fspath(output)
+    for lang, option in ((src_lang, "--src-lang"), (tgt_lang, "--tgt-lang")):
+        if lang is not None:
+            check_language_tag(lang, option)
     fmt = fmt or format_for_path(output if output != "-" else None)
     if tokenized and fmt != "moses":
         raise InputError(f"--tokenized is for the moses format, not {fmt}")

@@ -18,6 +18,7 @@ from duiyi.atomic import protect_inputs
 from duiyi.corpus.read import input_list
 from duiyi.errors import InputError
 from duiyi.export import format_for_path, get_format
+from duiyi.export.base import check_language_tag
 
 
 @dataclass
@@ -38,7 +39,10 @@ def check_inputs(
     src_lang: str = "zh",
     tgt_lang: str = "en",
 ) -> None:
-    """Refuse missing files, folders and unknown formats before the store is touched."""
+    """Refuse missing files, folders, unknown formats and language tags before the store is
+    touched."""
+    check_language_tag(src_lang, "--src-lang")
+    check_language_tag(tgt_lang, "--tgt-lang")
     for path in input_list(paths):
         if path == "-":
             raise InputError(

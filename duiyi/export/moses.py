@@ -17,7 +17,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, count_lines, primary_subtag, text_lines
+from .base import PairFormat, count_lines, file_languages, primary_subtag, text_lines
 
 # Every character str.splitlines() breaks on: a Moses line must hold none of them.
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
@@ -31,14 +31,15 @@ def one_line(text: str) -> str:
 def moses_paths(
     path: str, src_lang: str, tgt_lang: str, tokenized: bool = False
 ) -> tuple[Path, Path]:
-    """The two files a Moses prefix names: `out.moses` → out.zh, out.en."""
+    """The two files a Moses prefix names: `out.moses` → out.zh, out.en (zh-CN → zh-TW:
+    out.zh_CN, out.zh_TW)."""
     prefix = Path(path)
     if prefix.suffix.lower() == ".moses":
         prefix = prefix.with_suffix("")
     tok = ".tok" if tokenized else ""
-    return (
-        prefix.with_name(f"{prefix.name}{tok}.{primary_subtag(src_lang)}"),
-        prefix.with_name(f"{prefix.name}{tok}.{primary_subtag(tgt_lang)}"),
+    src, tgt = file_languages(src_lang, tgt_lang)
+    return prefix.with_name(f"{prefix.name}{tok}.{src}"), prefix.with_name(
+        f"{prefix.name}{tok}.{tgt}"
     )
 
 
@@ -113,7 +114,7 @@ class MosesFormat(PairFormat):
 def _prefix(path: str, src_lang: str, tgt_lang: str) -> str:
     """The prefix to read: `x.zh` or `x.en` (either file of the pair, as a user names it)
     stands for `x` where that file exists."""
-    langs = (f".{primary_subtag(src_lang)}", f".{primary_subtag(tgt_lang)}")
+    langs = tuple(f".{lang}".lower() for lang in file_languages(src_lang, tgt_lang))
     if Path(path).suffix.lower() in langs and Path(path).is_file():
         return str(Path(path).with_suffix(""))
     return path

@@ -37,7 +37,7 @@ from .base import (
     XML_SPACE,
     PairFormat,
     checked_score,
-    primary_subtag,
+    file_languages,
     refuse_entities,
     wrong_root,
     xml_error,
@@ -48,10 +48,8 @@ from .base import (
 def sentence_file_paths(path: str, src_lang: str, tgt_lang: str) -> tuple[Path, Path]:
     align = Path(path)
     stem = align.with_suffix("") if align.suffix.lower() == ".xml" else align
-    return (
-        stem.with_name(f"{stem.name}.{primary_subtag(src_lang)}.xml"),
-        stem.with_name(f"{stem.name}.{primary_subtag(tgt_lang)}.xml"),
-    )
+    src, tgt = file_languages(src_lang, tgt_lang)
+    return stem.with_name(f"{stem.name}.{src}.xml"), stem.with_name(f"{stem.name}.{tgt}.xml")
 
 
 def _segments(pair: Pair, side: str) -> list[str]:
