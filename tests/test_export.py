@@ -465,6 +465,69 @@ def test_import_wrong_languages_names_them(cli, tmp_path):
     assert status == 0 and "imported 4 pairs" in err
 
 
+def _tmx(path: Path, *units: tuple[str, str, str, str]) -> Path:
+    """A TMX as another tool writes it: (source tag, source, target tag, target) per unit."""
+    path.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<tmx version="1.4"><header srclang="*all*"/>'
+        "<body>\n"
+        + "".join(
+            f'<tu>\n <tuv xml:lang="{a}"><seg>{src}</seg></tuv>\n'
+            f' <tuv lang="{b}"><seg>{tgt}</seg></tuv>\n</tu>\n'
+            for a, src, b, tgt in units
+        )
+        + "</body></tmx>\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize(("units", "args", "tags"), [
+    # the tags the file gave (once read, by either reading path), in the usual case
+    ([("zh-TW", "繁體。", "en-GB", "Plain.")], (), ("zh-TW", "en-GB")),
+    ([("ZH-TW", "繁體。", "EN-US", "Plain.")] * 2, (), ("zh-TW", "en-US")),
+    # a language asked for in full: the target is still tagged (it was xml:lang="")
+    ([("zh-TW", "繁體。", "en-US", "Plain.")], ("--src-lang", "zh-TW"), ("zh-TW", "en-US")),
+    ([("zh-CN", "简体。", "fr-FR", "Plat.")], ("--tgt-lang", "fr"), ("zh-CN", "fr-FR")),
+    ([("zh-CN", "简体。", "en-US", "One."), ("zh-TW", "繁體。", "en-US", "Two.")], (),
+     ("zh-CN", "en-US")),  # both variants in one file: as before, no tag of its own
+])  # fmt: skip
+def test_an_export_tags_imported_pairs_as_their_file_did(cli, tmp_path, units, args, tags):
+    memory = _tmx(tmp_path / "tm.tmx", *units)
+    store = tmp_path / "c.db"
+    status, _, err = cli("import", memory, "--store", store, *args)
+    assert status == 0, err
+    out = tmp_path / "out.tmx"
+    status, _, err = cli("export", store, "-o", out)
+    assert status == 0, err
+    text = out.read_text(encoding="utf-8")
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', text) == list(tags) * len(units)
+    assert f'srclang="{tags[0]}"' in text
+
+
+def test_a_duiyi_tmx_in_zh_tw_comes_back_as_zh_tw(cli, tmp_path):
+    memory = tmp_path / "tw.tmx"  # in duiyi's shape: read by tmx_scan's fast path
+    write_pairs(PAIRS, str(memory), src_lang="zh-TW", tgt_lang="en-GB")
+    store = tmp_path / "c.db"
+    assert cli("import", memory, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "jsonl")
+    assert status == 0, err
+    assert {(r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())} == {
+        ("zh-TW", "en-GB")
+    }
+
+
+def test_imports_of_both_chinese_variants_export_as_zh(cli, tmp_path):
+    store = tmp_path / "c.db"
+    for tag in ("zh-TW", "zh-CN"):
+        memory = _tmx(tmp_path / f"{tag}.tmx", (tag, f"{tag}。", "en-US", f"{tag}."))
+        assert cli("import", memory, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "jsonl")
+    assert status == 0, err
+    assert {(r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())} == {
+        ("zh", "en-US")
+    }
+
+
 def test_corpus_info(cli, corpus):
     status, out, _ = cli("corpus", "info", corpus)
     assert status == 0

@@ -64,10 +64,16 @@ class Document:
 
 
 def lang_tag(lang: str, script: str = "") -> str:
-    """zh + traditional → "zh-TW", zh → "zh-CN", en → "en-US"; other codes as they are.
+    """zh + traditional → "zh-TW", zh → "zh-CN", en → "en-US"; other codes in the case tags
+    are written in ("ZH_tw" → "zh-TW", "zh-hant" → "zh-Hant").
 
     OmegaT loads only xx or xx-YY codes, so these are what every export writes by default.
     """
+    first, *rest = lang.replace("_", "-").split("-")
+    lang = "-".join(
+        [first.lower()]
+        + [p.upper() if len(p) == 2 else p.title() if len(p) == 4 else p.lower() for p in rest]
+    )
     if lang == "zh":
         return "zh-TW" if script == "traditional" else "zh-CN"
     return {"en": "en-US"}.get(lang, lang)

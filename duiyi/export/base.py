@@ -187,6 +187,11 @@ class PairReader:
     def __iter__(self) -> Iterator[Pair]:
         return self._pairs if self._pairs is not None else iter(())
 
+    def languages(self) -> tuple[str, str] | None:
+        """Once read, the (source, target) language tags of the pairs as the file gave them
+        (zh-TW, where the languages asked for were zh and en); None where the format has none."""
+        return None
+
 
 class PairFormat:
     """One parallel-text format: `write` pairs to a path, `read` pairs back where possible.

@@ -98,7 +98,9 @@ def _import_file(
         checksum=_sha256(pair_format.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang)),
         origin=origin,
         src_lang=src_lang,
+        tgt_lang=tgt_lang,
         signature=reader.signature,
+        languages=lambda: reader.languages() or (src_lang, tgt_lang),
     )
     return ImportResult(
         path, sum(added.values()), len(added), reader.skipped, src_lang, tgt_lang, matched

@@ -241,6 +241,7 @@ class TmxReader(PairReader):
         self.skipped = 0
         self.signature = ""
         self.langs: Counter[str] = Counter()  # languages of the skipped units
+        self.tags: set[tuple[str, str]] = set()  # (source, target) codes of the units read
         self._roles: dict[str, str] = {}  # language code -> "src"/"tgt" ("!": as asked), ""
         self._bad_score: FormatError | None = None  # for the first unit with a bad x-score
 
@@ -297,7 +298,7 @@ class TmxReader(PairReader):
             remove_comments=True,
             remove_pis=True,
         )
-        canonical = CanonicalUnits(self.src, self.tgt, self.default_origin)
+        canonical = CanonicalUnits(self.src, self.tgt, self.default_origin, self.tags)
         match_unit = CANONICAL_TU.match
         fast_ok = plain  # whether the fast path may still run in this file
         between = False  # lxml stands between two units of <body>, all bytes fed consumed
@@ -427,9 +428,21 @@ class TmxReader(PairReader):
                 self.langs[tuv.get(XML_LANG) or tuv.get("lang") or ""] += 1
             return None
         pair = Pair(src, tgt, None, "1-1", self.default_origin, "", "pending", None, tu.get("tuid"))
+        self.tags.add((taken["src"], taken["tgt"]))
         if props:
             self._apply_props(pair, props)
         return pair
+
+    def languages(self) -> tuple[str, str] | None:
+        """The tag every unit read gave a side (zh-TW), else the language asked for (zh)."""
+        if not self.tags:
+            return None
+        srcs = {language_code(src) for src, _ in self.tags}
+        tgts = {language_code(tgt) for _, tgt in self.tags}
+        return (
+            srcs.pop() if len(srcs) == 1 else self._src_tag,
+            tgts.pop() if len(tgts) == 1 else self._tgt_tag,
+        )
 
     def _role(self, lang: str) -> str:
         """What a tuv in `lang` gives: "src!"/"tgt!" (the code asked for), "src"/"tgt" (its

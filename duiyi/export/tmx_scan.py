@@ -107,21 +107,24 @@ def xml_chars(raw: bytes) -> str:
 class CanonicalUnits:
     """Turns units in duiyi's shape into pairs, as `TmxReader._pair` would."""
 
-    def __init__(self, src: str, tgt: str, default_origin: str):
+    def __init__(self, src: str, tgt: str, default_origin: str, tags: set[tuple[str, str]]):
         self.src, self.tgt, self.default_origin = src, tgt, default_origin
-        # (bead, origin, document, status, lang, lang) bytes -> labels and whether the first
-        # tuv is the target: they repeat from unit to unit.
-        self._labels: dict[tuple, tuple[str, str, str, str, bool]] = {}
+        self.tags = tags  # the (source, target) language codes of the units read: added to
+        # (bead, origin, document, status, lang, lang) bytes -> labels, whether the first
+        # tuv is the target and the two codes: they repeat from unit to unit.
+        self._labels: dict[tuple, tuple[str, str, str, str, bool, tuple[str, str]]] = {}
 
-    def labels(self, key: tuple[bytes, bytes, bytes]) -> tuple[str, str, str, str, bool]:
-        """bead, origin, document, status and whether the first tuv is the target's."""
+    def labels(self, key: tuple[bytes, bytes, bytes]) -> tuple:
+        """bead, origin, document, status, whether the first tuv is the target's, and the
+        (source, target) language codes."""
         props, lang1, lang2 = key
         bead = origin = document = status = None
         if props is not None:
             bead, origin, document, status = (
                 None if raw is None else xml_chars(raw) for raw in _LABELS.fullmatch(props).groups()
             )
-        first, second = primary_subtag(xml_chars(lang1)), primary_subtag(xml_chars(lang2))
+        codes = xml_chars(lang1), xml_chars(lang2)
+        first, second = primary_subtag(codes[0]), primary_subtag(codes[1])
         if self.src == self.tgt:  # zh-CN → zh-TW: the full codes decide, as lxml's path reads
             raise NotCanonical
         if (first, second) == (self.src, self.tgt):
@@ -138,6 +141,7 @@ class CanonicalUnits:
             document or "",
             status if status in STATUSES else "pending",
             swapped,
+            codes[::-1] if swapped else codes,
         )
         self._labels[key] = value
         return value
@@ -168,4 +172,5 @@ class CanonicalUnits:
                 raise NotCanonical
         if tuid is not None:
             tuid = tuid.decode()
+        self.tags.add(labels[5])
         return Pair(first, second, score, labels[0], labels[1], labels[2], labels[3], None, tuid)

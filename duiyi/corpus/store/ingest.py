@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from duiyi.corpus.model import ORIGINS, STATUSES, Bead, Document, Pair
@@ -189,13 +189,18 @@ class IngestMixin:
         checksum: str,
         origin: str | None = None,
         src_lang: str = "zh",
+        tgt_lang: str = "",
         engine: str = "",
         signature: str = "",
+        languages: Callable[[], tuple[str, str]] | None = None,
     ) -> dict[str, int]:
         """Store pairs read from elsewhere (a TMX), one transaction; {document name: beads added}.
 
         Pairs are grouped into documents by `Pair.document` (or `source` when empty); re-adding
         the same `source`+`checksum` replaces them. `origin` overrides each pair's own origin.
+        `src_lang`/`tgt_lang` are the tags exports give the pairs (zh-TW, en-GB); `languages`,
+        if given, is called once the pairs are read and gives them instead (a TMX tells which
+        variants of the languages asked for it holds only once read).
         """
         if origin is not None:
             check_names(origin, ORIGINS, "origin")
@@ -218,7 +223,7 @@ class IngestMixin:
                         role="src",
                         checksum=checksum,
                         lang=src_lang,
-                        meta=json.dumps({"imported_from": source}, ensure_ascii=False),
+                        meta=_import_meta(source, tgt_lang),
                         origin=origin or "",
                         engine=engine,
                         signature=signature,
@@ -251,5 +256,17 @@ class IngestMixin:
                     conn.executemany(insert, batch)
                     batch.clear()
             conn.executemany(insert, batch)
+            if languages is not None and doc_ids:
+                src_lang, tgt_lang = languages()
+                conn.executemany(
+                    "UPDATE documents SET lang = ?, meta = ? WHERE id = ?",
+                    [(src_lang, _import_meta(source, tgt_lang), i) for i in doc_ids.values()],
+                )
             refresh_stats(conn)
         return dict(positions)
+
+
+def _import_meta(source: str, tgt_lang: str) -> str:
+    """The meta of a document of imported pairs: where they came from, their target language."""
+    meta = {"imported_from": source, **({"tgt_lang": tgt_lang} if tgt_lang else {})}
+    return json.dumps(meta, ensure_ascii=False)

@@ -431,32 +431,32 @@ class QueryMixin:
         stored document (imported pairs) is the other language of the pair. Raises StoreError
         when the store holds both directions: one file cannot tag them."""
         rows = self._query(
-            "SELECT DISTINCT s.lang, s.script, t.lang, t.script FROM documents s "
+            "SELECT DISTINCT s.lang, s.script, t.lang, t.script, s.meta FROM documents s "
             "LEFT JOIN documents t ON t.id = s.tgt_document_id "
             "WHERE s.role = 'src' AND EXISTS (SELECT 1 FROM beads WHERE document_id = s.id)"
         )
         other = {"zh": "en", "en": "zh"}
-        sides = {(src or "zh", tgt or other.get(src or "zh", "")) for src, _, tgt, _ in rows}
+        sides = set()
+        for src, src_script, tgt, tgt_script, meta in rows:
+            src = lang_tag(src or "zh", src_script)
+            if not tgt:  # imported pairs: the target language the import recorded
+                tgt = json.loads(meta or "{}").get("tgt_lang") or other.get(_primary(src), "en")
+            sides.add((src, lang_tag(tgt, tgt_script or "")))
         if not sides:
             return None
-        if len(sides) > 1:
-            directions = ", ".join(f"{s}→{t}" for s, t in sorted(sides))
+        directions = {(_primary(src), _primary(tgt)) for src, tgt in sides}
+        if len(directions) > 1:
+            listed = ", ".join(f"{s}→{t}" for s, t in sorted(directions))
             raise StoreError(
-                f"{self.path} holds pairs in several directions ({directions}): give "
+                f"{self.path} holds pairs in several directions ({listed}): give "
                 "--src-lang and --tgt-lang, or keep each direction in a store of its own"
             )
-        ((src, tgt),) = sides
 
-        def tag(lang: str, scripts: set[str]) -> str:
-            # one tag for the whole file: zh-TW only where every document is Traditional
-            traditional = {script == "traditional" for script in scripts}
-            if len(traditional) > 1:
-                return lang
-            return lang_tag(lang, "traditional" if traditional.pop() else "")
+        def tag(tags: set[str]) -> str:
+            # one tag for the whole file: zh-TW only where every document is zh-TW, else zh
+            return tags.pop() if len(tags) == 1 else _primary(tags.pop())
 
-        src_scripts = {r[1] for r in rows}
-        tgt_scripts = {r[3] or "" for r in rows}
-        return tag(src, src_scripts), tag(tgt, tgt_scripts)
+        return tag({src for src, _ in sides}), tag({tgt for _, tgt in sides})
 
     def info(self) -> dict:
         """Counts for `duiyi corpus info`: documents, sentences, beads by status/origin/kind."""
@@ -500,3 +500,8 @@ def _sort_key(bead: BeadRecord, sort: str) -> list:
         "status": [bead.status, bead.document_id, bead.position, bead.id],
         "origin": [bead.origin, bead.document_id, bead.position, bead.id],
     }[sort]
+
+
+def _primary(tag: str) -> str:
+    """ "zh-TW" → "zh": the language of a tag as `lang_tag` writes it."""
+    return tag.split("-")[0]
