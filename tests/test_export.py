@@ -441,6 +441,13 @@ def test_import_foreign_tmx_is_human_and_counts_skips(cli, tmp_path):
         (b"", "empty file"),
         (b"\x00\x01\x02\x03binary" * 50, "binary"),
         (b'<?xml version="1.0"?><tmx version="1.4"><body><tu>', "not well-formed"),
+        # its units matched none of the reader's names: 0 pairs imported, exit 0
+        (
+            b'<tmx xmlns="http://www.gala-global.org/tmx/2.0" version="2.0"><header/><body><tu>'
+            b'<tuv xml:lang="zh"><seg>\xe4\xbd\xa0</seg></tuv><tuv xml:lang="en"><seg>you</seg>'
+            b"</tuv></tu></body></tmx>",
+            "namespace http://www.gala-global.org/tmx/2.0",
+        ),
     ],
 )
 def test_import_bad_tmx_is_one_line_and_changes_nothing(cli, corpus, tmp_path, content, message):

@@ -541,6 +541,11 @@ def check_prolog(path: str) -> bool:
     tag = etree.QName(root).localname.split(":")[-1]
     if tag != "tmx":
         raise wrong_root(path, tag, "<tmx>")
+    if namespace := etree.QName(root).namespace:  # no unit would match: none read, no error
+        raise FormatError(
+            f"{path}: a <tmx> in the XML namespace {namespace} (TMX 2.0?); duiyi reads TMX "
+            "1.1–1.4, whose elements have no namespace"
+        )
     declared = root.getroottree().docinfo.encoding or "utf-8"
     # Any "[" after the DOCTYPE's start in the bytes up to the root: conservatively an internal
     # subset (it may declare attribute defaults that the fast path would not apply).
