@@ -248,3 +248,33 @@ def test_documents_of_one_name_in_sub_folders_stay_apart(cli, tmp_path, cache):
     assert sorted({p.document for p in read_pairs(str(out))}) == ["a.txt", "sub/a.txt"]
     with Store.open(db) as store:
         assert sorted(store.document_names().values()) == ["a.txt", "sub/a.txt"]
+
+
+@pytest.fixture
+def pipe_path():
+    """A pipe holding a text, by its /dev/fd path (what the shell's `<(…)` gives a command)."""
+    import os
+
+    opened = []
+
+    def make(text: str) -> str:
+        read, write = os.pipe()
+        os.write(write, text.encode("utf-8"))
+        os.close(write)
+        opened.append(read)
+        return f"/dev/fd/{read}"
+
+    yield make
+    for fd in opened:
+        os.close(fd)
+
+
+def test_pipes_are_read_as_files(cli, tmp_path, cache, pipe_path):
+    # duiyi align <(zcat a.zh.gz) <(zcat a.en.gz), and eval-align of such a run's output
+    src = pipe_path("".join(z + "\n" for z in ZH[:3]))
+    tgt = write_lines(tmp_path / "a.en", EN[:3])
+    status, out, err = cli("align", "--presplit", src, tgt, "--cache", cache, "-q")
+    assert status == 0 and out.splitlines() == ["[0]:[0]", "[1]:[1]", "[2]:[2]"], err
+    gold = write_lines(tmp_path / "gold.align", out.splitlines())
+    status, out, err = cli("eval-align", gold, pipe_path(out), "--format", "json")
+    assert status == 0 and json.loads(out)["strict"]["f1"] == 1.0, err

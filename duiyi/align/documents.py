@@ -19,8 +19,8 @@ from duiyi.errors import InputError
 def match_pairs(
     src: str, tgt: str, glob: str = "*", follow_links: bool = False
 ) -> list[tuple[Path, Path]]:
-    """(source, target) file pairs: two files (either may be "-", stdin), or two directories
-    matched by relative path.
+    """(source, target) file pairs: two files (either may be "-", stdin, or a pipe such as
+    `<(zcat a.zh.gz)`), or two directories matched by relative path.
 
     Raises InputError naming every file without a partner, before anything is aligned. Links
     inside the directories are followed only within them unless `follow_links`.
@@ -30,14 +30,16 @@ def match_pairs(
         if src == tgt:
             raise InputError("- (standard input) can be one side, not both")
         other = t if src == "-" else s
-        if not other.is_file():
+        if not other.exists():
+            raise InputError(f"{other}: no such file or directory")
+        if other.is_dir():
             raise InputError(f"{other}: with - (standard input) on one side, give a file")
         protect_inputs([other])
         return [(s, t)]
     for p in (s, t):
         if not p.exists():
             raise InputError(f"{p}: no such file or directory")
-    if s.is_file() and t.is_file():
+    if not s.is_dir() and not t.is_dir():  # files, pipes, devices: read as documents
         if s.samefile(t):
             raise InputError(f"{src} and {tgt} are the same file: give a text and its translation")
         protect_inputs([s, t])
