@@ -399,6 +399,18 @@ def test_a_language_that_is_no_tag_is_one_line(cli, corpus, tmp_path, command):
         "(zh-CN, zh-TW, en-US, …)\n"  # fmt: skip
 
 
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("--min-score", "2", "must be a number from 0 to 1, not '2'"),  # left every pair out
+    ("--min-score", "nan", "must be a number from 0 to 1, not 'nan'"),
+    ("--max-length-ratio", "0.5", "must be a number 1 or more, not '0.5'"),
+])  # fmt: skip
+def test_filter_values_that_leave_out_everything_are_usage_errors(
+    cli, corpus, option, value, message
+):
+    status, _, err = cli("export", corpus, "-f", "tsv", option, value)
+    assert status == 2 and message in err
+
+
 def test_import_then_export_round_trip(cli, corpus, tmp_path):
     memory = tmp_path / "m.tmx"
     cli("export", corpus, "-o", memory)

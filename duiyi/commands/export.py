@@ -30,6 +30,22 @@ def _names(allowed: tuple[str, ...]):
     return parse
 
 
+def _number(low: float, high: float = float("inf")):
+    """An argparse type: a number from `low` to `high` (NaN is none)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not low <= value <= high:
+            span = f"from {low:g} to {high:g}" if high < float("inf") else f"{low:g} or more"
+            raise argparse.ArgumentTypeError(f"must be a number {span}, not {text!r}")
+        return value
+
+    return parse
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("store", help="the corpus store (SQLite file) to export from")
     parser.add_argument(
@@ -44,7 +60,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default="-",
         help="output file (Moses: a prefix, out.moses → out.zh/out.en; default: stdout)",
     )
-    parser.add_argument("--min-score", type=float, help="only beads scoring at least this")
+    parser.add_argument(
+        "--min-score",
+        type=_number(0, 1),
+        help="only beads scoring at least this, from 0 to 1 (beads without a score do not pass)",
+    )
     parser.add_argument(
         "--status",
         type=_names(STATUSES),
@@ -60,8 +80,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dedup", action="store_true", help="leave out repeated pairs")
     parser.add_argument(
         "--max-length-ratio",
-        type=float,
-        help="leave out pairs whose lengths (CJK characters vs words) differ more than this",
+        type=_number(1),
+        help="leave out pairs whose lengths (CJK characters vs words) differ more than this "
+        "factor (1 or more)",
     )
     parser.add_argument("--include-gloss", action="store_true", help="keep gloss drafts too")
     parser.add_argument(
