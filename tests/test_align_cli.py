@@ -278,3 +278,22 @@ def test_pipes_are_read_as_files(cli, tmp_path, cache, pipe_path):
     gold = write_lines(tmp_path / "gold.align", out.splitlines())
     status, out, err = cli("eval-align", gold, pipe_path(out), "--format", "json")
     assert status == 0 and json.loads(out)["strict"]["f1"] == 1.0, err
+
+
+def test_presplit_directories_write_align_files_with_a_store_too(cli, tmp_path, cache):
+    from duiyi.corpus.store import Store
+
+    for name, (start, end) in (("001", (0, 3)), ("002", (3, 6))):
+        write_lines(tmp_path / "zh" / name, ZH[start:end])
+        write_lines(tmp_path / "en" / name, EN[start:end])
+    db = tmp_path / "corpus.db"
+    status, _, err = cli(
+        "align", "--presplit", tmp_path / "zh", tmp_path / "en", "-o", tmp_path / "sys",
+        "--store", db, "--cache", cache, "-q",
+    )  # fmt: skip
+    assert status == 0, err
+    for name in ("001", "002"):
+        beads = [(b.src, b.tgt) for b in read_align(tmp_path / "sys" / f"{name}.align")]
+        assert beads == [((0,), (0,)), ((1,), (1,)), ((2,), (2,))]
+    with Store.open(db) as store:
+        assert store.count_pairs() == 6

@@ -154,8 +154,6 @@ def align_files(
     chosen = output_format(fmt, output, presplit=presplit, multiple=multiple)
     if multiple and chosen == ALIGN_FORMAT and output in (None, "-"):
         raise InputError("aligning directories with --presplit: give an output directory with -o")
-    if multiple and chosen == ALIGN_FORMAT and store is not None:
-        raise InputError("--store with .align output holds one pair of documents")
     check_outputs(_output_files(file_pairs, output, chosen, multiple, source_root))
     stats = AlignStats()
     from duiyi.corpus.pipeline import pipeline_signature, prepare, prepare_lines
