@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import os
+import threading
+
 import pytest
 
 from duiyi.errors import InputError
@@ -151,3 +154,22 @@ def test_a_term_given_two_english_terms_is_warned_about(tmp_path, caplog):
         f"{tmp_path / 't.tsv'}: 1 term(s) given different English terms; the last one is used "
         "(e.g. 渔船: trawler, not fishing boat)"
     ]
+
+
+def test_a_glossary_is_read_up_to_its_limit_from_a_pipe(tmp_path, monkeypatch):
+    # a pipe (or /dev/zero) has size 0: the limit must count the bytes read, not trust stat()
+    monkeypatch.setattr(gl, "MAX_BYTES", 1000)
+    fifo = tmp_path / "terms.tsv"
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(fifo, "w") as f:
+            f.write("港口\tharbour\n" * 200)  # 2,800 bytes
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    try:
+        with pytest.raises(InputError, match="glossary larger than"):
+            gl.load(fifo)
+    finally:
+        writer.join()

@@ -102,11 +102,12 @@ def load(path: str | Path) -> Glossary:
     """Read a glossary: TSV (zh<TAB>en per line), CSV (zh,en) or TBX (by extension)."""
     path = Path(path)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise InputError(f"{path}: glossary larger than {MAX_BYTES // 2**20} MB")
-        data = path.read_bytes()
+        with open(path, "rb") as f:  # bounded by the bytes read: a pipe or /dev/zero too
+            data = f.read(MAX_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read the glossary {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{path}: glossary larger than {MAX_BYTES // 2**20} MB")
     suffix = path.suffix.lower()
     if suffix in (".tbx", ".xml"):
         rows = _rows_tbx(data, str(path))
