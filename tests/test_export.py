@@ -535,6 +535,22 @@ def test_a_duiyi_tmx_in_zh_tw_comes_back_as_zh_tw(cli, tmp_path):
     }
 
 
+def test_another_tools_xliff_in_zh_tw_comes_back_as_zh_tw(cli, tmp_path):
+    memory = tmp_path / "job.xlf"
+    memory.write_text(
+        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2"><file original="a"'
+        ' source-language="zh-TW" target-language="en-GB" datatype="plaintext"><body>'
+        '<trans-unit id="1"><source>繁體。</source><target>Plain.</target></trans-unit>'
+        "</body></file></xliff>",
+        encoding="utf-8",
+    )
+    store = tmp_path / "c.db"
+    assert cli("import", memory, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "jsonl")
+    assert status == 0, err
+    assert (json.loads(out)["src_lang"], json.loads(out)["tgt_lang"]) == ("zh-TW", "en-GB")
+
+
 def test_imports_of_both_chinese_variants_export_as_zh(cli, tmp_path):
     store = tmp_path / "c.db"
     for tag in ("zh-TW", "zh-CN"):

@@ -183,14 +183,21 @@ class PairReader:
         self._pairs = pairs
         self.skipped = 0
         self.signature = ""
+        # (source, target) language tags the file gave the pairs read (TMX, XLIFF)
+        self.tags: set[tuple[str, str]] = set()
 
     def __iter__(self) -> Iterator[Pair]:
         return self._pairs if self._pairs is not None else iter(())
 
-    def languages(self) -> tuple[str, str] | None:
-        """Once read, the (source, target) language tags of the pairs as the file gave them
-        (zh-TW, where the languages asked for were zh and en); None where the format has none."""
-        return None
+    def languages(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
+        """Once read, the (source, target) language tags of the pairs: the one tag the file
+        gave a side (zh-TW, where zh was asked for), else `src_lang`/`tgt_lang`."""
+        srcs = {language_code(src) for src, _ in self.tags}
+        tgts = {language_code(tgt) for _, tgt in self.tags}
+        return (
+            srcs.pop() if len(srcs) == 1 else src_lang,
+            tgts.pop() if len(tgts) == 1 else tgt_lang,
+        )
 
 
 class PairFormat:

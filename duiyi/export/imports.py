@@ -100,7 +100,7 @@ def _import_file(
         src_lang=src_lang,
         tgt_lang=tgt_lang,
         signature=reader.signature,
-        languages=lambda: reader.languages() or (src_lang, tgt_lang),
+        languages=lambda: reader.languages(src_lang, tgt_lang),
     )
     return ImportResult(
         path, sum(added.values()), len(added), reader.skipped, src_lang, tgt_lang, matched

@@ -433,17 +433,6 @@ class TmxReader(PairReader):
             self._apply_props(pair, props)
         return pair
 
-    def languages(self) -> tuple[str, str] | None:
-        """The tag every unit read gave a side (zh-TW), else the language asked for (zh)."""
-        if not self.tags:
-            return None
-        srcs = {language_code(src) for src, _ in self.tags}
-        tgts = {language_code(tgt) for _, tgt in self.tags}
-        return (
-            srcs.pop() if len(srcs) == 1 else self._src_tag,
-            tgts.pop() if len(tgts) == 1 else self._tgt_tag,
-        )
-
     def _role(self, lang: str) -> str:
         """What a tuv in `lang` gives: "src!"/"tgt!" (the code asked for), "src"/"tgt" (its
         language), "" (neither)."""

@@ -361,6 +361,7 @@ class XliffReader(PairReader):
         self.skipped = 0
         self.signature = ""
         self.version = ""
+        self.tags: set[tuple[str, str]] = set()  # the languages its files declare
 
     def __iter__(self) -> Iterator[Pair]:
         units = {f"{{{NS12}}}trans-unit", f"{{{NS20}}}unit"}
@@ -409,6 +410,7 @@ class XliffReader(PairReader):
         check_languages(
             self.path, src, tgt, self.src, self.tgt, "; name the pair with --src-lang/--tgt-lang"
         )
+        self.tags.add((src or self.src, tgt or self.tgt))
 
     def _unit(self, elem, document: str) -> Pair | None:
         if elem.tag == f"{{{NS12}}}trans-unit":
