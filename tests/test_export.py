@@ -354,6 +354,7 @@ def test_export_every_format_from_the_cli(cli, corpus, tmp_path):
 def test_export_errors_are_one_line(cli, tmp_path, corpus):
     status, _, err = cli("export", tmp_path / "none.db", "-o", tmp_path / "x.tmx")
     assert status == 1 and err.count("\n") == 1 and "no such corpus store" in err
+    assert "import, align or translate with --store" in err  # export has no --store
     bad = tmp_path / "bad.db"
     bad.write_text("not a database")
     status, _, err = cli("export", bad, "-o", tmp_path / "x.tmx")

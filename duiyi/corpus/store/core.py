@@ -66,9 +66,15 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
                 "corpus store"
             )
         if not exists and (readonly or not create):
-            raise StoreError(f"{path}: no such corpus store (create one with --store {path})")
+            raise StoreError(
+                f"{path}: no such corpus store (import, align or translate with --store {path} "
+                "creates one)"
+            )
         if exists and (readonly or not create) and Path(path).stat().st_size == 0:
-            raise StoreError(f"{path}: an empty file, not a corpus store (create one with --store)")
+            raise StoreError(
+                f"{path}: an empty file, not a corpus store (import, align or translate with "
+                "--store creates one)"
+            )
         if exists:
             check_sqlite_header(path)
         elif not readonly:

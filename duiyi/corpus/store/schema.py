@@ -176,7 +176,7 @@ def migrate(conn: sqlite3.Connection, path: str, *, readonly: bool) -> None:
         if not current:
             raise StoreError(
                 f"{path}: an SQLite database without tables, not a corpus store yet "
-                "(create one with --store)"
+                "(import, align or translate with --store creates one)"
             )
         if all(m.readable_without for m in pending):
             log.info("%s: schema %d, read as it is (read-only)", path, current)
