@@ -65,6 +65,14 @@ def test_written_xliff_is_valid_against_the_oasis_schema_and_reads_back(tmp_path
     assert not xsd.validate(tree)
 
 
+def test_an_empty_xliff_12_is_valid_and_reads_back(tmp_path):
+    path = tmp_path / "none.xlf"  # `duiyi export --status approved` with nothing approved
+    assert write_pairs([], str(path), "xliff") == 0
+    xsd = schema("xliff")
+    assert xsd.validate(etree.parse(str(path))), xsd.error_log
+    assert list(read_pairs(str(path))) == []
+
+
 def test_states_machine_drafts_need_review_and_glosses_are_never_translated(tmp_path):
     write_pairs(PAIRS, str(tmp_path / "a.xlf"), "xliff")
     write_pairs(PAIRS, str(tmp_path / "b.xlf"), "xliff2")

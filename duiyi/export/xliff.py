@@ -219,6 +219,8 @@ class XliffFormat(PairFormat):
                 )
                 xf.write(unit)
                 xf.write("\n")
+            if n == 0:  # an empty <file>: the schema wants one (XLIFF 2 wants a unit too)
+                files.enter("")
         return n
 
     def read(
