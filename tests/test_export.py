@@ -728,6 +728,22 @@ def test_xces_sentence_files_below_the_alignment_folder_are_read(tmp_path):
     assert [(p.src, p.tgt) for p in read_pairs(str(path))] == [("甲。", "A.")]
 
 
+def test_xces_gzipped_sentence_files_as_opus_distributes_them_are_read(tmp_path):
+    import gzip
+
+    path = _xces(tmp_path)
+    for side in ("zh", "en"):
+        plain = tmp_path / f"c.{side}.xml"
+        (tmp_path / f"c.{side}.xml.gz").write_bytes(gzip.compress(plain.read_bytes()))
+        plain.unlink()
+    _from_doc(path, "c.zh.xml.gz")
+    path.write_text(path.read_text(encoding="utf-8").replace('"c.en.xml"', '"c.en.xml.gz"'))
+    assert [(p.src, p.tgt) for p in read_pairs(str(path))] == [("甲。", "A.")]
+    (tmp_path / "c.en.xml.gz").write_bytes(gzip.compress(b"<document>")[:12])  # cut short
+    with pytest.raises(FormatError, match="c.en.xml.gz: cannot read the sentence file"):
+        list(read_pairs(str(path)))
+
+
 @pytest.mark.parametrize(
     ("xtargets", "message"),
     [

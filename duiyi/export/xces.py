@@ -23,6 +23,7 @@ folder (an absolute path, `../`), and links to ids a sentence file lacks.
 from __future__ import annotations
 
 import contextlib
+import gzip
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -217,20 +218,27 @@ def _side_text(found: dict[str, str], ids: list[str], doc: str, where: str) -> s
 
 
 def _read_sentences(path: Path, options: dict) -> dict[str, str]:
-    """{sentence id: text} of an OPUS sentence file (raw, or tokenized with <w> tokens). A
-    sentence's text is stripped unless it says `xml:space="preserve"` (the writer does, for a
-    text with spaces at its ends)."""
+    """{sentence id: text} of an OPUS sentence file (raw, or tokenized with <w> tokens; gzipped
+    as OPUS distributes them, `zh/a.xml.gz`, or not). A sentence's text is stripped unless it
+    says `xml:space="preserve"` (the writer does, for a text with spaces at its ends)."""
     found: dict[str, str] = {}
     try:
-        for _, s in etree.iterparse(str(path), events=("end",), tag="s", **options):
-            if not found:
-                refuse_entities(str(path), s)
-            words = [w.text or "" for w in s.iter("w")]
-            text = " ".join(words) if words else "".join(s.itertext())
-            found[s.get("id", "")] = text if s.get(XML_SPACE) == "preserve" else text.strip()
-            s.clear()
-    except OSError as exc:
-        raise FormatError(f"{path}: cannot read the sentence file the alignment names") from exc
+        with open(path, "rb") as f, contextlib.ExitStack() as stack:
+            gzipped = f.read(2) == b"\x1f\x8b"
+            f.seek(0)
+            source = stack.enter_context(gzip.open(f)) if gzipped else f
+            for _, s in etree.iterparse(source, events=("end",), tag="s", **options):
+                if not found:
+                    refuse_entities(str(path), s)
+                words = [w.text or "" for w in s.iter("w")]
+                text = " ".join(words) if words else "".join(s.itertext())
+                found[s.get("id", "")] = text if s.get(XML_SPACE) == "preserve" else text.strip()
+                s.clear()
+    except (OSError, EOFError) as exc:  # (a damaged gzip file too)
+        reason = getattr(exc, "strerror", None) or exc
+        raise FormatError(
+            f"{path}: cannot read the sentence file the alignment names ({reason})"
+        ) from exc
     except etree.XMLSyntaxError as exc:
         raise FormatError(f"{path}: not a readable sentence file: {xml_error(exc)}") from exc
     return found
