@@ -552,6 +552,26 @@ def test_another_tools_xliff_in_zh_tw_comes_back_as_zh_tw(cli, tmp_path):
     assert (json.loads(out)["src_lang"], json.loads(out)["tgt_lang"]) == ("zh-TW", "en-GB")
 
 
+def test_a_jsonl_keeps_its_language_tags_through_the_store(cli, tmp_path):
+    memory, store = tmp_path / "tw.jsonl", tmp_path / "c.db"
+    write_pairs(PAIRS, str(memory), src_lang="zh-TW", tgt_lang="en-GB")
+    assert cli("import", memory, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "jsonl")
+    assert status == 0, err
+    assert {(r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())} == {
+        ("zh-TW", "en-GB")
+    }
+    # a record's language that is no tag is not taken (it would go into xml:lang)
+    memory.write_text(
+        '{"src_text": "一", "tgt_text": "one", "src_lang": "<zh>", "tgt_lang": "en"}\n'
+    )
+    assert cli("import", memory, "--store", tmp_path / "new.db")[0] == 0
+    tags = re.findall(
+        r'<tuv xml:lang="([^"]*)">', cli("export", tmp_path / "new.db", "-f", "tmx")[1]
+    )
+    assert tags == ["zh-CN", "en-US"]
+
+
 def test_imports_of_both_chinese_variants_export_as_zh(cli, tmp_path):
     store = tmp_path / "c.db"
     for tag in ("zh-TW", "zh-CN"):

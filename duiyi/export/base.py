@@ -192,8 +192,9 @@ class PairReader:
     def languages(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
         """Once read, the (source, target) language tags of the pairs: the one tag the file
         gave a side (zh-TW, where zh was asked for), else `src_lang`/`tgt_lang`."""
-        srcs = {language_code(src) for src, _ in self.tags}
-        tgts = {language_code(tgt) for _, tgt in self.tags}
+        tags = [(s, t) for s, t in self.tags if _LANGUAGE_TAG.fullmatch(s + "-" + t)]
+        srcs = {language_code(src) for src, _ in tags}
+        tgts = {language_code(tgt) for _, tgt in tags}
         return (
             srcs.pop() if len(srcs) == 1 else src_lang,
             tgts.pop() if len(tgts) == 1 else tgt_lang,

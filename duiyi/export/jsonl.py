@@ -16,7 +16,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, checked_score, text_lines
+from .base import PairFormat, PairReader, checked_score, text_lines
 
 
 class JsonlFormat(PairFormat):
@@ -61,9 +61,22 @@ class JsonlFormat(PairFormat):
                 n += 1
         return n
 
-    def read_pairs(
+    def read(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
+    ) -> PairReader:
+        reader = PairReader()
+        reader._pairs = self.read_pairs(path, tags=reader.tags)
+        return reader
+
+    def read_pairs(
+        self,
+        path: str,
+        *,
+        src_lang: str | None = None,
+        tgt_lang: str | None = None,
+        tags: set[tuple[str, str]] | None = None,
     ) -> Iterator[Pair]:
+        """The pairs of the file; `tags` gets the (src_lang, tgt_lang) of each record."""
         for number, line in text_lines(path, "JSON Lines"):
             if not line.strip():
                 continue
@@ -78,7 +91,12 @@ class JsonlFormat(PairFormat):
                 raise FormatError(
                     f"{where}: not a duiyi JSONL pair ({type(exc).__name__}: {exc})"
                 ) from exc
-            yield _pair(record, where)
+            pair = _pair(record, where)
+            if tags is not None:
+                langs = record.get("src_lang"), record.get("tgt_lang")
+                if all(isinstance(lang, str) and lang for lang in langs):
+                    tags.add(langs)
+            yield pair
 
 
 # JSON's names for the types json.loads gives, for messages
