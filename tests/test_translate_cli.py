@@ -408,3 +408,38 @@ def test_documents_of_one_name_in_sub_folders_stay_apart(cli, packages_env, tmp_
         with Store.open(path) as store:  # a unique name only where the file name is shared
             assert sorted(store.document_names().values()) == ["a.txt", "b.txt", "sub/a.txt"]
             assert store.count_pairs() == 3
+
+
+def _fifo_of(path, data: bytes):
+    """A named pipe at `path` that a thread fills with `data` once it is opened (as `<(…)`)."""
+    import threading
+
+    os.mkfifo(path)
+
+    def feed():
+        with open(path, "wb") as f:
+            f.write(data)
+
+    writer = threading.Thread(target=feed, daemon=True)
+    writer.start()
+    return writer
+
+
+def test_a_named_pipe_is_translated_whole(cli, tmp_path):
+    # `duiyi translate <(…)`: telling XLIFF from a document read the pipe's first 64 KB,
+    # which were then missing from the drafts, without a word
+    text = (SEEDS / "000_08edd30e33a077b6.txt").read_bytes() * 3
+    (tmp_path / "a.txt").write_bytes(text)
+    args = ("translate", "--engine", "gloss", "-f", "jsonl", "--include-gloss", "-q")
+    status, whole, err = cli(*args, tmp_path / "a.txt")
+    assert status == 0, err
+    writer = _fifo_of(tmp_path / "pipe", text)
+    status, piped, err = cli(*args, tmp_path / "pipe")
+    writer.join()
+    assert status == 0, err
+    assert len(piped.splitlines()) == len(whole.splitlines()) > 800
+
+    writer = _fifo_of(tmp_path / "docx-pipe", text)
+    status, _, err = cli("translate", "--engine", "gloss", tmp_path / "docx-pipe", "-o", "x.docx")
+    writer.join()
+    assert status == 1 and "needs the DOCX as a file, not a pipe" in err

@@ -409,16 +409,32 @@ def document_names(paths: list[str], roots: Iterable[Path]) -> dict[str, str]:
     return names
 
 
+def read_once_only(listed: list[tuple[str, bool]]) -> dict[str, bytes]:
+    """{path: its bytes} of the named inputs that are not regular files (a pipe such as
+    `<(…)` or /dev/stdin, a device), read whole now, up to the size limit: like stdin they can
+    be read only once, so a run that looks at its inputs' first bytes (XLIFF or a document?)
+    before it reads them would lose those bytes."""
+    found = {}
+    for path, _ in listed:
+        if path != "-" and not Path(path).is_file():
+            with open(path, "rb") as f:
+                found[path] = read_bounded(f, path)
+    return found
+
+
 def read_listed(
-    listed: list[tuple[str, bool]], inputs: list[str], stdin: bytes | None = None
+    listed: list[tuple[str, bool]], inputs: list[str], contents: dict[str, bytes] | None = None
 ) -> Iterator[Document]:
     """The documents `list_inputs(inputs)` listed, read one at a time (see `read_inputs`);
-    `stdin`: standard input, if it was read already (to tell what it holds)."""
+    `contents`: the bytes of those read already (to tell what they hold), by path: "-" for
+    standard input, and pipes (`read_once_only`)."""
+    contents = contents or {}
     yielded = 0
     for path, walked in listed:
         try:
-            if path == "-" and stdin is not None:
-                document = _decode_document(stdin, "-", "stdin")
+            if path in contents:
+                name = "stdin" if path == "-" else path
+                document = _decode_document(contents[path], path, name)
             else:
                 document = read_document(path)
         except InputError as exc:

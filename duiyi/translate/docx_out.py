@@ -114,6 +114,8 @@ def check_source_files(paths: list[tuple[str, bool]]) -> None:
     for path, walked in paths:
         if path == "-":
             raise InputError(_STDIN)
+        if not Path(path).is_file():  # a pipe: the writer could not read it again
+            raise InputError(f"{path}: a translated DOCX needs the DOCX as a file, not a pipe")
         if sniff_file(path) != "docx":
             hint = " (--glob '*.docx' picks them out of a folder)" if walked else ""
             raise InputError(f"{path} is not a DOCX file: -f docx translates DOCX inputs{hint}")

@@ -102,14 +102,15 @@ def read_documents(
     listed: list[tuple[str, bool]],
     inputs: list[str],
     names: dict[str, str],
-    stdin: bytes | None = None,
+    contents: dict[str, bytes] | None = None,
 ) -> Iterator[Document]:
     """Read and prepare (clean, normalize, split) every listed document, one at a time, each
-    named as `names` says (`document_names`); `stdin`: standard input, if read already."""
+    named as `names` says (`document_names`); `contents`: the inputs read already, by path
+    ("-": standard input; pipes)."""
     from duiyi.corpus.pipeline import detect_lang, prepare, text_sample
     from duiyi.corpus.read import read_listed
 
-    for doc in read_listed(listed, inputs, stdin):
+    for doc in read_listed(listed, inputs, contents):
         doc.label = names[doc.path]
         if detect_lang(text_sample(doc.text)) != "zh":
             log.warning(
@@ -136,7 +137,15 @@ def translate_inputs(
 ) -> TranslateStats:
     """Translate the documents `inputs` name (paths, or one path); `output` a path, or None
     for stdout; `store` (an open `Store`) also gets the pairs."""
-    from duiyi.corpus.read import document_names, input_list, list_inputs, read_stdin
+    from duiyi.corpus.read import (
+        document_names,
+        input_list,
+        list_inputs,
+        read_once_only,
+        read_stdin,
+    )
+    from duiyi.errors import InputError
+    from duiyi.export.xliff_units import is_xliff_data
     from duiyi.translate.docx_out import check_source_files
 
     inputs = input_list(inputs)
@@ -148,15 +157,27 @@ def translate_inputs(
     directory = is_directory_output(output, inputs)
     # stdin can be read only once: whole (bounded), then told XLIFF or a document
     stdin = read_stdin() if any(path == "-" for path, _ in listed) else None
-    if xliffs := xliff_inputs(listed, stdin):  # a CAT tool's XLIFF: its empty targets filled
+    pipes = read_once_only(listed)  # `<(…)`, /dev/stdin: read once, whole, as stdin is
+    # a CAT tool's XLIFF: its empty targets filled
+    if xliffs := xliff_inputs([item for item in listed if item[0] not in pipes], stdin):
+        if pipes:
+            raise InputError(
+                f"{xliffs[0]} is XLIFF but {next(iter(pipes))} is a document: translate XLIFF "
+                "files and documents in separate runs"
+            )
         translate_xliffs(run, xliffs, output, fmt, directory, stdin)
         return run.stats
+    if piped_xliff := next((path for path, data in pipes.items() if is_xliff_data(data)), None):
+        raise InputError(f"{piped_xliff}: an XLIFF file in a pipe: give it by name or as - (stdin)")
     # Every input and output, before the first is translated and written.
     if run.fmt == "docx":
         check_source_files(listed)
     paths = [path for path, _ in listed]
     run.check_outputs(paths, output, directory)
-    documents = run.counted(read_documents(listed, inputs, document_names(paths, run.roots), stdin))
+    contents = {**pipes, "-": stdin} if stdin is not None else pipes
+    documents = run.counted(
+        read_documents(listed, inputs, document_names(paths, run.roots), contents)
+    )
     if run.fmt == "docx":
         run.to_docx(documents, output, directory)
     elif directory:
