@@ -297,3 +297,13 @@ def test_presplit_directories_write_align_files_with_a_store_too(cli, tmp_path, 
         assert beads == [((0,), (0,)), ((1,), (1,)), ((2,), (2,))]
     with Store.open(db) as store:
         assert store.count_pairs() == 6
+
+
+def test_a_run_that_aligns_nothing_leaves_no_new_store(cli, tmp_path, cache):
+    src = tmp_path / "a.zh"
+    src.write_bytes(b"\x00\x01binary\x00" * 100)
+    tgt = write_lines(tmp_path / "a.en", EN[:2])
+    db = tmp_path / "corpus.db"
+    status, _, err = cli("align", src, tgt, "--store", db, "--cache", cache)
+    assert status == 1 and err.count("\n") == 1 and "binary" in err, err
+    assert not db.exists()

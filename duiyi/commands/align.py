@@ -39,6 +39,7 @@ from pathlib import Path
 from duiyi.commands._cluster import add_cluster_arguments, cluster_usage_error, ray_runtime
 from duiyi.commands._corpus import plural
 from duiyi.commands._options import add_optional_value
+from duiyi.errors import InputError
 from duiyi.export import format_names
 
 
@@ -179,10 +180,14 @@ def run(args: argparse.Namespace) -> int:
             quiet=args.quiet,
             align_many=align_many,
         )
+        if stats.failed and not stats.documents:
+            # nothing aligned: fail as an error, so that a store this run created goes again
+            *earlier, last = stats.failed
+            _print_failures(earlier)
+            raise InputError(_failure(*last))
     for name, warning in stats.warnings:
         print(f"duiyi: warning: {name}: {warning}", file=sys.stderr)
-    for name, why in stats.failed:
-        print(f"duiyi: error: {why if name in why else f'{name}: {why}'}", file=sys.stderr)
+    _print_failures(stats.failed)
     if not args.quiet and stats.documents:
         out = f" → {args.output}" if args.output not in (None, "-") else ""
         if args.store:
@@ -206,3 +211,13 @@ def run(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return 1 if stats.failed else 0
+
+
+def _failure(name: str, why: str) -> str:
+    """A document pair's failure, naming the document once."""
+    return why if name in why else f"{name}: {why}"
+
+
+def _print_failures(failed: list[tuple[str, str]]) -> None:
+    for name, why in failed:
+        print(f"duiyi: error: {_failure(name, why)}", file=sys.stderr)
