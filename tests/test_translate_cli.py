@@ -443,3 +443,14 @@ def test_a_named_pipe_is_translated_whole(cli, tmp_path):
     status, _, err = cli("translate", "--engine", "gloss", tmp_path / "docx-pipe", "-o", "x.docx")
     writer.join()
     assert status == 1 and "needs the DOCX as a file, not a pipe" in err
+
+
+@pytest.mark.parametrize("name", ["a.en.odt", "a.en.PDF", "a.en.epub", "a.en.doc"])
+def test_an_output_named_like_a_document_duiyi_cannot_write_is_refused(cli, tmp_path, name):
+    # plain text in a file named .odt or .pdf would not open in any office program
+    src = SEEDS / "002_76ecc3df367f0a1b.txt"
+    status, _, err = cli("translate", "--engine", "gloss", src, "-o", tmp_path / name)
+    assert status == 1 and "does not write" in err and "-o NAME.en.txt" in err
+    assert not (tmp_path / name).exists()
+    status, _, err = cli("translate", "--engine", "gloss", src, "-o", tmp_path / name, "-f", "text")
+    assert status == 0, err  # asked for by name

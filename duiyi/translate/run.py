@@ -72,8 +72,13 @@ class TranslateStats:
     xliff: UnitCounts | None = None  # XLIFF inputs (pre-translated): what became of their units
 
 
+# Documents duiyi reads but does not write: text under such a name would not open.
+READ_ONLY_SUFFIXES = (".odt", ".epub", ".pdf", ".doc")
+
+
 def output_format(fmt: str | None, output: str | None) -> str:
-    """The format asked for, else the one `output`'s extension names, else text."""
+    """The format asked for, else the one `output`'s extension names, else text (OutputError
+    for the extension of a document format duiyi does not write)."""
     if fmt:
         return fmt
     suffix = Path(output or "").suffix.lower()
@@ -83,6 +88,14 @@ def output_format(fmt: str | None, output: str | None) -> str:
     for name, cls in FORMATS.items():
         if suffix in cls.extensions:
             return name
+    if suffix in READ_ONLY_SUFFIXES:
+        from duiyi.errors import OutputError
+
+        raise OutputError(
+            f"-o {output}: duiyi does not write {suffix[1:].upper()} files, and text under that "
+            "name would not open; write text (-o NAME.en.txt, or -f text for this name) or, "
+            "from a DOCX input, a DOCX (-o NAME.en.docx)"
+        )
     return "text"
 
 
