@@ -149,3 +149,15 @@ def test_eval_align_a_file_against_itself_and_stdin(cli, tmp_path, monkeypatch):
     status, out, err = cli("eval-align", gold, "-", "--format", "json")
     assert status == 0, err
     assert json.loads(out)["strict"]["precision"] == 0.5
+
+
+def test_eval_align_directories_name_the_unpaired_files_as_gold_and_system(cli, tmp_path):
+    for folder, names in (("gold", ["001", "002"]), ("system", ["001", "003"])):
+        (tmp_path / folder).mkdir()
+        for name in names:
+            (tmp_path / folder / f"{name}.align").write_text("[0]:[0]\n")
+    status, _, err = cli("eval-align", tmp_path / "gold", tmp_path / "system")
+    assert status == 1 and len(err.strip().splitlines()) == 1
+    assert "no system alignment in" in err and "for: 002.align" in err
+    assert "no gold alignment in" in err and "for: 003.align" in err
+    assert "translation" not in err and "source" not in err

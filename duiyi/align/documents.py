@@ -17,13 +17,18 @@ from duiyi.errors import InputError
 
 
 def match_pairs(
-    src: str, tgt: str, glob: str = "*", follow_links: bool = False
+    src: str,
+    tgt: str,
+    glob: str = "*",
+    follow_links: bool = False,
+    sides: tuple[str, str] = ("source", "translation"),
 ) -> list[tuple[Path, Path]]:
     """(source, target) file pairs: two files (either may be "-", stdin, or a pipe such as
     `<(zcat a.zh.gz)`), or two directories matched by relative path.
 
-    Raises InputError naming every file without a partner, before anything is aligned. Links
-    inside the directories are followed only within them unless `follow_links`.
+    Raises InputError naming every file without a partner, before anything is aligned
+    (`sides`: what the messages call the two sides' files). Links inside the directories are
+    followed only within them unless `follow_links`.
     """
     s, t = Path(src), Path(tgt)
     if "-" in (src, tgt):
@@ -56,9 +61,9 @@ def match_pairs(
     if only_src or only_tgt:
         parts = []
         if only_src:
-            parts.append(f"no translation in {tgt} for: {', '.join(only_src[:5])}")
+            parts.append(f"no {sides[1]} in {tgt} for: {', '.join(only_src[:5])}")
         if only_tgt:
-            parts.append(f"no source in {src} for: {', '.join(only_tgt[:5])}")
+            parts.append(f"no {sides[0]} in {src} for: {', '.join(only_tgt[:5])}")
         more = len(only_src) + len(only_tgt) - len(only_src[:5]) - len(only_tgt[:5])
         tail = f" (and {more} more)" if more > 0 else ""
         raise InputError(

@@ -72,7 +72,9 @@ def run(args: argparse.Namespace) -> int:
     ):
         pairs = [(args.gold, args.system)]  # the same file twice too: a fair check, scored 1
     else:
-        pairs = match_pairs(args.gold, args.system, "*.align")
+        pairs = match_pairs(
+            args.gold, args.system, "*.align", sides=("gold alignment", "system alignment")
+        )
     score = AlignScore()
     for gold, system in pairs:
         score.add(*_read_pair(gold, system))
