@@ -307,3 +307,11 @@ def test_a_run_that_aligns_nothing_leaves_no_new_store(cli, tmp_path, cache):
     status, _, err = cli("align", src, tgt, "--store", db, "--cache", cache)
     assert status == 1 and err.count("\n") == 1 and "binary" in err, err
     assert not db.exists()
+
+
+def test_an_unknown_output_extension_names_every_format_align_writes(cli, tmp_path):
+    src = write_lines(tmp_path / "a.zh", ZH[:2])
+    tgt = write_lines(tmp_path / "a.en", EN[:2])
+    status, _, err = cli("align", src, tgt, "-o", tmp_path / "pairs.txt", "--no-cache")
+    assert status == 1 and len(err.splitlines()) == 1
+    assert ".tmx" in err and ".align" in err and "-f align" in err

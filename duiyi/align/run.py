@@ -39,7 +39,7 @@ from duiyi.align.rescore import Progress
 from duiyi.atomic import check_outputs
 from duiyi.corpus.model import Bead, Document
 from duiyi.corpus.pairs import build_pairs
-from duiyi.errors import DuiyiError, EmptyInput, InputError
+from duiyi.errors import DuiyiError, EmptyInput, FormatError, InputError
 from duiyi.export import FORMATS, format_for_path, get_format, write_pairs
 from duiyi.progress import WeightedProgress
 
@@ -111,7 +111,10 @@ def output_format(fmt: str | None, output: str | None, *, presplit: bool, multip
     elif output.endswith(".align") or (presplit and multiple and not Path(output).suffix):
         chosen = ALIGN_FORMAT
     else:
-        chosen = format_for_path(output)
+        try:
+            chosen = format_for_path(output)
+        except FormatError as exc:  # it names the pair formats only
+            raise FormatError(f"{exc}; or .align (-f align) for bead indices") from None
     if chosen == ALIGN_FORMAT and multiple and not presplit:
         raise InputError(
             "the .align format holds one pair of documents: use --presplit with -o DIR"

@@ -6,8 +6,8 @@ for alignment; pairs keep the original text), aligns them with multilingual sent
 embeddings (e5), a length model and a CC-CEDICT lexical signal, and writes pairs with a
 confidence in [0, 1] (low = look at it first).
 
-Output format from -o's extension: .tmx, .xml (XCES), .tsv, .jsonl, .moses, or .align (bead
-indices, one pair of documents only); stdout gets TSV. --presplit takes files that already hold
+Output format from -o's extension: .tmx, .xml (XCES), .tsv, .jsonl, .moses, .xlf (XLIFF), or
+.align (bead indices, one pair of documents only); stdout gets TSV. --presplit takes files that already hold
 one sentence per line (each non-blank line is a sentence, a blank line a paragraph break) into
 the store and every format; by default it writes beads in the gold `.align` format
 ([0,1]:[0], 0-based line numbers) to -o (a file, or a directory when aligning directories) or
