@@ -72,6 +72,26 @@ def test_utf8_with_a_broken_byte_keeps_the_text(caplog):
     assert "broken.txt" in caplog.text and "U+FFFD" in caplog.text
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"),
+    [(SIMPLIFIED, "gb18030"), (TRADITIONAL, "big5hkscs"), (SIMPLIFIED, "utf-8")],
+)
+def test_a_stray_or_cut_off_byte_keeps_the_text_in_every_encoding(caplog, text, encoding):
+    # a stray byte (a bad copy) or a character cut off at the end (a truncated download, `head
+    # -c`): one U+FFFD and a warning, as UTF-8 had, not "cannot tell its text encoding"
+    data = (text * 20).encode(encoding)
+    first = len(text[0].encode(encoding))
+    stray = data[:first] + b"\xff" + data[first:]  # after the first character
+    assert decode_bytes(stray, "stray.txt") == (text[0] + "\ufffd" + (text * 20)[1:], encoding)
+    short = text.rstrip("\n").encode(encoding)[:-1]  # one line, its last character cut
+    assert decode_bytes(short, "cut.txt") == (text.rstrip("\n")[:-1] + "\ufffd", encoding)
+    assert "stray.txt: 1 invalid" in caplog.text and "cut.txt: 1 invalid" in caplog.text
+
+
+def test_a_latin_text_ending_in_an_accent_is_not_a_cut_off_character():
+    assert decode_bytes("Un café".encode("cp1252"), "x") == ("Un café", "cp1252")
+
+
 def test_reported_encoding_names():
     assert decode_bytes(SIMPLIFIED.encode("utf-8"), "x")[1] == "utf-8"
     assert decode_bytes(SIMPLIFIED.encode("utf-8-sig"), "x")[1] == "utf-8-sig"

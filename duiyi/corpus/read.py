@@ -155,6 +155,29 @@ def _charset_normalizer(data: bytes) -> tuple[str, str] | None:
     return (text, best.encoding) if text is not None else None
 
 
+def _few_broken(data: bytes, encoding: str) -> tuple[str, int] | None:
+    """(`data` decoded with each broken byte sequence as U+FFFD, how many) where they are few:
+    a bad copy, a truncated download. At most one in 500 characters, besides a character cut
+    off at the very end of a text that has other non-ASCII ones; None where there are more (a
+    text in another encoding breaks nearly every character)."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    text = decoder.decode(data)  # a character cut off at the end waits in the decoder
+    cut = decoder.decode(b"", final=True)
+    damaged = text.count("\ufffd")
+    if damaged * 500 > len(text) or (cut and text.isascii()):  # "café" in cp1252 ends like that
+        return None
+    return text + cut, damaged + len(cut)
+
+
+def _kept_broken(damaged: tuple[str, int], encoding: str, name: str) -> tuple[str, str]:
+    """The text `_few_broken` kept, with a warning that says where it was damaged."""
+    text, count = damaged
+    log.warning(
+        "%s: %d invalid %s byte sequence(s) replaced by U+FFFD", name, count, encoding.upper()
+    )
+    return text, encoding
+
+
 def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     """Decode `data` (from `name`, used in messages); returns (text, encoding name).
 
@@ -177,13 +200,8 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     text = _strict(data, "utf-8")
     if text is not None:
         return text, "utf-8"
-    text = data.decode("utf-8", errors="replace")
-    damaged = text.count("\ufffd")
-    if damaged * 500 <= len(text):  # at most one in 500 characters
-        # UTF-8 with a few broken bytes (a truncated download, a bad copy): keep the text and
-        # say where; a legacy encoding read as UTF-8 breaks nearly every character instead.
-        log.warning("%s: %d invalid UTF-8 byte sequence(s) replaced by U+FFFD", name, damaged)
-        return text, "utf-8"
+    if damaged := _few_broken(data, "utf-8"):
+        return _kept_broken(damaged, "utf-8", name)
     candidates = []
     for encoding in ("gb18030", "big5"):
         text = _strict(data, encoding)
@@ -200,6 +218,13 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
         score, _, encoding, text = plausible[0]
         log.debug("%s: decoded as %s (plausibility %.2f)", name, encoding, score)
         return text, encoding
+    broken = [
+        (han_plausibility(damaged[0]), encoding == "gb18030", encoding, damaged)
+        for encoding in ("gb18030", "big5hkscs")
+        if (damaged := _few_broken(data, encoding))
+    ]
+    if broken and (best := max(broken))[0] >= 0.8:
+        return _kept_broken(best[3], best[2], name)
     latin = _latin1_text(data)
     if latin is not None:
         return latin, "cp1252"
