@@ -481,3 +481,23 @@ def test_an_empty_corpus_says_how_to_fill_it_with_commands_that_work(store):
     queue = client.get("/pairs").text
     assert "No pairs yet." in queue and "No pairs match" not in queue  # no filter is set
     assert "No pairs match these filters." in client.get("/pairs?status=approved").text
+
+
+def test_the_command_can_listen_on_its_port_again_right_after_a_stop(cli, store, docs):
+    # A browser keeps its connection open; the stopping server closes it, which leaves the
+    # port's connection in TIME_WAIT for a minute: `duiyi review --port N` run again at once
+    # must still be able to listen there (as every server does, with SO_REUSEADDR).
+    # The client is kept open (its connection alive) while the server stops.
+    with httpx.Client(timeout=5) as http, serve_in_thread(make_server(store)) as server:
+        port = server.sock.getsockname()[1]
+        assert http.get(server.url).status_code == 200
+    with serve_in_thread(make_server(store, port=port, reviewer="ann")) as again:
+        with httpx.Client(timeout=5) as http:
+            assert http.get(again.url).status_code == 200
+        # While it listens there, a second one is still refused, in one line.
+        status, out, err = cli("review", store.path, "--port", port)
+        assert status == 1
+        assert err.strip() == (
+            f"duiyi: error: cannot listen on 127.0.0.1:{port}: Address already in use "
+            "(try another --port)"
+        )

@@ -51,6 +51,10 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     address = plain_host(host)
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
+    # A stopped server leaves its closed connections in TIME_WAIT for a minute; without this,
+    # running the command again on the same --port fails meanwhile. (A port some other program
+    # listens on is still refused.)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind(("127.0.0.1" if address == "localhost" else address, port))
     except OSError as exc:
