@@ -27,6 +27,15 @@ def test_every_command_has_help(cli, name):
     assert "usage: duiyi" in out and len(out.splitlines()) > 3
 
 
+@pytest.mark.parametrize("name", ["normalize", "split", "translate"])
+def test_help_says_documents_are_read(cli, name):
+    # not "text or HTML files": DOCX, ODT, EPUB and PDF are read as well (see README)
+    status, out, _ = cli(name, "--help")
+    assert status == 0 and "text or HTML files" not in out
+    if name != "translate":
+        assert "DOCX, ODT, EPUB, PDF" in out
+
+
 def test_no_command_is_a_usage_error(cli):
     status, _, err = cli()
     assert status == 2

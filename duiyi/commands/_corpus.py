@@ -15,7 +15,8 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         "inputs",
         nargs="+",
         metavar="FILE|DIR|-",
-        help="text or HTML files, directories (read recursively), or - for stdin",
+        help="documents (text, HTML, DOCX, ODT, EPUB, PDF), directories (read recursively), "
+        "or - for stdin",
     )
     parser.add_argument(
         "--glob",

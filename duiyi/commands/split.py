@@ -1,9 +1,9 @@
 """Split documents into sentences, one per line (Simplified by default).
 
-Reads text or HTML files, directories (recursively, --glob), or - for stdin; removes web page
-chrome (breadcrumbs, reply-list headers and markers, bylines, footers, related links) and
-prints each remaining sentence on its own line, normalized (Simplified script, half-width
-Latin letters and digits, single spaces) unless --original is given.
+Reads documents (text, HTML, DOCX, ODT, EPUB, PDF), directories (recursively, --glob), or - for
+stdin; removes web page chrome (breadcrumbs, reply-list headers and markers, bylines, footers,
+related links) and prints each remaining sentence on its own line, normalized (Simplified
+script, half-width Latin letters and digits, single spaces) unless --original is given.
 
 --format jsonl prints one JSON object per sentence: document, index, text, normalized, start,
 end (character offsets into the decoded document), script, paragraph, reply, author, heading.
