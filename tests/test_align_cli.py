@@ -315,3 +315,13 @@ def test_an_unknown_output_extension_names_every_format_align_writes(cli, tmp_pa
     status, _, err = cli("align", src, tgt, "-o", tmp_path / "pairs.txt", "--no-cache")
     assert status == 1 and len(err.splitlines()) == 1
     assert ".tmx" in err and ".align" in err and "-f align" in err
+
+
+@pytest.mark.parametrize("fmt", ["moses", "xces"])
+def test_a_several_file_format_on_stdout_is_refused_before_aligning_or_storing(cli, tmp_path, fmt):
+    src = write_lines(tmp_path / "a.zh", ZH[:2])
+    tgt = write_lines(tmp_path / "a.en", EN[:2])
+    db = tmp_path / "corpus.db"
+    status, _, err = cli("align", src, tgt, "-f", fmt, "--store", db, "--no-cache")
+    assert status == 1 and "writes several files" in err and len(err.splitlines()) == 1
+    assert not db.exists()

@@ -121,6 +121,8 @@ def output_format(fmt: str | None, output: str | None, *, presplit: bool, multip
         )
     if chosen != ALIGN_FORMAT and chosen not in FORMATS:
         raise InputError(f"unknown output format {chosen!r}")
+    if chosen != ALIGN_FORMAT and get_format(chosen).multi_file:
+        get_format(chosen).require_path(output)  # before anything is aligned or stored
     return chosen
 
 
