@@ -454,3 +454,40 @@ def test_a_pair_changed_in_search_results_keeps_its_matches_marked(served, open_
     rows.first.locator('button[data-action="approve"]').click()
     expect(rows.first).to_have_class(has_class("approved"))
     expect(rows.first.locator(".src-text mark")).to_have_text("公园")
+
+
+def test_u_undoes_this_tabs_changes_that_left_the_page(served, open_page):
+    from playwright.sync_api import expect
+
+    store = served.store
+    page = open_page(f"{served.url}pairs?status=pending")  # the home page's "worst first" queue
+    rows = page.locator("#pairs article.pair")
+    flash = page.locator("#flash")
+    first, second, third = (int(rows.nth(i).get_attribute("data-id")) for i in range(3))
+    page.keyboard.press("j")
+    for _ in range(3):
+        page.keyboard.press("a")
+    expect(flash).to_have_text(f"Approved pair #{third}.")
+    # Reloaded, the queue of pending pairs no longer lists them; u still undoes this tab's
+    # last change, not the pair now selected (which this tab never changed).
+    page.reload()
+    expect(rows).to_have_count(6)
+    page.keyboard.press("j")
+    page.keyboard.press("u")
+    expect(flash).to_have_text(f"Undid the last change of pair #{third} (not on this page).")
+    assert store.get_bead(third).status == "pending"
+    # A pair someone else changed since is theirs: the undo is refused and says so.
+    bob = store.get_bead(second)
+    store.update_bead(second, expected_version=bob.version, status="rejected", reviewer="bob")
+    page.keyboard.press("u")
+    expect(flash).to_contain_text("changed by someone else")
+    assert store.get_bead(second).status == "rejected"
+    page.keyboard.press("u")
+    expect(flash).to_have_text(f"Undid the last change of pair #{first} (not on this page).")
+    page.keyboard.press("u")
+    expect(flash).to_have_text("Nothing to undo: this tab has not changed anything yet.")
+    assert [store.get_bead(i).status for i in (first, second, third)] == [
+        "pending",
+        "rejected",
+        "pending",
+    ]

@@ -11,8 +11,11 @@
   const flash = document.getElementById("flash");
   const STACK_KEY = "duiyi-review-undo";
   const FLASH_KEY = "duiyi-review-flash";
-  // This tab's changes, newest last: pair ids ("123") and bulk changes ("change:17").
+  // This tab's changes, newest last: a pair's id and the version our change left it at
+  // ("123@4"), or a bulk change ("change:17"). u undoes the newest, on this page or not; the
+  // version makes the store refuse it (409) if someone changed the pair since.
   const undoStack = JSON.parse(sessionStorage.getItem(STACK_KEY) || "[]");
+  const idOf = (entry) => entry.split("@")[0];
   let current = null;
   let queue = Promise.resolve();
 
@@ -56,11 +59,15 @@
     return queue;
   }
 
-  // Replace `anchor` by the rows in `html`; drop rows the server says are gone.
-  function swap(anchor, html, removed) {
+  function parseRows(html) {
     const template = document.createElement("template");
     template.innerHTML = html;
-    const fresh = Array.from(template.content.querySelectorAll("article.pair"));
+    return Array.from(template.content.querySelectorAll("article.pair"));
+  }
+
+  // Replace `anchor` by the rows in `html`; drop rows the server says are gone.
+  function swap(anchor, html, removed) {
+    const fresh = parseRows(html);
     // A row that goes takes its context (key c) with it: left alone, it would show pairs
     // that are no more, and the row's c, once an undo brings it back, would only hide it.
     for (const id of [...fresh.map((row) => row.dataset.id), ...removed]) {
@@ -108,12 +115,13 @@
     if (all && summary.dataset.exact === "yes") all.textContent = thousands(total);
   }
 
-  // POST one action for pair `id`; {ok, rows} (rows: what now stands in its place).
+  // POST one action for pair `id`; {ok, rows} (rows: what now stands in its place). Only an
+  // undo may be for a pair this page does not show (its `fields` then name the version).
   async function send(id, action, fields = {}) {
     const row = rowOf(id);
-    if (!row) return { ok: false, rows: [] };
-    const version = row.dataset.version;
-    const body = new URLSearchParams({ version, ...fields });
+    if (!row && (action !== "undo" || fields.version === undefined)) return { ok: false, rows: [] };
+    const version = row ? row.dataset.version : fields.version;
+    const body = new URLSearchParams(version === undefined ? fields : { version, ...fields });
     // The search the page shows, so that the re-rendered pair keeps its matches marked.
     const q = new URLSearchParams(window.location.search).get("q");
     if (q) body.set("q", q);
@@ -132,13 +140,22 @@
     if (response.ok) {
       const removed = (response.headers.get("X-Removed-Beads") || "").split(",").filter(Boolean);
       showProgress(response);
+      const change = response.headers.get("X-Change");
+      if (!row) {
+        // The pair is on another page; a pair its undo removed (a split's second half) may be here.
+        for (const gone of removed.map(rowOf).filter(Boolean)) {
+          closeContext(gone);
+          gone.remove();
+        }
+        return { ok: true, rows: [], elsewhere: parseRows(text), removed, change };
+      }
       const before = rows().length;
       closeContext(row);
       const fresh = swap(row, text, removed);
       recount(rows().length - before);
       // The pair already was as asked (approving an approved pair): the store changed nothing.
       const unchanged = action !== "undo" && fresh.length === 1 && fresh[0].dataset.version === version;
-      return { ok: true, rows: fresh, removed, unchanged, change: response.headers.get("X-Change") };
+      return { ok: true, rows: fresh, removed, unchanged, change };
     }
     let message = `Not saved (HTTP ${response.status}).`;
     let html = "";
@@ -150,7 +167,8 @@
       if (text) message = text;
     }
     say(message, true);
-    return { ok: false, conflict: response.status === 409, rows: html ? swap(row, html, []) : [row] };
+    const shown = !row ? [] : html ? swap(row, html, []) : [row];
+    return { ok: false, conflict: response.status === 409, rows: shown };
   }
 
   // What each action says it did, naming pairs by their ids (stable across pages).
@@ -161,7 +179,7 @@
     merge: (r) =>
       `Merged pair #${r.id} with #${r.removed[0]}, the next pair in its document (now one pair, #${r.id}).`,
     split: (r) => `Split pair #${r.id} in two: #${r.ids.join(" and #")}, one after the other in the document.`,
-    undo: (r) => `Undid the last change of pair #${r.id}.`,
+    undo: (r) => `Undid the last change of pair #${r.id}${r.elsewhere ? " (not on this page)" : ""}.`,
   };
 
   const UNCHANGED = {
@@ -181,11 +199,12 @@
     if (result.ok) {
       const first = result.rows[0];
       // Nothing changed is nothing to undo: u must not revert the pair's earlier change.
-      if (action !== "undo" && first && !result.unchanged) remember(first.dataset.id);
+      if (action !== "undo" && first && !result.unchanged) remember(`${first.dataset.id}@${first.dataset.version}`);
+      if (action === "undo") restamp([...result.rows, ...(result.elsewhere || [])]);
       const ids = result.rows.map((r) => r.dataset.id);
       const message = result.unchanged
         ? UNCHANGED[action](id)
-        : DONE[action]({ id: first ? first.dataset.id : id, ids, removed: result.removed });
+        : DONE[action]({ id: first ? first.dataset.id : id, ids, removed: result.removed, elsewhere: !!result.elsewhere });
       // The history page lists the pair's changes: reload it to show the new one.
       if (document.getElementById("pairs")?.dataset.history === "yes" && !result.unchanged) {
         reloadSaying(message);
@@ -197,34 +216,42 @@
     return result;
   }
 
+  // After an undo the pairs it brought back have new versions: this tab's earlier changes to
+  // them are what they now show, so the entries of those changes take the new versions.
+  function restamp(rows) {
+    for (const row of rows) {
+      const at = undoStack.findLastIndex((entry) => idOf(entry) === row.dataset.id);
+      if (at >= 0) undoStack[at] = `${row.dataset.id}@${row.dataset.version}`;
+    }
+    forget();
+  }
+
   function act(row, action, fields = {}) {
     if (!row) return queue;
     const id = row.dataset.id;
     return enqueue(() => run(id, action, fields));
   }
 
-  // Undo a row's last change; without a row, this tab's latest change (a bulk change as a
-  // whole; else the current row's). The target is picked when the undo runs, after the
-  // changes asked for before it.
+  // Undo a row's last change (its Undo button); without a row (key u), this tab's latest
+  // change, on this page or not (a bulk change as a whole). The target is picked when the
+  // undo runs, after the changes asked for before it.
   function undo(row) {
-    const fallback = current;
     enqueue(() => {
-      let id = row?.dataset.id;
       if (row) {
-        const at = undoStack.lastIndexOf(id);
+        const at = undoStack.findLastIndex((entry) => idOf(entry) === row.dataset.id);
         if (at >= 0) undoStack.splice(at, 1);
-      } else {
-        const last = () => undoStack[undoStack.length - 1];
-        while (undoStack.length && !last().startsWith("change:") && !rowOf(last())) undoStack.pop();
-        id = undoStack.length ? undoStack.pop() : fallback?.dataset.id;
+        forget();
+        return run(row.dataset.id, "undo");
       }
+      const entry = undoStack.pop();
       forget();
-      if (id && id.startsWith("change:")) return undoChange(id.slice("change:".length));
-      if (!id || !rowOf(id)) {
-        say("Nothing to undo on this page.", true);
+      if (!entry) {
+        say("Nothing to undo: this tab has not changed anything yet.", true);
         return null;
       }
-      return run(id, "undo");
+      if (entry.startsWith("change:")) return undoChange(entry.slice("change:".length));
+      const [id, version] = entry.split("@");
+      return run(id, "undo", version ? { version } : {});
     });
   }
 
