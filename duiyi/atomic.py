@@ -100,11 +100,23 @@ def release_inputs(paths) -> None:
 
 
 def check_outputs(paths) -> None:
-    """OutputError for the first of `paths` that is an input of the running command: a run
-    checks every file it will write before it starts (`atomic_write` checks each again)."""
+    """OutputError for the first of `paths` that is an input of the running command, or that
+    `atomic_write` could not write (a folder, a path through a file): a run checks every file
+    it will write before it starts (`atomic_write` checks each again)."""
     for path in paths:
         if path is not None and str(path) != "-":
             _check_not_input(str(path))
+            if not _special(Path(path)):
+                _check_folder(str(path), _check_target(str(path)))
+
+
+def _check_folder(path: str, target: Path) -> None:
+    """OutputError where the nearest existing folder above `target` is a file."""
+    for folder in target.parents:
+        if folder.exists():
+            if not folder.is_dir():
+                raise OutputError(f"cannot write {path}: a part of its folder is a file")
+            return
 
 
 def _check_not_input(path: str) -> None:

@@ -325,3 +325,18 @@ def test_a_several_file_format_on_stdout_is_refused_before_aligning_or_storing(c
     status, _, err = cli("align", src, tgt, "-f", fmt, "--store", db, "--no-cache")
     assert status == 1 and "writes several files" in err and len(err.splitlines()) == 1
     assert not db.exists()
+
+
+@pytest.mark.parametrize(
+    ("output", "message"),
+    [("pairs.tmx", "is a folder"), ("file/pairs.tmx", "a part of its folder is a file")],
+)
+def test_an_unwritable_output_is_refused_before_aligning_or_storing(cli, tmp_path, output, message):
+    (tmp_path / "pairs.tmx").mkdir()
+    (tmp_path / "file").write_text("a file\n")
+    src = write_lines(tmp_path / "a.zh", ZH[:2])
+    tgt = write_lines(tmp_path / "a.en", EN[:2])
+    db = tmp_path / "corpus.db"
+    status, _, err = cli("align", src, tgt, "-o", tmp_path / output, "--store", db, "--no-cache")
+    assert status == 1 and message in err and len(err.splitlines()) == 1
+    assert not db.exists()
