@@ -491,3 +491,19 @@ def test_u_undoes_this_tabs_changes_that_left_the_page(served, open_page):
         "rejected",
         "pending",
     ]
+
+
+def test_the_confidence_filter_takes_any_number_between_0_and_1(served, open_page):
+    from playwright.sync_api import expect
+
+    page = open_page(f"{served.url}pairs")
+    form = page.locator("form.filters")
+    form.locator("input[name=min]").fill("0.78")  # not a multiple of 0.05
+    form.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/pairs?*min=0.78*")
+    expect(page.locator("#pairs article.pair")).to_have_count(2)  # 0.93 and 0.81
+    # A page opened with such a filter can still change its other filters.
+    form.locator("select[name=status]").select_option("pending")
+    form.get_by_role("button", name="Apply").click()
+    page.wait_for_url("**/pairs?*status=pending*")
+    expect(page.locator("#summary")).to_contain_text("Pairs 1–2 of 2 matching")
