@@ -9,6 +9,12 @@ from typing import TypeVar
 T = TypeVar("T")
 
 
+def to_terminal(output: str | None) -> bool:
+    """Whether a command's `output` (None or "-": stdout) is a terminal, where a bar on stderr
+    would be drawn over the text as it comes: callers keep the bar silent then."""
+    return output in (None, "-") and sys.stdout.isatty()
+
+
 def progressbar(
     iterable: Iterable[T],
     *,

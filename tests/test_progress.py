@@ -78,3 +78,21 @@ def test_split_and_normalize_show_a_bar_on_a_terminal_unless_quiet(monkeypatch, 
             monkeypatch.setattr(sys, "stderr", Terminal())
             assert main([command, *quiet, str(doc), "-o", str(tmp_path / "out.txt")]) == 0
             assert (f"{command}:" in sys.stderr.getvalue()) is bar_shown, command
+
+
+def test_no_bar_is_drawn_over_output_on_the_terminal(monkeypatch, tmp_path):
+    # `duiyi translate a.txt` or `duiyi split a.txt` on a terminal: the bar's redraws ("\r…")
+    # landed in the middle of the drafts and sentences as they were printed
+    from duiyi.cli import main
+
+    src = tmp_path / "a.txt"
+    src.write_text("渔船陆续回到港口。\n\n老陈说他在港口打鱼四十年了。\n", encoding="utf-8")
+    for command in (["translate", "--engine", "gloss"], ["split"], ["normalize"]):
+        monkeypatch.setattr(sys, "stdout", Terminal())
+        monkeypatch.setattr(sys, "stderr", Terminal())
+        assert main([*command, str(src)]) == 0
+        assert "\r" not in sys.stderr.getvalue(), command  # no bar
+        assert sys.stdout.getvalue()
+        monkeypatch.setattr(sys, "stderr", Terminal())
+        assert main([*command, str(src), "-o", str(tmp_path / "out.txt")]) == 0
+        assert "\r" in sys.stderr.getvalue(), command  # into a file: the bar is shown

@@ -56,12 +56,13 @@ def normalize_document(doc, conversion: str, lang: str | None, clean: bool) -> s
 def run(args: argparse.Namespace) -> int:
     from duiyi.atomic import atomic_write
     from duiyi.corpus.read import read_inputs
-    from duiyi.progress import progressbar
+    from duiyi.progress import progressbar, to_terminal
 
     documents = read_inputs(args.inputs, args.glob, args.follow_links)
+    silent = args.quiet or to_terminal(args.output)
     with atomic_write(args.output) as out:
         for number, doc in enumerate(
-            progressbar(documents, desc="normalize", unit="doc", silent=args.quiet)
+            progressbar(documents, desc="normalize", unit="doc", silent=silent)
         ):
             if number:
                 out.write("\n")

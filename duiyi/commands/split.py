@@ -92,11 +92,12 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.atomic import atomic_write
     from duiyi.corpus.pipeline import prepare
     from duiyi.corpus.read import read_inputs
-    from duiyi.progress import progressbar
+    from duiyi.progress import progressbar, to_terminal
 
     documents = read_inputs(args.inputs, args.glob, args.follow_links)
+    silent = args.quiet or to_terminal(args.output)
     with atomic_write(args.output) as out:
-        for doc in progressbar(documents, desc="split", unit="doc", silent=args.quiet):
+        for doc in progressbar(documents, desc="split", unit="doc", silent=silent):
             prepare(doc, lang=lang_arg(args), conversion=args.conversion)
             for record in _records(doc, args.show_removed):
                 if args.format == "jsonl":

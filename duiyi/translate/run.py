@@ -159,10 +159,12 @@ def translate_inputs(
     )
     from duiyi.errors import InputError
     from duiyi.export.xliff_units import is_xliff_data
+    from duiyi.progress import to_terminal
     from duiyi.translate.docx_out import check_source_files
 
     inputs = input_list(inputs)
     output = None if output is None else os.fspath(output)
+    quiet = quiet or to_terminal(output)  # drafts on the terminal: a bar would be drawn over them
     run = _Run(translator, cache, store, include_gloss, quiet, drafter)
     run.fmt = output_format(fmt, output)
     run.roots = [Path(i) for i in inputs if i != "-" and Path(i).is_dir()]
