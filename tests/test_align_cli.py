@@ -340,3 +340,28 @@ def test_an_unwritable_output_is_refused_before_aligning_or_storing(cli, tmp_pat
     status, _, err = cli("align", src, tgt, "-o", tmp_path / output, "--store", db, "--no-cache")
     assert status == 1 and message in err and len(err.splitlines()) == 1
     assert not db.exists()
+
+
+def test_traditional_and_simplified_documents_in_one_file_are_tagged_zh(cli, tmp_path, cache):
+    traditional = ["今天早上下了一場大雨。", "我的妹妹忘了帶傘。", "她只好跑到學校去。"]
+    write_lines(tmp_path / "zh/a.txt", traditional)
+    write_lines(tmp_path / "en/a.txt", EN[:3])
+    write_lines(tmp_path / "zh/b.txt", ZH[3:6])
+    write_lines(tmp_path / "en/b.txt", EN[3:6])
+    out = tmp_path / "pairs.jsonl"
+    status, _, err = cli("align", tmp_path / "zh", tmp_path / "en", "-o", out, "--cache", cache)
+    assert status == 0, err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert {row["src_lang"] for row in rows} == {"zh"}  # not zh-TW for both
+
+
+def test_document_pairs_in_both_directions_are_refused_before_aligning(cli, tmp_path):
+    write_lines(tmp_path / "zh/a.txt", ZH[:3])
+    write_lines(tmp_path / "en/a.txt", EN[:3])
+    write_lines(tmp_path / "zh/b.txt", EN[3:6])  # the other direction: English on the left
+    write_lines(tmp_path / "en/b.txt", ZH[3:6])
+    out = tmp_path / "pairs.tmx"
+    status, _, err = cli("align", tmp_path / "zh", tmp_path / "en", "-o", out, "--no-cache")
+    assert status == 1 and len(err.splitlines()) == 1
+    assert "several languages (b.txt is en, a.txt is zh)" in err
+    assert not out.exists()

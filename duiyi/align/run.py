@@ -41,6 +41,7 @@ from duiyi.corpus.model import Bead, Document
 from duiyi.corpus.pairs import build_pairs
 from duiyi.errors import DuiyiError, EmptyInput, FormatError, InputError
 from duiyi.export import FORMATS, format_for_path, get_format, write_pairs
+from duiyi.export.base import primary_subtag
 from duiyi.progress import WeightedProgress
 
 ALIGN_FORMAT = "align"  # bead indices, the gold sets' format (duiyi.align.alignfile)
@@ -175,6 +176,9 @@ def align_files(
             prepared.append((src, make(_read_side(tgt_path))))
         except DuiyiError as exc:
             stats.failed.append((src_path.name, str(exc)))
+    if prepared and chosen != ALIGN_FORMAT:  # before aligning: the file tags one language a side
+        src_lang = _language_tags([src for src, _ in prepared])
+        tgt_lang = _language_tags([tgt for _, tgt in prepared])
     results: list[tuple[Document, Document, Alignment]] = []
     bar = _bar([len(src.sentences) + len(tgt.sentences) for src, tgt in prepared], quiet)
     align_many = align_many or local_aligner(aligner, paragraphs, _rescoring(bar))
@@ -205,11 +209,30 @@ def align_files(
             _pairs(results),
             output,
             chosen,
-            src_lang=results[0][0].lang_tag,
-            tgt_lang=results[0][1].lang_tag,
+            src_lang=src_lang,
+            tgt_lang=tgt_lang,
             signature=signature,
         )
     return stats
+
+
+def _language_tags(documents: list[Document]) -> str:
+    """The language tag of one side of a file holding every document pair, as `duiyi export`
+    tags a store: the documents' own (zh-TW) where they share it, else their language (zh for
+    Traditional and Simplified ones). Documents without sentences say nothing; InputError for
+    documents in several languages (a file of the other direction, or not a translation)."""
+    telling = [doc for doc in documents if doc.sentences] or documents[:1]
+    languages: dict[str, str] = {}  # language → a document in it
+    for doc in telling:
+        languages.setdefault(primary_subtag(doc.lang_tag), doc.name)
+    if len(languages) > 1:
+        listed = ", ".join(f"{name} is {lang}" for lang, name in sorted(languages.items()))
+        raise InputError(
+            f"the documents on one side are in several languages ({listed}): one output file "
+            "tags one language a side; align each direction into a file of its own"
+        )
+    tags = {doc.lang_tag for doc in telling}
+    return tags.pop() if len(tags) == 1 else next(iter(languages))
 
 
 def _align_path(output: str, src: str | Path, source_root) -> Path:
