@@ -334,3 +334,25 @@ def test_document_names_are_file_names_unless_shared():
         "c.txt": "c.txt",
         "-": "stdin",
     }
+
+
+def test_a_file_that_cannot_be_read_is_skipped_inside_a_directory(tmp_path, monkeypatch, caplog):
+    # (no permission: chmod does not stop root, so `open` is made to refuse it) one such file
+    # stopped the whole run, half its documents written, where a binary one is skipped
+    import builtins
+    import errno
+
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (tmp_path / name).write_text(SIMPLIFIED, encoding="utf-8")
+
+    def refusing_open(path, *args, **kwargs):
+        if str(path).endswith("b.txt"):
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(read, "open", refusing_open, raising=False)
+    docs = list(read_inputs([tmp_path]))
+    assert [d.name for d in docs] == ["a.txt", "c.txt"]
+    assert "b.txt: cannot read it: Permission denied: skipped" in caplog.text
+    with pytest.raises(InputError, match="b.txt: cannot read it: Permission denied"):
+        read_document(tmp_path / "b.txt")

@@ -297,8 +297,11 @@ def read_document(path: str | os.PathLike) -> Document:
     if stat.S_ISREG(info.st_mode) and info.st_size > MAX_BYTES:
         raise _size_error(path, info.st_size)
     # Devices and pipes report size 0: the bounded read is what limits them.
-    with open(p, "rb") as f:
-        data = read_bounded(f, path)
+    try:
+        with open(p, "rb") as f:
+            data = read_bounded(f, path)
+    except OSError as exc:  # no permission, an I/O error: skipped inside a directory
+        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
     return _decode_document(data, path, path)
 
 
