@@ -92,6 +92,17 @@ def test_presplit_blank_lines_break_paragraphs_and_keep_the_line_numbers(cli, tm
     assert status == 0 and stored.read_text().splitlines() == expected, err
 
 
+@pytest.mark.parametrize("newline", ["\r\n", "\r"])
+def test_presplit_lines_may_end_in_crlf_or_a_lone_cr(cli, tmp_path, cache, newline):
+    # Windows files, and old Mac ones (a lone CR): the lines are the same as with LF
+    src = tmp_path / "b.zh"
+    src.write_bytes(newline.join([ZH[0], "", ZH[1], ZH[2], ""]).encode("utf-8"))
+    tgt = tmp_path / "b.en"
+    tgt.write_bytes(newline.join([EN[0], EN[1], "", EN[2], ""]).encode("utf-8"))
+    status, out, err = cli("align", "--presplit", src, tgt, "--cache", cache, "-q")
+    assert status == 0 and out.splitlines() == ["[0]:[0]", "[2]:[1]", "[3]:[3]"], err
+
+
 def test_mismatched_directories_are_a_clear_error(cli, tmp_path, cache):
     write_lines(tmp_path / "zh/001", ZH[:2])
     write_lines(tmp_path / "zh/002", ZH[2:4])

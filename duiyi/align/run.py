@@ -282,9 +282,10 @@ def _read_side(path: Path) -> Document:
 def _line_beads(src: Document, tgt: Document, beads: list[Bead]) -> list[Bead]:
     """Beads over pre-split sentences renumbered by the files' lines, as the gold sets number
     them (blank lines count, and are in no bead: they only break paragraphs)."""
+    from duiyi.corpus.pipeline import LINE_BREAK
 
     def line_numbers(doc: Document) -> list[int]:
-        breaks = [i for i, char in enumerate(doc.text) if char == "\n"]
+        breaks = [m.start() for m in LINE_BREAK.finditer(doc.text)]
         return [bisect.bisect_left(breaks, s.start) for s in doc.sentences]
 
     src_lines, tgt_lines = line_numbers(src), line_numbers(tgt)

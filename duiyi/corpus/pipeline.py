@@ -23,6 +23,7 @@ LANGS = ("zh", "en")
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+LINE_BREAK = re.compile(r"\r\n?|\n")  # the lines of pre-split files: LF, CRLF or CR alone
 
 
 def detect_lang(text: str) -> str:
@@ -171,16 +172,16 @@ def _normalize_sentences(doc: Document, config: str) -> None:
 
 
 def prepare_lines(doc: Document, *, lang: str | None = None, conversion: str = "auto") -> Document:
-    """`prepare` for text that is split already: every non-blank line is one sentence, as it is
-    (nothing is cleaned away or split again), and a blank line starts a new paragraph.
+    """`prepare` for text that is split already: every non-blank line (ended by LF, CRLF or a
+    lone CR) is one sentence, as it is (nothing is cleaned away or split again), and a blank
+    line starts a new paragraph.
     Language, script and normalization are as in `prepare`."""
     config = _detect(doc, text_sample(doc.text), lang, conversion)
     doc.removed, doc.sentences = [], []
     doc.meta["presplit"] = True
-    paragraph, blank, pos = 0, False, 0
-    for line in doc.text.split("\n"):
-        start, end = pos, pos + len(line)
-        pos = end + 1
+    paragraph, blank = 0, False
+    starts = [0] + [m.end() for m in LINE_BREAK.finditer(doc.text)]
+    for start, line in zip(starts, LINE_BREAK.split(doc.text), strict=True):
         stripped = line.strip()
         if not stripped:
             blank = bool(doc.sentences)
