@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -454,3 +455,30 @@ def test_an_output_named_like_a_document_duiyi_cannot_write_is_refused(cli, tmp_
     assert not (tmp_path / name).exists()
     status, _, err = cli("translate", "--engine", "gloss", src, "-o", tmp_path / name, "-f", "text")
     assert status == 0, err  # asked for by name
+
+
+def test_xces_files_of_two_documents_in_a_folder_never_overwrite_each_other(cli, tmp_path):
+    # a.txt's sentence file a.zh.xml is a.zh.txt's alignment file by name: the second
+    # document's output replaced the first's, without a word
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("渔船陆续回到港口。\n", encoding="utf-8")
+    (tmp_path / "in" / "a.zh.txt").write_text("老陈说他在港口打鱼四十年了。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    status, _, err = cli(
+        "translate", "--engine", "gloss", "--include-gloss", "-f", "xces", tmp_path / "in",
+        "-o", f"{out}/",
+    )  # fmt: skip
+    assert status == 0, err
+    written = sorted(p.name for p in out.iterdir())
+    assert len(written) == 6, written  # three files per document
+    links = {
+        p.name: re.search(r'fromDoc="([^"]+)" toDoc="([^"]+)"', p.read_text(encoding="utf-8"))
+        for p in out.iterdir()
+        if "cesAlign" in p.read_text(encoding="utf-8")
+    }
+    assert len(links) == 2
+    for found in links.values():
+        src, tgt = found.groups()
+        assert "<s " in (out / src).read_text(encoding="utf-8")  # a sentence file, not a cesAlign
+        assert "cesAlign" not in (out / src).read_text(encoding="utf-8")
+        assert "cesAlign" not in (out / tgt).read_text(encoding="utf-8")

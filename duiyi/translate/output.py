@@ -3,7 +3,7 @@ units (`Pair`) for the pair formats (TMX, XCES, JSONL, …). Each writer streams
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 from duiyi.corpus.model import Bead, Document, Pair, Sentence
@@ -19,14 +19,19 @@ DOCUMENT_FORMATS = {"text": ".en.txt", "side-by-side": ".md", "docx": ".en.docx"
 GLOSS_LINE = "[duiyi: CC-CEDICT word glosses, NOT machine translation]"
 
 
-def unique_name(stem: str, ext: str, taken: set[str]) -> str:
+def unique_name(
+    stem: str, ext: str, taken: set[str], files: Callable[[str], list[str]] | None = None
+) -> str:
     """`stem + ext`, or `stem-2 + ext`, `stem-3 + ext`, … where it is one of `taken` (the
-    names a run has given so far in an output folder, which it joins)."""
+    names a run has given so far in an output folder, which it joins). `files(name)`: every
+    file writing `name` writes (XCES: `a.xml`, `a.zh.xml`, `a.en.xml`, the second of which is
+    another document's `a.zh` + `.xml`), all kept out of `taken` and joining it."""
+    files = files or (lambda name: [name])
     name, n = stem + ext, 1
-    while name in taken:
+    while not taken.isdisjoint(files(name)):
         n += 1
         name = f"{stem}-{n}{ext}"
-    taken.add(name)
+    taken.update(files(name))
     return name
 
 

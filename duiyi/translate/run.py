@@ -367,7 +367,8 @@ class _Run:
         ext = DOCUMENT_FORMATS.get(self.fmt) or format_extension(self.fmt)
         relative = PurePosixPath(relative_name(path, self.roots))
         stem = (relative.parent / relative.name.rsplit(".", 1)[0]).as_posix()
-        return unique_name(stem, ext, taken)
+        files = get_format(self.fmt).output_files if self.fmt in FORMATS else None
+        return unique_name(stem, ext, taken, files)
 
     def check_outputs(self, paths: list[str], output: str | None, directory: bool) -> None:
         """OutputError where a file the run would write is one of its inputs (`atomic_write`
