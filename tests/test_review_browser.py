@@ -507,3 +507,22 @@ def test_the_confidence_filter_takes_any_number_between_0_and_1(served, open_pag
     form.get_by_role("button", name="Apply").click()
     page.wait_for_url("**/pairs?*status=pending*")
     expect(page.locator("#summary")).to_contain_text("Pairs 1–2 of 2 matching")
+
+
+def test_k_shows_the_pair_below_the_message_bar_not_under_it(served, open_page):
+    from playwright.sync_api import expect
+
+    rows = [(f"第{i}句。", None, f"Sentence {i}.", 0.5) for i in range(30)]
+    doc = add_document(served.store, "long.txt", rows)
+    page = open_page(f"{served.url}documents/{doc}?sort=position")
+    page.set_viewport_size({"width": 1300, "height": 600})
+    page.keyboard.press("j")
+    page.keyboard.press("a")  # a message: the bar sticks to the top of the window
+    expect(page.locator("#flash")).to_be_visible()
+    for _ in range(20):
+        page.keyboard.press("j")
+    for _ in range(12):
+        page.keyboard.press("k")
+        bar = page.locator("#flash").bounding_box()
+        top = page.locator("article.current").bounding_box()["y"]
+        assert top >= bar["y"] + bar["height"] - 1
