@@ -429,6 +429,28 @@ def test_import_then_export_round_trip(cli, corpus, tmp_path):
         assert s.count_pairs() == 3
 
 
+def test_importing_a_changed_tmx_again_replaces_it_and_keeps_the_review(cli, tmp_path):
+    memory, store = tmp_path / "project_save.tmx", tmp_path / "c.db"
+    write_pairs([Pair("一。", "One."), Pair("二。", "Two.")], str(memory))
+    cli("import", memory, "--store", store)
+    with Store.open(store) as s:
+        first = s.list_beads().beads[0]
+        s.update_bead(first.id, expected_version=1, status="approved", reviewer="ann")
+    write_pairs([Pair("一。", "One."), Pair("二。", "2."), Pair("三。", "3.")], str(memory))
+    status, _, err = cli("import", memory, "--store", store)
+    assert status == 0, err
+    assert (
+        f"imported 3 pairs from {memory} into {store} (1 document): 2 new, 1 as already "
+        "stored (their review kept), 1 earlier pair no longer in the file removed"
+    ) in err
+    with Store.open(store) as s:
+        assert [(p.tgt, p.status) for p in s.iter_pairs()] == [
+            ("One.", "approved"),
+            ("2.", "pending"),
+            ("3.", "pending"),
+        ]
+
+
 def test_import_foreign_tmx_is_human_and_counts_skips(cli, tmp_path):
     memory = tmp_path / "trados.tmx"
     memory.write_text(

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -200,6 +201,90 @@ def test_add_pairs_groups_by_document_and_keeps_metadata(store):
     # The same file again replaces, it does not duplicate.
     store.add_pairs(pairs, source="m.tmx", checksum="abc")
     assert store.count_pairs() == 3
+
+
+def _beads(store):
+    return store.list_beads(limit=100).beads
+
+
+def test_reimporting_a_changed_file_keeps_the_review_of_the_pairs_it_still_holds(tmp_path):
+    path = tmp_path / "c.db"
+    first = [Pair("一。", "One."), Pair("二。", "Two."), Pair("三。", "Three.")]
+    with Store.open(path) as store:
+        store.add_pairs(first, source="omegat/project_save.tmx", checksum="v1")
+        one, two, three = _beads(store)
+        store.update_bead(one.id, expected_version=1, status="approved", reviewer="ann")
+        store.update_bead(two.id, expected_version=1, tgt_text="Two!", reviewer="bob")
+        store.update_bead(three.id, expected_version=1, status="rejected", reviewer="ann")
+        # more work in OmegaT: 三 retranslated, 四 added, 一 moved after 二
+        later = [Pair("二。", "Two."), Pair("一。", "One."), Pair("三。", "3."), Pair("四。", "4.")]
+        tally = Counter()
+        stored = store.add_pairs(
+            later, source="omegat/project_save.tmx", checksum="v2", tally=tally
+        )
+        assert stored == {"project_save.tmx": 4}
+        assert tally == {"added": 2, "kept": 2, "removed": 1}
+        beads = _beads(store)
+        assert [(b.src_text, b.tgt_text, b.status, b.origin) for b in beads] == [
+            ("二。", "Two!", "pending", "edited"),  # the reviewer's edit stays
+            ("一。", "One.", "approved", "aligned"),
+            ("三。", "3.", "pending", "aligned"),  # changed in the file: the file's pair
+            ("四。", "4.", "pending", "aligned"),
+        ]
+        assert [b.id for b in beads[:2]] == [two.id, one.id]
+        assert (beads[1].updated_by, beads[1].version) == ("ann", 2)
+        assert [e.action for e in store.history(two.id)] == ["update"]
+        assert store.history(beads[2].id) == []  # 三's old bead went with its history
+        assert len(store.list_documents()) == 1
+        # the same file once more: nothing changes
+        store.add_pairs(later, source="omegat/project_save.tmx", checksum="v2")
+        assert [(b.id, b.tgt_text, b.status) for b in _beads(store)] == [
+            (b.id, b.tgt_text, b.status) for b in beads
+        ]
+    _index_is_sound(path)
+
+
+def test_reimporting_keeps_merged_and_split_beads_while_their_pairs_stay(store):
+    pairs = [Pair("甲。", "A."), Pair("乙。", "B."), Pair("丙。", "C. D."), Pair("丁。", "E.")]
+    store.add_pairs(pairs, source="m.tmx", checksum="v1")
+    a, b, c, d = _beads(store)
+    store.merge_with_next(a.id, expected_version=1, reviewer="ann")
+    store.split_bead(c.id, expected_version=1, src_at=2, tgt_at=2, reviewer="ann")
+    store.update_bead(d.id, expected_version=1, status="approved")
+    store.merge_with_next(c.id, expected_version=2)  # a split undone by a merge: still 丙
+    merged = [(x.id, x.src_text, x.tgt_text) for x in _beads(store)]
+    store.add_pairs(pairs, source="m.tmx", checksum="v2")
+    assert [(x.id, x.src_text, x.tgt_text) for x in _beads(store)] == merged
+    # 乙 gone from the file: the bead merged from it goes, 甲 comes back as the file has it
+    store.add_pairs(pairs[:1] + pairs[2:], source="m.tmx", checksum="v3")
+    assert [(x.src_text, x.tgt_text, x.status) for x in _beads(store)] == [
+        ("甲。", "A.", "pending"),
+        ("丙。", "C. D.", "pending"),
+        ("丁。", "E.", "approved"),
+    ]
+
+
+def test_reimporting_gives_an_unreviewed_pair_the_files_values(store):
+    store.add_pairs([Pair("一。", "One.", 0.5)], source="m.tmx", checksum="v1")
+    (before,) = _beads(store)
+    store.add_pairs(
+        [Pair("一。", "One.", 0.9, status="approved", meta={"x-client": "ACME"})],
+        source="m.tmx",
+        checksum="v2",
+    )
+    (after,) = _beads(store)
+    assert (after.id, after.score, after.status, after.meta) == (
+        before.id,
+        0.9,
+        "approved",
+        {"x-client": "ACME"},
+    )
+
+
+def test_a_file_at_another_path_adds_its_pairs(store):
+    store.add_pairs([Pair("一。", "One.")], source="a/m.tmx", checksum="v1")
+    store.add_pairs([Pair("一。", "One.")], source="b/m.tmx", checksum="v1")
+    assert store.count_pairs() == 2
 
 
 def _index_is_sound(path) -> None:

@@ -208,6 +208,23 @@ def test_units_from_elsewhere_are_added_as_pairs(tmp_path, cli):
     assert (pair.src, pair.tgt, pair.origin) == ("你好世界", "Hello world", "human")
 
 
+def test_an_xliff_imported_again_puts_its_targets_onto_the_pairs_it_added(tmp_path, cli):
+    path, db = tmp_path / "other.xlf", tmp_path / "c.db"
+    unit = '<trans-unit id="t1"><source>你好</source><target>{}</target></trans-unit>'
+    for target in ("Hello", "Hello", "Hi"):
+        path.write_text(
+            '<xliff xmlns="urn:oasis:names:tc:xliff:document:1.2" version="1.2">'
+            '<file original="x.html" datatype="html" source-language="zh" '
+            f'target-language="en"><body>{unit.format(target)}</body></file></xliff>',
+            encoding="utf-8",
+        )
+        status, _, err = cli("import", path, "--store", db)
+        assert status == 0, err
+    with Store.open(db, readonly=True) as store:
+        (pair,) = store.iter_pairs()
+    assert (pair.src, pair.tgt, pair.origin) == ("你好", "Hi", "edited")
+
+
 def _edited_xliff(tmp_path) -> tuple[Path, Path, list[Pair]]:
     """A store holding d.txt, and an XLIFF of two units onto it (one edited) among 2,400 from
     x.txt and y.txt, which it does not hold (more than one block of the spilled unmatched)."""

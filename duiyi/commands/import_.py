@@ -5,11 +5,17 @@ Examples:
   duiyi import omegat/project_save.tmx trados.tmx --store corpus.db --src-lang zh-TW
 
 Imported pairs keep the origin, score and status a duiyi TMX records in its props; other
-tools' pairs are "human" translations. Re-importing the same file replaces what it brought.
+tools' pairs are "human" translations.
+Importing a file again from the same path (as given here) replaces what it brought before,
+in one transaction: a pair still in the file with the same source and target as that import
+brought keeps its stored pair, with its review status, reviewer, history and any edit made
+in review (a pair nobody reviewed takes the file's score, status and props); pairs no longer
+in the file are removed with their history; the file's other pairs are added.
 Units lacking the source or target language are skipped and counted.
 An XLIFF written by duiyi comes back onto the stored sentences it was written from: changed
 targets become "edited" (or "human" over a gloss draft), targets the translator's tool marked
-final/signed-off are approved; units matching no stored sentence are added as pairs.
+final/signed-off are approved; units matching no stored sentence are added as pairs (imported
+again, the XLIFF puts its targets onto them too, and removes nothing).
 """
 
 from __future__ import annotations
@@ -64,12 +70,18 @@ def run(args: argparse.Namespace) -> int:
                     file=sys.stderr,
                 )
                 continue
+            again = ""
+            if r.kept or r.removed:  # imported before: what became of that import
+                again = (
+                    f": {r.added} new, {r.kept} as already stored (their review kept), "
+                    f"{plural(r.removed, 'earlier pair')} no longer in the file removed"
+                )
             skipped = ""
             if r.skipped:
                 skipped = f"; skipped {plural(r.skipped, 'unit')} lacking {r.src} or {r.tgt}"
             print(
                 f"duiyi: imported {plural(r.pairs, 'pair')} from {r.path} into {args.store} "
-                f"({plural(r.documents, 'document')}){skipped}",
+                f"({plural(r.documents, 'document')}){again}{skipped}",
                 file=sys.stderr,
             )
     return 0

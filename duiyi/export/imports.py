@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import os
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,13 +25,18 @@ from duiyi.export.base import check_language_tag
 @dataclass
 class ImportResult:
     path: str
-    pairs: int  # pairs added
+    pairs: int  # pairs the file brought (new or kept)
     documents: int  # documents they were grouped into
     skipped: int  # units that were not pairs in the languages asked for
     src: str
     tgt: str
     # XLIFF back onto stored sentences: matched, edited, human, approved, unchanged
     matched: dict[str, int] | None = None
+    # A file imported before: its pairs new to the store, those kept as they were stored
+    # (their review with them), the earlier beads it no longer holds (removed)
+    added: int = 0
+    kept: int = 0
+    removed: int = 0
 
 
 def check_inputs(
@@ -69,8 +75,9 @@ def import_files(
     tgt_lang: str = "en",
     origin: str | None = None,
 ) -> list[ImportResult]:
-    """Add the pairs of each file to `store` (re-importing a file replaces what it brought),
-    in one transaction: if any file fails, none of them is added. `paths`: paths, or one."""
+    """Add the pairs of each file to `store`, in one transaction: if any file fails, none of
+    them is added. `paths`: paths, or one. A file imported before from the same path replaces
+    what it brought, keeping the review of the pairs it still holds (`Store.add_pairs`)."""
     paths = input_list(paths)
     check_inputs(paths, fmt, src_lang, tgt_lang)
     with store.transaction():
@@ -92,7 +99,8 @@ def _import_file(
         pairs = iter(reader)
         first = next(pairs, None)  # reads a TMX header: the signature it recorded
         pairs = pairs if first is None else itertools.chain([first], pairs)
-    added = store.add_pairs(
+    tally: Counter = Counter()
+    stored = store.add_pairs(
         pairs,
         source=path,
         checksum=_sha256(pair_format.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang)),
@@ -101,9 +109,20 @@ def _import_file(
         tgt_lang=tgt_lang,
         signature=reader.signature,
         languages=lambda: reader.languages(src_lang, tgt_lang),
+        replace=not pair_format.updates_store,
+        tally=tally,
     )
     return ImportResult(
-        path, sum(added.values()), len(added), reader.skipped, src_lang, tgt_lang, matched
+        path,
+        sum(stored.values()),
+        len(stored),
+        reader.skipped,
+        src_lang,
+        tgt_lang,
+        matched,
+        tally["added"],
+        tally["kept"],
+        tally["removed"],
     )
 
 

@@ -20,7 +20,9 @@ Writing results (translate/align ``--store``)::
     store.find_document(path, checksum) -> int | None  # resume: skip documents already stored
 
 Re-adding a source document with the same path and checksum replaces its beads (and their
-history) in one transaction. ``document_checksum(doc)`` is the checksum used.
+history) in one transaction. ``document_checksum(doc)`` is the checksum used. Pairs added
+again from the same ``source`` replace what it brought, but the beads whose pairs the file
+still holds stay with their review (``add_pairs``; ``reimport.py`` tells how they are matched).
 
 Reading (review app, export, ``corpus info``)::
 

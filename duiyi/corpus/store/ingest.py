@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from duiyi.corpus.store.records import (
     document_checksum,
     utc_now,
 )
+from duiyi.corpus.store.reimport import EarlierImport, pair_key
 from duiyi.corpus.store.schema import refresh_stats
 from duiyi.errors import StoreError
 
@@ -193,11 +195,20 @@ class IngestMixin:
         engine: str = "",
         signature: str = "",
         languages: Callable[[], tuple[str, str]] | None = None,
+        replace: bool = True,
+        tally: Counter | None = None,
     ) -> dict[str, int]:
-        """Store pairs read from elsewhere (a TMX), one transaction; {document name: beads added}.
+        """Store pairs read from the file `source` (a TMX), one transaction; {document name:
+        its pairs now stored}. `tally`, if given, counts the pairs "added", the earlier
+        import's pairs "kept" as stored and its beads "removed".
 
-        Pairs are grouped into documents by `Pair.document` (or `source` when empty); re-adding
-        the same `source`+`checksum` replaces them. `origin` overrides each pair's own origin.
+        Pairs are grouped into documents by `Pair.document` (or the file's name when empty).
+        When an earlier import of the same `source` path is stored, the file replaces what it
+        brought (see `reimport`): its beads that the file still holds stay, with their review
+        (status, edits, history), and take the place the file gives them; the others go; the
+        file's other pairs are added. A bead nobody changed in duiyi takes the file's score,
+        status and props. `replace=False` keeps every earlier bead (an XLIFF's leftover pairs:
+        its other units went onto stored beads). `origin` overrides each pair's own origin.
         `src_lang`/`tgt_lang` are the tags exports give the pairs (zh-TW, en-GB); `languages`,
         if given, is called once the pairs are read and gives them instead (a TMX tells which
         variants of the languages asked for it holds only once read).
@@ -207,12 +218,17 @@ class IngestMixin:
         now = utc_now()
         doc_ids: dict[str, int] = {}
         positions: dict[str, int] = {}
+        stored: dict[str, int] = {}  # the file's pairs per document
+        added = removed = 0
         insert = (
             "INSERT INTO beads (document_id, position, kind, src_text, src_normalized, "
             "tgt_text, score, origin, engine, status, version, created_at, updated_at, meta) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)"
         )
         with self._write() as conn, search.bulk_insert(conn):
+            earlier = EarlierImport(conn, source, beads=replace)
+            waiting: dict[int, tuple] = {}  # root id -> the row of the pair that claimed it
+            taken: dict[int, tuple] = {}  # earlier bead id -> its row from the file
             batch: list[tuple] = []
             for pair in pairs:
                 name = pair.document or Path(source).name
@@ -229,33 +245,51 @@ class IngestMixin:
                         signature=signature,
                         updated_at=now,
                     )
-                    doc_ids[name] = self._replace_document(conn, values, now)
-                    positions[name] = 0
+                    doc_ids[name] = self._import_document(conn, values, earlier, now)
+                    positions[name] = 0 if replace else self._next_position(conn, doc_ids[name])
+                    stored[name] = 0
                 pair_origin = origin or (pair.origin if pair.origin in ORIGINS else "human")
                 # engine and signature have columns of their own
                 meta = {k: v for k, v in (pair.meta or {}).items() if k not in _OWN_COLUMNS}
-                batch.append(
-                    (
-                        doc_ids[name],
-                        positions[name],
-                        pair.bead or "1-1",
-                        pair.src,
-                        pair.src_normalized or "",
-                        pair.tgt,
-                        pair.score,
-                        pair_origin,
-                        (pair.meta or {}).get("engine", engine),
-                        pair.status if pair.status in STATUSES else "pending",
-                        now,
-                        now,
-                        json.dumps(meta, ensure_ascii=False, default=str) if meta else "{}",
-                    )
-                )
+                position = positions[name]
                 positions[name] += 1
+                stored[name] += 1
+                row = (
+                    doc_ids[name],
+                    position,
+                    pair.bead or "1-1",
+                    pair.src,
+                    pair.src_normalized or "",
+                    pair.tgt,
+                    pair.score,
+                    pair_origin,
+                    (pair.meta or {}).get("engine", engine),
+                    pair.status if pair.status in STATUSES else "pending",
+                    now,
+                    now,
+                    json.dumps(meta, ensure_ascii=False, default=str) if meta else "{}",
+                )
+                if replace:
+                    root, beads = earlier.claim(pair_key(name, pair.src, pair.tgt), position)
+                    if root is not None:
+                        if beads:
+                            taken.update((b, row) for b in beads)
+                        else:  # stays if the other pairs its beads were made from come too
+                            waiting[root] = row
+                        continue
+                added += 1
+                batch.append(row)
                 if len(batch) >= 1000:
                     conn.executemany(insert, batch)
                     batch.clear()
+            if replace:
+                kept, unclaimed = earlier.finish()
+                batch += (waiting[root] for root in unclaimed)
+                added += len(unclaimed)
+                self._keep_beads(conn, earlier, kept, taken)
             conn.executemany(insert, batch)
+            if replace:
+                removed = self._drop_rest(conn, earlier, kept, set(doc_ids.values()))
             if languages is not None and doc_ids:
                 src_lang, tgt_lang = languages()
                 conn.executemany(
@@ -263,7 +297,73 @@ class IngestMixin:
                     [(src_lang, _import_meta(source, tgt_lang), i) for i in doc_ids.values()],
                 )
             refresh_stats(conn)
-        return dict(positions)
+        if tally is not None:
+            tally.update(added=added, kept=sum(stored.values()) - added, removed=removed)
+        return stored
+
+    def _import_document(
+        self, conn: sqlite3.Connection, values: dict, earlier: EarlierImport, now: str
+    ) -> int:
+        """The id of the document `values` describes: the earlier import's of that name
+        (updated), else a new one."""
+        doc_id = earlier.documents.get(values["name"])
+        if doc_id is None:
+            return self._replace_document(conn, values, now)
+        sets = ", ".join(f"{k} = ?" for k in values)
+        conn.execute(f"UPDATE documents SET {sets} WHERE id = ?", (*values.values(), doc_id))
+        return doc_id
+
+    @staticmethod
+    def _next_position(conn: sqlite3.Connection, doc_id: int) -> int:
+        row = conn.execute("SELECT MAX(position) FROM beads WHERE document_id = ?", (doc_id,))
+        last = row.fetchone()[0]
+        return 0 if last is None else last + 1
+
+    @staticmethod
+    def _keep_beads(
+        conn: sqlite3.Connection, earlier: EarlierImport, kept: set[int], taken: dict
+    ) -> None:
+        """Give the earlier beads that stay their place in the file; one nobody changed in
+        duiyi (version 1) also takes the file's values (score, status, props, …)."""
+        fresh, moved = [], []
+        for bead_id in kept:
+            row = taken.get(bead_id)
+            if row is not None and earlier.version[bead_id] == 1:
+                doc, position, kind, _, norm, _, score, origin, engine, status, _, _, meta = row
+                fresh.append((position, kind, norm, score, origin, engine, status, meta, bead_id))
+                continue
+            position = min(earlier.claimed[r] for r in earlier.roots[bead_id])
+            if position != earlier.position[bead_id]:
+                moved.append((position, bead_id))
+        conn.executemany(
+            "UPDATE beads SET position = ?, kind = ?, src_normalized = ?, score = ?, origin = ?, "
+            "engine = ?, status = ?, meta = ? WHERE id = ?",
+            fresh,
+        )
+        conn.executemany("UPDATE beads SET position = ? WHERE id = ?", moved)
+
+    @staticmethod
+    def _drop_rest(
+        conn: sqlite3.Connection, earlier: EarlierImport, kept: set[int], used: set[int]
+    ) -> int:
+        """Remove the earlier beads that did not stay, the history that names no bead that
+        stays, and the earlier documents the file no longer holds; how many beads went."""
+        gone = [(b,) for b in earlier.version if b not in kept]
+        conn.executemany("DELETE FROM beads WHERE id = ?", gone)
+        docs = list(earlier.documents.values())
+        marks = ", ".join("?" * len(docs))
+        stale = [
+            (edit_id,)
+            for edit_id, bead_id, other_id in conn.execute(
+                f"SELECT id, bead_id, other_bead_id FROM edits WHERE document_id IN ({marks})",
+                docs,
+            )
+            if bead_id not in kept and other_id not in kept
+        ]
+        conn.executemany("DELETE FROM edits WHERE id = ?", stale)
+        dropped = [(d,) for d in docs if d not in used]
+        conn.executemany("DELETE FROM documents WHERE id = ?", dropped)
+        return len(gone)
 
 
 def _import_meta(source: str, tgt_lang: str) -> str:

@@ -1,0 +1,136 @@
+"""Importing a file again: which of the beads its earlier import left does the file still hold?
+
+A file imported again (an OmegaT `project_save.tmx` after more work) replaces what it brought
+before, but the review done in duiyi on the pairs it still holds stays. A stored bead is
+matched by the pairs it was made from, as the earlier import brought them (document name,
+source and target text), not by its text now: a target a reviewer edited still matches the
+unchanged pair in the file. The review history tells what a bead was made from: the bead as
+its earliest history row found it (a bead nobody changed: as it is); a bead merged in review
+was made from both, the halves of a split from the bead they split.
+
+Each pair the earlier import brought (a *root*) is claimed by one pair of the file with the
+same key, in order (a pair repeated in the file claims the repeated beads one by one). A bead
+stays when all its roots are claimed; the other beads of the earlier import go, with their
+history. A pair of the file is added unless a bead it claimed stays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections import deque
+
+
+def pair_key(document: str, src: str, tgt: str) -> bytes:
+    """What identifies an imported pair: its document, source and target."""
+    text = f"{document}\x1f{src}\x1f{tgt}"
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class EarlierImport:
+    """The documents and beads an earlier import of `source` left in the store.
+
+    Feed it the file's pairs with `claim`; `finish` then tells which beads stay. With
+    `beads=False`, only the documents are read (nothing is matched).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, source: str, *, beads: bool = True):
+        self.documents: dict[str, int] = dict(
+            conn.execute(
+                "SELECT name, id FROM documents WHERE role = 'src' "
+                "AND json_extract(meta, '$.imported_from') = ? ORDER BY id",
+                (source,),
+            ).fetchall()
+        )
+        names = {doc_id: name for name, doc_id in self.documents.items()}
+        self.version: dict[int, int] = {}  # earlier bead id -> its version
+        self.position: dict[int, int] = {}
+        # root id -> its key, and the beads made from it; key -> unclaimed roots, in order
+        self.roots: dict[int, list[int]] = {}  # earlier bead id -> the roots it was made from
+        self._beads_of: dict[int, list[int]] = {}
+        self._unclaimed: dict[bytes, deque[int]] = {}
+        self.claimed: dict[int, int] = {}  # root id -> position of the pair that claimed it
+        if not (self.documents and beads):
+            return
+        docs = ", ".join("?" * len(names))
+        first = _earliest_history(conn, docs, list(names))
+        keys: dict[int, bytes] = {}  # root id -> key
+        for bead_id, doc_id, position, src, tgt, version in conn.execute(
+            f"SELECT id, document_id, position, src_text, tgt_text, version FROM beads "
+            f"WHERE document_id IN ({docs}) ORDER BY document_id, position, id",
+            list(names),
+        ):
+            self.version[bead_id] = version
+            self.position[bead_id] = position
+            if bead_id in first:
+                roots = _roots(bead_id, first, names[doc_id], keys)
+            else:  # never changed: as the import brought it
+                keys[bead_id] = pair_key(names[doc_id], src, tgt)
+                roots = [bead_id]
+            self.roots[bead_id] = roots
+            for root in roots:
+                beads = self._beads_of.setdefault(root, [])
+                if not beads:
+                    self._unclaimed.setdefault(keys[root], deque()).append(root)
+                beads.append(bead_id)
+
+    def claim(self, key: bytes, position: int) -> tuple[int | None, list[int]]:
+        """The root the file's pair with `key` (at `position`) claims, if any, and its beads
+        when they stay for sure (every one made from this root alone); else []."""
+        waiting = self._unclaimed.get(key)
+        if not waiting:
+            return None, []
+        root = waiting.popleft()
+        self.claimed[root] = position
+        beads = self._beads_of[root]
+        if all(len(self.roots[b]) == 1 for b in beads):
+            return root, beads
+        return root, []
+
+    def finish(self) -> tuple[set[int], set[int]]:
+        """(the earlier beads that stay, the claimed roots none of whose beads stays)."""
+        kept = {b for b, roots in self.roots.items() if all(r in self.claimed for r in roots)}
+        orphans = {r for r in self.claimed if not any(b in kept for b in self._beads_of[r])}
+        return kept, orphans
+
+
+def _earliest_history(conn: sqlite3.Connection, docs: str, doc_ids: list[int]) -> dict:
+    """{bead id: [its earliest review history row: id, bead_id, action, before snapshots]} for
+    the beads of `doc_ids` with a history. Bulk status changes (their rows hold no texts, and
+    they change none) do not count."""
+    first: dict[int, list] = {}
+    for row in conn.execute(
+        f"SELECT id, bead_id, other_bead_id, action, before FROM edits WHERE document_id IN "
+        f"({docs}) AND change_id IS NULL ORDER BY id",
+        doc_ids,
+    ):
+        edit = None
+        for bead in row[1:3]:
+            if bead is not None and bead not in first:
+                edit = edit or [row[0], row[1], row[3], row[4]]
+                first[bead] = edit
+    return first
+
+
+def _roots(bead_id: int, first: dict, name: str, keys: dict[int, bytes]) -> list[int]:
+    """The ids of the imported beads `bead_id` was made from (their keys go into `keys`)."""
+    edit = first[bead_id]
+    edit_id, main, action, before = edit
+    if isinstance(before, str):
+        before = edit[3] = json.loads(before)
+    snaps = {s["id"]: s for s in before}
+    if action == "merge" and main == bead_id:  # made from both beads
+        roots = []
+        for snap in before:
+            if first[snap["id"]][0] == edit_id:  # as this row found it
+                keys[snap["id"]] = pair_key(name, snap["src_text"], snap["tgt_text"])
+                roots.append(snap["id"])
+            else:  # the bead merged in had a history of its own before
+                roots += _roots(snap["id"], first, name, keys)
+        return roots
+    if bead_id in snaps:  # as this row found it
+        snap = snaps[bead_id]
+        keys[bead_id] = pair_key(name, snap["src_text"], snap["tgt_text"])
+        return [bead_id]
+    return _roots(main, first, name, keys)  # split off `main`: made from what `main` was
