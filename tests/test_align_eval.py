@@ -161,3 +161,8 @@ def test_eval_align_directories_name_the_unpaired_files_as_gold_and_system(cli, 
     assert "no system alignment in" in err and "for: 002.align" in err
     assert "no gold alignment in" in err and "for: 003.align" in err
     assert "translation" not in err and "source" not in err
+
+
+def test_eval_align_help_says_either_file_may_be_stdin(cli):
+    status, out, _ = cli("eval-align", "--help")
+    assert status == 0 and out.count("(- for stdin)") == 2

@@ -9,6 +9,7 @@ with both sides non-empty (Vecalign / Sennrich & Volk definitions).
 examples:
   duiyi eval-align gold/001.align system/001.align
   duiyi align --presplit zh/ en/ -o system/ && duiyi eval-align gold/ system/
+  duiyi align --presplit zh/001 en/001 | duiyi eval-align gold/001.align -
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ import json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("gold", metavar="GOLD", help="gold .align file or directory")
-    parser.add_argument("system", metavar="SYSTEM", help="system .align file or directory")
+    parser.add_argument("gold", metavar="GOLD", help="gold .align file (- for stdin) or directory")
+    parser.add_argument(
+        "system", metavar="SYSTEM", help="system .align file (- for stdin) or directory"
+    )
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default text)"
     )
