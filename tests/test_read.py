@@ -356,3 +356,14 @@ def test_a_file_that_cannot_be_read_is_skipped_inside_a_directory(tmp_path, monk
     assert "b.txt: cannot read it: Permission denied: skipped" in caplog.text
     with pytest.raises(InputError, match="b.txt: cannot read it: Permission denied"):
         read_document(tmp_path / "b.txt")
+
+
+def test_a_file_given_twice_is_read_once(tmp_path, caplog, monkeypatch):
+    # `duiyi translate dir/ dir/a.txt`: two documents of one name, every pair id repeated
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / "a.txt").write_text(SIMPLIFIED, encoding="utf-8")
+    (tmp_path / "dir" / "b.txt").write_text(TRADITIONAL, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    docs = list(read_inputs(["dir", "dir/a.txt", "./dir/b.txt"]))
+    assert sorted(d.name for d in docs) == ["a.txt", "b.txt"]
+    assert "dir/a.txt: given more than once, read once" in caplog.text

@@ -412,8 +412,24 @@ def list_inputs(
             listed.extend((str(f), True) for f in files)
         else:
             listed.append((item, False))
+    listed = _once_each(listed)
     protect_inputs(path for path, _ in listed)
     return listed
+
+
+def _once_each(listed: list[tuple[str, bool]]) -> list[tuple[str, bool]]:
+    """`listed` without the files met again (`a.txt ./a.txt`, `dir/ dir/a.txt`), with a
+    warning: a document read twice is two documents of one name, their pairs' ids repeated."""
+    seen: set[str] = set()
+    once = []
+    for path, walked in listed:
+        key = path if path == "-" else os.path.abspath(path)
+        if key in seen:
+            log.warning("%s: given more than once, read once", path)
+            continue
+        seen.add(key)
+        once.append((path, walked))
+    return once
 
 
 def relative_name(path: str, roots: Iterable[Path]) -> str:
