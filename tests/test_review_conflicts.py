@@ -94,6 +94,26 @@ def test_a_change_to_a_pair_that_never_was_is_still_a_404(client, docs):
     assert answer.status_code == 404 and "no bead 999" in answer.json()["error"]
 
 
+def test_a_merge_whose_next_pair_changed_since_the_page_showed_it_is_a_409(client, store, docs):
+    w, x, y, z = (bead_of(store, docs["news"], NEWS[i][0]).id for i in range(4))
+    # Another tab merged X (the pair W's button names) with Y: merging W now would take in
+    # text this page never showed.
+    assert client.post(f"/beads/{x}/merge", {"version": 1}).status_code == 200
+    stale = client.post(f"/beads/{w}/merge", {"version": 1, "next": x, "next_version": 1})
+    assert stale.status_code == 409
+    assert f"pair #{x}, the one this merge would take in, was changed" in stale.json()["error"]
+    assert f'data-next="{x}" data-next-version="2"' in stale.json()["html"]
+    assert store.get_bead(w).version == 1 and store.get_bead(x).version == 2  # nothing written
+    # The next pair is another one now (X merged into W elsewhere): a 409 that names it.
+    store.merge_with_next(w, expected_version=1)
+    stale = client.post(f"/beads/{w}/merge", {"version": 2, "next": x, "next_version": 2})
+    assert stale.status_code == 409
+    assert f"the next pair in the document is now #{z}, not #{x}" in stale.json()["error"]
+    # As the page shows them now, the merge goes through.
+    fresh = client.post(f"/beads/{w}/merge", {"version": 2, "next": z, "next_version": 1})
+    assert fresh.status_code == 200 and fresh.headers["X-Removed-Beads"] == str(z)
+
+
 # --- edited target texts -----------------------------------------------------------------
 
 
@@ -240,3 +260,21 @@ def test_an_edit_of_a_pair_merged_away_keeps_the_typed_text(served, open_page): 
     area = row.locator("textarea")
     expect(area).to_have_value("Typed before the merge.")
     expect(area).to_be_enabled()
+
+
+@pytest.mark.browser
+def test_a_merge_in_a_stale_tab_takes_in_only_what_it_showed(served, open_page):  # noqa: F811
+    from playwright.sync_api import expect
+
+    doc = served.docs["news"]
+    w, x, y = ids_in_order(served.store, doc)[:3]
+    page = open_page(f"{served.url}documents/{doc}?sort=position")
+    served.store.merge_with_next(x, expected_version=1)  # another tab merges X with Y
+    page.locator(f"#bead-{w}").get_by_role("button", name=f"Merge with #{x}").click()
+    expect(page.locator("#flash")).to_contain_text(f"pair #{x}, the one this merge would take in")
+    assert served.store.get_bead(w).src_text == NEWS[0][0]
+    # Reloaded, the page shows X as it is now, and the merge takes in what it shows.
+    page.reload()
+    page.locator(f"#bead-{w}").get_by_role("button", name=f"Merge with #{x}").click()
+    expect(page.locator(f"#bead-{w} .src-text")).to_have_text(NEWS[0][0] + NEWS[1][0] + NEWS[2][0])
+    expect(page.locator(f"#bead-{y}")).to_have_count(0)

@@ -32,7 +32,8 @@ class BeadActionView(HTTPEndpoint):
     """`POST /beads/{id}/{action}`: change one pair; the re-rendered pair(s) as HTML.
 
     Form fields: ``version`` (the version the page showed: a stale one gets 409; optional for
-    undo only), ``tgt_text`` for edit, ``src_at``/``tgt_at`` (character offsets) for split,
+    undo only), ``tgt_text`` for edit, ``next``/``next_version`` for merge (the pair it takes
+    in, as the page showed it), ``src_at``/``tgt_at`` (character offsets) for split,
     ``q`` (the page's search, marked in the answer). A pair another tab merged away is a
     conflict too (409). Headers of the answer:
     ``X-Removed-Beads`` (ids to drop from the page), ``X-Progress`` (reviewed/total of the
@@ -74,7 +75,11 @@ class BeadActionView(HTTPEndpoint):
                         )
                     ]
                 elif action == "merge":
-                    merged = store.merge_with_next(bead_id, expected_version=version, reviewer=who)
+                    with store.transaction():  # the check and the merge, one write
+                        check_next(store, bead_id, form)
+                        merged = store.merge_with_next(
+                            bead_id, expected_version=version, reviewer=who
+                        )
                     beads, removed = merged.beads, merged.removed
                 else:  # split
                     split = store.split_bead(
@@ -100,6 +105,25 @@ class BeadActionView(HTTPEndpoint):
         if change:
             headers["X-Change"] = change
         return HTMLResponse(review.render_pairs(beads, q), headers=headers)
+
+
+def check_next(store: Store, bead_id: int, form: Any) -> None:
+    """A merge swallows the next pair in the document: the page names it (``next``, the id
+    on the button) and the version it showed (``next_version``). Another tab may have merged
+    it with the pair after it, split it or edited it since: then the merge is a conflict too.
+    (Without the fields, the merge takes whatever pair comes next.)"""
+    if "next" not in form:
+        return
+    named, seen = _int_field(form, "next"), _int_field(form, "next_version")
+    actual = store.neighbours([bead_id]).get(bead_id, (None, None))[1]
+    if actual != named:
+        after = f"#{actual}" if actual else "no pair"
+        raise ConflictError(f"the next pair in the document is now {after}, not #{named}")
+    if store.get_bead(named).version != seen:
+        raise ConflictError(
+            f"pair #{named}, the one this merge would take in, was changed by someone else "
+            "since you read it"
+        )
 
 
 def search_of(form: Any) -> str:

@@ -66,10 +66,14 @@ def pair_context(store: Store, beads: Sequence[BeadRecord]) -> dict[str, Any]:
     Merge and split act on the neighbours in document order, whatever order the page lists
     pairs in, so each row names the pair its merge would swallow.
     """
-    ids = [b.id for b in beads]
+    neighbours = store.neighbours([b.id for b in beads])
+    shown = {b.id: b.version for b in beads}
+    # The version of each pair a merge would take in, sent with the merge (a stale one: 409).
+    nexts = {n for _, n in neighbours.values() if n is not None}
     return {
         "names": store.document_names({b.document_id for b in beads}),
-        "neighbours": store.neighbours(ids),
+        "neighbours": neighbours,
+        "versions": {n: shown[n] if n in shown else store.get_bead(n).version for n in nexts},
     }
 
 
@@ -231,7 +235,7 @@ class HistoryView(HTTPEndpoint):
         if bead is None and not edits:
             raise NotFoundError(f"no pair {bead_id} in this corpus")
         doc = review.store.get_document(bead.document_id) if bead else None
-        extra = pair_context(review.store, [bead]) if bead else {"names": {}, "neighbours": {}}
+        extra = pair_context(review.store, [bead] if bead else [])
         return HTMLResponse(
             review.render(
                 "history.html",

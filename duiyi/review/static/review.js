@@ -503,8 +503,12 @@
     else if (action === "split") split(row);
     else if (action === "undo") undo(row);
     else if (action === "context") toggleContext(row);
-    else if (action === "merge" && row.querySelector('button[data-action="merge"]')?.disabled) {
-      say(`Pair #${row.dataset.id} is the last of its document: nothing after it to merge with.`, true);
+    else if (action === "merge") {
+      // The pair it takes in, as this page shows it: another tab's change to it is a conflict.
+      const button = row.querySelector('button[data-action="merge"]');
+      if (!button || button.disabled) {
+        say(`Pair #${row.dataset.id} is the last of its document: nothing after it to merge with.`, true);
+      } else act(row, action, { next: button.dataset.next, next_version: button.dataset.nextVersion });
     } else act(row, action);
   }
 
