@@ -376,3 +376,22 @@ def test_document_pairs_in_both_directions_are_refused_before_aligning(cli, tmp_
     assert status == 1 and len(err.splitlines()) == 1
     assert "several languages (b.txt is en, a.txt is zh)" in err
     assert not out.exists()
+
+
+def test_presplit_file_pairs_given_one_by_one_write_align_files_by_name(tmp_path, cache):
+    # the Python API: several file pairs and an output folder, no source folder
+    from duiyi.align.aligner import Aligner
+    from duiyi.align.embed import EmbeddingCache, SpanEncoder
+    from duiyi.align.run import align_files
+    from duiyi.errors import InputError
+
+    pairs = []
+    for name, (start, end) in (("a", (0, 3)), ("b", (3, 6))):
+        src = write_lines(tmp_path / "zh" / name, ZH[start:end])
+        pairs.append((src, write_lines(tmp_path / "en" / name, EN[start:end])))
+    aligner = Aligner(SpanEncoder(EmbeddingCache(cache)))
+    out = tmp_path / "sys"
+    stats = align_files(pairs, aligner, output=out, presplit=True, quiet=True)
+    assert stats.documents == 2 and sorted(p.name for p in out.iterdir()) == ["a.align", "b.align"]
+    with pytest.raises(InputError, match="two source documents would write"):
+        align_files([pairs[0], pairs[0]], aligner, output=out, presplit=True, quiet=True)

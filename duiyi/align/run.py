@@ -236,8 +236,10 @@ def _language_tags(documents: list[Document]) -> str:
 
 
 def _align_path(output: str, src: str | Path, source_root) -> Path:
-    """Where a document's `.align` file goes in the output folder: its source's path there."""
-    return Path(output) / f"{Path(src).relative_to(source_root)}.align"
+    """Where a document's `.align` file goes in the output folder: its source's path under
+    the source folder there (file pairs given one by one: its file name)."""
+    name = Path(src).relative_to(source_root) if source_root is not None else Path(src).name
+    return Path(output) / f"{name}.align"
 
 
 def _output_files(file_pairs, output, chosen: str, multiple: bool, source_root) -> list:
@@ -248,7 +250,11 @@ def _output_files(file_pairs, output, chosen: str, multiple: bool, source_root) 
     if chosen != ALIGN_FORMAT:
         return get_format(chosen).output_files(output)
     if multiple:
-        return [_align_path(output, src, source_root) for src, _ in file_pairs]
+        paths = [_align_path(output, src, source_root) for src, _ in file_pairs]
+        if len(set(paths)) < len(paths):  # file pairs given one by one, of one file name
+            twice = next(p for k, p in enumerate(paths) if p in paths[:k])
+            raise InputError(f"two source documents would write {twice}: rename one")
+        return paths
     return [output]
 
 
