@@ -395,3 +395,15 @@ def test_presplit_file_pairs_given_one_by_one_write_align_files_by_name(tmp_path
     assert stats.documents == 2 and sorted(p.name for p in out.iterdir()) == ["a.align", "b.align"]
     with pytest.raises(InputError, match="two source documents would write"):
         align_files([pairs[0], pairs[0]], aligner, output=out, presplit=True, quiet=True)
+
+
+def test_presplit_directories_into_an_existing_folder_with_a_dot(cli, tmp_path, cache):
+    write_lines(tmp_path / "zh/001", ZH[:2])
+    write_lines(tmp_path / "en/001", EN[:2])
+    out = tmp_path / "runs" / "v1.2"  # a folder, though its name has an extension
+    out.mkdir(parents=True)
+    status, _, err = cli(
+        "align", "--presplit", tmp_path / "zh", tmp_path / "en", "-o", out, "--cache", cache, "-q"
+    )
+    assert status == 0, err
+    assert [(b.src, b.tgt) for b in read_align(out / "001.align")] == [((0,), (0,)), ((1,), (1,))]

@@ -104,12 +104,13 @@ def output_format(fmt: str | None, output: str | None, *, presplit: bool, multip
     """The output format: asked for, else from `output`'s extension; TSV on stdout.
 
     Pre-split input writes `.align` by default: on stdout, and as one file per document into
-    an output folder (an -o without an extension) when aligning directories."""
+    an output folder (an -o folder, or a name without an extension) when aligning
+    directories."""
     if fmt:
         chosen = fmt
     elif output in (None, "-"):
         chosen = ALIGN_FORMAT if presplit else "tsv"
-    elif output.endswith(".align") or (presplit and multiple and not Path(output).suffix):
+    elif output.endswith(".align") or (presplit and multiple and _folder_name(output)):
         chosen = ALIGN_FORMAT
     else:
         try:
@@ -125,6 +126,12 @@ def output_format(fmt: str | None, output: str | None, *, presplit: bool, multip
     if chosen != ALIGN_FORMAT and get_format(chosen).multi_file:
         get_format(chosen).require_path(output)  # before anything is aligned or stored
     return chosen
+
+
+def _folder_name(output: str) -> bool:
+    """Whether an output path names a folder: one that exists (`runs/v1.2`), or a name
+    without an extension."""
+    return Path(output).is_dir() or not Path(output).suffix
 
 
 def aligning_directories(file_pairs: list, source_root: str | Path | None) -> bool:
