@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import copy
 import io
+import os
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -826,3 +828,16 @@ def test_sdlxliff_segments_without_an_sdl_seg_get_one(cli, tmp_path):
     status, _, err = cli("translate", okapi, "-o", plain, "--engine", "gloss", "--no-cache")
     assert status == 0, err
     assert b"sdl" not in plain.read_bytes()
+
+
+def test_telling_xliff_leaves_a_pipe_unread(tmp_path):
+    from duiyi.export.xliff_units import is_xliff
+
+    fifo = tmp_path / "job"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(JOB_12.encode()))
+    writer.start()
+    assert not is_xliff(str(fifo))  # not read: the reader that follows gets every byte
+    with open(fifo, "rb") as f:
+        assert f.read() == JOB_12.encode()
+    writer.join(timeout=10)

@@ -87,9 +87,12 @@ _SNIFF_BYTES = 65536  # enough for a declaration, a DOCTYPE and comments before 
 
 def is_xliff(path: str) -> bool:
     """Whether the file at `path` is XLIFF: named .xlf/.xliff, or its root element is an
-    XLIFF 1.2 or 2.x `<xliff>` (.sdlxliff, .mqxliff, .xml)."""
+    XLIFF 1.2 or 2.x `<xliff>` (.sdlxliff, .mqxliff, .xml). Only a regular file's first bytes
+    are looked at: a pipe's would be gone for whoever reads it next."""
     if Path(path).suffix.lower() in XliffFormat.extensions:
         return True
+    if not Path(path).is_file():
+        return False
     try:
         with open(path, "rb") as f:
             return is_xliff_data(f.read(_SNIFF_BYTES))
