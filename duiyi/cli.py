@@ -126,6 +126,13 @@ def _terminated(signum, frame):
     raise SystemExit(128 + signum)
 
 
+class _LogFormatter(logging.Formatter):
+    """Log records as the CLI's own lines read: `duiyi: warning: …`."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return f"duiyi: {record.levelname.lower()}: {super().format(record)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     # Restore the default SIGPIPE so `duiyi split … | head` ends quietly.
     if hasattr(signal, "SIGPIPE"):
@@ -138,10 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     except DuiyiError as exc:  # --help or --version to a closed stdout
         print(f"duiyi: error: {exc}", file=sys.stderr)
         return 1
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.WARNING,
-        format="duiyi: %(levelname)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(_LogFormatter())
+    logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, handlers=[handler])
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2

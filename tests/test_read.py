@@ -6,6 +6,8 @@ import codecs
 import io
 import random
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -86,6 +88,25 @@ def test_a_stray_or_cut_off_byte_keeps_the_text_in_every_encoding(caplog, text, 
     short = text.rstrip("\n").encode(encoding)[:-1]  # one line, its last character cut
     assert decode_bytes(short, "cut.txt") == (text.rstrip("\n")[:-1] + "\ufffd", encoding)
     assert "stray.txt: 1 invalid" in caplog.text and "cut.txt: 1 invalid" in caplog.text
+
+
+def test_a_short_utf8_text_with_a_stray_byte_is_utf8_not_mojibake(tmp_path):
+    """Two sentences, one stray byte: one in 11 characters broken, too many for the one in 500
+    of long texts, yet the other eight non-ASCII characters are sound UTF-8 (it was read as
+    Cyrillic mojibake, without a word). Short texts in other encodings are told as before."""
+    path = tmp_path / "stray.txt"
+    path.write_bytes("第一句。\n".encode() + b"\x85" + "第二句。\n".encode())
+    result = subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", "split", str(path)],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0 and result.stdout == "第一句。\n\ufffd第二句。\n"
+    assert result.stderr == (
+        f"duiyi: warning: {path}: 1 invalid UTF-8 byte sequence(s) replaced by U+FFFD\n"
+    )
+    for text, encoding in (("Привет, как дела? Это тест.", "cp1251"), (SIMPLIFIED, "gb18030")):
+        assert decode_bytes(text.encode(encoding), "x") == (text, encoding)
+    assert decode_bytes(SIMPLIFIED.encode("utf-8")[:-1], "x")[1] == "utf-8"
 
 
 def test_a_latin_text_ending_in_an_accent_is_not_a_cut_off_character():

@@ -159,12 +159,16 @@ def _few_broken(data: bytes, encoding: str) -> tuple[str, int] | None:
     """(`data` decoded with each broken byte sequence as U+FFFD, how many) where they are few:
     a bad copy, a truncated download. At most one in 500 characters, besides a character cut
     off at the very end of a text that has other non-ASCII ones; None where there are more (a
-    text in another encoding breaks nearly every character)."""
+    text in another encoding breaks nearly every character). For UTF-8, also where a short
+    text's other non-ASCII characters outnumber its broken sequences four to one: another
+    encoding's bytes seldom happen to form a UTF-8 sequence, so these are UTF-8."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     text = decoder.decode(data)  # a character cut off at the end waits in the decoder
     cut = decoder.decode(b"", final=True)
     damaged = text.count("\ufffd")
-    if damaged * 500 > len(text) or (cut and text.isascii()):  # "café" in cp1252 ends like that
+    decoded = sum(1 for c in text[:65536] if ord(c) > 0x7F) - damaged
+    few = damaged * 500 <= len(text) or (encoding == "utf-8" and decoded >= 4 * damaged)
+    if not few or (cut and text.isascii()):  # "café" in cp1252 ends like that
         return None
     return text + cut, damaged + len(cut)
 
