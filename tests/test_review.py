@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 
 import httpx
 import pytest
@@ -501,3 +502,43 @@ def test_the_command_can_listen_on_its_port_again_right_after_a_stop(cli, store,
             f"duiyi: error: cannot listen on 127.0.0.1:{port}: Address already in use "
             "(try another --port)"
         )
+
+
+@pytest.mark.parametrize("works", [True, False])
+def test_open_opens_the_url_or_says_it_found_no_browser(store, docs, tmp_path, works):
+    import os
+    import select
+    import signal
+    import subprocess
+    import sys
+
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\necho "$1" > {opened}\n' if works else "#!/bin/sh\nexit 1\n")
+    browser.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env["BROWSER"] = str(browser if works else tmp_path / "no-such-browser")
+    command = [sys.executable, "-m", "duiyi.cli", "review", store.path, "--open"]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        url = re.search(r"at (http://\S+/)", proc.stdout.readline()).group(1)
+        if works:
+            for _ in range(250):
+                if opened.exists() and opened.read_text().strip():
+                    break
+                time.sleep(0.02)
+            assert opened.read_text().strip() == url
+        else:
+            assert select.select([proc.stderr], [], [], 10)[0], "nothing said on stderr"
+            line = proc.stderr.readline()
+            assert line.strip() == (
+                f"duiyi review: found no web browser to open (--open): open {url} in yours"
+            )
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -41,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import contextlib
+    import sys
     import threading
     import time
     import webbrowser
@@ -60,7 +61,13 @@ def run(args: argparse.Namespace) -> int:
             def open_when_ready() -> None:
                 for _ in range(500):
                     if server.server.started:
-                        webbrowser.open(server.url)
+                        if not webbrowser.open(server.url):
+                            print(
+                                "duiyi review: found no web browser to open (--open): open "
+                                f"{server.url} in yours",
+                                file=sys.stderr,
+                                flush=True,
+                            )
                         return
                     time.sleep(0.02)
 
