@@ -141,6 +141,94 @@ def test_translate_toolkit_reads_the_same_pairs(tmp_path):
     assert [(u.source, u.target) for u in store.units] == [(p.src, p.tgt) for p in PAIRS]
 
 
+OMEGAT_UNIT = """<?xml version="1.0" encoding="UTF-8"?>
+<tmx version="1.4"><header creationtool="OmegaT" creationtoolversion="3.6" segtype="sentence"
+o-tmf="OmegaT TMX" adminlang="EN-US" srclang="zh-CN" datatype="plaintext"/><body>
+<tu creationid="bob" creationdate="20240506T070809Z" changeid="ann" changedate="20250102T030405Z">
+  <note>Check the client's glossary.</note><prop type="file">guide.html</prop>
+  <note>Second note &amp; more.</note>
+  <tuv xml:lang="zh-CN"><seg>点击<ph x="1"/> 这里 <ph x="2"/> 继续</seg></tuv>
+  <tuv xml:lang="en-US"><seg>Click <ph x="1"/> here <ph x="2"/> to go on</seg></tuv>
+</tu></body></tmx>
+"""
+
+
+def test_dates_users_notes_and_other_tools_props_survive_a_round_trip(tmp_path):
+    from duiyi.corpus.store import Store
+    from duiyi.export.exports import export_store
+
+    with Store.open(tmp_path / "c.db") as store:
+        store.add_pairs(
+            TmxReader(write_file(tmp_path, OMEGAT_UNIT, "project_save.tmx")),
+            source="project_save.tmx",
+            checksum="x",
+        )
+        (bead,) = store.list_beads().beads
+        assert (bead.created_at, bead.updated_at, bead.updated_by) == (
+            "2024-05-06T07:08:09Z",
+            "2025-01-02T03:04:05Z",
+            "ann",
+        )
+        export_store(store, tmp_path / "out.tmx")
+        store.update_bead(bead.id, expected_version=1, status="approved", reviewer="cy")
+        changed = store.get_bead(bead.id).updated_at
+        export_store(store, tmp_path / "reviewed.tmx")
+    for name in ("out.tmx", "reviewed.tmx"):
+        tree = etree.parse(str(tmp_path / name))
+        assert etree.DTD(str(DTD_PATH)).validate(tree), name
+    (tu,) = etree.parse(str(tmp_path / "out.tmx")).iter("tu")
+    assert {k: v for k, v in tu.attrib.items() if k != "tuid"} == {
+        "creationdate": "20240506T070809Z",
+        "creationid": "bob",
+        "changedate": "20250102T030405Z",
+        "changeid": "ann",
+    }
+    assert [(p.get("type"), p.text) for p in tu.iter("prop")][-1] == ("file", "guide.html")
+    notes = ["Check the client's glossary.", "Second note & more."]
+    assert [n.text for n in tu.iter("note")] == notes
+    (tu,) = etree.parse(str(tmp_path / "reviewed.tmx")).iter("tu")
+    assert (tu.get("changeid"), tu.get("changedate")) == (
+        "cy",
+        changed.replace("-", "").replace(":", ""),
+    )
+    # read back by duiyi, and by translate-toolkit
+    (pair,) = TmxReader(tmp_path / "out.tmx")
+    assert (pair.created, pair.changed, pair.changed_by) == (
+        "2024-05-06T07:08:09Z",
+        "2025-01-02T03:04:05Z",
+        "ann",
+    )
+    assert pair.meta == {"file": "guide.html", "creationid": "bob", "notes": notes}
+    tmx = pytest.importorskip("translate.storage.tmx")
+    (unit,) = tmx.tmxfile.parsefile(str(tmp_path / "out.tmx")).units
+    assert unit.getnotes() == "\n".join(notes)
+    assert (unit.source, unit.target) == ("点击 这里 继续", "Click here to go on")
+
+
+@pytest.mark.parametrize(
+    ("seg", "text"),
+    [
+        ('Click <ph x="1"/> here', "Click here"),
+        ('<ph x="1"/> Next', "Next"),
+        ('Next <ph x="1"/>', "Next"),
+        ('a<ph x="1"/> b', "a b"),
+        ('a <ph x="1"/>b', "a b"),
+        ('a  <ph x="1"/> b', "a  b"),  # only the space it left goes
+        ('a <ph x="1"/><ph x="2"/> b', "a b"),
+        ('a <bpt i="1"/>b<ept i="1"/> c', "a b c"),
+        ("a <ph>{0}</ph> b", "a {0} b"),  # a code with text keeps it, and its spaces
+    ],
+)
+def test_a_code_without_text_leaves_no_double_space(tmp_path, seg, text):
+    path = write_file(
+        tmp_path,
+        f'<tmx version="1.4"><header srclang="en"/><body><tu><tuv xml:lang="en"><seg>{seg}</seg>'
+        '</tuv><tuv xml:lang="zh"><seg>中</seg></tuv></tu></body></tmx>',
+    )
+    (pair,) = TmxReader(path, src_lang="en", tgt_lang="zh")
+    assert pair.src == text
+
+
 # --- real-world variants -------------------------------------------------------------------
 
 TMX11 = """<?xml version="1.0" encoding="{enc}"?>

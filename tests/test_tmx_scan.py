@@ -7,6 +7,7 @@ gives (the same bytes written; the same pairs, counts and errors read).
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,8 @@ tricky = st.sampled_from(
     + ["\ud800", "😀", "𠀀", "&amp;", "&#0;", "&lt;", " ", "\u3000", "\x85", "\u2028"]
 )
 texts = st.lists(st.one_of(any_text, tricky), max_size=6).map("".join)
+# stored dates, and what is no date (written as none)
+dates = st.sampled_from(["", "2025-03-04T05:06:07Z", "1999-12-31T23:59:59Z", "yesterday"])
 
 
 def tmx_bytes(pairs, **kwargs) -> bytes:
@@ -40,15 +43,34 @@ def tmx_bytes(pairs, **kwargs) -> bytes:
 # --- writer: the string serializer against lxml --------------------------------------------
 
 
+NOT_PROPS = {"x-score", "x-bead", "x-origin", "x-document", "x-status"}
+NOT_PROPS |= {"creationid", "notes", "engine", "signature", "state", "unit"}
+
+
+def tmx_date(iso: str) -> str:
+    return iso.replace("-", "").replace(":", "") if re.fullmatch(r"\d{4}-.*Z", iso) else ""
+
+
 def lxml_tu(pair: Pair, n: int, src_lang: str, tgt_lang: str) -> bytes:
     """The `<tu>` lxml serializes for `pair`: the reference for the string serializer."""
-    tu = etree.Element("tu", tuid=xml_safe(pair.id) if pair.id else str(n), creationdate=DATE)
+    tu = etree.Element("tu", tuid=xml_safe(pair.id) if pair.id else str(n))
+    tu.set("creationdate", tmx_date(pair.created) or DATE)
+    meta = pair.meta
+    if meta.get("creationid"):
+        tu.set("creationid", xml_safe(meta["creationid"]))
+    if tmx_date(pair.changed):
+        tu.set("changedate", tmx_date(pair.changed))
+    if pair.changed_by:
+        tu.set("changeid", xml_safe(pair.changed_by))
     props = [("x-score", repr(float(pair.score)))] if pair.score is not None else []
     props += [("x-bead", pair.bead), ("x-origin", pair.origin)]
     props += [("x-document", pair.document)] if pair.document else []
     props += [("x-status", pair.status)]
+    props += [(k, v) for k, v in meta.items() if k not in NOT_PROPS]
     for kind, value in props:
-        etree.SubElement(tu, "prop", type=kind).text = xml_safe(value)
+        etree.SubElement(tu, "prop", type=xml_safe(kind)).text = xml_safe(value)
+    for note in meta.get("notes", []):
+        etree.SubElement(tu, "note").text = xml_safe(note)
     for lang, text in ((src_lang, pair.src), (tgt_lang, pair.tgt)):
         tuv = etree.SubElement(tu, "tuv", {XML_LANG: lang})
         etree.SubElement(tuv, "seg").text = xml_safe(text)
@@ -68,6 +90,21 @@ def lxml_tu(pair: Pair, n: int, src_lang: str, tgt_lang: str) -> bytes:
             document=texts,
             status=texts,
             id=st.one_of(st.none(), texts),
+            meta=st.builds(
+                lambda known, other: {**known, **other},
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "creationid": texts,
+                        "notes": st.lists(texts, max_size=2),
+                        "engine": texts,  # duiyi's own: no prop
+                    },
+                ),
+                st.dictionaries(texts.filter(lambda k: k not in NOT_PROPS), texts, max_size=2),
+            ),
+            created=dates,
+            changed=dates,
+            changed_by=texts,
         ),
         max_size=4,
     )
@@ -102,6 +139,7 @@ def read_outcome(path: Path, *, fast: bool, monkeypatch) -> tuple:
         try:
             pairs = [
                 (p.src, p.tgt, p.score, p.bead, p.origin, p.document, p.status, p.id, p.meta)
+                + (p.created, p.changed, p.changed_by)
                 for p in reader
             ]
             return ("ok", pairs, reader.skipped, dict(reader.langs), reader.header)
@@ -119,7 +157,19 @@ def assert_same_reading(tmp_path: Path, data: bytes, monkeypatch) -> tuple:
 
 
 PAIRS = [
-    Pair("今天天气很好。", "The weather is nice today.", 0.91, "1-1", "mt", "a.txt", "approved"),
+    Pair(
+        "今天天气很好。",
+        "The weather is nice today.",
+        0.91,
+        "1-1",
+        "mt",
+        "a.txt",
+        "approved",
+        meta={"creationid": "bob"},
+        created="2025-03-04T05:06:07Z",
+        changed="2026-01-02T03:04:05Z",
+        changed_by="ann",
+    ),
     Pair("他说：“A & B <c> ]]>”", 'He said: "A & B"', None, "2-1", "aligned", "a.txt", id="x7"),
     Pair("表情😀和𠀀字\t制表", "emoji 😀\ttab", 0.5, "1-2", "odd-origin", "", "odd-status"),
 ]

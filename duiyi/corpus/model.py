@@ -111,3 +111,9 @@ class Pair:
     src_normalized: str | None = None
     id: str | None = None
     meta: dict = field(default_factory=dict)
+    # When the unit was created and last changed (ISO 8601 UTC, "2026-01-02T03:04:05Z"; ""
+    # when unknown) and who changed it last: a TMX unit's creationdate, changedate and
+    # changeid; a stored bead's created_at, updated_at and updated_by (its reviewer).
+    created: str = ""
+    changed: str = ""
+    changed_by: str = ""

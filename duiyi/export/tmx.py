@@ -4,11 +4,17 @@ Writer: the header attributes the DTD requires, the run signature as a header pr
 per pair with a `tuid` and props x-score, x-bead, x-origin, x-document, x-status; UTF-8 without
 BOM; UTC dates; text stripped of what XML 1.0 forbids. Valid against tmx14.dtd. The units are
 written as strings escaped exactly as lxml escapes (tests compare the bytes with lxml's).
+A unit's creationdate is the pair's creation (`Pair.created`, a stored bead's), else the
+file's date; changedate and changeid its last change and who made it (a bead's reviewer);
+what the pair's meta kept from another tool's TMX comes back: creationid, text props, notes.
 
 Reader: lxml's pull parser with entities unresolved, no network, no DTD loading and libxml2's
 size limits on; a DOCTYPE that declares entities is refused before parsing. Tolerates TMX
 1.1–1.4, `lang` for `xml:lang`, UTF-16 with a BOM (memoQ), and keeps inline codes
-(`<bpt>/<ept>/<ph>/<it>/<ut>/<hi>/<sub>`) as their text. Units lacking either language are
+(`<bpt>/<ept>/<ph>/<it>/<ut>/<hi>/<sub>`) as their text (a code without text, and the space
+it doubled, leaves nothing). Dates, users, props and notes come back as the writer takes them:
+`Pair.created`/`changed`/`changed_by`, and in `Pair.meta` creationid, each other prop under
+its type and `notes` (a list). Units lacking either language are
 skipped and counted (`TmxReader.skipped`); an `x-score` that is not a confidence in [0, 1] is
 refused, naming the unit. Units in duiyi's own shape are read from the bytes
 by `tmx_scan` (3× faster), only where the result is the one lxml would give.
@@ -19,6 +25,7 @@ from __future__ import annotations
 import codecs
 import logging
 import os
+import re
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -42,7 +49,7 @@ from .base import (
     xml_error,
     xml_safe,
 )
-from .tmx_scan import CANONICAL_TU, CanonicalUnits, NotCanonical
+from .tmx_scan import CANONICAL_TU, CanonicalUnits, NotCanonical, iso_date
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +186,8 @@ class _TuWriter:
     """One pair as a `<tu>` string; the fragments that repeat from pair to pair are cached."""
 
     def __init__(self, src_lang: str, tgt_lang: str, date: str):
-        self.open = f'" creationdate="{xml_attr(date)}">'
+        self.date = xml_attr(date)
+        self.dates: dict[str, str] = {}  # ISO date -> TMX date ("": not a date)
         self.src = f'<tuv xml:lang="{xml_attr(src_lang)}"><seg>'
         self.tgt = f'</seg></tuv><tuv xml:lang="{xml_attr(tgt_lang)}"><seg>'
         self.labels: dict[tuple[str, str, str, str], str] = {}
@@ -199,15 +207,59 @@ class _TuWriter:
             self.labels[key] = text
         return text
 
+    def tmx_date(self, iso: str) -> str:
+        """A stored date (`2026-01-02T03:04:05Z`) as a TMX date; "" when it is none."""
+        date = self.dates.get(iso)
+        if date is None:
+            if len(self.dates) > 4096:
+                self.dates.clear()
+            date = iso.replace("-", "").replace(":", "")
+            self.dates[iso] = date if iso_date(date) else ""
+        return self.dates[iso]
+
     def tu(self, pair: Pair, n: int) -> str:
+        """The unit: its creation date the pair's (else the file's), its last change and
+        who made it when known, duiyi's props, other tools' props and notes kept in its meta."""
         tuid = xml_attr(pair.id) if pair.id else str(n)
+        attrs = f' creationdate="{pair.created and self.tmx_date(pair.created) or self.date}"'
+        meta = pair.meta
+        if meta and isinstance(creator := meta.get("creationid"), str) and creator:
+            attrs += f' creationid="{xml_attr(creator)}"'
+        if pair.changed and (changed := self.tmx_date(pair.changed)):
+            attrs += f' changedate="{changed}"'
+        if pair.changed_by:
+            attrs += f' changeid="{xml_attr(pair.changed_by)}"'
         score = pair.score
         score = "" if score is None else f'<prop type="x-score">{float(score)!r}</prop>'
         props = self.props(pair.bead, pair.origin, pair.document, pair.status)
+        if meta:
+            props += _foreign(meta)
         return (
-            f'<tu tuid="{tuid}{self.open}{score}{props}{self.src}{xml_text(pair.src)}'
+            f'<tu tuid="{tuid}"{attrs}>{score}{props}{self.src}{xml_text(pair.src)}'
             f"{self.tgt}{xml_text(pair.tgt)}</seg></tuv></tu>\n"
         )
+
+
+# Pair.meta entries that are no prop of another tool: duiyi's own (the engine has a column
+# in the store, the run signature is a header prop; what the XLIFF reader notes of a unit)
+# and the unit's creationid attribute.
+_NOT_PROPS = PROP_KEYS | {"engine", "signature", "state", "unit", "creationid"}
+
+
+def _foreign(meta: dict) -> str:
+    """The props and notes of other tools a pair's meta keeps (read from a TMX: text props
+    under their type, notes as "notes"), as the TMX elements they were."""
+    text = "".join(
+        f'<prop type="{xml_attr(kind)}">{xml_text(value)}</prop>'
+        for kind, value in meta.items()
+        if isinstance(value, str) and kind not in _NOT_PROPS
+    )
+    notes = meta.get("notes")
+    if isinstance(notes, str):
+        notes = [notes]
+    if isinstance(notes, list):
+        text += "".join(f"<note>{xml_text(n)}</note>" for n in notes if isinstance(n, str))
+    return text
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -394,6 +446,7 @@ class TmxReader(PairReader):
         taken = {"src": "", "tgt": ""}
         others: dict[str, list[str]] | None = None
         props: dict[str, str] | None = None
+        notes: list[str] | None = None
         roles = self._roles
         for child in tu:
             tag = child.tag
@@ -401,6 +454,9 @@ class TmxReader(PairReader):
                 if props is None:
                     props = {}
                 props[child.get("type", "")] = child.text or ""
+            elif tag == "note":
+                notes = notes or []
+                notes.append(child.text or "")
             elif tag == "tuv":
                 lang = child.get(XML_LANG) or child.get("lang") or ""
                 role = roles.get(lang)
@@ -431,7 +487,20 @@ class TmxReader(PairReader):
         self.tags.add((taken["src"], taken["tgt"]))
         if props:
             self._apply_props(pair, props)
+        if len(tu.attrib) > (pair.id is not None):  # more than a tuid
+            self._apply_attributes(pair, tu.attrib)
+        if notes:
+            pair.meta["notes"] = notes
         return pair
+
+    @staticmethod
+    def _apply_attributes(pair: Pair, attrib) -> None:
+        """The unit's dates and users: creation and last change (creationid goes to meta)."""
+        pair.created = iso_date(attrib.get("creationdate"))
+        pair.changed = iso_date(attrib.get("changedate"))
+        pair.changed_by = attrib.get("changeid", "")
+        if creator := attrib.get("creationid"):
+            pair.meta["creationid"] = creator
 
     def _role(self, lang: str) -> str:
         """What a tuv in `lang` gives: "src!"/"tgt!" (the code asked for), "src"/"tgt" (its
@@ -474,11 +543,38 @@ class TmxReader(PairReader):
 
 
 def _seg_text(tuv: etree._Element) -> str | None:
-    """The text of a tuv's seg, inline codes (bpt/ept/ph/it/ut/hi/sub) kept as their text."""
+    """The text of a tuv's seg, inline codes (bpt/ept/ph/it/ut/hi/sub) kept as their text.
+
+    A code without text (`<ph x="1"/>` for an image) leaves nothing, nor the space it
+    doubled: "Click <ph/> here" is "Click here", "<ph/> Next" is "Next".
+    """
     for seg in tuv:
         if seg.tag == "seg":
-            return "".join(seg.itertext()) if len(seg) else seg.text or ""
+            if not len(seg):
+                return seg.text or ""
+            text = "".join(_inline_text(seg))
+            if _EMPTY_CODE in text:
+                text = _LEFT_SPACE.sub("", text).replace(_EMPTY_CODE, "")
+            return text
     return None
+
+
+_EMPTY_CODE = "\x00"  # where a code without text stood (no XML text holds U+0000)
+# the space a code without text left doubled, or alone at the start or end of the segment
+_LEFT_SPACE = re.compile(r"(?<=\s)\x00+\s|\A\x00+\s|\s\x00+\Z")
+
+
+def _inline_text(elem: etree._Element) -> Iterator[str]:
+    """The text of `elem` (what `itertext` gives), with _EMPTY_CODE for each code in it
+    that holds no text."""
+    if elem.text:
+        yield elem.text
+    for child in elem:
+        if isinstance(child.tag, str):  # (no comments or processing instructions: removed)
+            inner = "".join(_inline_text(child))
+            yield inner or _EMPTY_CODE
+        if child.tail:
+            yield child.tail
 
 
 def _props(elem: etree._Element) -> dict[str, str]:

@@ -3,23 +3,27 @@
 libxml2 building a tree costs more per unit than everything else in reading a TMX. Most
 files duiyi imports are its own exports, whose units all have one shape:
 
-    <tu tuid="7" creationdate="…"><prop type="x-score">…</prop>…<prop type="x-status">…</prop>
-    <tuv xml:lang="zh-CN"><seg>text</seg></tuv><tuv xml:lang="en-US"><seg>text</seg></tuv></tu>
+    <tu tuid="7" creationdate="…" changedate="…" changeid="…"><prop type="x-score">…</prop>…
+    <prop type="x-status">…</prop><tuv xml:lang="zh-CN"><seg>text</seg></tuv>
+    <tuv xml:lang="en-US"><seg>text</seg></tuv></tu>
 
-(the attributes and props may be missing and whitespace may stand between the elements, as
-in the plain units translate-toolkit writes). `CanonicalUnits.pair` reads that shape from
+(the attributes, in that order and with a creationid after the creationdate, and the props
+may be missing, and whitespace may stand between the elements, as in the plain units
+translate-toolkit writes). `CanonicalUnits.pair` reads that shape from
 the raw UTF-8 bytes, and only where what it matches is well-formed XML that means what it
 reads: texts of plain characters and the five predefined or numeric character references
 (checked to name XML 1.0 characters), attribute values without references, tabs or line
 breaks (which a parser would normalize), no `>` or carriage return in texts, valid UTF-8, no
-U+FFFE/U+FFFF. Anything else, comments, CDATA, inline codes, other props, attributes or
+U+FFFE/U+FFFF. Anything else, comments, CDATA, notes, inline codes, other props, attributes or
 languages, a blank text, is "not canonical": the reader hands that unit to lxml instead, so
 the result is always what the XML parser would give.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+from datetime import datetime
 
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 
@@ -35,7 +39,12 @@ _WS = rb"[ \t\r\n]*"  # whitespace between elements: ignored by the reader
 # plain units translate-toolkit and similar tools write have the same shape.
 CANONICAL_TU = re.compile(
     _WS
-    + rb'<tu(?: tuid="([ !#-%\'-;=?-~]*)" creationdate="[0-9TZ]{0,32}")?>'
+    + rb'<tu(?: tuid="([ !#-%\'-;=?-~]*)")?(?: creationdate="([0-9TZ]{0,32})")?'
+    + rb'(?: creationid="('
+    + _ATTR
+    + rb')")?(?: changedate="([0-9TZ]{0,32})")?(?: changeid="('
+    + _ATTR
+    + rb')")?>'
     + _WS
     + rb'(?:(?:<prop type="x-score">([0-9a-z.+-]{0,40})</prop>)?'
     rb'(<prop type="x-bead">' + _TEXT + rb'</prop><prop type="x-origin">' + _TEXT + rb"</prop>"
@@ -148,7 +157,9 @@ class CanonicalUnits:
 
     def pair(self, match: re.Match) -> Pair:
         """The pair a `CANONICAL_TU` match holds; `NotCanonical` where lxml must decide."""
-        tuid, score, props, lang1, text1, lang2, text2 = match.groups()
+        tuid, created, creator, changed, changer, score, props, lang1, text1, lang2, text2 = (
+            match.groups()
+        )
         key = (props, lang1, lang2)
         labels = self._labels.get(key) or self.labels(key)
         try:  # xml_chars, inlined for the common case
@@ -172,5 +183,37 @@ class CanonicalUnits:
                 raise NotCanonical
         if tuid is not None:
             tuid = tuid.decode()
+        meta = {"creationid": xml_chars(creator)} if creator else {}
         self.tags.add(labels[5])
-        return Pair(first, second, score, labels[0], labels[1], labels[2], labels[3], None, tuid)
+        return Pair(
+            first,
+            second,
+            score,
+            labels[0],
+            labels[1],
+            labels[2],
+            labels[3],
+            None,
+            tuid,
+            meta,
+            iso_date(created.decode()) if created else "",
+            iso_date(changed.decode()) if changed else "",
+            xml_chars(changer) if changer else "",
+        )
+
+
+_TMX_DATE = re.compile(r"[0-9]{8}T[0-9]{6}Z")
+
+
+@functools.lru_cache(maxsize=4096)
+def iso_date(value: str | None) -> str:
+    """A TMX date (`YYYYMMDDThhmmssZ`, UTC) as the store writes dates (`2026-01-02T03:04:05Z`);
+    "" when it is no such date."""
+    if not value or not _TMX_DATE.fullmatch(value):
+        return ""
+    try:
+        datetime.strptime(value, "%Y%m%dT%H%M%SZ")
+    except ValueError:  # month 13, 30 February, …
+        return ""
+    v = value
+    return f"{v[:4]}-{v[4:6]}-{v[6:8]}T{v[9:11]}:{v[11:13]}:{v[13:15]}Z"

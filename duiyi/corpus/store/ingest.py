@@ -222,8 +222,8 @@ class IngestMixin:
         added = removed = 0
         insert = (
             "INSERT INTO beads (document_id, position, kind, src_text, src_normalized, "
-            "tgt_text, score, origin, engine, status, version, created_at, updated_at, meta) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)"
+            "tgt_text, score, origin, engine, status, version, created_at, updated_at, "
+            "updated_by, meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)"
         )
         with self._write() as conn, search.bulk_insert(conn):
             earlier = EarlierImport(conn, source, beads=replace)
@@ -265,15 +265,17 @@ class IngestMixin:
                     pair_origin,
                     (pair.meta or {}).get("engine", engine),
                     pair.status if pair.status in STATUSES else "pending",
-                    now,
-                    now,
+                    pair.created or now,  # as the file dates the pair, if it does
+                    pair.changed or pair.created or now,
+                    pair.changed_by,
                     json.dumps(meta, ensure_ascii=False, default=str) if meta else "{}",
                 )
                 if replace:
                     root, beads = earlier.claim(pair_key(name, pair.src, pair.tgt), position)
                     if root is not None:
                         if beads:
-                            taken.update((b, row) for b in beads)
+                            dates = (pair.created or None, pair.changed or None, pair.changed_by)
+                            taken.update((b, (row, dates)) for b in beads)
                         else:  # stays if the other pairs its beads were made from come too
                             waiting[root] = row
                         continue
@@ -324,20 +326,24 @@ class IngestMixin:
         conn: sqlite3.Connection, earlier: EarlierImport, kept: set[int], taken: dict
     ) -> None:
         """Give the earlier beads that stay their place in the file; one nobody changed in
-        duiyi (version 1) also takes the file's values (score, status, props, …)."""
+        duiyi (version 1) also takes the file's values (score, status, props, dates when the
+        file has them, …)."""
         fresh, moved = [], []
         for bead_id in kept:
-            row = taken.get(bead_id)
-            if row is not None and earlier.version[bead_id] == 1:
-                doc, position, kind, _, norm, _, score, origin, engine, status, _, _, meta = row
-                fresh.append((position, kind, norm, score, origin, engine, status, meta, bead_id))
+            if bead_id in taken and earlier.version[bead_id] == 1:
+                row, dates = taken[bead_id]
+                _, position, kind, _, norm, _, score, origin, engine, status, *_, meta = row
+                fresh.append(
+                    (position, kind, norm, score, origin, engine, status, *dates, meta, bead_id)
+                )
                 continue
             position = min(earlier.claimed[r] for r in earlier.roots[bead_id])
             if position != earlier.position[bead_id]:
                 moved.append((position, bead_id))
         conn.executemany(
             "UPDATE beads SET position = ?, kind = ?, src_normalized = ?, score = ?, origin = ?, "
-            "engine = ?, status = ?, meta = ? WHERE id = ?",
+            "engine = ?, status = ?, created_at = COALESCE(?, created_at), "
+            "updated_at = COALESCE(?, updated_at), updated_by = ?, meta = ? WHERE id = ?",
             fresh,
         )
         conn.executemany("UPDATE beads SET position = ? WHERE id = ?", moved)

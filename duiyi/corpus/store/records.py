@@ -95,6 +95,9 @@ class BeadRecord:
             src_normalized=self.src_normalized or None,
             id=str(self.id),
             meta=meta,
+            created=self.created_at,
+            changed=self.updated_at,
+            changed_by=self.updated_by,
         )
 
 
