@@ -337,8 +337,13 @@ def test_export_says_what_each_filter_left_out(cli, tmp_path):
     assert status == 0, err
     assert "One." in out and "Two." not in out and "Three." not in out
     assert (
-        "wrote 1 pair to stdout (tsv); left out 1 gloss drafts (--include-gloss keeps them), "
-        "1 not matching --status/--origin/--min-score" in err
+        "wrote 1 pair to stdout (tsv); left out 1 gloss draft (--include-gloss keeps it), "
+        "1 pair not matching --status/--origin/--min-score" in err
+    )
+    status, out, err = cli("export", store, "-f", "tsv", "--status", "approved")
+    assert (
+        "wrote 0 pairs to stdout (tsv); left out 2 pairs not matching "
+        "--status/--origin/--min-score, 1 gloss draft (--include-gloss keeps it)" in err
     )
 
 

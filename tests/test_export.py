@@ -11,7 +11,7 @@ import pytest
 
 from duiyi.corpus.model import Bead, Document, Pair, Sentence
 from duiyi.corpus.store import Store
-from duiyi.errors import FormatError
+from duiyi.errors import FormatError, InputError
 from duiyi.export import format_for_path, get_format, read_pairs, write_pairs
 from duiyi.export.exports import export_store
 from duiyi.export.filters import filter_pairs, length_units
@@ -310,6 +310,36 @@ def test_export_store_is_the_job_the_command_calls(corpus, tmp_path):
     with Store.open(corpus, readonly=True) as store:
         result = export_store(store, str(tmp_path / "all.jsonl"), include_gloss=True)
     assert (result.pairs, result.fmt, result.left_out) == (4, "jsonl", {})
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("min_score", 2, "--min-score must be a number from 0 to 1, not 2"),
+        ("min_score", float("nan"), "--min-score must be a number from 0 to 1, not nan"),
+        ("max_length_ratio", 0.5, "--max-length-ratio must be a number 1 or more, not 0.5"),
+    ],
+)
+def test_export_store_refuses_filters_that_leave_everything_out(
+    corpus, tmp_path, option, value, message
+):
+    out = tmp_path / "m.tmx"
+    with Store.open(corpus, readonly=True) as store, pytest.raises(InputError) as error:
+        export_store(store, out, **{option: value})
+    assert str(error.value) == message and not out.exists()
+
+
+def test_the_summary_counts_what_was_left_out_in_words():
+    from collections import Counter
+
+    from duiyi.export.exports import GLOSS, left_out_summary
+
+    assert left_out_summary(Counter({GLOSS: 1, "duplicate": 3, "empty side": 1})) == (
+        "3 duplicates, 1 gloss draft (--include-gloss keeps it), 1 pair with an empty side"
+    )
+    assert left_out_summary(Counter({GLOSS: 2, "length ratio": 1, "duplicate": 1})) == (
+        "2 gloss drafts (--include-gloss keeps them), 1 pair over --max-length-ratio, 1 duplicate"
+    )
 
 
 def test_an_export_reads_one_state_while_a_reimport_commits(tmp_path, monkeypatch):

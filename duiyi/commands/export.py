@@ -30,17 +30,18 @@ def _names(allowed: tuple[str, ...]):
     return parse
 
 
-def _number(low: float, high: float = float("inf")):
-    """An argparse type: a number from `low` to `high` (NaN is none)."""
+def _number(option: str):
+    """An argparse type: a number within the bounds the export job checks (a usage error)."""
 
     def parse(text: str) -> float:
+        from duiyi.export.exports import bound_problem
+
         try:
             value = float(text)
         except ValueError:
             value = float("nan")
-        if not low <= value <= high:
-            span = f"from {low:g} to {high:g}" if high < float("inf") else f"{low:g} or more"
-            raise argparse.ArgumentTypeError(f"must be a number {span}, not {text!r}")
+        if problem := bound_problem(option, value, repr(text)):
+            raise argparse.ArgumentTypeError(problem)
         return value
 
     return parse
@@ -62,7 +63,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--min-score",
-        type=_number(0, 1),
+        type=_number("--min-score"),
         help="only beads scoring at least this, from 0 to 1 (beads without a score do not pass)",
     )
     parser.add_argument(
@@ -80,7 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dedup", action="store_true", help="leave out repeated pairs")
     parser.add_argument(
         "--max-length-ratio",
-        type=_number(1),
+        type=_number("--max-length-ratio"),
         help="leave out pairs whose lengths (CJK characters vs words) differ more than this "
         "factor (1 or more)",
     )
@@ -100,7 +101,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.store import Store
-    from duiyi.export.exports import export_store
+    from duiyi.export.exports import export_store, left_out_summary
 
     with Store.open(args.store, readonly=True) as store:
         result = export_store(
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
             tgt_lang=args.tgt_lang,
             tokenized=args.tokenized,
         )
-    left_out = ", ".join(f"{count} {why}" for why, count in result.left_out.most_common())
+    left_out = left_out_summary(result.left_out)
     where = "stdout" if args.output == "-" else args.output
     print(
         f"duiyi: wrote {plural(result.pairs, 'pair')} to {where} ({result.fmt})"

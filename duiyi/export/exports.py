@@ -19,6 +19,37 @@ from duiyi.export.filters import filter_pairs
 from duiyi.progress import progressbar
 
 DEFAULT_LANGUAGES = ("zh-CN", "en-US")  # a store without documents (imported pairs only)
+GLOSS = "gloss drafts (--include-gloss keeps them)"
+NOT_SELECTED = "not matching --status/--origin/--min-score"
+# The numeric filters' bounds: a value outside would leave every pair out.
+BOUNDS = {"--min-score": (0.0, 1.0), "--max-length-ratio": (1.0, float("inf"))}
+
+
+def bound_problem(option: str, value: float, shown: str | None = None) -> str | None:
+    """Why `value` cannot be the filter `option`'s (outside its BOUNDS, or NaN), or None.
+    `shown`: the value as the user wrote it."""
+    low, high = BOUNDS[option]
+    if low <= value <= high:
+        return None
+    span = f"from {low:g} to {high:g}" if high < float("inf") else f"{low:g} or more"
+    return f"must be a number {span}, not {shown or repr(value)}"
+
+
+def left_out_summary(left_out: Counter) -> str:
+    """What an export left out, for people: "1 gloss draft (--include-gloss keeps it), 2
+    duplicates", most first."""
+    return ", ".join(_left_out(n, why) for why, n in left_out.most_common())
+
+
+def _left_out(n: int, why: str) -> str:
+    one, several = {
+        GLOSS: ("gloss draft (--include-gloss keeps it)", GLOSS),
+        NOT_SELECTED: (f"pair {NOT_SELECTED}", f"pairs {NOT_SELECTED}"),
+        "empty side": ("pair with an empty side", "pairs with an empty side"),
+        "length ratio": ("pair over --max-length-ratio", "pairs over --max-length-ratio"),
+        "duplicate": ("duplicate", "duplicates"),
+    }.get(why, (why, why))
+    return f"{n} {one if n == 1 else several}"
 
 
 @dataclass
@@ -45,13 +76,17 @@ def export_store(
 ) -> ExportResult:
     """Write the pairs of `store` to `output` ("-": stdout) in `fmt` (default: from the
     extension). Gloss drafts are left out unless `include_gloss` or `origin` names them; the
-    language tags default to the stored direction's. Everything is read from one snapshot:
+    language tags default to the stored direction's. A `min_score` or `max_length_ratio`
+    that would leave every pair out (see BOUNDS) is refused. Everything is read from one snapshot:
     what other commands commit meanwhile (a re-import) neither mixes into the output nor
     skews the counts."""
     output = os.fspath(output)
     for lang, option in ((src_lang, "--src-lang"), (tgt_lang, "--tgt-lang")):
         if lang is not None:
             check_language_tag(lang, option)
+    for value, option in ((min_score, "--min-score"), (max_length_ratio, "--max-length-ratio")):
+        if value is not None and (problem := bound_problem(option, value)):
+            raise InputError(f"{option} {problem}")
     fmt = fmt or format_for_path(output if output != "-" else None)
     if tokenized and fmt != "moses":
         raise InputError(f"--tokenized is for the moses format, not {fmt}")
@@ -66,11 +101,9 @@ def export_store(
         every = view.count_pairs()
         if origin is None and not include_gloss:
             gloss = every - view.count_pairs(origin=origins)
-            left_out["gloss drafts (--include-gloss keeps them)"] = gloss
+            left_out[GLOSS] = gloss
         if status or origin or min_score is not None:
-            left_out["not matching --status/--origin/--min-score"] = (
-                every - sum(left_out.values()) - total
-            )
+            left_out[NOT_SELECTED] = every - sum(left_out.values()) - total
         if not (src_lang and tgt_lang):
             stored = view.language_tags() or DEFAULT_LANGUAGES
             src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
