@@ -264,6 +264,17 @@ def test_reimporting_keeps_merged_and_split_beads_while_their_pairs_stay(store):
     ]
 
 
+def test_reimporting_after_an_undone_merge_matches_the_beads_as_they_are_again(store):
+    pairs = [Pair("甲。", "A."), Pair("乙。", "B.")]
+    store.add_pairs(pairs, source="m.tmx", checksum="v1")
+    a, b = _beads(store)
+    store.merge_with_next(a.id, expected_version=1)
+    store.undo(a.id)
+    store.update_bead(a.id, expected_version=3, status="approved")
+    store.add_pairs(pairs[:1], source="m.tmx", checksum="v2")  # 乙 gone: 甲 stays as reviewed
+    assert [(x.id, x.src_text, x.status) for x in _beads(store)] == [(a.id, "甲。", "approved")]
+
+
 def test_reimporting_gives_an_unreviewed_pair_the_files_values(store):
     store.add_pairs([Pair("一。", "One.", 0.5)], source="m.tmx", checksum="v1")
     (before,) = _beads(store)

@@ -98,11 +98,12 @@ class EarlierImport:
 def _earliest_history(conn: sqlite3.Connection, docs: str, doc_ids: list[int]) -> dict:
     """{bead id: [its earliest review history row: id, bead_id, action, before snapshots]} for
     the beads of `doc_ids` with a history. Bulk status changes (their rows hold no texts, and
-    they change none) do not count."""
+    they change none) do not count, nor changes undone (and their undoing): they left the
+    beads as they found them."""
     first: dict[int, list] = {}
     for row in conn.execute(
         f"SELECT id, bead_id, other_bead_id, action, before FROM edits WHERE document_id IN "
-        f"({docs}) AND change_id IS NULL ORDER BY id",
+        f"({docs}) AND change_id IS NULL AND undone = 0 AND action != 'undo' ORDER BY id",
         doc_ids,
     ):
         edit = None
