@@ -526,3 +526,16 @@ def test_k_shows_the_pair_below_the_message_bar_not_under_it(served, open_page):
         bar = page.locator("#flash").bounding_box()
         top = page.locator("article.current").bounding_box()["y"]
         assert top >= bar["y"] + bar["height"] - 1
+
+
+def test_the_progress_count_has_thousands_separators_as_the_home_page(served, open_page):
+    from playwright.sync_api import expect
+
+    rows = [(f"第{i}句。", None, f"Sentence {i}.", 0.5) for i in range(1200)]
+    add_document(served.store, "long.txt", rows)
+    page = open_page(f"{served.url}pairs")
+    count = page.locator("#progress-count")
+    expect(count).to_have_text("0/1,209")
+    page.keyboard.press("j")
+    page.keyboard.press("a")
+    expect(count).to_have_text("1/1,209")

@@ -95,7 +95,7 @@
       bar.max = Math.max(Number(match[2]), 1);
       bar.value = Number(match[1]);
     }
-    count.textContent = `${match[1]}/${match[2]}`;
+    count.textContent = `${thousands(Number(match[1]))}/${thousands(Number(match[2]))}`;
   }
 
   const thousands = (n) => n.toLocaleString("en-US");
