@@ -539,3 +539,23 @@ def test_the_progress_count_has_thousands_separators_as_the_home_page(served, op
     page.keyboard.press("j")
     page.keyboard.press("a")
     expect(count).to_have_text("1/1,209")
+
+
+def test_k_onto_a_pair_taller_than_the_window_shows_its_start(served, open_page):
+    long = "长" * 4000
+    rows = [
+        ("第一句。", None, "One.", 0.5),
+        (long, None, "Long. " * 800, 0.5),
+        ("末句。", None, "End.", 0.5),
+    ]
+    doc = add_document(served.store, "long.txt", rows)
+    page = open_page(f"{served.url}documents/{doc}?sort=position")
+    page.set_viewport_size({"width": 1300, "height": 600})
+    for key in "jjjk":  # down to the last pair, then back up onto the long one
+        page.keyboard.press(key)
+    current = page.locator("article.current")
+    assert current.get_attribute("data-id") == page.locator("article.pair").nth(1).get_attribute(
+        "data-id"
+    )
+    box = current.bounding_box()
+    assert box["height"] > 600 and 0 <= box["y"] < 100

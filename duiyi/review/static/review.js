@@ -42,7 +42,8 @@
     if (current && current !== row) current.classList.remove("current");
     current = row;
     row.classList.add("current");
-    if (scroll) row.scrollIntoView({ block: "nearest" });
+    // A pair taller than the window (a long segment) shows its start: its id and buttons.
+    if (scroll) row.scrollIntoView({ block: row.offsetHeight > window.innerHeight ? "start" : "nearest" });
     if (!row.contains(document.activeElement)) row.focus({ preventScroll: true });
   }
 
