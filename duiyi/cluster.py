@@ -2,7 +2,8 @@
 
     runtime = start_ray(None, workers=2)            # a local Ray runtime on this machine
     runtime = start_ray("auto", workers=8)          # the cluster `ray start` made
-    translate_inputs(inputs, translator, cache=cache, drafter=runtime.drafter(translator, cache))
+    drafter = runtime.drafter(translator, cache, options)  # the options `translator` came from
+    translate_inputs(inputs, translator, cache=cache, drafter=drafter)
     align_files(pairs, aligner, align_many=runtime.aligner(aligner.config, paragraphs))
 
 Units of work: a window of a document's sentences for translation (`drafts.WINDOW`, so a long
@@ -18,6 +19,7 @@ fails on its input (an error of duiyi's) is reported for its document and the ot
 from __future__ import annotations
 
 import _thread
+import logging
 import os
 import socket
 import threading
@@ -41,6 +43,7 @@ RAY_EXTRA = "Ray is not installed: pip install 'duiyi[ray]' (or pip install ray)
 SHIPPED_ENV = ("ARGOS_PACKAGES_DIR", "DUIYI_MODELS", "XDG_DATA_HOME", "HF_HOME")
 # Units in flight per worker: enough to keep each busy while the driver writes.
 IN_FLIGHT_PER_WORKER = 2
+RAY_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
 # How often the driver checks that the cluster is still there.
 POLL_S = 2.0
 
@@ -214,7 +217,9 @@ class RayRuntime:
     def drafter(
         self, translator: Translator, cache: TranslationCache | None, options: dict
     ) -> Drafter:
-        """A `Drafter` for `translate_inputs`: windows' new sentences go to the workers."""
+        """A `Drafter` for `translate_inputs`: windows' new sentences go to the workers, each
+        loading the engine from `options`, the keyword options `choose_engine` made
+        `translator` with (a worker whose engine differs refuses to start)."""
         self._start(_TranslateWorker, EngineSpec.of(translator, options))
         return _RayDrafts(self, translator, cache)
 
@@ -314,11 +319,14 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
         error = _unreachable(address.removeprefix("ray://"))
         if error is not None:
             raise DuiyiError(f"cannot connect to Ray at {address}: {error}")
+    # Ray says on each start that token authentication is on: nothing for a user to act on
+    logging.getLogger(RAY_AUTH_LOGGER).setLevel(logging.ERROR)
     env = {k: os.environ[k] for k in SHIPPED_ENV if k in os.environ}
     runtime_env = {"env_vars": env} if env else None
     try:
         if address in (None, "local"):
             ray.init(
+                address="local",  # a new runtime, not the cluster `ray start` or RAY_ADDRESS name
                 num_cpus=workers or None,
                 include_dashboard=False,
                 log_to_driver=False,
@@ -331,7 +339,7 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
                 runtime_env=runtime_env,
             )  # fmt: skip
     except Exception as exc:  # Ray raises plain Exceptions too ("timed out during startup")
-        where = address or "a new local runtime"
+        where = "a new local runtime" if address in (None, "local") else address
         raise DuiyiError(f"cannot connect to Ray at {where}: {_first_line(exc)}") from exc
     cpus = int(ray.cluster_resources().get("CPU", 1))
     return RayRuntime(address, max(1, workers or cpus))

@@ -178,9 +178,12 @@ def test_cli_runs_on_a_local_ray_runtime_and_says_so(env, cli, tmp_path):
     assert status == 0, err
     local = (tmp_path / "x.tmx").read_bytes()
     (tmp_path / "x.tmx").unlink()
+    # --ray alone starts a runtime of its own, even where RAY_ADDRESS (or `ray start`) names
+    # a cluster: joining one is --ray auto
+    environ = {**os.environ, "RAY_ADDRESS": f"127.0.0.1:{_closed_port()}"}
     result = subprocess.run(
         [sys.executable, "-m", "duiyi.cli", *args, "--ray", "--workers", "1"],
-        capture_output=True, text=True, timeout=240, cwd=tmp_path,
+        capture_output=True, text=True, timeout=240, cwd=tmp_path, env=environ,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     remote = (tmp_path / "x.tmx").read_bytes()
@@ -191,6 +194,8 @@ def test_cli_runs_on_a_local_ray_runtime_and_says_so(env, cli, tmp_path):
     (summary,) = [line for line in err.splitlines() if line.startswith("duiyi: aligned")]
     assert " rival beads scored by tiny" in summary and "; 0 rival" not in summary
     assert f"{summary} on a local Ray runtime (1 worker, 1 node)" in result.stderr
+    # duiyi's own lines only (no notice of Ray's that its token authentication is on)
+    assert all(line.startswith("duiyi: ") for line in result.stderr.splitlines()), result.stderr
 
 
 def test_without_ray_installed_it_says_which_extra(tmp_path):
@@ -312,13 +317,18 @@ def test_a_cluster_that_goes_away_mid_run_is_one_line(tmp_path):
     assert not (tmp_path / "x.tmx").exists()
 
 
-def test_ray_failing_to_start_is_a_duiyi_error(monkeypatch):
+@pytest.mark.parametrize("address", [None, "local"])
+def test_ray_failing_to_start_is_a_duiyi_error(monkeypatch, address):
     from duiyi.cluster import start_ray
     from duiyi.errors import DuiyiError
 
+    asked = {}
+
     def init(**kwargs):  # what Ray raises when its head dies while it starts
+        asked.update(kwargs)
         raise Exception("The current node timed out during startup. This could happen …")
 
     monkeypatch.setattr(ray, "init", init)
     with pytest.raises(DuiyiError, match="^cannot connect to Ray at a new local runtime: The"):
-        start_ray(None, workers=1)
+        start_ray(address, workers=1)
+    assert asked["address"] == "local"  # a new runtime, not a cluster `ray start` left running
