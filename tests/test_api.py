@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import ROOT
 
 from duiyi.align.aligner import Aligner
 from duiyi.align.run import align_files
 from duiyi.corpus.read import input_list, read_inputs
 from duiyi.corpus.store import Store
+from duiyi.errors import FormatError, InputError
 from duiyi.export import read_pairs
 from duiyi.export.exports import export_store
 from duiyi.export.imports import import_files
@@ -47,3 +49,14 @@ def test_align_import_and_export_take_paths_and_generators(tmp_path):
         assert result.pairs == stats.linked
         exported = export_store(store, tmp_path / "b.jsonl")
     assert exported.pairs == stats.linked
+
+
+def test_translate_checks_what_the_cli_checks(tmp_path):
+    """A library call is refused as the command is, before anything is written."""
+    gloss = load_engine("gloss")
+    with pytest.raises(FormatError, match="unknown format 'tmx2'"):
+        translate_inputs(ZH, gloss, output=tmp_path / "d.txt", fmt="tmx2", quiet=True)
+    # glosses into TMX, which leaves them out: an empty file otherwise
+    with pytest.raises(InputError, match="nothing to write: .* glosses"):
+        translate_inputs(ZH, gloss, output=tmp_path / "d.tmx", quiet=True)
+    assert not list(tmp_path.iterdir())

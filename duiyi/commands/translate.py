@@ -105,7 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.export import FORMATS
     from duiyi.translate.cache import TranslationCache
     from duiyi.translate.engine import ENGINE_OPTIONS, choose_engine
-    from duiyi.translate.run import output_format, translate_inputs
+    from duiyi.translate.run import check_gloss_output, output_format, translate_inputs
 
     fmt = output_format(args.format, args.output)
     glossary = None
@@ -141,17 +141,10 @@ def run(args: argparse.Namespace) -> int:
     if args.model and translator.name == "gloss":  # --engine gloss (auto refuses a lost model)
         print(f"duiyi: notice: --engine gloss has no model; --model {args.model} is ignored",
               file=sys.stderr)  # fmt: skip
+    check_gloss_output(fmt, translator, args.include_gloss)  # before a store or Ray starts
     if fmt in FORMATS and not FORMATS[fmt].keeps_gloss and translator.origin == "gloss":
-        if not args.include_gloss:  # it would be an empty file: say so instead
-            from duiyi.errors import InputError
-
-            why = "no MT model installed" if args.engine == "auto" else "--engine gloss"
-            raise InputError(
-                f"nothing to write: the drafts are CC-CEDICT glosses ({why}), "
-                f"which {fmt.upper()} output leaves out; install a model (`duiyi models install "
-                "qwen2.5-coder-1.5b`) or keep glosses with --include-gloss"
-            )
-        print(_gloss_export_notice(fmt, args.include_gloss), file=sys.stderr)
+        print("duiyi: notice: gloss pairs (not MT) are marked origin=gloss and kept, as "
+              "--include-gloss asks", file=sys.stderr)  # fmt: skip
     cache = None
     if translator.cacheable and not args.no_cache:
         cache = TranslationCache(args.cache or cache_path("translations.db"))
@@ -211,14 +204,6 @@ def _adherence(stats) -> str:
         return ""
     share = stats.term_kept / stats.term_hits
     return f"; glossary adherence {stats.term_kept}/{stats.term_hits} ({share:.0%})"
-
-
-def _gloss_export_notice(fmt: str, include_gloss: bool) -> str:
-    kept = "kept, as --include-gloss asks"
-    left_out = f"left out of {fmt.upper()}; --include-gloss keeps them"
-    return "duiyi: notice: gloss pairs (not MT) are marked origin=gloss and " + (
-        kept if include_gloss else left_out
-    )
 
 
 def _store(path: str | None):

@@ -77,9 +77,15 @@ READ_ONLY_SUFFIXES = (".odt", ".epub", ".pdf", ".doc")
 
 
 def output_format(fmt: str | None, output: str | None) -> str:
-    """The format asked for, else the one `output`'s extension names, else text (OutputError
-    for the extension of a document format duiyi does not write)."""
+    """The format asked for, else the one `output`'s extension names, else text (FormatError
+    for a format duiyi does not know, OutputError for the extension of a document format duiyi
+    does not write)."""
     if fmt:
+        if fmt not in DOCUMENT_FORMATS and fmt not in FORMATS:
+            from duiyi.errors import FormatError
+
+            known = ", ".join([*DOCUMENT_FORMATS, *FORMATS])
+            raise FormatError(f"unknown format {fmt!r}: use one of {known}")
         return fmt
     suffix = Path(output or "").suffix.lower()
     for name, extension in DOCUMENT_FORMATS.items():
@@ -97,6 +103,22 @@ def output_format(fmt: str | None, output: str | None) -> str:
             "from a DOCX input, a DOCX (-o NAME.en.docx)"
         )
     return "text"
+
+
+def check_gloss_output(fmt: str, translator: Translator, include_gloss: bool) -> None:
+    """InputError where `fmt` would leave out every draft `translator` makes: a pair format
+    that leaves gloss pairs out (all but XLIFF) and a gloss engine, without `include_gloss`
+    (an empty file instead of drafts)."""
+    if translator.origin != "gloss" or include_gloss:
+        return
+    if fmt in FORMATS and not FORMATS[fmt].keeps_gloss:
+        from duiyi.errors import InputError
+
+        raise InputError(
+            "nothing to write: the drafts are CC-CEDICT glosses, not machine translation, which "
+            f"{fmt.upper()} output leaves out; install a model (`duiyi models install "
+            "qwen2.5-coder-1.5b`) or keep the glosses with --include-gloss"
+        )
 
 
 def is_directory_output(output: str | None, inputs: list[str]) -> bool:
@@ -167,6 +189,7 @@ def translate_inputs(
     quiet = quiet or to_terminal(output)  # drafts on the terminal: a bar would be drawn over them
     run = _Run(translator, cache, store, include_gloss, quiet, drafter)
     run.fmt = output_format(fmt, output)
+    check_gloss_output(run.fmt, translator, include_gloss)
     run.roots = [Path(i) for i in inputs if i != "-" and Path(i).is_dir()]
     listed = list_inputs(inputs, glob, follow_links)
     directory = is_directory_output(output, inputs)
