@@ -559,3 +559,39 @@ def test_k_onto_a_pair_taller_than_the_window_shows_its_start(served, open_page)
     )
     box = current.bounding_box()
     assert box["height"] > 600 and 0 <= box["y"] < 100
+
+
+def test_leaving_the_page_with_actions_not_yet_sent_asks_first(served, open_page):
+    import time
+
+    from playwright.sync_api import expect
+
+    store = served.store
+    update = store.update_bead
+
+    def slow_update(*args, **kwargs):  # a busy server: keys come faster than its answers
+        time.sleep(0.15)
+        return update(*args, **kwargs)
+
+    store.update_bead = slow_update
+    doc = served.docs["news"]
+    ids = ids_in_order(store, doc)
+    page = open_page(f"{served.url}documents/{doc}?sort=position")
+    asked = []
+
+    def on_dialog(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()  # stay on the page
+
+    page.on("dialog", on_dialog)
+    page.keyboard.press("j")
+    for _ in range(6):
+        page.keyboard.press("a")
+    page.get_by_role("link", name="all pairs").first.click(no_wait_after=True)
+    expect(page.locator("#flash")).to_have_text(f"Approved pair #{ids[5]}.")
+    assert asked == ["beforeunload"]
+    assert [store.get_bead(i).status for i in ids] == ["approved"] * 6
+    # Once everything is saved, links go without asking.
+    page.get_by_role("link", name="all pairs").first.click()
+    page.wait_for_url("**/pairs")
+    assert asked == ["beforeunload"]

@@ -18,6 +18,8 @@
   const idOf = (entry) => entry.split("@")[0];
   let current = null;
   let queue = Promise.resolve();
+  let pending = 0; // actions asked for and not yet answered: leaving the page would drop them
+  let reloading = false; // our own reload, once a change to many pairs is saved
 
   function remember(entry) {
     undoStack.push(String(entry));
@@ -56,9 +58,20 @@
   }
 
   function enqueue(task) {
+    pending += 1;
     queue = queue.then(task, task);
+    const done = () => {
+      pending -= 1;
+    };
+    queue.then(done, done);
     return queue;
   }
+
+  // Keys pressed faster than the server answers wait their turn in the queue; a page left
+  // meanwhile (a link, a reload) would never send them: the browser asks first.
+  window.addEventListener("beforeunload", (ev) => {
+    if (pending && !reloading) ev.preventDefault();
+  });
 
   function parseRows(html) {
     const template = document.createElement("template");
@@ -282,6 +295,7 @@
   // After a change to many pairs: reload the page (same filters), then say what was done.
   function reloadSaying(message) {
     sessionStorage.setItem(FLASH_KEY, message);
+    reloading = true;
     window.location.reload();
   }
 
