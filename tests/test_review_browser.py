@@ -595,3 +595,24 @@ def test_leaving_the_page_with_actions_not_yet_sent_asks_first(served, open_page
     page.get_by_role("link", name="all pairs").first.click()
     page.wait_for_url("**/pairs")
     assert asked == ["beforeunload"]
+
+
+def test_leaving_the_page_with_a_target_typed_and_not_saved_asks_first(served, open_page):
+    from playwright.sync_api import expect
+
+    doc = served.docs["news"]
+    first = ids_in_order(served.store, doc)[0]
+    page = open_page(f"{served.url}documents/{doc}?sort=position")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.keyboard.press("j")
+    page.keyboard.press("e")
+    area = page.locator(f"#bead-{first} textarea")
+    area.fill("A long correction, typed and not saved yet.")
+    page.get_by_role("link", name="all pairs").first.click(no_wait_after=True)
+    expect(area).to_have_value("A long correction, typed and not saved yet.")
+    assert asked == ["beforeunload"]
+    area.press("Escape")  # given up: nothing to keep, the page goes without asking
+    page.get_by_role("link", name="all pairs").first.click()
+    page.wait_for_url("**/pairs")
+    assert asked == ["beforeunload"]

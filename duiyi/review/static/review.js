@@ -68,9 +68,12 @@
   }
 
   // Keys pressed faster than the server answers wait their turn in the queue; a page left
-  // meanwhile (a link, a reload) would never send them: the browser asks first.
+  // meanwhile (a link, a reload) would never send them, nor a target typed and not saved:
+  // the browser asks first.
+  const typed = () =>
+    Array.from(document.querySelectorAll(".editor textarea")).some((area) => area.value !== area.dataset.original);
   window.addEventListener("beforeunload", (ev) => {
-    if (pending && !reloading) ev.preventDefault();
+    if ((pending || typed()) && !reloading) ev.preventDefault();
   });
 
   function parseRows(html) {
@@ -385,6 +388,7 @@
     const areas = fields.map(({ label, value, readOnly }) => {
       const area = document.createElement("textarea");
       area.value = value;
+      area.dataset.original = value;
       area.readOnly = !!readOnly;
       area.setAttribute("aria-label", label);
       box.append(area);
