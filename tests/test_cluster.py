@@ -158,9 +158,11 @@ def test_align_on_ray_gives_the_local_output_and_reports_a_bad_document(env, run
     assert "binary" in remote.failed[0][1] or "not text" in remote.failed[0][1]
 
 
-def test_cli_runs_on_a_local_ray_runtime_and_says_so(env, cli, tmp_path):
+def test_cli_runs_on_a_local_ray_runtime_and_says_so(env, tmp_path):
     """In a subprocess: its own Ray runtime, started and shut down by the command; rescored,
-    its summary says what a local run's says."""
+    its summary says what a local run's says. The local run is a subprocess too: in this
+    process, it would run the code as it was when the tests began, and the Ray run the files
+    as they are now (a tree edited meanwhile made them differ once)."""
     from llm_fixture import write_tiny_gguf
 
     from duiyi.translate import llm_models
@@ -173,24 +175,25 @@ def test_cli_runs_on_a_local_ray_runtime_and_says_so(env, cli, tmp_path):
         "Old Chen came home. “Yes.” “Fine.” Old Chen smiled. He put the fish down.\n",
         encoding="utf-8",
     )
-    args = ["align", zh, en, "-o", tmp_path / "x.tmx", "--rescore", "tiny", "--no-cache"]
-    status, _, err = cli(*args)
-    assert status == 0, err
+    command = [sys.executable, "-m", "duiyi.cli", "align", zh, en, "-o", tmp_path / "x.tmx",
+               "--rescore", "tiny", "--no-cache"]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    err = result.stderr
     local = (tmp_path / "x.tmx").read_bytes()
     (tmp_path / "x.tmx").unlink()
     # --ray alone starts a runtime of its own, even where RAY_ADDRESS (or `ray start`) names
     # a cluster: joining one is --ray auto
     environ = {**os.environ, "RAY_ADDRESS": f"127.0.0.1:{_closed_port()}"}
     result = subprocess.run(
-        [sys.executable, "-m", "duiyi.cli", *args, "--ray", "--workers", "1"],
+        [*command, "--ray", "--workers", "1"],
         capture_output=True, text=True, timeout=240, cwd=tmp_path, env=environ,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     remote = (tmp_path / "x.tmx").read_bytes()
-    differ = [
-        (a, b) for a, b in zip(local.splitlines(), remote.splitlines(), strict=False) if a != b
-    ]
-    assert remote == local, differ[:3]  # the lines that differ, to tell why if it ever does
+    lines = zip(local.splitlines(True), remote.splitlines(True), strict=False)
+    differ = [(a, b) for a, b in lines if a != b] or [(local[-80:], remote[-80:])]
+    assert remote == local, differ[:3]  # the lines that differ (or the ends), to tell why
     (summary,) = [line for line in err.splitlines() if line.startswith("duiyi: aligned")]
     assert " rival beads scored by tiny" in summary and "; 0 rival" not in summary
     assert f"{summary} on a local Ray runtime (1 worker, 1 node)" in result.stderr
