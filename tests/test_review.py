@@ -542,3 +542,30 @@ def test_open_opens_the_url_or_says_it_found_no_browser(store, docs, tmp_path, w
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_client_that_hangs_up_before_the_answer_does_not_stop_the_server(store, docs):
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    # A tab closed, or a page left while it loads: the answer goes to a closed connection.
+    command = [sys.executable, "-m", "duiyi.cli", "review", store.path]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        url = re.search(r"at (http://\S+/)", proc.stdout.readline()).group(1)
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", port)) as sock:
+                sock.sendall(f"GET /pairs HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+            time.sleep(0.3)
+            assert proc.poll() is None, f"the server died (exit status {proc.returncode})"
+        with httpx.Client(timeout=5) as http:
+            assert http.get(f"{url}pairs").status_code == 200
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -41,6 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import contextlib
+    import signal
     import sys
     import threading
     import time
@@ -53,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         raise InputError(f"--port {args.port}: use a port between 1 and 65535 (0: a free one)")
     reviewer = args.reviewer if args.reviewer is not None else _login_name()
+    # The CLI restores the default SIGPIPE (so `duiyi split … | head` ends quietly), which
+    # kills a server the moment it answers a browser that closed the connection first (a tab
+    # closed or a page left mid-load): here a closed connection is an ordinary error.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     with Store.open(args.store, create=False) as store:
         server = make_server(store, host=args.host, port=args.port, reviewer=reviewer)
         print(f"duiyi review: {store.path} at {server.url}  (Ctrl-C stops)", flush=True)
