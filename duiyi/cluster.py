@@ -1,10 +1,10 @@
 """Translate and align on a Ray cluster (`pip install 'duiyi[ray]'`): the same jobs, more machines.
 
-    runtime = start_ray(None, workers=2)            # a local Ray runtime on this machine
-    runtime = start_ray("auto", workers=8)          # the cluster `ray start` made
-    drafter = runtime.drafter(translator, cache, options)  # the options `translator` came from
-    translate_inputs(inputs, translator, cache=cache, drafter=drafter)
-    align_files(pairs, aligner, align_many=runtime.aligner(aligner.config, paragraphs))
+    with start_ray(None, workers=2) as runtime:     # a local Ray runtime on this machine
+        # (start_ray("auto", workers=8): the cluster `ray start` made)
+        drafter = runtime.drafter(translator, cache, options)  # options: what made translator
+        translate_inputs(inputs, translator, cache=cache, drafter=drafter)
+        align_files(pairs, aligner, align_many=runtime.aligner(aligner.config, paragraphs))
 
 Units of work: a window of a document's sentences for translation (`drafts.WINDOW`, so a long
 document spreads over the workers), a document pair for alignment. Each worker is a Ray actor
@@ -125,7 +125,7 @@ class _AlignWorker:
 
 
 class RayRuntime:
-    """A connection to Ray and the actors of one run."""
+    """A connection to Ray and the actors of one run; `with` it to stop it (`stop_ray`)."""
 
     def __init__(self, address: str | None, workers: int):
         self.ray = _ray()
@@ -160,6 +160,12 @@ class RayRuntime:
                 self.gone = True
                 _thread.interrupt_main()
                 return
+
+    def __enter__(self) -> RayRuntime:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        stop_ray(self)
 
     def gone_error(self) -> DuiyiError:
         return DuiyiError(f"the Ray cluster went away: its head at {self.head} no longer answers")
@@ -346,6 +352,7 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
 
 
 def stop_ray(runtime: RayRuntime | None) -> None:
+    """Stop the run's actors and disconnect (a local runtime ends with it)."""
     if runtime is None:
         return
     runtime.stopped.set()

@@ -45,11 +45,11 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def runtime(env):
-    from duiyi.cluster import start_ray, stop_ray
+    from duiyi.cluster import start_ray
 
-    started = start_ray(None, workers=2)
-    yield started
-    stop_ray(started)
+    with start_ray(None, workers=2) as started:
+        yield started
+    assert not ray.is_initialized()  # the runtime stops with its block
 
 
 def _inputs(folder: Path, copies: int = 1) -> list[str]:
