@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from duiyi.align.aligner import Aligner
+from duiyi.align.aligner import AlignConfig, Aligner
 from duiyi.align.run import align_files
 from duiyi.corpus.read import input_list, read_inputs
 from duiyi.corpus.store import Store
@@ -78,3 +78,14 @@ def test_the_library_never_prints_nor_exits():
                 if name in ("print", "exit", "sys.exit", "os._exit", "quit"):
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} {name}")
     assert found == []
+
+
+def test_align_takes_one_pair_and_checks_paragraphs(tmp_path):
+    stats = align_files((ZH, str(EN)), Aligner(), output=tmp_path / "a.jsonl", quiet=True)
+    assert stats.documents == 1 and stats.linked > 5
+    for paragraphs in ("strict", "hard"):  # hard is the aligner's config: else it is soft
+        with pytest.raises(InputError, match=f"paragraphs='{paragraphs}'"):
+            align_files((ZH, EN), Aligner(), output=tmp_path / "b.tmx", paragraphs=paragraphs)
+    hard = Aligner(config=AlignConfig(hard_paragraphs=True))
+    assert align_files((ZH, EN), hard, output=tmp_path / "c.tmx", paragraphs="hard").documents
+    assert not (tmp_path / "b.tmx").exists()

@@ -44,6 +44,7 @@ from duiyi.export import FORMATS, format_for_path, get_format, write_pairs
 from duiyi.export.base import primary_subtag
 from duiyi.progress import WeightedProgress
 
+PARAGRAPHS = ("soft", "hard", "ignore")  # what a paragraph break does to a bead crossing it
 ALIGN_FORMAT = "align"  # bead indices, the gold sets' format (duiyi.align.alignfile)
 
 
@@ -154,13 +155,23 @@ def align_files(
     quiet: bool = False,
     align_many: AlignMany | None = None,
 ) -> AlignStats:
-    """Align each (source, target) file pair; `store` (an open `Store`) also gets the beads.
+    """Align each (source, target) file pair (or the one pair given); `store` (an open
+    `Store`) also gets the beads.
 
     `paragraphs`: "soft" (a bead crossing a break on one side only pays), "hard" (set in the
     aligner's config) or "ignore". `source_root`: the source folder. Documents sharing a file
     name go by their path relative to it in the pairs and the store (`sub/a.txt`); with
     --presplit and `output` a directory, each `.align` file is named by that path.
     """
+    hard_unset = paragraphs == "hard" and not aligner.config.hard_paragraphs
+    if paragraphs not in PARAGRAPHS or hard_unset:
+        raise InputError(
+            f"paragraphs={paragraphs!r}: use soft, hard (with an aligner whose config has "
+            "hard_paragraphs=True, as AlignConfig(hard_paragraphs=True)) or ignore"
+        )
+    one = isinstance(file_pairs, tuple) and len(file_pairs) == 2
+    if one and all(isinstance(f, (str, os.PathLike)) for f in file_pairs):
+        file_pairs = [file_pairs]  # one pair, as (source, target)
     file_pairs = [(Path(src), Path(tgt)) for src, tgt in file_pairs]
     output = None if output is None else os.fspath(output)
     multiple = aligning_directories(file_pairs, source_root)
