@@ -89,3 +89,8 @@ def test_align_takes_one_pair_and_checks_paragraphs(tmp_path):
     hard = Aligner(config=AlignConfig(hard_paragraphs=True))
     assert align_files((ZH, EN), hard, output=tmp_path / "c.tmx", paragraphs="hard").documents
     assert not (tmp_path / "b.tmx").exists()
+
+
+def test_the_aligner_takes_sentences_not_a_string():
+    with pytest.raises(TypeError, match="lists of sentences"):
+        Aligner().align("清晨六点。渔船回港。", ["At six.", "The boats come back."])

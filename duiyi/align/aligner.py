@@ -435,6 +435,8 @@ class Aligner:
         """The beads of `src` and `tgt`. `rescore_progress(done, total)`: called as a rescorer
         scores the rival beads, the slow part of a rescored alignment (0 first, then after
         every `rescore.CHUNK` pairs, ending at the total); never when there is nothing to score."""
+        if isinstance(src, str) or isinstance(tgt, str):  # would align its characters
+            raise TypeError("Aligner.align takes lists of sentences, not strings")
         before, rescored_before = self.encoder.encoded, self.rescored
         # Bounded work per bead: every signal reads at most the splitter's sentence cap of
         # each sentence (sentences from duiyi's splitter are never longer).
