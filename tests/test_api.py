@@ -11,11 +11,11 @@ from duiyi.align.aligner import AlignConfig, Aligner
 from duiyi.align.run import align_files
 from duiyi.corpus.read import input_list, read_inputs
 from duiyi.corpus.store import Store
-from duiyi.errors import FormatError, InputError
+from duiyi.errors import DuiyiError, FormatError, InputError
 from duiyi.export import read_pairs
 from duiyi.export.exports import export_store
 from duiyi.export.imports import import_files
-from duiyi.translate.engine import load_engine
+from duiyi.translate.engine import choose_engine, load_engine
 from duiyi.translate.run import translate_inputs
 
 ZH, EN = ROOT / "examples" / "harbour.zh.txt", ROOT / "examples" / "harbour.en.txt"
@@ -94,3 +94,9 @@ def test_align_takes_one_pair_and_checks_paragraphs(tmp_path):
 def test_the_aligner_takes_sentences_not_a_string():
     with pytest.raises(TypeError, match="lists of sentences"):
         Aligner().align("清晨六点。渔船回港。", ["At six.", "The boats come back."])
+
+
+@pytest.mark.parametrize("option", [{"context": -1}, {"beam_size": 0}, {"batch_tokens": 0}])
+def test_engine_options_are_checked_as_the_cli_checks_them(option):
+    with pytest.raises(DuiyiError, match=f"{next(iter(option))} must be"):
+        choose_engine("gloss", **option)

@@ -141,7 +141,8 @@ def run(args: argparse.Namespace) -> int:
     if args.model and translator.name == "gloss":  # --engine gloss (auto refuses a lost model)
         print(f"duiyi: notice: --engine gloss has no model; --model {args.model} is ignored",
               file=sys.stderr)  # fmt: skip
-    check_gloss_output(fmt, translator, args.include_gloss)  # before a store or Ray starts
+    why = "no MT model installed" if args.engine == "auto" else "--engine gloss"
+    check_gloss_output(fmt, translator, args.include_gloss, why)  # before a store or Ray starts
     if fmt in FORMATS and not FORMATS[fmt].keeps_gloss and translator.origin == "gloss":
         print("duiyi: notice: gloss pairs (not MT) are marked origin=gloss and kept, as "
               "--include-gloss asks", file=sys.stderr)  # fmt: skip

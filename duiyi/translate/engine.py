@@ -104,12 +104,17 @@ NO_MODEL_NOTICE = (
 )
 # Options only some engines take: dropped for the others (None means "not given").
 ENGINE_OPTIONS = {"llm": {"glossary", "context"}, "argos": {"beam_size"}}
+# The least each counting option takes (the CLI's --context, --beam-size, … the same)
+LEAST = {"context": 0, "beam_size": 1, "batch_tokens": 1, "threads": 0}
 
 
 def load_engine(name: str, **options) -> Translator:
     """Build the engine registered as `name` with `options` (model, beam_size, device, …)."""
     if name not in ENGINES:
         raise DuiyiError(f"unknown engine {name!r} (choose from {', '.join(ENGINES)})")
+    for key, least in LEAST.items():
+        if options.get(key) is not None and not options[key] >= least:
+            raise DuiyiError(f"{key} must be {least} or more, not {options[key]!r}")
     for other, keys in ENGINE_OPTIONS.items():
         if other != name:
             options = {k: v for k, v in options.items() if k not in keys}

@@ -105,17 +105,19 @@ def output_format(fmt: str | None, output: str | None) -> str:
     return "text"
 
 
-def check_gloss_output(fmt: str, translator: Translator, include_gloss: bool) -> None:
+def check_gloss_output(
+    fmt: str, translator: Translator, include_gloss: bool, why: str = "not machine translation"
+) -> None:
     """InputError where `fmt` would leave out every draft `translator` makes: a pair format
     that leaves gloss pairs out (all but XLIFF) and a gloss engine, without `include_gloss`
-    (an empty file instead of drafts)."""
+    (an empty file instead of drafts). `why`: why the drafts are glosses, for the message."""
     if translator.origin != "gloss" or include_gloss:
         return
     if fmt in FORMATS and not FORMATS[fmt].keeps_gloss:
         from duiyi.errors import InputError
 
         raise InputError(
-            "nothing to write: the drafts are CC-CEDICT glosses, not machine translation, which "
+            f"nothing to write: the drafts are CC-CEDICT glosses ({why}), which "
             f"{fmt.upper()} output leaves out; install a model (`duiyi models install "
             "qwen2.5-coder-1.5b`) or keep the glosses with --include-gloss"
         )
