@@ -346,7 +346,11 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
             )  # fmt: skip
     except Exception as exc:  # Ray raises plain Exceptions too ("timed out during startup")
         where = "a new local runtime" if address in (None, "local") else address
-        raise DuiyiError(f"cannot connect to Ray at {where}: {_first_line(exc)}") from exc
+        why = _first_line(exc)
+        if "Could not find any running Ray instance" in why:  # "auto": Ray's names its flags
+            why = "no Ray cluster runs on this machine (`ray start --head` starts one; --ray "
+            why += "HOST:PORT joins another machine's, --ray alone starts one for this run)"
+        raise DuiyiError(f"cannot connect to Ray at {where}: {why}") from exc
     cpus = int(ray.cluster_resources().get("CPU", 1))
     return RayRuntime(address, max(1, workers or cpus))
 

@@ -335,3 +335,19 @@ def test_ray_failing_to_start_is_a_duiyi_error(monkeypatch, address):
     with pytest.raises(DuiyiError, match="^cannot connect to Ray at a new local runtime: The"):
         start_ray(address, workers=1)
     assert asked["address"] == "local"  # a new runtime, not a cluster `ray start` left running
+
+
+def test_auto_without_a_cluster_says_what_to_do(monkeypatch):
+    from duiyi.cluster import start_ray
+    from duiyi.errors import DuiyiError
+
+    def init(**kwargs):  # what Ray raises for "auto" where no cluster runs
+        raise ConnectionError(
+            "Could not find any running Ray instance. Please specify the one to connect to by "
+            "setting `--address` flag or `RAY_ADDRESS` environment variable."
+        )
+
+    monkeypatch.setattr(ray, "init", init)
+    with pytest.raises(DuiyiError, match="at auto: no Ray cluster runs on this machine") as error:
+        start_ray("auto")
+    assert "--address" not in str(error.value)  # not duiyi's option
