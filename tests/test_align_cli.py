@@ -145,6 +145,27 @@ def test_empty_side_is_an_honest_result_with_a_warning(cli, tmp_path, cache):
     assert "warning" in err and "no sentences" in err
 
 
+def test_beads_with_an_empty_side_stay_out_of_pair_formats_as_in_export(cli, tmp_path, cache):
+    """A TMX unit with an empty target is an empty translation to a CAT tool: align writes
+    a pairs format as export would from the store, which keeps them, and says so."""
+    src = write_lines(tmp_path / "a.zh", ZH[:2])
+    tgt = tmp_path / "a.en"
+    tgt.write_text("")
+    out, db = tmp_path / "a.tmx", tmp_path / "c.db"
+    status, _, err = cli(
+        "align", "--presplit", src, tgt, "-o", out, "--store", db, "--cache", cache
+    )
+    assert status == 0, err
+    assert "<tu " not in out.read_text(encoding="utf-8")
+    assert f"left 2 beads with an empty side (a sentence without a counterpart) out of {out}" in err
+    from duiyi.corpus.store import Store
+
+    with Store.open(db) as store:
+        assert [p.src for p in store.iter_pairs()] == ZH[:2]
+    status, stdout, err = cli("align", "--presplit", src, tgt, "-f", "jsonl", "--cache", cache)
+    assert status == 0 and stdout == "" and "out of the output" in err
+
+
 def test_documents_to_tsv_keep_the_original_traditional_text(cli, tmp_path, cache):
     traditional = "今天早上下了一場大雨。我的妹妹忘了帶傘。她只好跑到學校去。"
     src = tmp_path / "story.zh.txt"

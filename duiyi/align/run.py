@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import os
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +43,7 @@ from duiyi.corpus.pairs import build_pairs
 from duiyi.errors import DuiyiError, EmptyInput, FormatError, InputError
 from duiyi.export import FORMATS, format_for_path, get_format, write_pairs
 from duiyi.export.base import primary_subtag
+from duiyi.export.filters import EMPTY_SIDE, filter_pairs
 from duiyi.progress import WeightedProgress
 
 PARAGRAPHS = ("soft", "hard", "ignore")  # what a paragraph break does to a bead crossing it
@@ -59,6 +61,7 @@ class AlignStats:
     near_ties: int = 0  # beads the DP nearly gave to a rival (posterior under its scores < 0.5)
     rescored: int = 0  # rival beads the rescorer scored (here or on the workers)
     score_sum: float = 0.0
+    unpaired: int = 0  # beads with an empty side, left out of a pairs format (as export does)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (document, warning)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (document, why)
 
@@ -222,15 +225,18 @@ def align_files(
                 out = _align_path(output, src.path, source_root)
             beads = _line_beads(src, tgt, result.beads) if presplit else result.beads
             write_align(beads, out, with_score=scores)
-    else:
+    else:  # as `duiyi export` writes the same beads: no pair with an empty side (a CAT tool
+        # would take an empty target for a translation); .align and the store keep them
+        left_out: Counter = Counter()
         write_pairs(
-            _pairs(results),
+            filter_pairs(_pairs(results), left_out),
             output,
             chosen,
             src_lang=src_lang,
             tgt_lang=tgt_lang,
             signature=signature,
         )
+        stats.unpaired = left_out[EMPTY_SIDE]
     return stats
 
 

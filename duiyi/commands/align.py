@@ -202,6 +202,14 @@ def run(args: argparse.Namespace) -> int:
             f"{stats.low} below 0.5{out}",
             file=sys.stderr,
         )
+        if stats.unpaired:
+            out_name = args.output if args.output not in (None, "-") else "the output"
+            print(
+                f"duiyi: left {plural(stats.unpaired, 'bead')} with an empty side (a sentence "
+                f"without a counterpart) out of {out_name}, as export does; "
+                ".align and --store keep them",
+                file=sys.stderr,
+            )
         if stats.near_ties and not rescore_model:
             print(
                 f"duiyi: {plural(stats.near_ties, 'bead')} "

@@ -15,7 +15,7 @@ from duiyi.corpus.model import ORIGINS
 from duiyi.errors import InputError
 from duiyi.export import format_for_path, get_format
 from duiyi.export.base import check_language_tag
-from duiyi.export.filters import filter_pairs
+from duiyi.export.filters import EMPTY_SIDE, filter_pairs
 from duiyi.progress import progressbar
 
 DEFAULT_LANGUAGES = ("zh-CN", "en-US")  # a store without documents (imported pairs only)
@@ -45,7 +45,7 @@ def _left_out(n: int, why: str) -> str:
     one, several = {
         GLOSS: ("gloss draft (--include-gloss keeps it)", GLOSS),
         NOT_SELECTED: (f"pair {NOT_SELECTED}", f"pairs {NOT_SELECTED}"),
-        "empty side": ("pair with an empty side", "pairs with an empty side"),
+        EMPTY_SIDE: ("pair with an empty side", "pairs with an empty side"),
         "length ratio": ("pair over --max-length-ratio", "pairs over --max-length-ratio"),
         "duplicate": ("duplicate", "duplicates"),
     }.get(why, (why, why))

@@ -18,6 +18,7 @@ _UNITS = re.compile(
     r"[\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]|[^\s\u2e80-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]+"
 )
 _SPACE = re.compile(r"\s+")
+EMPTY_SIDE = "empty side"  # the reason a pair without its source or target is left out
 
 
 def length_units(text: str) -> int:
@@ -42,7 +43,7 @@ def filter_pairs(
     seen: set[bytes] = set()
     for pair in pairs:
         if skip_empty and (not pair.src.strip() or not pair.tgt.strip()):
-            dropped["empty side"] += 1
+            dropped[EMPTY_SIDE] += 1
             continue
         if max_length_ratio is not None and length_ratio(pair) > max_length_ratio:
             dropped["length ratio"] += 1
