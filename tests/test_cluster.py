@@ -351,3 +351,24 @@ def test_auto_without_a_cluster_says_what_to_do(monkeypatch):
     with pytest.raises(DuiyiError, match="at auto: no Ray cluster runs on this machine") as error:
         start_ray("auto")
     assert "--address" not in str(error.value)  # not duiyi's option
+
+
+def test_an_xliff_summary_says_where_it_ran(cli, tmp_path, monkeypatch):
+    """As a document run's does (the runtime faked: its drafter None is the local one)."""
+    from test_xliff_pretranslate import JOB_12
+
+    from duiyi.commands import translate
+
+    class Runtime:
+        where = "Ray at head:6379 (8 workers, 2 nodes)"
+
+        def drafter(self, translator, cache, options):
+            return None
+
+    monkeypatch.setattr(translate, "ray_runtime", lambda args: contextlib.nullcontext(Runtime()))
+    (tmp_path / "job.xlf").write_text(JOB_12, encoding="utf-8")
+    out = tmp_path / "job.mt.xlf"
+    args = ("translate", tmp_path / "job.xlf", "-o", out, "--engine", "gloss", "--no-cache")
+    status, _, err = cli(*args, "--ray", "auto")
+    assert status == 0, err
+    assert f"→ {out} on Ray at head:6379 (8 workers, 2 nodes); 1 already translated" in err

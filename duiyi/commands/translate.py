@@ -173,6 +173,7 @@ def run(args: argparse.Namespace) -> int:
         for name in stats.empty:
             print(f"duiyi: note: {name} has no text to translate", file=sys.stderr)
         output = args.output if args.output not in (None, "-") else "stdout"
+        output += f" on {where}" if where else ""
         kind = "glossed" if translator.origin == "gloss" else "translated"
         if stats.xliff is not None:
             print(_xliff_summary(stats, kind, translator.engine_id, output), file=sys.stderr)
@@ -181,9 +182,7 @@ def run(args: argparse.Namespace) -> int:
             f"duiyi: {kind} {plural(stats.sentences, 'sentence')} in "
             f"{plural(stats.documents, 'document')} "
             f"({stats.cached} from the cache, {stats.flagged} flagged) with "
-            f"{translator.engine_id} → {output}"
-            + (f" on {where}" if where else "")
-            + _adherence(stats),
+            f"{translator.engine_id} → {output}" + _adherence(stats),
             file=sys.stderr,
         )
     return 0
