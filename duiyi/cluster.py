@@ -11,8 +11,8 @@ document spreads over the workers), a document pair for alignment. Each worker i
 that loads its model once and serves units until the run ends. The driver reads the inputs,
 looks sentences up in the translation cache, sends workers only what is missing, and alone
 writes the cache, the store and the output files (SQLite has one writer; workers open no
-file of ours). Results come back in input order, so a run gives what a local run gives, byte
-for byte. A worker process that dies is restarted by Ray and its unit retried; a unit that
+store, cache or output file). Results come back in input order, so a run gives what a local
+run gives, byte for byte. A worker process that dies is restarted by Ray and its unit retried; a unit that
 fails on its input (an error of duiyi's) is reported for its document and the others go on.
 """
 
