@@ -150,6 +150,14 @@ def test_two_sides_in_one_language_get_a_warning(aligner):
     assert not any("look" in w for w in aligner.align(ZH, EN).warnings)
 
 
+def test_a_side_in_another_script_than_latin_gets_a_warning(aligner):
+    russian = ["Сегодня хорошая погода.", "Мы пошли в парк.", "Потом мы пили чай."]
+    [warning] = aligner.align(ZH[:3], russian).warnings[-1:]
+    assert warning.startswith("the target does not look English (few of its letters are Latin)")
+    assert "the source does not" in aligner.align(russian, ZH[:3]).warnings[-1]
+    assert not any("English" in w for w in aligner.align(ZH[:3], EN[:3]).warnings)
+
+
 def test_wrong_language_translation_gets_low_confidence_and_a_warning(aligner):
     result = aligner.align(ZH, UNRELATED_EN)
     src = sorted(i for b in result.beads for i in b.src)

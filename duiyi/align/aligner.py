@@ -168,7 +168,20 @@ def _check_languages(src: Sequence[str], tgt: Sequence[str]) -> list[str]:
     if is_chinese(src) == is_chinese(tgt):
         language = "Chinese" if is_chinese(src) else "non-Chinese"
         return [f"both sides look {language}: is the target the translation?"]
+    other, side = (tgt, "target") if is_chinese(src) else (src, "source")
+    if not is_latin(other):
+        return [
+            f"the {side} does not look English (few of its letters are Latin), yet its pairs "
+            "are tagged English: duiyi aligns Chinese with English"
+        ]
     return []
+
+
+def is_latin(sentences: Sequence[str]) -> bool:
+    """True unless most of the letters are in another script (Cyrillic, Greek, Arabic, kana,
+    Hangul, …): English, and text without letters."""
+    letters = [c for s in sentences[:500] for c in s if c.isalpha()]
+    return not letters or sum(c < "\u0250" for c in letters) / len(letters) > 0.5
 
 
 def is_chinese(sentences: Sequence[str]) -> bool:
