@@ -60,6 +60,8 @@ def test_simplified_seeds_are_not_converted(name):
         ("特朗普（Donald Trump）在白宫表示，会谈很顺利。", "zh"),
         ("The minister met 王毅 in Beijing and discussed trade for two hours.", "en"),
         ("12345 ...", "zh"),
+        ("Сегодня хорошая погода. Мы пошли в парк.", "en"),  # sentences end as English ones do
+        ("오늘은 날씨가 좋습니다. 공원에 갔습니다.", "en"),
     ],
 )
 def test_detect_lang(text, lang):

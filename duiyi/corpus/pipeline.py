@@ -30,12 +30,14 @@ def detect_lang(text: str) -> str:
     """ "zh" or "en" by the share of Han characters among Han characters and Latin words.
 
     A Chinese article quoting a few English names stays "zh"; an English one quoting a few
-    Chinese names is "en". Text with neither defaults to "zh", duiyi's source language.
+    Chinese names is "en". Text with letters of other scripts only (Russian, Korean) is "en":
+    its sentences end as English ones do. Text without letters defaults to "zh", duiyi's
+    source language.
     """
     han = len(_HAN.findall(text))
     words = len(_LATIN_WORD.findall(text))
     if han + words == 0:
-        return "zh"
+        return "en" if any(c.isalpha() for c in text) else "zh"
     return "zh" if han / (han + words) >= 0.3 else "en"
 
 

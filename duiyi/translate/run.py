@@ -151,7 +151,7 @@ def read_documents(
         doc.label = names[doc.path]
         if detect_lang(text_sample(doc.text)) != "zh":
             log.warning(
-                "%s does not look like Chinese (mostly Latin words): duiyi translates Chinese "
+                "%s does not look like Chinese (few Han characters): duiyi translates Chinese "
                 "into English, so its drafts will be of little use",
                 doc.name,
             )
