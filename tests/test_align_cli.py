@@ -68,6 +68,9 @@ def test_presplit_single_pair_to_stdout_with_scores(cli, tmp_path, cache):
     lines = out.splitlines()
     assert [line.split("\t")[0] for line in lines] == ["[0]:[0]", "[1]:[1]", "[2]:[2]", "[3]:[3]"]
     assert all(0.0 <= float(line.split("\t")[1]) <= 1.0 for line in lines)
+    status, out, err = cli("align", "--scores", src, tgt, "-o", tmp_path / "a.tmx")
+    assert status == 1 and not (tmp_path / "a.tmx").exists()
+    assert "--scores adds confidences to .align output; tmx carries each pair's already" in err
 
 
 def test_one_bead_summary_is_singular(cli, tmp_path, cache):

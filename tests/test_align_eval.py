@@ -134,6 +134,15 @@ def test_eval_align_refuses_files_of_other_sentences(cli, tmp_path, system, mess
     assert len(err.strip().splitlines()) == 1
 
 
+def test_eval_align_refuses_an_empty_gold(cli, tmp_path):
+    status, out, err = cli("eval-align", *_files(tmp_path, "\n", ""))
+    assert status == 1 and out == ""
+    assert (
+        err.strip()
+        == f"duiyi: error: {tmp_path / 'gold.align'} is empty: a gold alignment holds at least one bead"
+    )
+
+
 def test_eval_align_a_file_against_itself_and_stdin(cli, tmp_path, monkeypatch):
     import io
     import json

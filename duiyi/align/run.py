@@ -179,6 +179,10 @@ def align_files(
     output = None if output is None else os.fspath(output)
     multiple = aligning_directories(file_pairs, source_root)
     chosen = output_format(fmt, output, presplit=presplit, multiple=multiple)
+    if scores and chosen != ALIGN_FORMAT:
+        raise InputError(
+            f"--scores adds confidences to .align output; {chosen} carries each pair's already"
+        )
     if multiple and chosen == ALIGN_FORMAT and output in (None, "-"):
         raise InputError("aligning directories with --presplit: give an output directory with -o")
     check_outputs(_output_files(file_pairs, output, chosen, multiple, source_root))

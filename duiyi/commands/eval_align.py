@@ -52,6 +52,8 @@ def _read_pair(gold, system) -> tuple[list, list]:
     from duiyi.errors import InputError
 
     gold_beads, system_beads = read_align(gold), read_align(system)
+    if not any(b.src or b.tgt for b in gold_beads):
+        raise InputError(f"{gold} is empty: a gold alignment holds at least one bead")
     expected, found = _last_ids(gold_beads, gold), _last_ids(system_beads, system)
     for side, want, got in zip(("source", "target"), expected, found, strict=True):
         if want != got:
