@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import logging
 import os
 import re
@@ -145,6 +146,21 @@ def _check_target(path: str) -> Path:
     return Path(os.path.realpath(target)) if target.is_symlink() else target
 
 
+# errors only writing gives: a full disk or quota, a file past the size limit
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+
+
+@contextlib.contextmanager
+def _named_write_errors(where) -> Iterator[None]:
+    """A write error without a file name (a full disk) names the output it happened to."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is None and exc.errno in _WRITE_ERRNOS:
+            raise OutputError(f"cannot write {where}: {exc.strerror}") from exc
+        raise
+
+
 @contextlib.contextmanager
 def atomic_write(
     path: str | os.PathLike | None, mode: str = "w", encoding: str = "utf-8"
@@ -154,12 +170,13 @@ def atomic_write(
     kwargs = {} if "b" in mode else {"encoding": encoding, "newline": ""}
     if path is None or str(path) == "-":
         stream = sys.stdout.buffer if "b" in mode else sys.stdout
-        yield stream
-        stream.flush()
+        with _named_write_errors("standard output"):
+            yield stream
+            stream.flush()
         return
     _check_not_input(str(path))
     if _special(Path(path)):
-        with open(path, mode, **kwargs) as out:
+        with _named_write_errors(path), open(path, mode, **kwargs) as out:
             yield out
         return
     target = _check_target(str(path))
@@ -176,7 +193,7 @@ def atomic_write(
     try:
         # mkstemp creates 0600; give the file the mode a plain open() would (or the old file's).
         os.fchmod(fd, _target_mode(target))
-        with os.fdopen(fd, mode, **kwargs) as out:
+        with _named_write_errors(path), os.fdopen(fd, mode, **kwargs) as out:
             yield out
             out.flush()
             os.fsync(out.fileno())

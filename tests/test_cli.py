@@ -150,6 +150,20 @@ def two_sentences(tmp_path):
     return doc
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_full_disk_names_the_output(two_sentences):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "duiyi.cli", "split", two_sentences],
+            stdout=full, stderr=subprocess.PIPE, text=True, timeout=60, cwd=ROOT,
+        )  # fmt: skip
+    assert result.returncode == 1
+    assert result.stderr == "duiyi: error: cannot write standard output: No space left on device\n"
+    result = _duiyi("split", two_sentences, "-o", "/dev/full")
+    assert result.returncode == 1
+    assert result.stderr == "duiyi: error: cannot write /dev/full: No space left on device\n"
+
+
 def test_a_closed_stdout_is_one_line_and_exit_1(two_sentences, tmp_path):
     result = _duiyi("split", two_sentences, close=[1])
     assert result.returncode == 1
