@@ -65,3 +65,20 @@ def test_a_vector_does_not_depend_on_what_it_is_batched_with(compute_type):
     order = np.random.default_rng(0).permutation(len(texts))
     for part in np.array_split(order, 7):
         assert np.array_equal(ct2.encode([texts[k] for k in part]), alone[part])
+
+
+def test_the_conversion_names_the_encoding_of_what_it_writes(tmp_path):
+    """Under a locale that is not UTF-8 the model's normalization map (full-width forms and
+    others) would not be written, or not read back, as it is: Python's EncodingWarning flags
+    every text file opened in the locale's encoding."""
+    import subprocess
+    import sys
+
+    code = "import sys; from duiyi.align.e5ct2 import convert; convert(sys.argv[1])"
+    result = subprocess.run(
+        [sys.executable, "-X", "warn_default_encoding", "-W", "error::EncodingWarning",
+         "-c", code, str(tmp_path / "model")],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (tmp_path / "model" / "duiyi-e5.json").exists()

