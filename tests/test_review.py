@@ -569,3 +569,91 @@ def test_a_client_that_hangs_up_before_the_answer_does_not_stop_the_server(store
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+# --- a store this process may not write: browse, search, export; every change refused -------
+
+
+def test_a_read_only_store_can_be_browsed_and_refuses_every_change(tmp_path):
+    path = tmp_path / "corpus.db"
+    with Store.open(path) as writable:
+        docs = build_corpus(writable)
+        bead = bead_of(writable, docs["news"], NEWS[0][0])
+    with Store.open(path, readonly=True) as store:
+        app = create_app(
+            store,
+            hosts=allowed_hosts("127.0.0.1", 8765),
+            token=TOKEN,
+            read_only="no write permission on corpus.db",
+        )
+        client = Client(app)
+        note = "read-only: no write permission on corpus.db."
+        for url in ("/", "/pairs", f"/documents/{docs['news']}", f"/beads/{bead.id}/history"):
+            page = client.get(url)
+            assert page.status_code == 200 and note in page.text, url
+        queue = client.get("/pairs?q=kites&min=0.5").text
+        assert bead_ids(queue) and "<mark>kites</mark>" in queue
+        buttons = re.findall(
+            r"<button type=\"button\" data-(?:action|bulk)=\"(\w+)\"([^>]*)>", queue
+        )
+        assert {name for name, attrs in buttons if "disabled" not in attrs} == {"context"}
+        assert NEWS[1][0] in client.get(f"/beads/{bead.id}/context").text
+        assert "kites" in client.get("/pairs/export?format=jsonl&q=kites").text
+        refused = [
+            client.post(f"/beads/{bead.id}/{action}", {"version": 1, "tgt_text": "x"})
+            for action in ("approve", "reject", "edit", "merge", "split", "undo")
+        ]
+        refused.append(client.post("/pairs/bulk", {"action": "approve", "expected": 9}))
+        refused.append(client.post("/changes/1/undo"))
+        for answer in refused:
+            assert answer.status_code == 403
+            assert answer.json()["error"] == f"Not saved: {note}"
+        assert store.history(bead.id) == [] and store.get_bead(bead.id).version == 1
+
+
+def test_review_command_opens_a_store_it_may_not_write_read_only(tmp_path, store, docs):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from test_hostile import _unprivileged  # chmod alone does not stop root
+
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    path = folder / "corpus.db"
+    store.close()
+    (tmp_path / "corpus.db").rename(path)
+    before = path.read_bytes()
+    path.chmod(0o444)
+    folder.chmod(0o555)
+    command = _unprivileged(sys.executable, "-m", "duiyi.cli", "review", str(path))
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        url = re.search(r"at (http://\S+/)", proc.stdout.readline()).group(1)
+        said = proc.stdout.readline()
+        assert said.startswith(f"duiyi review: read-only: no write permission on {path};")
+        with httpx.Client(timeout=5) as http:
+            page = http.get(f"{url}documents/{docs['news']}")
+            assert f"read-only: no write permission on {path}." in page.text
+            assert NEWS[0][2] in page.text
+            assert NEWS[0][0] in http.get(f"{url}pairs", params={"q": "weather"}).text
+            token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+            bead = re.search(r'id="bead-(\d+)"', page.text).group(1)
+            answer = http.post(
+                f"{url}beads/{bead}/approve", data={"version": 1}, headers={"X-CSRF-Token": token}
+            )
+            assert answer.status_code == 403 and "read-only" in answer.json()["error"]
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+        assert "Traceback" not in proc.stderr.read()
+        assert path.read_bytes() == before
+        assert [p.name for p in folder.iterdir()] == ["corpus.db"]  # no -wal, no -shm
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        folder.chmod(0o755)

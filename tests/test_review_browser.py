@@ -616,3 +616,45 @@ def test_leaving_the_page_with_a_target_typed_and_not_saved_asks_first(served, o
     page.get_by_role("link", name="all pairs").first.click()
     page.wait_for_url("**/pairs")
     assert asked == ["beforeunload"]
+
+
+def test_a_read_only_store_is_browsed_with_every_change_off(tmp_path, open_page):
+    from playwright.sync_api import expect
+
+    path = tmp_path / "corpus.db"
+    with Store.open(path) as writable:
+        build_corpus(writable)
+    reason = f"no write permission on {path}"
+    with (
+        Store.open(path, readonly=True) as store,
+        serve_in_thread(make_server(store, read_only=reason)) as server,
+    ):
+        page = open_page(f"{server.url}pairs")
+        expect(page.locator("#read-only")).to_contain_text(f"read-only: {reason}.")
+        rows = page.locator("#pairs article.pair")
+        expect(rows).to_have_count(9)
+        first = rows.first
+        for name in ("Approve", "Reject", "Edit", "Split", "Undo"):
+            expect(first.get_by_role("button", name=name)).to_be_disabled()
+        expect(page.get_by_role("button", name="Approve all…")).to_be_disabled()
+        # The keys that change pairs say why they do nothing, and stay on the pair.
+        page.keyboard.press("j")
+        page.keyboard.press("a")
+        expect(page.locator("#flash")).to_have_text(f"Not saved: read-only: {reason}.")
+        expect(first).to_have_class(has_class("current"))
+        expect(first).to_have_class(has_class("pending"))
+        page.keyboard.press("e")
+        expect(page.locator("textarea")).to_have_count(0)
+        page.locator("#flash").evaluate("el => { el.textContent = ''; }")
+        page.keyboard.press("u")
+        expect(page.locator("#flash")).to_have_text(f"Not saved: read-only: {reason}.")
+        # Reading still works: context, search, export.
+        page.keyboard.press("c")
+        expect(
+            page.locator(f'.context[data-for="{first.get_attribute("data-id")}"]')
+        ).to_have_count(2)
+        page.locator("header .find input").fill("kites")
+        page.keyboard.press("Enter")
+        expect(rows).to_have_count(1)
+        expect(page.get_by_role("link", name="JSONL")).to_be_visible()
+        assert all(b.status == "pending" for b in store.list_beads(limit=100).beads)

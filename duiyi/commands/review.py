@@ -14,6 +14,8 @@ its history (who, when, before/after). Then:
 
 The app has no login, so it listens on loopback only; from another machine, forward the port:
 ssh -L 8765:127.0.0.1:8765 host, then `duiyi review corpus.db --port 8765` there.
+A store you may not write (a colleague's, a read-only mount) opens read-only: browse, search
+and export, with every change refused.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
     import webbrowser
 
     from duiyi.corpus.store import Store
+    from duiyi.corpus.store.core import read_only_reason
     from duiyi.errors import InputError
     from duiyi.review.server import make_server
 
@@ -59,9 +62,20 @@ def run(args: argparse.Namespace) -> int:
     # closed or a page left mid-load): here a closed connection is an ordinary error.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
-    with Store.open(args.store, create=False) as store:
-        server = make_server(store, host=args.host, port=args.port, reviewer=reviewer)
+    # A store this process may not write (a colleague's, a read-only mount) opens read-only:
+    # it can be browsed, searched and exported, and the page and the server refuse changes.
+    read_only = read_only_reason(args.store)
+    with Store.open(args.store, create=False, readonly=bool(read_only)) as store:
+        server = make_server(
+            store, host=args.host, port=args.port, reviewer=reviewer, read_only=read_only
+        )
         print(f"duiyi review: {store.path} at {server.url}  (Ctrl-C stops)", flush=True)
+        if read_only:
+            print(
+                f"duiyi review: read-only: {read_only}; you can browse, search and export, "
+                "not change pairs",
+                flush=True,
+            )
         if args.open:
 
             def open_when_ready() -> None:

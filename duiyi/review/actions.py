@@ -47,6 +47,7 @@ class BeadActionView(HTTPEndpoint):
         action = request.path_params["action"]
         if action not in ACTIONS:
             raise HTTPException(404, f"no action {action!r}: use one of {', '.join(ACTIONS)}")
+        review.check_writable()
         form = await request.form()
         store, who = review.store, review.reviewer
         q = search_of(form)
@@ -204,6 +205,7 @@ class BulkView(HTTPEndpoint):
 
     async def post(self, request: Request) -> Response:
         review = context(request)
+        review.check_writable()
         form = await request.form()
         action = str(form.get("action", ""))
         if action not in BULK_ACTIONS:
@@ -249,6 +251,7 @@ class ChangeUndoView(HTTPEndpoint):
 
     async def post(self, request: Request) -> Response:
         review = context(request)
+        review.check_writable()
         change_id = request.path_params["change_id"]
         try:
             result = review.store.undo_change(change_id, reviewer=review.reviewer)

@@ -54,10 +54,21 @@ def create_app(
     hosts: list[str] | set[str],
     reviewer: str = "",
     token: str | None = None,
+    read_only: str = "",
 ) -> Starlette:
-    """The review app over `store`, answering only requests whose Host is one of `hosts`."""
+    """The review app over `store`, answering only requests whose Host is one of `hosts`.
+
+    `read_only` (why the store may not be written; a store opened read-only needs none): the
+    pages can be browsed, searched and exported, every change is refused (403).
+    """
+    if store.readonly and not read_only:
+        read_only = "the corpus store was opened read-only"
     review = views.ReviewContext(
-        store=store, reviewer=reviewer, token=token or new_token(), templates=_templates()
+        store=store,
+        reviewer=reviewer,
+        token=token or new_token(),
+        templates=_templates(),
+        read_only=read_only,
     )
     static = _static_files()
 

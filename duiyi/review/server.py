@@ -68,13 +68,19 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
 
 
 def make_server(
-    store: Store, *, host: str = "127.0.0.1", port: int = 0, reviewer: str = ""
+    store: Store,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    reviewer: str = "",
+    read_only: str = "",
 ) -> ReviewServer:
-    """The review app over `store`, bound and ready to `run()`."""
+    """The review app over `store`, bound and ready to `run()` (`read_only`: why changes are
+    refused, see `create_app`)."""
     sock = bind(host, port)
     host, port = plain_host(host), sock.getsockname()[1]
     literal = f"[{host}]" if ":" in host else host
-    app = create_app(store, hosts=allowed_hosts(host, port), reviewer=reviewer)
+    app = create_app(store, hosts=allowed_hosts(host, port), reviewer=reviewer, read_only=read_only)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     return ReviewServer(uvicorn.Server(config), sock, f"http://{literal}:{port}/")
 

@@ -45,11 +45,18 @@ class ReviewContext:
     reviewer: str
     token: str
     templates: Environment
+    read_only: str = ""  # why changes are refused ("": they are not)
 
     def render(self, name: str, **values: Any) -> str:
         return self.templates.get_template(name).render(
-            reviewer=self.reviewer, csrf_token=self.token, **values
+            reviewer=self.reviewer, csrf_token=self.token, read_only=self.read_only, **values
         )
+
+    def check_writable(self) -> None:
+        """403 for a change to a store opened read-only (the page disables them; a request
+        sent anyway gets this)."""
+        if self.read_only:
+            raise HTTPException(403, f"Not saved: read-only: {self.read_only}.")
 
     def render_pairs(self, beads: Sequence[BeadRecord], q: str = "") -> str:
         """The pair partials for `beads`, with what each row shows beyond the bead itself."""

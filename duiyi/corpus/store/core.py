@@ -28,9 +28,20 @@ BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one to finish
 def _writable(path: str) -> bool:
     """Whether this process may write the store at `path` (its file and folder: SQLite writes
     the -wal/-shm files beside it)."""
-    folder = Path(path).resolve().parent
-    exists = Path(path).exists()
-    return (not exists or os.access(path, os.W_OK)) and os.access(folder, os.W_OK)
+    return not read_only_reason(path)
+
+
+def read_only_reason(path: str | os.PathLike) -> str:
+    """Why this process may not write the store at `path` ("" when it may): the file or its
+    folder (where SQLite writes the -wal/-shm files) is not writable, or on a read-only disk."""
+    file = Path(path)
+    folder = file.resolve().parent
+    for what, name in ((file, str(path)), (folder, f"its folder {folder}")):
+        if (what is folder or what.exists()) and not os.access(what, os.W_OK):
+            if what.exists() and os.statvfs(what).f_flag & os.ST_RDONLY:
+                return f"{name} is on a read-only disk"
+            return f"no write permission on {name}"
+    return ""
 
 
 def _read_only_error(path: str) -> StoreError:

@@ -20,6 +20,9 @@
   let queue = Promise.resolve();
   let pending = 0; // actions asked for and not yet answered: leaving the page would drop them
   let reloading = false; // our own reload, once a change to many pairs is saved
+  // Why this store may not be changed ("" where it may): the buttons are disabled, and the
+  // keys that change pairs say so instead of asking the server (which would refuse them).
+  const readOnly = document.body.dataset.readOnly || "";
 
   function remember(entry) {
     undoStack.push(String(entry));
@@ -518,6 +521,10 @@
 
   function perform(row, action) {
     if (!row) return;
+    if (readOnly && action !== "context") {
+      say(`Not saved: read-only: ${readOnly}.`, true);
+      return;
+    }
     if (action === "edit") edit(row);
     else if (action === "split") split(row);
     else if (action === "undo") undo(row);
@@ -540,12 +547,13 @@
     if (ev.key === "j" || ev.key === "k") {
       move(ev.key === "j" ? 1 : -1);
     } else if (ev.key === "u") {
-      undo(null);
+      if (readOnly) say(`Not saved: read-only: ${readOnly}.`, true);
+      else undo(null);
     } else if (KEYS[ev.key]) {
       if (!current || !current.isConnected) move(0);
       const row = current;
       perform(row, KEYS[ev.key]);
-      if (ev.key === "a" || ev.key === "r") move(1); // on to the next pair at once
+      if ((ev.key === "a" || ev.key === "r") && !readOnly) move(1); // on to the next pair at once
     } else {
       return;
     }
