@@ -200,6 +200,7 @@ UNIT = (
     '<tuv xml:lang="zh-CN"><seg>注释里的</seg></tuv><tuv xml:lang="en-US"><seg>in a comment</seg>'
     "</tuv></tu>"
 )
+UNIT_WITH_NOTE = UNIT.replace("<tuv", "<note>a note</note><tuv", 1)
 # Snippets that a fast path reading bytes could get wrong; inserted between, or into, units.
 SNIPPETS: list[str | bytes] = [
     f"<!-- {UNIT} -->",
@@ -314,6 +315,37 @@ def test_fast_path_matches_lxml_for_each_snippet_inside_a_text(tmp_path, monkeyp
     cut = data.index("天气".encode())
     data = data[:cut] + raw(snippet) + data[cut:]
     assert_same_reading(tmp_path, data, monkeypatch)
+
+
+def test_user_names_with_references_take_the_fast_path(tmp_path, monkeypatch):
+    """Trados writes `changeid="a &gt; b"`; so does duiyi for such a reviewer."""
+    odd = Pair("甲", "a", None, meta={"creationid": 'x & "y"'}, changed_by="a > b\tc")
+    path = tmp_path / "in.tmx"
+    path.write_bytes(tmx_bytes(PAIRS * 2 + [odd] + PAIRS * 2))
+    assert b'changeid="a &gt; b&#9;c"' in path.read_bytes()
+    outcome = assert_same_reading(tmp_path, path.read_bytes(), monkeypatch)
+    assert outcome[1][6][8] == {"creationid": 'x & "y"'} and outcome[1][6][-1] == "a > b\tc"
+    calls = []
+    original = TmxReader._pair
+    monkeypatch.setattr(TmxReader, "_pair", lambda self, tu: calls.append(1) or original(self, tu))
+    assert len(list(TmxReader(path))) == 13 and calls == []
+
+
+@pytest.mark.parametrize("unit", [UNIT_WITH_NOTE, UNIT.replace('tuid="9"', 'x="&gt;" tuid="9"')])
+def test_a_unit_lxml_reads_costs_only_itself(tmp_path, monkeypatch, unit):
+    """After a unit in another shape, the fast path takes over again."""
+    data = tmx_bytes(PAIRS * 20)
+    cut = data.index(b"<tu ", len(data) // 2)
+    path = tmp_path / "in.tmx"
+    path.write_bytes(data[:cut] + unit.encode() + b"\n" + data[cut:])
+    calls = []
+    original = TmxReader._pair
+    monkeypatch.setattr(
+        TmxReader, "_pair", lambda self, tu: calls.append(tu.get("tuid")) or original(self, tu)
+    )
+    assert len(list(TmxReader(path))) == 61
+    assert calls == ["9"]
+    assert_same_reading(tmp_path, path.read_bytes(), monkeypatch)
 
 
 def test_commented_out_units_are_not_read(tmp_path, monkeypatch):

@@ -63,6 +63,8 @@ _WINDOW = 1 << 20  # bytes read at a time
 _SCAN_LIMIT = 8 << 20
 _FEED = 1 << 16  # bytes fed to lxml at a time
 _MAX_MISSES = 64  # units in a row not in duiyi's shape: lxml reads the rest of the file
+# A `<tu>` end tag (`</tu>`, `</tu >`), not the `</tuv>` every unit holds.
+_TU_END = re.compile(rb"</tu[ \t\r\n>]")
 
 
 def tmx_date(when: float | None = None) -> str:
@@ -390,9 +392,12 @@ class TmxReader(PairReader):
                     found = buf.find(marker, pos, pos + _SCAN_LIMIT)
                     if found >= 0:
                         end = found + len(marker)
-                        # The stretch holds no other `</tu` (`</tu >`) or `<body` tag: the
+                        # The stretch holds no other `</tu>` (`</tu >`) or `<body` tag: the
                         # event for it is the marker's, at the very end of what lxml read.
-                        exact = buf.find(marker[:-1], pos, end) == found
+                        if body is None:
+                            exact = buf.find(b"<body", pos, end) == found
+                        else:
+                            exact = _TU_END.search(buf, pos, end).start() == found
                 elif body is not None:
                     fast_ok = False
                 if pos == end and eof:

@@ -12,9 +12,9 @@ may be missing, and whitespace may stand between the elements, as in the plain u
 translate-toolkit writes). `CanonicalUnits.pair` reads that shape from
 the raw UTF-8 bytes, and only where what it matches is well-formed XML that means what it
 reads: texts of plain characters and the five predefined or numeric character references
-(checked to name XML 1.0 characters), attribute values without references, tabs or line
-breaks (which a parser would normalize), no `>` or carriage return in texts, valid UTF-8, no
-U+FFFE/U+FFFF. Anything else, comments, CDATA, notes, inline codes, other props, attributes or
+(checked to name XML 1.0 characters), attribute values without tabs or line breaks (which
+a parser would normalize) and with references only in creationid and changeid (user names,
+`changeid="a &gt; b"`), no `>` or carriage return in texts, valid UTF-8, no U+FFFE/U+FFFF. Anything else, comments, CDATA, notes, inline codes, other props, attributes or
 languages, a blank text, is "not canonical": the reader hands that unit to lxml instead, so
 the result is always what the XML parser would give.
 """
@@ -31,7 +31,10 @@ from .base import primary_subtag
 
 _ATTR = rb'[^"<&\x00-\x1f]*'
 _CHARS = rb"[^<&>\x00-\x08\x0b-\x1f]*"
-_TEXT = _CHARS + rb"(?:&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});" + _CHARS + rb")*"
+_REF = rb"&(?:amp|lt|gt|quot|apos|#[0-9]{1,7}|#x[0-9a-fA-F]{1,6});"
+_TEXT = _CHARS + rb"(?:" + _REF + _CHARS + rb")*"
+# creationid and changeid (user names): with the references the writer's escaping makes
+_ATTR_TEXT = _ATTR + rb"(?:" + _REF + _ATTR + rb")*"
 _WS = rb"[ \t\r\n]*"  # whitespace between elements: ignored by the reader
 # Groups: tuid (printable ASCII), x-score (what repr(float) writes), the labels x-bead to
 # x-status as one stretch (they repeat: a cache key), the two languages and texts. The
@@ -41,9 +44,9 @@ CANONICAL_TU = re.compile(
     _WS
     + rb'<tu(?: tuid="([ !#-%\'-;=?-~]*)")?(?: creationdate="([0-9TZ]{0,32})")?'
     + rb'(?: creationid="('
-    + _ATTR
+    + _ATTR_TEXT
     + rb')")?(?: changedate="([0-9TZ]{0,32})")?(?: changeid="('
-    + _ATTR
+    + _ATTR_TEXT
     + rb')")?>'
     + _WS
     + rb'(?:(?:<prop type="x-score">([0-9a-z.+-]{0,40})</prop>)?'
