@@ -281,6 +281,36 @@ def test_refused_actions_answer_json_with_a_message(
     assert store.get_bead(bead.id).version == 1
 
 
+def test_messages_name_pairs_as_the_page_does(client, store, docs):
+    # The page names pairs "#1234"; its messages (refusals, conflicts, 404s) do too.
+    first, last = (bead_of(store, docs["news"], NEWS[i][0]) for i in (0, -1))
+    posts = {
+        first.id: [
+            (f"/beads/{first.id}/edit", {"version": 7, "tgt_text": "New."}),  # stale
+            (f"/beads/{first.id}/undo", {}),  # nothing to undo
+            (f"/beads/{first.id}/split", {"version": 1, "src_at": 0, "tgt_at": 0}),
+            (f"/beads/{first.id}/split", {"version": 1, "src_at": 99, "tgt_at": 0}),
+        ],
+        last.id: [(f"/beads/{last.id}/merge", {"version": 1})],
+        999: [("/beads/999/approve", {"version": 1})],
+    }
+    messages = [
+        (number, client.post(url, data).json()["error"])
+        for number, sent in posts.items()
+        for url, data in sent
+    ]
+    for url in ("/beads/999/place", "/beads/999/context", "/beads/999/history"):
+        page = client.get(url).text
+        messages.append((999, re.search(r'class="flash error">(.*?)</p>', page).group(1)))
+    # Undoing a split after its second half was changed again.
+    split = store.split_bead(first.id, expected_version=1, src_at=3, tgt_at=5)
+    half = split.beads[1]
+    store.update_bead(half.id, expected_version=half.version, status="approved")
+    messages.append((half.id, client.post(f"/beads/{first.id}/undo").json()["error"]))
+    for number, message in messages:
+        assert f"pair #{number}" in message and "bead" not in message, message
+
+
 def test_merging_the_last_pair_is_refused(client, store, docs):
     last = bead_of(store, docs["news"], NEWS[-1][0])
     answer = client.post(f"/beads/{last.id}/merge", {"version": 1})

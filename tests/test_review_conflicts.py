@@ -91,7 +91,7 @@ def test_a_change_to_a_pair_merged_away_in_another_tab_is_a_409(client, store, d
 
 def test_a_change_to_a_pair_that_never_was_is_still_a_404(client, docs):
     answer = client.post("/beads/999/approve", {"version": 1})
-    assert answer.status_code == 404 and "no bead 999" in answer.json()["error"]
+    assert answer.status_code == 404 and "no pair #999" in answer.json()["error"]
 
 
 def test_a_merge_whose_next_pair_changed_since_the_page_showed_it_is_a_409(client, store, docs):

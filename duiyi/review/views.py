@@ -240,7 +240,7 @@ class HistoryView(HTTPEndpoint):
         except NotFoundError:  # merged away: its history is still there
             bead = None
         if bead is None and not edits:
-            raise NotFoundError(f"no pair {bead_id} in this corpus")
+            raise NotFoundError(f"no pair #{bead_id} in this corpus")
         doc = review.store.get_document(bead.document_id) if bead else None
         extra = pair_context(review.store, [bead] if bead else [])
         return HTMLResponse(

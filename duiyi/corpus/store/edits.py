@@ -40,11 +40,11 @@ class ReviewEditsMixin:
     ) -> BeadRecord:
         row = conn.execute(f"SELECT {BEAD_COLUMNS} FROM beads WHERE id = ?", (bead_id,)).fetchone()
         if row is None:
-            raise NotFoundError(f"no bead {bead_id} in {self.path} (deleted by a merge?)")
+            raise NotFoundError(f"no pair #{bead_id} in {self.path} (merged into another one?)")
         bead = bead_from_row(row)
         if expected is not None and bead.version != expected:
             raise ConflictError(
-                f"bead {bead_id} was changed by someone else since you read it (now version "
+                f"pair #{bead_id} was changed by someone else since you read it (now version "
                 f"{bead.version}, you had version {expected})"
             )
         return bead
@@ -139,7 +139,7 @@ class ReviewEditsMixin:
                 (first.document_id, first.position, first.position, first.id),
             ).fetchone()
             if row is None:
-                raise StoreError(f"bead {bead_id} is the last of its document: nothing to merge")
+                raise StoreError(f"pair #{bead_id} is the last of its document: nothing to merge")
             second = bead_from_row(row)
             merged = BeadRecord(**vars(first))
             merged.src_ids = first.src_ids + second.src_ids
@@ -180,13 +180,13 @@ class ReviewEditsMixin:
             bead = self._locked_bead(conn, bead_id, expected_version)
             if not (0 <= src_at <= len(bead.src_text) and 0 <= tgt_at <= len(bead.tgt_text)):
                 raise StoreError(
-                    f"split offsets {src_at}/{tgt_at} are outside bead {bead_id}'s texts "
+                    f"split offsets {src_at}/{tgt_at} are outside pair #{bead_id}'s texts "
                     f"({len(bead.src_text)}/{len(bead.tgt_text)} characters)"
                 )
             src1, src2 = bead.src_text[:src_at].strip(), bead.src_text[src_at:].strip()
             tgt1, tgt2 = bead.tgt_text[:tgt_at].strip(), bead.tgt_text[tgt_at:].strip()
             if not (src1 or tgt1) or not (src2 or tgt2):
-                raise StoreError(f"splitting bead {bead_id} there leaves an empty half")
+                raise StoreError(f"splitting pair #{bead_id} there leaves an empty half")
             src_ids1, src_ids2 = self._split_ids(conn, bead, "src", src_at)
             tgt_ids1, tgt_ids2 = self._split_ids(conn, bead, "tgt", tgt_at)
             first = BeadRecord(**vars(bead))
@@ -263,7 +263,7 @@ class ReviewEditsMixin:
                 (bead_id, bead_id),
             ).fetchone()
             if row is None:
-                raise StoreError(f"bead {bead_id} has no change to undo")
+                raise StoreError(f"pair #{bead_id} has no change to undo")
             group = conn.execute("SELECT change_id FROM edits WHERE id = ?", (row[0],)).fetchone()
             if group[0] is not None:  # part of a bulk change: undone whole
                 change = self._undo_change(conn, group[0], reviewer, now)
@@ -279,7 +279,7 @@ class ReviewEditsMixin:
                 now_bead = self._locked_bead(conn, snap.id, None)
                 if bead_content(now_bead) != bead_content(snap):
                     raise ConflictError(
-                        f"bead {snap.id} was changed after that {action}: undo the later "
+                        f"pair #{snap.id} was changed after that {action}: undo the later "
                         "change first, or reload"
                     )
             current = self._locked_bead(conn, main_id, None)

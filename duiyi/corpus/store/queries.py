@@ -152,7 +152,7 @@ class QueryMixin:
     def get_bead(self, bead_id: int) -> BeadRecord:
         rows = self._query(f"SELECT {BEAD_COLUMNS} FROM beads WHERE id = ?", (bead_id,))
         if not rows:
-            raise NotFoundError(f"no bead {bead_id} in {self.path} (deleted by a merge?)")
+            raise NotFoundError(f"no pair #{bead_id} in {self.path} (merged into another one?)")
         return bead_from_row(rows[0])
 
     def list_beads(
