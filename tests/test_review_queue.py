@@ -180,6 +180,23 @@ def test_home_page_sorts_documents_by_needs_attention(client, store, docs):
     assert [int(i) for i in by_name] == [docs["news"], docs["drafts"], docs["forum"]]
 
 
+def test_home_page_puts_unscored_documents_first_as_the_queue_does(client, store, docs):
+    # Gloss drafts have no score: the worst-first queue lists their pairs first (they need the
+    # most review), and the home page lists their document first too, not after one at 1.00.
+    rows = [("你好。", None, "Hello.", None), ("再见。", None, "Goodbye.", None)]
+    gloss = add_document(store, "gloss/词.txt", rows, origin="gloss")
+    perfect = add_document(store, "perfect/好.txt", [("好。", None, "Good.", 1.0)])
+    queue = client.get("/pairs?sort=score").text
+    assert {store.get_bead(i).document_id for i in bead_ids(queue)[:2]} == {gloss}
+    names = [int(i) for i in re.findall(r'<tr data-document="(\d+)">', client.get("/").text)]
+    assert names[0] == gloss and names[-1] == perfect
+    # Reviewed, it goes last, as any document with nothing left to review.
+    for bead in store.list_beads(gloss).beads:
+        store.update_bead(bead.id, expected_version=1, status="approved")
+    names = [int(i) for i in re.findall(r'<tr data-document="(\d+)">', client.get("/").text)]
+    assert names[0] == docs["news"] and names[-1] == gloss
+
+
 # --- search ----------------------------------------------------------------------------------
 
 

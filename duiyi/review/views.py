@@ -162,10 +162,12 @@ class DocumentsView(HTTPEndpoint):
 
 
 def needs_attention(doc: DocumentSummary) -> tuple:
-    """Sort key: most unreviewed pairs below 0.5 first, then the lowest mean confidence; a
-    document with nothing left to review goes last."""
-    mean = doc.mean_score if doc.mean_score is not None else 2.0
-    return (doc.total == doc.reviewed, -doc.below, mean, doc.name, doc.id)
+    """Sort key: unscored documents (gloss drafts) first, as the worst-first queue puts
+    unscored pairs first; then most unreviewed pairs below 0.5, then the lowest mean
+    confidence; a document with nothing left to review goes last."""
+    unscored = doc.mean_score is None
+    mean = -1.0 if unscored else doc.mean_score
+    return (doc.total == doc.reviewed, not unscored, -doc.below, mean, doc.name, doc.id)
 
 
 class PairsView(HTTPEndpoint):
