@@ -556,6 +556,47 @@ def test_undo_refuses_when_a_later_change_intervened(store, doc_id):
         store.undo(second.id)
 
 
+def test_a_bulk_change_and_its_undo_read_beads_and_history_in_batches(store, monkeypatch):
+    """Memory stays flat however many pairs a bulk change holds: a bulk approve of 150,000
+    pairs read all their texts at once, and its undo all their history (469 MB)."""
+    from duiyi.corpus.store import edits
+
+    monkeypatch.setattr(edits, "_BATCH", 7)
+    _many(store, 60)
+    before = {b.id: b.status for b in store.list_beads(limit=100).beads}
+    statements: list[str] = []
+    store._conn.set_trace_callback(statements.append)
+    change = store.bulk_update(BeadFilter(), status="approved", reviewer="ann")
+    undone = store.undo_change(change.change_id, reviewer="bob")
+    store._conn.set_trace_callback(None)
+    changed = sum(status != "approved" for status in before.values())
+    assert change.size == undone.size == changed == 45
+    assert {b.id: b.status for b in store.list_beads(limit=100).beads} == before
+    texts = [s for s in statements if "SELECT" in s and "src_text" in s and "FROM beads" in s]
+    history = [s for s in statements if "SELECT" in s and "FROM edits WHERE change_id" in s]
+    assert len(texts) >= 2 * 45 // 7 and all(s.count(",", s.index(" IN (")) < 7 for s in texts)
+    assert len(history) >= 45 // 7 and all(s.endswith("LIMIT 7") for s in history)
+    edit = store.history(next(i for i, st in before.items() if st != "approved"))[0]
+    assert (edit.action, edit.reviewer, edit.change_size) == ("undo", "bob", 45)
+
+
+def test_an_undo_refused_in_a_later_batch_changes_nothing(store, monkeypatch):
+    from duiyi.corpus.store import edits
+
+    monkeypatch.setattr(edits, "_BATCH", 7)
+    _many(store, 60)
+    approved = {b.id for b in store.list_beads(limit=100).beads if b.status == "approved"}
+    change = store.bulk_update(BeadFilter(), status="approved")
+    beads = store.list_beads(limit=100).beads
+    for bead in [b for b in beads if b.id not in approved][-8:]:  # the last two batches'
+        store.update_bead(bead.id, expected_version=bead.version, tgt_text="Later.")
+    beads = store.list_beads(limit=100).beads
+    with pytest.raises(ConflictError, match=f"8 of the 45 pairs of change {change.change_id}"):
+        store.undo_change(change.change_id)
+    assert [b.status for b in store.list_beads(limit=100).beads] == ["approved"] * 60
+    assert [b.version for b in store.list_beads(limit=100).beads] == [b.version for b in beads]
+
+
 # --- durability and concurrency ------------------------------------------------------------
 
 WRITER = textwrap.dedent(

@@ -29,6 +29,7 @@ from duiyi.corpus.store.records import (
 )
 from duiyi.errors import StoreError
 
+_BATCH = 500  # beads (history rows) a bulk change or its undo reads at a time
 _UNMATCHED = "temp.xliff_unmatched"  # apply_translations' pairs that match no stored sentence
 
 
@@ -433,40 +434,50 @@ class ReviewEditsMixin:
         Beads that already have the status are left as they are. Each changed bead gets its
         history row, all naming the change; `Change.beads` stays empty (there may be many).
         The rows hold what a status change needs (status, version, a digest of the rest), not
-        whole snapshots: 10,000 of them are written in a fraction of a second.
+        whole snapshots: 10,000 of them are written in a fraction of a second. Only the ids
+        are read at once; the rest in batches, so that memory stays flat.
         """
         check_names(status, STATUSES, "status")
         now = utc_now()
         with self._write() as conn:
             sql_where, params, _ = self._where(where)
-            rows = conn.execute(
-                f"SELECT id, document_id, status, version, {DIGEST_COLUMNS} FROM beads "
-                f"WHERE {sql_where} ORDER BY id",
-                params,
+            found = conn.execute(
+                f"SELECT id, status = ? FROM beads WHERE {sql_where} ORDER BY id",
+                [status, *params],
             ).fetchall()
-            if expected_count is not None and len(rows) != expected_count:
+            if expected_count is not None and len(found) != expected_count:
                 raise ConflictError(
-                    f"these filters now match {len(rows):,} pairs, not the {expected_count:,} "
+                    f"these filters now match {len(found):,} pairs, not the {expected_count:,} "
                     "you were shown (someone changed pairs meanwhile): reload and check"
                 )
-            rows = [r for r in rows if r[2] != status]
-            if not rows:
+            ids = [bead_id for bead_id, same in found if not same]
+            del found
+            if not ids:
                 return Change([], [], None, 0)
             cur = conn.execute(
                 "INSERT INTO changes (action, reviewer, at, size, description) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (f"bulk {status}", reviewer, now, len(rows), ""),
+                (f"bulk {status}", reviewer, now, len(ids), ""),
             )
             change_id = cur.lastrowid
-            conn.executemany(
-                "UPDATE beads SET status = ?, version = version + 1, updated_at = ?, "
-                "updated_by = ? WHERE id = ?",
-                ((status, now, reviewer, r[0]) for r in rows),
-            )
-            self._log_edits(
-                conn, [_status_row(r, status, r[3] + 1, reviewer, now) for r in rows], change_id
-            )
-        return Change([], [], change_id, len(rows))
+            for start in range(0, len(ids), _BATCH):
+                chunk = ids[start : start + _BATCH]
+                rows = conn.execute(
+                    f"SELECT id, document_id, status, version, {DIGEST_COLUMNS} FROM beads "
+                    f"WHERE id IN ({', '.join('?' for _ in chunk)}) ORDER BY id",
+                    chunk,
+                ).fetchall()
+                conn.executemany(
+                    "UPDATE beads SET status = ?, version = version + 1, updated_at = ?, "
+                    "updated_by = ? WHERE id = ?",
+                    ((status, now, reviewer, r[0]) for r in rows),
+                )
+                self._log_edits(
+                    conn,
+                    [_status_row(r, status, r[3] + 1, reviewer, now) for r in rows],
+                    change_id,
+                )
+        return Change([], [], change_id, len(ids))
 
     def undo_change(self, change_id: int, *, reviewer: str = "") -> Change:
         """Revert a change to many beads (a bulk approve) whole, or nothing: ConflictError
@@ -486,58 +497,71 @@ class ReviewEditsMixin:
         action, size, undone = found
         if undone:
             raise StoreError(f"change {change_id} ({action} of {size:,} pairs) is already undone")
-        edits = conn.execute(
-            "SELECT before, after FROM edits WHERE change_id = ? AND action != 'undo' ORDER BY id",
-            (change_id,),
-        ).fetchall()
-        befores = [json.loads(before)[0] for before, _ in edits]
-        afters = [json.loads(after)[0] for _, after in edits]
-        currents = {}
-        ids = [a["id"] for a in afters]
-        for start in range(0, len(ids), 500):
-            chunk = ids[start : start + 500]
-            for row in conn.execute(
-                f"SELECT id, document_id, status, version, {DIGEST_COLUMNS} FROM beads "
-                f"WHERE id IN ({', '.join('?' for _ in chunk)})",
-                chunk,
-            ):
-                currents[row[0]] = row
-        moved = [
-            a["id"]
-            for a in afters
-            if a["id"] not in currents
-            or currents[a["id"]][2] != a["status"]
-            or row_digest(currents[a["id"]][4:]) != a["digest"]
-        ]
-        if moved:
-            shown = ", ".join(f"#{i}" for i in moved[:5]) + (" …" if len(moved) > 5 else "")
-            raise ConflictError(
-                f"{len(moved):,} of the {size:,} pairs of change {change_id} were changed after "
-                f"it ({shown}): undo those changes first"
-            )
         cur = conn.execute(
             "INSERT INTO changes (action, reviewer, at, size, description) VALUES (?, ?, ?, ?, ?)",
-            ("undo", reviewer, now, len(befores), f"undo of change {change_id}"),
+            ("undo", reviewer, now, size, f"undo of change {change_id}"),
         )
         undo_id = cur.lastrowid
-        # A bulk change sets the status, and only that: put the old ones back.
-        rows = [currents[b["id"]] for b in befores]
-        news = [b["status"] for b in befores]
-        conn.executemany(
-            "UPDATE beads SET status = ?, version = ?, updated_at = ?, updated_by = ? WHERE id = ?",
-            ((new, r[3] + 1, now, reviewer, r[0]) for r, new in zip(rows, news, strict=True)),
-        )
+        # In batches of history rows, so that memory stays flat however big the change: each
+        # batch is checked, then (while nothing has moved) reverted; a bead that moved makes
+        # the rest only checked (to count them), and the transaction is rolled back.
+        moved, shown = 0, []  # how many beads moved on since the change, the first ones
+        done = last = 0
+        while batch := conn.execute(
+            "SELECT id, before, after FROM edits WHERE change_id = ? AND action != 'undo' "
+            "AND id > ? ORDER BY id LIMIT ?",
+            (change_id, last, _BATCH),
+        ).fetchall():
+            last = batch[-1][0]
+            afters = [json.loads(after)[0] for _, _, after in batch]
+            ids = [a["id"] for a in afters]
+            currents = {
+                row[0]: row
+                for row in conn.execute(
+                    f"SELECT id, document_id, status, version, {DIGEST_COLUMNS} FROM beads "
+                    f"WHERE id IN ({', '.join('?' for _ in ids)})",
+                    ids,
+                )
+            }
+            for a in afters:
+                now_row = currents.get(a["id"])
+                if (
+                    now_row is None
+                    or now_row[2] != a["status"]
+                    or row_digest(now_row[4:]) != a["digest"]
+                ):
+                    moved += 1
+                    if len(shown) < 5:
+                        shown.append(a["id"])
+            if moved:
+                continue
+            # A bulk change sets the status, and only that: put the old ones back.
+            rows = [currents[i] for i in ids]
+            news = [json.loads(before)[0]["status"] for _, before, _ in batch]
+            conn.executemany(
+                "UPDATE beads SET status = ?, version = ?, updated_at = ?, updated_by = ? "
+                "WHERE id = ?",
+                ((new, r[3] + 1, now, reviewer, r[0]) for r, new in zip(rows, news, strict=True)),
+            )
+            self._log_edits(
+                conn,
+                [
+                    _status_row(r, new, r[3] + 1, reviewer, now, "undo")
+                    for r, new in zip(rows, news, strict=True)
+                ],
+                undo_id,
+            )
+            done += len(rows)
+        if moved:
+            listed = ", ".join(f"#{i}" for i in shown) + (" …" if moved > 5 else "")
+            raise ConflictError(
+                f"{moved:,} of the {size:,} pairs of change {change_id} were changed after "
+                f"it ({listed}): undo those changes first"
+            )
+        conn.execute("UPDATE changes SET size = ? WHERE id = ?", (done, undo_id))
         conn.execute("UPDATE edits SET undone = 1 WHERE change_id = ?", (change_id,))
         conn.execute("UPDATE changes SET undone = 1 WHERE id = ?", (change_id,))
-        self._log_edits(
-            conn,
-            [
-                _status_row(r, new, r[3] + 1, reviewer, now, "undo")
-                for r, new in zip(rows, news, strict=True)
-            ],
-            undo_id,
-        )
-        return Change([], [], change_id, len(rows))
+        return Change([], [], change_id, done)
 
     @staticmethod
     def _log_edits(conn: sqlite3.Connection, rows: list[tuple], change_id: int) -> None:
