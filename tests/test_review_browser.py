@@ -658,3 +658,37 @@ def test_a_read_only_store_is_browsed_with_every_change_off(tmp_path, open_page)
         expect(rows).to_have_count(1)
         expect(page.get_by_role("link", name="JSONL")).to_be_visible()
         assert all(b.status == "pending" for b in store.list_beads(limit=100).beads)
+
+
+def test_j_past_the_last_pair_goes_on_to_the_next_page_and_k_comes_back(served, open_page):
+    from playwright.sync_api import expect
+
+    worst = [b.id for b in served.store.list_beads(sort="score", limit=100).beads]
+    page = open_page(f"{served.url}pairs?limit=4")
+    rows = page.locator("#pairs article.pair")
+    current = page.locator("#pairs article.pair.current")
+    for _ in range(4):
+        page.keyboard.press("j")
+    expect(current).to_have_id(f"bead-{worst[3]}")
+    # a on the last pair, then j at once: the page turns once the approval is saved.
+    page.keyboard.press("a")
+    page.keyboard.press("j")
+    expect(page).to_have_url(re.compile(r"cursor="))
+    expect(rows.first).to_have_id(f"bead-{worst[4]}")
+    expect(current).to_have_id(f"bead-{worst[4]}")
+    assert served.store.get_bead(worst[3]).status == "approved"
+    # k before the first pair goes back to the page this tab came from, on its last pair.
+    page.keyboard.press("k")
+    expect(page).not_to_have_url(re.compile(r"cursor="))
+    expect(current).to_have_id(f"bead-{worst[3]}")
+    # The pager's link with the mouse, then k, too; the last page says it is the last.
+    page.get_by_role("link", name="next page »").click()
+    expect(rows.first).to_have_id(f"bead-{worst[4]}")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    expect(current).to_have_id(f"bead-{worst[3]}")
+    page.goto(f"{served.url}pairs?limit=100")
+    for _ in range(10):
+        page.keyboard.press("j")
+    expect(current).to_have_id(f"bead-{worst[-1]}")
+    expect(page.locator("#flash")).to_have_text("This is the last page.")

@@ -11,6 +11,11 @@
   const flash = document.getElementById("flash");
   const STACK_KEY = "duiyi-review-undo";
   const FLASH_KEY = "duiyi-review-flash";
+  // j past the last pair goes on to the next page, k before the first back to the page this
+  // tab came from (keyset pages only know the next one): {page URL: the page before it}, and
+  // the pair ("first" or "last") to select once the page it goes to has loaded.
+  const PREVIOUS_KEY = "duiyi-review-previous";
+  const SELECT_KEY = "duiyi-review-select";
   // This tab's changes, newest last: a pair's id and the version our change left it at
   // ("123@4"), or a bulk change ("change:17"). u undoes the newest, on this page or not; the
   // version makes the store refuse it (409) if someone changed the pair since.
@@ -20,6 +25,7 @@
   let queue = Promise.resolve();
   let pending = 0; // actions asked for and not yet answered: leaving the page would drop them
   let reloading = false; // our own reload, once a change to many pairs is saved
+  let failures = 0; // error messages shown: a page turn waiting for saves is called off
   // Why this store may not be changed ("" where it may): the buttons are disabled, and the
   // keys that change pairs say so instead of asking the server (which would refuse them).
   const readOnly = document.body.dataset.readOnly || "";
@@ -37,6 +43,7 @@
   const rowOf = (id) => document.getElementById(`bead-${id}`);
 
   function say(message, isError = false) {
+    if (isError) failures += 1;
     flash.textContent = message;
     flash.hidden = false;
     flash.classList.toggle("error", isError);
@@ -52,12 +59,44 @@
     if (!row.contains(document.activeElement)) row.focus({ preventScroll: true });
   }
 
-  function move(step) {
+  // `turn`: j and k, which go on to the next or previous page past the ends of this one.
+  function move(step, turn = false) {
     const all = rows();
     if (!all.length) return;
     const at = all.indexOf(current);
+    if (turn && at >= 0 && (at + step < 0 || at + step >= all.length)) {
+      turnPage(step);
+      return;
+    }
     const next = at < 0 ? 0 : Math.min(Math.max(at + step, 0), all.length - 1);
     select(all[next]);
+  }
+
+  const here = () => window.location.href.split("#")[0];
+  const previousPages = () => JSON.parse(sessionStorage.getItem(PREVIOUS_KEY) || "{}");
+
+  function rememberPrevious(url) {
+    sessionStorage.setItem(PREVIOUS_KEY, JSON.stringify({ ...previousPages(), [url]: here() }));
+  }
+
+  function turnPage(step) {
+    const link = document.querySelector('.pager a[rel="next"]');
+    const url = step > 0 ? link && link.href : previousPages()[here()];
+    if (!url) {
+      if (step > 0) say("This is the last page.");
+      else if (new URLSearchParams(window.location.search).get("cursor")) {
+        say("Pages go forward only: « first page starts again from the top.");
+      }
+      return;
+    }
+    // Once the changes asked for are saved; one that fails keeps the page and its message.
+    const failed = failures;
+    queue.then(() => {
+      if (failures !== failed) return;
+      if (step > 0) rememberPrevious(url);
+      sessionStorage.setItem(SELECT_KEY, step > 0 ? "first" : "last");
+      window.location.href = url;
+    });
   }
 
   function enqueue(task) {
@@ -545,7 +584,7 @@
     if (ev.target.closest && ev.target.closest("input, textarea, select")) return;
     if (!rows().length) return;
     if (ev.key === "j" || ev.key === "k") {
-      move(ev.key === "j" ? 1 : -1);
+      move(ev.key === "j" ? 1 : -1, true);
     } else if (ev.key === "u") {
       if (readOnly) say(`Not saved: read-only: ${readOnly}.`, true);
       else undo(null);
@@ -561,6 +600,8 @@
   });
 
   document.addEventListener("click", (ev) => {
+    const nextPage = ev.target.closest && ev.target.closest('.pager a[rel="next"]');
+    if (nextPage) rememberPrevious(nextPage.href);
     const bulkButton = ev.target.closest && ev.target.closest("button[data-bulk]");
     if (bulkButton) {
       if (bulkButton.id === "bulk-yes") confirmBulk(bulkButton.dataset.bulk);
@@ -578,6 +619,13 @@
     select(row, false);
     if (button) perform(row, button.dataset.action);
   });
+
+  const selecting = sessionStorage.getItem(SELECT_KEY);
+  if (selecting) {
+    sessionStorage.removeItem(SELECT_KEY);
+    const all = rows();
+    select(selecting === "last" ? all[all.length - 1] : all[0]);
+  }
 
   const carried = sessionStorage.getItem(FLASH_KEY);
   if (carried) {
