@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 
 from duiyi.commands._corpus import plural
 from duiyi.corpus.model import ORIGINS, STATUSES
@@ -45,6 +46,28 @@ def _number(option: str):
         return value
 
     return parse
+
+
+def left_out_summary(left_out: Counter) -> str:
+    """What an export left out (`ExportResult.left_out`), for people, naming the options
+    that decide it: "1 gloss draft (--include-gloss keeps it), 2 duplicates", most first."""
+    from duiyi.export.exports import GLOSS, NOT_SELECTED
+    from duiyi.export.filters import EMPTY_SIDE
+
+    selection = "not matching --status/--origin/--min-score"
+    words = {  # reason -> (one, several)
+        GLOSS: (
+            "gloss draft (--include-gloss keeps it)",
+            "gloss drafts (--include-gloss keeps them)",
+        ),
+        NOT_SELECTED: (f"pair {selection}", f"pairs {selection}"),
+        EMPTY_SIDE: ("pair with an empty side", "pairs with an empty side"),
+        "length ratio": ("pair over --max-length-ratio", "pairs over --max-length-ratio"),
+        "duplicate": ("duplicate", "duplicates"),
+    }
+    return ", ".join(
+        f"{n} {words.get(why, (why, why))[n != 1]}" for why, n in left_out.most_common()
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,7 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.store import Store
-    from duiyi.export.exports import export_store, left_out_summary
+    from duiyi.export.exports import export_store
 
     with Store.open(args.store, readonly=True) as store:
         result = export_store(

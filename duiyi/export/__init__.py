@@ -3,6 +3,7 @@
     from duiyi.export import write_pairs, read_pairs
     n = write_pairs(pairs, "memory.tmx")            # format from the extension
     n = write_pairs(pairs, "-", "jsonl")            # stdout
+    n = write_pairs(pairs, io.StringIO(), "tmx")    # into a file object, text or binary
     for pair in read_pairs("memory.tmx"): ...       # streaming
 
 The registry below is the one list of formats: each class declares its name, extensions,
@@ -17,7 +18,7 @@ from pathlib import PurePath
 from duiyi.corpus.model import Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, PairReader
+from .base import Output, PairFormat, PairReader, is_file_object
 from .jsonl import JsonlFormat
 from .moses import MosesFormat
 from .tmx import TmxFormat
@@ -74,7 +75,7 @@ def without_gloss(pairs: Iterable[Pair]) -> Iterable[Pair]:
 
 def write_pairs(
     pairs: Iterable[Pair],
-    path: str | None,
+    path: Output,
     fmt: str | None = None,
     *,
     src_lang: str = "zh-CN",
@@ -86,10 +87,21 @@ def write_pairs(
     """Write `pairs` to `path` (None or "-": stdout) in `fmt` (None: from the extension).
 
     Streaming and atomic: an existing file is replaced only once everything is written.
+    `path` may also be a file object, text (`io.StringIO`, a file opened with "w") or binary
+    (`io.BytesIO`), which is written into (UTF-8) and left open; `fmt` then names the format,
+    unless the object is an open file whose name has the format's extension. Formats that
+    write several files (Moses, XCES) need a path.
     Gloss pairs (origin "gloss", word-by-word dictionary drafts) are left out unless
     `include_gloss` or the format holds work still to do (XLIFF, `keeps_gloss`): a CAT tool or
     a training run would take them for translations. Returns the pairs written.
     """
+    if fmt is None and is_file_object(path):
+        name = getattr(path, "name", None)
+        if not isinstance(name, str) or name.startswith("<"):  # sys.stdout: "<stdout>"
+            raise FormatError(
+                f"writing to a file object: name the format (fmt=) of {', '.join(FORMATS)}"
+            )
+        fmt = format_for_path(name)
     writer = get_format(fmt or format_for_path(path), **options)
     if not include_gloss and not writer.keeps_gloss:
         pairs = without_gloss(pairs)

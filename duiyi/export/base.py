@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import io
 import math
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from typing import IO
 
+from duiyi.atomic import atomic_write
 from duiyi.corpus.model import Pair
 from duiyi.errors import FormatError
+
+# Where a writer writes: a path ("-" or None: stdout) or a file object, text or binary.
+Output = str | os.PathLike | IO | None
 
 XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
@@ -227,20 +236,26 @@ class PairFormat:
     def write(
         self,
         pairs: Iterable[Pair],
-        path: str | None,
+        path: Output,
         *,
         src_lang: str = "zh-CN",
         tgt_lang: str = "en-US",
         signature: str = "",
     ) -> int:
-        """Write `pairs` to `path` ("-"/None: stdout); the number written."""
+        """Write `pairs` to `path` ("-"/None: stdout; a file object: into it, see
+        `open_output`); the number written."""
         raise NotImplementedError
 
-    def require_path(self, path: str | None) -> str:
-        """The output path of a format that writes several files (so never stdout)."""
+    def require_path(self, path: Output) -> str:
+        """The output path of a format that writes several files (so never stdout, nor a
+        file object)."""
         if path is None or path == "-":
             raise FormatError(f"{self.name} writes several files: give an output path with -o")
-        return path
+        if is_file_object(path):
+            raise FormatError(
+                f"{self.name} writes several files: give an output path, not a file object"
+            )
+        return os.fspath(path)
 
     def output_files(
         self, path: str, *, src_lang: str = "zh-CN", tgt_lang: str = "en-US"
@@ -266,3 +281,44 @@ class PairFormat:
     ) -> Iterator[Pair]:
         """Stream the pairs stored at `path` (formats that are `readable` implement this)."""
         raise NotImplementedError
+
+
+def is_file_object(output: Output) -> bool:
+    """Whether `output` is a file object rather than a path."""
+    return hasattr(output, "write")
+
+
+@contextlib.contextmanager
+def open_output(output: Output, mode: str = "w") -> Iterator[IO]:
+    """Where a writer of one file writes, in `mode` ("w" text, "wb" UTF-8 bytes): a path,
+    atomically (`atomic_write`; None or "-": stdout), or a file object, text (`io.StringIO`,
+    `open(p, "w")`) or binary (`io.BytesIO`), written into as it is, flushed and left open."""
+    if not is_file_object(output):
+        with atomic_write(output, mode) as out:
+            yield out
+        return
+    text = isinstance(output, io.TextIOBase)
+    if text == ("b" not in mode):
+        yield output
+        output.flush()
+    elif text:
+        yield _DecodedInto(output)
+        output.flush()
+    else:
+        wrapper = io.TextIOWrapper(output, encoding="utf-8", newline="", write_through=True)
+        try:
+            yield wrapper
+        finally:
+            wrapper.detach()  # flushed, and `output` left open
+
+
+class _DecodedInto:
+    """A binary stream over a text stream: the UTF-8 bytes written go in as text."""
+
+    def __init__(self, text: IO[str]):
+        self.text = text
+        self.decode = codecs.getincrementaldecoder("utf-8")().decode
+
+    def write(self, data: bytes) -> int:
+        self.text.write(self.decode(data))
+        return len(data)

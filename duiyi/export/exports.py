@@ -15,12 +15,14 @@ from duiyi.corpus.model import ORIGINS
 from duiyi.errors import InputError
 from duiyi.export import format_for_path, get_format
 from duiyi.export.base import check_language_tag
-from duiyi.export.filters import EMPTY_SIDE, filter_pairs
+from duiyi.export.filters import filter_pairs
 from duiyi.progress import progressbar
 
 DEFAULT_LANGUAGES = ("zh-CN", "en-US")  # a store without documents (imported pairs only)
-GLOSS = "gloss drafts (--include-gloss keeps them)"
-NOT_SELECTED = "not matching --status/--origin/--min-score"
+# The reasons `ExportResult.left_out` counts under (with filters.EMPTY_SIDE, "length ratio"
+# and "duplicate"); the command words them with its options.
+GLOSS = "gloss draft"
+NOT_SELECTED = "not selected"
 # The numeric filters' bounds: a value outside would leave every pair out.
 BOUNDS = {"--min-score": (0.0, 1.0), "--max-length-ratio": (1.0, float("inf"))}
 
@@ -35,28 +37,17 @@ def bound_problem(option: str, value: float, shown: str | None = None) -> str | 
     return f"must be a number {span}, not {shown or repr(value)}"
 
 
-def left_out_summary(left_out: Counter) -> str:
-    """What an export left out, for people: "1 gloss draft (--include-gloss keeps it), 2
-    duplicates", most first."""
-    return ", ".join(_left_out(n, why) for why, n in left_out.most_common())
-
-
-def _left_out(n: int, why: str) -> str:
-    one, several = {
-        GLOSS: ("gloss draft (--include-gloss keeps it)", GLOSS),
-        NOT_SELECTED: (f"pair {NOT_SELECTED}", f"pairs {NOT_SELECTED}"),
-        EMPTY_SIDE: ("pair with an empty side", "pairs with an empty side"),
-        "length ratio": ("pair over --max-length-ratio", "pairs over --max-length-ratio"),
-        "duplicate": ("duplicate", "duplicates"),
-    }.get(why, (why, why))
-    return f"{n} {one if n == 1 else several}"
-
-
 @dataclass
 class ExportResult:
-    pairs: int  # pairs written
+    """What `export_store` wrote: `pairs`, the number of pairs written; `fmt`, the format's
+    name; `left_out`, how many pairs each filter dropped, by reason (only those that dropped
+    any): "gloss draft" (`GLOSS`: left out unless `include_gloss` or `origin` names them),
+    "not selected" (`NOT_SELECTED`: by `status`, `origin` or `min_score`), "empty side",
+    "duplicate" (`dedup`) and "length ratio" (`max_length_ratio`)."""
+
+    pairs: int
     fmt: str
-    left_out: Counter = field(default_factory=Counter)  # reason → pairs it dropped
+    left_out: Counter = field(default_factory=Counter)
 
 
 def export_store(

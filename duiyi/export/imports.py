@@ -24,16 +24,27 @@ from duiyi.export.base import check_language_tag
 
 @dataclass
 class ImportResult:
+    """What `import_files` did with one file: `path`; `pairs`, the pairs it brought (new or
+    kept), grouped into `documents`; `skipped`, its units that were no pair in the languages
+    asked for, `src` and `tgt`.
+
+    `matched` (None but for an XLIFF put back onto the stored sentences,
+    `Store.apply_translations`): units that "matched" a stored sentence, and of those how
+    many changed its target ("edited" over a draft, "human" over a gloss or none),
+    "approved" it or left it "unchanged".
+
+    A file imported again from the same path (see `Store.add_pairs`): `added`, its pairs new
+    to the store; `kept`, those kept as stored (their review with them); `removed`, the
+    earlier pairs it no longer holds.
+    """
+
     path: str
-    pairs: int  # pairs the file brought (new or kept)
-    documents: int  # documents they were grouped into
-    skipped: int  # units that were not pairs in the languages asked for
+    pairs: int
+    documents: int
+    skipped: int
     src: str
     tgt: str
-    # XLIFF back onto stored sentences: matched, edited, human, approved, unchanged
     matched: dict[str, int] | None = None
-    # A file imported before: its pairs new to the store, those kept as they were stored
-    # (their review with them), the earlier beads it no longer holds (removed)
     added: int = 0
     kept: int = 0
     removed: int = 0

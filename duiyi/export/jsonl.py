@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 
-from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, PairReader, checked_score, text_lines
+from .base import Output, PairFormat, PairReader, checked_score, open_output, text_lines
 
 
 class JsonlFormat(PairFormat):
@@ -26,14 +25,14 @@ class JsonlFormat(PairFormat):
     def write(
         self,
         pairs: Iterable[Pair],
-        path: str | None,
+        path: Output,
         *,
         src_lang: str = "zh-CN",
         tgt_lang: str = "en-US",
         signature: str = "",
     ) -> int:
         n = 0
-        with atomic_write(path, "w") as out:
+        with open_output(path, "w") as out:
             for pair in pairs:
                 record = {
                     "src_text": pair.src,

@@ -17,7 +17,7 @@ from duiyi.atomic import atomic_write
 from duiyi.corpus.model import Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, count_lines, file_languages, primary_subtag, text_lines
+from .base import Output, PairFormat, count_lines, file_languages, primary_subtag, text_lines
 
 # Every character str.splitlines() breaks on: a Moses line must hold none of them.
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")
@@ -56,7 +56,7 @@ class MosesFormat(PairFormat):
     def write(
         self,
         pairs: Iterable[Pair],
-        path: str | None,
+        path: Output,
         *,
         src_lang: str = "zh-CN",
         tgt_lang: str = "en-US",

@@ -34,15 +34,16 @@ from typing import IO
 from lxml import etree
 
 from duiyi import __version__
-from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
 from .base import (
+    Output,
     PairFormat,
     PairReader,
     checked_score,
     language_code,
+    open_output,
     primary_subtag,
     refuse_entities,
     wrong_root,
@@ -84,13 +85,13 @@ class TmxFormat(PairFormat):
     def write(
         self,
         pairs: Iterable[Pair],
-        path: str | None,
+        path: Output,
         *,
         src_lang: str = "zh-CN",
         tgt_lang: str = "en-US",
         signature: str = "",
     ) -> int:
-        with atomic_write(path, "wb") as out:
+        with open_output(path, "wb") as out:
             return write_tmx(pairs, out, src_lang=src_lang, tgt_lang=tgt_lang, signature=signature)
 
     def read(

@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
-from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
-from .base import PairFormat, checked_score, text_lines
+from .base import Output, PairFormat, checked_score, open_output, text_lines
 
 COLUMNS = ("document", "id", "src_text", "tgt_text", "score", "bead", "origin", "status")
 _ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"}
@@ -38,14 +37,14 @@ class TsvFormat(PairFormat):
     def write(
         self,
         pairs: Iterable[Pair],
-        path: str | None,
+        path: Output,
         *,
         src_lang: str = "zh-CN",
         tgt_lang: str = "en-US",
         signature: str = "",
     ) -> int:
         n = 0
-        with atomic_write(path, "w", encoding="utf-8") as out:
+        with open_output(path, "w") as out:
             out.write("\t".join(COLUMNS) + "\n")
             for pair in pairs:
                 score = "" if pair.score is None else repr(float(pair.score))

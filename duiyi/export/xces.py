@@ -36,6 +36,7 @@ from duiyi.errors import FormatError
 
 from .base import (
     XML_SPACE,
+    Output,
     PairFormat,
     checked_score,
     file_languages,
@@ -69,7 +70,7 @@ class XcesFormat(PairFormat):
     def write(
         self,
         pairs: Iterable[Pair],
-        path: str | None,
+        path: Output,
         *,
         src_lang: str = "zh-CN",
         tgt_lang: str = "en-US",

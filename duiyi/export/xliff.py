@@ -40,15 +40,16 @@ from urllib.parse import parse_qsl, urlencode
 from lxml import etree
 
 from duiyi import __version__
-from duiyi.atomic import atomic_write
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
 from .base import (
     XML_SPACE,
+    Output,
     PairFormat,
     PairReader,
     checked_score,
+    open_output,
     primary_subtag,
     refuse_entities,
     wrong_root,
@@ -152,13 +153,13 @@ class XliffFormat(PairFormat):
     def write(
         self,
         pairs: Iterable[Pair],
-        path: str | None,
+        path: Output,
         *,
         src_lang: str = "zh-CN",
         tgt_lang: str = "en-US",
         signature: str = "",
     ) -> int:
-        with atomic_write(path, "wb") as out:
+        with open_output(path, "wb") as out:
             with etree.xmlfile(out, encoding="utf-8") as xf:
                 xf.write_declaration()
                 n = self._write(xf, pairs, src_lang, tgt_lang, signature)
