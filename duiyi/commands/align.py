@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
         align_many = None
         if runtime:
             model_path = rescore_model.path if rescore_model else None
-            align_many = runtime.aligner(aligner.config, args.paragraphs, rescore_model=model_path)
+            align_many = runtime.aligner(aligner, args.paragraphs, rescore_model=model_path)
         where = runtime.where if runtime else ""
         stats = align_files(
             file_pairs,
