@@ -321,6 +321,9 @@ def test_breadcrumb_at_the_bottom():
         # an FAQ: each question followed by its answer
         "相关问题\n如何注册账号？\n点击右上角的注册按钮，填写手机号即可。\n"
         "忘记密码怎么办？\n在登录页点击忘记密码。\n",
+        # an FAQ whose answers end without a mark, as pages write them
+        "相关问题\n如何激活信用卡？\n拨打卡片背面的客服热线，按语音提示即可激活\n"
+        "忘记查询密码怎么办？\n携带身份证原件到任一网点柜台办理重置\n",
         # a section heading followed by its body text
         "相关问题\n这个问题涉及三个方面，下面逐一说明。\n第一，成本。\n第二，时间。\n",
         # links, but the page goes on with body text after them
@@ -329,6 +332,13 @@ def test_breadcrumb_at_the_bottom():
 )
 def test_content_after_a_related_heading_stays(tail):
     assert _removed("正文第一段，内容很长。\n\n" + tail) == []
+
+
+def test_an_faq_in_bullets_at_the_end_stays():
+    faq = "• 如何激活信用卡？\n• 拨打客服热线即可激活\n• 账单日可以修改吗？\n• 每年可修改一次\n"
+    assert _removed("正文第一段，内容很长。\n" + faq) == []
+    links = "• 如何激活信用卡？\n• 账单日可以修改吗？\n• 信用卡年费标准\n"
+    assert _removed("正文第一段，内容很长。\n" + links)[0][0] == "related-links"
 
 
 def test_related_questions_at_the_end_go():

@@ -324,6 +324,23 @@ def _is_link(line: _Line) -> bool:
     )
 
 
+def _is_question(line: _Line) -> bool:
+    return (_bullet_text(line.text) or line.text).endswith(("?", "？"))
+
+
+def _is_faq(run: list[_Line]) -> bool:
+    """Questions each followed by their answer ("如何激活？", "拨打客服热线即可激活"): an FAQ,
+    however its answers end, not a list of links (those are titles or questions one after
+    another)."""
+    asked = [_is_question(line) for line in run]
+    return (
+        sum(asked) >= 2
+        and asked[0]
+        and not asked[-1]
+        and not any(a and b for a, b in zip(asked, asked[1:], strict=False))
+    )
+
+
 def _resolve_context(lines: list[_Line]) -> None:
     """Decide the kinds that depend on neighbours and on the position in the page."""
     n = len(lines)
@@ -350,12 +367,13 @@ def _resolve_context(lines: list[_Line]) -> None:
             line.kind = "follow-prompt"
     # A related-links heading takes the links after it when they run to the page's end (past
     # any footer). A line of body text after it (an FAQ's answer, a section's own text) makes
-    # it a heading of the content.
+    # it a heading of the content; so do questions each followed by an answer (_is_faq).
     for i, line in enumerate(lines):
         if line.kind != "related-heading":
             continue
         tail = lines[i + 1 :]
-        if tail and all(_is_link(t) or t.kind in (*_TRAILING, "breadcrumb") for t in tail):
+        links = [t for t in tail if t.kind not in (*_TRAILING, "breadcrumb")]
+        if tail and all(map(_is_link, links)) and not _is_faq(links):
             for t in [line, *tail]:
                 if t.kind in ("content", "bullet", "related-heading"):
                     t.kind = "related-links"
@@ -372,9 +390,10 @@ def _resolve_context(lines: list[_Line]) -> None:
     while j >= 0 and lines[j].kind == "bullet" and len(lines[j].text) <= 80:
         run.append(lines[j])
         j -= 1
-    questions = sum(1 for b in run if b.text.rstrip().endswith(("?", "？")))
+    run.reverse()
+    questions = sum(map(_is_question, run))
     at_marker_level = bool(marker_indents) and all(b.indent <= min(marker_indents) for b in run)
-    if run and (at_marker_level or questions * 2 >= len(run)):
+    if run and (at_marker_level or questions * 2 >= len(run)) and not _is_faq(run):
         for b in run:
             b.kind = "related-links"
     for line in lines:
