@@ -50,6 +50,9 @@ def en_sentences(text: str, **options) -> list[str]:
         ("美国U.S.A.和e.g.这种缩写。好", ["美国U.S.A.和e.g.这种缩写。", "好"]),  # Latin periods
         ("今天很好.明天也好.", ["今天很好.", "明天也好."]),  # ASCII period between CJK
         ("今天很好．明天也好．", ["今天很好．", "明天也好．"]),  # full-width period too
+        # the same period before a quote or bracket, as scraped text with half-width marks has
+        ('他说:"我来了."然后走了.', ['他说:"我来了."', "然后走了."]),
+        ("他来了.「好.」她说．“走．”", ["他来了.", "「好.」", "她说．", "“走．”"]),
         ("……他来了。", ["……他来了。"]),  # marks opening a paragraph start its first sentence
         ("他说。！？”好", ["他说。！？”", "好"]),
         ("版本3.5.1发布了。", ["版本3.5.1发布了。"]),
@@ -187,7 +190,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh4"
+    assert splitter_signature("zh") == "split:zh5"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------

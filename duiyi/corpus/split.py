@@ -112,6 +112,7 @@ class _Protected:
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff"
 _CLOSERS = "」』”’）》〉】〕〗〙〛｝］)]}\"'＂＇"
+_OPENERS = "「『“‘（《【〈〔"
 _CLAUSE = "，、,；;：:"
 # what opens a list item: （一） (2) 三、 4. 5） ①
 _ENUMERATOR = (
@@ -126,7 +127,7 @@ def _boundary(finals: str) -> re.Pattern:
 
     Marks: `finals` (。！？!?｡ and ellipses …⋯), runs of ASCII dots, a single period (. or
     full-width ．) only after CJK text or an upper-case abbreviation (US.) and before a space,
-    CJK text or the end (after a digit or other Latin text it is a decimal point or an
+    CJK text, a quote or bracket (他说:"我来了."然后) or the end (after a digit or other Latin text it is a decimal point or an
     abbreviation), and a semicolon (； or ;) before a list item's enumerator (（一）…;（二）…).
     Marks and closers after the first may follow spaces (。 。 is one end, not a stray 。 that
     opens the next sentence). The pattern starts with a plain character class so the regex
@@ -134,13 +135,14 @@ def _boundary(finals: str) -> re.Pattern:
     behind.
     """
     cjk = _CJK
+    closers = re.escape(_CLOSERS)
+    quotes = rf"{closers}{_OPENERS}"  # 他说:"我来了."然后 他来了.「好.」
     first = (
-        rf"[{finals}.．；;](?:(?<=[{finals}])|(?<=[{cjk}][.．])(?=\s|$|[{cjk}])|(?=\.)"
+        rf"[{finals}.．；;](?:(?<=[{finals}])|(?<=[{cjk}][.．])(?=\s|$|[{cjk}{quotes}])|(?=\.)"
         rf"|(?<=[A-Z]{{2}}[.．])(?=[^\S\n]*(?:$|[{cjk}]))"
         rf"|(?<=[；;])(?=[^\S\n]*{_ENUMERATOR}))"
     )
     more = rf"[{finals}]|[.．](?=[\s.]|$|[{cjk}])"
-    closers = re.escape(_CLOSERS)
     run = rf"(?:[^\S\n]*(?:{more}|[{closers}]+))*"  # 。 ” : a space may come first
     return re.compile(rf"{first}(?>{run})(?![^\S\n]*[{_CLAUSE}])")
 
@@ -437,5 +439,6 @@ def split_sentences(text: str, lang: str = "zh", **options) -> list[SentenceSpan
 
 def splitter_signature(lang: str = "zh") -> str:
     """This stage's part of the run signature."""
-    # 2: list items, stray marks, acronyms; 3: “ as a closer; 4: 《》, English paragraphs in zh
-    return f"split:{lang}4"
+    # 2: list items, stray marks, acronyms; 3: “ as a closer; 4: 《》, English paragraphs in zh;
+    # 5: a period after CJK text before a quote or bracket
+    return f"split:{lang}5"
