@@ -107,6 +107,17 @@ def test_seed_002_article():
         ("浏览(3.2万)", "footer"),
         ("上一篇：俄乌冲突最新进展", "footer"),
         ("版权所有 © 2024 华文天下", "footer"),
+        ("分享到：微信 微博 QQ空间", "footer"),
+        ("Share this article: Facebook | Twitter | LinkedIn | Email", "footer"),
+        ("Facebook Twitter WhatsApp", "footer"),
+        (
+            "本网站使用Cookie以改善您的浏览体验。继续浏览即表示您同意我们使用Cookie。",
+            "cookie-notice",
+        ),
+        (
+            "We use cookies to improve your experience. By continuing you agree to our use.",
+            "cookie-notice",
+        ),
     ],
 )
 def test_general_chrome_patterns(line, kind):
@@ -169,6 +180,19 @@ def test_content_that_looks_a_little_like_chrome_survives():
     )
     assert clean_text(text).removed == []
     _assert_nothing_lost(text)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Share this with your friends and family.",
+        "Facebook",  # a table cell naming a company
+        "欧盟要求网站使用Cookie前征得用户同意，违者最高罚款营业额的4%。",  # news about cookies
+    ],
+)
+def test_lines_that_look_like_share_rows_or_cookie_notices_stay(line):
+    text = f"{line}\n\n这是正文的第一句话，讲了一件很长的事情。\n"
+    assert _removed(text) == []
 
 
 @pytest.mark.parametrize(

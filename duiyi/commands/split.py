@@ -2,7 +2,7 @@
 
 Reads documents (text, HTML, DOCX, ODT, EPUB, PDF), directories (recursively, --glob), or - for
 stdin; removes web page chrome (breadcrumbs, reply-list headers and markers, bylines, footers,
-related links) and prints each remaining sentence on its own line, normalized (Simplified
+share buttons, related links, cookie notices) and prints each remaining sentence on its own line, normalized (Simplified
 script, half-width Latin letters and digits, single spaces) unless --original is given.
 
 --format jsonl prints one JSON object per sentence: document, index, text, normalized, start,

@@ -1,5 +1,5 @@
-"""Cleaning web chrome out of scraped text: breadcrumbs, reply-list furniture, bylines, footers,
-follow prompts and trailing lists of related links.
+"""Cleaning web chrome out of scraped text: breadcrumbs, reply-list furniture, bylines, footers
+and share buttons, follow prompts, cookie notices and trailing lists of related links.
 
 The cleaner works line by line with patterns that describe the *kind* of line (a short chain of
 `>`-separated crumbs starting at a home link, a number and `#` followed by a short name, …),
@@ -132,6 +132,24 @@ _FOLLOW_CUE = re.compile(
     r"欢迎|歡迎|快来|快來|点击|點擊|记得|記得|请|請|更多|喜欢|喜歡|别忘|別忘|敬请|敬請|please|more",
     re.I,
 )
+# A row of share buttons: "Share this article: Facebook Twitter Email", "分享到：微信 微博"
+_SHARE_WORDS = re.compile(
+    r"\bshare(?:\s+(?:this|it|on|via|to))?(?:\s+(?:article|story|page|post))?\b|分享(?:到|至)?",
+    re.I,
+)
+_NETWORKS = re.compile(
+    r"\b(?:facebook|twitter|linkedin|whatsapp|telegram|reddit|pinterest|e-?mail|print|x)\b|"
+    r"微信|微博|朋友圈|QQ空间|QQ空間|QQ|豆瓣",
+    re.I,
+)
+_SHARE_FILLER = re.compile(r"[\s:：|｜/·•,，、]+")
+# A site's cookie banner: "We use cookies … you agree …", "本网站使用Cookie……同意……"
+_COOKIE_USE = re.compile(
+    r"(?:\bwe\b|\b(?:this|our) (?:site|website)\b|本网站|本網站|本站|我们|我們)"
+    r"[^。.!?！？]{0,20}?(?:\buses?\b|\busing\b|使用)\s*cookies?",
+    re.I,
+)
+_CONSENT = re.compile(r"agree|accept|consent|privacy|同意|接受|隐私|隱私", re.I)
 _RELATED_HEADING = re.compile(
     r"^(?:相关|相關|热门|熱門|推荐|推薦|猜你喜欢|猜你喜歡|延伸阅读|延伸閱讀|更多|大家都在看|"
     r"其他人还看了|相关推荐|related)\s*(?:问题|問題|阅读|閱讀|推荐|推薦|文章|新闻|新聞|内容|內容|"
@@ -154,6 +172,7 @@ REMOVED_KINDS = (
     "footer",
     "follow-prompt",
     "related-links",
+    "cookie-notice",
 )
 
 
@@ -256,6 +275,19 @@ def _is_footer(text: str) -> bool:
     return not (text[label.end() : label.end() + 1].isalnum() and _SENTENCE_PUNCT.search(text))
 
 
+def _is_share_row(text: str) -> bool:
+    """A line of nothing but share labels and network names, with a label or two networks."""
+    if len(text) > 120:
+        return False
+    shares, networks = len(_SHARE_WORDS.findall(text)), len(_NETWORKS.findall(text))
+    rest = _SHARE_FILLER.sub("", _NETWORKS.sub("", _SHARE_WORDS.sub("", text)))
+    return not rest and (shares >= 1 or networks >= 2)
+
+
+def _is_cookie_notice(text: str) -> bool:
+    return len(text) <= 400 and bool(_COOKIE_USE.search(text)) and bool(_CONSENT.search(text))
+
+
 def _is_follow_prompt(text: str) -> bool:
     return len(text) <= 80 and bool(_FOLLOW_VERB.search(text)) and bool(_FOLLOW_CUE.search(text))
 
@@ -273,7 +305,7 @@ def _classify(line: _Line) -> None:
         line.kind = "reply-header"
     elif (marker := _reply_marker(text)) is not None:
         line.kind, line.meta = "reply-marker", marker
-    elif _is_counter_footer(text) or _is_footer(text):
+    elif _is_counter_footer(text) or _is_footer(text) or _is_share_row(text):
         line.kind = "footer"
     elif _RELATED_HEADING.match(text):
         line.kind = "related-heading"
@@ -295,7 +327,12 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
-_TRAILING = ("footer", "follow-prompt", "byline")  # chrome after a page's last list
+_TRAILING = (
+    "footer",
+    "follow-prompt",
+    "byline",
+    "cookie-notice",
+)  # chrome after a page's last list
 
 
 def _is_turn(text: str) -> bool:
@@ -348,8 +385,8 @@ def _resolve_context(lines: list[_Line]) -> None:
         if line.kind == "count":
             near = [lines[j].kind for j in (i - 1, i + 1) if 0 <= j < n]
             line.kind = "reply-count" if "reply-header" in near else "content"
-    # Breadcrumbs, bylines and follow prompts only where pages put them: near the top or
-    # bottom, or right after a reply marker. Elsewhere the same words are content; a labelled
+    # Breadcrumbs, bylines, follow prompts and cookie notices only where pages put them: near
+    # the top or bottom, or right after a reply marker. Elsewhere the same words are content; a labelled
     # byline goes anywhere unless it reads as speech (_is_speech).
     for i, line in enumerate(lines):
         at_edge = i < 8 or i >= n - 5
@@ -365,6 +402,8 @@ def _resolve_context(lines: list[_Line]) -> None:
             line.kind = "byline"
         elif (i < 3 or i >= n - 3) and _is_follow_prompt(line.text):
             line.kind = "follow-prompt"
+        elif at_edge and _is_cookie_notice(line.text):
+            line.kind = "cookie-notice"
     # A related-links heading takes the links after it when they run to the page's end (past
     # any footer). A line of body text after it (an FAQ's answer, a section's own text) makes
     # it a heading of the content; so do questions each followed by an answer (_is_faq).
