@@ -365,6 +365,13 @@ def test_an_faq_in_bullets_at_the_end_stays():
     assert _removed("正文第一段，内容很长。\n" + links)[0][0] == "related-links"
 
 
+@pytest.mark.parametrize("heading", ["相关帖子", "相关视频", "Related stories", "Related links:"])
+def test_related_headings_of_other_kinds(heading):
+    text = f"正文第一段，内容很长。\n\n{heading}\n• 冷启动异响正常吗？\n• 机油选择攻略\n返回顶部\n"
+    links = f"{heading}\n• 冷启动异响正常吗？\n• 机油选择攻略"
+    assert _removed(text) == [("related-links", links), ("footer", "返回顶部")]
+
+
 def test_related_questions_at_the_end_go():
     links = "相关问题\n如何注册账号？\n美国撤军后，土耳其会疏远俄罗斯吗？\n俄乌局势，最新进展"
     text = f"正文第一段，内容很长。\n\n{links}\n返回顶部\n"

@@ -153,7 +153,8 @@ _CONSENT = re.compile(r"agree|accept|consent|privacy|同意|接受|隐私|隱私
 _RELATED_HEADING = re.compile(
     r"^(?:相关|相關|热门|熱門|推荐|推薦|猜你喜欢|猜你喜歡|延伸阅读|延伸閱讀|更多|大家都在看|"
     r"其他人还看了|相关推荐|related)\s*(?:问题|問題|阅读|閱讀|推荐|推薦|文章|新闻|新聞|内容|內容|"
-    r"话题|話題|questions?|articles?|posts?)?\s*[:：]?$",
+    r"话题|話題|帖子|主题|主題|链接|鏈接|视频|視頻|资讯|資訊|"
+    r"questions?|articles?|posts?|stories|links|reading|news|videos?)?\s*[:：]?$",
     re.I,
 )
 _HEADING_NUMBERED = re.compile(
