@@ -372,6 +372,15 @@ def test_related_headings_of_other_kinds(heading):
     assert _removed(text) == [("related-links", links), ("footer", "返回顶部")]
 
 
+def test_related_links_between_the_article_and_its_comments_go():
+    links = "相关新闻\n古特雷斯呼吁各国加大减排力度\n迪拜气候大会首日通过损失与损害基金"
+    text = f"正文第一段，内容很长。\n\n{links}\n网友评论\n1# 地球村民\n终于有进展了\n"
+    assert _removed(text)[0] == ("related-links", links)
+    # inside a reply, the same lines are the reply's own
+    reply = "正文第一段，内容很长。\n1# 地球村民\n相关问题\n如何注册账号？\n2# 路人甲\n同意\n"
+    assert "related-links" not in [kind for kind, _ in _removed(reply)]
+
+
 def test_related_questions_at_the_end_go():
     links = "相关问题\n如何注册账号？\n美国撤军后，土耳其会疏远俄罗斯吗？\n俄乌局势，最新进展"
     text = f"正文第一段，内容很长。\n\n{links}\n返回顶部\n"

@@ -328,6 +328,7 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
+_THREAD = ("reply-header", "reply-marker")  # where a page's comments begin
 _TRAILING = (
     "footer",
     "follow-prompt",
@@ -406,12 +407,14 @@ def _resolve_context(lines: list[_Line]) -> None:
         elif at_edge and _is_cookie_notice(line.text):
             line.kind = "cookie-notice"
     # A related-links heading takes the links after it when they run to the page's end (past
-    # any footer). A line of body text after it (an FAQ's answer, a section's own text) makes
+    # any footer) or to the comments. A line of body text after it (an FAQ's answer, a section's own text) makes
     # it a heading of the content; so do questions each followed by an answer (_is_faq).
+    # Between the article and its comments, the links run up to the comments.
+    comments = next((k for k, line in enumerate(lines) if line.kind in _THREAD), n)
     for i, line in enumerate(lines):
         if line.kind != "related-heading":
             continue
-        tail = lines[i + 1 :]
+        tail = lines[i + 1 : comments if i < comments else n]
         links = [t for t in tail if t.kind not in (*_TRAILING, "breadcrumb")]
         if tail and all(map(_is_link, links)) and not _is_faq(links):
             for t in [line, *tail]:
