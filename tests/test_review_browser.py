@@ -682,7 +682,8 @@ def test_j_past_the_last_pair_goes_on_to_the_next_page_and_k_comes_back(served, 
     expect(page).not_to_have_url(re.compile(r"cursor="))
     expect(current).to_have_id(f"bead-{worst[3]}")
     # The pager's link with the mouse, then k, too; the last page says it is the last.
-    page.get_by_role("link", name="next page »").click()
+    with page.expect_navigation():  # loaded, its keys listened to, before j and k
+        page.get_by_role("link", name="next page »").click()
     expect(rows.first).to_have_id(f"bead-{worst[4]}")
     page.keyboard.press("j")
     page.keyboard.press("k")
