@@ -179,6 +179,8 @@ def test_resolve_conversion():
         ("e\u0301", "é"),  # combining accent composed
         ("zero\u200bwidth\ufeff", "zerowidth"),  # invisible characters removed
         ("\uf900", "豈"),  # CJK compatibility ideograph → unified
+        ("１２：３０ ｈｔｔｐｓ：／／ａ．ｂ", "12:30 https://a.b"),  # a colon inside Latin text
+        ("比分是２：１。他说：好。Ａ：来了", "比分是2:1。他说：好。A：来了"),  # else kept
     ],
 )
 def test_normalize_width(text, expected):

@@ -16,7 +16,8 @@ opt-in only.
 Widths: full-width Latin letters, digits and symbols (ＡＢＣ１２３％＠) and other compatibility
 forms are folded as NFKC folds them, except the CJK punctuation NFKC would make ASCII
 (，！？：；（）～ → , ! ? : ; ( ) ~, and … → ...): it stays, because the splitter, the aligner's
-punctuation signal and the MT model expect Chinese punctuation in Chinese text. Circled numbers,
+punctuation signal and the MT model expect Chinese punctuation in Chinese text; only a colon
+between Latin letters or digits becomes ASCII (１２：３０ → 12:30, ｈｔｔｐｓ：／／ → https://). Circled numbers,
 superscripts, fractions and unit squares (① ² ½ ㎡) stay too: NFKC would lose their meaning.
 Zero-width spaces, BOMs and soft hyphens are removed; CJK compatibility ideographs become their
 unified forms (as NFKC and OpenCC's own normalization step both do).
@@ -166,10 +167,17 @@ def _width_map() -> CharMap:
     return CharMap(table)
 
 
+# A full-width colon inside Latin text, once folded (１２：３０, ｈｔｔｐｓ：／／): a time, a score, a URL
+_LATIN_COLON = re.compile(r"(?<=[0-9A-Za-z])：(?=[0-9A-Za-z/])")
+
+
 def normalize_width(text: str) -> str:
     """Fold full-width Latin letters, digits, symbols and other compatibility forms (NFKC),
-    keeping CJK punctuation; then compose combining marks (NFC)."""
+    keeping CJK punctuation (but a colon between Latin letters or digits: 12:30, https://);
+    then compose combining marks (NFC)."""
     text = _width_map().apply(text)
+    if "：" in text:
+        text = _LATIN_COLON.sub(":", text)
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text
