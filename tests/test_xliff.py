@@ -73,6 +73,23 @@ def test_an_empty_xliff_12_is_valid_and_reads_back(tmp_path):
     assert list(read_pairs(str(path))) == []
 
 
+def test_an_export_of_no_pairs_to_xliff_2_warns_that_it_is_not_valid(cli, tmp_path):
+    """XLIFF 2's schema wants a unit in a file: no valid file of no pairs exists, so the
+    export says so (1.2 has one, and no warning)."""
+    empty = tmp_path / "none2.xlf"
+    write_pairs([], str(empty), "xliff2")
+    assert not schema("xliff2").validate(etree.parse(str(empty)))  # the fact the warning states
+    db = tmp_path / "c.db"
+    with Store.open(db) as store:
+        store.add_pairs(PAIRS, source="a.tmx", checksum="x")
+    args = ("--status", "rejected")  # nothing rejected
+    status, _, err = cli("export", db, "-o", tmp_path / "a.xlf", "-f", "xliff2", *args)
+    assert status == 0 and "duiyi: warning: " in err
+    assert "holds no pair, which xliff2 does not allow" in err
+    status, _, err = cli("export", db, "-o", tmp_path / "b.xlf", "-f", "xliff", *args)
+    assert status == 0 and "warning" not in err
+
+
 def test_states_machine_drafts_need_review_and_glosses_are_never_translated(tmp_path):
     write_pairs(PAIRS, str(tmp_path / "a.xlf"), "xliff")
     write_pairs(PAIRS, str(tmp_path / "b.xlf"), "xliff2")

@@ -124,6 +124,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.store import Store
+    from duiyi.export import get_format
     from duiyi.export.exports import export_store
 
     with Store.open(args.store, readonly=True) as store:
@@ -148,4 +149,10 @@ def run(args: argparse.Namespace) -> int:
         + (f"; left out {left_out}" if left_out else ""),
         file=sys.stderr,
     )
+    if not result.pairs and not get_format(result.fmt).holds_nothing:
+        print(
+            f"duiyi: warning: {where} holds no pair, which {result.fmt} does not allow: a CAT "
+            "tool that checks the schema refuses it (choose other pairs, or 1.2 with -f xliff)",
+            file=sys.stderr,
+        )
     return 0

@@ -232,6 +232,7 @@ class PairFormat:
     # Whether write → read gives back text unchanged (Moses cannot hold line breaks, ...).
     keeps_line_breaks: bool = True
     keeps_metadata: bool = True  # score, bead, origin, document, status survive a round trip
+    holds_nothing: bool = True  # a file of no pairs is valid (XLIFF 2 needs a unit)
 
     def write(
         self,

@@ -236,6 +236,7 @@ class Xliff2Format(XliffFormat):
     name = "xliff2"
     extensions = (".xlf",)  # shared with 1.2, which comes first in the registry: -f xliff2
     version = "2.1"
+    holds_nothing = False  # the schema wants a <file> holding a unit
 
     def _write(self, xf, pairs, src_lang, tgt_lang, signature) -> int:
         n = 0
