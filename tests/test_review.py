@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+import subprocess
+import sys
 import time
 
 import httpx
@@ -14,6 +17,23 @@ from duiyi.corpus.store import Store
 from duiyi.review.app import create_app
 from duiyi.review.security import allowed_hosts
 from duiyi.review.server import make_server, serve_in_thread
+
+
+@contextlib.contextmanager
+def review_process(*args, command=None, env=None):
+    """`duiyi review ARGS` (or `command`) in a process of its own: (the process, the URL it
+    says it serves), the process killed if the test leaves it running."""
+    command = command or [sys.executable, "-m", "duiyi.cli", "review", *map(str, args)]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        yield proc, re.search(r"at (http://\S+/)", proc.stdout.readline()).group(1)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
 
 HOST = "127.0.0.1:8765"
 TOKEN = "test-token-0123456789"
@@ -475,14 +495,9 @@ def test_history_of_a_pair_merged_away_is_still_shown(client, store, docs):
 
 def test_review_command_serves_until_interrupted_and_records_the_reviewer(store, docs):
     import signal
-    import subprocess
-    import sys
 
-    command = [sys.executable, "-m", "duiyi.cli", "review", store.path, "--reviewer", "bob"]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        line = proc.stdout.readline()
-        url = re.search(r"at (http://127\.0\.0\.1:\d+/)", line).group(1)
+    with review_process(store.path, "--reviewer", "bob") as (proc, url):
+        assert re.fullmatch(r"http://127\.0\.0\.1:\d+/", url)
         with httpx.Client(timeout=5) as http:
             page = http.get(f"{url}documents/{docs['news']}")
             assert "reviewing as <b>bob</b>" in page.text
@@ -498,10 +513,6 @@ def test_review_command_serves_until_interrupted_and_records_the_reviewer(store,
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
         assert "Traceback" not in proc.stderr.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_an_empty_corpus_says_how_to_fill_it_with_commands_that_work(store):
@@ -539,8 +550,6 @@ def test_open_opens_the_url_or_says_it_found_no_browser(store, docs, tmp_path, w
     import os
     import select
     import signal
-    import subprocess
-    import sys
 
     opened = tmp_path / "opened.txt"
     browser = tmp_path / "browser"
@@ -548,12 +557,7 @@ def test_open_opens_the_url_or_says_it_found_no_browser(store, docs, tmp_path, w
     browser.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["BROWSER"] = str(browser if works else tmp_path / "no-such-browser")
-    command = [sys.executable, "-m", "duiyi.cli", "review", store.path, "--open"]
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
-    try:
-        url = re.search(r"at (http://\S+/)", proc.stdout.readline()).group(1)
+    with review_process(store.path, "--open", env=env) as (proc, url):
         if works:
             for _ in range(250):
                 if opened.exists() and opened.read_text().strip():
@@ -568,23 +572,14 @@ def test_open_opens_the_url_or_says_it_found_no_browser(store, docs, tmp_path, w
             )
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def test_a_client_that_hangs_up_before_the_answer_does_not_stop_the_server(store, docs):
     import signal
     import socket
-    import subprocess
-    import sys
 
     # A tab closed, or a page left while it loads: the answer goes to a closed connection.
-    command = [sys.executable, "-m", "duiyi.cli", "review", store.path]
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        url = re.search(r"at (http://\S+/)", proc.stdout.readline()).group(1)
+    with review_process(store.path) as (proc, url):
         port = int(url.rstrip("/").rsplit(":", 1)[1])
         for _ in range(3):
             with socket.create_connection(("127.0.0.1", port)) as sock:
@@ -595,10 +590,6 @@ def test_a_client_that_hangs_up_before_the_answer_does_not_stop_the_server(store
             assert http.get(f"{url}pairs").status_code == 200
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 # --- a store this process may not write: browse, search, export; every change refused -------
@@ -644,8 +635,6 @@ def test_a_read_only_store_can_be_browsed_and_refuses_every_change(tmp_path):
 def test_review_command_opens_a_store_it_may_not_write_read_only(tmp_path, store, docs):
     import os
     import signal
-    import subprocess
-    import sys
 
     from test_hostile import _unprivileged  # chmod alone does not stop root
 
@@ -659,31 +648,27 @@ def test_review_command_opens_a_store_it_may_not_write_read_only(tmp_path, store
     folder.chmod(0o555)
     command = _unprivileged(sys.executable, "-m", "duiyi.cli", "review", str(path))
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
-    )
     try:
-        url = re.search(r"at (http://\S+/)", proc.stdout.readline()).group(1)
-        said = proc.stdout.readline()
-        assert said.startswith(f"duiyi review: read-only: no write permission on {path};")
-        with httpx.Client(timeout=5) as http:
-            page = http.get(f"{url}documents/{docs['news']}")
-            assert f"read-only: no write permission on {path}." in page.text
-            assert NEWS[0][2] in page.text
-            assert NEWS[0][0] in http.get(f"{url}pairs", params={"q": "weather"}).text
-            token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
-            bead = re.search(r'id="bead-(\d+)"', page.text).group(1)
-            answer = http.post(
-                f"{url}beads/{bead}/approve", data={"version": 1}, headers={"X-CSRF-Token": token}
-            )
-            assert answer.status_code == 403 and "read-only" in answer.json()["error"]
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
-        assert "Traceback" not in proc.stderr.read()
-        assert path.read_bytes() == before
-        assert [p.name for p in folder.iterdir()] == ["corpus.db"]  # no -wal, no -shm
+        with review_process(command=command, env=env) as (proc, url):
+            said = proc.stdout.readline()
+            assert said.startswith(f"duiyi review: read-only: no write permission on {path};")
+            with httpx.Client(timeout=5) as http:
+                page = http.get(f"{url}documents/{docs['news']}")
+                assert f"read-only: no write permission on {path}." in page.text
+                assert NEWS[0][2] in page.text
+                assert NEWS[0][0] in http.get(f"{url}pairs", params={"q": "weather"}).text
+                token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+                bead = re.search(r'id="bead-(\d+)"', page.text).group(1)
+                answer = http.post(
+                    f"{url}beads/{bead}/approve",
+                    data={"version": 1},
+                    headers={"X-CSRF-Token": token},
+                )
+                assert answer.status_code == 403 and "read-only" in answer.json()["error"]
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=10) == 0
+            assert "Traceback" not in proc.stderr.read()
+            assert path.read_bytes() == before
+            assert [p.name for p in folder.iterdir()] == ["corpus.db"]  # no -wal, no -shm
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
         folder.chmod(0o755)
