@@ -830,6 +830,21 @@ def test_sdlxliff_segments_without_an_sdl_seg_get_one(cli, tmp_path):
     assert b"sdl" not in plain.read_bytes()
 
 
+def test_xliff_in_a_named_pipe_is_pretranslated_as_stdin_is(cli, tmp_path):
+    """`duiyi translate <(cat job.xlf) -o out/`: read once, told by its bytes, written back
+    under the pipe's name with .xlf (it was refused)."""
+    fifo = tmp_path / "63"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes(JOB_12.encode()))
+    writer.start()
+    out = tmp_path / "out"
+    status, _, err = cli("translate", fifo, "-o", f"{out}/", "--engine", "gloss", "--no-cache")
+    writer.join(timeout=10)
+    assert status == 0, err
+    assert [p.name for p in out.iterdir()] == ["63.xlf"]
+    assert _unchanged_but(out / "63.xlf", JOB_12, NS12, {"1", "5", "6", "7"}, {"5", "6", "7"})
+
+
 def test_telling_xliff_leaves_a_pipe_unread(tmp_path):
     from duiyi.export.xliff_units import is_xliff
 

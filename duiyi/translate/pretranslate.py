@@ -26,12 +26,14 @@ from duiyi.export.xliff_units import UnitCounts, XliffJob, is_xliff, is_xliff_da
 from duiyi.translate.output import unique_name
 
 
-def xliff_inputs(listed: list[tuple[str, bool]], stdin: bytes | None = None) -> list[str]:
-    """The XLIFF files among the listed inputs (none: a run of documents); "-" where `stdin`
-    (standard input, read) is XLIFF. InputError where they come with documents, before
-    anything is translated."""
+def xliff_inputs(listed: list[tuple[str, bool]], contents: dict[str, bytes]) -> list[str]:
+    """The XLIFF files among the listed inputs (none: a run of documents); those read already
+    (`contents`, by path: "-" for standard input, pipes) told by their bytes. InputError where
+    they come with documents, before anything is translated."""
     xliffs = [
-        path for path, _ in listed if (is_xliff_data(stdin) if path == "-" else is_xliff(path))
+        path
+        for path, _ in listed
+        if (is_xliff_data(contents[path]) if path in contents else is_xliff(path))
     ]
     if xliffs and len(xliffs) < len(listed):
         other = next(path for path, _ in listed if path not in xliffs)
@@ -48,9 +50,10 @@ def translate_xliffs(
     output: str | None,
     fmt: str | None,
     directory: bool,
-    stdin: bytes | None = None,
+    contents: dict[str, bytes],
 ):
-    """Pre-translate the XLIFF files `paths` ("-": `stdin`, read already) with `run`
+    """Pre-translate the XLIFF files `paths` (those in `contents` read already: "-" standard
+    input, pipes) with `run`
     (translate_inputs' engine, cache, drafter and statistics): into `output` (a file; None or
     "-": stdout), or into the folder `output` under their own names (`directory`). `fmt`: the
     format asked for, if any."""
@@ -70,8 +73,8 @@ def translate_xliffs(
     targets = _targets(paths, output, directory, run.roots)
 
     def load(path: str) -> XliffJob:
-        if path == "-":
-            job = XliffJob("stdin", stdin)
+        if path in contents:
+            job = XliffJob(_name(path), contents[path])
         else:
             with open(path, "rb") as f:
                 job = XliffJob(path, read_bounded(f, path))
@@ -92,7 +95,7 @@ def translate_xliffs(
         run.stats.documents += 1
         _pretranslate(run, job)
         run.stats.xliff.add(job.counts)
-        if path != "-" and target not in (None, "-") and _same_file(target, path):
+        if path not in contents and target not in (None, "-") and _same_file(target, path):
             release_inputs([path])  # read whole: -o naming it replaces it, atomically
         with atomic_write(target, "wb") as out:
             out.write(job.to_bytes())
@@ -143,7 +146,8 @@ def _targets(paths: list[str], output: str | None, directory: bool, roots) -> li
 
     if directory:
         taken: set[str] = set()
-        names = ["stdin.xlf" if p == "-" else relative_name(p, roots) for p in paths]
+        names = [relative_name(p, roots) for p in paths]  # stdin, a pipe: no extension of theirs
+        names = [n if PurePosixPath(n).suffix else f"{n}.xlf" for n in names]
         targets = [str(Path(output) / _unique(name, taken)) for name in names]
         check_outputs(targets)  # never into an input: a folder is no file's own name
         return targets

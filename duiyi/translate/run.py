@@ -181,8 +181,6 @@ def translate_inputs(
         read_once_only,
         read_stdin,
     )
-    from duiyi.errors import InputError
-    from duiyi.export.xliff_units import is_xliff_data
     from duiyi.progress import to_terminal
     from duiyi.translate.docx_out import check_source_files
 
@@ -197,24 +195,18 @@ def translate_inputs(
     directory = is_directory_output(output, inputs)
     # stdin can be read only once: whole (bounded), then told XLIFF or a document
     stdin = read_stdin() if any(path == "-" for path, _ in listed) else None
-    pipes = read_once_only(listed)  # `<(…)`, /dev/stdin: read once, whole, as stdin is
+    contents = read_once_only(listed)  # `<(…)`, /dev/stdin: read once, whole, as stdin is
+    if stdin is not None:
+        contents["-"] = stdin
     # a CAT tool's XLIFF: its empty targets filled
-    if xliffs := xliff_inputs([item for item in listed if item[0] not in pipes], stdin):
-        if pipes:
-            raise InputError(
-                f"{xliffs[0]} is XLIFF but {next(iter(pipes))} is a document: translate XLIFF "
-                "files and documents in separate runs"
-            )
-        translate_xliffs(run, xliffs, output, fmt, directory, stdin)
+    if xliffs := xliff_inputs(listed, contents):
+        translate_xliffs(run, xliffs, output, fmt, directory, contents)
         return run.stats
-    if piped_xliff := next((path for path, data in pipes.items() if is_xliff_data(data)), None):
-        raise InputError(f"{piped_xliff}: an XLIFF file in a pipe: give it by name or as - (stdin)")
     # Every input and output, before the first is translated and written.
     if run.fmt == "docx":
         check_source_files(listed)
     paths = [path for path, _ in listed]
     run.check_outputs(paths, output, directory)
-    contents = {**pipes, "-": stdin} if stdin is not None else pipes
     documents = run.counted(
         read_documents(listed, inputs, document_names(paths, run.roots), contents)
     )
