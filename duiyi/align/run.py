@@ -38,11 +38,10 @@ from duiyi.align.alignfile import write_align
 from duiyi.align.documents import align_documents
 from duiyi.align.rescore import Progress
 from duiyi.atomic import check_outputs
-from duiyi.corpus.model import Bead, Document
+from duiyi.corpus.model import Bead, Document, common_tag, primary_subtag
 from duiyi.corpus.pairs import build_pairs
 from duiyi.errors import DuiyiError, EmptyInput, FormatError, InputError
 from duiyi.export import FORMATS, format_for_path, get_format, write_pairs
-from duiyi.export.base import primary_subtag
 from duiyi.export.filters import EMPTY_SIDE, filter_pairs
 from duiyi.progress import WeightedProgress
 
@@ -259,8 +258,7 @@ def _language_tags(documents: list[Document]) -> str:
             f"the documents on one side are in several languages ({listed}): one output file "
             "tags one language a side; align each direction into a file of its own"
         )
-    tags = {doc.lang_tag for doc in telling}
-    return tags.pop() if len(tags) == 1 else next(iter(languages))
+    return common_tag(doc.lang_tag for doc in telling)
 
 
 def _align_path(output: str, src: str | Path, source_root) -> Path:

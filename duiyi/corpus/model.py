@@ -5,6 +5,7 @@ Offsets are character offsets into `Document.text`, the decoded original text.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -77,6 +78,23 @@ def lang_tag(lang: str, script: str = "") -> str:
     if lang == "zh":
         return "zh-TW" if script == "traditional" else "zh-CN"
     return {"en": "en-US"}.get(lang, lang)
+
+
+def language_code(lang: str) -> str:
+    """A language code as compared in full: "ZH_cn" → "zh-cn"."""
+    return lang.replace("_", "-").lower()
+
+
+def primary_subtag(lang: str) -> str:
+    """ "zh-CN" → "zh", "en_US" → "en": what language matching compares."""
+    return language_code(lang).split("-")[0]
+
+
+def common_tag(tags: Iterable[str]) -> str:
+    """The one tag a file gives documents of one language: theirs where they all share it
+    (zh-TW), else their language (zh for Traditional and Simplified ones together)."""
+    tags = set(tags)
+    return tags.pop() if len(tags) == 1 else primary_subtag(next(iter(tags)))
 
 
 @dataclass(frozen=True)

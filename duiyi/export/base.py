@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from duiyi.atomic import atomic_write
-from duiyi.corpus.model import Pair
+from duiyi.corpus.model import Pair, language_code, primary_subtag
 from duiyi.errors import FormatError
 
 # Where a writer writes: a path ("-" or None: stdout) or a file object, text or binary.
@@ -146,16 +146,6 @@ def xml_error(exc) -> str:
         )
     position = getattr(exc, "position", None)
     return f"line {position[0]}, column {position[1]}: {message}" if position else message
-
-
-def language_code(lang: str) -> str:
-    """A language code as compared in full: "ZH_cn" → "zh-cn"."""
-    return lang.replace("_", "-").lower()
-
-
-def primary_subtag(lang: str) -> str:
-    """ "zh-CN" → "zh", "en_US" → "en": what language matching compares."""
-    return language_code(lang).split("-")[0]
 
 
 _LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")

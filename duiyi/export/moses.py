@@ -14,10 +14,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from duiyi.atomic import atomic_write
-from duiyi.corpus.model import Pair
+from duiyi.corpus.model import Pair, primary_subtag
 from duiyi.errors import FormatError
 
-from .base import Output, PairFormat, count_lines, file_languages, primary_subtag, text_lines
+from .base import Output, PairFormat, count_lines, file_languages, text_lines
 
 # Every character str.splitlines() breaks on: a Moses line must hold none of them.
 _LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]+")

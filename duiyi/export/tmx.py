@@ -34,7 +34,7 @@ from typing import IO
 from lxml import etree
 
 from duiyi import __version__
-from duiyi.corpus.model import ORIGINS, STATUSES, Pair
+from duiyi.corpus.model import ORIGINS, STATUSES, Pair, language_code, primary_subtag
 from duiyi.errors import FormatError
 
 from .base import (
@@ -42,9 +42,7 @@ from .base import (
     PairFormat,
     PairReader,
     checked_score,
-    language_code,
     open_output,
-    primary_subtag,
     refuse_entities,
     wrong_root,
     xml_error,

@@ -25,9 +25,7 @@ import functools
 import re
 from datetime import datetime
 
-from duiyi.corpus.model import ORIGINS, STATUSES, Pair
-
-from .base import primary_subtag
+from duiyi.corpus.model import ORIGINS, STATUSES, Pair, primary_subtag
 
 _ATTR = rb'[^"<&\x00-\x1f]*'
 _CHARS = rb"[^<&>\x00-\x08\x0b-\x1f]*"

@@ -40,7 +40,7 @@ from urllib.parse import parse_qsl, urlencode
 from lxml import etree
 
 from duiyi import __version__
-from duiyi.corpus.model import ORIGINS, STATUSES, Pair
+from duiyi.corpus.model import ORIGINS, STATUSES, Pair, primary_subtag
 from duiyi.errors import FormatError
 
 from .base import (
@@ -50,7 +50,6 @@ from .base import (
     PairReader,
     checked_score,
     open_output,
-    primary_subtag,
     refuse_entities,
     wrong_root,
     xml_error,

@@ -6,7 +6,15 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 
-from duiyi.corpus.model import ORIGINS, STATUSES, Pair, Sentence, lang_tag
+from duiyi.corpus.model import (
+    ORIGINS,
+    STATUSES,
+    Pair,
+    Sentence,
+    common_tag,
+    lang_tag,
+    primary_subtag,
+)
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
     BeadFilter,
@@ -442,23 +450,20 @@ class QueryMixin:
         for src, src_script, tgt, tgt_script, meta in rows:
             src = lang_tag(src or "zh", src_script)
             if not tgt:  # imported pairs: the target language the import recorded
-                tgt = json.loads(meta or "{}").get("tgt_lang") or other.get(_primary(src), "en")
+                tgt = json.loads(meta or "{}").get("tgt_lang") or other.get(
+                    primary_subtag(src), "en"
+                )
             sides.add((src, lang_tag(tgt, tgt_script or "")))
         if not sides:
             return None
-        directions = {(_primary(src), _primary(tgt)) for src, tgt in sides}
+        directions = {(primary_subtag(src), primary_subtag(tgt)) for src, tgt in sides}
         if len(directions) > 1:
             listed = ", ".join(f"{s}→{t}" for s, t in sorted(directions))
             raise StoreError(
                 f"{self.path} holds pairs in several directions ({listed}): give "
                 "--src-lang and --tgt-lang, or keep each direction in a store of its own"
             )
-
-        def tag(tags: set[str]) -> str:
-            # one tag for the whole file: zh-TW only where every document is zh-TW, else zh
-            return tags.pop() if len(tags) == 1 else _primary(tags.pop())
-
-        return tag({src for src, _ in sides}), tag({tgt for _, tgt in sides})
+        return common_tag(src for src, _ in sides), common_tag(tgt for _, tgt in sides)
 
     def info(self) -> dict:
         """Counts for `duiyi corpus info`: documents, sentences, beads by status/origin/kind."""
@@ -502,8 +507,3 @@ def _sort_key(bead: BeadRecord, sort: str) -> list:
         "status": [bead.status, bead.document_id, bead.position, bead.id],
         "origin": [bead.origin, bead.document_id, bead.position, bead.id],
     }[sort]
-
-
-def _primary(tag: str) -> str:
-    """ "zh-TW" → "zh": the language of a tag as `lang_tag` writes it."""
-    return tag.split("-")[0]
