@@ -509,6 +509,19 @@ def test_importing_a_changed_tmx_again_replaces_it_and_keeps_the_review(cli, tmp
         ]
 
 
+def test_importing_a_tmx_again_by_another_spelling_of_its_path_replaces_it(
+    cli, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    write_pairs([Pair("一。", "One."), Pair("二。", "Two.")], "m.tmx")
+    for spelling in ("m.tmx", "./m.tmx", tmp_path / "m.tmx"):
+        status, _, err = cli("import", spelling, "--store", "c.db")
+        assert status == 0, err
+    assert "2 as already stored" in err
+    with Store.open("c.db") as s:
+        assert s.count_pairs() == 2
+
+
 def test_import_foreign_tmx_is_human_and_counts_skips(cli, tmp_path):
     memory = tmp_path / "trados.tmx"
     memory.write_text(

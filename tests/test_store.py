@@ -298,6 +298,64 @@ def test_a_file_at_another_path_adds_its_pairs(store):
     assert store.count_pairs() == 2
 
 
+def test_a_file_imported_again_by_another_spelling_of_its_path_replaces_itself(
+    store, tmp_path, monkeypatch
+):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    pairs = [Pair("一。", "One."), Pair("二。", "Two.")]
+    store.add_pairs(pairs, source="m.tmx", checksum="v1")
+    (one, _) = _beads(store)
+    store.update_bead(one.id, expected_version=1, status="approved", reviewer="ann")
+    for spelling in ("./m.tmx", str(tmp_path / "m.tmx"), "sub/../m.tmx"):
+        tally = Counter()
+        store.add_pairs(pairs, source=spelling, checksum="v1", tally=tally)
+        assert tally == {"added": 0, "kept": 2, "removed": 0}
+        assert [(b.id, b.status) for b in _beads(store)][0] == (one.id, "approved")
+        assert store.count_pairs() == 2 and len(store.list_documents()) == 1
+
+
+def test_a_pair_the_file_holds_fewer_times_keeps_its_reviewed_copy(store):
+    store.add_pairs([Pair("一。", "One.")] * 3, source="m.tmx", checksum="v1")
+    beads = _beads(store)
+    store.update_bead(beads[1].id, expected_version=1, status="approved", reviewer="ann")
+    store.add_pairs([Pair("一。", "One.")], source="m.tmx", checksum="v2")
+    assert [(b.id, b.status) for b in _beads(store)] == [(beads[1].id, "approved")]
+
+
+def test_an_import_recorded_by_the_path_as_typed_is_still_found(store, tmp_path, monkeypatch):
+    # Stores before resolved paths recorded the path as typed, and a file imported by two
+    # spellings held two copies: importing it again finds both, keeps one copy, with its
+    # review, and leaves one document.
+    monkeypatch.chdir(tmp_path)
+    pairs = [Pair("一。", "One."), Pair("二。", "Two.")]
+    for spelling in ("m.tmx", "./m.tmx"):
+        store.add_pairs(pairs, source=f"other/{spelling}", checksum="v1")
+        with store._write() as conn:  # as an older duiyi recorded it
+            conn.execute(
+                "UPDATE documents SET path = ?, meta = json_set(meta, '$.imported_from', ?) "
+                "WHERE json_extract(meta, '$.imported_from') LIKE '%/other/m.tmx'",
+                (spelling, spelling),
+            )
+    beads = _beads(store)
+    assert len(beads) == 4 and len(store.list_documents()) == 2
+    store.update_bead(beads[3].id, expected_version=1, status="approved", reviewer="ann")
+    tally = Counter()
+    store.add_pairs(
+        [*pairs, Pair("三。", "Three.")], source=tmp_path / "m.tmx", checksum="v2", tally=tally
+    )
+    assert tally == {"kept": 2, "added": 1, "removed": 2}
+    after = _beads(store)
+    assert [(b.src_text, b.status) for b in after] == [
+        ("一。", "pending"),
+        ("二。", "approved"),  # of the two copies, the one reviewed stays
+        ("三。", "pending"),
+    ]
+    assert [b.id for b in after[:2]] == [beads[0].id, beads[3].id]
+    (document,) = store.list_documents()
+    assert document.path == str(tmp_path / "m.tmx")
+
+
 def _index_is_sound(path) -> None:
     """FTS5's own check of the search index against the beads (raises when corrupt)."""
     conn = sqlite3.connect(path)

@@ -6,11 +6,12 @@ Examples:
 
 Imported pairs keep the origin, score and status a duiyi TMX records in its props; other
 tools' pairs are "human" translations.
-Importing a file again from the same path (as given here) replaces what it brought before,
-in one transaction: a pair still in the file with the same source and target as that import
-brought keeps its stored pair, with its review status, reviewer, history and any edit made
-in review (a pair nobody reviewed takes the file's score, status and props); pairs no longer
-in the file are removed with their history; the file's other pairs are added.
+Importing the same file again (by any spelling of its path: ./x.tmx, x.tmx and /abs/x.tmx are
+one file) replaces what it brought before, in one transaction: a pair still in the file with
+the same source and target as that import brought keeps its stored pair, with its review
+status, reviewer, history and any edit made in review (a pair nobody reviewed takes the
+file's score, status and props); pairs no longer in the file are removed with their history;
+the file's other pairs are added.
 Units lacking the source or target language are skipped and counted.
 An XLIFF written by duiyi comes back onto the stored sentences it was written from: changed
 targets become "edited" (or "human" over a gloss draft), targets the translator's tool marked

@@ -33,7 +33,7 @@ class ImportResult:
     many changed its target ("edited" over a draft, "human" over a gloss or none),
     "approved" it or left it "unchanged".
 
-    A file imported again from the same path (see `Store.add_pairs`): `added`, its pairs new
+    A file imported again (see `Store.add_pairs`): `added`, its pairs new
     to the store; `kept`, those kept as stored (their review with them); `removed`, the
     earlier pairs it no longer holds.
     """
@@ -87,8 +87,8 @@ def import_files(
     origin: str | None = None,
 ) -> list[ImportResult]:
     """Add the pairs of each file to `store`, in one transaction: if any file fails, none of
-    them is added. `paths`: paths, or one. A file imported before from the same path replaces
-    what it brought, keeping the review of the pairs it still holds (`Store.add_pairs`)."""
+    them is added. `paths`: paths, or one. A file imported before (by any spelling of its
+    path) replaces what it brought, keeping the review of the pairs it still holds (`Store.add_pairs`)."""
     paths = input_list(paths)
     check_inputs(paths, fmt, src_lang, tgt_lang)
     with store.transaction():

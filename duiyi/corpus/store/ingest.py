@@ -17,7 +17,7 @@ from duiyi.corpus.store.records import (
     document_checksum,
     utc_now,
 )
-from duiyi.corpus.store.reimport import EarlierImport, pair_key
+from duiyi.corpus.store.reimport import EarlierImport, pair_key, source_path
 from duiyi.corpus.store.schema import refresh_stats
 from duiyi.errors import StoreError
 
@@ -203,7 +203,8 @@ class IngestMixin:
         import's pairs "kept" as stored and its beads "removed".
 
         Pairs are grouped into documents by `Pair.document` (or the file's name when empty).
-        When an earlier import of the same `source` path is stored, the file replaces what it
+        When an earlier import of the same file is stored (by any spelling of its path: the
+        store records it resolved, `reimport.source_path`), the file replaces what it
         brought (see `reimport`): its beads that the file still holds stay, with their review
         (status, edits, history), and take the place the file gives them; the others go; the
         file's other pairs are added. A bead nobody changed in duiyi takes the file's score,
@@ -215,6 +216,7 @@ class IngestMixin:
         """
         if origin is not None:
             check_names(origin, ORIGINS, "origin")
+        source = source_path(source)
         now = utc_now()
         doc_ids: dict[str, int] = {}
         positions: dict[str, int] = {}

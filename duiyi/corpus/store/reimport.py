@@ -9,17 +9,27 @@ its earliest history row found it (a bead nobody changed: as it is); a bead merg
 was made from both, the halves of a split from the bead they split.
 
 Each pair the earlier import brought (a *root*) is claimed by one pair of the file with the
-same key, in order (a pair repeated in the file claims the repeated beads one by one). A bead
-stays when all its roots are claimed; the other beads of the earlier import go, with their
+same key, in order (a pair repeated in the file claims the repeated beads one by one, those
+changed in duiyi first: a file holding fewer copies keeps the reviewed ones). A bead stays when all its roots are claimed; the other beads of the earlier import go, with their
 history. A pair of the file is added unless a bead it claimed stays.
+
+An earlier import is found by the file it read, not by how its path was spelled: the store
+records the resolved path (`source_path`), and a path a store recorded as typed (before it
+resolved them) is resolved when compared, so `./x.tmx`, `x.tmx` and `/abs/x.tmx` are one file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from collections import deque
+
+
+def source_path(path: str | os.PathLike) -> str:
+    """The path a store records for an imported file: absolute, links resolved."""
+    return os.path.realpath(path)
 
 
 def pair_key(document: str, src: str, tgt: str) -> bytes:
@@ -29,20 +39,15 @@ def pair_key(document: str, src: str, tgt: str) -> bytes:
 
 
 class EarlierImport:
-    """The documents and beads an earlier import of `source` left in the store.
+    """The documents and beads an earlier import of `source` (a resolved path) left in the
+    store.
 
     Feed it the file's pairs with `claim`; `finish` then tells which beads stay. With
     `beads=False`, only the documents are read (nothing is matched).
     """
 
     def __init__(self, conn: sqlite3.Connection, source: str, *, beads: bool = True):
-        self.documents: dict[str, int] = dict(
-            conn.execute(
-                "SELECT name, id FROM documents WHERE role = 'src' "
-                "AND json_extract(meta, '$.imported_from') = ? ORDER BY id",
-                (source,),
-            ).fetchall()
-        )
+        self.documents: dict[str, int] = _earlier_documents(conn, source)
         names = {doc_id: name for name, doc_id in self.documents.items()}
         self.version: dict[int, int] = {}  # earlier bead id -> its version
         self.position: dict[int, int] = {}
@@ -74,6 +79,12 @@ class EarlierImport:
                 if not beads:
                     self._unclaimed.setdefault(keys[root], deque()).append(root)
                 beads.append(bead_id)
+        for key, waiting in self._unclaimed.items():
+            if len(waiting) > 1:  # the copies changed in duiyi first, else in order
+                self._unclaimed[key] = deque(sorted(waiting, key=self._unchanged))
+
+    def _unchanged(self, root: int) -> bool:
+        return all(self.version[b] == 1 for b in self._beads_of[root])
 
     def claim(self, key: bytes, position: int) -> tuple[int | None, list[int]]:
         """The root the file's pair with `key` (at `position`) claims, if any, and its beads
@@ -93,6 +104,41 @@ class EarlierImport:
         kept = {b for b, roots in self.roots.items() if all(r in self.claimed for r in roots)}
         orphans = {r for r in self.claimed if not any(b in kept for b in self._beads_of[r])}
         return kept, orphans
+
+
+def _earlier_documents(conn: sqlite3.Connection, source: str) -> dict[str, int]:
+    """{name: id} of the documents imported from the file at `source` (a resolved path).
+
+    A store may hold two copies of a document (the file imported before by two spellings of
+    its path, when they were told apart): the later copies are merged into the first, their
+    beads placed after its own, and are one document from then on."""
+    spellings = [
+        spelling
+        for (spelling,) in conn.execute(
+            "SELECT DISTINCT json_extract(meta, '$.imported_from') FROM documents "
+            "WHERE role = 'src'"
+        )
+        if isinstance(spelling, str) and source_path(spelling) == source
+    ]
+    documents: dict[str, int] = {}
+    for name, doc_id in conn.execute(
+        f"SELECT name, id FROM documents WHERE role = 'src' AND "
+        f"json_extract(meta, '$.imported_from') IN ({', '.join('?' * len(spellings))}) "
+        "ORDER BY id",
+        spellings,
+    ).fetchall():
+        first = documents.setdefault(name, doc_id)
+        if first != doc_id:
+            (end,) = conn.execute(
+                "SELECT COALESCE(MAX(position) + 1, 0) FROM beads WHERE document_id = ?", (first,)
+            ).fetchone()
+            conn.execute(
+                "UPDATE beads SET position = position + ?, document_id = ? WHERE document_id = ?",
+                (end, first, doc_id),
+            )
+            conn.execute("UPDATE edits SET document_id = ? WHERE document_id = ?", (first, doc_id))
+            conn.execute("DELETE FROM documents WHERE id = ?", (doc_id,))
+    return documents
 
 
 def _earliest_history(conn: sqlite3.Connection, docs: str, doc_ids: list[int]) -> dict:
