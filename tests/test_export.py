@@ -96,6 +96,51 @@ class TestJsonl(RoundTrip):
         assert (record["src_lang"], record["tgt_lang"], record["score"]) == ("zh-CN", "en-US", 0.91)
         assert record["signature"] == "mt:argos|duiyi:0.1.0"
 
+    def test_dates_and_reviewer_come_back_through_the_store(self, tmp_path):
+        dated = Pair("一。", "One.", created="2024-05-06T07:08:09Z")
+        dated.changed, dated.changed_by = "2025-01-02T03:04:05Z", "ann"
+        path = self.path(tmp_path)
+        write_pairs([dated, Pair("二。", "Two.")], path)
+        records = [json.loads(line) for line in Path(path).read_text("utf-8").splitlines()]
+        assert [(r.get("created"), r.get("changed"), r.get("changed_by")) for r in records] == [
+            ("2024-05-06T07:08:09Z", "2025-01-02T03:04:05Z", "ann"),
+            (None, None, None),  # not known: not written
+        ]
+        with Store.open(tmp_path / "c.db") as store:
+            store.add_pairs(read_pairs(path), source=path, checksum="x")
+            export_store(store, tmp_path / "again.jsonl")
+        (again, _) = read_pairs(str(tmp_path / "again.jsonl"))
+        assert (again.created, again.changed, again.changed_by) == (
+            "2024-05-06T07:08:09Z",
+            "2025-01-02T03:04:05Z",
+            "ann",
+        )
+
+    @pytest.mark.parametrize(
+        ("value", "read"),
+        [
+            ("2024-05-06T15:08:09+08:00", "2024-05-06T07:08:09Z"),  # any zone, as UTC
+            ("2024-05-06T07:08:09.250Z", "2024-05-06T07:08:09Z"),
+            (None, ""),
+            ("", ""),
+        ],
+    )
+    def test_a_date_is_read_as_utc(self, tmp_path, value, read):
+        path = tmp_path / "d.jsonl"
+        record = {"src_text": "一", "tgt_text": "one", "created": value, "changed": value}
+        path.write_text(json.dumps(record) + "\n", encoding="utf-8")
+        (pair,) = read_pairs(str(path))
+        assert (pair.created, pair.changed) == (read, read)
+
+    @pytest.mark.parametrize("value", ["2024-05-06T07:08:09", "yesterday", "2024-13-01T00:00Z", 7])
+    def test_a_bad_date_is_refused_naming_the_line(self, tmp_path, value):
+        path = tmp_path / "d.jsonl"
+        path.write_text(
+            json.dumps({"src_text": "一", "tgt_text": "one", "changed": value}) + "\n", "utf-8"
+        )
+        with pytest.raises(FormatError, match=r"d\.jsonl:1: changed"):
+            list(read_pairs(str(path)))
+
     def test_a_broken_line_is_named(self, tmp_path):
         path = tmp_path / "bad.jsonl"
         path.write_text('{"src_text": "a", "tgt_text": "b"}\n{oops\n', encoding="utf-8")

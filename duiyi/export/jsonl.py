@@ -1,16 +1,21 @@
 """JSON Lines: one object per pair with Bitextor-like columns, scores and metadata.
 
 Keys: `src_text`, `tgt_text`, `src_lang`, `tgt_lang`, `score` (null when unknown), `bead`,
-`origin`, `status`, `document` (Bitextor's `src_url`), `id`, `src_normalized`, `meta`, and
-`signature` when the run has one. UTF-8, non-ASCII written as is. The reader refuses, naming
-the line, a record whose texts or labels are not strings, whose score is not in [0, 1], or
-that holds a lone surrogate escape (`\\ud800`).
+`origin`, `status`, `document` (Bitextor's `src_url`), `id`, `src_normalized`, `meta`,
+`signature` when the run has one, and when known (a stored pair, or one read from a file that
+dates it) `created`, `changed` (ISO 8601 in UTC, `2026-01-02T03:04:05Z`) and `changed_by`: the
+pair's creation, its last change and who made it (a TMX unit's creationdate, changedate and
+changeid). UTF-8, non-ASCII written as is. The reader refuses, naming the line, a record whose
+texts or labels are not strings, whose score is not in [0, 1], whose dates are no ISO 8601
+date and time with a time zone (any zone: read as UTC), or that holds a lone surrogate escape
+(`\\ud800`).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
@@ -50,6 +55,13 @@ class JsonlFormat(PairFormat):
                 }
                 if signature:
                     record["signature"] = signature
+                for key, value in (
+                    ("created", pair.created),
+                    ("changed", pair.changed),
+                    ("changed_by", pair.changed_by),
+                ):
+                    if value:
+                        record[key] = value
                 # surrogatepass-safe: lone surrogates become \\ud8xx escapes, never a crash.
                 out.write(
                     json.dumps(record, ensure_ascii=False, default=str)
@@ -133,6 +145,22 @@ def _pair(record: object, where: str) -> Pair:
     meta = record.get("meta")
     if meta is not None and not isinstance(meta, dict):
         raise FormatError(f"{where}: meta must be an object, not {_JSON_TYPES[type(meta)]}")
+
+    def date(key: str) -> str:
+        value = string(key)
+        if not value:
+            return ""
+        try:
+            when = datetime.fromisoformat(value)
+            if when.tzinfo is not None:
+                return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        except (ValueError, OverflowError):
+            pass
+        raise FormatError(
+            f"{where}: {key} {value!r} is no ISO 8601 date and time with a time zone "
+            "(2026-01-02T03:04:05Z)"
+        )
+
     origin, status = string("origin"), string("status")
     return Pair(
         src=string("src_text", required=True),
@@ -145,6 +173,9 @@ def _pair(record: object, where: str) -> Pair:
         src_normalized=string("src_normalized"),
         id=string("id"),
         meta=meta or {},
+        created=date("created"),
+        changed=date("changed"),
+        changed_by=string("changed_by") or "",
     )
 
 
