@@ -113,6 +113,37 @@ def test_a_latin_text_ending_in_an_accent_is_not_a_cut_off_character():
     assert decode_bytes("Un café".encode("cp1252"), "x") == ("Un café", "cp1252")
 
 
+KOREAN = [
+    "안녕하세요. 오늘 날씨가 좋습니다.",
+    "대한민국은 동아시아의 한반도 남부에 위치한 민주공화국이다.\n수도는 서울특별시이다.\n",
+    "학교에 갑니다.",
+    "회의는 오후 세 시에 시작됩니다. 늦지 않도록 주의해 주세요!",
+]
+
+
+@pytest.mark.parametrize("text", KOREAN)
+def test_euc_kr_korean_is_read_as_korean_not_chinese_mojibake(tmp_path, text):
+    # GB18030 decodes these bytes too, as common Han characters (안녕 → 救崇)
+    assert decode_bytes(text.encode("euc-kr"), "x") == (text, "euc-kr")
+    path = tmp_path / "ko.txt"
+    path.write_bytes(text.encode("euc-kr"))
+    assert read_document(path).text == text
+
+
+def test_cp949_korean_with_syllables_euc_kr_lacks():
+    text = "똠방각하는 오늘도 회사에 갑니다."  # 똠: CP949 (Unified Hangul Code) only
+    assert decode_bytes(text.encode("cp949"), "x") == (text, "cp949")
+
+
+@pytest.mark.parametrize(
+    "text", ["老狼", "老胡啊！", "老狼啊老狼", "刘老老道：“", "老胡啊，你好", "你好。"]
+)
+def test_chinese_whose_bytes_also_read_as_hangul_stays_chinese(text):
+    # Read as CP949 each is all Hangul with frequent Korean syllables (老 → 일, 啊 → 가,
+    # 狼 → 의), but too few to tell, or, read as Chinese, holding a word (你好)
+    assert decode_bytes(text.encode("gb18030"), "x") == (text, "gb18030")
+
+
 def test_reported_encoding_names():
     assert decode_bytes(SIMPLIFIED.encode("utf-8"), "x")[1] == "utf-8"
     assert decode_bytes(SIMPLIFIED.encode("utf-8-sig"), "x")[1] == "utf-8-sig"

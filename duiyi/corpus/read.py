@@ -1,9 +1,9 @@
 """Reading inputs: files, directories, stdin; encoding detection; HTML to text.
 
-Encodings are decided by strict decodes in a fixed order (BOMs, UTF-8, then GB18030 vs Big5 by
-which gives plausible Han text) before charset-normalizer is asked: on short Chinese texts
-charset-normalizer often guesses a wrong CJK codec, while a strict decode rarely succeeds by
-accident.
+Encodings are decided by strict decodes in a fixed order (BOMs, UTF-8, EUC-KR Korean, then
+GB18030 vs Big5 by which gives plausible Han text) before charset-normalizer is asked: on short
+Chinese texts charset-normalizer often guesses a wrong CJK codec, while a strict decode rarely
+succeeds by accident.
 """
 
 from __future__ import annotations
@@ -144,6 +144,61 @@ def _latin1_text(data: bytes) -> str | None:
     return text if good >= 0.9 * len(high) else None
 
 
+def _korean(data: bytes) -> tuple[str, str] | None:
+    """EUC-KR (or CP949, its Windows superset) Korean text, else None.
+
+    GB18030 reads these bytes as common Han characters (KS X 1001 puts its 2,350 Hangul
+    syllables where GB2312 puts its first-level Han characters), so plausibility cannot tell
+    the two apart; two things can. Read as Korean, Korean holds the syllables Korean uses most
+    (charset-normalizer's frequency table: 이 다 에 의 는…, about a third of its syllables),
+    Chinese nearly none (one in 200); read as Chinese, Chinese holds CC-CEDICT words, Korean
+    nearly none. Both must agree: nearly all of the letters Hangul (Chinese read as Korean
+    mixes in Hanja), five different syllables at least, two frequent ones among them, and at
+    most one in ten adjacent Han pairs of the Chinese reading (one pair at least) a word.
+    Shorter Korean, a word or two, stays ambiguous and is read as Chinese, as before."""
+    text = _strict(data, "cp949")
+    if text is None:
+        return None
+    from charset_normalizer.constant import FREQUENCIES
+
+    frequent = set(FREQUENCIES["Korean"])
+    letters = [c for c in text[:20000] if ord(c) > 0x7F and c.isalpha()]
+    hangul = [c for c in letters if "\uac00" <= c <= "\ud7a3"]
+    if (
+        len(hangul) < 0.9 * len(letters)
+        or len(set(hangul)) < 5
+        or len(frequent.intersection(hangul)) < 2
+    ):
+        return None  # 老狼 reads as 일의, 老胡啊 as 일빚가: a word or two is no evidence
+    chinese = _strict(data, "gb18030")
+    if chinese is not None:
+        pairs, words = _han_pairs(chinese)
+        if not pairs or words is None or words > 0.1 * pairs:
+            return None  # no evidence, or no dictionary: Chinese keeps the benefit of the doubt
+    encoding = "euc-kr" if _strict(data, "euc-kr") is not None else "cp949"
+    return text, encoding
+
+
+def _is_han(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def _han_pairs(text: str) -> tuple[int, int | None]:
+    """(how many adjacent Han pairs the start of `text` holds, how many of them are CC-CEDICT
+    words, or None without the dictionary)."""
+    from duiyi.corpus.cedict import load_cedict
+    from duiyi.errors import ModelNotFound
+
+    sample = text[:5000]
+    pairs = [sample[i : i + 2] for i in range(len(sample) - 1)]
+    pairs = [p for p in pairs if all(_is_han(c) for c in p)]
+    try:
+        words = load_cedict()
+    except ModelNotFound:
+        return len(pairs), None
+    return len(pairs), sum(1 for p in pairs if p in words)
+
+
 def _charset_normalizer(data: bytes) -> tuple[str, str] | None:
     from charset_normalizer import from_bytes
 
@@ -206,6 +261,9 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
         return text, "utf-8"
     if damaged := _few_broken(data, "utf-8"):
         return _kept_broken(damaged, "utf-8", name)
+    if korean := _korean(data):
+        log.debug("%s: decoded as Korean (%s)", name, korean[1])
+        return korean
     candidates = []
     for encoding in ("gb18030", "big5"):
         text = _strict(data, encoding)
