@@ -431,3 +431,90 @@ def test_presplit_directories_into_an_existing_folder_with_a_dot(cli, tmp_path, 
     )
     assert status == 0, err
     assert [(b.src, b.tgt) for b in read_align(out / "001.align")] == [((0,), (0,)), ((1,), (1,))]
+
+
+FR = [
+    "Il a beaucoup plu ce matin.",
+    "Ma petite sœur a oublié son parapluie, dit M. Dupont.",
+    "Elle n'a eu d'autre choix que de courir à l'école.",
+]
+RU = ["Сегодня утром шёл сильный дождь.", "Моя сестра забыла зонт.", "Ей пришлось бежать в школу."]
+JA = [
+    "今朝は大雨が降りました。",
+    "妹は傘を忘れました。",
+    "彼女は學校まで走るしかありませんでした。",
+]
+
+
+def test_target_language_tags_the_output_and_the_store(cli, tmp_path, cache):
+    src = write_lines(tmp_path / "a.zh", ["".join(ZH[:3])])
+    tgt = write_lines(tmp_path / "a.fr", [" ".join(FR)])  # one paragraph: the splitter's work
+    db = tmp_path / "corpus.db"
+    status, _, err = cli(
+        "align", src, tgt, "--tgt-lang", "fr", "-o", tmp_path / "a.tmx", "--store", db,
+        "--cache", cache,
+    )  # fmt: skip
+    assert status == 0 and "warning" not in err, err
+    tmx = (tmp_path / "a.tmx").read_text(encoding="utf-8")
+    assert tmx.count('xml:lang="fr"') == 3 and tmx.count('xml:lang="zh-CN"') == 3
+    assert 'xml:lang="en-US"' not in tmx and "M. Dupont.</seg>" in tmx  # M. ends no sentence
+    status, _, err = cli("export", db, "-o", tmp_path / "a.xlf")
+    assert status == 0, err
+    assert 'target-language="fr"' in (tmp_path / "a.xlf").read_text(encoding="utf-8")
+    status, _, err = cli(
+        "align", src, tgt, "--src-lang", "zh-TW", "--tgt-lang", "fr-CA", "-o", tmp_path / "b.jsonl",
+        "--cache", cache,
+    )  # fmt: skip
+    assert status == 0, err
+    rows = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text().splitlines()]
+    assert {(row["src_lang"], row["tgt_lang"]) for row in rows} == {("zh-TW", "fr-CA")}
+    # undetected, French is taken for English, as before
+    status, _, err = cli("align", src, tgt, "-o", tmp_path / "c.tmx", "--cache", cache)
+    assert status == 0 and 'xml:lang="en-US"' in (tmp_path / "c.tmx").read_text(encoding="utf-8")
+
+
+def test_a_language_tag_that_is_none_is_refused_before_aligning(cli, tmp_path):
+    src = write_lines(tmp_path / "a.zh", ZH[:2])
+    tgt = write_lines(tmp_path / "a.fr", FR[:2])
+    status, _, err = cli("align", src, tgt, "--src-lang", "zh CN", "-o", tmp_path / "a.tmx")
+    assert status == 1 and err == "duiyi: error: --src-lang 'zh CN' is not a language tag " \
+        "(zh-CN, zh-TW, en-US, …)\n"  # fmt: skip
+    assert not (tmp_path / "a.tmx").exists()
+
+
+def test_language_warnings_follow_the_tags(cli, tmp_path, cache):
+    src = write_lines(tmp_path / "a.zh", ZH[:3])
+    russian = write_lines(tmp_path / "a.ru", RU)
+    status, _, err = cli("align", "-q", src, russian, "-o", tmp_path / "a.tmx", "--cache", cache)
+    assert status == 0
+    assert "yet its pairs are tagged English" in err and "--tgt-lang" in err
+    status, _, err = cli(
+        "align", "-q", src, russian, "--tgt-lang", "ru", "-o", tmp_path / "b.tmx", "--cache", cache
+    )
+    assert status == 0 and err == ""
+    japanese = write_lines(tmp_path / "a.ja", ["".join(JA)])
+    status, _, err = cli("align", "-q", src, japanese, "-o", tmp_path / "c.tmx", "--cache", cache)
+    assert status == 0
+    assert err == (
+        "duiyi: warning: a.zh: the target looks Japanese (it has kana), tagged ja: duiyi aligns "
+        "Chinese with English\n"
+    )
+    tmx = (tmp_path / "c.tmx").read_text(encoding="utf-8")
+    assert tmx.count('xml:lang="ja"') == 3 and "學校" in tmx  # split at 。, kanji kept
+
+
+def test_align_files_takes_language_tags(tmp_path, cache):
+    from duiyi.align.aligner import Aligner
+    from duiyi.align.embed import EmbeddingCache, SpanEncoder
+    from duiyi.align.run import align_files
+    from duiyi.errors import FormatError
+
+    src = write_lines(tmp_path / "a.zh", ZH[:3])
+    tgt = write_lines(tmp_path / "a.ru", RU)
+    out = tmp_path / "a.jsonl"
+    aligner = Aligner(SpanEncoder(EmbeddingCache(cache)))
+    stats = align_files((src, tgt), aligner, output=out, tgt_lang="ru", quiet=True)
+    assert stats.linked == 3 and stats.warnings == []
+    assert {json.loads(line)["tgt_lang"] for line in out.read_text().splitlines()} == {"ru"}
+    with pytest.raises(FormatError, match="--tgt-lang"):
+        align_files((src, tgt), aligner, output=out, tgt_lang="", quiet=True)

@@ -230,6 +230,19 @@ def test_normalize_conversion_none_and_widths(cli, tmp_path):
     assert out == "台湾 ABC123，很好。\n\n第二段。\n"
 
 
+@pytest.mark.parametrize("options", [(), ("--clean",), ("--lang", "zh")])
+def test_normalize_leaves_japanese_kanji_alone(cli, tmp_path, options):
+    # 國, 發, 歴 are Japanese, not Traditional Chinese: "auto" converts nothing
+    text = "東京は日本の首都です。この國の歴史は長く、様々な文化が發展してきました。"
+    path = tmp_path / "ja.txt"
+    path.write_text(text + "\n", encoding="utf-8")
+    status, out, err = cli("normalize", *options, path)
+    assert status == 0, err
+    assert out == text + "\n"
+    status, out, _ = cli("normalize", "--conversion", "t2s", path)  # asked for: done
+    assert "国" in out and "发" in out
+
+
 def test_normalize_clean_and_output_file(cli, tmp_path):
     out_path = tmp_path / "clean.txt"
     status, out, _ = cli("normalize", "--clean", SEED_000, "-o", out_path)

@@ -149,6 +149,8 @@ def test_unknown_conversion_is_refused():
         ("台北的麵店在後面", "traditional", 0.99),
         ("Hello, world. 123", "", 0.0),
         ("", "", 0.0),
+        ("この國の歴史は長く、様々な文化が發展してきました。", "", 0.0),  # Japanese: neither
+        ("我很喜歡《千と千尋の神隠し》這部電影，也喜歡宮崎駿別的作品。", "traditional", 0.9),
     ],
 )
 def test_detect_script(text, script, min_confidence):

@@ -15,6 +15,7 @@ from duiyi.corpus.pipeline import (
     check_coverage,
     detect_lang,
     iter_pieces,
+    pipeline_signature,
     prepare,
     prepare_text,
 )
@@ -62,6 +63,13 @@ def test_simplified_seeds_are_not_converted(name):
         ("12345 ...", "zh"),
         ("Сегодня хорошая погода. Мы пошли в парк.", "en"),  # sentences end as English ones do
         ("오늘은 날씨가 좋습니다. 공원에 갔습니다.", "en"),
+        ("東京は日本の首都です。この國の歴史は長く、文化が發展してきました。", "ja"),
+        ("トヨタのハイブリッド車", "ja"),
+        ("我很喜欢宫崎骏的《千と千尋の神隠し》，看了三遍，每一遍都有新的感受。", "zh"),
+        (
+            "Spirited Away (千と千尋の神隠し) won the Academy Award for Best Animated Feature in 2003. It is the most successful film in the history of Japan.",
+            "en",
+        ),
     ],
 )
 def test_detect_lang(text, lang):
@@ -105,8 +113,38 @@ def test_forced_language_and_bad_arguments():
     with pytest.raises(ValueError, match="unknown conversion"):
         prepare_text("中文。", conversion="s2t")
     with pytest.raises(ValueError, match="unknown language"):
-        prepare_text("中文。", lang="fr")
+        prepare_text("中文。", lang="not a tag")
     assert CONVERSIONS == ("auto", "t2s", "tw2s", "hk2s", "tw2sp", "none")
+
+
+JAPANESE = "東京は日本の首都です。この國の歴史は長く、様々な文化が發展してきました。"
+
+
+@pytest.mark.parametrize("lang", [None, "zh"])
+def test_japanese_is_never_converted_as_traditional_chinese(lang):
+    # its kanji (國, 發) are no Traditional Chinese: "auto" leaves them, even where the text
+    # is taken for Chinese (translate prepares every document as zh)
+    doc = prepare_text(JAPANESE, lang=lang)
+    assert doc.lang == (lang or "ja") and doc.conversion == "" and doc.script == ""
+    assert [s.normalized for s in doc.sentences] == [
+        "東京は日本の首都です。",
+        "この國の歴史は長く、様々な文化が發展してきました。",
+    ]  # split as Chinese is, at 。
+    assert doc.lang_tag == ("ja" if lang is None else "zh-CN")
+
+
+def test_a_language_tag_picks_the_splitter_and_tags_the_document():
+    french = prepare_text("M. Dupont est arrivé hier. Il pleuvait à Paris.", lang="fr")
+    assert [s.text for s in french.sentences] == [
+        "M. Dupont est arrivé hier.",
+        "Il pleuvait à Paris.",
+    ]
+    assert french.lang_tag == "fr" and french.conversion == ""
+    assert pipeline_signature(french).endswith("|split:en5")
+    taiwan = prepare_text("我們今天去北京。參觀國家博物館。", lang="zh-TW")
+    assert taiwan.lang_tag == "zh-TW" and taiwan.conversion == "t2s"
+    assert len(taiwan.sentences) == 2 and pipeline_signature(taiwan).endswith("|split:zh5")
+    assert prepare_text("日本語の文です。", lang="ja-JP").lang_tag == "ja-JP"
 
 
 def test_hard_wrapped_chinese_joins_without_space():

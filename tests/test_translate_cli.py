@@ -294,6 +294,16 @@ def test_an_english_document_is_translated_with_a_warning(cli, packages_env, tmp
     assert len(warned) == 1 and warned[0].startswith("en.txt ")
 
 
+def test_a_japanese_document_is_translated_with_a_warning(cli, packages_env, tmp_path, caplog):
+    # (prepared as Chinese, its kanji are not converted: test_pipeline)
+    japanese = tmp_path / "ja.txt"
+    japanese.write_text("この國の歴史は長く、様々な文化が發展してきました。", encoding="utf-8")
+    status, _, err = cli("translate", "-q", japanese)
+    assert status == 0, err
+    warned = [r.getMessage() for r in caplog.records if "ja.txt" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].startswith("ja.txt looks Japanese (kana): ")
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [("--compute-type", "int3", "as int3"), ("--beam-size", "0", "beam-size")],

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from duiyi import __version__
-from duiyi.align.aligner import Aligner, Alignment
+from duiyi.align.aligner import Aligner, Alignment, _check_languages
 from duiyi.align.alignfile import write_align
 from duiyi.align.documents import align_documents
 from duiyi.align.rescore import Progress
@@ -42,6 +42,7 @@ from duiyi.corpus.model import Bead, Document, common_tag, primary_subtag
 from duiyi.corpus.pairs import build_pairs
 from duiyi.errors import DuiyiError, EmptyInput, FormatError, InputError
 from duiyi.export import FORMATS, format_for_path, get_format, write_pairs
+from duiyi.export.base import check_language_tag
 from duiyi.export.filters import EMPTY_SIDE, filter_pairs
 from duiyi.progress import WeightedProgress
 
@@ -137,6 +138,13 @@ def _folder_name(output: str) -> bool:
     return Path(output).is_dir() or not Path(output).suffix
 
 
+def check_languages(src_lang: str | None, tgt_lang: str | None) -> None:
+    """FormatError unless the language tags given read as tags (before anything loads)."""
+    for lang, option in ((src_lang, "--src-lang"), (tgt_lang, "--tgt-lang")):
+        if lang is not None:
+            check_language_tag(lang, option)
+
+
 def aligning_directories(file_pairs: list, source_root: str | Path | None) -> bool:
     """Whether a run writes one output per document pair: folders given (even holding one
     pair), or several pairs."""
@@ -156,6 +164,8 @@ def align_files(
     source_root: str | Path | None = None,
     quiet: bool = False,
     align_many: AlignMany | None = None,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
 ) -> AlignStats:
     """Align each (source, target) file pair (or the one pair given); `store` (an open
     `Store`) also gets the beads.
@@ -164,7 +174,11 @@ def align_files(
     aligner's config) or "ignore". `source_root`: the source folder. Documents sharing a file
     name go by their path relative to it in the pairs and the store (`sub/a.txt`); with
     --presplit and `output` a directory, each `.align` file is named by that path.
+    `src_lang`, `tgt_lang`: the sides' language tags (fr, de-CH, zh-TW), for the splitter
+    (Chinese rules for zh and ja, English ones for the others) and the output's and the
+    store's tags; default detected (zh, ja or en).
     """
+    check_languages(src_lang, tgt_lang)
     hard_unset = paragraphs == "hard" and not aligner.config.hard_paragraphs
     if paragraphs not in PARAGRAPHS or hard_unset:
         raise InputError(
@@ -195,14 +209,14 @@ def align_files(
     prepared: list[DocumentPair] = []
     for src_path, tgt_path in file_pairs:
         try:
-            src = make(_read_side(src_path))
+            src = make(_read_side(src_path), lang=src_lang)
             src.label = names[src.path]
-            prepared.append((src, make(_read_side(tgt_path))))
+            prepared.append((src, make(_read_side(tgt_path), lang=tgt_lang)))
         except DuiyiError as exc:
             stats.failed.append((src_path.name, str(exc)))
     if prepared and chosen != ALIGN_FORMAT:  # before aligning: the file tags one language a side
-        src_lang = _language_tags([src for src, _ in prepared])
-        tgt_lang = _language_tags([tgt for _, tgt in prepared])
+        src_tag = _language_tags([src for src, _ in prepared])
+        tgt_tag = _language_tags([tgt for _, tgt in prepared])
     results: list[tuple[Document, Document, Alignment]] = []
     bar = _bar([len(src.sentences) + len(tgt.sentences) for src, tgt in prepared], quiet)
     align_many = align_many or local_aligner(aligner, paragraphs, _rescoring(bar))
@@ -210,6 +224,7 @@ def align_files(
         if isinstance(result, DuiyiError):
             stats.failed.append((src.name, str(result)))
             continue
+        result = _language_warnings(src, tgt, result, given=(src_lang, tgt_lang))
         stats.add(src.name, result)
         results.append((src, tgt, result))
     if not results:
@@ -235,8 +250,8 @@ def align_files(
             filter_pairs(_pairs(results), left_out),
             output,
             chosen,
-            src_lang=src_lang,
-            tgt_lang=tgt_lang,
+            src_lang=src_tag,
+            tgt_lang=tgt_tag,
             signature=signature,
         )
         stats.unpaired = left_out[EMPTY_SIDE]
@@ -259,6 +274,42 @@ def _language_tags(documents: list[Document]) -> str:
             "tags one language a side; align each direction into a file of its own"
         )
     return common_tag(doc.lang_tag for doc in telling)
+
+
+def _language_warnings(
+    src: Document, tgt: Document, result: Alignment, given: tuple[str | None, str | None]
+) -> Alignment:
+    """`result` with true language warnings. The aligner's take a side that is not Chinese
+    for English: where one is tagged another language, given (--tgt-lang ru: no word needed)
+    or detected (Japanese: said), they go; where it is tagged English, they say how to tag
+    another."""
+    sides = ((src, "source", given[0]), (tgt, "target", given[1]))
+    other = [(doc, side, lang) for doc, side, lang in sides if _language(doc) not in ("zh", "en")]
+    texts = [[s.normalized or s.text for s in doc.sentences] for doc in (src, tgt)]
+    if texts[0] == texts[1]:  # the one language warning: the same text
+        return result
+    wrong = set(_check_languages(*texts))
+    if not other:
+        hint = "; --src-lang/--tgt-lang tag another language"
+        warnings = [
+            w + hint if w in wrong and "tagged English" in w else w for w in result.warnings
+        ]
+        return replace(result, warnings=warnings)
+    warnings = [w for w in result.warnings if w not in wrong]
+    for doc, side, lang in other:
+        if lang is None:
+            warnings.append(
+                f"the {side} looks {_NAMES.get(_language(doc), doc.lang)}, tagged "
+                f"{doc.lang_tag}: duiyi aligns Chinese with English"
+            )
+    return replace(result, warnings=warnings)
+
+
+_NAMES = {"ja": "Japanese (it has kana)"}  # the languages detect_lang tells besides zh, en
+
+
+def _language(doc: Document) -> str:
+    return primary_subtag(doc.lang)
 
 
 def _align_path(output: str, src: str | Path, source_root) -> Path:

@@ -4,7 +4,9 @@ Reads a source and its translation (either direction: zh→en or en→zh), or tw
 documents paired by file name, splits them into sentences (Traditional Chinese is normalized
 for alignment; pairs keep the original text), aligns them with multilingual sentence
 embeddings (e5), a length model and a CC-CEDICT lexical signal, and writes pairs with a
-confidence in [0, 1] (low = look at it first).
+confidence in [0, 1] (low = look at it first). Each side's language is detected (Chinese,
+Japanese, else English) and tags it in the output; --src-lang/--tgt-lang name it (zh→fr,
+zh→de: --tgt-lang fr), for the tags and the sentence splitter.
 
 Output format from -o's extension: .tmx, .xml (XCES), .tsv, .jsonl, .moses, .xlf (XLIFF), or
 .align (bead indices, one pair of documents only); stdout gets TSV. --presplit takes files that already hold
@@ -23,6 +25,7 @@ Embeddings (and --rescore's scores) are cached in ~/.cache/duiyi/e5-embeddings.s
 examples:
   duiyi align article.zh.txt article.en.txt -o pairs.tmx
   duiyi align zh/ en/ -o corpus.jsonl --store corpus.db
+  duiyi align --tgt-lang fr article.zh.txt article.fr.txt -o pairs.tmx
   duiyi align --presplit gold/zh/001 gold/en/001 -o 001.align
   duiyi align --presplit zh/ en/ -o system/ && duiyi eval-align gold/ system/
   duiyi align --presplit corpus.zh corpus.en -o corpus.tmx --store corpus.db
@@ -88,6 +91,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "sentences per CPU second with qwen2.5-coder-0.5b instead of 100; default: that "
         "model if installed, else the preferred installed one, see `duiyi models list`)",
     )
+    parser.add_argument(
+        "--src-lang",
+        metavar="TAG",
+        help="the source's language tag (fr, de-CH, zh-TW): the output's and the store's tag, "
+        "and the splitter's rules (Chinese for zh and ja, English for the others; "
+        "default: detected, zh, ja or en)",
+    )
+    parser.add_argument(
+        "--tgt-lang", metavar="TAG", help="the target's language tag (as --src-lang)"
+    )
     parser.add_argument("--store", metavar="DB", help="also add the alignments to this store")
     parser.add_argument(
         "--cache", metavar="PATH", help="embedding cache file (default: ~/.cache/duiyi/…)"
@@ -148,13 +161,14 @@ def run(args: argparse.Namespace) -> int:
     import contextlib
 
     from duiyi.align.documents import match_pairs
-    from duiyi.align.run import align_files, aligning_directories, output_format
+    from duiyi.align.run import align_files, aligning_directories, check_languages, output_format
 
     file_pairs = match_pairs(args.source, args.target, args.glob, args.follow_links)
     source_root = args.source if Path(args.source).is_dir() else None
     # Usage errors before the encoder loads.
     multiple = aligning_directories(file_pairs, source_root)
     output_format(args.format, args.output, presplit=args.presplit, multiple=multiple)
+    check_languages(args.src_lang, args.tgt_lang)
     store = contextlib.nullcontext()
     if args.store:
         from duiyi.corpus.store import Store
@@ -179,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
             source_root=source_root,
             quiet=args.quiet,
             align_many=align_many,
+            src_lang=args.src_lang,
+            tgt_lang=args.tgt_lang,
         )
         if stats.failed and not stats.documents:
             # nothing aligned: fail as an error, so that a store this run created goes again

@@ -5,6 +5,7 @@ Offsets are character offsets into `Document.text`, the decoded original text.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -78,6 +79,10 @@ def lang_tag(lang: str, script: str = "") -> str:
     if lang == "zh":
         return "zh-TW" if script == "traditional" else "zh-CN"
     return {"en": "en-US"}.get(lang, lang)
+
+
+# what reads as a language tag (zh, zh-TW, en_US, zh-Hant-TW): what a CAT tool loads
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 def language_code(lang: str) -> str:

@@ -8,7 +8,8 @@ pass (fast), `normalize_text(sentence, conversion)` one at a time. Decide the co
 per document — `resolve_conversion(doc.text)` — and pass that config: "auto" on each sentence
 alone would convert a document unevenly.
 
-Script: `detect_script` counts characters only one script uses. OpenCC conversion is
+Script: `detect_script` counts characters only one script uses; Japanese (`is_japanese`: a
+real share of kana) is neither script, so "auto" never converts its kanji (國, 發). OpenCC conversion is
 `duiyi.corpus.script_convert` (native OpenCC's output from the official dictionaries, fast).
 Character-level t2s/tw2s/hk2s are safe; phrase-level tw2sp changes vocabulary (訊息→消息) and is
 opt-in only.
@@ -47,6 +48,7 @@ __all__ = [
     "convert_script",
     "conversion_signature",
     "detect_script",
+    "is_japanese",
     "normalize_space",
     "normalize_text",
     "normalize_texts",
@@ -59,6 +61,17 @@ DEFAULT_TRADITIONAL_CONVERSION = "t2s"
 # --- script detection ----------------------------------------------------------------------
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# hiragana, katakana (and its phonetic extensions), half-width katakana; not the prolonged
+# sound mark ー or the middle dot ・ alone, which Chinese text borrows
+_KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u31f0-\u31ff\uff66-\uff6f\uff71-\uff9d]")
+JAPANESE_KANA_SHARE = 0.2  # Japanese prose is 40-70% kana; Chinese quoting a name, a few %
+
+
+def is_japanese(text: str) -> bool:
+    """Whether `text` is Japanese: kana make a real share (JAPANESE_KANA_SHARE) of its kana
+    and Han characters. A Chinese text quoting a Japanese name or title (の) is not."""
+    kana = len(_KANA.findall(text))
+    return kana > 0 and kana >= JAPANESE_KANA_SHARE * (kana + len(_HAN.findall(text)))
 
 
 @cache
@@ -93,13 +106,14 @@ def _count_script_chars(text: str) -> tuple[int, int]:
 
 
 def detect_script(text: str) -> tuple[str, float]:
-    """("traditional" | "simplified", confidence), or ("", 0.0) when there is no Han text.
+    """("traditional" | "simplified", confidence), or ("", 0.0) when there is no Han text or
+    the text is Japanese (its kanji are no evidence of either script: 國 and 発 alike).
 
     Counts characters only Traditional text uses (說, 國) and only Simplified text uses (说, 国);
     the majority wins and the confidence is its share. Han text whose characters are all common
     to both scripts is "simplified" with confidence 0.5: converting it would change little.
     """
-    if not _HAN.search(text):
+    if not _HAN.search(text) or is_japanese(text):
         return "", 0.0
     trad, simp = _count_script_chars(text)
     if trad + simp == 0:

@@ -14,31 +14,34 @@ from collections.abc import Collection, Iterator
 from duiyi.corpus import normalize
 from duiyi.corpus.clean import clean_text
 from duiyi.corpus.documents import keep_layout_spans
-from duiyi.corpus.model import Document, Sentence, Span
+from duiyi.corpus.model import LANGUAGE_TAG, Document, Sentence, Span, primary_subtag
 
 log = logging.getLogger(__name__)
 
 CONVERSIONS = ("auto", *normalize.CONVERSIONS, "none")
-LANGS = ("zh", "en")
 
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_KANA = normalize._KANA
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
 LINE_BREAK = re.compile(r"\r\n?|\n")  # the lines of pre-split files: LF, CRLF or CR alone
 
 
 def detect_lang(text: str) -> str:
-    """ "zh" or "en" by the share of Han characters among Han characters and Latin words.
+    """ "zh", "ja" or "en" by the share of Han characters and kana among them and Latin words.
 
     A Chinese article quoting a few English names stays "zh"; an English one quoting a few
-    Chinese names is "en". Text with letters of other scripts only (Russian, Korean) is "en":
-    its sentences end as English ones do. Text without letters defaults to "zh", duiyi's
-    source language.
+    Chinese names is "en". Japanese (a real share of kana among the Han characters:
+    `normalize.is_japanese`) is "ja", not Chinese. Text with letters of other scripts only
+    (Russian, Korean) is "en": its sentences end as English ones do. Text without letters
+    defaults to "zh", duiyi's source language.
     """
-    han = len(_HAN.findall(text))
+    cjk = len(_HAN.findall(text)) + len(_KANA.findall(text))
     words = len(_LATIN_WORD.findall(text))
-    if han + words == 0:
+    if cjk + words == 0:
         return "en" if any(c.isalpha() for c in text) else "zh"
-    return "zh" if han / (han + words) >= 0.3 else "en"
+    if cjk / (cjk + words) < 0.3:
+        return "en"
+    return "ja" if normalize.is_japanese(text) else "zh"
 
 
 def text_sample(text: str, size: int = 200_000, pieces: int = 5) -> str:
@@ -120,7 +123,11 @@ def _blank_out(text: str, spans: list[Span]) -> str:
 
 
 def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto") -> Document:
-    """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it."""
+    """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it.
+
+    `lang`: the document's language tag (zh, en, fr, zh-TW, …), default detected (zh, ja or
+    en: `detect_lang`); it picks the splitter (`splitter_lang`) and is the tag exports give
+    the document (`Document.lang_tag`)."""
     from duiyi.corpus.split import split_en, split_zh
 
     # Spans a document reader marked (PDF running headers, list labels) stay removed; the
@@ -130,7 +137,7 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     doc.removed = sorted([*layout, *cleaned.removed], key=lambda span: span.start)
     content = text_sample("\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs))
     config = _detect(doc, content, lang, conversion)
-    split = split_zh if doc.lang == "zh" else split_en
+    split = split_zh if splitter_lang(doc.lang) == "zh" else split_en
     doc.sentences = []
     for number, paragraph in enumerate(cleaned.paragraphs):
         text = doc.text[paragraph.start : paragraph.end]
@@ -153,11 +160,13 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
 
 
 def _detect(doc: Document, content: str, lang: str | None, conversion: str) -> str:
-    """Set the document's language and script from `content`; the OpenCC config to apply."""
-    if lang not in (None, *LANGS):
-        raise ValueError(f"unknown language {lang!r}; choose zh or en")
+    """Set the document's language (`lang`, a language tag, else detected) and script from
+    `content`; the OpenCC config to apply. Only Chinese has a script to detect and convert
+    ("auto"); Japanese never has (`normalize.detect_script`), even taken for Chinese."""
+    if lang is not None and not LANGUAGE_TAG.fullmatch(lang):
+        raise ValueError(f"unknown language {lang!r}: give a language tag (zh, en, zh-TW, fr)")
     doc.lang = lang or detect_lang(content)
-    if doc.lang == "zh":
+    if primary_subtag(doc.lang) == "zh":
         doc.script, doc.script_confidence = normalize.detect_script(content)
         config = _config_for(conversion, doc.script)
     else:
@@ -165,6 +174,13 @@ def _detect(doc: Document, content: str, lang: str | None, conversion: str) -> s
         config = _config_for(conversion, "") if conversion != "auto" else ""
     doc.conversion = config
     return config
+
+
+def splitter_lang(lang: str) -> str:
+    """The sentence splitter a language gets: "zh" (Chinese punctuation, no spaces between
+    words) for Chinese and Japanese, "en" (sacremoses' English rules) for every other, which
+    serve French, German or Russian as well."""
+    return "zh" if primary_subtag(lang) in ("zh", "ja") else "en"
 
 
 def _normalize_sentences(doc: Document, config: str) -> None:
@@ -264,5 +280,7 @@ def pipeline_signature(doc: Document | None) -> str:
 
     if doc is None:
         return f"{conversion_signature('auto')}|{splitter_signature('zh')}"
-    split = "split:lines" if doc.meta.get("presplit") else splitter_signature(doc.lang)
+    split = (
+        "split:lines" if doc.meta.get("presplit") else splitter_signature(splitter_lang(doc.lang))
+    )
     return f"{conversion_signature(doc.conversion)}|{split}"

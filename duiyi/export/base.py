@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from duiyi.atomic import atomic_write
-from duiyi.corpus.model import Pair, language_code, primary_subtag
+from duiyi.corpus.model import LANGUAGE_TAG, Pair, language_code, primary_subtag
 from duiyi.errors import FormatError
 
 # Where a writer writes: a path ("-" or None: stdout) or a file object, text or binary.
@@ -148,7 +148,7 @@ def xml_error(exc) -> str:
     return f"line {position[0]}, column {position[1]}: {message}" if position else message
 
 
-_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
+_LANGUAGE_TAG = LANGUAGE_TAG
 
 
 def check_language_tag(lang: str, option: str) -> None:

@@ -149,11 +149,17 @@ def read_documents(
 
     for doc in read_listed(listed, inputs, contents):
         doc.label = names[doc.path]
-        if detect_lang(text_sample(doc.text)) != "zh":
+        lang = detect_lang(text_sample(doc.text))
+        if lang != "zh":  # Japanese is not converted as Traditional Chinese (detect_script)
+            looks = (
+                "looks Japanese (kana)"
+                if lang == "ja"
+                else "does not look like Chinese (few Han characters)"
+            )
             log.warning(
-                "%s does not look like Chinese (few Han characters): duiyi translates Chinese "
-                "into English, so its drafts will be of little use",
+                "%s %s: duiyi translates Chinese into English, so its drafts will be of little use",
                 doc.name,
+                looks,
             )
         yield prepare(doc, lang="zh")
 
