@@ -133,6 +133,19 @@ def test_the_same_file_twice_is_an_error(cli, tmp_path):
     assert status == 1 and "are the same file" in err and "Traceback" not in err
 
 
+def test_the_same_directory_twice_is_an_error(cli, tmp_path):
+    write_lines(tmp_path / "zh/001", ZH[:2])
+    write_lines(tmp_path / "zh/002", ZH[2:4])
+    (tmp_path / "link").symlink_to(tmp_path / "zh")
+    for other in (tmp_path / "zh", tmp_path / "link"):
+        status, _, err = cli("align", tmp_path / "zh", other, "-o", tmp_path / "a.tmx")
+        assert status == 1 and err == (
+            f"duiyi: error: {tmp_path / 'zh'} and {other} are the same directory: give the "
+            "texts' and their translations'\n"
+        )
+        assert not (tmp_path / "a.tmx").exists()
+
+
 def test_missing_input_is_an_error(cli, tmp_path):
     status, _, err = cli("align", tmp_path / "nope.txt", tmp_path / "nope2.txt", "--no-cache")
     assert status == 1 and "no such file" in err

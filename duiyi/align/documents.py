@@ -51,6 +51,10 @@ def match_pairs(
         return [(s, t)]
     if s.is_dir() != t.is_dir():
         raise InputError(f"{src} and {tgt}: give two files or two directories, not one of each")
+    if s.samefile(t):
+        raise InputError(
+            f"{src} and {tgt} are the same directory: give the texts' and their translations'"
+        )
 
     def files(root: Path) -> dict[str, Path]:
         return {p.relative_to(root).as_posix(): p for p in iter_files(root, glob, follow_links)}
