@@ -190,7 +190,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh5"
+    assert splitter_signature("zh") == "split:zh6"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------
@@ -293,6 +293,52 @@ def test_split_paragraphs_loses_no_text(text, hard_newlines):
 )
 def test_english_list_numbers_acronyms_and_closers(text, expected):
     assert en_sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a telephone extension or number is no sentence end; the word alone still ends one
+        (
+            "Call 555-1234 ext. 12 today. Then leave.",
+            ["Call 555-1234 ext. 12 today.", "Then leave."],
+        ),
+        ("Call Ext. 4410 or Tel. 555-1234 now.", ["Call Ext. 4410 or Tel. 555-1234 now."]),
+        ("Plug it into the ext. Then wait.", ["Plug it into the ext.", "Then wait."]),
+        # a Roman numeral, or a heading word and its number, alone numbers what follows
+        ("Part II. The method", ["Part II. The method"]),
+        ("Chapter IV. The end came.", ["Chapter IV. The end came."]),
+        ("Chapter 4. The end came.", ["Chapter 4. The end came."]),
+        ("PART III. RESULTS", ["PART III. RESULTS"]),
+        ("I. Introduction\nII. Methods", ["I. Introduction", "II. Methods"]),
+        ("It was over. II. The aftermath", ["It was over.", "II. The aftermath"]),
+        ("ii. The second item.\nxiv. The last.", ["ii. The second item.", "xiv. The last."]),
+        # …but not after other words: a sentence can end in a numeral or a heading reference
+        ("World War II. It ended in 1945.", ["World War II.", "It ended in 1945."]),
+        ("He met Henry VIII. The king was fat.", ["He met Henry VIII.", "The king was fat."]),
+        ("See Part II. Then go on.", ["See Part II.", "Then go on."]),
+        ("Read Chapter 4. Then answer.", ["Read Chapter 4.", "Then answer."]),
+        ("Then I. said no.", ["Then I. said no."]),
+        ("He left. Mix. Then bake.", ["He left.", "Mix.", "Then bake."]),
+    ],
+)
+def test_english_telephone_words_and_roman_numerals(text, expected):
+    assert en_sentences(text) == expected
+
+
+def test_a_script_without_case_starts_a_sentence():
+    # Korean (read as "en": split by the English rules) has no upper case to start a sentence
+    assert en_sentences("안녕하세요. 오늘 날씨가 좋습니다. 내일 만나요! 정말?") == [
+        "안녕하세요.",
+        "오늘 날씨가 좋습니다.",
+        "내일 만나요!",
+        "정말?",
+    ]
+    assert en_sentences("The word is 사랑. It means love.") == [
+        "The word is 사랑.",
+        "It means love.",
+    ]
+    assert en_sentences("He paid 5 won. and left.") == ["He paid 5 won. and left."]
 
 
 @pytest.mark.parametrize(

@@ -278,6 +278,7 @@ _WHITESPACE = re.compile(r"\s+")
 
 
 _REFERENCE_WORDS = "fig figs eq eqs sec ch vol ref refs cf approx ca"
+_PHONE_WORDS = "ext tel"  # call 555-1234 ext. 12; tel. 555-1234
 
 
 @cache
@@ -289,8 +290,9 @@ def _nonbreaking_prefixes() -> dict[str, int]:
     for line in NonbreakingPrefixes().words("en"):
         word, _, flag = line.strip().partition(" ")
         prefixes[word] = 2 if "NUMERIC_ONLY" in flag else 1
-    # references before a number in technical text ("see fig. 1.2", "Eq. 3"), not in Moses' list
-    for word in _REFERENCE_WORDS.split():
+    # references before a number in technical text ("see fig. 1.2", "Eq. 3") and telephone
+    # numbers ("ext. 12"), not in Moses' list
+    for word in (_REFERENCE_WORDS + " " + _PHONE_WORDS).split():
         for form in (word, word.capitalize()):
             prefixes.setdefault(form, 2)
     return prefixes
@@ -310,7 +312,18 @@ _ACRONYM = re.compile(r"\.([\w-]+)\.$")  # U.S., U.S.A.: checked for upper case 
 _CJK_RE = re.compile(f"[{_CJK}]")
 # a list item's number: "1. The case", "2) The dial", "(3) The strap"
 _LIST_NUMBER = re.compile(r"\(?\d{1,3}[.)](?=\s)")
-_LIST_ONLY = re.compile(r"\(?\d{1,3}[.)]")
+# Roman numerals (up to CCCXCIX, xxxix): the lookahead keeps them from matching nothing
+_ROMAN = r"(?=[IVXLC])C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})"
+_ROMAN_LOWER = r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})"
+# words that number a heading: "Part II. The method", "Chapter 4. The end"
+_HEADING_WORDS = (
+    "Part Chapter Section Book Volume Article Appendix Act Scene Canto Lesson Table Figure"
+)
+_HEADING = "|".join(f"{word}|{word.upper()}" for word in _HEADING_WORDS.split())
+# a sentence that is only such a number ("2.", "II.", "(iv)", "Part II.") numbers what follows
+_LIST_ONLY = re.compile(
+    rf"(?:{_HEADING}) (?:\d{{1,3}}|{_ROMAN})\.|\(?(?:\d{{1,3}}|{_ROMAN}|{_ROMAN_LOWER})[.)]"
+)
 # words that start a sentence after an acronym (U.S. The …), never a name it qualifies
 _STARTER_WORDS = (
     "The A An This That These Those It Its He She We They I You His Her Their Our My There But "
@@ -321,13 +334,19 @@ _STARTERS = frozenset(_STARTER_WORDS.split())
 
 
 def _starts_sentence(text: str, pos: int, end: int, digits: bool) -> bool:
-    """Does the text at `pos` look like a sentence start (openers, then upper case / CJK)?"""
+    """Does the text at `pos` look like a sentence start (openers, then upper case, CJK, or a
+    letter of a script without case: Hangul, Arabic, Hebrew)?"""
     while pos < end and (text[pos] in _EN_OPENERS or text[pos] == " "):
         pos += 1
     if pos >= end:
         return False
     char = text[pos]
-    return char.isupper() or (digits and char.isdigit()) or bool(_CJK_RE.match(char))
+    return (
+        char.isupper()
+        or (char.isalpha() and not char.islower())
+        or (digits and char.isdigit())
+        or bool(_CJK_RE.match(char))
+    )
 
 
 def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
@@ -363,7 +382,7 @@ def _split_en_paragraph(
         if start >= match.start():
             continue  # marks with no sentence before them ("... And so") open the next one
         if _LIST_ONLY.fullmatch(text, start, end):
-            continue  # "2." alone is the number of the item that follows
+            continue  # "2.", "II." or "Part II." alone numbers the item that follows
         _add(spans, text, start, end, MAX_SENTENCE_CHARS, protected)
         pos = cut
     _add(spans, text, pos, p_end, MAX_SENTENCE_CHARS, protected)
@@ -440,5 +459,6 @@ def split_sentences(text: str, lang: str = "zh", **options) -> list[SentenceSpan
 def splitter_signature(lang: str = "zh") -> str:
     """This stage's part of the run signature."""
     # 2: list items, stray marks, acronyms; 3: “ as a closer; 4: 《》, English paragraphs in zh;
-    # 5: a period after CJK text before a quote or bracket
-    return f"split:{lang}5"
+    # 5: a period after CJK text before a quote or bracket; 6: ext./tel. before a number, Roman
+    # numerals and "Part II." number what follows, a letter without case starts a sentence
+    return f"split:{lang}6"
