@@ -6,6 +6,7 @@ import io
 import json
 import os
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -437,6 +438,55 @@ def test_an_export_reads_one_state_while_a_reimport_commits(tmp_path, monkeypatc
     got = [(p.src, p.document) for p in read_pairs(str(tmp_path / "out.jsonl"))]
     assert result.pairs == len(got) == 5001  # the store as the export began: no pair twice
     assert len(set(got)) == len(got)
+
+
+def test_an_import_reads_its_file_before_it_locks_the_store(corpus, tmp_path, monkeypatch):
+    from duiyi.export import tmx
+    from duiyi.export.imports import import_files
+
+    memory = tmp_path / "m.tmx"
+    write_pairs([Pair(f"句{i}。", f"S{i}.") for i in range(3)], str(memory))
+    locked = []
+    reading = tmx.TmxReader.__iter__
+
+    def read_while_another_writes(self):
+        for n, pair in enumerate(reading(self)):
+            if n == 1:  # a review of the same store saves an edit meanwhile
+                other = sqlite3.connect(corpus, timeout=0)
+                try:
+                    other.execute("BEGIN IMMEDIATE")
+                    other.execute("UPDATE beads SET status = 'approved'")
+                    other.commit()
+                except sqlite3.OperationalError as exc:
+                    locked.append(str(exc))
+                finally:
+                    other.close()
+            yield pair
+
+    monkeypatch.setattr(tmx.TmxReader, "__iter__", read_while_another_writes)
+    with Store.open(corpus) as store:
+        (result,) = import_files(memory, store)
+        assert locked == [] and result.pairs == 3
+        assert {p.status for p in store.iter_pairs()} == {"approved", "pending"}
+
+
+def test_parked_pairs_come_back_whole_and_in_order(tmp_path):
+    import tempfile
+
+    from duiyi.export.imports import _ParkedPairs
+
+    full = Pair("一。", "One.", 0.5, "2-1", "mt", "a.txt", "approved", "一。", "7", {"x": [1]})
+    full.created, full.changed, full.changed_by = (
+        "2024-01-02T03:04:05Z",
+        "2025-01-02T03:04:05Z",
+        "ann",
+    )
+    pairs = [full, *PAIRS] * 700  # blocks of 1000, and a part block
+    with tempfile.TemporaryFile() as file:
+        parked = _ParkedPairs(file)
+        parked.park(iter(pairs))
+        assert list(parked) == pairs
+        assert list(parked) == pairs  # read again
 
 
 def test_export_every_format_from_the_cli(cli, corpus, tmp_path):

@@ -217,6 +217,7 @@ class IngestMixin:
         if origin is not None:
             check_names(origin, ORIGINS, "origin")
         source = source_path(source)
+        file_name = Path(source).name
         now = utc_now()
         doc_ids: dict[str, int] = {}
         positions: dict[str, int] = {}
@@ -233,7 +234,7 @@ class IngestMixin:
             taken: dict[int, tuple] = {}  # earlier bead id -> its row from the file
             batch: list[tuple] = []
             for pair in pairs:
-                name = pair.document or Path(source).name
+                name = pair.document or file_name
                 if name not in doc_ids:
                     values = dict(
                         path=f"{source}#{name}" if pair.document else source,
