@@ -696,8 +696,13 @@ def _tmx(path: Path, *units: tuple[str, str, str, str]) -> Path:
     # a language asked for in full: the target is still tagged (it was xml:lang="")
     ([("zh-TW", "繁體。", "en-US", "Plain.")], ("--src-lang", "zh-TW"), ("zh-TW", "en-US")),
     ([("zh-CN", "简体。", "fr-FR", "Plat.")], ("--tgt-lang", "fr"), ("zh-CN", "fr-FR")),
+    # both variants in one file: what they share, not zh-CN for the zh-TW units too
     ([("zh-CN", "简体。", "en-US", "One."), ("zh-TW", "繁體。", "en-US", "Two.")], (),
-     ("zh-CN", "en-US")),  # both variants in one file: as before, no tag of its own
+     ("zh", "en-US")),
+    ([("zh-CN", "简体。", "en-US", "One."), ("zh-TW", "繁體。", "en-US", "Two.")],
+     ("--src-lang", "zh-TW"), ("zh", "en-US")),
+    ([("en-US", "One.", "zh-TW", "繁體。"), ("en-GB", "Two.", "zh-CN", "简体。")],
+     ("--src-lang", "en", "--tgt-lang", "zh"), ("en", "zh")),
 ])  # fmt: skip
 def test_an_export_tags_imported_pairs_as_their_file_did(cli, tmp_path, units, args, tags):
     memory = _tmx(tmp_path / "tm.tmx", *units)
@@ -758,6 +763,21 @@ def test_a_jsonl_keeps_its_language_tags_through_the_store(cli, tmp_path):
         r'<tuv xml:lang="([^"]*)">', cli("export", tmp_path / "new.db", "-f", "tmx")[1]
     )
     assert tags == ["zh-CN", "en-US"]
+
+
+def test_a_jsonl_mixing_both_chinese_variants_exports_as_zh(cli, tmp_path):
+    memory, store = tmp_path / "mixed.jsonl", tmp_path / "c.db"
+    memory.write_text(
+        '{"src_text": "简体。", "tgt_text": "One.", "src_lang": "zh-CN", "tgt_lang": "en-GB"}\n'
+        '{"src_text": "繁體。", "tgt_text": "Two.", "src_lang": "zh-TW", "tgt_lang": "en-GB"}\n',
+        encoding="utf-8",
+    )
+    assert cli("import", memory, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "jsonl")
+    assert status == 0, err
+    assert {(r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())} == {
+        ("zh", "en-GB")
+    }
 
 
 def test_imports_of_both_chinese_variants_export_as_zh(cli, tmp_path):

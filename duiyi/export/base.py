@@ -188,16 +188,14 @@ class PairReader:
     def __iter__(self) -> Iterator[Pair]:
         return self._pairs if self._pairs is not None else iter(())
 
-    def languages(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
-        """Once read, the (source, target) language tags of the pairs: the one tag the file
-        gave a side (zh-TW, where zh was asked for), else `src_lang`/`tgt_lang`."""
+    def languages(self, src_lang: str, tgt_lang: str) -> tuple[list[str], list[str]]:
+        """Once read, the (source, target) language tags of the pairs: per side the tags the
+        file gave it (one, zh-TW where zh was asked for; several where its units mix
+        variants, zh-CN and zh-TW), else [`src_lang`]/[`tgt_lang`]."""
         tags = [(s, t) for s, t in self.tags if _LANGUAGE_TAG.fullmatch(s + "-" + t)]
-        srcs = {language_code(src) for src, _ in tags}
-        tgts = {language_code(tgt) for _, tgt in tags}
-        return (
-            srcs.pop() if len(srcs) == 1 else src_lang,
-            tgts.pop() if len(tgts) == 1 else tgt_lang,
-        )
+        srcs = sorted({language_code(src) for src, _ in tags})
+        tgts = sorted({language_code(tgt) for _, tgt in tags})
+        return srcs or [src_lang], tgts or [tgt_lang]
 
 
 class PairFormat:

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from duiyi.corpus.model import ORIGINS, STATUSES, Bead, Document, Pair
+from duiyi.corpus.model import ORIGINS, STATUSES, Bead, Document, Pair, common_tag
 from duiyi.corpus.pairs import build_pairs
 from duiyi.corpus.store import search
 from duiyi.corpus.store.records import (
@@ -211,8 +211,10 @@ class IngestMixin:
         status and props. `replace=False` keeps every earlier bead (an XLIFF's leftover pairs:
         its other units went onto stored beads). `origin` overrides each pair's own origin.
         `src_lang`/`tgt_lang` are the tags exports give the pairs (zh-TW, en-GB); `languages`,
-        if given, is called once the pairs are read and gives them instead (a TMX tells which
-        variants of the languages asked for it holds only once read).
+        if given, is called once the pairs are read and gives them instead, per side a tag or
+        the tags of a file that mixes variants (a TMX tells which variants of the languages
+        asked for it holds only once read): its documents are tagged by what their tags
+        share, `zh` for zh-CN and zh-TW units together (see `Store.language_tags`).
         """
         if origin is not None:
             check_names(origin, ORIGINS, "origin")
@@ -296,10 +298,11 @@ class IngestMixin:
             if replace:
                 removed = self._drop_rest(conn, earlier, kept, set(doc_ids.values()))
             if languages is not None and doc_ids:
-                src_lang, tgt_lang = languages()
+                srcs, tgts = languages()
+                meta = _import_meta(source, tgts, srcs)
                 conn.executemany(
                     "UPDATE documents SET lang = ?, meta = ? WHERE id = ?",
-                    [(src_lang, _import_meta(source, tgt_lang), i) for i in doc_ids.values()],
+                    [(_one_tag(srcs), meta, i) for i in doc_ids.values()],
                 )
             refresh_stats(conn)
         if tally is not None:
@@ -375,7 +378,19 @@ class IngestMixin:
         return len(gone)
 
 
-def _import_meta(source: str, tgt_lang: str) -> str:
-    """The meta of a document of imported pairs: where they came from, their target language."""
-    meta = {"imported_from": source, **({"tgt_lang": tgt_lang} if tgt_lang else {})}
+def _import_meta(source: str, tgt_lang: str | list[str], src_lang: str | list[str] = "") -> str:
+    """The meta of a document of imported pairs: where they came from, their target language;
+    and where the file mixed variants of a language (zh-CN and zh-TW units), each side's tags
+    ("src_langs", "tgt_langs")."""
+    meta: dict = {"imported_from": source}
+    if tgt_lang:
+        meta["tgt_lang"] = _one_tag(tgt_lang)
+    for side, tags in (("src_langs", src_lang), ("tgt_langs", tgt_lang)):
+        if isinstance(tags, list) and len(tags) > 1:
+            meta[side] = tags
     return json.dumps(meta, ensure_ascii=False)
+
+
+def _one_tag(tags: str | list[str]) -> str:
+    """A side's tag, or the language several tags share (zh for zh-CN and zh-TW)."""
+    return tags if isinstance(tags, str) else common_tag(tags)

@@ -448,12 +448,16 @@ class QueryMixin:
         other = {"zh": "en", "en": "zh"}
         sides = set()
         for src, src_script, tgt, tgt_script, meta in rows:
+            meta = json.loads(meta or "{}")
             src = lang_tag(src or "zh", src_script)
             if not tgt:  # imported pairs: the target language the import recorded
-                tgt = json.loads(meta or "{}").get("tgt_lang") or other.get(
-                    primary_subtag(src), "en"
-                )
-            sides.add((src, lang_tag(tgt, tgt_script or "")))
+                tgt = meta.get("tgt_lang") or other.get(primary_subtag(src), "en")
+            # a file mixing variants (zh-CN and zh-TW units): each of its tags
+            srcs = [lang_tag(t) for t in meta.get("src_langs", ())] or [src]
+            tgts = [lang_tag(t) for t in meta.get("tgt_langs", ())] or [
+                lang_tag(tgt, tgt_script or "")
+            ]
+            sides.update((s, t) for s in srcs for t in tgts)
         if not sides:
             return None
         directions = {(primary_subtag(src), primary_subtag(tgt)) for src, tgt in sides}
