@@ -60,6 +60,15 @@ def test_short_chinese_is_not_misdetected(text, encoding):
     assert decode_bytes(data, "x")[0] == text
 
 
+@pytest.mark.parametrize(
+    ("text", "encoding"), [("余占鳌对", "gb18030"), ("汪淼摘下", "gb18030"), ("汪淼摘下", "big5")]
+)
+def test_short_chinese_with_one_rare_character(text, encoding):
+    # a name's rare character (鳌, 淼) made three or four characters implausible Chinese, and
+    # charset-normalizer then read them as Korean or Japanese mojibake
+    assert decode_bytes(text.encode(encoding), "x") == (text, encoding)
+
+
 def test_big5_hkscs_extensions():
     text = "香港的邨屋很多，這是一個測試。"  # 邨 is in Big5-HKSCS, not in plain Big5
     assert decode_bytes(text.encode("big5hkscs"), "x") == (text, "big5hkscs")

@@ -86,6 +86,13 @@ def han_plausibility(text: str) -> float:
     return good / len(sample)
 
 
+def _plausible_enough(text: str) -> float:
+    """The `han_plausibility` a decoded text needs: 0.8, and one uncommon character among three
+    or four (a name: 余占鳌对, 汪淼摘下), which a plain 0.8 refuses in a text that short."""
+    n = sum(1 for c in text[:20000] if ord(c) > 0x7F and not c.isspace())
+    return min(0.8, 1 - 1 / n) if n >= 3 else 0.8
+
+
 def _looks_binary(data: bytes) -> bool:
     head = data[:65536]
     if b"\x00" in head:
@@ -272,7 +279,7 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
             text = _strict(data, encoding)
         if text is not None:
             candidates.append((han_plausibility(text), encoding == "gb18030", encoding, text))
-    plausible = sorted((c for c in candidates if c[0] >= 0.8), reverse=True)
+    plausible = sorted((c for c in candidates if c[0] >= _plausible_enough(c[3])), reverse=True)
     if plausible:
         if len(plausible) == 2 and plausible[0][0] - plausible[1][0] < 0.05:
             # Both read as common characters (short texts): let the dictionary decide.
