@@ -489,6 +489,25 @@ def test_parked_pairs_come_back_whole_and_in_order(tmp_path):
         assert list(parked) == pairs  # read again
 
 
+def test_an_import_with_no_room_for_its_temporary_file_says_so(cli, corpus, tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    class Full(io.BytesIO):
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    memory = tmp_path / "m.tmx"
+    write_pairs(PAIRS, str(memory))
+    monkeypatch.setattr(tempfile, "TemporaryFile", Full)
+    status, _, err = cli("import", memory, "--store", corpus)
+    assert status == 1 and err.count("\n") == 1
+    assert "cannot park the pairs read in a temporary file in" in err
+    assert "No space left on device" in err and "TMPDIR" in err
+    with Store.open(corpus) as s:
+        assert s.count_pairs() == 4
+
+
 def test_export_every_format_from_the_cli(cli, corpus, tmp_path):
     for fmt, name, files in [
         ("tmx", "c.tmx", ["c.tmx"]),

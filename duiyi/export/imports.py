@@ -23,7 +23,7 @@ from typing import IO
 from duiyi.atomic import protect_inputs
 from duiyi.corpus.model import Pair
 from duiyi.corpus.read import input_list
-from duiyi.errors import InputError
+from duiyi.errors import InputError, OutputError
 from duiyi.export import format_for_path, get_format
 from duiyi.export.base import PairFormat, PairReader, check_language_tag
 
@@ -128,7 +128,10 @@ def _read_file(
 ) -> _ReadFile:
     pair_format = get_format(fmt or format_for_path(path))
     reader = pair_format.read(path, src_lang=src_lang, tgt_lang=tgt_lang)
-    parked = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (closed by stack)
+    try:
+        parked = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (closed by stack)
+    except OSError as exc:
+        raise _parking_error(exc) from exc
     pairs = _ParkedPairs(parked)
     pairs.park(reader)
     files = pair_format.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang)
@@ -184,10 +187,16 @@ class _ParkedPairs:
         for pair in pairs:
             block.append(self._fields(pair))
             if len(block) == self.BLOCK:
-                pickle.dump(block, self._file, pickle.HIGHEST_PROTOCOL)
+                self._dump(block)
                 block = []
         if block:
+            self._dump(block)
+
+    def _dump(self, block: list[tuple]) -> None:
+        try:
             pickle.dump(block, self._file, pickle.HIGHEST_PROTOCOL)
+        except OSError as exc:  # a full disk, say
+            raise _parking_error(exc) from exc
 
     def __iter__(self) -> Iterator[Pair]:
         self._file.seek(0)
@@ -197,6 +206,14 @@ class _ParkedPairs:
             except EOFError:
                 return
             yield from (Pair(*fields) for fields in block)
+
+
+def _parking_error(exc: OSError) -> OutputError:
+    return OutputError(
+        f"cannot park the pairs read in a temporary file in {tempfile.gettempdir()}: "
+        f"{exc.strerror or exc} (an import keeps them there until it writes them; set "
+        "TMPDIR to a folder with room)"
+    )
 
 
 def _sha256(paths: list[str]) -> str:
