@@ -190,7 +190,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh6"
+    assert splitter_signature("zh") == "split:zh7"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------
@@ -319,10 +319,16 @@ def test_english_list_numbers_acronyms_and_closers(text, expected):
         ("See Part II. Then go on.", ["See Part II.", "Then go on."]),
         ("Read Chapter 4. Then answer.", ["Read Chapter 4.", "Then answer."]),
         ("Then I. said no.", ["Then I. said no."]),
+        # "I." after a verb or "than" is the pronoun ending a sentence, elsewhere an initial
+        ("And he said, Here am I. And he went.", ["And he said, Here am I.", "And he went."]),
+        ("So was I. Then we left.", ["So was I.", "Then we left."]),
+        ("He is taller than I. We know.", ["He is taller than I.", "We know."]),
+        ("Written by I. Newton. He was smart.", ["Written by I. Newton.", "He was smart."]),
+        ("Part I. The method", ["Part I. The method"]),
         ("He left. Mix. Then bake.", ["He left.", "Mix.", "Then bake."]),
     ],
 )
-def test_english_telephone_words_and_roman_numerals(text, expected):
+def test_english_telephone_words_roman_numerals_and_the_pronoun_i(text, expected):
     assert en_sentences(text) == expected
 
 

@@ -324,6 +324,12 @@ _HEADING = "|".join(f"{word}|{word.upper()}" for word in _HEADING_WORDS.split())
 _LIST_ONLY = re.compile(
     rf"(?:{_HEADING}) (?:\d{{1,3}}|{_ROMAN})\.|\(?(?:\d{{1,3}}|{_ROMAN}|{_ROMAN_LOWER})[.)]"
 )
+# words after which "I." is the pronoun ending a sentence (Here am I. So did I. taller than I.),
+# not an initial (by I. Newton) nor a numeral (Part I.)
+_PRONOUN_I = re.compile(
+    r"(?:^|\W)(?:am|was|were|do|did|have|had|can|could|will|would|shall|should|may|might|must"
+    r"|than|nor)\s+$"
+)
 # words that start a sentence after an acronym (U.S. The …), never a name it qualifies
 _STARTER_WORDS = (
     "The A An This That These Those It Its He She We They I You His Her Their Our My There But "
@@ -421,6 +427,8 @@ def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bo
     prefix, starting_punct = (found.group(1), found.group(2)) if found else ("", "")
     prefix = prefix.lstrip(_EN_OPENERS)
     kind = prefixes.get(prefix, 0) if prefix else 0
+    if prefix == "I" and _PRONOUN_I.search(text[max(0, word_start - 12) : word_start]):
+        kind = 0  # "Here am I.", "so was I.": the pronoun, not an initial
     if kind == 1 and not starting_punct:
         return False
     acronym = _ACRONYM.search(word)
@@ -460,5 +468,6 @@ def splitter_signature(lang: str = "zh") -> str:
     """This stage's part of the run signature."""
     # 2: list items, stray marks, acronyms; 3: “ as a closer; 4: 《》, English paragraphs in zh;
     # 5: a period after CJK text before a quote or bracket; 6: ext./tel. before a number, Roman
-    # numerals and "Part II." number what follows, a letter without case starts a sentence
-    return f"split:{lang}6"
+    # numerals and "Part II." number what follows, a letter without case starts a sentence;
+    # 7: "Here am I." ends a sentence
+    return f"split:{lang}7"
