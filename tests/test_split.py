@@ -190,7 +190,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh7"
+    assert splitter_signature("zh") == "split:zh8"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------
@@ -313,6 +313,14 @@ def test_english_list_numbers_acronyms_and_closers(text, expected):
         ("I. Introduction\nII. Methods", ["I. Introduction", "II. Methods"]),
         ("It was over. II. The aftermath", ["It was over.", "II. The aftermath"]),
         ("ii. The second item.\nxiv. The last.", ["ii. The second item.", "xiv. The last."]),
+        # numbers with sections (1.2., Figure 1.1.) too: a caption, a section heading
+        (
+            "It works. Figure 1.1. Radar bands. Fig. 3. The setup.",
+            ["It works.", "Figure 1.1. Radar bands.", "Fig. 3. The setup."],
+        ),
+        ("It ended. 1.2. Pulsed Radars", ["It ended.", "1.2. Pulsed Radars"]),
+        ("It rose to 1.2. Then fell.", ["It rose to 1.2.", "Then fell."]),
+        ("See Fig. 3. The setup works.", ["See Fig. 3.", "The setup works."]),
         # …but not after other words: a sentence can end in a numeral or a heading reference
         ("World War II. It ended in 1945.", ["World War II.", "It ended in 1945."]),
         ("He met Henry VIII. The king was fat.", ["He met Henry VIII.", "The king was fat."]),

@@ -319,10 +319,11 @@ _ROMAN_LOWER = r"(?=[ivx])x{0,3}(?:ix|iv|v?i{0,3})"
 _HEADING_WORDS = (
     "Part Chapter Section Book Volume Article Appendix Act Scene Canto Lesson Table Figure"
 )
-_HEADING = "|".join(f"{word}|{word.upper()}" for word in _HEADING_WORDS.split())
-# a sentence that is only such a number ("2.", "II.", "(iv)", "Part II.") numbers what follows
+_HEADING = "|".join(f"{word}|{word.upper()}" for word in _HEADING_WORDS.split()) + r"|Fig\."
+# a sentence that is only such a number ("2.", "1.2.", "II.", "Figure 1.1.") numbers what follows
+_NUMBERING = r"\d{1,3}(?:\.\d{1,3}){0,3}"  # 2, 1.2, 10.1.1
 _LIST_ONLY = re.compile(
-    rf"(?:{_HEADING}) (?:\d{{1,3}}|{_ROMAN})\.|\(?(?:\d{{1,3}}|{_ROMAN}|{_ROMAN_LOWER})[.)]"
+    rf"(?:{_HEADING}) (?:{_NUMBERING}|{_ROMAN})\.|\(?(?:{_NUMBERING}|{_ROMAN}|{_ROMAN_LOWER})[.)]"
 )
 # words after which "I." is the pronoun ending a sentence (Here am I. So did I. taller than I.),
 # not an initial (by I. Newton) nor a numeral (Part I.)
@@ -469,5 +470,5 @@ def splitter_signature(lang: str = "zh") -> str:
     # 2: list items, stray marks, acronyms; 3: “ as a closer; 4: 《》, English paragraphs in zh;
     # 5: a period after CJK text before a quote or bracket; 6: ext./tel. before a number, Roman
     # numerals and "Part II." number what follows, a letter without case starts a sentence;
-    # 7: "Here am I." ends a sentence
-    return f"split:{lang}7"
+    # 7: "Here am I." ends a sentence; 8: section numbers (1.2., Figure 1.1.) number what follows
+    return f"split:{lang}8"
