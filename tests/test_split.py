@@ -190,7 +190,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh8"
+    assert splitter_signature("zh") == "split:zh9"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------
@@ -333,6 +333,16 @@ def test_english_list_numbers_acronyms_and_closers(text, expected):
         ("He is taller than I. We know.", ["He is taller than I.", "We know."]),
         ("Written by I. Newton. He was smart.", ["Written by I. Newton.", "He was smart."]),
         ("Part I. The method", ["Part I. The method"]),
+        # an ellipsis before the word it follows, repeated, is a hesitation
+        (
+            "'I... I've got a headache.' 'I... I... can't remember.' We waited... We left.",
+            [
+                "'I... I've got a headache.'",
+                "'I... I... can't remember.'",
+                "We waited...",
+                "We left.",
+            ],
+        ),
         ("He left. Mix. Then bake.", ["He left.", "Mix.", "Then bake."]),
     ],
 )

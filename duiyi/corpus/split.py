@@ -412,8 +412,21 @@ def _closing_opener(text: str, start: int, cut: int, end: int) -> int:
     return cut if after is not None and after.group() == "”" else found.end()
 
 
+_WORD_AT_END = re.compile(r"(\w+)$")
+_WORD_AT_START = re.compile(r"\w+")
+
+
+def _stutter(text: str, dots: int, nxt: int) -> bool:
+    """Does the word after an ellipsis repeat the one before it (I... I've, we... We)?"""
+    before = _WORD_AT_END.search(text, max(0, dots - 30), dots)
+    after = _WORD_AT_START.match(text, nxt)
+    return bool(before and after) and before.group(1).lower() == after.group().lower()
+
+
 def _en_breaks(text: str, match: re.Match, nxt: int, p_end: int, prefixes) -> bool:
     marks, closers = match.groups()
+    if marks.startswith(("..", "…")) and not closers and _stutter(text, match.start(), nxt):
+        return False  # "I... I've got", "W-we... we can't": a hesitation, not an end
     if marks != "." or closers:
         # ? ! … or several dots, or a period inside quotes: break before a sentence start or
         # a list item's number ("watches? 1. The case")
@@ -470,5 +483,6 @@ def splitter_signature(lang: str = "zh") -> str:
     # 2: list items, stray marks, acronyms; 3: “ as a closer; 4: 《》, English paragraphs in zh;
     # 5: a period after CJK text before a quote or bracket; 6: ext./tel. before a number, Roman
     # numerals and "Part II." number what follows, a letter without case starts a sentence;
-    # 7: "Here am I." ends a sentence; 8: section numbers (1.2., Figure 1.1.) number what follows
-    return f"split:{lang}8"
+    # 7: "Here am I." ends a sentence; 8: section numbers (1.2., Figure 1.1.) number what follows;
+    # 9: "I... I've": a repeated word after an ellipsis goes on
+    return f"split:{lang}9"
