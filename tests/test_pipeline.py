@@ -140,10 +140,10 @@ def test_a_language_tag_picks_the_splitter_and_tags_the_document():
         "Il pleuvait à Paris.",
     ]
     assert french.lang_tag == "fr" and french.conversion == ""
-    assert pipeline_signature(french).endswith("|split:en9")
+    assert pipeline_signature(french).endswith("|split:en10")
     taiwan = prepare_text("我們今天去北京。參觀國家博物館。", lang="zh-TW")
     assert taiwan.lang_tag == "zh-TW" and taiwan.conversion == "t2s"
-    assert len(taiwan.sentences) == 2 and pipeline_signature(taiwan).endswith("|split:zh9")
+    assert len(taiwan.sentences) == 2 and pipeline_signature(taiwan).endswith("|split:zh10")
     assert prepare_text("日本語の文です。", lang="ja-JP").lang_tag == "ja-JP"
 
 

@@ -190,7 +190,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh9"
+    assert splitter_signature("zh") == "split:zh10"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------
@@ -319,6 +319,14 @@ def test_english_list_numbers_acronyms_and_closers(text, expected):
             ["It works.", "Figure 1.1. Radar bands.", "Fig. 3. The setup."],
         ),
         ("It ended. 1.2. Pulsed Radars", ["It ended.", "1.2. Pulsed Radars"]),
+        # in a list on one line, each number opens its item (it follows the one before)
+        (
+            "I. Introduction II. Methods III. Results",
+            ["I. Introduction", "II. Methods", "III. Results"],
+        ),
+        ("1. Scope 2. Terms 3. Rules", ["1. Scope", "2. Terms", "3. Rules"]),
+        ("It was 1. Then 2. Done.", ["It was 1.", "Then 2.", "Done."]),
+        ("World War I. World War II. Both.", ["World War I. World War II.", "Both."]),
         ("It rose to 1.2. Then fell.", ["It rose to 1.2.", "Then fell."]),
         ("See Fig. 3. The setup works.", ["See Fig. 3.", "The setup works."]),
         # …but not after other words: a sentence can end in a numeral or a heading reference

@@ -390,9 +390,59 @@ def _split_en_paragraph(
             continue  # marks with no sentence before them ("... And so") open the next one
         if _LIST_ONLY.fullmatch(text, start, end):
             continue  # "2.", "II." or "Part II." alone numbers the item that follows
+        item = _next_item(text, start, match.start())
+        if item is not None:  # "1. Introduction 2. Methods": 2. opens the next item
+            _add(spans, text, start, item, MAX_SENTENCE_CHARS, protected)
+            pos = item
+            continue
         _add(spans, text, start, end, MAX_SENTENCE_CHARS, protected)
         pos = cut
     _add(spans, text, pos, p_end, MAX_SENTENCE_CHARS, protected)
+
+
+_ITEM_NUMBER = re.compile(rf"(?<!\S)(\d{{1,3}}|{_ROMAN})\.$")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _number_value(number: str) -> int:
+    if number.isdigit():
+        return int(number)
+    values = [_ROMAN_VALUES[c] for c in number]
+    return sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True))
+
+
+def _next_item(text: str, start: int, period: int) -> int | None:
+    """Where the list number that ends [start, period] begins, when the sentence opens with the
+    number before it ("1. Introduction 2." → before "2.", "I. Scope II." → before "II."), else
+    None: an inline list's numbers open their items."""
+    found = _ITEM_NUMBER.search(text, max(start, period - 12), period + 1)
+    if found is None or found.start() == start:
+        return None
+    number = found.group(1)
+    previous = _number_value(number) - 1
+    if previous < 1:
+        return None
+    opener = str(previous) if number.isdigit() else _to_roman(previous)
+    return found.start() if text.startswith(opener + ". ", start) else None
+
+
+def _to_roman(value: int) -> str:
+    out = ""
+    for number, letters in (
+        (100, "C"),
+        (90, "XC"),
+        (50, "L"),
+        (40, "XL"),
+        (10, "X"),
+        (9, "IX"),
+        (5, "V"),
+        (4, "IV"),
+        (1, "I"),
+    ):
+        while value >= number:
+            out += letters
+            value -= number
+    return out
 
 
 def _closing_opener(text: str, start: int, cut: int, end: int) -> int:
@@ -484,5 +534,6 @@ def splitter_signature(lang: str = "zh") -> str:
     # 5: a period after CJK text before a quote or bracket; 6: ext./tel. before a number, Roman
     # numerals and "Part II." number what follows, a letter without case starts a sentence;
     # 7: "Here am I." ends a sentence; 8: section numbers (1.2., Figure 1.1.) number what follows;
-    # 9: "I... I've": a repeated word after an ellipsis goes on
-    return f"split:{lang}9"
+    # 9: "I... I've": a repeated word after an ellipsis goes on; 10: "1. Scope 2. Terms" on one
+    # line: 2. opens its item
+    return f"split:{lang}10"
