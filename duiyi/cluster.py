@@ -22,9 +22,11 @@ with the reason, never aligning them otherwise.
 from __future__ import annotations
 
 import _thread
+import contextlib
 import logging
 import os
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -52,6 +54,10 @@ SHIPPED_ENV = (
 # Units in flight per worker: enough to keep each busy while the driver writes.
 IN_FLIGHT_PER_WORKER = 2
 RAY_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
+# What a gRPC server answers first to an HTTP/2 client: a SETTINGS frame (type 4, byte 3 of
+# its header), after the client's preface and empty SETTINGS frame.
+HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+HTTP2_SETTINGS = 4
 # How often the driver checks that the cluster is still there.
 POLL_S = 2.0
 
@@ -414,17 +420,16 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
                 runtime_env=runtime_env,
             )
         else:
-            ray.init(
-                address=address, log_to_driver=False, configure_logging=False,
-                runtime_env=runtime_env,
-            )  # fmt: skip
+            # Ray's C++ client logs every retry of a refused connection (a line a second for
+            # 20 s) straight to the stderr descriptor: the error below says it once.
+            with _stderr_silenced():
+                ray.init(
+                    address=address, log_to_driver=False, configure_logging=False,
+                    runtime_env=runtime_env,
+                )  # fmt: skip
     except Exception as exc:  # Ray raises plain Exceptions too ("timed out during startup")
         where = "a new local runtime" if address in (None, "local") else address
-        why = _first_line(exc)
-        if "Could not find any running Ray instance" in why:  # "auto": Ray's names its flags
-            why = "no Ray cluster runs on this machine (`ray start --head` starts one; --ray "
-            why += "HOST:PORT joins another machine's, --ray alone starts one for this run)"
-        raise DuiyiError(f"cannot connect to Ray at {where}: {why}") from exc
+        raise DuiyiError(f"cannot connect to Ray at {where}: {_why_not(exc)}") from exc
     cpus = int(ray.cluster_resources().get("CPU", 1))
     return RayRuntime(address, max(1, workers or cpus))
 
@@ -439,15 +444,76 @@ def stop_ray(runtime: RayRuntime | None) -> None:
 
 
 def _unreachable(address: str, timeout: float = 5.0) -> str | None:
-    """Why nothing answers at HOST:PORT (a TCP connection), or None when something does."""
+    """Why no Ray cluster answers at HOST:PORT, or None when one may.
+
+    A TCP connection, then the HTTP/2 preface every gRPC server (Ray's GCS and its client
+    server) answers at once with its SETTINGS frame; a web server, a database or a silent
+    port answers otherwise. Skipped with RAY_USE_TLS, where the first bytes are TLS's.
+    """
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
         return "not an address (use auto, HOST:PORT or ray://HOST:10001)"
     try:
-        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=timeout) as conn:
+            if os.environ.get("RAY_USE_TLS", "0").lower() in ("1", "true"):
+                return None
+            conn.sendall(HTTP2_PREFACE)
+            frame = _received(conn, 9)
     except OSError as exc:
         return exc.strerror or str(exc) or type(exc).__name__
-    return None
+    if len(frame) == 9 and frame[3] == HTTP2_SETTINGS:
+        return None
+    return (
+        "something listens there, but not a Ray cluster (it does not speak gRPC); give the "
+        "head's GCS port (`ray start --head --port`, 6379 by default) or ray://HOST:10001"
+    )
+
+
+def _received(conn: socket.socket, size: int) -> bytes:
+    """Up to `size` bytes, fewer if the peer closes (or says nothing until the timeout)."""
+    data = b""
+    with contextlib.suppress(TimeoutError):
+        while len(data) < size:
+            chunk = conn.recv(size - len(data))
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Descriptor 2 sent to /dev/null for the block (what C code writes there too)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _why_not(exc: BaseException) -> str:
+    """Ray's reason for a failed connection, in words a user can act on."""
+    why = _first_line(exc)
+    if "Could not find any running Ray instance" in why:  # "auto": Ray's names its flags
+        return (
+            "no Ray cluster runs on this machine (`ray start --head` starts one; --ray "
+            "HOST:PORT joins another machine's, --ray alone starts one for this run)"
+        )
+    causes = []
+    while exc is not None and len(causes) < 10:
+        causes.append(str(exc))
+        exc = exc.__cause__ or exc.__context__
+    if any("InvalidAuthToken" in text for text in causes):
+        # Ray sends this machine's token to an address only when told to (a token is a key)
+        return (
+            "the cluster asks for its authentication token: set RAY_AUTH_MODE=token, with the "
+            "cluster's token in ~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN"
+        )
+    return why
 
 
 def _first_line(exc: BaseException) -> str:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -323,6 +325,115 @@ def test_an_address_nothing_answers_at_is_one_line_at_once(tmp_path, address):
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"duiyi: error: cannot connect to Ray at {address}: ")
     assert not (tmp_path / "x.tmx").exists()
+
+
+def _align_on(address: str, out: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", "align", EXAMPLES / "harbour.zh.txt",
+         EXAMPLES / "harbour.en.txt", "-o", out, "--ray", address],
+        capture_output=True, text=True, timeout=120, env=env,
+    )  # fmt: skip
+
+
+@contextlib.contextmanager
+def _listening(reply: bytes | None):
+    """A TCP server on a free port answering each connection's first bytes with `reply` (None:
+    accepting and never saying a word); yields its port."""
+    server = socket.create_server(("127.0.0.1", 0))
+    held = []
+
+    def serve():
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = server.accept()
+                held.append(conn)
+                if reply is not None:
+                    conn.recv(100)
+                    conn.sendall(reply)
+                    conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        yield server.getsockname()[1]
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [b"HTTP/1.0 400 Bad Request\r\n\r\n", b"-ERR unknown command 'PRI'\r\n", None],
+    ids=["web-server", "redis", "silent"],
+)
+def test_an_address_where_something_else_listens_is_one_line_at_once(tmp_path, reply):
+    """Ray would retry a web server or a database for 20 s to many minutes, logging each try."""
+    with _listening(reply) as port:
+        address = f"127.0.0.1:{port}"
+        result = _align_on(address, tmp_path / "x.tmx")
+    assert result.returncode == 1
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"duiyi: error: cannot connect to Ray at {address}: something ")
+    assert "not a Ray cluster" in line
+    assert not (tmp_path / "x.tmx").exists()
+
+
+@pytest.fixture
+def token_cluster():
+    """A real Ray head (`ray start --head`) that asks drivers for a token; yields its address
+    and the token."""
+    ports = []
+    for _ in range(3):  # the GCS, the Ray Client server, the dashboard agent
+        with socket.create_server(("127.0.0.1", 0)) as sock:
+            ports.append(sock.getsockname()[1])
+    gcs, client, agent = ports
+    token = secrets.token_hex(16)
+    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token}
+    command = [
+        Path(sys.executable).with_name("ray"), "start", "--head", "--block", f"--port={gcs}",
+        "--num-cpus=1", "--include-dashboard=false", f"--ray-client-server-port={client}",
+        f"--dashboard-agent-listen-port={agent}",
+    ]  # fmt: skip
+    head = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline and head.poll() is None:
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", gcs), timeout=1).close()
+                break
+            time.sleep(0.5)
+        assert head.poll() is None, "ray start --head did not start"
+        yield f"127.0.0.1:{gcs}", token
+    finally:
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
+            head.wait()
+
+
+def test_a_cluster_asking_for_a_token_says_how_to_give_it(token_cluster, tmp_path):
+    """Ray sends this machine's token to an explicit address only under RAY_AUTH_MODE=token;
+    without it Ray logged a refusal a second for 20 s, then 'Failed to connect'."""
+    address, token = token_cluster
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    refused = _align_on(address, tmp_path / "x.tmx", env)
+    assert refused.returncode == 1
+    (line,) = refused.stderr.strip().splitlines()
+    assert line.startswith(f"duiyi: error: cannot connect to Ray at {address}: the cluster asks")
+    assert "RAY_AUTH_MODE=token" in line and "RAY_AUTH_TOKEN" in line
+    assert not (tmp_path / "x.tmx").exists()
+
+    # told to, it joins (the gRPC check lets the real head through)
+    env |= {"RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token}
+    joined = _align_on(address, tmp_path / "x.tmx", env)
+    assert joined.returncode == 0, joined.stderr
+    assert f"on Ray at {address} (1 worker, 1 node)" in joined.stderr
+    assert (tmp_path / "x.tmx").read_text(encoding="utf-8").count("<tu ") == 9
 
 
 def _children(pid: int, name: str, full: bool = False) -> list[int]:
