@@ -466,6 +466,54 @@ def test_the_real_server_answers_on_loopback_and_checks_the_host(store, docs):
             assert rebound.status_code == 400
 
 
+def test_a_long_write_does_not_hold_up_other_tabs(store, docs, monkeypatch):
+    # A bulk approve of 100,000 pairs writes for seconds: this one holds the store's write
+    # transaction until the test lets it go, after the other requests were answered.
+    import threading
+
+    started, release = threading.Event(), threading.Event()
+    real_bulk = store.bulk_update
+
+    def slow_bulk(*args, **kwargs):
+        with store.transaction():
+            started.set()
+            release.wait(20)
+            return real_bulk(*args, **kwargs)
+
+    monkeypatch.setattr(store, "bulk_update", slow_bulk)
+    bead = bead_of(store, docs["news"], NEWS[0][0])
+    with (
+        serve_in_thread(make_server(store, reviewer="ann")) as server,
+        httpx.Client(base_url=server.url, timeout=5) as http,
+    ):
+        token = re.search(r'name="csrf-token" content="([^"]+)"', http.get("/").text)[1]
+        sent = {"X-CSRF-Token": token, "Origin": server.url.rstrip("/")}
+        bulk: dict = {}
+
+        def approve_all():
+            with httpx.Client(base_url=server.url, timeout=30) as other_tab:
+                data = {"action": "approve", "expected": "9"}
+                bulk["answer"] = other_tab.post("/pairs/bulk", data=data, headers=sent)
+
+        thread = threading.Thread(target=approve_all)
+        thread.start()
+        try:
+            assert started.wait(10)
+            # Meanwhile: a static file, pages (as the store was before the bulk approve),
+            # a pair's history and an export.
+            assert http.get("/static/review.js").status_code == 200
+            assert "0 of 9 pairs reviewed" in http.get("/").text
+            assert bead_ids(http.get("/pairs?status=approved").text) == []
+            assert http.get(f"/beads/{bead.id}/history").status_code == 200
+            assert http.get("/pairs/export?format=jsonl").text.count("\n") == 9
+            assert thread.is_alive()  # still writing
+        finally:
+            release.set()
+            thread.join(30)
+        assert bulk["answer"].status_code == 200 and bulk["answer"].json()["count"] == 9
+        assert "9 of 9 pairs reviewed" in http.get("/").text
+
+
 # --- the command -----------------------------------------------------------------------------
 
 

@@ -11,7 +11,6 @@ import tempfile
 from datetime import UTC, datetime
 
 from starlette.background import BackgroundTask
-from starlette.endpoints import HTTPEndpoint
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -20,14 +19,16 @@ from duiyi.errors import StoreError
 from duiyi.export import write_pairs
 from duiyi.export.exports import DEFAULT_LANGUAGES
 from duiyi.review.filters import Filters
-from duiyi.review.views import chosen_document, context
+from duiyi.review.views import Page, ReviewContext, chosen_document
 
 FORMATS = {"tmx": "application/x-tmx+xml", "jsonl": "application/x-ndjson"}
 
 
-class ExportView(HTTPEndpoint):
-    async def get(self, request: Request) -> Response:
-        review = context(request)
+class ExportView(Page):
+    """Written in a worker thread (a page), from one state of the store: a big corpus takes
+    minutes, and other tabs are answered meanwhile."""
+
+    def page(self, review: ReviewContext, request: Request) -> Response:
         fmt = request.query_params.get("format", "tmx")
         if fmt not in FORMATS:
             raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
@@ -40,9 +41,9 @@ class ExportView(HTTPEndpoint):
         handle, path = tempfile.mkstemp(prefix="duiyi-review-", suffix=f".{fmt}")
         os.close(handle)
         try:
-            with review.store.snapshot() as view:  # one state, whatever other tabs save
-                pairs = view.iter_pairs(where=filters.where())
-                write_pairs(pairs, path, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
+            # one state (the page's own connection), whatever other tabs save meanwhile
+            pairs = review.store.iter_pairs(where=filters.where())
+            write_pairs(pairs, path, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
         except BaseException:
             os.unlink(path)
             raise

@@ -1,16 +1,19 @@
 """The review app's pages: small endpoint classes over the corpus store, rendering Jinja pages.
 
 Pages are rendered on the server; the page's script posts one action at a time (see
-``actions.py``) and swaps in the re-rendered pair partial (``_pair.html``). Store calls are
-made straight from the async handlers: they are local SQLite queries of a few milliseconds,
-serialized by the store's lock, in an app with one reviewer at a time.
+``actions.py``) and swaps in the re-rendered pair partial (``_pair.html``). No store call runs
+on the server's event loop: pages are plain (sync) handlers, which Starlette runs in worker
+threads, each reading through a connection of its own (``ReviewContext.reading``), so a page
+never waits for a long write in another tab (a bulk approve of 100,000 pairs), nor does a
+static file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from typing import Any
 
 from jinja2 import Environment
@@ -57,6 +60,14 @@ class ReviewContext:
         sent anyway gets this)."""
         if self.read_only:
             raise HTTPException(403, f"Not saved: read-only: {self.read_only}.")
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[ReviewContext]:
+        """This context over a read-only connection of its own, in one read transaction: a
+        page reads one state, and never waits for a change another tab is writing (WAL lets
+        readers be; changes go through `store`, one at a time)."""
+        with self.store.snapshot() as view:
+            yield replace(self, store=view)
 
     def render_pairs(self, beads: Sequence[BeadRecord], q: str = "") -> str:
         """The pair partials for `beads`, with what each row shows beyond the bead itself."""
@@ -136,11 +147,22 @@ def render_pairs_page(
 # --- pages -----------------------------------------------------------------------------------
 
 
-class DocumentsView(HTTPEndpoint):
+class Page(HTTPEndpoint):
+    """A page (GET): a sync handler, so Starlette runs it in a worker thread, reading one
+    state through a connection of its own (`ReviewContext.reading`)."""
+
+    def get(self, request: Request) -> Response:
+        with context(request).reading() as review:
+            return self.page(review, request)
+
+    def page(self, review: ReviewContext, request: Request) -> Response:
+        raise NotImplementedError
+
+
+class DocumentsView(Page):
     """`/`: every source document with its progress, the ones that need attention first."""
 
-    async def get(self, request: Request) -> Response:
-        review = context(request)
+    def page(self, review: ReviewContext, request: Request) -> Response:
         order = request.query_params.get("sort", "attention")
         if order not in ("attention", "name"):
             raise HTTPException(400, "sort must be attention or name")
@@ -170,11 +192,10 @@ def needs_attention(doc: DocumentSummary) -> tuple:
     return (doc.total == doc.reviewed, not unscored, -doc.below, mean, doc.name, doc.id)
 
 
-class PairsView(HTTPEndpoint):
+class PairsView(Page):
     """`/pairs` (every document) and `/documents/{id}`: a page of pairs, sorted and filtered."""
 
-    async def get(self, request: Request) -> Response:
-        review = context(request)
+    def page(self, review: ReviewContext, request: Request) -> Response:
         doc_id = request.path_params.get("doc_id")
         filters = Filters.from_query(request.query_params, doc=doc_id)
         doc = chosen_document(review.store, filters)
@@ -182,31 +203,28 @@ class PairsView(HTTPEndpoint):
         return HTMLResponse(render_pairs_page(review, doc, filters, page))
 
 
-class CountView(HTTPEndpoint):
+class CountView(Page):
     """`/pairs/count?…`: how many pairs the filters match, exactly (JSON), for the bulk
     confirmation when the page only says "more than 10,000"."""
 
-    async def get(self, request: Request) -> Response:
-        review = context(request)
+    def page(self, review: ReviewContext, request: Request) -> Response:
         filters = Filters.from_query(request.query_params)
         chosen_document(review.store, filters)
         return JSONResponse({"count": review.store.count_beads(filters.where())})
 
 
-class BeadView(HTTPEndpoint):
+class BeadView(Page):
     """`/beads/{id}`: one pair's partial (what the page swaps in)."""
 
-    async def get(self, request: Request) -> Response:
-        review = context(request)
+    def page(self, review: ReviewContext, request: Request) -> Response:
         bead = review.store.get_bead(request.path_params["bead_id"])
         return HTMLResponse(review.render_pairs([bead]))
 
 
-class ContextView(HTTPEndpoint):
+class ContextView(Page):
     """`/beads/{id}/context`: the pairs before and after this one in its document (key c)."""
 
-    async def get(self, request: Request) -> Response:
-        review = context(request)
+    def page(self, review: ReviewContext, request: Request) -> Response:
         bead_id = request.path_params["bead_id"]
         before, after = review.store.context(bead_id, size=2)
         return HTMLResponse(
@@ -214,12 +232,11 @@ class ContextView(HTTPEndpoint):
         )
 
 
-class PlaceView(HTTPEndpoint):
+class PlaceView(Page):
     """`/beads/{id}/place`: to the page of the pair's document, in document order, that starts
     with it, however far into the document it is (the link on its document's name)."""
 
-    async def get(self, request: Request) -> Response:
-        review = context(request)
+    def page(self, review: ReviewContext, request: Request) -> Response:
         bead = review.store.get_bead(request.path_params["bead_id"])
         # Its position counts the pairs before it until a merge leaves a gap: count them, but
         # read no more than PLACE_COUNT_LIMIT pairs (a pair deep in a document of 300,000 took
@@ -230,11 +247,10 @@ class PlaceView(HTTPEndpoint):
         return RedirectResponse(position_url(bead, at), status_code=303)
 
 
-class HistoryView(HTTPEndpoint):
+class HistoryView(Page):
     """`/beads/{id}/history`: who changed the pair, when, and from what to what."""
 
-    async def get(self, request: Request) -> Response:
-        review = context(request)
+    def page(self, review: ReviewContext, request: Request) -> Response:
         bead_id = request.path_params["bead_id"]
         edits = review.store.history(bead_id)
         try:
