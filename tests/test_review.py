@@ -422,6 +422,46 @@ def test_pair_texts_and_names_are_escaped(store, client):
     assert "<script>" not in client.get(f"/beads/{bead.id}/history").text
 
 
+def test_texts_are_tagged_with_their_documents_languages(store, client, docs):
+    from duiyi.corpus.model import Pair
+
+    # Beside the zh→en drafts: a zh→fr memory and a ja→en-GB one, imported.
+    fr = [Pair("天气很好。", "Il fait beau."), Pair("我们去散步。", "Allons nous promener.")]
+    store.add_pairs(fr, source="fr.tmx", checksum="fr", tgt_lang="fr")
+    ja = [Pair("いい天気です。", "Lovely weather.")]
+    store.add_pairs(ja, source="ja.tmx", checksum="ja", src_lang="ja", tgt_lang="en-GB")
+
+    def tagged(html: str) -> dict[str, tuple[str, str]]:
+        """{source text: (its lang, the target's lang)} of the pairs or rows in `html`."""
+        found = re.findall(
+            r'class="src-text" lang="([^"]*)">([^<]*)</div>.*?class="tgt-text" lang="([^"]*)"',
+            html,
+            re.S,
+        )
+        return {text: (src, tgt) for src, text, tgt in found}
+
+    langs = tagged(client.get("/pairs?limit=500").text)
+    assert len(langs) == 12
+    assert langs["天气很好。"] == langs["我们去散步。"] == ("zh-CN", "fr")
+    assert langs["いい天気です。"] == ("ja", "en-GB")
+    assert langs[NEWS[0][0]] == ("zh-CN", "en-US")
+    # A Traditional source's normalized form is Simplified Chinese.
+    assert (
+        '<div class="src-normalized" lang="zh-Hans"'
+        in client.get(f"/documents/{docs['forum']}").text
+    )
+    first, second = (
+        b for b in store.list_beads(limit=500).beads if b.src_text in {p.src for p in fr}
+    )
+    assert tagged(client.get(f"/beads/{first.id}/context").text) == {
+        "我们去散步。": ("zh-CN", "fr")
+    }
+    answer = client.post(f"/beads/{second.id}/edit", {"version": 1, "tgt_text": "Promenons-nous."})
+    assert tagged(answer.text) == {"我们去散步。": ("zh-CN", "fr")}
+    history = client.get(f"/beads/{second.id}/history").text
+    assert '<ins lang="fr">Promenons-nous.</ins>' in history
+
+
 def test_responses_carry_a_strict_content_security_policy(client):
     headers = client.get("/").headers
     assert "script-src 'self'" in headers["content-security-policy"]

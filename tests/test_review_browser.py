@@ -251,6 +251,27 @@ def test_hostile_text_is_shown_not_run(served, open_page):
     assert page.locator("#pairs img, #pairs b").count() == 0
 
 
+def test_the_editors_take_the_languages_of_the_texts(served, open_page):
+    from playwright.sync_api import expect
+
+    from duiyi.corpus.model import Pair
+
+    # A zh→fr memory: the target editor spell-checks French, not English.
+    pairs = [Pair("天气很好。我们去散步。", "Il fait beau. Allons nous promener.")]
+    served.store.add_pairs(pairs, source="fr.tmx", checksum="fr", tgt_lang="fr")
+    bead = next(b for b in served.store.list_beads(limit=100).beads if b.src_text == pairs[0].src)
+    page = open_page(f"{served.url}documents/{bead.document_id}")
+    page.keyboard.press("j")
+    page.keyboard.press("e")
+    expect(page.locator(f"#bead-{bead.id} textarea")).to_have_attribute("lang", "fr")
+    page.keyboard.press("Escape")
+    page.keyboard.press("s")
+    areas = page.locator(f"#bead-{bead.id} .editor textarea")
+    expect(areas).to_have_count(2)
+    expect(areas.nth(0)).to_have_attribute("lang", "zh-CN")
+    expect(areas.nth(1)).to_have_attribute("lang", "fr")
+
+
 # --- at corpus scale: the queue, search, bulk changes, context, merge labels -------------------
 
 

@@ -88,8 +88,10 @@ def pair_context(store: Store, beads: Sequence[BeadRecord]) -> dict[str, Any]:
     shown = {b.id: b.version for b in beads}
     # The version of each pair a merge would take in, sent with the merge (a stale one: 409).
     nexts = {n for _, n in neighbours.values() if n is not None}
+    documents = {b.document_id for b in beads}
     return {
-        "names": store.document_names({b.document_id for b in beads}),
+        "names": store.document_names(documents),
+        "langs": store.document_languages(documents),  # the `lang` of their texts
         "neighbours": neighbours,
         "versions": {n: shown[n] if n in shown else store.get_bead(n).version for n in nexts},
     }
@@ -227,8 +229,9 @@ class ContextView(Page):
     def page(self, review: ReviewContext, request: Request) -> Response:
         bead_id = request.path_params["bead_id"]
         before, after = review.store.context(bead_id, size=2)
+        langs = review.store.document_languages({b.document_id for b in before + after})
         return HTMLResponse(
-            review.render("_context.html", bead_id=bead_id, before=before, after=after)
+            review.render("_context.html", bead_id=bead_id, before=before, after=after, langs=langs)
         )
 
 

@@ -29,6 +29,7 @@ Reading (review app, export, ``corpus info``)::
     store.list_documents(below=0.5) -> list[DocumentSummary]  # with total / reviewed /
         # approved / rejected counts, .below (pending beads scored under `below`), .mean_score
     store.document_names(ids=None) -> dict[int, str]    # source documents, by name
+    store.document_languages(ids) -> {id: (src tag, tgt tag)}  # ("zh-CN", "fr"), as exports tag
     store.progress(doc_id=None) -> Progress             # reviewed/total of a document or all
     store.get_document(doc_id) -> DocumentSummary       # NotFoundError if absent
     store.document_text(doc_id) -> str                  # the original text

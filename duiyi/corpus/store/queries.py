@@ -46,6 +46,27 @@ DENSE_MATCHES = 2000
 _KIND = re.compile(r"\d{1,3}-\d{1,3}|n-n")
 
 
+# A source document's languages and its target document's (none for imported pairs).
+_LANGUAGE_COLUMNS = (
+    "s.id, s.lang, s.script, t.lang, t.script, s.meta FROM documents s "
+    "LEFT JOIN documents t ON t.id = s.tgt_document_id"
+)
+
+
+def _side_tags(
+    src: str, src_script: str, tgt: str | None, tgt_script: str | None, meta: str
+) -> tuple[list[str], list[str]]:
+    """The source and the target tags of a source document's pairs (see `_LANGUAGE_COLUMNS`)."""
+    info = json.loads(meta or "{}")
+    src = lang_tag(src or "zh", src_script)
+    if not tgt:  # imported pairs: the target language the import recorded
+        tgt = info.get("tgt_lang") or {"zh": "en", "en": "zh"}.get(primary_subtag(src), "en")
+    # a file mixing variants (zh-CN and zh-TW units): each of its tags
+    srcs = [lang_tag(t) for t in info.get("src_langs", ())] or [src]
+    tgts = [lang_tag(t) for t in info.get("tgt_langs", ())] or [lang_tag(tgt, tgt_script or "")]
+    return srcs, tgts
+
+
 class QueryMixin:
     """The reading half of `Store`."""
 
@@ -441,22 +462,12 @@ class QueryMixin:
         stored document (imported pairs) is the other language of the pair. Raises StoreError
         when the store holds both directions: one file cannot tag them."""
         rows = self._query(
-            "SELECT DISTINCT s.lang, s.script, t.lang, t.script, s.meta FROM documents s "
-            "LEFT JOIN documents t ON t.id = s.tgt_document_id "
-            "WHERE s.role = 'src' AND EXISTS (SELECT 1 FROM beads WHERE document_id = s.id)"
+            f"SELECT {_LANGUAGE_COLUMNS} WHERE s.role = 'src' "
+            "AND EXISTS (SELECT 1 FROM beads WHERE document_id = s.id)"
         )
-        other = {"zh": "en", "en": "zh"}
         sides = set()
-        for src, src_script, tgt, tgt_script, meta in rows:
-            meta = json.loads(meta or "{}")
-            src = lang_tag(src or "zh", src_script)
-            if not tgt:  # imported pairs: the target language the import recorded
-                tgt = meta.get("tgt_lang") or other.get(primary_subtag(src), "en")
-            # a file mixing variants (zh-CN and zh-TW units): each of its tags
-            srcs = [lang_tag(t) for t in meta.get("src_langs", ())] or [src]
-            tgts = [lang_tag(t) for t in meta.get("tgt_langs", ())] or [
-                lang_tag(tgt, tgt_script or "")
-            ]
+        for _, *row in rows:
+            srcs, tgts = _side_tags(*row)
             sides.update((s, t) for s in srcs for t in tgts)
         if not sides:
             return None
@@ -468,6 +479,22 @@ class QueryMixin:
                 "--src-lang and --tgt-lang, or keep each direction in a store of its own"
             )
         return common_tag(src for src, _ in sides), common_tag(tgt for _, tgt in sides)
+
+    def document_languages(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+        """{id: (source tag, target tag)} of the source documents `ids`: the languages of
+        their pairs, tagged as `language_tags` tags them ("zh-CN", "en-US"; "fr" for pairs
+        imported from a zh→fr TMX)."""
+        ids = list(ids)
+        if not ids:
+            return {}
+        rows = self._query(
+            f"SELECT {_LANGUAGE_COLUMNS} WHERE s.id IN ({', '.join('?' for _ in ids)})", ids
+        )
+        languages = {}
+        for doc_id, *row in rows:
+            srcs, tgts = _side_tags(*row)
+            languages[doc_id] = common_tag(srcs), common_tag(tgts)
+        return languages
 
     def info(self) -> dict:
         """Counts for `duiyi corpus info`: documents, sentences, beads by status/origin/kind."""

@@ -427,8 +427,9 @@
     const shown = Array.from(cell.children);
     const box = document.createElement("div");
     box.className = "editor";
-    const areas = fields.map(({ label, value, readOnly }) => {
+    const areas = fields.map(({ label, value, readOnly, lang }) => {
       const area = document.createElement("textarea");
+      area.lang = lang; // the text's language: spell-check, fonts, screen readers
       area.value = value;
       area.dataset.original = value;
       area.readOnly = !!readOnly;
@@ -474,11 +475,12 @@
 
   function edit(row, text) {
     if (!row) return;
-    const original = row.querySelector(".tgt-text").textContent;
+    const target = row.querySelector(".tgt-text");
+    const original = target.textContent;
     const editor = openEditor(
       row,
       row.querySelector(".tgt"),
-      [{ label: "target text", value: text ?? original }],
+      [{ label: "target text", value: text ?? original, lang: target.lang }],
       "Save",
       ([area], close) => {
         const value = area.value;
@@ -515,14 +517,14 @@
 
   function split(row) {
     if (!row) return;
-    const src = row.querySelector(".src-text").textContent;
-    const tgt = row.querySelector(".tgt-text").textContent;
+    const [srcText, tgtText] = [row.querySelector(".src-text"), row.querySelector(".tgt-text")];
+    const [src, tgt] = [srcText.textContent, tgtText.textContent];
     const editor = openEditor(
       row,
       row.querySelector(".tgt"),
       [
-        { label: "source: put the cursor where it splits", value: src, readOnly: true },
-        { label: "target: put the cursor where it splits", value: tgt, readOnly: true },
+        { label: "source: put the cursor where it splits", value: src, readOnly: true, lang: srcText.lang },
+        { label: "target: put the cursor where it splits", value: tgt, readOnly: true, lang: tgtText.lang },
       ],
       "Split here",
       ([srcArea, tgtArea]) => {
