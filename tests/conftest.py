@@ -47,6 +47,13 @@ def _no_user_llm_models(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("DUIYI_MODELS", str(tmp_path_factory.mktemp("llm-models")))
 
 
+@pytest.fixture(autouse=True)
+def _no_user_config(tmp_path_factory, monkeypatch):
+    """Tests (and the commands they run) keep their config, the review secret, out of the
+    developer's ~/.config."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture
 def cli(capsys):
     """Run `duiyi ARGS…` in-process; returns (exit status, stdout, stderr)."""

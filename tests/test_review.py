@@ -603,6 +603,59 @@ def test_review_command_serves_until_interrupted_and_records_the_reviewer(store,
         assert "Traceback" not in proc.stderr.read()
 
 
+def test_a_page_left_open_goes_on_saving_after_a_restart(store, docs):
+    import signal
+
+    def page_token(url: str) -> str:
+        page = httpx.get(url, timeout=5).text
+        return re.search(r'name="csrf-token" content="([^"]+)"', page)[1]
+
+    with review_process(store.path, "--reviewer", "ann") as (proc, url):
+        token = page_token(url)
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
+    port = url.rstrip("/").rsplit(":", 1)[1]
+    bead = bead_of(store, docs["news"], NEWS[0][0])
+    with review_process(store.path, "--reviewer", "ann", "--port", port) as (proc, again):
+        answer = httpx.post(
+            f"{again}beads/{bead.id}/approve",
+            data={"version": 1},
+            headers={"X-CSRF-Token": token},
+            timeout=5,
+        )
+        assert answer.status_code == 200
+    assert store.get_bead(bead.id).status == "approved"
+    # Another reviewer's server, on the same port: the page is not its page.
+    with review_process(store.path, "--reviewer", "bob", "--port", port) as (proc, again):
+        refused = httpx.post(
+            f"{again}beads/{bead.id}/reject",
+            data={"version": 2},
+            headers={"X-CSRF-Token": token},
+            timeout=5,
+        )
+        assert refused.status_code == 403 and "reload the page" in refused.text
+        assert page_token(again) != token
+
+
+def test_the_token_comes_from_a_secret_only_its_user_may_read(tmp_path, caplog):
+    import os
+    import stat
+
+    from duiyi.review.security import secret_path, stable_token
+
+    token = stable_token(tmp_path / "a.db", "ann")
+    assert token == stable_token(tmp_path / "a.db", "ann")
+    assert len({token, stable_token(tmp_path / "a.db", "bob"), stable_token("b.db", "ann")}) == 3
+    secret = secret_path()
+    assert str(secret).startswith(os.environ["XDG_CONFIG_HOME"])  # conftest's, not ~/.config
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+    assert stat.S_IMODE(secret.parent.stat().st_mode) == 0o700
+    # A secret others may read is no secret: a token for this run only, and it says so.
+    secret.chmod(0o644)
+    assert stable_token(tmp_path / "a.db", "ann") != stable_token(tmp_path / "a.db", "ann")
+    assert "readable by others" in caplog.text
+
+
 def test_an_empty_corpus_says_how_to_fill_it_with_commands_that_work(store):
     client = Client(create_app(store, hosts=allowed_hosts("127.0.0.1", 8765), token=TOKEN))
     page = client.get("/").text

@@ -251,6 +251,45 @@ def test_hostile_text_is_shown_not_run(served, open_page):
     assert page.locator("#pairs img, #pairs b").count() == 0
 
 
+def test_an_open_editor_saves_after_the_server_restarts(tmp_path, browser):
+    from playwright.sync_api import expect
+
+    from duiyi.review.security import stable_token
+
+    path = tmp_path / "corpus.db"
+    typed = "Typed before the restart."
+    with Store.open(path) as store:
+        doc = build_corpus(store)["news"]
+        first = ids_in_order(store, doc)[0]
+
+        def serve(reviewer: str, port: int = 0):  # as `duiyi review --reviewer R` does
+            token = stable_token(path, reviewer)
+            return serve_in_thread(make_server(store, port=port, reviewer=reviewer, token=token))
+
+        with serve("ann") as server:
+            port = server.sock.getsockname()[1]
+            # not open_page: the console reports the refusal below (HTTP 403) as an error
+            context = browser.new_context()
+            page = context.new_page()
+            page.goto(f"{server.url}documents/{doc}?sort=position")
+            page.keyboard.press("j")
+            page.keyboard.press("e")
+            area = page.locator(f"#bead-{first} textarea")
+            area.fill(typed)
+        # Restarted for another reviewer: refused, and the text stays in its editor.
+        with serve("bob", port):
+            page.keyboard.press("Enter")
+            expect(page.locator("#flash")).to_contain_text("reload the page")
+            expect(area).to_have_value(typed)
+            expect(area).to_be_focused()
+        # Restarted as it was: the same page saves it.
+        with serve("ann", port):
+            page.keyboard.press("Enter")
+            expect(page.locator(f"#bead-{first} .tgt-text")).to_have_text(typed)
+        context.close()
+        assert store.get_bead(first).tgt_text == typed
+
+
 def test_the_editors_take_the_languages_of_the_texts(served, open_page):
     from playwright.sync_api import expect
 

@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.store import Store
     from duiyi.corpus.store.core import read_only_reason
     from duiyi.errors import InputError
+    from duiyi.review.security import stable_token
     from duiyi.review.server import make_server
 
     if not 0 <= args.port <= 65535:
@@ -67,7 +68,13 @@ def run(args: argparse.Namespace) -> int:
     read_only = read_only_reason(args.store)
     with Store.open(args.store, create=False, readonly=bool(read_only)) as store:
         server = make_server(
-            store, host=args.host, port=args.port, reviewer=reviewer, read_only=read_only
+            store,
+            host=args.host,
+            port=args.port,
+            reviewer=reviewer,
+            read_only=read_only,
+            # the same after a restart: a page left open goes on saving
+            token=stable_token(store.path, reviewer),
         )
         print(f"duiyi review: {store.path} at {server.url}  (Ctrl-C stops)", flush=True)
         if read_only:

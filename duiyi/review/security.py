@@ -6,20 +6,27 @@ only, and every request must prove it comes from our own page:
 - **Host**: a page on evil.example whose DNS name is re-pointed at 127.0.0.1 reaches our port
   with ``Host: evil.example``; only the exact loopback ``host:port`` we listen on is accepted.
 - **CSRF**: any other site can make the browser POST to 127.0.0.1. State-changing requests must
-  carry the per-server token (random, made at startup, embedded in our pages) in the
-  ``X-CSRF-Token`` header. Browsers never let another origin set that header without a CORS
-  preflight, which we never grant; the Origin header, when sent, must be ours as well.
+  carry the page's token (embedded in our pages) in the ``X-CSRF-Token`` header. Browsers
+  never let another origin set that header without a CORS preflight, which we never grant;
+  the Origin header, when sent, must be ours as well. ``duiyi review`` makes the token from
+  the store and the reviewer under a secret of the user's (``stable_token``), so a page left
+  open goes on saving after a restart, and a page of another store or reviewer is refused.
 - **Headers**: a strict Content-Security-Policy (our own script and style only, no inline
   script), no framing, no referrer, no MIME sniffing.
 """
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import hmac
 import ipaddress
 import logging
+import os
 import secrets
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -45,6 +52,56 @@ SECURITY_HEADERS = [
 def new_token() -> str:
     """A fresh CSRF token: 256 random bits, URL-safe."""
     return secrets.token_urlsafe(32)
+
+
+def stable_token(store_path: str | os.PathLike, reviewer: str) -> str:
+    """The CSRF token of the review app over `store_path` for `reviewer`: the same after a
+    restart, so a page left open goes on saving, but another for another store or reviewer
+    (an HMAC of both under the user's secret, `secret_path()`). A fresh random token where
+    no secret can be kept (a home it cannot write, a secret file others may read)."""
+    secret = _user_secret()
+    if secret is None:
+        return new_token()
+    message = f"{os.path.realpath(store_path)}\0{reviewer}".encode()
+    digest = hmac.digest(secret, message, "sha256")
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def secret_path() -> Path:
+    """Where the user's review secret is kept: $XDG_CONFIG_HOME/duiyi/review-secret, else
+    ~/.config/duiyi/review-secret."""
+    base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
+    return Path(base) / "duiyi" / "review-secret"
+
+
+def _user_secret() -> bytes | None:
+    """The user's secret (256 random bits, made on first use, mode 0600), or None (logged)."""
+    path = secret_path()
+    try:
+        if not path.exists():
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle, made = tempfile.mkstemp(dir=path.parent, prefix=".review-secret-")  # 0600
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    out.write(secrets.token_bytes(32))
+                with contextlib.suppress(FileExistsError):  # another server made it first
+                    os.link(made, path)  # whole, never half written
+            finally:
+                os.unlink(made)
+        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as secret_file:
+            info = os.fstat(secret_file.fileno())
+            secret = secret_file.read()
+    except OSError as exc:
+        log.warning("no review secret (%s): the page's token lasts until a restart", exc)
+        return None
+    if info.st_uid != os.getuid() or info.st_mode & 0o077 or len(secret) < 32:
+        log.warning(
+            "%s is not a secret of yours (another owner, readable by others, or short): the "
+            "page's token lasts until a restart; remove the file to make a new one",
+            path,
+        )
+        return None
+    return secret
 
 
 def plain_host(host: str) -> str:
@@ -118,7 +175,11 @@ class Guard:
         if not sent:
             return "Missing the page's CSRF token: reload the page and try again."
         if not hmac.compare_digest(sent.encode(), self.token.encode()):
-            return "Wrong CSRF token (the server was restarted?): reload the page and try again."
+            return (
+                "Wrong CSRF token: this page is from another run of the review server (another "
+                "store or reviewer?): reload the page and try again (copy any text you typed "
+                "first: reloading drops it)."
+            )
         return None
 
     @staticmethod

@@ -74,13 +74,16 @@ def make_server(
     port: int = 0,
     reviewer: str = "",
     read_only: str = "",
+    token: str | None = None,
 ) -> ReviewServer:
     """The review app over `store`, bound and ready to `run()` (`read_only`: why changes are
-    refused, see `create_app`)."""
+    refused, see `create_app`; `token`: the pages' CSRF token, None: a random one)."""
     sock = bind(host, port)
     host, port = plain_host(host), sock.getsockname()[1]
     literal = f"[{host}]" if ":" in host else host
-    app = create_app(store, hosts=allowed_hosts(host, port), reviewer=reviewer, read_only=read_only)
+    app = create_app(
+        store, hosts=allowed_hosts(host, port), reviewer=reviewer, read_only=read_only, token=token
+    )
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
     return ReviewServer(uvicorn.Server(config), sock, f"http://{literal}:{port}/")
 
