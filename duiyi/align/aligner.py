@@ -161,7 +161,7 @@ class Alignment:
     rescored: int = 0  # rival beads the rescorer scored ((Chinese, English) pairs)
 
 
-def _check_languages(src: Sequence[str], tgt: Sequence[str]) -> list[str]:
+def language_warnings(src: Sequence[str], tgt: Sequence[str]) -> list[str]:
     """A bitext has one Chinese side; same-language sides are aligned, but said to be odd."""
     if list(src) == list(tgt):
         return ["the source and the target are the same text: not a translation"]
@@ -465,7 +465,7 @@ class Aligner:
             side = "source" if not src else "target"
             return Alignment(beads, [f"the {side} side has no sentences: nothing aligned"])
         s, t = self._sides(src, tgt)
-        warnings = self._check_sizes(len(s), len(t)) + _check_languages(src, tgt)
+        warnings = self._check_sizes(len(s), len(t)) + language_warnings(src, tgt)
         anchors = self._anchor_path(s, t)
         ratio = self._anchor_length_ratio(s, t, anchors)
         band = dp.path_band(anchors, len(s), len(t), self.config.band_half_width)

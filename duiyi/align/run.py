@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from duiyi import __version__
-from duiyi.align.aligner import Aligner, Alignment, _check_languages
+from duiyi.align.aligner import Aligner, Alignment, language_warnings
 from duiyi.align.alignfile import write_align
 from duiyi.align.documents import align_documents
 from duiyi.align.rescore import Progress
@@ -224,7 +224,7 @@ def align_files(
         if isinstance(result, DuiyiError):
             stats.failed.append((src.name, str(result)))
             continue
-        result = _language_warnings(src, tgt, result, given=(src_lang, tgt_lang))
+        result = _with_language_warnings(src, tgt, result, given=(src_lang, tgt_lang))
         stats.add(src.name, result)
         results.append((src, tgt, result))
     if not results:
@@ -276,7 +276,7 @@ def _language_tags(documents: list[Document]) -> str:
     return common_tag(doc.lang_tag for doc in telling)
 
 
-def _language_warnings(
+def _with_language_warnings(
     src: Document, tgt: Document, result: Alignment, given: tuple[str | None, str | None]
 ) -> Alignment:
     """`result` with true language warnings. The aligner's take a side that is not Chinese
@@ -288,7 +288,7 @@ def _language_warnings(
     texts = [[s.normalized or s.text for s in doc.sentences] for doc in (src, tgt)]
     if texts[0] == texts[1]:  # the one language warning: the same text
         return result
-    wrong = set(_check_languages(*texts))
+    wrong = set(language_warnings(*texts))
     if not other:
         hint = "; --src-lang/--tgt-lang tag another language"
         warnings = [
