@@ -108,6 +108,34 @@ def test_translate_on_ray_gives_the_local_drafts_byte_for_byte(env, runtime, tmp
     assert again.cached == again.sentences
 
 
+def test_a_node_without_the_model_stops_a_translation_in_one_line(env, runtime, tmp_path):
+    """The worker's reason, where its failed start used to say only that a Ray actor died."""
+    import socket
+
+    from duiyi.errors import DuiyiError
+    from duiyi.translate.engine import choose_engine
+    from duiyi.translate.run import translate_inputs
+
+    options = {"beam_size": 1}
+    translator, _ = choose_engine("argos", **options)
+    packages = Path(os.environ["ARGOS_PACKAGES_DIR"])
+    packages.rename(tmp_path / "away")  # the driver has its engine loaded: the nodes lack it
+    try:
+        with pytest.raises(DuiyiError) as error:
+            translate_inputs(
+                _inputs(tmp_path / "in"), translator, output=str(tmp_path / "out/"),
+                quiet=True, drafter=runtime.drafter(translator, None, options),
+            )  # fmt: skip
+    finally:
+        (tmp_path / "away").rename(packages)
+    why = str(error.value)
+    assert "\n" not in why
+    assert why.startswith(
+        f"a Ray worker on {socket.gethostname()} cannot load the argos engine the driver "
+        "translates with ("
+    )
+
+
 def test_a_killed_worker_is_restarted_and_the_run_completes_the_same(env, runtime, tmp_path):
     inputs = _inputs(tmp_path / "in", copies=4)  # 12 documents, about 30 windows
     _translate(inputs, tmp_path / "local/", tmp_path / "l.db", fmt="jsonl")
