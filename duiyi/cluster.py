@@ -376,7 +376,8 @@ class RayRuntime:
     ) -> Drafter:
         """A `Drafter` for `translate_inputs`: windows' new sentences go to the workers, each
         loading the engine from `options`, the keyword options `choose_engine` made
-        `translator` with (a worker whose engine differs refuses to start)."""
+        `translator` with (a worker whose engine, duiyi or library versions differ stops
+        the run with the reason at its first unit)."""
         self._start(_TranslateWorker, EngineSpec.of(translator, options))
         return _RayDrafts(self, translator, cache)
 
