@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from duiyi.corpus.model import Bead, Document, Pair, Sentence
+from duiyi.corpus.model import Bead, Document, Pair, Sentence, lang_tag
 from duiyi.corpus.store import Store
 from duiyi.errors import FormatError, InputError
 from duiyi.export import format_for_path, get_format, read_pairs, write_pairs
@@ -715,13 +715,6 @@ def _tmx(path: Path, *units: tuple[str, str, str, str]) -> Path:
     # a language asked for in full: the target is still tagged (it was xml:lang="")
     ([("zh-TW", "繁體。", "en-US", "Plain.")], ("--src-lang", "zh-TW"), ("zh-TW", "en-US")),
     ([("zh-CN", "简体。", "fr-FR", "Plat.")], ("--tgt-lang", "fr"), ("zh-CN", "fr-FR")),
-    # both variants in one file: what they share, not zh-CN for the zh-TW units too
-    ([("zh-CN", "简体。", "en-US", "One."), ("zh-TW", "繁體。", "en-US", "Two.")], (),
-     ("zh", "en-US")),
-    ([("zh-CN", "简体。", "en-US", "One."), ("zh-TW", "繁體。", "en-US", "Two.")],
-     ("--src-lang", "zh-TW"), ("zh", "en-US")),
-    ([("en-US", "One.", "zh-TW", "繁體。"), ("en-GB", "Two.", "zh-CN", "简体。")],
-     ("--src-lang", "en", "--tgt-lang", "zh"), ("en", "zh")),
 ])  # fmt: skip
 def test_an_export_tags_imported_pairs_as_their_file_did(cli, tmp_path, units, args, tags):
     memory = _tmx(tmp_path / "tm.tmx", *units)
@@ -734,6 +727,142 @@ def test_an_export_tags_imported_pairs_as_their_file_did(cli, tmp_path, units, a
     text = out.read_text(encoding="utf-8")
     assert re.findall(r'<tuv xml:lang="([^"]*)">', text) == list(tags) * len(units)
     assert f'srclang="{tags[0]}"' in text
+
+
+_MIXED = [("zh-CN", "简体。", "en-US", "One."), ("zh-TW", "繁體。", "en-US", "Two.")]
+
+
+@pytest.mark.parametrize(("units", "args", "header"), [
+    (_MIXED, (), "zh"),
+    (_MIXED, ("--src-lang", "zh-TW"), "zh"),  # each unit holds one variant: its own
+    ([("en-US", "One.", "zh-TW", "繁體。"), ("en-GB", "Two.", "ZH-cn", "简体。")],
+     ("--src-lang", "en", "--tgt-lang", "zh"), "en"),
+])  # fmt: skip
+def test_a_file_mixing_variants_keeps_each_units_tags_through_the_store(
+    cli, tmp_path, units, args, header
+):
+    memory = _tmx(tmp_path / "tm.tmx", *units)
+    store = tmp_path / "c.db"
+    status, _, err = cli("import", memory, "--store", store, *args)
+    assert status == 0, err
+    out = tmp_path / "out.tmx"
+    status, _, err = cli("export", store, "-o", out)
+    assert status == 0, err
+    text = out.read_text(encoding="utf-8")
+    own = [(a, lang_tag(b)) for a, _, b, _ in units]
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', text) == [t for tags in own for t in tags]
+    assert f'srclang="{header}"' in text  # the file's: what the units' tags share
+    assert "lang_tags" not in text  # no prop
+    # the file exported reads back with each unit's tags, into a store exporting them too
+    again = tmp_path / "again.db"
+    assert cli("import", out, "--store", again, *args)[0] == 0
+    status, records, err = cli("export", again, "-f", "jsonl")
+    assert status == 0, err
+    records = [json.loads(line) for line in records.splitlines()]
+    assert [(r["src_lang"], r["tgt_lang"]) for r in records] == own
+    assert all(r["meta"] == {} for r in records)
+    # a language named on export tags every unit of its side
+    status, records, err = cli("export", again, "-f", "jsonl", "--src-lang", header)
+    assert status == 0, err
+    tags = [(r["src_lang"], r["tgt_lang"]) for r in map(json.loads, records.splitlines())]
+    assert tags == [(header, tgt) for _, tgt in own]
+
+
+def test_a_store_from_before_units_kept_their_tags_exports_as_it_did(cli, tmp_path):
+    store = tmp_path / "c.db"
+    assert cli("import", _tmx(tmp_path / "tm.tmx", *_MIXED), "--store", store)[0] == 0
+    with sqlite3.connect(store) as conn:  # as the previous version left it: no bead's tags
+        assert (
+            conn.execute("SELECT COUNT(*) FROM beads WHERE meta LIKE '%lang_tags%'").fetchone()[0]
+            == 2
+        )
+        conn.execute("UPDATE beads SET meta = '{}'")
+    conn.close()
+    status, out, err = cli("export", store, "-f", "tmx")
+    assert status == 0, err
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', out) == ["zh", "en-US"] * 2
+
+
+def test_a_file_of_one_variant_keeps_no_tags_per_unit(cli, tmp_path):
+    store = tmp_path / "c.db"
+    memory = _tmx(
+        tmp_path / "tm.tmx",
+        ("zh-TW", "繁體。", "en-GB", "One."),
+        ("zh-TW", "二。", "en-GB", "Two."),
+    )
+    assert cli("import", memory, "--store", store)[0] == 0
+    with sqlite3.connect(store) as conn:
+        assert {m for (m,) in conn.execute("SELECT meta FROM beads")} == {"{}"}
+    conn.close()
+
+
+def test_another_tools_prop_named_as_the_units_tags_stays_a_prop(cli, tmp_path):
+    memory = _tmx(tmp_path / "tm.tmx", *_MIXED)
+    text = memory.read_text(encoding="utf-8")
+    memory.write_text(text.replace("<tu>", '<tu><prop type="lang_tags">x</prop>', 1))
+    store = tmp_path / "c.db"
+    assert cli("import", memory, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "tmx")
+    assert status == 0, err
+    assert '<prop type="lang_tags">x</prop>' in out  # kept; its unit tagged as the file's
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', out) == ["zh", "en-US", "zh-TW", "en-US"]
+
+
+def test_an_xliff_of_files_in_both_variants_keeps_each_units_tag(cli, tmp_path):
+    memory = tmp_path / "job.xlf"
+    memory.write_text(
+        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+        + "".join(
+            f'<file original="{name}" source-language="{tag}" target-language="en-GB" '
+            f'datatype="plaintext"><body><trans-unit id="1"><source>{src}</source>'
+            "<target>Text.</target></trans-unit></body></file>"
+            for name, tag, src in (("a", "zh-TW", "繁體。"), ("b", "zh-CN", "简体。"))
+        )
+        + "</xliff>",
+        encoding="utf-8",
+    )
+    store = tmp_path / "c.db"
+    assert cli("import", memory, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "tmx")
+    assert status == 0, err
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', out) == ["zh-TW", "en-GB", "zh-CN", "en-GB"]
+
+
+def test_write_pairs_gives_a_pairs_own_tags_unless_told_a_side(tmp_path):
+    pairs = [Pair("繁體。", "One.", src_lang="zh-TW"), Pair("简体。", "Two.")]
+    text = io.StringIO()
+    write_pairs(pairs, text, "jsonl")
+    assert [
+        (r["src_lang"], r["tgt_lang"]) for r in map(json.loads, text.getvalue().splitlines())
+    ] == [
+        ("zh-TW", "en-US"),
+        ("zh-CN", "en-US"),
+    ]
+    memory = tmp_path / "m.tmx"  # in duiyi's shape: read back by tmx_scan's fast path
+    write_pairs(pairs, str(memory))
+    assert [(p.src_lang, p.tgt_lang) for p in read_pairs(str(memory))] == [
+        ("zh-TW", "en-US"),
+        ("zh-CN", "en-US"),
+    ]
+    write_pairs(pairs, str(memory), src_lang="zh-HK")
+    assert (
+        re.findall(r'<tuv xml:lang="([^"]*)">', memory.read_text(encoding="utf-8"))
+        == [
+            "zh-HK",
+            "en-US",
+        ]
+        * 2
+    )
+    assert pairs[0].src_lang == "zh-TW"  # the caller's pairs are left as they were
+    # an own tag that is no language tag is not written (it would go into xml:lang)
+    odd = [Pair("一。", "One.", src_lang="<zh>", tgt_lang="en GB")]
+    text = io.StringIO()
+    write_pairs(odd, text, "tmx")
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', text.getvalue()) == ["zh-CN", "en-US"]
+    text = io.StringIO()
+    write_pairs(odd, text, "jsonl")
+    record = json.loads(text.getvalue())
+    assert (record["src_lang"], record["tgt_lang"]) == ("zh-CN", "en-US")
 
 
 def test_a_duiyi_tmx_in_zh_tw_comes_back_as_zh_tw(cli, tmp_path):
@@ -784,7 +913,7 @@ def test_a_jsonl_keeps_its_language_tags_through_the_store(cli, tmp_path):
     assert tags == ["zh-CN", "en-US"]
 
 
-def test_a_jsonl_mixing_both_chinese_variants_exports_as_zh(cli, tmp_path):
+def test_a_jsonl_mixing_both_chinese_variants_keeps_each_records_tags(cli, tmp_path):
     memory, store = tmp_path / "mixed.jsonl", tmp_path / "c.db"
     memory.write_text(
         '{"src_text": "简体。", "tgt_text": "One.", "src_lang": "zh-CN", "tgt_lang": "en-GB"}\n'
@@ -794,9 +923,14 @@ def test_a_jsonl_mixing_both_chinese_variants_exports_as_zh(cli, tmp_path):
     assert cli("import", memory, "--store", store)[0] == 0
     status, out, err = cli("export", store, "-f", "jsonl")
     assert status == 0, err
-    assert {(r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())} == {
-        ("zh", "en-GB")
-    }
+    assert [(r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())] == [
+        ("zh-CN", "en-GB"),
+        ("zh-TW", "en-GB"),
+    ]
+    # the documents' tag is what the records' share: the other formats' tags, and TMX's header
+    status, out, err = cli("export", store, "-f", "xliff")
+    assert status == 0, err
+    assert 'source-language="zh"' in out
 
 
 def test_imports_of_both_chinese_variants_export_as_zh(cli, tmp_path):

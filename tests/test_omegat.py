@@ -88,3 +88,53 @@ def test_omegat_pretranslates_a_project_from_our_tmx(tmp_path, cli):
         with Store.open(store) as s:
             got = sorted((p.src, p.tgt, p.origin) for p in s.iter_pairs())
         assert got == sorted((p.src, p.tgt, "human") for p in PAIRS)
+
+
+def test_omegat_takes_a_memory_whose_units_keep_their_own_chinese_tags(tmp_path, cli):
+    """A TMX mixing zh-CN and zh-TW units, through the store: each unit keeps its tag (the
+    header's srclang is zh, what they share), and OmegaT still pre-translates from both."""
+    omegat = require_tool("omegat")
+    project = tmp_path / "project"
+    for folder in ("source", "target", "tm/auto", "omegat", "glossary", "dictionary"):
+        (project / folder).mkdir(parents=True)
+    (project / "omegat.project").write_text(PROJECT_FILE, encoding="utf-8")
+    units = [("zh-CN", PAIRS[0]), ("zh-TW", PAIRS[4])]
+    (project / "source" / "doc.txt").write_text(
+        "".join(p.src + "\n\n" for _, p in units), encoding="utf-8"
+    )
+    mixed = tmp_path / "mixed.tmx"
+    mixed.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<tmx version="1.4"><header srclang="*all*"/>'
+        "<body>\n"
+        + "".join(
+            f'<tu><tuv xml:lang="{tag}"><seg>{p.src}</seg></tuv>'
+            f'<tuv xml:lang="en-US"><seg>{p.tgt}</seg></tuv></tu>\n'
+            for tag, p in units
+        )
+        + "</body></tmx>\n",
+        encoding="utf-8",
+    )
+    store, memory = tmp_path / "c.db", project / "tm" / "auto" / "duiyi.tmx"
+    assert cli("import", mixed, "--store", store)[0] == 0
+    status, _, err = cli("export", store, "-o", memory)
+    assert status == 0, err
+    text = memory.read_text(encoding="utf-8")
+    assert 'srclang="zh"' in text
+    assert '<tuv xml:lang="zh-CN">' in text and '<tuv xml:lang="zh-TW">' in text
+    home = tmp_path / "home"
+    home.mkdir()
+    result = subprocess.run(
+        [omegat, str(project), "--mode=console-translate"],
+        env={
+            "HOME": str(home),
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "JAVA_TOOL_OPTIONS": "-Djava.awt.headless=true",
+            "LANG": "C.UTF-8",
+        },
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    translated = (project / "target" / "doc.txt").read_text(encoding="utf-8").split("\n\n")
+    assert [t for t in translated if t.strip()] == [p.tgt for _, p in units]

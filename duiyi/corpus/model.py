@@ -140,3 +140,8 @@ class Pair:
     created: str = ""
     changed: str = ""
     changed_by: str = ""
+    # The unit's own language tags ("" where it has none): a unit of a file that mixes
+    # variants of a language (zh-CN and zh-TW units), as its reader found it and a store
+    # keeps it. Writers that tag each unit (TMX, JSONL) give them instead of the file's.
+    src_lang: str = ""
+    tgt_lang: str = ""

@@ -12,6 +12,7 @@ whether it writes several files and whether duiyi reads it; the CLI's choices co
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from pathlib import PurePath
 
@@ -78,8 +79,8 @@ def write_pairs(
     path: Output,
     fmt: str | None = None,
     *,
-    src_lang: str = "zh-CN",
-    tgt_lang: str = "en-US",
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
     signature: str = "",
     include_gloss: bool = False,
     **options,
@@ -94,6 +95,9 @@ def write_pairs(
     Gloss pairs (origin "gloss", word-by-word dictionary drafts) are left out unless
     `include_gloss` or the format holds work still to do (XLIFF, `keeps_gloss`): a CAT tool or
     a training run would take them for translations. Returns the pairs written.
+    `src_lang`/`tgt_lang` tag the units (default zh-CN, en-US); where not given, a pair with
+    tags of its own (`Pair.src_lang`: a stored pair from a file that mixed zh-CN and zh-TW
+    units) keeps them in TMX and JSONL.
     """
     if fmt is None and is_file_object(path):
         name = getattr(path, "name", None)
@@ -105,7 +109,28 @@ def write_pairs(
     writer = get_format(fmt or format_for_path(path), **options)
     if not include_gloss and not writer.keeps_gloss:
         pairs = without_gloss(pairs)
-    return writer.write(pairs, path, src_lang=src_lang, tgt_lang=tgt_lang, signature=signature)
+    return writer.write(
+        without_own_tags(pairs, src_lang is not None, tgt_lang is not None),
+        path,
+        src_lang=src_lang or "zh-CN",
+        tgt_lang=tgt_lang or "en-US",
+        signature=signature,
+    )
+
+
+def without_own_tags(pairs: Iterable[Pair], src: bool, tgt: bool) -> Iterable[Pair]:
+    """`pairs` without their own language tags on the sides `src`/`tgt` (tags asked for
+    win over a pair's own), copies of those that have some."""
+    if not (src or tgt):
+        return pairs
+    return (
+        dataclasses.replace(
+            p, src_lang="" if src else p.src_lang, tgt_lang="" if tgt else p.tgt_lang
+        )
+        if p.src_lang or p.tgt_lang
+        else p
+        for p in pairs
+    )
 
 
 def read_pairs(
@@ -125,5 +150,6 @@ __all__ = [
     "get_format",
     "read_pairs",
     "without_gloss",
+    "without_own_tags",
     "write_pairs",
 ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from duiyi.corpus.model import ORIGINS
 from duiyi.errors import InputError
-from duiyi.export import format_for_path, get_format
+from duiyi.export import format_for_path, get_format, without_own_tags
 from duiyi.export.base import check_language_tag
 from duiyi.export.filters import filter_pairs
 from duiyi.progress import progressbar
@@ -67,7 +67,9 @@ def export_store(
 ) -> ExportResult:
     """Write the pairs of `store` to `output` ("-": stdout) in `fmt` (default: from the
     extension). Gloss drafts are left out unless `include_gloss` or `origin` names them; the
-    language tags default to the stored direction's. A `min_score` or `max_length_ratio`
+    language tags default to the stored direction's; a pair imported from a file mixing
+    variants (zh-CN and zh-TW units) keeps its unit's in TMX and JSONL, unless `src_lang` /
+    `tgt_lang` names the side's. A `min_score` or `max_length_ratio`
     that would leave every pair out (see BOUNDS) is refused. Everything is read from one snapshot:
     what other commands commit meanwhile (a re-import) neither mixes into the output nor
     skews the counts."""
@@ -95,6 +97,7 @@ def export_store(
             left_out[GLOSS] = gloss
         if status or origin or min_score is not None:
             left_out[NOT_SELECTED] = every - sum(left_out.values()) - total
+        given = (src_lang is not None, tgt_lang is not None)  # these tag every unit
         if not (src_lang and tgt_lang):
             stored = view.language_tags() or DEFAULT_LANGUAGES
             src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
@@ -110,7 +113,7 @@ def export_store(
             max_length_ratio=max_length_ratio,
         )
         written = writer.write(
-            pairs,
+            without_own_tags(pairs, *given),
             output,
             src_lang=src_lang,
             tgt_lang=tgt_lang,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import operator
 import os
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from duiyi.atomic import protect_inputs
-from duiyi.corpus.model import Pair
+from duiyi.corpus.model import LANGUAGE_TAG, Pair, lang_tag
 from duiyi.corpus.read import input_list
 from duiyi.errors import InputError, OutputError
 from duiyi.export import format_for_path, get_format
@@ -145,8 +146,10 @@ def _import_file(file: _ReadFile, store, *, origin: str | None) -> ImportResult:
     if file.pair_format.updates_store:  # an XLIFF we wrote: its targets onto our sentences
         matched, pairs = store.apply_translations(pairs, reviewer=f"xliff:{file.path}")
     tally: Counter = Counter()
+    srcs, tgts = reader.languages(src_lang, tgt_lang)
+    mixed = len(srcs) > 1 or len(tgts) > 1  # zh-CN and zh-TW units: the store keeps each's
     stored = store.add_pairs(
-        pairs,
+        _own_tags(pairs) if mixed else pairs,
         source=file.path,
         checksum=file.checksum,
         origin=origin,
@@ -156,6 +159,7 @@ def _import_file(file: _ReadFile, store, *, origin: str | None) -> ImportResult:
         languages=lambda: reader.languages(src_lang, tgt_lang),
         replace=not file.pair_format.updates_store,
         tally=tally,
+        own_tags=mixed,
     )
     return ImportResult(
         file.path,
@@ -169,6 +173,22 @@ def _import_file(file: _ReadFile, store, *, origin: str | None) -> ImportResult:
         tally["kept"],
         tally["removed"],
     )
+
+
+def _own_tags(pairs: Iterable[Pair]) -> Iterator[Pair]:
+    """`pairs` of a file that mixed variants of a language (zh-CN and zh-TW units), each
+    with its own tags in the case tags are written in (ZH-tw → zh-TW), a tag that is no
+    language tag left out."""
+    for pair in pairs:
+        pair.src_lang, pair.tgt_lang = _tag(pair.src_lang), _tag(pair.tgt_lang)
+        yield pair
+
+
+@functools.lru_cache(maxsize=256)
+def _tag(tag: str) -> str:
+    if not LANGUAGE_TAG.fullmatch(tag):
+        return ""
+    return tag.lower() if "-" not in tag.replace("_", "-") else lang_tag(tag)
 
 
 class _ParkedPairs:

@@ -13,11 +13,12 @@ date and time with a time zone (any zone: read as UTC), or that holds a lone sur
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from duiyi.corpus.model import ORIGINS, STATUSES, Pair
+from duiyi.corpus.model import LANGUAGE_TAG, ORIGINS, STATUSES, Pair
 from duiyi.errors import FormatError
 
 from .base import Output, PairFormat, PairReader, checked_score, open_output, text_lines
@@ -42,8 +43,8 @@ class JsonlFormat(PairFormat):
                 record = {
                     "src_text": pair.src,
                     "tgt_text": pair.tgt,
-                    "src_lang": src_lang,
-                    "tgt_lang": tgt_lang,
+                    "src_lang": pair.src_lang and _own(pair.src_lang) or src_lang,
+                    "tgt_lang": pair.tgt_lang and _own(pair.tgt_lang) or tgt_lang,
                     "score": pair.score,
                     "bead": pair.bead,
                     "origin": pair.origin,
@@ -103,11 +104,18 @@ class JsonlFormat(PairFormat):
                     f"{where}: not a duiyi JSONL pair ({type(exc).__name__}: {exc})"
                 ) from exc
             pair = _pair(record, where)
-            if tags is not None:
-                langs = record.get("src_lang"), record.get("tgt_lang")
-                if all(isinstance(lang, str) and lang for lang in langs):
+            langs = record.get("src_lang"), record.get("tgt_lang")
+            if all(isinstance(lang, str) and lang for lang in langs):
+                pair.src_lang, pair.tgt_lang = langs
+                if tags is not None:
                     tags.add(langs)
             yield pair
+
+
+@functools.lru_cache(maxsize=256)
+def _own(tag: str) -> str:
+    """A pair's own language tag, "" where it has none or one that is no language tag."""
+    return tag if LANGUAGE_TAG.fullmatch(tag) else ""
 
 
 # JSON's names for the types json.loads gives, for messages

@@ -34,7 +34,14 @@ from typing import IO
 from lxml import etree
 
 from duiyi import __version__
-from duiyi.corpus.model import ORIGINS, STATUSES, Pair, language_code, primary_subtag
+from duiyi.corpus.model import (
+    LANGUAGE_TAG,
+    ORIGINS,
+    STATUSES,
+    Pair,
+    language_code,
+    primary_subtag,
+)
 from duiyi.errors import FormatError
 
 from .base import (
@@ -192,6 +199,7 @@ class _TuWriter:
         self.src = f'<tuv xml:lang="{xml_attr(src_lang)}"><seg>'
         self.tgt = f'</seg></tuv><tuv xml:lang="{xml_attr(tgt_lang)}"><seg>'
         self.labels: dict[tuple[str, str, str, str], str] = {}
+        self.own: dict[tuple[str, str], tuple[str, str]] = {}  # units' own tags -> tuvs
 
     def props(self, bead: str, origin: str, document: str, status: str) -> str:
         """The x-bead … x-status props (after x-score), cached: they repeat on most units."""
@@ -235,10 +243,29 @@ class _TuWriter:
         props = self.props(pair.bead, pair.origin, pair.document, pair.status)
         if meta:
             props += _foreign(meta)
+        src, tgt = self.src, self.tgt
+        if pair.src_lang or pair.tgt_lang:  # the unit's own (a file that mixed zh-CN, zh-TW)
+            src, tgt = self.tuvs(pair.src_lang, pair.tgt_lang)
         return (
-            f'<tu tuid="{tuid}"{attrs}>{score}{props}{self.src}{xml_text(pair.src)}'
-            f"{self.tgt}{xml_text(pair.tgt)}</seg></tuv></tu>\n"
+            f'<tu tuid="{tuid}"{attrs}>{score}{props}{src}{xml_text(pair.src)}'
+            f"{tgt}{xml_text(pair.tgt)}</seg></tuv></tu>\n"
         )
+
+    def tuvs(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
+        """The tuv openings for a unit's own tags (the file's for "" or one that is no
+        language tag), cached."""
+        key = (src_lang, tgt_lang)
+        tuvs = self.own.get(key)
+        if tuvs is None:
+            if len(self.own) > 4096:
+                self.own.clear()
+            src, tgt = self.src, self.tgt
+            if LANGUAGE_TAG.fullmatch(src_lang):
+                src = f'<tuv xml:lang="{xml_attr(src_lang)}"><seg>'
+            if LANGUAGE_TAG.fullmatch(tgt_lang):
+                tgt = f'</seg></tuv><tuv xml:lang="{xml_attr(tgt_lang)}"><seg>'
+            tuvs = self.own[key] = (src, tgt)
+        return tuvs
 
 
 # Pair.meta entries that are no prop of another tool: duiyi's own (the engine has a column
@@ -488,6 +515,7 @@ class TmxReader(PairReader):
                 self.langs[tuv.get(XML_LANG) or tuv.get("lang") or ""] += 1
             return None
         pair = Pair(src, tgt, None, "1-1", self.default_origin, "", "pending", None, tu.get("tuid"))
+        pair.src_lang, pair.tgt_lang = taken["src"], taken["tgt"]
         self.tags.add((taken["src"], taken["tgt"]))
         if props:
             self._apply_props(pair, props)

@@ -200,6 +200,7 @@ class CanonicalUnits:
             iso_date(created.decode()) if created else "",
             iso_date(changed.decode()) if changed else "",
             xml_chars(changer) if changer else "",
+            *labels[5],
         )
 
 

@@ -365,6 +365,7 @@ class XliffReader(PairReader):
         self.signature = ""
         self.version = ""
         self.tags: set[tuple[str, str]] = set()  # the languages its files declare
+        self._file_tags = (self.src, self.tgt)  # those of the file being read: its units'
 
     def __iter__(self) -> Iterator[Pair]:
         units = {f"{{{NS12}}}trans-unit", f"{{{NS20}}}unit"}
@@ -413,7 +414,8 @@ class XliffReader(PairReader):
         check_languages(
             self.path, src, tgt, self.src, self.tgt, "; name the pair with --src-lang/--tgt-lang"
         )
-        self.tags.add((src or self.src, tgt or self.tgt))
+        self._file_tags = (src or self.src, tgt or self.tgt)
+        self.tags.add(self._file_tags)
 
     def _unit(self, elem, document: str) -> Pair | None:
         if elem.tag == f"{{{NS12}}}trans-unit":
@@ -465,6 +467,8 @@ class XliffReader(PairReader):
             status=data.get("status") if data.get("status") in STATUSES else "pending",
             id=name,
             meta=meta,
+            src_lang=self._file_tags[0],
+            tgt_lang=self._file_tags[1],
         )
 
 

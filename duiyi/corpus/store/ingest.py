@@ -13,6 +13,7 @@ from duiyi.corpus.pairs import build_pairs
 from duiyi.corpus.store import search
 from duiyi.corpus.store.records import (
     BEAD_COLUMNS,
+    OWN_TAGS,
     check_names,
     document_checksum,
     utc_now,
@@ -197,6 +198,7 @@ class IngestMixin:
         languages: Callable[[], tuple[str, str]] | None = None,
         replace: bool = True,
         tally: Counter | None = None,
+        own_tags: bool = False,
     ) -> dict[str, int]:
         """Store pairs read from the file `source` (a TMX), one transaction; {document name:
         its pairs now stored}. `tally`, if given, counts the pairs "added", the earlier
@@ -214,7 +216,9 @@ class IngestMixin:
         if given, is called once the pairs are read and gives them instead, per side a tag or
         the tags of a file that mixes variants (a TMX tells which variants of the languages
         asked for it holds only once read): its documents are tagged by what their tags
-        share, `zh` for zh-CN and zh-TW units together (see `Store.language_tags`).
+        share, `zh` for zh-CN and zh-TW units together (see `Store.language_tags`). With
+        `own_tags` (such a file), each pair's own tags (`Pair.src_lang`/`tgt_lang`) are kept
+        in its bead's meta, for exports to tag its unit as the file did.
         """
         if origin is not None:
             check_names(origin, ORIGINS, "origin")
@@ -256,6 +260,8 @@ class IngestMixin:
                 pair_origin = origin or (pair.origin if pair.origin in ORIGINS else "human")
                 # engine and signature have columns of their own
                 meta = {k: v for k, v in (pair.meta or {}).items() if k not in _OWN_COLUMNS}
+                if own_tags and (pair.src_lang or pair.tgt_lang) and OWN_TAGS not in meta:
+                    meta[OWN_TAGS] = [pair.src_lang, pair.tgt_lang]  # (a file mixing variants)
                 position = positions[name]
                 positions[name] += 1
                 stored[name] += 1

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from duiyi.corpus.model import Document, Pair
+from duiyi.corpus.model import LANGUAGE_TAG, Document, Pair, lang_tag
 from duiyi.errors import StoreError
 
 
@@ -80,6 +80,7 @@ class BeadRecord:
 
     def to_pair(self, document: str = "", signature: str = "") -> Pair:
         meta = dict(self.meta)
+        src_lang, tgt_lang = own_tags(meta)
         if self.engine:
             meta["engine"] = self.engine
         if signature:
@@ -98,7 +99,30 @@ class BeadRecord:
             created=self.created_at,
             changed=self.updated_at,
             changed_by=self.updated_by,
+            src_lang=src_lang,
+            tgt_lang=tgt_lang,
         )
+
+
+# The bead meta key under which an import keeps the language tags of a pair of a file that
+# mixed variants of a language (zh-CN and zh-TW units): [source, target], as the file gave
+# them. A list: no TMX prop (a string) of another tool is taken for it.
+OWN_TAGS = "lang_tags"
+
+
+def own_tags(meta: dict) -> tuple[str, str]:
+    """The pair's own language tags a bead's `meta` keeps (taken out of it, as no prop of the
+    pair's), else ("", "")."""
+    tags = meta.get(OWN_TAGS)
+    if not (
+        isinstance(tags, list)
+        and len(tags) == 2
+        and all(isinstance(t, str) and (not t or LANGUAGE_TAG.fullmatch(t)) for t in tags)
+    ):
+        return "", ""  # (another tool's prop of that name: a string, kept as a prop)
+    del meta[OWN_TAGS]
+    src, tgt = tags
+    return lang_tag(src) if src else "", lang_tag(tgt) if tgt else ""
 
 
 @dataclass(frozen=True)
