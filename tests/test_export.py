@@ -943,6 +943,15 @@ def test_imports_of_both_chinese_variants_export_as_zh(cli, tmp_path):
     assert {(r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())} == {
         ("zh", "en-US")
     }
+    # XLIFF 1.2 tags each <file>, so each document, on its own
+    status, out, err = cli("export", store, "-f", "xliff")
+    assert status == 0, err
+    assert re.findall(
+        r'<file original="([^"]*)" datatype="plaintext" source-language="([^"]*)"', out
+    ) == [
+        ("zh-TW.tmx", "zh-TW"),
+        ("zh-CN.tmx", "zh-CN"),
+    ]
 
 
 def test_corpus_info(cli, corpus):

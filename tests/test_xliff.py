@@ -419,3 +419,44 @@ def test_omegat_opens_our_xliff_as_a_source_file(tmp_path):
     assert row.split("\t")[1].strip() == str(len(pairs))  # total segments: one per unit
     back = list(XliffReader(str(project / "target" / "doc.xlf")))
     assert [p.src for p in back] == [p.src for p in pairs]
+
+
+def test_each_file_of_an_xliff_in_both_chinese_variants_keeps_its_tags(tmp_path, cli):
+    memory = tmp_path / "job.xlf"
+    memory.write_text(
+        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
+        + "".join(
+            f'<file original="{name}" source-language="{tag}" target-language="en-GB" '
+            f'datatype="plaintext"><body><trans-unit id="1"><source>{src}</source>'
+            "<target>Text.</target></trans-unit></body></file>"
+            for name, tag, src in (("a", "zh-TW", "繁體。"), ("b", "zh-CN", "简体。"))
+        )
+        + "</xliff>",
+        encoding="utf-8",
+    )
+    store = tmp_path / "c.db"
+    assert cli("import", memory, "--store", store)[0] == 0
+    with Store.open(store, readonly=True) as s:  # each document tagged as its <file> was
+        names = {n: i for i, n in s.document_names().items()}
+        assert s.document_languages() == {
+            names["a"]: ("zh-TW", "en-GB"),
+            names["b"]: ("zh-CN", "en-GB"),
+        }
+        assert s.language_tags() == ("zh", "en-GB")
+    out = tmp_path / "out.xlf"
+    for args, tags in (
+        ((), [("zh-TW", "en-GB"), ("zh-CN", "en-GB")]),
+        (("--src-lang", "zh-HK"), [("zh-HK", "en-GB")] * 2),  # a tag asked for wins
+        (("--tgt-lang", "en-US"), [("zh-TW", "en-US"), ("zh-CN", "en-US")]),
+    ):
+        status, _, err = cli("export", store, "-o", out, *args)
+        assert status == 0, err
+        tree = etree.parse(str(out))
+        files = tree.getroot().findall("{urn:oasis:names:tc:xliff:document:1.2}file")
+        assert [(f.get("source-language"), f.get("target-language")) for f in files] == tags
+        xsd = schema("xliff")
+        assert xsd.validate(tree), xsd.error_log
+    # XLIFF 2 tags the whole file: what the documents' tags share
+    status, text, err = cli("export", store, "-f", "xliff2")
+    assert status == 0, err
+    assert 'srcLang="zh"' in text and 'trgLang="en-GB"' in text

@@ -221,6 +221,9 @@ class PairFormat:
     keeps_line_breaks: bool = True
     keeps_metadata: bool = True  # score, bead, origin, document, status survive a round trip
     holds_nothing: bool = True  # a file of no pairs is valid (XLIFF 2 needs a unit)
+    # Tags each document's part on its own (XLIFF 1.2's <file>s): `file_languages`, set
+    # by an export, gives a document's tags where they are not the file's.
+    tags_files: bool = False
 
     def write(
         self,

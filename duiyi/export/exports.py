@@ -101,6 +101,8 @@ def export_store(
         if not (src_lang and tgt_lang):
             stored = view.language_tags() or DEFAULT_LANGUAGES
             src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
+        if writer.tags_files and not all(given):
+            writer.file_languages = _document_tags(view, src_lang, tgt_lang, given)
         pairs = filter_pairs(
             progressbar(
                 view.iter_pairs(**selection, segments=fmt == "xces"),
@@ -120,3 +122,21 @@ def export_store(
             signature=" + ".join(view.info()["signatures"]),
         )
         return ExportResult(written, fmt, +left_out)  # only the filters that dropped something
+
+
+def _document_tags(
+    view, src_lang: str, tgt_lang: str, given: tuple[bool, bool]
+) -> dict[str, tuple[str, str]]:
+    """{document name: (source, target) tags} of the documents tagged otherwise than the
+    store as a whole (`src_lang`, `tgt_lang`): a zh-TW document among zh-CN ones; the sides
+    `given` keep the tag asked for. Names that several documents tagged apart share are left
+    out (the store's tags)."""
+    names = view.document_names()
+    tags: dict[str, tuple[str, str] | None] = {}
+    for doc_id, (src, tgt) in view.document_languages().items():
+        name = names.get(doc_id)
+        if name is None:
+            continue
+        pair = (src_lang if given[0] else src, tgt_lang if given[1] else tgt)
+        tags[name] = pair if tags.get(name, pair) == pair else None
+    return {n: t for n, t in tags.items() if t is not None and t != (src_lang, tgt_lang)}

@@ -148,6 +148,12 @@ class XliffFormat(PairFormat):
     keeps_gloss = True  # work still to do: gloss drafts go in, marked as needing translation
     updates_store = True  # comes back onto the stored sentences it was written from
     version = "1.2"
+    tags_files = True  # each <file> (a document) tagged on its own (2.x: the whole file)
+
+    def __init__(self, file_languages: dict[str, tuple[str, str]] | None = None):
+        # {document: (source, target) tags} for the <file>s of documents whose languages
+        # differ from the file's (zh-TW in a store of zh-CN and zh-TW documents): 1.2 only
+        self.file_languages = file_languages or {}
 
     def write(
         self,
@@ -172,12 +178,13 @@ class XliffFormat(PairFormat):
             xf.write("\n")
 
             def open_file(context, document: str, number: int) -> None:
+                src, tgt = self.file_languages.get(document, (src_lang, tgt_lang))
                 context.enter_context(
                     xf.element(
                         f"{{{NS12}}}file",
                         original=xml_safe(document),
                         datatype="plaintext",
-                        **{"source-language": src_lang, "target-language": tgt_lang},
+                        **{"source-language": src, "target-language": tgt},
                     )
                 )
                 header = etree.Element(f"{{{NS12}}}header", nsmap={None: NS12})
@@ -233,6 +240,7 @@ class Xliff2Format(XliffFormat):
     """XLIFF 2.1 (core namespace 2.0), with the metadata module."""
 
     name = "xliff2"
+    tags_files = False  # srcLang/trgLang: one pair of tags for the whole file
     extensions = (".xlf",)  # shared with 1.2, which comes first in the registry: -f xliff2
     version = "2.1"
     holds_nothing = False  # the schema wants a <file> holding a unit

@@ -8,7 +8,15 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from duiyi.corpus.model import ORIGINS, STATUSES, Bead, Document, Pair, common_tag
+from duiyi.corpus.model import (
+    ORIGINS,
+    STATUSES,
+    Bead,
+    Document,
+    Pair,
+    common_tag,
+    language_code,
+)
 from duiyi.corpus.pairs import build_pairs
 from duiyi.corpus.store import search
 from duiyi.corpus.store.records import (
@@ -228,6 +236,7 @@ class IngestMixin:
         doc_ids: dict[str, int] = {}
         positions: dict[str, int] = {}
         stored: dict[str, int] = {}  # the file's pairs per document
+        doc_tags: dict[str, set[tuple[str, str]]] = {}  # with own_tags: its pairs' tags
         added = removed = 0
         insert = (
             "INSERT INTO beads (document_id, position, kind, src_text, src_normalized, "
@@ -241,6 +250,8 @@ class IngestMixin:
             batch: list[tuple] = []
             for pair in pairs:
                 name = pair.document or file_name
+                if own_tags:  # (a file mixing variants: each document's own, for its tags)
+                    doc_tags.setdefault(name, set()).add((pair.src_lang, pair.tgt_lang))
                 if name not in doc_ids:
                     values = dict(
                         path=f"{source}#{name}" if pair.document else source,
@@ -305,11 +316,15 @@ class IngestMixin:
                 removed = self._drop_rest(conn, earlier, kept, set(doc_ids.values()))
             if languages is not None and doc_ids:
                 srcs, tgts = languages()
-                meta = _import_meta(source, tgts, srcs)
-                conn.executemany(
-                    "UPDATE documents SET lang = ?, meta = ? WHERE id = ?",
-                    [(_one_tag(srcs), meta, i) for i in doc_ids.values()],
-                )
+                rows = []
+                for name, i in doc_ids.items():
+                    # a document of a file mixing variants: its own pairs' tags (an XLIFF
+                    # <file> of zh-TW units in a file of zh-CN ones too: zh-TW), else the file's
+                    own = doc_tags.get(name, ())
+                    doc_srcs = sorted({language_code(t) for t, _ in own if t}) or srcs
+                    doc_tgts = sorted({language_code(t) for _, t in own if t}) or tgts
+                    rows.append((_one_tag(doc_srcs), _import_meta(source, doc_tgts, doc_srcs), i))
+                conn.executemany("UPDATE documents SET lang = ?, meta = ? WHERE id = ?", rows)
             refresh_stats(conn)
         if tally is not None:
             tally.update(added=added, kept=sum(stored.values()) - added, removed=removed)

@@ -480,16 +480,19 @@ class QueryMixin:
             )
         return common_tag(src for src, _ in sides), common_tag(tgt for _, tgt in sides)
 
-    def document_languages(self, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
-        """{id: (source tag, target tag)} of the source documents `ids`: the languages of
-        their pairs, tagged as `language_tags` tags them ("zh-CN", "en-US"; "fr" for pairs
-        imported from a zh→fr TMX)."""
-        ids = list(ids)
-        if not ids:
-            return {}
-        rows = self._query(
-            f"SELECT {_LANGUAGE_COLUMNS} WHERE s.id IN ({', '.join('?' for _ in ids)})", ids
-        )
+    def document_languages(self, ids: Iterable[int] | None = None) -> dict[int, tuple[str, str]]:
+        """{id: (source tag, target tag)} of the source documents `ids` (None: all of them):
+        the languages of their pairs, tagged as `language_tags` tags them ("zh-CN", "en-US";
+        "fr" for pairs imported from a zh→fr TMX)."""
+        if ids is None:
+            rows = self._query(f"SELECT {_LANGUAGE_COLUMNS} WHERE s.role = 'src'")
+        else:
+            ids = list(ids)
+            if not ids:
+                return {}
+            rows = self._query(
+                f"SELECT {_LANGUAGE_COLUMNS} WHERE s.id IN ({', '.join('?' for _ in ids)})", ids
+            )
         languages = {}
         for doc_id, *row in rows:
             srcs, tgts = _side_tags(*row)
