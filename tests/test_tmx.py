@@ -519,3 +519,37 @@ def test_wrong_languages_are_named(tmp_path):
     with pytest.raises(FormatError, match=r"both zh and en \(languages found: de-DE, fr-FR\)"):
         list(TmxReader(path))
     assert len(list(TmxReader(path, src_lang="de", tgt_lang="fr"))) == 3
+
+
+def test_units_tagged_on_their_own_are_valid_and_translate_toolkit_reads_them(tmp_path):
+    """Units keeping their own tags (a store's pairs from a file mixing zh-CN and zh-TW) under
+    the header's srclang="zh": each whose source is not that says so (srclang on the unit),
+    or translate-toolkit, which finds the source tuv by srclang, reads no source for it."""
+    tmx = pytest.importorskip("translate.storage.tmx")
+    pairs = [
+        Pair("简体。", "One.", src_lang="zh-CN", tgt_lang="en-US"),
+        Pair("繁體。", "Two.", src_lang="zh-TW", tgt_lang="en-GB"),
+        Pair("没有。", "Three."),
+    ]
+    path = write_file(tmp_path, tmx_bytes(pairs, src_lang="zh", tgt_lang="en"))
+    text = path.read_text(encoding="utf-8")
+    assert re.findall(r'<tu [^>]*?(?: srclang="([^"]*)")?>', text) == ["zh-CN", "zh-TW", ""]
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', text) == [
+        "zh-CN",
+        "en-US",
+        "zh-TW",
+        "en-GB",
+        "zh",
+        "en",
+    ]
+    if not DTD_PATH.exists():
+        pytest.fail(f"{DTD_PATH} is missing: the TMX DTD must be in ../shared/formats")
+    tree = etree.parse(str(path))
+    assert etree.DTD(str(DTD_PATH)).validate(tree)
+    store = tmx.tmxfile.parsefile(str(path))
+    assert [(u.source, u.target) for u in store.units] == [(p.src, p.tgt) for p in pairs]
+    assert [(p.src_lang, p.tgt_lang) for p in read_pairs(str(path))] == [
+        ("zh-CN", "en-US"),
+        ("zh-TW", "en-GB"),
+        ("zh", "en"),
+    ]

@@ -6,6 +6,7 @@ gives (the same bytes written; the same pairs, counts and errors read).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 from pathlib import Path
@@ -139,7 +140,7 @@ def read_outcome(path: Path, *, fast: bool, monkeypatch) -> tuple:
         try:
             pairs = [
                 (p.src, p.tgt, p.score, p.bead, p.origin, p.document, p.status, p.id, p.meta)
-                + (p.created, p.changed, p.changed_by)
+                + (p.src_lang, p.tgt_lang, p.created, p.changed, p.changed_by)
                 for p in reader
             ]
             return ("ok", pairs, reader.skipped, dict(reader.langs), reader.header)
@@ -187,6 +188,29 @@ def test_fast_path_reads_duiyi_files_as_lxml_does(tmp_path, monkeypatch, shape):
 def test_fast_path_is_used_for_duiyi_files(tmp_path, monkeypatch):
     path = tmp_path / "in.tmx"
     path.write_bytes(tmx_bytes(PAIRS * 50))
+    calls = []
+    original = TmxReader._pair
+    monkeypatch.setattr(TmxReader, "_pair", lambda self, tu: calls.append(1) or original(self, tu))
+    assert len(list(TmxReader(path))) == 150
+    assert calls == []  # lxml built no unit
+
+
+def test_units_tagged_on_their_own_take_the_fast_path_and_keep_their_tags(tmp_path, monkeypatch):
+    # a store's pairs from a file mixing zh-CN and zh-TW units: srclang on the units whose
+    # source is not the header's
+    mixed = [
+        dataclasses.replace(p, src_lang=tag, tgt_lang="en-GB")
+        for p, tag in zip(PAIRS, ("zh-CN", "zh-TW", "zh-HK"), strict=True)
+    ]
+    data = tmx_bytes(mixed * 50, src_lang="zh", tgt_lang="en-GB")
+    assert data.count(b' srclang="zh-TW">') == 50
+    outcome = assert_same_reading(tmp_path, data, monkeypatch)
+    assert [p[9:11] for p in outcome[1][:3]] == [
+        ("zh-CN", "en-GB"),
+        ("zh-TW", "en-GB"),
+        ("zh-HK", "en-GB"),
+    ]
+    path = tmp_path / "in.tmx"
     calls = []
     original = TmxReader._pair
     monkeypatch.setattr(TmxReader, "_pair", lambda self, tu: calls.append(1) or original(self, tu))

@@ -199,7 +199,8 @@ class _TuWriter:
         self.src = f'<tuv xml:lang="{xml_attr(src_lang)}"><seg>'
         self.tgt = f'</seg></tuv><tuv xml:lang="{xml_attr(tgt_lang)}"><seg>'
         self.labels: dict[tuple[str, str, str, str], str] = {}
-        self.own: dict[tuple[str, str], tuple[str, str]] = {}  # units' own tags -> tuvs
+        self.own: dict[tuple[str, str], tuple[str, str, str]] = {}  # units' own tags
+        self.src_lang = src_lang
 
     def props(self, bead: str, origin: str, document: str, status: str) -> str:
         """The x-bead … x-status props (after x-score), cached: they repeat on most units."""
@@ -245,26 +246,31 @@ class _TuWriter:
             props += _foreign(meta)
         src, tgt = self.src, self.tgt
         if pair.src_lang or pair.tgt_lang:  # the unit's own (a file that mixed zh-CN, zh-TW)
-            src, tgt = self.tuvs(pair.src_lang, pair.tgt_lang)
+            srclang, src, tgt = self.tuvs(pair.src_lang, pair.tgt_lang)
+            attrs += srclang
         return (
             f'<tu tuid="{tuid}"{attrs}>{score}{props}{src}{xml_text(pair.src)}'
             f"{tgt}{xml_text(pair.tgt)}</seg></tuv></tu>\n"
         )
 
-    def tuvs(self, src_lang: str, tgt_lang: str) -> tuple[str, str]:
-        """The tuv openings for a unit's own tags (the file's for "" or one that is no
-        language tag), cached."""
+    def tuvs(self, src_lang: str, tgt_lang: str) -> tuple[str, str, str]:
+        """For a unit's own tags (the file's for "" or one that is no language tag), cached:
+        its srclang attribute where its source is not the header's (tools that find the
+        source tuv by the header's srclang, translate-toolkit, would miss a zh-TW tuv under
+        srclang="zh"), and its tuv openings."""
         key = (src_lang, tgt_lang)
         tuvs = self.own.get(key)
         if tuvs is None:
             if len(self.own) > 4096:
                 self.own.clear()
-            src, tgt = self.src, self.tgt
+            srclang, src, tgt = "", self.src, self.tgt
             if LANGUAGE_TAG.fullmatch(src_lang):
                 src = f'<tuv xml:lang="{xml_attr(src_lang)}"><seg>'
+                if src_lang != self.src_lang:
+                    srclang = f' srclang="{xml_attr(src_lang)}"'
             if LANGUAGE_TAG.fullmatch(tgt_lang):
                 tgt = f'</seg></tuv><tuv xml:lang="{xml_attr(tgt_lang)}"><seg>'
-            tuvs = self.own[key] = (src, tgt)
+            tuvs = self.own[key] = (srclang, src, tgt)
         return tuvs
 
 

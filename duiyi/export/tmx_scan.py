@@ -7,7 +7,8 @@ files duiyi imports are its own exports, whose units all have one shape:
     <prop type="x-status">…</prop><tuv xml:lang="zh-CN"><seg>text</seg></tuv>
     <tuv xml:lang="en-US"><seg>text</seg></tuv></tu>
 
-(the attributes, in that order and with a creationid after the creationdate, and the props
+(the attributes, in that order and with a creationid after the creationdate and a srclang
+last, where a unit's source is not the header's (ignored: the tuvs tell), and the props
 may be missing, and whitespace may stand between the elements, as in the plain units
 translate-toolkit writes). `CanonicalUnits.pair` reads that shape from
 the raw UTF-8 bytes, and only where what it matches is well-formed XML that means what it
@@ -45,7 +46,9 @@ CANONICAL_TU = re.compile(
     + _ATTR_TEXT
     + rb')")?(?: changedate="([0-9TZ]{0,32})")?(?: changeid="('
     + _ATTR_TEXT
-    + rb')")?>'
+    + rb')")?(?: srclang="'
+    + _ATTR
+    + rb'")?>'
     + _WS
     + rb'(?:(?:<prop type="x-score">([0-9a-z.+-]{0,40})</prop>)?'
     rb'(<prop type="x-bead">' + _TEXT + rb'</prop><prop type="x-origin">' + _TEXT + rb"</prop>"
