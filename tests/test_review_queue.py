@@ -633,3 +633,31 @@ def test_a_document_link_deep_in_a_long_document_reads_a_bounded_number_of_pairs
     page = client.get(path).text
     assert anchor == f"bead-{far.id}" and bead_ids(page)[0] == far.id
     assert summary(page) == "Pairs 251–300 of 300, document order."  # no gaps: exact
+
+
+def test_a_pair_of_a_file_mixing_variants_shows_its_own_tags(store, client):
+    """A TMX mixing zh-CN and zh-TW units keeps each unit's tags in its bead's meta: the page
+    tags the texts with them (not the document's shared `zh`) and does not list them."""
+    from duiyi.corpus.model import Pair
+
+    pairs = [
+        Pair("软件", "software", src_lang="zh-CN", tgt_lang="en-US"),
+        Pair("軟體", "software", src_lang="zh-TW", tgt_lang="en-GB"),
+    ]
+    store.add_pairs(pairs, source="mixed.tmx", checksum="mixed", own_tags=True)
+    page = client.get("/pairs?limit=1000").text
+    found = re.findall(
+        r'class="src-text" lang="([^"]*)">([^<]*)</div>.*?class="tgt-text" lang="([^"]*)"',
+        page,
+        re.S,
+    )
+    langs = {text: (src, tgt) for src, text, tgt in found}
+    assert langs["软件"] == ("zh-CN", "en-US")
+    assert langs["軟體"] == ("zh-TW", "en-GB")
+    assert "lang_tags" not in page
+    beads = [b for b in all_beads(store) if b.src_text in ("软件", "軟體")]
+    cn, tw = sorted(beads, key=lambda bead: bead.position)
+    assert 'lang="zh-TW">軟體' in client.get(f"/beads/{cn.id}/context").text
+    client.post(f"/beads/{tw.id}/edit", {"version": 1, "tgt_text": "computer software"})
+    history = client.get(f"/beads/{tw.id}/history").text
+    assert '<ins lang="en-GB">computer software</ins>' in history

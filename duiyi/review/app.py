@@ -21,6 +21,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from duiyi.corpus.store import ConflictError, NotFoundError, Store
+from duiyi.corpus.store.records import OWN_TAGS, own_tags
 from duiyi.corpus.store.search import search_terms
 from duiyi.errors import StoreError
 from duiyi.review import actions, export, views
@@ -116,7 +117,24 @@ def _templates() -> Environment:
     env.filters["band"] = confidence_band
     env.filters["mark"] = mark
     env.filters["thousands"] = lambda n: f"{n:,}"
+    env.filters["text_langs"] = text_langs
+    env.globals["shown_meta"] = shown_meta
     return env
+
+
+def text_langs(bead, langs: dict[int, tuple[str, str]]) -> tuple[str, str]:
+    """The `lang` of a pair's source and target: the tags its import kept for it (a file
+    mixing zh-CN and zh-TW units), else its document's (`langs`)."""
+    src, tgt = langs[bead.document_id]
+    own_src, own_tgt = own_tags(dict(bead.meta or {}))
+    return own_src or src, own_tgt or tgt
+
+
+def shown_meta(meta: dict | None) -> list[tuple[str, object]]:
+    """The bead meta a pair row lists as `key: value`: not what it shows otherwise (flags,
+    engine) nor what says how the pair was made or tagged (signature, its own tags)."""
+    hidden = {"flags", "signature", "engine", OWN_TAGS}
+    return [(key, value) for key, value in (meta or {}).items() if key not in hidden]
 
 
 def confidence_band(score: float | None) -> str:
