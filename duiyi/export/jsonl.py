@@ -160,8 +160,9 @@ def _pair(record: object, where: str) -> Pair:
             return ""
         try:
             when = datetime.fromisoformat(value)
-            if when.tzinfo is not None:
-                return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if when.tzinfo is not None:  # (isoformat, not strftime: years before 1000 padded)
+                utc = when.astimezone(UTC).replace(microsecond=0, tzinfo=None)
+                return utc.isoformat() + "Z"
         except (ValueError, OverflowError):
             pass
         raise FormatError(
