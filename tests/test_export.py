@@ -934,16 +934,31 @@ def test_a_jsonl_mixing_both_chinese_variants_keeps_each_records_tags(cli, tmp_p
     assert 'source-language="zh"' in out
 
 
-def test_imports_of_both_chinese_variants_export_as_zh(cli, tmp_path):
+def test_imports_of_both_chinese_variants_export_each_in_its_own(cli, tmp_path):
+    """A zh-TW memory and a zh-CN one in one store: the file is tagged zh (what they share),
+    each unit as its document (a CAT tool reading zh-TW units finds them)."""
     store = tmp_path / "c.db"
     for tag in ("zh-TW", "zh-CN"):
         memory = _tmx(tmp_path / f"{tag}.tmx", (tag, f"{tag}。", "en-US", f"{tag}."))
         assert cli("import", memory, "--store", store)[0] == 0
     status, out, err = cli("export", store, "-f", "jsonl")
     assert status == 0, err
-    assert {(r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())} == {
-        ("zh", "en-US")
-    }
+    assert [
+        (r["src_text"], r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())
+    ] == [
+        ("zh-TW。", "zh-TW", "en-US"),
+        ("zh-CN。", "zh-CN", "en-US"),
+    ]
+    status, out, err = cli("export", store, "-f", "tmx")
+    assert status == 0, err
+    assert 'srclang="zh"' in out.split("<body>")[0]
+    assert re.findall(r'<tuv xml:lang="(zh[^"]*)"><seg>([^<]*)</seg>', out) == [
+        ("zh-TW", "zh-TW。"),
+        ("zh-CN", "zh-CN。"),
+    ]
+    # asked for, a tag is every unit's
+    status, out, err = cli("export", store, "-f", "jsonl", "--src-lang", "zh-HK")
+    assert {r["src_lang"] for r in map(json.loads, out.splitlines())} == {"zh-HK"}
     # XLIFF 1.2 tags each <file>, so each document, on its own
     status, out, err = cli("export", store, "-f", "xliff")
     assert status == 0, err

@@ -6,12 +6,13 @@ drafts, the status/origin/score selection, empty sides, duplicates, length ratio
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from duiyi.corpus.model import ORIGINS
+from duiyi.corpus.model import ORIGINS, Pair
 from duiyi.errors import InputError
 from duiyi.export import format_for_path, get_format, without_own_tags
 from duiyi.export.base import check_language_tag
@@ -101,8 +102,9 @@ def export_store(
         if not (src_lang and tgt_lang):
             stored = view.language_tags() or DEFAULT_LANGUAGES
             src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
-        if writer.tags_files and not all(given):
-            writer.file_languages = _document_tags(view, src_lang, tgt_lang, given)
+        documents = _document_tags(view, src_lang, tgt_lang, given) if not all(given) else {}
+        if writer.tags_files:
+            writer.file_languages = documents
         pairs = filter_pairs(
             progressbar(
                 view.iter_pairs(**selection, segments=fmt == "xces"),
@@ -115,13 +117,30 @@ def export_store(
             max_length_ratio=max_length_ratio,
         )
         written = writer.write(
-            without_own_tags(pairs, *given),
+            _with_document_tags(without_own_tags(pairs, *given), documents),
             output,
             src_lang=src_lang,
             tgt_lang=tgt_lang,
             signature=" + ".join(view.info()["signatures"]),
         )
         return ExportResult(written, fmt, +left_out)  # only the filters that dropped something
+
+
+def _with_document_tags(
+    pairs: Iterable[Pair], documents: dict[str, tuple[str, str]]
+) -> Iterator[Pair]:
+    """`pairs`, those of the `documents` tagged otherwise than the store as a whole given
+    their document's tags where they have none of their own (a zh-TW memory imported beside
+    a zh-CN one: its TMX and JSONL units say zh-TW, not the zh both share)."""
+    for pair in pairs:
+        tags = documents.get(pair.document)
+        if tags is None or (pair.src_lang and pair.tgt_lang):
+            yield pair
+        else:
+            src, tgt = tags
+            yield dataclasses.replace(
+                pair, src_lang=pair.src_lang or src, tgt_lang=pair.tgt_lang or tgt
+            )
 
 
 def _document_tags(
