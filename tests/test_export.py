@@ -509,6 +509,36 @@ def test_an_import_with_no_room_for_its_temporary_file_says_so(cli, corpus, tmp_
         assert s.count_pairs() == 4
 
 
+def test_an_import_whose_last_pairs_find_no_room_says_so(cli, corpus, tmp_path, monkeypatch):
+    """A disk that fills up with the last pairs parked, still in the file's buffer when
+    they were written: no room shows when the buffer is written out, before the store is
+    touched, in the same one line."""
+    import errno
+    import tempfile
+
+    class FullDisk(io.RawIOBase):
+        def readable(self):
+            return True
+
+        def writable(self):
+            return True
+
+        def seekable(self):
+            return True
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    memory = tmp_path / "m.tmx"
+    write_pairs(PAIRS, str(memory))  # a few pairs: they all wait in the buffer
+    monkeypatch.setattr(tempfile, "TemporaryFile", lambda: io.BufferedRandom(FullDisk()))
+    status, _, err = cli("import", memory, "--store", corpus)
+    assert status == 1 and err.count("\n") == 1
+    assert "cannot park the pairs read in a temporary file in" in err and "TMPDIR" in err
+    with Store.open(corpus) as s:
+        assert s.count_pairs() == 4
+
+
 def test_export_every_format_from_the_cli(cli, corpus, tmp_path):
     for fmt, name, files in [
         ("tmx", "c.tmx", ["c.tmx"]),

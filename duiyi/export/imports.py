@@ -130,9 +130,10 @@ def _read_file(
     pair_format = get_format(fmt or format_for_path(path))
     reader = pair_format.read(path, src_lang=src_lang, tgt_lang=tgt_lang)
     try:
-        parked = stack.enter_context(tempfile.TemporaryFile())  # noqa: SIM115 (closed by stack)
+        parked = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stack)
     except OSError as exc:
         raise _parking_error(exc) from exc
+    stack.callback(_discard, parked)
     pairs = _ParkedPairs(parked)
     pairs.park(reader)
     files = pair_format.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang)
@@ -211,6 +212,10 @@ class _ParkedPairs:
                 block = []
         if block:
             self._dump(block)
+        try:  # what the file's buffer still holds: no room for it shows now, not when read
+            self._file.flush()
+        except OSError as exc:
+            raise _parking_error(exc) from exc
 
     def _dump(self, block: list[tuple]) -> None:
         try:
@@ -226,6 +231,13 @@ class _ParkedPairs:
             except EOFError:
                 return
             yield from (Pair(*fields) for fields in block)
+
+
+def _discard(parked: IO[bytes]) -> None:
+    """Close a file of parked pairs; what its buffer held and found no room (a full disk) is
+    dropped with it, not a second error hiding the first."""
+    with contextlib.suppress(OSError):
+        parked.close()
 
 
 def _parking_error(exc: OSError) -> OutputError:
