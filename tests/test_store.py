@@ -384,6 +384,33 @@ def test_replacing_documents_again_and_again_keeps_the_search_index_sound(tmp_pa
         assert [b.tgt_text for b in found] == [TGT[1]]
 
 
+def test_a_write_sqlite_rolled_back_itself_fails_with_its_own_reason(tmp_path):
+    """SQLite rolls a transaction back itself on some errors (no room for its temporary files
+    in TMPDIR, an interrupt), the search index's temporary table with it: the error says
+    what went wrong (here an interrupt), not "no such table: fts_pending"."""
+    path = tmp_path / "c.db"
+    with Store.open(path) as store:
+        store.add_pairs([Pair("一。", "One.")], source=tmp_path / "a.tmx", checksum="a")
+    with Store.open(path) as store:  # a new connection: the temporary table is made anew
+        calls = Counter()
+
+        def interrupt() -> bool:  # SQLite stops the statement running, midway through
+            calls["steps"] += 1
+            return calls["steps"] > 200
+
+        store._conn.set_progress_handler(interrupt, 1000)
+        pairs = (Pair(f"第{i}句。", f"Sentence {i}.") for i in range(20000))
+        with pytest.raises(StoreError, match=r"cannot write the corpus store: interrupted$"):
+            store.add_pairs(pairs, source=tmp_path / "b.tmx", checksum="b")
+        store._conn.set_progress_handler(None, 0)
+        assert store.count_pairs() == 1
+        store.add_pairs([Pair("二。", "Two.")], source=tmp_path / "b.tmx", checksum="b")
+        assert [b.src_text for b in store.list_beads(where=BeadFilter(search="Two")).beads] == [
+            "二。"
+        ]
+    _index_is_sound(path)
+
+
 def test_language_tags_follow_the_stored_direction(tmp_path):
     english = make_doc("b.txt", texts=("Hello.", "The world is big."), lang="en")
     with Store.open(tmp_path / "en.db") as store:

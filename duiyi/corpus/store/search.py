@@ -159,12 +159,22 @@ def bulk_insert(conn: sqlite3.Connection) -> Iterator[None]:
             f"INSERT INTO beads_fts (rowid, {_COLS}) SELECT id, {_COLS} FROM beads "
             f"WHERE id IN (SELECT id FROM {_PENDING})"
         )
-    finally:
-        for name in _BULK_TRIGGERS:
-            conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
-        conn.execute(f"DELETE FROM {_PENDING}")
+    except BaseException:
+        # SQLite may have rolled the transaction back itself (no room for its temporary
+        # files, an interrupt), the temporary table with it: the error to tell is what went
+        # wrong, not "no such table" from tidying up
+        with contextlib.suppress(sqlite3.Error):
+            _end_bulk(conn)
+        raise
+    _end_bulk(conn)
     for sql in _CREATE_TRIGGERS:
         conn.execute(sql)
+
+
+def _end_bulk(conn: sqlite3.Connection) -> None:
+    for name in _BULK_TRIGGERS:
+        conn.execute(f"DROP TRIGGER IF EXISTS temp.{name}")
+    conn.execute(f"DELETE FROM {_PENDING}")
 
 
 def rebuild_index(conn: sqlite3.Connection) -> None:
