@@ -964,6 +964,31 @@ def test_a_jsonl_mixing_both_chinese_variants_keeps_each_records_tags(cli, tmp_p
     assert 'source-language="zh"' in out
 
 
+def test_a_reviewed_pair_takes_its_units_tags_when_its_file_is_imported_again(cli, tmp_path):
+    """A pair reviewed since its file was imported keeps its review when the file comes
+    again, but takes the tag the file now gives its unit, as the pairs nobody changed do: a
+    file that came to mix zh-CN and zh-TW units (or one an older duiyi imported, which kept
+    no unit's tags), and one that no longer does."""
+    store, memory = tmp_path / "c.db", tmp_path / "m.tmx"
+    _tmx(memory, ("zh-CN", "一。", "en-US", "One."), ("zh-CN", "二。", "en-US", "Two."))
+    assert cli("import", memory, "--store", store)[0] == 0
+    with Store.open(store) as s:
+        one = s.list_beads(limit=10).beads[0]
+        s.update_bead(one.id, expected_version=1, tgt_text="One!", reviewer="ann")
+
+    def exported() -> list[tuple[str, str]]:
+        status, out, err = cli("export", store, "-f", "jsonl")
+        assert status == 0, err
+        return [(r["tgt_text"], r["src_lang"]) for r in map(json.loads, out.splitlines())]
+
+    _tmx(memory, ("zh-TW", "一。", "en-US", "One."), ("zh-CN", "二。", "en-US", "Two."))
+    assert cli("import", memory, "--store", store)[0] == 0
+    assert exported() == [("One!", "zh-TW"), ("Two.", "zh-CN")]
+    _tmx(memory, ("zh-CN", "一。", "en-US", "One."), ("zh-CN", "二。", "en-US", "Two."))
+    assert cli("import", memory, "--store", store)[0] == 0
+    assert exported() == [("One!", "zh-CN"), ("Two.", "zh-CN")]
+
+
 def test_imports_of_both_chinese_variants_export_each_in_its_own(cli, tmp_path):
     """A zh-TW memory and a zh-CN one in one store: the file is tagged zh (what they share),
     each unit as its document (a CAT tool reading zh-TW units finds them)."""

@@ -264,6 +264,24 @@ def test_reimporting_keeps_merged_and_split_beads_while_their_pairs_stay(store):
     ]
 
 
+def test_reimporting_keeps_the_review_of_the_half_a_split_made(store):
+    # The second half of a split is a new bead (at version 1) made in review: imported
+    # again, the file keeps it as it is (its origin, reviewer, normalized half) and right
+    # after the first half, not given the whole pair's values as if nobody had changed it.
+    pairs = [Pair("甲。乙。", "A. B.", src_normalized="甲。乙。"), Pair("丙。", "C.")]
+    store.add_pairs(pairs, source="m.tmx", checksum="v1")
+    a, _ = _beads(store)
+    store.split_bead(a.id, expected_version=1, src_at=2, tgt_at=2, reviewer="ann")
+    split = [(b.id, b.src_text, b.src_normalized, b.origin, b.updated_by) for b in _beads(store)]
+    assert split[1][1:] == ("乙。", "乙。", "edited", "ann")
+    tally = Counter()
+    store.add_pairs(pairs, source="m.tmx", checksum="v2", tally=tally)
+    assert tally == {"added": 0, "kept": 2, "removed": 0}
+    assert [
+        (b.id, b.src_text, b.src_normalized, b.origin, b.updated_by) for b in _beads(store)
+    ] == split
+
+
 def test_reimporting_after_an_undone_merge_matches_the_beads_as_they_are_again(store):
     pairs = [Pair("甲。", "A."), Pair("乙。", "B.")]
     store.add_pairs(pairs, source="m.tmx", checksum="v1")

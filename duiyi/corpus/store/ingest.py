@@ -354,16 +354,20 @@ class IngestMixin:
     ) -> None:
         """Give the earlier beads that stay their place in the file; one nobody changed in
         duiyi (version 1) also takes the file's values (score, status, props, dates when the
-        file has them, …)."""
-        fresh, moved = [], []
+        file has them, …), one changed in review the language tags of the file's unit (its own,
+        `OWN_TAGS`, or none: its document's)."""
+        fresh, moved, tags = [], [], []
         for bead_id in kept:
-            if bead_id in taken and earlier.version[bead_id] == 1:
+            if bead_id in taken and earlier.unchanged(bead_id):
                 row, dates = taken[bead_id]
                 _, position, kind, _, norm, _, score, origin, engine, status, *_, meta = row
                 fresh.append(
                     (position, kind, norm, score, origin, engine, status, *dates, meta, bead_id)
                 )
                 continue
+            if bead_id in taken:  # made from one unit of the file: that unit's tags
+                own = json.loads(taken[bead_id][0][-1]).get(OWN_TAGS)
+                tags.append((json.dumps(own, separators=(",", ":")) if own else None, bead_id))
             position = min(earlier.claimed[r] for r in earlier.roots[bead_id])
             if position != earlier.position[bead_id]:
                 moved.append((position, bead_id))
@@ -374,6 +378,12 @@ class IngestMixin:
             fresh,
         )
         conn.executemany("UPDATE beads SET position = ? WHERE id = ?", moved)
+        conn.executemany(
+            f"UPDATE beads SET meta = CASE WHEN ?1 IS NULL THEN json_remove(meta, '$.{OWN_TAGS}') "
+            f"ELSE json_set(meta, '$.{OWN_TAGS}', json(?1)) END "
+            f"WHERE id = ?2 AND json_extract(meta, '$.{OWN_TAGS}') IS NOT ?1",
+            tags,
+        )
 
     @staticmethod
     def _drop_rest(

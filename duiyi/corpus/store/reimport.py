@@ -56,10 +56,12 @@ class EarlierImport:
         self._beads_of: dict[int, list[int]] = {}
         self._unclaimed: dict[bytes, deque[int]] = {}
         self.claimed: dict[int, int] = {}  # root id -> position of the pair that claimed it
+        self._edited: set[int] = set()
         if not (self.documents and beads):
             return
         docs = ", ".join("?" * len(names))
         first = _earliest_history(conn, docs, list(names))
+        self._edited = set(first)  # beads a review change made or changed
         keys: dict[int, bytes] = {}  # root id -> key
         for bead_id, doc_id, position, src, tgt, version in conn.execute(
             f"SELECT id, document_id, position, src_text, tgt_text, version FROM beads "
@@ -81,10 +83,14 @@ class EarlierImport:
                 beads.append(bead_id)
         for key, waiting in self._unclaimed.items():
             if len(waiting) > 1:  # the copies changed in duiyi first, else in order
-                self._unclaimed[key] = deque(sorted(waiting, key=self._unchanged))
+                self._unclaimed[key] = deque(
+                    sorted(waiting, key=lambda r: all(map(self.unchanged, self._beads_of[r])))
+                )
 
-    def _unchanged(self, root: int) -> bool:
-        return all(self.version[b] == 1 for b in self._beads_of[root])
+    def unchanged(self, bead_id: int) -> bool:
+        """Whether the bead is as the earlier import brought it: nobody changed it in duiyi,
+        nor made it (the second half of a split is new, at version 1, but made in review)."""
+        return self.version[bead_id] == 1 and bead_id not in self._edited
 
     def claim(self, key: bytes, position: int) -> tuple[int | None, list[int]]:
         """The root the file's pair with `key` (at `position`) claims, if any, and its beads
