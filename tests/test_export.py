@@ -526,6 +526,9 @@ def test_an_import_whose_last_pairs_find_no_room_says_so(cli, corpus, tmp_path, 
         def seekable(self):
             return True
 
+        def seek(self, offset, whence=io.SEEK_SET):
+            return 0  # empty: nothing could be written
+
         def write(self, data):
             raise OSError(errno.ENOSPC, "No space left on device")
 
@@ -537,6 +540,34 @@ def test_an_import_whose_last_pairs_find_no_room_says_so(cli, corpus, tmp_path, 
     assert "cannot park the pairs read in a temporary file in" in err and "TMPDIR" in err
     with Store.open(corpus) as s:
         assert s.count_pairs() == 4
+
+
+def test_an_import_of_more_files_than_a_process_may_open_at_once(tmp_path):
+    """Each file's pairs wait in one temporary file shared by all: an import of 300 files
+    under a limit of 200 open files (1024 is a common default) reads them all."""
+    import resource
+    import subprocess
+    import sys
+
+    paths = [
+        _tmx(tmp_path / f"m{i}.tmx", ("zh-CN", f"{i}。", "en-US", f"{i}.")) for i in range(300)
+    ]
+
+    def few_files() -> None:
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE, (200, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+        )
+
+    run = subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", "import", *paths, "--store", tmp_path / "c.db"],
+        capture_output=True,
+        text=True,
+        preexec_fn=few_files,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr[-500:]
+    with Store.open(tmp_path / "c.db") as store:
+        assert store.count_pairs() == 300
 
 
 def test_export_every_format_from_the_cli(cli, corpus, tmp_path):

@@ -98,17 +98,24 @@ def import_files(
     path) replaces what it brought, keeping the review of the pairs it still holds
     (`Store.add_pairs`).
 
-    Every file is read first, its pairs parked in a temporary file (memory stays flat), and
-    only then is the store locked for writing: a review of the same store waits for the
-    writing alone, not for the reading too."""
+    Every file is read first, its pairs parked in a temporary file (memory stays flat; one
+    for all the files, so that thousands of them open no more files than one), and only then
+    is the store locked for writing: a review of the same store waits for the writing alone,
+    not for the reading too."""
     paths = input_list(paths)
     check_inputs(paths, fmt, src_lang, tgt_lang)
-    with contextlib.ExitStack() as stack:
+    try:
+        parked = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _discard)
+    except OSError as exc:
+        raise _parking_error(exc) from exc
+    try:
         read = [
-            _read_file(path, fmt, stack, src_lang=src_lang, tgt_lang=tgt_lang) for path in paths
+            _read_file(path, fmt, parked, src_lang=src_lang, tgt_lang=tgt_lang) for path in paths
         ]
         with store.transaction():
             return [_import_file(file, store, origin=origin) for file in read]
+    finally:
+        _discard(parked)
 
 
 @dataclass
@@ -125,15 +132,10 @@ class _ReadFile:
 
 
 def _read_file(
-    path: str, fmt: str | None, stack: contextlib.ExitStack, *, src_lang: str, tgt_lang: str
+    path: str, fmt: str | None, parked: IO[bytes], *, src_lang: str, tgt_lang: str
 ) -> _ReadFile:
     pair_format = get_format(fmt or format_for_path(path))
     reader = pair_format.read(path, src_lang=src_lang, tgt_lang=tgt_lang)
-    try:
-        parked = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stack)
-    except OSError as exc:
-        raise _parking_error(exc) from exc
-    stack.callback(_discard, parked)
     pairs = _ParkedPairs(parked)
     pairs.park(reader)
     files = pair_format.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang)
@@ -195,15 +197,18 @@ def _tag(tag: str) -> str:
 class _ParkedPairs:
     """Pairs parked in an unnamed temporary file, pickled a block at a time as tuples of
     their fields (6× quicker than pickling the objects; our own bytes, read back by this
-    process alone): a whole file's pairs in flat memory, iterated again."""
+    process alone): a whole file's pairs in flat memory, iterated again. Several files'
+    pairs may share one temporary file, each parked after the others."""
 
     BLOCK = 1000
     _fields = operator.attrgetter(*(f.name for f in dataclasses.fields(Pair)))
 
     def __init__(self, file: IO[bytes]):
         self._file = file
+        self._start = self._end = 0  # where in the file its pairs lie
 
     def park(self, pairs: Iterable[Pair]) -> None:
+        self._start = self._file.seek(0, os.SEEK_END)
         block: list[tuple] = []
         for pair in pairs:
             block.append(self._fields(pair))
@@ -216,6 +221,7 @@ class _ParkedPairs:
             self._file.flush()
         except OSError as exc:
             raise _parking_error(exc) from exc
+        self._end = self._file.tell()
 
     def _dump(self, block: list[tuple]) -> None:
         try:
@@ -224,12 +230,11 @@ class _ParkedPairs:
             raise _parking_error(exc) from exc
 
     def __iter__(self) -> Iterator[Pair]:
-        self._file.seek(0)
-        while True:
-            try:
-                block = pickle.load(self._file)
-            except EOFError:
-                return
+        at = self._start
+        while at < self._end:
+            self._file.seek(at)  # (another file's pairs may have been read meanwhile)
+            block = pickle.load(self._file)
+            at = self._file.tell()
             yield from (Pair(*fields) for fields in block)
 
 
