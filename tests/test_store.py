@@ -310,6 +310,26 @@ def test_reimporting_gives_an_unreviewed_pair_the_files_values(store):
     )
 
 
+def test_an_import_of_many_files_resolves_each_recorded_path_once(tmp_path, monkeypatch):
+    # Each file imported is compared with every path the store recorded, resolved (an older
+    # store's paths as typed): resolving them all again for each file made an import of
+    # 1,100 files take 11 s instead of 1.3 s.
+    monkeypatch.chdir(tmp_path)
+    calls = Counter()
+    realpath = os.path.realpath
+
+    def counted(path, *args, **kwargs):
+        calls[os.fspath(path)] += 1
+        return realpath(path, *args, **kwargs)
+
+    monkeypatch.setattr(os.path, "realpath", counted)
+    with Store.open(tmp_path / "c.db") as store, store.transaction():
+        for i in range(60):
+            store.add_pairs([Pair(f"{i}。", f"{i}.")], source=f"m{i}.tmx", checksum="x")
+        assert store.count_pairs() == 60
+    assert max(calls.values()) <= 2
+
+
 def test_a_file_at_another_path_adds_its_pairs(store):
     store.add_pairs([Pair("一。", "One.")], source="a/m.tmx", checksum="v1")
     store.add_pairs([Pair("一。", "One.")], source="b/m.tmx", checksum="v1")
