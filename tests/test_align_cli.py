@@ -452,6 +452,11 @@ FR = [
     "Elle n'a eu d'autre choix que de courir à l'école.",
 ]
 RU = ["Сегодня утром шёл сильный дождь.", "Моя сестра забыла зонт.", "Ей пришлось бежать в школу."]
+KO = [
+    "오늘 아침에 비가 많이 왔다.",
+    "여동생은 우산을 잊어버렸다.",
+    "그녀는 학교까지 뛰어갈 수밖에 없었다.",
+]
 JA = [
     "今朝は大雨が降りました。",
     "妹は傘を忘れました。",
@@ -500,7 +505,12 @@ def test_language_warnings_follow_the_tags(cli, tmp_path, cache):
     russian = write_lines(tmp_path / "a.ru", RU)
     status, _, err = cli("align", "-q", src, russian, "-o", tmp_path / "a.tmx", "--cache", cache)
     assert status == 0
-    assert "yet its pairs are tagged English" in err and "--tgt-lang" in err
+    assert err == (  # Cyrillic names no language: not called English, nor Russian
+        "duiyi: warning: a.zh: the target is in Cyrillic letters, which many languages share, "
+        "tagged und (undetermined: --tgt-lang names it): duiyi aligns Chinese with English\n"
+    )
+    tmx = (tmp_path / "a.tmx").read_text(encoding="utf-8")
+    assert tmx.count('xml:lang="und"') == 3 and 'xml:lang="en-US"' not in tmx
     status, _, err = cli(
         "align", "-q", src, russian, "--tgt-lang", "ru", "-o", tmp_path / "b.tmx", "--cache", cache
     )
@@ -514,6 +524,20 @@ def test_language_warnings_follow_the_tags(cli, tmp_path, cache):
     )
     tmx = (tmp_path / "c.tmx").read_text(encoding="utf-8")
     assert tmx.count('xml:lang="ja"') == 3 and "學校" in tmx  # split at 。, kanji kept
+    korean = write_lines(tmp_path / "a.ko", [" ".join(KO)])
+    status, _, err = cli("align", "-q", korean, src, "-o", tmp_path / "d.jsonl", "--cache", cache)
+    assert status == 0
+    assert err == (
+        "duiyi: warning: a.ko: the source looks Korean (Hangul), tagged ko: duiyi aligns "
+        "Chinese with English\n"
+    )
+    rows = [json.loads(line) for line in (tmp_path / "d.jsonl").read_text().splitlines()]
+    assert [(row["src_lang"], row["tgt_lang"]) for row in rows] == [("ko", "zh-CN")] * 3
+    english = write_lines(tmp_path / "a.en", EN[:3])
+    status, _, err = cli(
+        "align", "-q", english, russian, "-o", tmp_path / "e.tmx", "--cache", cache
+    )
+    assert status == 0 and "both sides look non-Chinese" in err and "tagged und" in err
 
 
 def test_align_files_takes_language_tags(tmp_path, cache):

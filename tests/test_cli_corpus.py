@@ -201,13 +201,35 @@ def test_failed_run_leaves_existing_output_alone(cli, tmp_path):
         ("split",),
         ("split", SEED_001, "--format", "xml"),
         ("split", SEED_001, "--conversion", "s2t"),
-        ("normalize", SEED_001, "--lang", "fr"),
     ],
 )
 def test_usage_errors_exit_2(cli, args):
     status, _, err = cli(*args)
     assert status == 2
     assert "usage: duiyi" in err and "Traceback" not in err
+
+
+def test_split_and_normalize_take_a_language_tag(cli, tmp_path):
+    # as align's --src-lang: Chinese rules (and conversion) for zh and ja, English for others
+    chinese = tmp_path / "zh.txt"
+    chinese.write_text("臺灣很好。我們去了。\n", encoding="utf-8")
+    status, out, err = cli("split", "--lang", "zh-TW", chinese)
+    assert (status, out) == (0, "台湾很好。\n我们去了。\n"), err
+    status, out, err = cli("normalize", "--lang", "zh-TW", chinese)
+    assert (status, out) == (0, "台湾很好。我们去了。\n"), err
+    status, out, err = cli("normalize", "--lang", "fr", chinese)  # "auto" converts Chinese only
+    assert (status, out) == (0, "臺灣很好。我們去了。\n"), err
+    russian = tmp_path / "ru.txt"
+    russian.write_text("Сегодня шёл дождь. Моя сестра забыла зонт.\n", encoding="utf-8")
+    status, out, err = cli("split", "--lang", "ru", russian)
+    assert (status, out) == (0, "Сегодня шёл дождь.\nМоя сестра забыла зонт.\n"), err
+    out_path = tmp_path / "out.txt"
+    for command in ("split", "normalize"):
+        status, out, err = cli(command, "--lang", "zh CN", russian, "-o", out_path)
+        assert status == 1 and not out_path.exists()
+        assert (
+            err == "duiyi: error: --lang 'zh CN' is not a language tag (zh-CN, zh-TW, en-US, …)\n"
+        )
 
 
 def test_normalize_keeps_structure_and_converts(cli):

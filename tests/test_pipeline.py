@@ -61,8 +61,20 @@ def test_simplified_seeds_are_not_converted(name):
         ("特朗普（Donald Trump）在白宫表示，会谈很顺利。", "zh"),
         ("The minister met 王毅 in Beijing and discussed trade for two hours.", "en"),
         ("12345 ...", "zh"),
-        ("Сегодня хорошая погода. Мы пошли в парк.", "en"),  # sentences end as English ones do
-        ("오늘은 날씨가 좋습니다. 공원에 갔습니다.", "en"),
+        # a script that names its language tells it; one many languages write tells none
+        ("오늘은 날씨가 좋습니다. 공원에 갔습니다.", "ko"),
+        ("오늘 國會에서 예산안이 통과되었습니다. 여야는 합의했습니다.", "ko"),  # a Hanja word
+        ("Σήμερα ο καιρός είναι καλός. Πού πήγατε;", "el"),
+        ("วันนี้อากาศดีมาก เราไปสวนสาธารณะ", "th"),
+        ("היום מזג האוויר טוב. הלכנו לפארק.", "he"),
+        ("დღეს კარგი ამინდია. პარკში წავედით.", "ka"),
+        ("Այսօր եղանակը լավ է: Մենք գնացինք այգի:", "hy"),
+        ("Сегодня хорошая погода. Мы пошли в парк.", "und"),  # Russian? Ukrainian? Serbian?
+        ("Москва (Moscow) — столица России, крупнейший город страны.", "und"),
+        ("اليوم الطقس جميل. ذهبنا إلى الحديقة.", "und"),
+        ("आज मौसम अच्छा है। हम पार्क गए।", "und"),
+        ("The word Москва means Moscow in Russian, as every tourist learns.", "en"),
+        ("Hôm nay trời đẹp. Chúng tôi đi công viên.", "en"),  # Vietnamese: Latin letters
         ("東京は日本の首都です。この國の歴史は長く、文化が發展してきました。", "ja"),
         ("トヨタのハイブリッド車", "ja"),
         ("我很喜欢宫崎骏的《千と千尋の神隠し》，看了三遍，每一遍都有新的感受。", "zh"),
@@ -74,6 +86,20 @@ def test_simplified_seeds_are_not_converted(name):
 )
 def test_detect_lang(text, lang):
     assert detect_lang(text) == lang
+
+
+def test_a_document_in_another_script_is_tagged_by_it_and_split_by_english_rules():
+    doc = prepare_text("Σήμερα ο καιρός είναι καλός. Πού πήγατε; Πήγαμε στο πάρκο.")
+    assert doc.lang_tag == "el"  # and ; is the Greek question mark
+    assert [s.text for s in doc.sentences] == [
+        "Σήμερα ο καιρός είναι καλός.",
+        "Πού πήγατε;",
+        "Πήγαμε στο πάρκο.",
+    ]
+    assert pipeline_signature(doc).endswith("split:el10")
+    doc = prepare_text("Сегодня хорошая погода. Мы пошли в парк.")
+    assert doc.lang_tag == "und" and len(doc.sentences) == 2
+    assert prepare_text("오늘은 날씨가 좋습니다. 공원에 갔습니다.").lang_tag == "ko"
 
 
 def test_english_document_uses_english_splitting():

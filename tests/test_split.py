@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from duiyi.corpus.split import (
+    split_el,
     split_en,
     split_paragraphs,
     split_sentences,
@@ -181,6 +182,18 @@ def test_an_english_paragraph_in_a_chinese_document_is_split_as_english():
         "Dr. Who came.",
         "GDP增长了3.5%。",
     ]
+
+
+def test_greek_semicolon_is_a_question_mark():
+    text = "Πού πήγατε; Πήγαμε στο πάρκο. Τι ώρα είναι\u037e Είναι αργά; είπε."
+    assert [text[s:e] for s, e in split_el(text)] == [
+        "Πού πήγατε;",
+        "Πήγαμε στο πάρκο.",
+        "Τι ώρα είναι\u037e",
+        "Είναι αργά; είπε.",  # no sentence starts at a small letter
+    ]
+    assert en_sentences("Read this; Then go.") == ["Read this; Then go."]  # English: no end
+    assert [s.paragraph for s in split_sentences("Πού; Εδώ.\n\nΝαι.", "el")] == [0, 0, 1]
 
 
 def test_split_sentences_gives_paragraph_indices():
@@ -359,7 +372,7 @@ def test_english_telephone_words_roman_numerals_and_the_pronoun_i(text, expected
 
 
 def test_a_script_without_case_starts_a_sentence():
-    # Korean (read as "en": split by the English rules) has no upper case to start a sentence
+    # Korean (read as "ko": split by the English rules) has no upper case to start a sentence
     assert en_sentences("안녕하세요. 오늘 날씨가 좋습니다. 내일 만나요! 정말?") == [
         "안녕하세요.",
         "오늘 날씨가 좋습니다.",

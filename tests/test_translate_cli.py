@@ -301,7 +301,27 @@ def test_a_japanese_document_is_translated_with_a_warning(cli, packages_env, tmp
     status, _, err = cli("translate", "-q", japanese)
     assert status == 0, err
     warned = [r.getMessage() for r in caplog.records if "ja.txt" in r.getMessage()]
-    assert len(warned) == 1 and warned[0].startswith("ja.txt looks Japanese (kana): ")
+    assert len(warned) == 1
+    assert warned[0].startswith("ja.txt looks Japanese (it has kana), not Chinese: ")
+
+
+def test_a_document_in_another_script_is_translated_with_a_warning(
+    cli, packages_env, tmp_path, caplog
+):
+    # neither taken for Chinese unsaid nor called English: its script is named
+    korean = tmp_path / "ko.txt"
+    korean.write_text("오늘 아침에 비가 많이 왔다. 여동생은 우산을 잊어버렸다.", encoding="utf-8")
+    russian = tmp_path / "ru.txt"
+    russian.write_text("Сегодня утром шёл сильный дождь. Моя сестра забыла зонт.", encoding="utf-8")
+    status, _, err = cli("translate", "-q", korean, russian)
+    assert status == 0, err
+    warned = sorted(
+        r.getMessage().split(":")[0] for r in caplog.records if ".txt " in r.getMessage()
+    )
+    assert warned == [
+        "ko.txt looks Korean (Hangul), not Chinese",
+        "ru.txt is in Cyrillic letters, which many languages share, not Chinese",
+    ]
 
 
 @pytest.mark.parametrize(

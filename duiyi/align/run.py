@@ -176,7 +176,7 @@ def align_files(
     --presplit and `output` a directory, each `.align` file is named by that path.
     `src_lang`, `tgt_lang`: the sides' language tags (fr, de-CH, zh-TW), for the splitter
     (Chinese rules for zh and ja, English ones for the others) and the output's and the
-    store's tags; default detected (zh, ja or en).
+    store's tags; default detected (`detect_lang`: zh, ja, en, ko, …, und).
     """
     check_languages(src_lang, tgt_lang)
     hard_unset = paragraphs == "hard" and not aligner.config.hard_paragraphs
@@ -281,8 +281,10 @@ def _with_language_warnings(
 ) -> Alignment:
     """`result` with true language warnings. The aligner's take a side that is not Chinese
     for English: where one is tagged another language, given (--tgt-lang ru: no word needed)
-    or detected (Japanese: said), they go; where it is tagged English, they say how to tag
-    another."""
+    or detected (Japanese, Korean: said; Cyrillic: tagged und, undetermined), they go; where
+    it is tagged English, they say how to tag another."""
+    from duiyi.corpus.pipeline import UNDETERMINED, looks
+
     sides = ((src, "source", given[0]), (tgt, "target", given[1]))
     other = [(doc, side, lang) for doc, side, lang in sides if _language(doc) not in ("zh", "en")]
     texts = [[s.normalized or s.text for s in doc.sentences] for doc in (src, tgt)]
@@ -295,17 +297,20 @@ def _with_language_warnings(
             w + hint if w in wrong and "tagged English" in w else w for w in result.warnings
         ]
         return replace(result, warnings=warnings)
-    warnings = [w for w in result.warnings if w not in wrong]
+    # "both sides look Chinese" is wrong of Japanese; "both look non-Chinese" stays true
+    warnings = [w for w in result.warnings if w not in wrong or "non-Chinese" in w]
     for doc, side, lang in other:
         if lang is None:
+            tag = doc.lang_tag
+            if tag == UNDETERMINED:
+                option = "--src-lang" if side == "source" else "--tgt-lang"
+                tag += f" (undetermined: {option} names it)"
+            sample = "\n".join(s.text for s in doc.sentences[:500])
             warnings.append(
-                f"the {side} looks {_NAMES.get(_language(doc), doc.lang)}, tagged "
-                f"{doc.lang_tag}: duiyi aligns Chinese with English"
+                f"the {side} {looks(doc.lang, sample)}, tagged {tag}: duiyi aligns Chinese "
+                "with English"
             )
     return replace(result, warnings=warnings)
-
-
-_NAMES = {"ja": "Japanese (it has kana)"}  # the languages detect_lang tells besides zh, en
 
 
 def _language(doc: Document) -> str:

@@ -7,7 +7,6 @@ import re
 
 # Literal copies so `--help` imports nothing heavy; tests check they match the library's.
 CONVERSION_CHOICES = ("auto", "t2s", "tw2s", "hk2s", "tw2sp", "none")
-LANG_CHOICES = ("auto", "zh", "en")
 
 
 def add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,9 +30,10 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
         "--lang",
-        choices=LANG_CHOICES,
+        metavar="TAG",
         default="auto",
-        help="language of the input (default: auto, by the share of Chinese characters)",
+        help="the input's language tag (zh, en, fr, ru, zh-TW): Chinese rules for zh and ja, "
+        "English ones for the others (default: auto, detected: zh, ja, en, ko, … or und)",
     )
     parser.add_argument(
         "--conversion",
@@ -61,7 +61,14 @@ def plural(n: int, noun: str) -> str:
 
 
 def lang_arg(args: argparse.Namespace) -> str | None:
-    return None if args.lang == "auto" else args.lang
+    """--lang: None for auto (detected), else the tag given; FormatError for one that is no
+    language tag, as align's --src-lang."""
+    if args.lang == "auto":
+        return None
+    from duiyi.export.base import check_language_tag
+
+    check_language_tag(args.lang, "--lang")
+    return args.lang
 
 
 # every line boundary str.splitlines knows (a form feed between PDF pages, U+2028 too)

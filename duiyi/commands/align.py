@@ -5,8 +5,10 @@ documents paired by file name, splits them into sentences (Traditional Chinese i
 for alignment; pairs keep the original text), aligns them with multilingual sentence
 embeddings (e5), a length model and a CC-CEDICT lexical signal, and writes pairs with a
 confidence in [0, 1] (low = look at it first). Each side's language is detected (Chinese,
-Japanese, else English) and tags it in the output; --src-lang/--tgt-lang name it (zh→fr,
-zh→de: --tgt-lang fr), for the tags and the sentence splitter.
+Japanese, English, or what its letters' script names: Hangul ko, Greek el, …; a script many
+languages share, Cyrillic or Arabic, und: undetermined) and tags it in the output;
+--src-lang/--tgt-lang name it (zh→fr, zh→ru: --tgt-lang ru), for the tags and the sentence
+splitter.
 
 Output format from -o's extension: .tmx, .xml (XCES), .tsv, .jsonl, .moses, .xlf (XLIFF), or
 .align (bead indices, one pair of documents only); stdout gets TSV. --presplit takes files that already hold
@@ -96,7 +98,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="TAG",
         help="the source's language tag (fr, de-CH, zh-TW): the output's and the store's tag, "
         "and the splitter's rules (Chinese for zh and ja, English for the others; "
-        "default: detected, zh, ja or en)",
+        "default: detected, zh, ja, en, ko, el, … or und)",
     )
     parser.add_argument(
         "--tgt-lang", metavar="TAG", help="the target's language tag (as --src-lang)"

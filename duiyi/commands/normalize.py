@@ -43,11 +43,13 @@ def _cleaned_paragraphs(doc) -> list[str]:
 
 def normalize_document(doc, conversion: str, lang: str | None, clean: bool) -> str:
     from duiyi.corpus import normalize
+    from duiyi.corpus.model import primary_subtag
     from duiyi.corpus.pipeline import detect_lang, prepare
 
     if clean:
         return "\n".join(_cleaned_paragraphs(prepare(doc, lang=lang, conversion=conversion)))
-    if (lang or detect_lang(doc.text)) == "en" and conversion == "auto":
+    # as `prepare`: "auto" converts Chinese only
+    if primary_subtag(lang or detect_lang(doc.text)) != "zh" and conversion == "auto":
         conversion = "none"
     config = normalize.resolve_conversion(doc.text, conversion) or "none"
     return normalize.normalize_text(doc.text, conversion=config, keep_lines=True)
@@ -58,6 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.read import read_inputs
     from duiyi.progress import progressbar, to_terminal
 
+    lang = lang_arg(args)
     documents = read_inputs(args.inputs, args.glob, args.follow_links)
     silent = args.quiet or to_terminal(args.output)
     with atomic_write(args.output) as out:
@@ -66,6 +69,6 @@ def run(args: argparse.Namespace) -> int:
         ):
             if number:
                 out.write("\n")
-            text = normalize_document(doc, args.conversion, lang_arg(args), args.clean)
+            text = normalize_document(doc, args.conversion, lang, args.clean)
             out.write(text + "\n")
     return 0

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
+from collections import Counter
 from collections.abc import Collection, Iterator
+from itertools import islice
 
 from duiyi.corpus import normalize
 from duiyi.corpus.clean import clean_text
@@ -23,25 +26,79 @@ CONVERSIONS = ("auto", *normalize.CONVERSIONS, "none")
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _KANA = normalize._KANA
 _LATIN_WORD = re.compile(r"[A-Za-z]+")
+_LATIN = "A-Za-z\u00aa\u00b5\u00ba\u00c0-\u024f\u1e00-\u1eff"  # Vietnamese's ệ too
+_LATIN_LETTER = re.compile(f"[{_LATIN}]")
+# Runs of letters in other scripts than Latin, Han and kana (nor Bopomofo, nor the full-width
+# Ｌａｔｉｎ of Chinese text): Cyrillic, Hangul, Greek, Arabic, …
+_OTHER_WORD = re.compile(
+    rf"[^\W\d_{_LATIN}\u3000-\u312f\u31a0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    r"\uff00-\uffef\U00020000-\U0003134f]+"
+)
 LINE_BREAK = re.compile(r"\r\n?|\n")  # the lines of pre-split files: LF, CRLF or CR alone
+
+# The scripts that name their language (kana: Japanese, told by `normalize.is_japanese`), as
+# Unicode names them. Those many languages write (Cyrillic, Arabic, Devanagari, …) name none:
+# a text in one is UNDETERMINED, the ISO 639 code for it, rather than called English.
+SCRIPT_LANGUAGES = {
+    "Hangul": "ko",
+    "Greek": "el",
+    "Thai": "th",
+    "Hebrew": "he",
+    "Georgian": "ka",
+    "Armenian": "hy",
+}
+UNDETERMINED = "und"
+# the languages detect_lang tells besides zh and en, as messages name them
+LANGUAGE_NAMES = {
+    "ja": "Japanese (it has kana)",
+    "ko": "Korean (Hangul)",
+    "el": "Greek",
+    "th": "Thai",
+    "he": "Hebrew",
+    "ka": "Georgian",
+    "hy": "Armenian",
+}
 
 
 def detect_lang(text: str) -> str:
-    """ "zh", "ja" or "en" by the share of Han characters and kana among them and Latin words.
+    """ "zh", "ja", "en", the language a script names ("ko", "el", …: SCRIPT_LANGUAGES) or
+    "und" (UNDETERMINED).
 
-    A Chinese article quoting a few English names stays "zh"; an English one quoting a few
-    Chinese names is "en". Japanese (a real share of kana among the Han characters:
-    `normalize.is_japanese`) is "ja", not Chinese. Text with letters of other scripts only
-    (Russian, Korean) is "en": its sentences end as English ones do. Text without letters
-    defaults to "zh", duiyi's source language.
+    Chinese by the share of Han characters and kana among them and words (Latin or of other
+    scripts): a Chinese article quoting a few English names stays "zh"; an English one quoting
+    a few Chinese names is "en". Japanese (a real share of kana among the Han characters:
+    `normalize.is_japanese`) is "ja", not Chinese. Otherwise the letters tell: mostly Latin ones
+    are "en"; mostly ones of another script (`letter_script`) are its language where it names
+    one (Hangul: "ko"), else "und" (Cyrillic: Russian, Ukrainian, Serbian, …). Text without
+    letters defaults to "zh", duiyi's source language.
     """
     cjk = len(_HAN.findall(text)) + len(_KANA.findall(text))
-    words = len(_LATIN_WORD.findall(text))
+    others = _OTHER_WORD.findall(text)
+    words = len(_LATIN_WORD.findall(text)) + len(others)
     if cjk + words == 0:
         return "en" if any(c.isalpha() for c in text) else "zh"
-    if cjk / (cjk + words) < 0.3:
+    if cjk / (cjk + words) >= 0.3:
+        return "ja" if normalize.is_japanese(text) else "zh"
+    if sum(map(len, others)) <= len(_LATIN_LETTER.findall(text)):
         return "en"
-    return "ja" if normalize.is_japanese(text) else "zh"
+    return SCRIPT_LANGUAGES.get(letter_script(text), UNDETERMINED)
+
+
+def letter_script(text: str, most: int = 10_000) -> str:
+    """The script most letters of `text` outside Latin, Han and kana are in, as Unicode names
+    it ("Cyrillic", "Hangul", "Greek"; the first `most` such letters tell); "" if none."""
+    letters = (c for word in _OTHER_WORD.finditer(text) for c in word.group() if c.isalpha())
+    counts = Counter(unicodedata.name(c, "").split(" ")[0].title() for c in islice(letters, most))
+    return counts.most_common(1)[0][0] if counts else ""
+
+
+def looks(lang: str, text: str) -> str:
+    """What warnings say a text that `detect_lang` tells is `lang` (neither zh nor en) looks:
+    "looks Korean (Hangul)", or for "und" "is in Cyrillic letters, which many languages
+    share"."""
+    if lang == UNDETERMINED:
+        return f"is in {letter_script(text) or 'other'} letters, which many languages share"
+    return f"looks {LANGUAGE_NAMES.get(primary_subtag(lang), lang)}"
 
 
 def text_sample(text: str, size: int = 200_000, pieces: int = 5) -> str:
@@ -125,10 +182,10 @@ def _blank_out(text: str, spans: list[Span]) -> str:
 def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto") -> Document:
     """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it.
 
-    `lang`: the document's language tag (zh, en, fr, zh-TW, …), default detected (zh, ja or
-    en: `detect_lang`); it picks the splitter (`splitter_lang`) and is the tag exports give
-    the document (`Document.lang_tag`)."""
-    from duiyi.corpus.split import split_en, split_zh
+    `lang`: the document's language tag (zh, en, fr, zh-TW, …), default detected (zh, ja, en,
+    ko, …, und: `detect_lang`); it picks the splitter (`splitter_lang`) and is the tag exports
+    give the document (`Document.lang_tag`)."""
+    from duiyi.corpus.split import SPLITTERS
 
     # Spans a document reader marked (PDF running headers, list labels) stay removed; the
     # cleaner sees blanks in their place, so offsets hold.
@@ -137,7 +194,7 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     doc.removed = sorted([*layout, *cleaned.removed], key=lambda span: span.start)
     content = text_sample("\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs))
     config = _detect(doc, content, lang, conversion)
-    split = split_zh if splitter_lang(doc.lang) == "zh" else split_en
+    split = SPLITTERS[splitter_lang(doc.lang)]
     doc.sentences = []
     for number, paragraph in enumerate(cleaned.paragraphs):
         text = doc.text[paragraph.start : paragraph.end]
@@ -178,9 +235,10 @@ def _detect(doc: Document, content: str, lang: str | None, conversion: str) -> s
 
 def splitter_lang(lang: str) -> str:
     """The sentence splitter a language gets: "zh" (Chinese punctuation, no spaces between
-    words) for Chinese and Japanese, "en" (sacremoses' English rules) for every other, which
-    serve French, German or Russian as well."""
-    return "zh" if primary_subtag(lang) in ("zh", "ja") else "en"
+    words) for Chinese and Japanese, "el" for Greek (the English rules, and ; is a question
+    mark), "en" (sacremoses' English rules) for every other, which serve French, German or
+    Russian as well (Thai, which marks no sentence's end, stays in paragraphs)."""
+    return {"zh": "zh", "ja": "zh", "el": "el"}.get(primary_subtag(lang), "en")
 
 
 def _normalize_sentences(doc: Document, config: str) -> None:

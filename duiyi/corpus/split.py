@@ -304,6 +304,8 @@ _EN_OPENERS = "'\"([¿¡“‘«"
 # As in Moses, closers may follow after spaces: `said. " Then` keeps the quote.
 # (The first mark outside the repeat lets the regex engine scan fast for it.)
 _EN_CANDIDATE = re.compile(rf"([.?!…][.?!…]*)((?: *[{re.escape(_EN_CLOSERS)}]+)*)(?=\s)")
+# Greek writes its question mark as a semicolon (; or U+037E, which NFC makes ;)
+_EL_CANDIDATE = re.compile(_EN_CANDIDATE.pattern.replace(".?!…", ".?!…;\u037e"))
 QUOTE_WINDOW = 2000  # characters: how far back a “ may have opened the quotation it closes
 _STRAY_OPENER = re.compile(r"[^\S\n]*“(?=\s|$)")
 _QUOTE_MARK = re.compile("[“”]")
@@ -356,7 +358,9 @@ def _starts_sentence(text: str, pos: int, end: int, digits: bool) -> bool:
     )
 
 
-def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
+def split_en(
+    text: str, *, hard_newlines: bool = True, candidates: re.Pattern = _EN_CANDIDATE
+) -> list[tuple[int, int]]:
     """English sentence spans, by the rules of Moses' split-sentences.perl.
 
     A period ends a sentence when the next word starts with an upper-case letter or a digit,
@@ -364,21 +368,33 @@ def split_en(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
     acronym with inner periods (U.S.), or a numeric-only prefix (No., pp.) before a number;
     ? ! and ellipses end a sentence before an upper-case word; closing quotes stay with it.
     Sentences longer than MAX_SENTENCE_CHARS are cut at the comma or space nearest their middle.
+    `candidates`: the marks that may end a sentence (`split_el`'s add ;).
     """
     spans: list[tuple[int, int]] = []
     protected = _Protected(text)
     for p_start, p_end in split_paragraphs(text, hard_newlines):
-        _split_en_paragraph(text, p_start, p_end, protected, spans)
+        _split_en_paragraph(text, p_start, p_end, protected, spans, candidates)
     return spans
 
 
+def split_el(text: str, *, hard_newlines: bool = True) -> list[tuple[int, int]]:
+    """Greek sentence spans: `split_en`'s, and ; (the Greek question mark) ends a sentence as
+    ? does."""
+    return split_en(text, hard_newlines=hard_newlines, candidates=_EL_CANDIDATE)
+
+
 def _split_en_paragraph(
-    text: str, p_start: int, p_end: int, protected: _Protected, spans: list[tuple[int, int]]
+    text: str,
+    p_start: int,
+    p_end: int,
+    protected: _Protected,
+    spans: list[tuple[int, int]],
+    candidates: re.Pattern = _EN_CANDIDATE,
 ) -> None:
     """`split_en` on one paragraph: its sentences appended to `spans`."""
     prefixes = _nonbreaking_prefixes()
     pos = p_start
-    for match in _EN_CANDIDATE.finditer(text, p_start, p_end):
+    for match in candidates.finditer(text, p_start, p_end):
         cut = _closing_opener(text, p_start, match.end(), p_end)
         if protected.inside(match.start() + 1) or protected.inside(cut):
             continue
@@ -515,8 +531,8 @@ class SentenceSpan(NamedTuple):
 
 
 def split_sentences(text: str, lang: str = "zh", **options) -> list[SentenceSpan]:
-    """Sentence spans with their paragraph index, for "zh" or "en" text."""
-    splitter = split_zh if lang == "zh" else split_en
+    """Sentence spans with their paragraph index, for "zh", "el" or "en" text."""
+    splitter = SPLITTERS.get(lang, split_en)
     hard_newlines = options.get("hard_newlines", True)
     paragraphs = split_paragraphs(text, hard_newlines)
     out = []
@@ -526,6 +542,9 @@ def split_sentences(text: str, lang: str = "zh", **options) -> list[SentenceSpan
             index += 1
         out.append(SentenceSpan(start, end, index))
     return out
+
+
+SPLITTERS = {"zh": split_zh, "el": split_el, "en": split_en}  # by `pipeline.splitter_lang`
 
 
 def splitter_signature(lang: str = "zh") -> str:

@@ -144,22 +144,23 @@ def read_documents(
     """Read and prepare (clean, normalize, split) every listed document, one at a time, each
     named as `names` says (`document_names`); `contents`: the inputs read already, by path
     ("-": standard input; pipes)."""
-    from duiyi.corpus.pipeline import detect_lang, prepare, text_sample
+    from duiyi.corpus.pipeline import detect_lang, looks, prepare, text_sample
     from duiyi.corpus.read import read_listed
 
     for doc in read_listed(listed, inputs, contents):
         doc.label = names[doc.path]
-        lang = detect_lang(text_sample(doc.text))
+        sample = text_sample(doc.text)
+        lang = detect_lang(sample)
         if lang != "zh":  # Japanese is not converted as Traditional Chinese (detect_script)
-            looks = (
-                "looks Japanese (kana)"
-                if lang == "ja"
-                else "does not look like Chinese (few Han characters)"
+            seems = (
+                "does not look like Chinese (few Han characters)"
+                if lang == "en"
+                else f"{looks(lang, sample)}, not Chinese"
             )
             log.warning(
                 "%s %s: duiyi translates Chinese into English, so its drafts will be of little use",
                 doc.name,
-                looks,
+                seems,
             )
         yield prepare(doc, lang="zh")
 
