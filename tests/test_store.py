@@ -1028,3 +1028,49 @@ def test_a_pairs_context_is_read_by_index_not_by_sorting_its_document(store):
     for statement in neighbours:
         plan = " ".join(row[-1] for row in store._query(f"EXPLAIN QUERY PLAN {statement}"))
         assert "beads_doc_position (document_id=? AND position" in plan, plan
+
+
+def test_a_merged_away_id_is_never_given_to_another_bead(store, doc_id):
+    """SQLite gives a new row max(id) + 1 unless the table says AUTOINCREMENT: the last bead
+    merged away lent its id to the next pair stored, whose history then showed the merge,
+    whose undo failed, and a stale tab's edit of the merged-away pair landed on it."""
+    first, second = store.list_beads(doc_id).beads
+    store.merge_with_next(first.id, expected_version=1, reviewer="ann")
+    store.add_pairs([Pair("三。", "Three.")], source="b.tmx", checksum="b")
+    (new,) = [b for b in store.list_beads(limit=10).beads if b.src_text == "三。"]
+    assert new.id > second.id
+    assert store.history(new.id) == []
+    with pytest.raises(NotFoundError):  # the stale tab: 404, not another pair changed
+        store.update_bead(second.id, expected_version=1, tgt_text="Two!", reviewer="bob")
+    undone = store.undo(first.id, reviewer="ann")  # and the merge is undone as it was
+    assert [b.id for b in undone.beads] == [first.id, second.id]
+
+
+def test_a_store_from_before_autoincrement_keeps_its_beads_and_never_reuses_an_id(
+    tmp_path, monkeypatch
+):
+    """Migration 4 rebuilds the beads table: ids, texts, history and the search index carry
+    over, and the sequence starts past every id the history names (the merged-away one)."""
+    from duiyi.corpus.store import schema
+
+    path = tmp_path / "c.db"
+    monkeypatch.setattr(schema, "MIGRATIONS", MIGRATIONS[:3])
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", 3)
+    with Store.open(path) as store:
+        doc = store.add_alignment(make_doc(), BEADS, TGT, origin="mt")
+        first, second = store.list_beads(doc).beads
+        store.merge_with_next(first.id, expected_version=1, reviewer="ann")
+        before = store.list_beads(limit=10).beads
+    monkeypatch.undo()
+    with Store.open(path, readonly=True) as reader:  # read as it is, not refused
+        assert reader.list_beads(limit=10).beads == before
+    with Store.open(path) as store:
+        assert store.schema_version == SCHEMA_VERSION >= 4
+        assert store.list_beads(limit=10).beads == before
+        assert [e.action for e in store.history(first.id)] == ["merge"]
+        found = store.list_beads(where=BeadFilter(search="world is big")).beads
+        assert [b.id for b in found] == [first.id]
+        store.add_pairs([Pair("三。", "Three.")], source="b.tmx", checksum="b")
+        (new,) = store.list_beads(where=BeadFilter(search="Three")).beads
+        assert new.id > second.id
+        assert [b.id for b in store.undo(first.id, reviewer="ann").beads] == [first.id, second.id]

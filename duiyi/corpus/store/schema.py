@@ -91,6 +91,12 @@ CREATE INDEX edits_document ON edits (document_id);
 """
 
 
+_BEAD_V4_COLUMNS = (
+    "id, document_id, position, src_ids, tgt_ids, kind, src_text, src_normalized, tgt_text, "
+    "score, origin, engine, status, version, created_at, updated_at, updated_by, meta"
+)
+
+
 class Migration(NamedTuple):
     version: int
     name: str
@@ -132,6 +138,55 @@ MIGRATIONS: list[Migration] = [
         ALTER TABLE edits ADD COLUMN change_id INTEGER REFERENCES changes(id);
         CREATE INDEX edits_change ON edits (change_id) WHERE change_id IS NOT NULL
         """,
+    ),
+    Migration(
+        4,
+        "bead ids never given twice (AUTOINCREMENT)",
+        # Without AUTOINCREMENT SQLite gives a new row max(id) + 1: the last bead merged away
+        # lent its id to the next bead stored, whose history then held the merge and which a
+        # stale tab's edit reached. The table is rebuilt (the only way to add the keyword);
+        # dropping it drops the full-text triggers, which the same open puts back with the
+        # index rebuilt (search.ensure_index). The sequence (the copy's, renamed with it) starts
+        # past every id recorded.
+        f"""
+        CREATE TABLE beads_v4 (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            src_ids TEXT NOT NULL DEFAULT '[]',
+            tgt_ids TEXT NOT NULL DEFAULT '[]',
+            kind TEXT NOT NULL,
+            src_text TEXT NOT NULL,
+            src_normalized TEXT NOT NULL DEFAULT '',
+            tgt_text TEXT NOT NULL,
+            score REAL,
+            origin TEXT NOT NULL,
+            engine TEXT NOT NULL DEFAULT '',
+            status TEXT NOT NULL DEFAULT 'pending',
+            version INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            updated_by TEXT NOT NULL DEFAULT '',
+            meta TEXT NOT NULL DEFAULT '{{}}'
+        );
+        INSERT INTO beads_v4 ({_BEAD_V4_COLUMNS}) SELECT {_BEAD_V4_COLUMNS} FROM beads;
+        DROP TABLE beads;
+        ALTER TABLE beads_v4 RENAME TO beads;
+        CREATE INDEX beads_doc_position ON beads (document_id, position, id);
+        CREATE INDEX beads_doc_status ON beads (document_id, status, position, id);
+        CREATE INDEX beads_doc_origin ON beads (document_id, origin, position, id);
+        CREATE INDEX beads_doc_score_key ON beads (document_id, COALESCE(score, -1), id);
+        CREATE INDEX beads_score_key ON beads (COALESCE(score, -1), id);
+        CREATE INDEX beads_status_key ON beads (status, document_id, position, id);
+        CREATE INDEX beads_origin_key ON beads (origin, document_id, position, id);
+        CREATE INDEX beads_doc_status_score ON beads (document_id, status, score);
+        DELETE FROM sqlite_sequence WHERE name = 'beads';
+        INSERT INTO sqlite_sequence (name, seq) SELECT 'beads', MAX(
+            (SELECT COALESCE(MAX(id), 0) FROM beads),
+            (SELECT COALESCE(MAX(bead_id), 0) FROM edits),
+            (SELECT COALESCE(MAX(other_bead_id), 0) FROM edits))
+        """,
+        readable_without=True,  # the same columns: a read-only open reads the file as it is
     ),
 ]
 # Not a numbered migration: the full-text index (search.py) follows what the SQLite that
