@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
 import subprocess
 import sys
@@ -354,6 +355,27 @@ def test_a_stale_version_is_a_409_with_the_current_pair(client, store, docs):
     assert (saved.status, saved.tgt_text, saved.version) == ("approved", NEWS[2][2], 2)
 
 
+def test_a_store_moved_or_replaced_meanwhile_is_refused_not_half_read(
+    tmp_path, client, store, docs
+):
+    """Pages read the store's path anew (a connection each), changes go through the one the
+    app opened: a store moved away, or another put in its place, is one clear refusal for
+    both, never pages of one file while approvals go into another (seen saved, then lost)."""
+    path = tmp_path / "corpus.db"
+    bead = bead_of(store, docs["news"], NEWS[2][0])
+    moved = tmp_path / "moved.db"
+    os.rename(path, moved)
+    for answer in (client.get("/pairs"), client.post(f"/beads/{bead.id}/approve", {"version": 1})):
+        assert answer.status_code == 422, answer.text  # not a 500 with a traceback
+        assert "moved, removed or replaced since this command opened it" in answer.text
+    with Store.open(tmp_path / "other.db") as other:  # the same pairs, a fresh file
+        build_corpus(other)
+    os.replace(tmp_path / "other.db", path)
+    assert client.get("/pairs").status_code == 422
+    assert client.post(f"/beads/{bead.id}/approve", {"version": 1}).status_code == 422
+    assert store.get_bead(bead.id).status == "pending"  # the file the app still holds
+
+
 # --- safety ----------------------------------------------------------------------------------
 
 
@@ -654,6 +676,40 @@ def test_the_token_comes_from_a_secret_only_its_user_may_read(tmp_path, caplog):
     secret.chmod(0o644)
     assert stable_token(tmp_path / "a.db", "ann") != stable_token(tmp_path / "a.db", "ann")
     assert "readable by others" in caplog.text
+
+
+def test_where_no_secret_can_be_kept_the_token_lasts_a_run_no_hang_no_crash(
+    tmp_path, monkeypatch, caplog
+):
+    import pwd
+    import threading
+
+    from duiyi.review.security import secret_path, stable_token
+
+    # A FIFO where the secret goes: opening it to read waited for a writer, forever.
+    secret = secret_path()
+    secret.parent.mkdir(parents=True)
+    os.mkfifo(secret, 0o600)
+    tokens: list[str] = []
+    thread = threading.Thread(target=lambda: tokens.append(stable_token("a.db", "ann")))
+    thread.start()
+    thread.join(5)
+    hung = thread.is_alive()
+    if hung:  # let it go: a writer opens the FIFO
+        os.close(os.open(secret, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(5)
+    assert not hung
+    assert tokens[0] != stable_token("a.db", "ann")  # a token for this run only
+    # A container's user: no $HOME, no passwd entry. `duiyi review` still starts.
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.delenv("HOME", raising=False)
+
+    def no_entry(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    assert stable_token("a.db", "ann") != stable_token("a.db", "ann")
+    assert "Could not determine home directory" in caplog.text
 
 
 def test_an_empty_corpus_says_how_to_fill_it_with_commands_that_work(store):

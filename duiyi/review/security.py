@@ -24,6 +24,7 @@ import ipaddress
 import logging
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
@@ -76,7 +77,11 @@ def secret_path() -> Path:
 
 def _user_secret() -> bytes | None:
     """The user's secret (256 random bits, made on first use, mode 0600), or None (logged)."""
-    path = secret_path()
+    try:
+        path = secret_path()
+    except RuntimeError as exc:  # no $HOME, no passwd entry (a container's user)
+        log.warning("no review secret (%s): the page's token lasts until a restart", exc)
+        return None
     try:
         if not path.exists():
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -88,9 +93,11 @@ def _user_secret() -> bytes | None:
                     os.link(made, path)  # whole, never half written
             finally:
                 os.unlink(made)
-        with open(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb") as secret_file:
+        # O_NONBLOCK: a FIFO put there opens at once (and is refused), not waits for a writer
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+        with open(os.open(path, flags), "rb") as secret_file:
             info = os.fstat(secret_file.fileno())
-            secret = secret_file.read()
+            secret = secret_file.read() if stat.S_ISREG(info.st_mode) else b""
     except OSError as exc:
         log.warning("no review secret (%s): the page's token lasts until a restart", exc)
         return None

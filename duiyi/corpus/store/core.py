@@ -44,6 +44,15 @@ def read_only_reason(path: str | os.PathLike) -> str:
     return ""
 
 
+def _file_identity(path: str) -> tuple[int, int] | None:
+    """The file at `path` (device and inode), None when there is none."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def _read_only_error(path: str) -> StoreError:
     return StoreError(
         f"{path}: the corpus store is read-only here (no write permission on the file or its "
@@ -64,6 +73,9 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         # Why searches cannot use the full-text index ("" when they can).
         self.search_unavailable = ""
         self.created = False  # by this open: a failed command removes it again
+        # The file opened: a store moved, removed or replaced meanwhile is refused, not read
+        # at its path while changes go on into the file this connection still holds.
+        self._identity = _file_identity(path)
 
     @classmethod
     def open(cls, path: str | os.PathLike, *, create: bool = True, readonly: bool = False) -> Store:
@@ -159,8 +171,13 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         """A read-only view of the store as it is now, on a connection of its own: counts and
         pairs read through it come from one state, however long the reading takes and
         whatever other commands commit meanwhile (WAL: they are not kept waiting)."""
-        conn = self._connect_readonly(self.path, _writable(self.path))
+        self._check_same_file()
         try:
+            conn = self._connect_readonly(self.path, _writable(self.path))
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"{self.path}: {exc}") from exc
+        try:
+            self._check_same_file()  # the file just opened is still this store's
             conn.execute("BEGIN")
             conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()  # the snapshot
             view = type(self)(conn, self.path, readonly=True)
@@ -170,6 +187,15 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
             raise StoreError(f"{self.path}: {exc}{self._hint(exc)}") from exc
         finally:
             conn.close()
+
+    def _check_same_file(self) -> None:
+        """StoreError if the store's path no longer names the file this store opened (moved,
+        removed, or another file put in its place since)."""
+        if _file_identity(self.path) != self._identity:
+            raise StoreError(
+                f"{self.path}: the corpus store was moved, removed or replaced since this "
+                "command opened it: start the command again to open the one there now"
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -212,6 +238,7 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
                 except sqlite3.DatabaseError as exc:
                     raise self._write_error(exc) from exc
                 return
+            self._check_same_file()  # never write a file no longer at the store's path
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
