@@ -412,7 +412,27 @@ def test_document_pairs_in_both_directions_are_refused_before_aligning(cli, tmp_
     status, _, err = cli("align", tmp_path / "zh", tmp_path / "en", "-o", out, "--no-cache")
     assert status == 1 and len(err.splitlines()) == 1
     assert "several languages (b.txt is en, a.txt is zh)" in err
+    assert "align each direction into a file of its own" in err
+    assert "--src-lang" not in err  # English tagged zh would be wrong
     assert not out.exists()
+
+
+def test_a_side_detected_in_two_languages_says_how_to_name_its_language(cli, tmp_path, cache):
+    # A Chinese folder with a document full of kana (Japanese, or Chinese quoting much of it):
+    # not "each direction", which is not the matter; --src-lang names the side's language.
+    write_lines(tmp_path / "zh/a.txt", ZH[:3])
+    write_lines(tmp_path / "en/a.txt", EN[:3])
+    write_lines(tmp_path / "zh/b.txt", JA)
+    write_lines(tmp_path / "en/b.txt", EN[3:6])
+    out = tmp_path / "pairs.tmx"
+    status, _, err = cli("align", tmp_path / "zh", tmp_path / "en", "-o", out, "--cache", cache)
+    assert status == 1 and len(err.splitlines()) == 1
+    assert "several languages (b.txt is ja, a.txt is zh)" in err
+    assert "direction" not in err and "--src-lang/--tgt-lang" in err
+    args = ("align", "-q", tmp_path / "zh", tmp_path / "en", "-o", out, "--cache", cache)
+    status, _, err = cli(*args, "--src-lang", "zh")
+    assert status == 0, err
+    assert 'xml:lang="ja"' not in out.read_text(encoding="utf-8")
 
 
 def test_presplit_file_pairs_given_one_by_one_write_align_files_by_name(tmp_path, cache):

@@ -269,9 +269,16 @@ def _language_tags(documents: list[Document]) -> str:
         languages.setdefault(primary_subtag(doc.lang_tag), doc.name)
     if len(languages) > 1:
         listed = ", ".join(f"{name} is {lang}" for lang, name in sorted(languages.items()))
+        fix = (
+            "align each direction into a file of its own"
+            if set(languages) == {"zh", "en"}
+            # a Chinese document quoting much Japanese is detected ja: the tag says otherwise
+            else "align each language into a file of its own, or name the side's language "
+            "with --src-lang/--tgt-lang if detection got it wrong"
+        )
         raise InputError(
             f"the documents on one side are in several languages ({listed}): one output file "
-            "tags one language a side; align each direction into a file of its own"
+            f"tags one language a side; {fix}"
         )
     return common_tag(doc.lang_tag for doc in telling)
 
