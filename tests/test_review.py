@@ -678,6 +678,27 @@ def test_the_token_comes_from_a_secret_only_its_user_may_read(tmp_path, caplog):
     assert "readable by others" in caplog.text
 
 
+def test_a_store_whose_path_is_not_utf8_is_served(tmp_path, store, docs):
+    # A Latin-1 file name (café.db from an old archive): Python names it with a surrogate,
+    # which the token's HMAC could not encode: the command stopped with an internal error.
+    store.close()
+    path = tmp_path / os.fsdecode(b"caf\xe9.db")
+    os.rename(tmp_path / "corpus.db", path)
+    command = [sys.executable, "-m", "duiyi.cli", "review", path, "--reviewer", "ann"]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        said = proc.stdout.readline().decode(errors="replace")
+        url = re.search(r"at (http://\S+/)", said)
+        assert url, said + proc.stderr.read().decode(errors="replace")
+        assert NEWS[0][2] in httpx.get(f"{url.group(1)}pairs", timeout=5).text
+    finally:
+        proc.kill()
+        proc.wait()
+    from duiyi.review.security import stable_token
+
+    assert stable_token(path, "ann") == stable_token(path, "ann") != stable_token(path, "bob")
+
+
 def test_where_no_secret_can_be_kept_the_token_lasts_a_run_no_hang_no_crash(
     tmp_path, monkeypatch, caplog
 ):

@@ -63,7 +63,9 @@ def stable_token(store_path: str | os.PathLike, reviewer: str) -> str:
     secret = _user_secret()
     if secret is None:
         return new_token()
-    message = f"{os.path.realpath(store_path)}\0{reviewer}".encode()
+    # bytes as the file system names it: a path need not be UTF-8 (a Latin-1 name, \udcff)
+    path = os.fsencode(os.path.realpath(store_path))
+    message = path + b"\0" + reviewer.encode("utf-8", "surrogateescape")
     digest = hmac.digest(secret, message, "sha256")
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
