@@ -57,9 +57,11 @@ class ReviewContext:
 
     def check_writable(self) -> None:
         """403 for a change to a store opened read-only (the page disables them; a request
-        sent anyway gets this)."""
+        sent anyway gets this); StoreError (422) for one to a store moved, removed or replaced
+        since: pages read its path, so a change must not go into a file no longer there."""
         if self.read_only:
             raise HTTPException(403, f"Not saved: read-only: {self.read_only}.")
+        self.store.check_same_file()
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[ReviewContext]:

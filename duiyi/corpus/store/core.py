@@ -171,13 +171,13 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         """A read-only view of the store as it is now, on a connection of its own: counts and
         pairs read through it come from one state, however long the reading takes and
         whatever other commands commit meanwhile (WAL: they are not kept waiting)."""
-        self._check_same_file()
+        self.check_same_file()
         try:
             conn = self._connect_readonly(self.path, _writable(self.path))
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"{self.path}: {exc}") from exc
         try:
-            self._check_same_file()  # the file just opened is still this store's
+            self.check_same_file()  # the file just opened is still this store's
             conn.execute("BEGIN")
             conn.execute("SELECT COUNT(*) FROM schema_migrations").fetchone()  # the snapshot
             view = type(self)(conn, self.path, readonly=True)
@@ -188,9 +188,11 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
         finally:
             conn.close()
 
-    def _check_same_file(self) -> None:
+    def check_same_file(self) -> None:
         """StoreError if the store's path no longer names the file this store opened (moved,
-        removed, or another file put in its place since)."""
+        removed, or another file put in its place since). A snapshot checks it, as it opens
+        the path anew; a server that reads by path and writes through this store (review)
+        checks it before a change too."""
         if _file_identity(self.path) != self._identity:
             raise StoreError(
                 f"{self.path}: the corpus store was moved, removed or replaced since this "
@@ -238,7 +240,6 @@ class Store(IngestMixin, QueryMixin, ReviewEditsMixin):
                 except sqlite3.DatabaseError as exc:
                     raise self._write_error(exc) from exc
                 return
-            self._check_same_file()  # never write a file no longer at the store's path
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
