@@ -870,26 +870,6 @@ def test_another_tools_prop_named_as_the_units_tags_stays_a_prop(cli, tmp_path):
     assert re.findall(r'<tuv xml:lang="([^"]*)">', out) == ["zh", "en-US", "zh-TW", "en-US"]
 
 
-def test_an_xliff_of_files_in_both_variants_keeps_each_units_tag(cli, tmp_path):
-    memory = tmp_path / "job.xlf"
-    memory.write_text(
-        '<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">'
-        + "".join(
-            f'<file original="{name}" source-language="{tag}" target-language="en-GB" '
-            f'datatype="plaintext"><body><trans-unit id="1"><source>{src}</source>'
-            "<target>Text.</target></trans-unit></body></file>"
-            for name, tag, src in (("a", "zh-TW", "繁體。"), ("b", "zh-CN", "简体。"))
-        )
-        + "</xliff>",
-        encoding="utf-8",
-    )
-    store = tmp_path / "c.db"
-    assert cli("import", memory, "--store", store)[0] == 0
-    status, out, err = cli("export", store, "-f", "tmx")
-    assert status == 0, err
-    assert re.findall(r'<tuv xml:lang="([^"]*)">', out) == ["zh-TW", "en-GB", "zh-CN", "en-GB"]
-
-
 def test_write_pairs_gives_a_pairs_own_tags_unless_told_a_side(tmp_path):
     pairs = [Pair("繁體。", "One.", src_lang="zh-TW"), Pair("简体。", "Two.")]
     text = io.StringIO()

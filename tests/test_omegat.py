@@ -8,6 +8,7 @@ the translated documents to PROJECT/target/; it also exports the project memory 
 from __future__ import annotations
 
 import subprocess
+from pathlib import Path
 
 import pytest
 from conftest import require_tool
@@ -47,18 +48,17 @@ PAIRS = [
 ]
 
 
-def test_omegat_pretranslates_a_project_from_our_tmx(tmp_path, cli):
-    omegat = require_tool("omegat")
+def make_project(tmp_path: Path) -> Path:
+    """An empty OmegaT project (zh-CN → en-US) under `tmp_path`."""
     project = tmp_path / "project"
     for folder in ("source", "target", "tm/auto", "omegat", "glossary", "dictionary"):
         (project / folder).mkdir(parents=True)
     (project / "omegat.project").write_text(PROJECT_FILE, encoding="utf-8")
-    # Blank lines between sentences: OmegaT's text filter makes each a paragraph (its
-    # Chinese segmentation rules would otherwise run "！”" on into the next line).
-    (project / "source" / "doc.txt").write_text(
-        "".join(p.src + "\n\n" for p in PAIRS), encoding="utf-8"
-    )
-    assert write_pairs(PAIRS, str(project / "tm" / "auto" / "duiyi.tmx")) == len(PAIRS)
+    return project
+
+
+def run_omegat(omegat: str, project: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+    """OmegaT translating `project` in console mode (a home of its own), which must succeed."""
     home = tmp_path / "home"
     home.mkdir()
     result = subprocess.run(
@@ -74,6 +74,19 @@ def test_omegat_pretranslates_a_project_from_our_tmx(tmp_path, cli):
         timeout=180,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return result
+
+
+def test_omegat_pretranslates_a_project_from_our_tmx(tmp_path, cli):
+    omegat = require_tool("omegat")
+    project = make_project(tmp_path)
+    # Blank lines between sentences: OmegaT's text filter makes each a paragraph (its
+    # Chinese segmentation rules would otherwise run "！”" on into the next line).
+    (project / "source" / "doc.txt").write_text(
+        "".join(p.src + "\n\n" for p in PAIRS), encoding="utf-8"
+    )
+    assert write_pairs(PAIRS, str(project / "tm" / "auto" / "duiyi.tmx")) == len(PAIRS)
+    result = run_omegat(omegat, project, tmp_path)
     assert "duiyi.tmx" in result.stdout + result.stderr
     translated = (project / "target" / "doc.txt").read_text(encoding="utf-8").split("\n\n")
     assert [t for t in translated if t.strip()] == [p.tgt for p in PAIRS]
@@ -94,10 +107,7 @@ def test_omegat_takes_a_memory_whose_units_keep_their_own_chinese_tags(tmp_path,
     """A TMX mixing zh-CN and zh-TW units, through the store: each unit keeps its tag (the
     header's srclang is zh, what they share), and OmegaT still pre-translates from both."""
     omegat = require_tool("omegat")
-    project = tmp_path / "project"
-    for folder in ("source", "target", "tm/auto", "omegat", "glossary", "dictionary"):
-        (project / folder).mkdir(parents=True)
-    (project / "omegat.project").write_text(PROJECT_FILE, encoding="utf-8")
+    project = make_project(tmp_path)
     units = [("zh-CN", PAIRS[0]), ("zh-TW", PAIRS[4])]
     (project / "source" / "doc.txt").write_text(
         "".join(p.src + "\n\n" for _, p in units), encoding="utf-8"
@@ -121,20 +131,6 @@ def test_omegat_takes_a_memory_whose_units_keep_their_own_chinese_tags(tmp_path,
     text = memory.read_text(encoding="utf-8")
     assert 'srclang="zh"' in text
     assert '<tuv xml:lang="zh-CN">' in text and '<tuv xml:lang="zh-TW">' in text
-    home = tmp_path / "home"
-    home.mkdir()
-    result = subprocess.run(
-        [omegat, str(project), "--mode=console-translate"],
-        env={
-            "HOME": str(home),
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "JAVA_TOOL_OPTIONS": "-Djava.awt.headless=true",
-            "LANG": "C.UTF-8",
-        },
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    run_omegat(omegat, project, tmp_path)
     translated = (project / "target" / "doc.txt").read_text(encoding="utf-8").split("\n\n")
     assert [t for t in translated if t.strip()] == [p.tgt for _, p in units]

@@ -4,7 +4,7 @@ files, and a translator's edits coming back onto the stored sentences."""
 from __future__ import annotations
 
 import os
-import subprocess
+import re
 from pathlib import Path
 
 import pytest
@@ -391,29 +391,12 @@ def test_omegat_opens_our_xliff_as_a_source_file(tmp_path):
     writes is XLIFF duiyi reads back. (OmegaT 3.6 segments the `<target>` text, the Okapi
     convention of a target pre-filled with the source: the README says so.)"""
     omegat = require_tool("omegat")
-    from test_omegat import PROJECT_FILE
+    from test_omegat import make_project, run_omegat
 
-    project = tmp_path / "project"
-    for folder in ("source", "target", "tm/auto", "omegat", "glossary", "dictionary"):
-        (project / folder).mkdir(parents=True)
-    (project / "omegat.project").write_text(PROJECT_FILE, encoding="utf-8")
+    project = make_project(tmp_path)
     pairs = [p for p in PAIRS if "\x01" not in p.tgt]
     write_pairs(pairs, str(project / "source" / "doc.xlf"), "xliff")
-    home = tmp_path / "home"
-    home.mkdir()
-    result = subprocess.run(
-        [omegat, str(project), "--mode=console-translate"],
-        env={
-            "HOME": str(home),
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "JAVA_TOOL_OPTIONS": "-Djava.awt.headless=true",
-            "LANG": "C.UTF-8",
-        },
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    run_omegat(omegat, project, tmp_path)
     stats = (project / "omegat" / "project_stats.txt").read_text(encoding="utf-8")
     row = next(line for line in stats.splitlines() if line.startswith("doc.xlf"))
     assert row.split("\t")[1].strip() == str(len(pairs))  # total segments: one per unit
@@ -460,3 +443,7 @@ def test_each_file_of_an_xliff_in_both_chinese_variants_keeps_its_tags(tmp_path,
     status, text, err = cli("export", store, "-f", "xliff2")
     assert status == 0, err
     assert 'srcLang="zh"' in text and 'trgLang="en-GB"' in text
+    # TMX tags each unit: as its <file> was
+    status, text, err = cli("export", store, "-f", "tmx")
+    assert status == 0, err
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', text) == ["zh-TW", "en-GB", "zh-CN", "en-GB"]
