@@ -511,6 +511,22 @@ def test_target_language_tags_the_output_and_the_store(cli, tmp_path, cache):
     assert status == 0 and 'xml:lang="en-US"' in (tmp_path / "c.tmx").read_text(encoding="utf-8")
 
 
+def test_an_undetermined_side_is_split_by_its_detected_language_and_keeps_its_tag(
+    cli, tmp_path, cache
+):
+    # und (ISO 639: undetermined) says the language is unknown: the Chinese paragraph is split
+    # at its 。 as Chinese, not kept whole by the English rules, and tagged und as given
+    src = write_lines(tmp_path / "a.zh", ["".join(ZH[:3])])
+    tgt = write_lines(tmp_path / "a.en", EN[:3])
+    out = tmp_path / "a.jsonl"
+    status, _, err = cli("align", src, tgt, "--src-lang", "und", "-o", out, "--cache", cache)
+    assert status == 0, err
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [(row["src_text"], row["bead"]) for row in rows] == [(zh, "1-1") for zh in ZH[:3]]
+    assert {(row["src_lang"], row["tgt_lang"]) for row in rows} == {("und", "en-US")}
+    assert rows[0]["signature"].startswith("opencc:none|split:zh")
+
+
 def test_a_language_tag_that_is_none_is_refused_before_aligning(cli, tmp_path):
     src = write_lines(tmp_path / "a.zh", ZH[:2])
     tgt = write_lines(tmp_path / "a.fr", FR[:2])

@@ -219,6 +219,12 @@ def test_split_and_normalize_take_a_language_tag(cli, tmp_path):
     assert (status, out) == (0, "台湾很好。我们去了。\n"), err
     status, out, err = cli("normalize", "--lang", "fr", chinese)  # "auto" converts Chinese only
     assert (status, out) == (0, "臺灣很好。我們去了。\n"), err
+    # und (undetermined) names no language: the detected one's rules, Chinese here
+    status, out, err = cli("split", "--lang", "und", chinese)
+    assert (status, out) == (0, "台湾很好。\n我们去了。\n"), err
+    for options in ((), ("--clean",)):
+        status, out, err = cli("normalize", "--lang", "und", *options, chinese)
+        assert (status, out) == (0, "台湾很好。我们去了。\n"), err
     russian = tmp_path / "ru.txt"
     russian.write_text("Сегодня шёл дождь. Моя сестра забыла зонт.\n", encoding="utf-8")
     status, out, err = cli("split", "--lang", "ru", russian)

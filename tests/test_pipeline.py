@@ -173,6 +173,19 @@ def test_a_language_tag_picks_the_splitter_and_tags_the_document():
     assert prepare_text("日本語の文です。", lang="ja-JP").lang_tag == "ja-JP"
 
 
+@pytest.mark.parametrize("lang", ["und", "und-Hant"])
+def test_an_undetermined_tag_takes_the_detected_languages_rules_and_stays(lang):
+    # und (ISO 639: undetermined) names no language: split and converted as detected, tagged
+    # as given
+    doc = prepare_text("我們今天去北京。參觀國家博物館。", lang=lang)
+    assert [s.normalized for s in doc.sentences] == ["我们今天去北京。", "参观国家博物馆。"]
+    assert doc.lang_tag == lang and doc.conversion == "t2s"
+    assert pipeline_signature(doc).endswith("|split:zh10")
+    english = prepare_text("Dr. Smith came. He sat down.", lang=lang)
+    assert [s.text for s in english.sentences] == ["Dr. Smith came.", "He sat down."]
+    assert english.lang_tag == lang and english.conversion == ""
+
+
 def test_hard_wrapped_chinese_joins_without_space():
     line = "这是一段被硬换行的很长的中文文字，它在排版的时候被切成了好几行，"
     doc = prepare_text(f"{line}\n{line}\n最后一行结束了。\n")

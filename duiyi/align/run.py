@@ -175,8 +175,9 @@ def align_files(
     name go by their path relative to it in the pairs and the store (`sub/a.txt`); with
     --presplit and `output` a directory, each `.align` file is named by that path.
     `src_lang`, `tgt_lang`: the sides' language tags (fr, de-CH, zh-TW), for the splitter
-    (Chinese rules for zh and ja, English ones for the others) and the output's and the
-    store's tags; default detected (`detect_lang`: zh, ja, en, ko, …, und).
+    (Chinese rules for zh and ja, English ones for the others, the detected language's for
+    und: `rules_lang`) and the output's and the store's tags; default detected
+    (`detect_lang`: zh, ja, en, ko, …, und).
     """
     check_languages(src_lang, tgt_lang)
     hard_unset = paragraphs == "hard" and not aligner.config.hard_paragraphs

@@ -33,7 +33,8 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="TAG",
         default="auto",
         help="the input's language tag (zh, en, fr, ru, zh-TW): Chinese rules for zh and ja, "
-        "English ones for the others (default: auto, detected: zh, ja, en, ko, … or und)",
+        "English ones for the others, the detected language's for und (default: auto, "
+        "detected: zh, ja, en, ko, … or und)",
     )
     parser.add_argument(
         "--conversion",

@@ -97,7 +97,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--src-lang",
         metavar="TAG",
         help="the source's language tag (fr, de-CH, zh-TW): the output's and the store's tag, "
-        "and the splitter's rules (Chinese for zh and ja, English for the others; "
+        "and the splitter's rules (Chinese for zh and ja, English for the others, the "
+        "detected language's for und; "
         "default: detected, zh, ja, en, ko, el, … or und)",
     )
     parser.add_argument(

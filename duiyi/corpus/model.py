@@ -50,6 +50,9 @@ class Document:
     # The name a run gives it where another of its documents has the same file name
     # (`duiyi.corpus.read.document_names`: sub/a.txt), so that exports keep them apart.
     label: str = ""
+    # The language whose rules split and convert it (`pipeline.rules_lang`): `lang`, but for
+    # a document tagged `und` (undetermined) the detected one.
+    rules_lang: str = ""
 
     @property
     def name(self) -> str:

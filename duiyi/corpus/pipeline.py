@@ -183,8 +183,9 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it.
 
     `lang`: the document's language tag (zh, en, fr, zh-TW, …), default detected (zh, ja, en,
-    ko, …, und: `detect_lang`); it picks the splitter (`splitter_lang`) and is the tag exports
-    give the document (`Document.lang_tag`)."""
+    ko, …, und: `detect_lang`); it is the tag exports give the document (`Document.lang_tag`)
+    and picks the splitter (`splitter_lang`), but for `und`: the detected language's
+    (`rules_lang`)."""
     from duiyi.corpus.split import SPLITTERS
 
     # Spans a document reader marked (PDF running headers, list labels) stay removed; the
@@ -194,7 +195,7 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     doc.removed = sorted([*layout, *cleaned.removed], key=lambda span: span.start)
     content = text_sample("\n".join(doc.text[p.start : p.end] for p in cleaned.paragraphs))
     config = _detect(doc, content, lang, conversion)
-    split = SPLITTERS[splitter_lang(doc.lang)]
+    split = SPLITTERS[splitter_lang(doc.rules_lang)]
     doc.sentences = []
     for number, paragraph in enumerate(cleaned.paragraphs):
         text = doc.text[paragraph.start : paragraph.end]
@@ -216,14 +217,25 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     return doc
 
 
+def rules_lang(lang: str | None, text: str) -> str:
+    """The language whose rules (sentence splitter, script conversion) a text tagged `lang`
+    follows: `lang`'s, but where none is given or it is `und` (UNDETERMINED, `und-Latn` too:
+    unknown by definition) the one `detect_lang` tells."""
+    if lang is None or primary_subtag(lang) == UNDETERMINED:
+        return detect_lang(text)
+    return lang
+
+
 def _detect(doc: Document, content: str, lang: str | None, conversion: str) -> str:
-    """Set the document's language (`lang`, a language tag, else detected) and script from
-    `content`; the OpenCC config to apply. Only Chinese has a script to detect and convert
-    ("auto"); Japanese never has (`normalize.detect_script`), even taken for Chinese."""
+    """Set the document's language (`lang`, a language tag, else detected), the language whose
+    rules it follows (`rules_lang`) and its script from `content`; the OpenCC config to apply.
+    Only Chinese has a script to detect and convert ("auto"); Japanese never has
+    (`normalize.detect_script`), even taken for Chinese."""
     if lang is not None and not LANGUAGE_TAG.fullmatch(lang):
         raise ValueError(f"unknown language {lang!r}: give a language tag (zh, en, zh-TW, fr)")
-    doc.lang = lang or detect_lang(content)
-    if primary_subtag(doc.lang) == "zh":
+    doc.rules_lang = rules_lang(lang, content)
+    doc.lang = lang or doc.rules_lang
+    if primary_subtag(doc.rules_lang) == "zh":
         doc.script, doc.script_confidence = normalize.detect_script(content)
         config = _config_for(conversion, doc.script)
     else:
@@ -339,6 +351,8 @@ def pipeline_signature(doc: Document | None) -> str:
     if doc is None:
         return f"{conversion_signature('auto')}|{splitter_signature('zh')}"
     split = (
-        "split:lines" if doc.meta.get("presplit") else splitter_signature(splitter_lang(doc.lang))
+        "split:lines"
+        if doc.meta.get("presplit")
+        else splitter_signature(splitter_lang(doc.rules_lang or doc.lang))
     )
     return f"{conversion_signature(doc.conversion)}|{split}"
