@@ -481,6 +481,36 @@ def test_export_downloads_the_pairs_the_filters_match(client, store, docs):
     assert client.get("/pairs/export?format=exe").status_code == 400
 
 
+def test_a_page_export_of_one_direction_in_a_store_of_two(client, store, docs):
+    from duiyi.corpus.model import Pair
+
+    # Beside the zh→en documents, an en-GB→zh memory: the pairs a filter picks in one
+    # direction are tagged as `duiyi export` tags a store holding only them.
+    memory = [Pair("Good morning.", "早上好。"), Pair("Thank you, colour.", "谢谢，颜色。")]
+    store.add_pairs(
+        memory, source="en.tmx", checksum="en", origin="human", src_lang="en-GB", tgt_lang="zh"
+    )
+    (english,) = [d.id for d in store.list_documents() if d.name == "en.tmx"]
+
+    def tags(query: str) -> set[tuple[str, str]]:
+        answer = client.get(f"/pairs/export?format=jsonl&{query}")
+        assert answer.status_code == 200, answer.text
+        return {(p["src_lang"], p["tgt_lang"]) for p in map(json.loads, answer.text.splitlines())}
+
+    assert tags(f"doc={docs['news']}") == tags("origin=aligned") == {("zh-CN", "en-US")}
+    assert tags(f"doc={english}") == tags("q=colour") == {("en-GB", "zh-CN")}
+    tmx = client.get(f"/pairs/export?format=tmx&doc={english}")
+    assert tmx.status_code == 200 and 'srclang="en-GB"' in tmx.text
+    assert tmx.text.count('xml:lang="zh-CN"') == 2
+    # Both directions in one file cannot be tagged: said in the page's own terms.
+    for query in ("", "status=pending", "q=o"):
+        refused = client.get(f"/pairs/export?format=tmx&{query}")
+        assert refused.status_code == 409
+        message = text_of(refused.text)
+        assert "several directions (en→zh, zh→en)" in message, message
+        assert "filter" in message and "--src-lang" not in message
+
+
 def test_a_page_export_reads_one_state_while_another_tab_saves(tmp_path, monkeypatch):
     from duiyi.corpus.model import Pair
     from duiyi.review import export

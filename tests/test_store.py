@@ -19,6 +19,7 @@ from duiyi.corpus.store import (
     SCHEMA_VERSION,
     BeadFilter,
     ConflictError,
+    MixedDirections,
     NotFoundError,
     Store,
     document_checksum,
@@ -459,8 +460,12 @@ def test_language_tags_follow_the_stored_direction(tmp_path):
         store.add_pairs([Pair("一。", "One.")], source="m.tmx", checksum="abc")
         assert store.language_tags() == ("zh-CN", "en-US")
         store.add_alignment(english, [Bead((0,), ()), Bead((1,), ())], ["你好。", "世界很大。"])
-        with pytest.raises(StoreError, match=r"several directions \(en→zh, zh→en\)"):
+        with pytest.raises(MixedDirections, match=r"several directions \(en→zh, zh→en\)") as e:
             store.language_tags()
+        assert e.value.directions == ["en→zh", "zh→en"]
+        # the pairs of some documents only: tagged as a store holding only them
+        selected = store.pair_documents(BeadFilter(search="world"))
+        assert len(selected) == 1 and store.language_tags(selected) == ("en-US", "zh-CN")
 
 
 # --- reading: filters, sorting, pagination -------------------------------------------------

@@ -9,8 +9,9 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from duiyi.corpus.model import ORIGINS, Pair
 from duiyi.errors import InputError
@@ -18,6 +19,9 @@ from duiyi.export import format_for_path, get_format, without_own_tags
 from duiyi.export.base import check_language_tag
 from duiyi.export.filters import filter_pairs
 from duiyi.progress import progressbar
+
+if TYPE_CHECKING:
+    from duiyi.corpus.store import BeadFilter
 
 DEFAULT_LANGUAGES = ("zh-CN", "en-US")  # a store without documents (imported pairs only)
 # The reasons `ExportResult.left_out` counts under (with filters.EMPTY_SIDE, "length ratio"
@@ -98,13 +102,9 @@ def export_store(
             left_out[GLOSS] = gloss
         if status or origin or min_score is not None:
             left_out[NOT_SELECTED] = every - sum(left_out.values()) - total
-        given = (src_lang is not None, tgt_lang is not None)  # these tag every unit
-        if not (src_lang and tgt_lang):
-            stored = view.language_tags() or DEFAULT_LANGUAGES
-            src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
-        documents = _document_tags(view, src_lang, tgt_lang, given) if not all(given) else {}
+        tags = export_tags(view, src_lang, tgt_lang)
         if writer.tags_files:
-            writer.file_languages = documents
+            writer.file_languages = tags.documents
         pairs = filter_pairs(
             progressbar(
                 view.iter_pairs(**selection, segments=fmt == "xces"),
@@ -117,13 +117,48 @@ def export_store(
             max_length_ratio=max_length_ratio,
         )
         written = writer.write(
-            _with_document_tags(without_own_tags(pairs, *given), documents),
+            tags.tag(pairs),
             output,
-            src_lang=src_lang,
-            tgt_lang=tgt_lang,
+            src_lang=tags.src_lang,
+            tgt_lang=tags.tgt_lang,
             signature=" + ".join(view.info()["signatures"]),
         )
         return ExportResult(written, fmt, +left_out)  # only the filters that dropped something
+
+
+@dataclass
+class Tags:
+    """The language tags an export gives its pairs (`export_tags`): `src_lang`/`tgt_lang`
+    the file's; `documents` {name: (source, target) tags} those of the documents tagged
+    otherwise (a zh-TW document among zh-CN ones); `given`, per side, whether the caller
+    named the tag, which then tags every unit."""
+
+    src_lang: str
+    tgt_lang: str
+    documents: dict[str, tuple[str, str]]
+    given: tuple[bool, bool]
+
+    def tag(self, pairs: Iterable[Pair]) -> Iterator[Pair]:
+        """`pairs` as the writers are to tag them: without their own tags on a side given,
+        those of `documents` with their document's where they have none of their own."""
+        return _with_document_tags(without_own_tags(pairs, *self.given), self.documents)
+
+
+def export_tags(
+    view, src_lang: str | None = None, tgt_lang: str | None = None, where: BeadFilter | None = None
+) -> Tags:
+    """The tags an export of the store `view` (a snapshot) writes: `src_lang`/`tgt_lang` where
+    given, else the stored direction's (`Store.language_tags`; DEFAULT_LANGUAGES for a store
+    without documents). `where`: the export holds only the pairs it selects (the review
+    page's), tagged as a store holding only them is. MixedDirections (a StoreError) where
+    the pairs are in several directions and a side's tag is not given."""
+    given = (src_lang is not None, tgt_lang is not None)  # these tag every unit
+    selected = None if where is None else view.pair_documents(where)
+    if not (src_lang and tgt_lang):
+        stored = view.language_tags(selected) or DEFAULT_LANGUAGES
+        src_lang, tgt_lang = src_lang or stored[0], tgt_lang or stored[1]
+    documents = {} if all(given) else _document_tags(view, src_lang, tgt_lang, given, selected)
+    return Tags(src_lang, tgt_lang, documents, given)
 
 
 def _with_document_tags(
@@ -144,17 +179,21 @@ def _with_document_tags(
 
 
 def _document_tags(
-    view, src_lang: str, tgt_lang: str, given: tuple[bool, bool]
+    view,
+    src_lang: str,
+    tgt_lang: str,
+    given: tuple[bool, bool],
+    selected: Collection[int] | None = None,
 ) -> dict[str, tuple[str, str]]:
-    """{document name: (source, target) tags} of the documents tagged otherwise than the
-    store as a whole (`src_lang`, `tgt_lang`): a zh-TW document among zh-CN ones; the sides
-    `given` keep the tag asked for. Names that several documents tagged apart share are left
-    out (the store's tags)."""
+    """{document name: (source, target) tags} of the documents (those `selected`; None: all)
+    tagged otherwise than the store as a whole (`src_lang`, `tgt_lang`): a zh-TW document
+    among zh-CN ones; the sides `given` keep the tag asked for. Names that several documents
+    tagged apart share are left out (the store's tags)."""
     names = view.document_names()
     tags: dict[str, tuple[str, str] | None] = {}
     for doc_id, (src, tgt) in view.document_languages().items():
         name = names.get(doc_id)
-        if name is None:
+        if name is None or (selected is not None and doc_id not in selected):
             continue
         pair = (src_lang if given[0] else src, tgt_lang if given[1] else tgt)
         tags[name] = pair if tags.get(name, pair) == pair else None

@@ -15,9 +15,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from duiyi.errors import StoreError
+from duiyi.corpus.store import MixedDirections
 from duiyi.export import write_pairs
-from duiyi.export.exports import DEFAULT_LANGUAGES
+from duiyi.export.exports import export_tags
 from duiyi.review.filters import Filters
 from duiyi.review.views import Page, ReviewContext, chosen_document
 
@@ -34,16 +34,21 @@ class ExportView(Page):
             raise HTTPException(400, f"format must be one of {', '.join(FORMATS)}")
         filters = Filters.from_query(request.query_params)
         chosen_document(review.store, filters)  # 404 for a document that is not there
-        try:
-            src_lang, tgt_lang = review.store.language_tags() or DEFAULT_LANGUAGES
-        except StoreError as exc:  # both directions in one store: one file cannot tag them
-            raise HTTPException(409, str(exc)) from exc
+        try:  # as `duiyi export` tags a store holding only the pairs the filters match
+            tags = export_tags(review.store, where=filters.where())
+        except MixedDirections as exc:  # one file cannot tag both directions
+            raise HTTPException(
+                409,
+                "the pairs these filters match are in several directions "
+                f"({', '.join(exc.directions)}), and one file tags one: filter them to one "
+                "document, or to documents of one direction, to export them",
+            ) from exc
         handle, path = tempfile.mkstemp(prefix="duiyi-review-", suffix=f".{fmt}")
         os.close(handle)
         try:
             # one state (the page's own connection), whatever other tabs save meanwhile
-            pairs = review.store.iter_pairs(where=filters.where())
-            write_pairs(pairs, path, fmt, src_lang=src_lang, tgt_lang=tgt_lang)
+            pairs = tags.tag(review.store.iter_pairs(where=filters.where()))
+            write_pairs(pairs, path, fmt, src_lang=tags.src_lang, tgt_lang=tags.tgt_lang)
         except BaseException:
             os.unlink(path)
             raise

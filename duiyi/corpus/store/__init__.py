@@ -30,6 +30,9 @@ Reading (review app, export, ``corpus info``)::
         # approved / rejected counts, .below (pending beads scored under `below`), .mean_score
     store.document_names(ids=None) -> dict[int, str]    # source documents, by name
     store.document_languages(ids) -> {id: (src tag, tgt tag)}  # ("zh-CN", "fr"), as exports tag
+    store.language_tags(documents=None) -> (src tag, tgt tag) | None  # what a file of the
+        # pairs (of those source documents) is tagged; MixedDirections for zh→en with en→zh
+    store.pair_documents(where) -> set[int]             # the documents of the beads selected
     store.progress(doc_id=None) -> Progress             # reviewed/total of a document or all
     store.get_document(doc_id) -> DocumentSummary       # NotFoundError if absent
     store.document_text(doc_id) -> str                  # the original text
@@ -86,7 +89,7 @@ based on and fails with ``ConflictError`` ("changed by someone else") if the bea
         # beads does the same.
 
 Errors: ``StoreError`` (not a corpus, newer schema, bad value), its subclasses
-``NotFoundError`` and ``ConflictError``.
+``NotFoundError``, ``ConflictError`` and ``MixedDirections``.
 
 Durability: WAL journal, every write command inside one ``BEGIN IMMEDIATE`` transaction, so a
 killed process leaves the previous committed state (readers never see half a command). Readers
@@ -104,6 +107,7 @@ from duiyi.corpus.store.records import (
     ConflictError,
     DocumentSummary,
     Edit,
+    MixedDirections,
     NotFoundError,
     Progress,
     document_checksum,
@@ -124,6 +128,7 @@ __all__ = [
     "ConflictError",
     "DocumentSummary",
     "Edit",
+    "MixedDirections",
     "NotFoundError",
     "Progress",
     "Store",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 
 from duiyi.corpus.model import (
     ORIGINS,
@@ -22,6 +22,7 @@ from duiyi.corpus.store.records import (
     BeadRecord,
     DocumentSummary,
     Edit,
+    MixedDirections,
     NotFoundError,
     Progress,
     bead_from_row,
@@ -456,29 +457,38 @@ class QueryMixin:
             )
         ]
 
-    def language_tags(self) -> tuple[str, str] | None:
+    def language_tags(self, documents: Collection[int] | None = None) -> tuple[str, str] | None:
         """The (source, target) language tags of the stored pairs, as exports write them
-        ("en-US", "zh-CN" for an en→zh alignment); None for an empty store. A side without a
-        stored document (imported pairs) is the other language of the pair. Raises StoreError
-        when the store holds both directions: one file cannot tag them."""
+        ("en-US", "zh-CN" for an en→zh alignment); None for an empty store. `documents`: the
+        pairs of those source documents only (`pair_documents`), tagged as a store holding
+        only them is. A side without a stored document (imported pairs) is the other language
+        of the pair. Raises MixedDirections (a StoreError) when the pairs are in both
+        directions: one file cannot tag them."""
         rows = self._query(
             f"SELECT {_LANGUAGE_COLUMNS} WHERE s.role = 'src' "
             "AND EXISTS (SELECT 1 FROM beads WHERE document_id = s.id)"
         )
         sides = set()
-        for _, *row in rows:
-            srcs, tgts = _side_tags(*row)
-            sides.update((s, t) for s in srcs for t in tgts)
+        for doc_id, *row in rows:
+            if documents is None or doc_id in documents:
+                srcs, tgts = _side_tags(*row)
+                sides.update((s, t) for s in srcs for t in tgts)
         if not sides:
             return None
-        directions = {(primary_subtag(src), primary_subtag(tgt)) for src, tgt in sides}
+        directions = sorted({f"{primary_subtag(s)}→{primary_subtag(t)}" for s, t in sides})
         if len(directions) > 1:
-            listed = ", ".join(f"{s}→{t}" for s, t in sorted(directions))
-            raise StoreError(
-                f"{self.path} holds pairs in several directions ({listed}): give "
-                "--src-lang and --tgt-lang, or keep each direction in a store of its own"
+            raise MixedDirections(
+                f"{self.path} holds pairs in several directions ({', '.join(directions)}): "
+                "give --src-lang and --tgt-lang, or keep each direction in a store of its own",
+                directions,
             )
         return common_tag(src for src, _ in sides), common_tag(tgt for _, tgt in sides)
+
+    def pair_documents(self, where: BeadFilter) -> set[int]:
+        """The ids of the source documents holding the beads `where` selects."""
+        sql_where, params, _ = self._where(where)
+        rows = self._query(f"SELECT DISTINCT document_id FROM beads WHERE {sql_where}", params)
+        return {doc_id for (doc_id,) in rows}
 
     def document_languages(self, ids: Iterable[int] | None = None) -> dict[int, tuple[str, str]]:
         """{id: (source tag, target tag)} of the source documents `ids` (None: all of them):

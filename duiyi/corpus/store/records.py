@@ -21,6 +21,15 @@ class ConflictError(StoreError):
     """A bead changed since the caller read it (optimistic concurrency)."""
 
 
+class MixedDirections(StoreError):
+    """Pairs in several directions (zh→en and en→zh) asked for one file's language tags,
+    which cannot tag them: `directions`, as "zh→en", sorted."""
+
+    def __init__(self, message: str, directions: list[str]):
+        super().__init__(message)
+        self.directions = directions
+
+
 @dataclass
 class DocumentSummary:
     """A stored document and its review progress."""
