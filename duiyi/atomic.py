@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import errno
+import functools
 import logging
 import os
 import re
@@ -83,6 +84,21 @@ def input_scope() -> Iterator[None]:
         yield
     finally:
         _INPUTS.reset(token)
+
+
+def job(func):
+    """A job function (`translate_inputs`, `align_files`, `export_store`): called from Python,
+    outside a command's `input_scope`, it opens one of its own, so that its outputs never
+    replace its inputs (or the store it reads) there either, as the command's never do."""
+
+    @functools.wraps(func)
+    def run(*args, **kwargs):
+        if _INPUTS.get() is not None:
+            return func(*args, **kwargs)
+        with input_scope():
+            return func(*args, **kwargs)
+
+    return run
 
 
 def protect_inputs(paths) -> None:

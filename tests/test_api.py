@@ -11,7 +11,7 @@ from duiyi.align.aligner import AlignConfig, Aligner
 from duiyi.align.run import align_files
 from duiyi.corpus.read import input_list, read_inputs
 from duiyi.corpus.store import Store
-from duiyi.errors import DuiyiError, FormatError, InputError
+from duiyi.errors import DuiyiError, FormatError, InputError, OutputError
 from duiyi.export import read_pairs
 from duiyi.export.exports import export_store
 from duiyi.export.imports import import_files
@@ -60,6 +60,30 @@ def test_translate_checks_what_the_cli_checks(tmp_path):
     with pytest.raises(InputError, match="nothing to write: .* glosses"):
         translate_inputs(ZH, gloss, output=tmp_path / "d.tmx", quiet=True)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_job_never_writes_over_what_it_reads(tmp_path):
+    """As the command refuses `split a.txt -o a.txt`, a job function called from Python (no
+    command's scope around it) refuses an output that is one of its inputs, or the store it
+    reads, before anything is written."""
+    zh, en = tmp_path / "a.zh.txt", tmp_path / "a.en.txt"
+    zh.write_bytes(ZH.read_bytes())
+    en.write_bytes(EN.read_bytes())
+    gloss = load_engine("gloss")
+    with pytest.raises(OutputError, match="a.zh.txt is also an input"):
+        translate_inputs(zh, gloss, output=zh, quiet=True)
+    with pytest.raises(OutputError, match="a.en.txt is also an input"):
+        align_files((zh, en), Aligner(), output=en, fmt="tmx", quiet=True)
+    db = tmp_path / "c.db"
+    with Store.open(db) as store:
+        assert align_files((zh, en), Aligner(), output=tmp_path / "a.tmx", store=store).linked
+        with pytest.raises(OutputError, match="c.db is also an input"):
+            export_store(store, db, fmt="tmx")
+        with pytest.raises(OutputError, match="c.db is also an input"):
+            translate_inputs(zh, gloss, output=db, fmt="tmx", store=store, include_gloss=True)
+    assert zh.read_bytes() == ZH.read_bytes() and en.read_bytes() == EN.read_bytes()
+    with Store.open(db, readonly=True) as store:  # still the store, whole
+        assert export_store(store, tmp_path / "b.tmx").pairs > 5
 
 
 def test_the_library_never_prints_nor_exits():

@@ -37,7 +37,7 @@ from duiyi.align.aligner import Aligner, Alignment, language_warnings
 from duiyi.align.alignfile import write_align
 from duiyi.align.documents import align_documents
 from duiyi.align.rescore import Progress
-from duiyi.atomic import check_outputs
+from duiyi.atomic import check_outputs, job, protect_inputs
 from duiyi.corpus.model import Bead, Document, common_tag, primary_subtag
 from duiyi.corpus.pairs import build_pairs
 from duiyi.errors import DuiyiError, EmptyInput, FormatError, InputError
@@ -151,6 +151,7 @@ def aligning_directories(file_pairs: list, source_root: str | Path | None) -> bo
     return len(file_pairs) > 1 or (source_root is not None and Path(source_root).is_dir())
 
 
+@job
 def align_files(
     file_pairs: Iterable[tuple[str | os.PathLike, str | os.PathLike]],
     aligner: Aligner,
@@ -190,6 +191,9 @@ def align_files(
     if one and all(isinstance(f, (str, os.PathLike)) for f in file_pairs):
         file_pairs = [file_pairs]  # one pair, as (source, target)
     file_pairs = [(Path(src), Path(tgt)) for src, tgt in file_pairs]
+    protect_inputs([path for pair in file_pairs for path in pair if path.is_file()])
+    if store is not None:
+        protect_inputs([getattr(store, "path", None)])
     output = None if output is None else os.fspath(output)
     multiple = aligning_directories(file_pairs, source_root)
     chosen = output_format(fmt, output, presplit=presplit, multiple=multiple)

@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from duiyi.atomic import job, protect_inputs
 from duiyi.corpus.model import ORIGINS, Pair
 from duiyi.errors import InputError
 from duiyi.export import format_for_path, get_format, without_own_tags
@@ -55,6 +56,7 @@ class ExportResult:
     left_out: Counter = field(default_factory=Counter)
 
 
+@job
 def export_store(
     store,
     output: str | os.PathLike = "-",
@@ -78,6 +80,7 @@ def export_store(
     that would leave every pair out (see BOUNDS) is refused. Everything is read from one snapshot:
     what other commands commit meanwhile (a re-import) neither mixes into the output nor
     skews the counts."""
+    protect_inputs([getattr(store, "path", None)])  # never replaced by the output
     output = os.fspath(output)
     for lang, option in ((src_lang, "--src-lang"), (tgt_lang, "--tgt-lang")):
         if lang is not None:

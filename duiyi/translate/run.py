@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TextIO
 
+from duiyi.atomic import job, protect_inputs
 from duiyi.corpus.model import Bead, Document, Sentence
 from duiyi.export import FORMATS, format_extension, get_format, write_pairs
 from duiyi.translate.cache import TranslationCache
@@ -165,6 +166,7 @@ def read_documents(
         yield prepare(doc, lang="zh")
 
 
+@job
 def translate_inputs(
     inputs: str | os.PathLike | Iterable[str | os.PathLike],
     translator: Translator,
@@ -192,6 +194,8 @@ def translate_inputs(
     from duiyi.translate.docx_out import check_source_files
 
     inputs = input_list(inputs)
+    if store is not None:
+        protect_inputs([getattr(store, "path", None)])
     output = None if output is None else os.fspath(output)
     quiet = quiet or to_terminal(output)  # drafts on the terminal: a bar would be drawn over them
     run = _Run(translator, cache, store, include_gloss, quiet, drafter)
