@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import sys
 from pathlib import Path
 
 import pytest
@@ -84,6 +86,23 @@ def test_a_job_never_writes_over_what_it_reads(tmp_path):
     assert zh.read_bytes() == ZH.read_bytes() and en.read_bytes() == EN.read_bytes()
     with Store.open(db, readonly=True) as store:  # still the store, whole
         assert export_store(store, tmp_path / "b.tmx").pairs > 5
+
+
+def test_export_store_takes_quiet_as_the_other_jobs_do(tmp_path, monkeypatch):
+    """Its only output besides the file is a progress bar on a terminal, which `quiet=True`
+    turns off, as for translate_inputs and align_files."""
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    with Store.open(tmp_path / "c.db") as store:
+        translate_inputs(ZH, load_engine("gloss"), output=tmp_path / "d.txt", store=store)
+        for quiet in (False, True):
+            monkeypatch.setattr(sys, "stderr", Terminal())
+            result = export_store(store, tmp_path / f"{quiet}.tmx", include_gloss=True, quiet=quiet)
+            assert result.pairs > 5
+            assert ("export" in sys.stderr.getvalue()) is not quiet
 
 
 def test_the_library_never_prints_nor_exits():

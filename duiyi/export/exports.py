@@ -71,6 +71,7 @@ def export_store(
     src_lang: str | None = None,
     tgt_lang: str | None = None,
     tokenized: bool = False,
+    quiet: bool = False,
 ) -> ExportResult:
     """Write the pairs of `store` to `output` ("-": stdout) in `fmt` (default: from the
     extension). Gloss drafts are left out unless `include_gloss` or `origin` names them; the
@@ -79,7 +80,8 @@ def export_store(
     `tgt_lang` names the side's. A `min_score` or `max_length_ratio`
     that would leave every pair out (see BOUNDS) is refused. Everything is read from one snapshot:
     what other commands commit meanwhile (a re-import) neither mixes into the output nor
-    skews the counts."""
+    skews the counts. A progress bar counts the pairs on stderr when it is a terminal, unless
+    `quiet`."""
     protect_inputs([getattr(store, "path", None)])  # never replaced by the output
     output = os.fspath(output)
     for lang, option in ((src_lang, "--src-lang"), (tgt_lang, "--tgt-lang")):
@@ -114,6 +116,7 @@ def export_store(
                 total=total,
                 desc="export",
                 unit="pair",
+                silent=quiet,
             ),
             left_out,
             dedup=dedup,
