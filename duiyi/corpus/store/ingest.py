@@ -246,8 +246,8 @@ class IngestMixin:
         with self._write() as conn, search.bulk_insert(conn):
             earlier = EarlierImport(conn, source, beads=replace)
             waiting: dict[int, tuple] = {}  # root id -> the row of the pair that claimed it
-            taken: dict[int, tuple] = {}  # earlier bead id -> its row from the file
             batch: list[tuple] = []
+            kept = _KeptBeads(conn, earlier)
             for pair in pairs:
                 name = pair.document or file_name
                 if own_tags:  # (a file mixing variants: each document's own, for its tags)
@@ -297,7 +297,7 @@ class IngestMixin:
                     if root is not None:
                         if beads:
                             dates = (pair.created or None, pair.changed or None, pair.changed_by)
-                            taken.update((b, (row, dates)) for b in beads)
+                            kept.place(beads, row, dates)
                         else:  # stays if the other pairs its beads were made from come too
                             waiting[root] = row
                         continue
@@ -307,13 +307,14 @@ class IngestMixin:
                     conn.executemany(insert, batch)
                     batch.clear()
             if replace:
-                kept, unclaimed = earlier.finish()
+                gone, unclaimed, moved = earlier.finish()
                 batch += (waiting[root] for root in unclaimed)
                 added += len(unclaimed)
-                self._keep_beads(conn, earlier, kept, taken)
+                kept.moved += moved
+                kept.write()
             conn.executemany(insert, batch)
             if replace:
-                removed = self._drop_rest(conn, earlier, kept, set(doc_ids.values()))
+                removed = self._drop_rest(conn, earlier, gone, set(doc_ids.values()))
             if languages is not None and doc_ids:
                 srcs, tgts = languages()
                 rows = []
@@ -349,64 +350,69 @@ class IngestMixin:
         return 0 if last is None else last + 1
 
     @staticmethod
-    def _keep_beads(
-        conn: sqlite3.Connection, earlier: EarlierImport, kept: set[int], taken: dict
-    ) -> None:
-        """Give the earlier beads that stay their place in the file; one nobody changed in
-        duiyi (version 1) also takes the file's values (score, status, props, dates when the
-        file has them, …), one changed in review the language tags of the file's unit (its own,
-        `OWN_TAGS`, or none: its document's)."""
-        fresh, moved, tags = [], [], []
-        for bead_id in kept:
-            if bead_id in taken and earlier.unchanged(bead_id):
-                row, dates = taken[bead_id]
-                _, position, kind, _, norm, _, score, origin, engine, status, *_, meta = row
-                fresh.append(
-                    (position, kind, norm, score, origin, engine, status, *dates, meta, bead_id)
-                )
-                continue
-            if bead_id in taken:  # made from one unit of the file: that unit's tags
-                own = json.loads(taken[bead_id][0][-1]).get(OWN_TAGS)
-                tags.append((json.dumps(own, separators=(",", ":")) if own else None, bead_id))
-            position = min(earlier.claimed[r] for r in earlier.roots[bead_id])
-            if position != earlier.position[bead_id]:
-                moved.append((position, bead_id))
-        conn.executemany(
-            "UPDATE beads SET position = ?, kind = ?, src_normalized = ?, score = ?, origin = ?, "
-            "engine = ?, status = ?, created_at = COALESCE(?, created_at), "
-            "updated_at = COALESCE(?, updated_at), updated_by = ?, meta = ? WHERE id = ?",
-            fresh,
-        )
-        conn.executemany("UPDATE beads SET position = ? WHERE id = ?", moved)
-        conn.executemany(
-            f"UPDATE beads SET meta = CASE WHEN ?1 IS NULL THEN json_remove(meta, '$.{OWN_TAGS}') "
-            f"ELSE json_set(meta, '$.{OWN_TAGS}', json(?1)) END "
-            f"WHERE id = ?2 AND json_extract(meta, '$.{OWN_TAGS}') IS NOT ?1",
-            tags,
-        )
-
-    @staticmethod
     def _drop_rest(
-        conn: sqlite3.Connection, earlier: EarlierImport, kept: set[int], used: set[int]
+        conn: sqlite3.Connection, earlier: EarlierImport, gone: set[int], used: set[int]
     ) -> int:
         """Remove the earlier beads that did not stay, the history that names no bead that
         stays, and the earlier documents the file no longer holds; how many beads went."""
-        gone = [(b,) for b in earlier.version if b not in kept]
-        conn.executemany("DELETE FROM beads WHERE id = ?", gone)
+        conn.executemany("DELETE FROM beads WHERE id = ?", ((b,) for b in gone))
         docs = list(earlier.documents.values())
         marks = ", ".join("?" * len(docs))
-        stale = [
-            (edit_id,)
-            for edit_id, bead_id, other_id in conn.execute(
-                f"SELECT id, bead_id, other_bead_id FROM edits WHERE document_id IN ({marks})",
-                docs,
-            )
-            if bead_id not in kept and other_id not in kept
-        ]
-        conn.executemany("DELETE FROM edits WHERE id = ?", stale)
+        # (bead ids are never given twice: a history row names no bead this import added)
+        conn.execute(
+            f"DELETE FROM edits WHERE document_id IN ({marks}) AND NOT EXISTS "
+            "(SELECT 1 FROM beads WHERE id IN (edits.bead_id, edits.other_bead_id))",
+            docs,
+        )
         dropped = [(d,) for d in docs if d not in used]
         conn.executemany("DELETE FROM documents WHERE id = ?", dropped)
         return len(gone)
+
+
+class _KeptBeads:
+    """The earlier beads that stay, placed as the file's pairs come (not kept for the end):
+    one nobody changed in duiyi (version 1) also takes the file's values (score, status,
+    props, dates when the file has them, …), one changed in review the language tags of the
+    file's unit (its own, `OWN_TAGS`, or none: its document's)."""
+
+    def __init__(self, conn: sqlite3.Connection, earlier: EarlierImport):
+        self.conn, self.earlier = conn, earlier
+        self.fresh: list[tuple] = []
+        self.moved: list[tuple[int, int]] = []
+        self.tags: list[tuple[str | None, int]] = []
+
+    def place(self, beads: list[int], row: tuple, dates: tuple) -> None:
+        """`beads`, made from the file's pair `row` alone (and dated `dates`), stay."""
+        _, position, kind, _, norm, _, score, origin, engine, status, *_, meta = row
+        for bead_id in beads:
+            earlier_position = self.earlier.changed.get(bead_id)
+            if earlier_position is None:  # unchanged
+                self.fresh.append(
+                    (position, kind, norm, score, origin, engine, status, *dates, meta, bead_id)
+                )
+                continue
+            own = json.loads(meta).get(OWN_TAGS)  # made from one unit of the file: its tags
+            self.tags.append((json.dumps(own, separators=(",", ":")) if own else None, bead_id))
+            if position != earlier_position:
+                self.moved.append((position, bead_id))
+        if len(self.fresh) + len(self.tags) >= 1000:
+            self.write()
+
+    def write(self) -> None:
+        self.conn.executemany(
+            "UPDATE beads SET position = ?, kind = ?, src_normalized = ?, score = ?, origin = ?, "
+            "engine = ?, status = ?, created_at = COALESCE(?, created_at), "
+            "updated_at = COALESCE(?, updated_at), updated_by = ?, meta = ? WHERE id = ?",
+            self.fresh,
+        )
+        self.conn.executemany("UPDATE beads SET position = ? WHERE id = ?", self.moved)
+        self.conn.executemany(
+            f"UPDATE beads SET meta = CASE WHEN ?1 IS NULL THEN json_remove(meta, '$.{OWN_TAGS}') "
+            f"ELSE json_set(meta, '$.{OWN_TAGS}', json(?1)) END "
+            f"WHERE id = ?2 AND json_extract(meta, '$.{OWN_TAGS}') IS NOT ?1",
+            self.tags,
+        )
+        self.fresh, self.moved, self.tags = [], [], []
 
 
 def _import_meta(source: str, tgt_lang: str | list[str], src_lang: str | list[str] = "") -> str:

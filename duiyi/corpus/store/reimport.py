@@ -26,6 +26,7 @@ import json
 import os
 import sqlite3
 from collections import deque
+from collections.abc import Iterable
 
 
 def source_path(path: str | os.PathLike) -> str:
@@ -50,74 +51,115 @@ class EarlierImport:
     """The documents and beads an earlier import of `source` (a resolved path) left in the
     store.
 
-    Feed it the file's pairs with `claim`; `finish` then tells which beads stay. With
+    Feed it the file's pairs with `claim`; `finish` then tells which beads go. With
     `beads=False`, only the documents are read (nothing is matched).
+
+    Kept small (a re-import of 300,000 pairs held 660 MB in maps of objects per bead): a bead
+    nobody changed in duiyi is its own root and costs one entry, its key, in one map with its
+    root as value (a deque only for a key several roots share); the maps of roots and beads
+    hold only the beads with a review history, and positions only those changed.
     """
 
     def __init__(self, conn: sqlite3.Connection, source: str, *, beads: bool = True):
         self.documents: dict[str, int] = _earlier_documents(conn, source)
         names = {doc_id: name for name, doc_id in self.documents.items()}
-        self.version: dict[int, int] = {}  # earlier bead id -> its version
-        self.position: dict[int, int] = {}
-        # root id -> its key, and the beads made from it; key -> unclaimed roots, in order
-        self.roots: dict[int, list[int]] = {}  # earlier bead id -> the roots it was made from
+        self.changed: dict[int, int] = {}  # bead changed or made in duiyi -> its position
+        # the beads with a review history: the roots each was made from, and each such root's
+        # beads (any other bead is its own single root, and that root's single bead)
+        self.roots: dict[int, list[int]] = {}
         self._beads_of: dict[int, list[int]] = {}
-        self._unclaimed: dict[bytes, deque[int]] = {}
-        self.claimed: dict[int, int] = {}  # root id -> position of the pair that claimed it
-        self._edited: set[int] = set()
+        # key -> its unclaimed root, or its unclaimed roots in order (a deque)
+        self._unclaimed: dict[bytes, int | deque[int]] = {}
+        # root claimed whose beads `claim` could not say stay -> position of the pair that did
+        self.claimed: dict[int, int] = {}
         if not (self.documents and beads):
             return
         docs = ", ".join("?" * len(names))
-        first = _earliest_history(conn, docs, list(names))
-        self._edited = set(first)  # beads a review change made or changed
-        keys: dict[int, bytes] = {}  # root id -> key
+        first = _earliest_history(conn, docs, list(names))  # beads made or changed in review
+        keys: dict[int, bytes] = {}  # root id of a bead in `first` -> key
         for bead_id, doc_id, position, src, tgt, version in conn.execute(
             f"SELECT id, document_id, position, src_text, tgt_text, version FROM beads "
             f"WHERE document_id IN ({docs}) ORDER BY document_id, position, id",
             list(names),
         ):
-            self.version[bead_id] = version
-            self.position[bead_id] = position
-            if bead_id in first:
-                roots = _roots(bead_id, first, names[doc_id], keys)
-            else:  # never changed: as the import brought it
-                keys[bead_id] = pair_key(names[doc_id], src, tgt)
-                roots = [bead_id]
-            self.roots[bead_id] = roots
-            for root in roots:
+            if bead_id not in first:  # never changed: as the import brought it
+                if version != 1:
+                    self.changed[bead_id] = position
+                self._wait(pair_key(names[doc_id], src, tgt), bead_id)
+                continue
+            self.changed[bead_id] = position
+            roots = self.roots[bead_id] = _roots(bead_id, first, names[doc_id], keys)
+            for root in roots:  # (roots are beads of `first`, no bead without a history)
                 beads = self._beads_of.setdefault(root, [])
                 if not beads:
-                    self._unclaimed.setdefault(keys[root], deque()).append(root)
+                    self._wait(keys[root], root)
                 beads.append(bead_id)
         for key, waiting in self._unclaimed.items():
-            if len(waiting) > 1:  # the copies changed in duiyi first, else in order
+            if isinstance(waiting, deque):  # the copies changed in duiyi first, else in order
                 self._unclaimed[key] = deque(
-                    sorted(waiting, key=lambda r: all(map(self.unchanged, self._beads_of[r])))
+                    sorted(waiting, key=lambda r: all(map(self.unchanged, self.beads_of(r))))
                 )
+
+    def _wait(self, key: bytes, root: int) -> None:
+        waiting = self._unclaimed.get(key)
+        if waiting is None:
+            self._unclaimed[key] = root
+        elif isinstance(waiting, deque):
+            waiting.append(root)
+        else:
+            self._unclaimed[key] = deque((waiting, root))
+
+    def beads_of(self, root: int) -> list[int]:
+        """The beads made from `root`."""
+        return self._beads_of.get(root) or [root]
 
     def unchanged(self, bead_id: int) -> bool:
         """Whether the bead is as the earlier import brought it: nobody changed it in duiyi,
         nor made it (the second half of a split is new, at version 1, but made in review)."""
-        return self.version[bead_id] == 1 and bead_id not in self._edited
+        return bead_id not in self.changed
 
     def claim(self, key: bytes, position: int) -> tuple[int | None, list[int]]:
         """The root the file's pair with `key` (at `position`) claims, if any, and its beads
         when they stay for sure (every one made from this root alone); else []."""
         waiting = self._unclaimed.get(key)
-        if not waiting:
+        if waiting is None:
             return None, []
-        root = waiting.popleft()
-        self.claimed[root] = position
-        beads = self._beads_of[root]
-        if all(len(self.roots[b]) == 1 for b in beads):
+        if isinstance(waiting, deque):
+            root = waiting.popleft()
+            if not waiting:
+                del self._unclaimed[key]
+        else:
+            root = waiting
+            del self._unclaimed[key]
+        beads = self.beads_of(root)
+        if all(len(self.roots.get(b, ())) <= 1 for b in beads):
             return root, beads
+        self.claimed[root] = position
         return root, []
 
-    def finish(self) -> tuple[set[int], set[int]]:
-        """(the earlier beads that stay, the claimed roots none of whose beads stays)."""
-        kept = {b for b, roots in self.roots.items() if all(r in self.claimed for r in roots)}
-        orphans = {r for r in self.claimed if not any(b in kept for b in self._beads_of[r])}
-        return kept, orphans
+    def finish(self) -> tuple[set[int], set[int], list[tuple[int, int]]]:
+        """(the earlier beads that go, the claimed roots none of whose beads stays, (position,
+        id) of each bead that stays, though `claim` did not say so, and moves: the place of the
+        first pair it was made from). A bead goes when one of its roots is unclaimed; a bead
+        `claim` said stays is placed by its caller."""
+        gone = {
+            b
+            for waiting in self._unclaimed.values()
+            for r in _each(waiting)
+            for b in self.beads_of(r)
+        }
+        orphans = {r for r in self.claimed if all(b in gone for b in self._beads_of[r])}
+        moved = []
+        for bead_id, roots in self.roots.items():
+            if roots[0] in self.claimed and bead_id not in gone:  # (then all its roots are)
+                position = min(self.claimed[r] for r in roots)
+                if position != self.changed[bead_id]:
+                    moved.append((position, bead_id))
+        return gone, orphans, moved
+
+
+def _each(waiting: int | deque[int]) -> Iterable[int]:
+    return waiting if isinstance(waiting, deque) else (waiting,)
 
 
 def _earlier_documents(conn: sqlite3.Connection, source: str) -> dict[str, int]:
