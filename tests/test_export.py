@@ -1229,3 +1229,21 @@ def test_xces_links_to_unknown_or_malformed_ids_are_refused(tmp_path, xtargets, 
     path = _xces(tmp_path, xtargets)
     with pytest.raises(FormatError, match=rf"c\.xml:\d+: link SL1: {re.escape(message)}"):
         list(read_pairs(str(path)))
+
+
+def test_an_export_selecting_one_direction_of_a_store_holding_both_needs_no_tags(cli, tmp_path):
+    """The pairs selected are tagged as a store holding only them would be (as the review
+    page's export does): --origin picks the en→zh memory out of a store holding zh→en too."""
+    store = tmp_path / "c.db"
+    zh_en = _tmx(tmp_path / "a.tmx", ("zh-CN", "你好。", "en-US", "Hello."))
+    en_zh = _tmx(tmp_path / "b.tmx", ("en-GB", "Goodbye.", "zh-CN", "再见。"))
+    assert cli("import", zh_en, "--store", store)[0] == 0
+    memory = ("--src-lang", "en-GB", "--tgt-lang", "zh-CN", "--origin", "aligned")
+    assert cli("import", en_zh, "--store", store, *memory)[0] == 0
+    status, _, err = cli("export", store, "-f", "jsonl")  # both directions: one file tags one
+    assert status == 1 and "--src-lang" in err
+    status, out, err = cli("export", store, "-f", "jsonl", "--origin", "aligned")
+    assert status == 0, err
+    assert [
+        (r["src_text"], r["src_lang"], r["tgt_lang"]) for r in map(json.loads, out.splitlines())
+    ] == [("Goodbye.", "en-GB", "zh-CN")]

@@ -107,7 +107,14 @@ def export_store(
             left_out[GLOSS] = gloss
         if status or origin or min_score is not None:
             left_out[NOT_SELECTED] = every - sum(left_out.values()) - total
-        tags = export_tags(view, src_lang, tgt_lang)
+        # tagged as a store holding only the selected pairs (a filter on one direction of a
+        # store holding both needs no --src-lang/--tgt-lang)
+        narrowed = None
+        if status or origins or min_score is not None:
+            from duiyi.corpus.store.records import BeadFilter  # (the store imports export)
+
+            narrowed = BeadFilter(**selection)
+        tags = export_tags(view, src_lang, tgt_lang, narrowed)
         if writer.tags_files:
             writer.file_languages = tags.documents
         pairs = filter_pairs(

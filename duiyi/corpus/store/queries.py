@@ -479,7 +479,8 @@ class QueryMixin:
         if len(directions) > 1:
             raise MixedDirections(
                 f"{self.path} holds pairs in several directions ({', '.join(directions)}): "
-                "give --src-lang and --tgt-lang, or keep each direction in a store of its own",
+                "give --src-lang and --tgt-lang, export one direction (--origin, --status), "
+                "or keep each direction in a store of its own",
                 directions,
             )
         return common_tag(src for src, _ in sides), common_tag(tgt for _, tgt in sides)
