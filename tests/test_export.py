@@ -754,6 +754,16 @@ def test_import_wrong_languages_names_them(cli, tmp_path):
     assert status == 0 and "imported 4 pairs" in err
 
 
+def _through_a_store(cli, tmp_path: Path, memory: Path, args=()) -> str:
+    """The TMX `duiyi export` writes of a store `memory` was imported into (with `args`)."""
+    store, out = tmp_path / "c.db", tmp_path / "out.tmx"
+    status, _, err = cli("import", memory, "--store", store, *args)
+    assert status == 0, err
+    status, _, err = cli("export", store, "-o", out)
+    assert status == 0, err
+    return out.read_text(encoding="utf-8")
+
+
 def _tmx(path: Path, *units: tuple[str, str, str, str]) -> Path:
     """A TMX as another tool writes it: (source tag, source, target tag, target) per unit."""
     path.write_text(
@@ -779,14 +789,7 @@ def _tmx(path: Path, *units: tuple[str, str, str, str]) -> Path:
     ([("zh-CN", "简体。", "fr-FR", "Plat.")], ("--tgt-lang", "fr"), ("zh-CN", "fr-FR")),
 ])  # fmt: skip
 def test_an_export_tags_imported_pairs_as_their_file_did(cli, tmp_path, units, args, tags):
-    memory = _tmx(tmp_path / "tm.tmx", *units)
-    store = tmp_path / "c.db"
-    status, _, err = cli("import", memory, "--store", store, *args)
-    assert status == 0, err
-    out = tmp_path / "out.tmx"
-    status, _, err = cli("export", store, "-o", out)
-    assert status == 0, err
-    text = out.read_text(encoding="utf-8")
+    text = _through_a_store(cli, tmp_path, _tmx(tmp_path / "tm.tmx", *units), args)
     assert re.findall(r'<tuv xml:lang="([^"]*)">', text) == list(tags) * len(units)
     assert f'srclang="{tags[0]}"' in text
 
@@ -803,21 +806,14 @@ _MIXED = [("zh-CN", "简体。", "en-US", "One."), ("zh-TW", "繁體。", "en-US
 def test_a_file_mixing_variants_keeps_each_units_tags_through_the_store(
     cli, tmp_path, units, args, header
 ):
-    memory = _tmx(tmp_path / "tm.tmx", *units)
-    store = tmp_path / "c.db"
-    status, _, err = cli("import", memory, "--store", store, *args)
-    assert status == 0, err
-    out = tmp_path / "out.tmx"
-    status, _, err = cli("export", store, "-o", out)
-    assert status == 0, err
-    text = out.read_text(encoding="utf-8")
+    text = _through_a_store(cli, tmp_path, _tmx(tmp_path / "tm.tmx", *units), args)
     own = [(a, lang_tag(b)) for a, _, b, _ in units]
     assert re.findall(r'<tuv xml:lang="([^"]*)">', text) == [t for tags in own for t in tags]
     assert f'srclang="{header}"' in text  # the file's: what the units' tags share
     assert "lang_tags" not in text  # no prop
     # the file exported reads back with each unit's tags, into a store exporting them too
     again = tmp_path / "again.db"
-    assert cli("import", out, "--store", again, *args)[0] == 0
+    assert cli("import", tmp_path / "out.tmx", "--store", again, *args)[0] == 0
     status, records, err = cli("export", again, "-f", "jsonl")
     assert status == 0, err
     records = [json.loads(line) for line in records.splitlines()]
