@@ -302,3 +302,19 @@ def test_no_text_lost(text, lang):
 def test_no_text_lost_on_any_text(text):
     doc = prepare(Document(path="-", text=text))
     check_coverage(doc)
+
+
+@pytest.mark.parametrize(
+    ("tags", "common"),
+    [
+        (["zh-TW", "zh-TW"], "zh-TW"),
+        (["zh-CN", "zh-TW"], "zh"),
+        # several languages: "mul", not one of them picked by the set's (hash-seeded) order
+        (["en-US", "zh-CN", "ja"], "mul"),
+        (["ja", "en"], "mul"),
+    ],
+)
+def test_common_tag_is_theirs_their_language_or_mul(tags, common):
+    from duiyi.corpus.model import common_tag
+
+    assert common_tag(tags) == common

@@ -515,22 +515,22 @@ def test_a_page_export_reads_one_state_while_another_tab_saves(tmp_path, monkeyp
     from duiyi.corpus.model import Pair
     from duiyi.review import export
 
-    real_write = export.write_pairs
+    real_filter = export.without_gloss  # the first step the pairs read go through
     with Store.open(tmp_path / "big.db") as store:  # more pairs than one batch of reads
         store.add_pairs(
             [Pair(f"句{i}。", f"S{i}.") for i in range(2500)], source="m.tmx", checksum="m"
         )
 
-        def approve_everything_midway(pairs, *args, **kwargs):
+        def approve_everything_midway(pairs):
             def pairs_then_a_save():
                 for n, pair in enumerate(pairs):
                     if n == 1:  # another tab approves the whole corpus, and commits
                         store.bulk_update(BeadFilter(), status="approved")
                     yield pair
 
-            return real_write(pairs_then_a_save(), *args, **kwargs)
+            return real_filter(pairs_then_a_save())
 
-        monkeypatch.setattr(export, "write_pairs", approve_everything_midway)
+        monkeypatch.setattr(export, "without_gloss", approve_everything_midway)
         pending = make_client(store).get("/pairs/export?format=jsonl&status=pending")
         assert store.count_pairs(status=["pending"]) == 0
     statuses = [json.loads(line)["status"] for line in pending.text.splitlines()]
@@ -691,3 +691,19 @@ def test_a_pair_of_a_file_mixing_variants_shows_its_own_tags(store, client):
     client.post(f"/beads/{tw.id}/edit", {"version": 1, "tgt_text": "computer software"})
     history = client.get(f"/beads/{tw.id}/history").text
     assert '<ins lang="en-GB">computer software</ins>' in history
+
+
+def test_a_page_export_keeps_each_documents_own_tags(store, client):
+    """A zh-TW/en-GB memory beside zh-CN drafts: its units say so, as `duiyi export` writes
+    them (the page passed the file's tags to write_pairs, which then tagged every unit)."""
+    from duiyi.corpus.model import Pair
+
+    store.add_pairs(
+        [Pair("軟體。", "Software.")], source="tw.tmx", checksum="tw", src_lang="zh-TW",
+        tgt_lang="en-GB",
+    )  # fmt: skip
+    records = [json.loads(r) for r in client.get("/pairs/export?format=jsonl").text.splitlines()]
+    tags = {(r["src_lang"], r["tgt_lang"]) for r in records}
+    assert ("zh-TW", "en-GB") in tags and ("zh-CN", "en-US") in tags
+    (tw,) = [r for r in records if r["src_text"] == "軟體。"]
+    assert (tw["src_lang"], tw["tgt_lang"]) == ("zh-TW", "en-GB")

@@ -407,3 +407,11 @@ def test_a_script_without_case_starts_a_sentence():
 )
 def test_chinese_list_items_and_stray_marks(text, expected):
     assert sentences(text) == expected
+
+
+def test_split_sentences_picks_the_splitter_its_language_gets():
+    """zh-TW and ja by the Chinese rules, as prepare picks them (they got the English ones)."""
+    text = "第一句。第二句。"
+    for lang in ("zh", "zh-TW", "ja"):
+        assert len(split_sentences(text, lang)) == 2
+    assert len(split_sentences(text, "en")) == 1

@@ -100,9 +100,13 @@ def primary_subtag(lang: str) -> str:
 
 def common_tag(tags: Iterable[str]) -> str:
     """The one tag a file gives documents of one language: theirs where they all share it
-    (zh-TW), else their language (zh for Traditional and Simplified ones together)."""
+    (zh-TW), else their language (zh for Traditional and Simplified ones together), else
+    "mul" (ISO 639: several languages; never one of them picked at random)."""
     tags = set(tags)
-    return tags.pop() if len(tags) == 1 else primary_subtag(next(iter(tags)))
+    if len(tags) == 1:
+        return tags.pop()
+    languages = {primary_subtag(tag) for tag in tags}
+    return languages.pop() if len(languages) == 1 else "mul"
 
 
 @dataclass(frozen=True)

@@ -186,7 +186,7 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     ko, …, und: `detect_lang`); it is the tag exports give the document (`Document.lang_tag`)
     and picks the splitter (`splitter_lang`), but for `und`: the detected language's
     (`rules_lang`)."""
-    from duiyi.corpus.split import SPLITTERS
+    from duiyi.corpus.split import SPLITTERS, splitter_lang
 
     # Spans a document reader marked (PDF running headers, list labels) stay removed; the
     # cleaner sees blanks in their place, so offsets hold.
@@ -243,14 +243,6 @@ def _detect(doc: Document, content: str, lang: str | None, conversion: str) -> s
         config = _config_for(conversion, "") if conversion != "auto" else ""
     doc.conversion = config
     return config
-
-
-def splitter_lang(lang: str) -> str:
-    """The sentence splitter a language gets: "zh" (Chinese punctuation, no spaces between
-    words) for Chinese and Japanese, "el" for Greek (the English rules, and ; is a question
-    mark), "en" (sacremoses' English rules) for every other, which serve French, German or
-    Russian as well (Thai, which marks no sentence's end, stays in paragraphs)."""
-    return {"zh": "zh", "ja": "zh", "el": "el"}.get(primary_subtag(lang), "en")
 
 
 def _normalize_sentences(doc: Document, config: str) -> None:
@@ -346,7 +338,7 @@ def pipeline_signature(doc: Document | None) -> str:
     Without a document (one export over many), it names the setting: convert what is Traditional.
     """
     from duiyi.corpus.normalize import conversion_signature
-    from duiyi.corpus.split import splitter_signature
+    from duiyi.corpus.split import splitter_lang, splitter_signature
 
     if doc is None:
         return f"{conversion_signature('auto')}|{splitter_signature('zh')}"

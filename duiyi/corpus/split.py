@@ -22,6 +22,8 @@ from bisect import bisect_right
 from functools import cache
 from typing import NamedTuple
 
+from duiyi.corpus.model import primary_subtag
+
 MAX_SENTENCE_CHARS = 1000  # the hard cap on a sentence's length, in characters
 
 # --- paragraphs ------------------------------------------------------------------------------
@@ -531,8 +533,9 @@ class SentenceSpan(NamedTuple):
 
 
 def split_sentences(text: str, lang: str = "zh", **options) -> list[SentenceSpan]:
-    """Sentence spans with their paragraph index, for "zh", "el" or "en" text."""
-    splitter = SPLITTERS.get(lang, split_en)
+    """Sentence spans with their paragraph index, split by `lang`'s rules (`splitter_lang`:
+    zh-TW and ja by the Chinese ones)."""
+    splitter = SPLITTERS[splitter_lang(lang)]
     hard_newlines = options.get("hard_newlines", True)
     paragraphs = split_paragraphs(text, hard_newlines)
     out = []
@@ -544,7 +547,15 @@ def split_sentences(text: str, lang: str = "zh", **options) -> list[SentenceSpan
     return out
 
 
-SPLITTERS = {"zh": split_zh, "el": split_el, "en": split_en}  # by `pipeline.splitter_lang`
+SPLITTERS = {"zh": split_zh, "el": split_el, "en": split_en}  # by `splitter_lang`
+
+
+def splitter_lang(lang: str) -> str:
+    """The sentence splitter a language gets: "zh" (Chinese punctuation, no spaces between
+    words) for Chinese and Japanese, "el" for Greek (the English rules, and ; is a question
+    mark), "en" (sacremoses' English rules) for every other, which serve French, German or
+    Russian as well (Thai, which marks no sentence's end, stays in paragraphs)."""
+    return {"zh": "zh", "ja": "zh", "el": "el"}.get(primary_subtag(lang), "en")
 
 
 def splitter_signature(lang: str = "zh") -> str:

@@ -115,8 +115,6 @@ def export_store(
 
             narrowed = BeadFilter(**selection)
         tags = export_tags(view, src_lang, tgt_lang, narrowed)
-        if writer.tags_files:
-            writer.file_languages = tags.documents
         pairs = filter_pairs(
             progressbar(
                 view.iter_pairs(**selection, segments=fmt == "xces"),
@@ -129,13 +127,7 @@ def export_store(
             dedup=dedup,
             max_length_ratio=max_length_ratio,
         )
-        written = writer.write(
-            tags.tag(pairs),
-            output,
-            src_lang=tags.src_lang,
-            tgt_lang=tags.tgt_lang,
-            signature=" + ".join(view.info()["signatures"]),
-        )
+        written = tags.write(writer, pairs, output, " + ".join(view.info()["signatures"]))
         return ExportResult(written, fmt, +left_out)  # only the filters that dropped something
 
 
@@ -155,6 +147,16 @@ class Tags:
         """`pairs` as the writers are to tag them: without their own tags on a side given,
         those of `documents` with their document's where they have none of their own."""
         return _with_document_tags(without_own_tags(pairs, *self.given), self.documents)
+
+    def write(self, writer, pairs: Iterable[Pair], output, signature: str = "") -> int:
+        """`pairs` written by `writer` (a format) to `output`, tagged: the file with the
+        file's tags, each unit (or XLIFF <file>) with its own where it differs."""
+        if writer.tags_files:
+            writer.file_languages = self.documents
+        return writer.write(
+            self.tag(pairs), output, src_lang=self.src_lang, tgt_lang=self.tgt_lang,
+            signature=signature,
+        )  # fmt: skip
 
 
 def export_tags(

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
 from duiyi.corpus.store import MixedDirections
-from duiyi.export import write_pairs
+from duiyi.export import get_format, without_gloss
 from duiyi.export.exports import export_tags
 from duiyi.review.filters import Filters
 from duiyi.review.views import Page, ReviewContext, chosen_document
@@ -47,8 +47,9 @@ class ExportView(Page):
         os.close(handle)
         try:
             # one state (the page's own connection), whatever other tabs save meanwhile
-            pairs = tags.tag(review.store.iter_pairs(where=filters.where()))
-            write_pairs(pairs, path, fmt, src_lang=tags.src_lang, tgt_lang=tags.tgt_lang)
+            writer = get_format(fmt)
+            pairs = review.store.iter_pairs(where=filters.where())
+            tags.write(writer, pairs if writer.keeps_gloss else without_gloss(pairs), path)
         except BaseException:
             os.unlink(path)
             raise
