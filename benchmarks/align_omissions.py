@@ -82,7 +82,7 @@ def main() -> None:
         key = name.replace("-", "_")
         result += [
             f"{key}_strict_f1={f1:.4f}",
-            f"{key}_vs_gale_church={f1 / gc_f1:.2f}",
+            f"{key}_vs_gale_church={f1 / gc_f1 if gc_f1 else float('nan'):.2f}",
             f"{key}_err_recall_at_10={at_10:.3f}",
             f"{key}_avg_precision_err={ap:.3f}",
         ]

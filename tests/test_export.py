@@ -1207,9 +1207,12 @@ def test_xces_gzipped_sentence_files_as_opus_distributes_them_are_read(tmp_path)
     _from_doc(path, "c.zh.xml.gz")
     path.write_text(path.read_text(encoding="utf-8").replace('"c.en.xml"', '"c.en.xml.gz"'))
     assert [(p.src, p.tgt) for p in read_pairs(str(path))] == [("甲。", "A.")]
-    (tmp_path / "c.en.xml.gz").write_bytes(gzip.compress(b"<document>")[:12])  # cut short
-    with pytest.raises(FormatError, match="c.en.xml.gz: cannot read the sentence file"):
-        list(read_pairs(str(path)))
+    whole = gzip.compress(b"<document><s id='1'>A.</s></document>")
+    cut, corrupt = whole[:12], whole[:10] + b"\xff" * 8 + whole[18:]  # a bad deflate stream too
+    for damaged in (cut, corrupt):
+        (tmp_path / "c.en.xml.gz").write_bytes(damaged)
+        with pytest.raises(FormatError, match="c.en.xml.gz: cannot read the sentence file"):
+            list(read_pairs(str(path)))
 
 
 @pytest.mark.parametrize(

@@ -685,6 +685,9 @@ def test_a_pair_of_a_file_mixing_variants_shows_its_own_tags(store, client):
     assert langs["软件"] == ("zh-CN", "en-US")
     assert langs["軟體"] == ("zh-TW", "en-GB")
     assert "lang_tags" not in page
+    # another tool's TMX prop of that name (a string) is shown as its other props are
+    store.add_pairs([Pair("猫。", "Cat.", meta={"lang_tags": "x"})], source="o.tmx", checksum="o")
+    assert 'title="lang_tags">lang_tags: x</span>' in client.get("/pairs?limit=1000").text
     beads = [b for b in all_beads(store) if b.src_text in ("软件", "軟體")]
     cn, tw = sorted(beads, key=lambda bead: bead.position)
     assert 'lang="zh-TW">軟體' in client.get(f"/beads/{cn.id}/context").text

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import zlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -235,7 +236,7 @@ def _read_sentences(path: Path, options: dict) -> dict[str, str]:
                 text = " ".join(words) if words else "".join(s.itertext())
                 found[s.get("id", "")] = text if s.get(XML_SPACE) == "preserve" else text.strip()
                 s.clear()
-    except (OSError, EOFError) as exc:  # (a damaged gzip file too)
+    except (OSError, EOFError, zlib.error) as exc:  # (a damaged gzip file too)
         reason = getattr(exc, "strerror", None) or exc
         raise FormatError(
             f"{path}: cannot read the sentence file the alignment names ({reason})"

@@ -133,8 +133,11 @@ def text_langs(bead, langs: dict[int, tuple[str, str]]) -> tuple[str, str]:
 def shown_meta(meta: dict | None) -> list[tuple[str, object]]:
     """The bead meta a pair row lists as `key: value`: not what it shows otherwise (flags,
     engine) nor what says how the pair was made or tagged (signature, its own tags)."""
-    hidden = {"flags", "signature", "engine", OWN_TAGS}
-    return [(key, value) for key, value in (meta or {}).items() if key not in hidden]
+    meta = meta or {}
+    hidden = {"flags", "signature", "engine"}
+    if any(own_tags(dict(meta))):  # (another tool's prop of that name is a label like others)
+        hidden.add(OWN_TAGS)
+    return [(key, value) for key, value in meta.items() if key not in hidden]
 
 
 def confidence_band(score: float | None) -> str:
