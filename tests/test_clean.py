@@ -388,3 +388,18 @@ def test_related_questions_at_the_end_go():
         ("related-links", links),
         ("footer", "返回顶部"),
     ]
+
+
+def test_network_names_alone_go_only_at_the_pages_edges():
+    """ "Facebook, Twitter" in the middle of an article is its text (a list of the networks it
+    talks about); at the top or the bottom, a share bar without its label."""
+    body = [f"这是正文的第{n}段，讲了一件很长的事情。" for n in range(20)]
+    middle = "\n\n".join([*body[:10], "Facebook, Twitter", *body[10:]])
+    assert _removed(middle) == []
+    _assert_nothing_lost(middle)
+    bottom = "\n\n".join([*body, "Facebook Twitter WhatsApp"])
+    assert [(s.kind, s.text) for s in clean_text(bottom).removed] == [
+        ("footer", "Facebook Twitter WhatsApp")
+    ]
+    labelled = "\n\n".join([*body[:10], "分享到：微信 微博", *body[10:]])  # labelled: anywhere
+    assert [s.text for s in clean_text(labelled).removed] == ["分享到：微信 微博"]

@@ -276,13 +276,16 @@ def _is_footer(text: str) -> bool:
     return not (text[label.end() : label.end() + 1].isalnum() and _SENTENCE_PUNCT.search(text))
 
 
-def _is_share_row(text: str) -> bool:
-    """A line of nothing but share labels and network names, with a label or two networks."""
-    if len(text) > 120:
-        return False
+def _share_row(text: str) -> str | None:
+    """ "footer" for a line of nothing but share labels and network names with a label in it,
+    "networks" for two or more network names alone (a share bar only at the page's edges:
+    elsewhere "Facebook, Twitter" may be the text), else None."""
+    if len(text) > 120 or not (_SHARE_WORDS.search(text) or _NETWORKS.search(text)):
+        return None
     shares, networks = len(_SHARE_WORDS.findall(text)), len(_NETWORKS.findall(text))
-    rest = _SHARE_FILLER.sub("", _NETWORKS.sub("", _SHARE_WORDS.sub("", text)))
-    return not rest and (shares >= 1 or networks >= 2)
+    if _SHARE_FILLER.sub("", _NETWORKS.sub("", _SHARE_WORDS.sub("", text))):
+        return None
+    return "footer" if shares else "networks" if networks >= 2 else None
 
 
 def _is_cookie_notice(text: str) -> bool:
@@ -306,8 +309,10 @@ def _classify(line: _Line) -> None:
         line.kind = "reply-header"
     elif (marker := _reply_marker(text)) is not None:
         line.kind, line.meta = "reply-marker", marker
-    elif _is_counter_footer(text) or _is_footer(text) or _is_share_row(text):
+    elif _is_counter_footer(text) or _is_footer(text):
         line.kind = "footer"
+    elif share := _share_row(text):
+        line.kind = share
     elif _RELATED_HEADING.match(text):
         line.kind = "related-heading"
     elif _COUNT.match(text):
@@ -394,6 +399,8 @@ def _resolve_context(lines: list[_Line]) -> None:
         at_edge = i < 8 or i >= n - 5
         if line.kind == "crumbs":
             line.kind = "breadcrumb" if at_edge else "content"
+        elif line.kind == "networks":
+            line.kind = "footer" if at_edge else "content"
         if line.kind not in ("content", "bullet"):
             continue
         after_marker = i > 0 and lines[i - 1].kind == "reply-marker"
