@@ -41,6 +41,20 @@ def missing(name: str):
     pytest.skip(f"{name} is not installed")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_cache(tmp_path_factory):
+    """duiyi's cache folder (the e5 encoder's CTranslate2 copy, embeddings, drafts) is the
+    session's: a developer's cache, stale or not, never feeds a test, and tests write nothing
+    into ~/.cache (one conversion of the encoder per session)."""
+    saved = os.environ.get("DUIYI_CACHE")
+    os.environ["DUIYI_CACHE"] = str(tmp_path_factory.mktemp("duiyi-cache"))
+    yield
+    if saved is None:
+        os.environ.pop("DUIYI_CACHE", None)
+    else:
+        os.environ["DUIYI_CACHE"] = saved
+
+
 @pytest.fixture(autouse=True)
 def _no_user_llm_models(tmp_path_factory, monkeypatch):
     """An LLM model the developer installed must never change what a test's engine is."""

@@ -166,10 +166,13 @@ def test_a_glossary_is_read_up_to_its_limit_from_a_pipe(tmp_path, monkeypatch):
         with open(fifo, "w") as f:
             f.write("港口\tharbour\n" * 200)  # 2,800 bytes
 
-    writer = threading.Thread(target=feed)
+    writer = threading.Thread(target=feed, daemon=True)
     writer.start()
     try:
         with pytest.raises(InputError, match="glossary larger than"):
             gl.load(fifo)
     finally:
-        writer.join()
+        writer.join(timeout=10)
+        if writer.is_alive():  # load never opened the pipe: let the writer go, then fail
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+            pytest.fail("the glossary's pipe was never read")

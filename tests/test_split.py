@@ -356,10 +356,10 @@ def test_english_list_numbers_acronyms_and_closers(text, expected):
         ("Part I. The method", ["Part I. The method"]),
         # an ellipsis before the word it follows, repeated, is a hesitation
         (
-            "'I... I've got a headache.' 'I... I... can't remember.' We waited... We left.",
+            "'I... I've got a headache.' 'I... I... don't know.' We waited... We left.",
             [
                 "'I... I've got a headache.'",
-                "'I... I... can't remember.'",
+                "'I... I... don't know.'",
                 "We waited...",
                 "We left.",
             ],
