@@ -23,6 +23,7 @@ from functools import cache
 from typing import NamedTuple
 
 from duiyi.corpus.model import primary_subtag
+from duiyi.corpus.numerals import roman_numeral
 
 MAX_SENTENCE_CHARS = 1000  # the hard cap on a sentence's length, in characters
 
@@ -440,27 +441,8 @@ def _next_item(text: str, start: int, period: int) -> int | None:
     previous = _number_value(number) - 1
     if previous < 1:
         return None
-    opener = str(previous) if number.isdigit() else _to_roman(previous)
+    opener = str(previous) if number.isdigit() else roman_numeral(previous)
     return found.start() if text.startswith(opener + ". ", start) else None
-
-
-def _to_roman(value: int) -> str:
-    out = ""
-    for number, letters in (
-        (100, "C"),
-        (90, "XC"),
-        (50, "L"),
-        (40, "XL"),
-        (10, "X"),
-        (9, "IX"),
-        (5, "V"),
-        (4, "IV"),
-        (1, "I"),
-    ):
-        while value >= number:
-            out += letters
-            value -= number
-    return out
 
 
 def _closing_opener(text: str, start: int, cut: int, end: int) -> int:

@@ -19,6 +19,7 @@ import io
 from collections.abc import Iterator
 
 from duiyi.corpus.model import Document
+from duiyi.corpus.numerals import roman_numeral
 from duiyi.errors import InputError
 
 from . import TextBuilder, check_zip
@@ -75,19 +76,8 @@ def _under(el, top, tag: str) -> bool:
 
 # --- list numbering --------------------------------------------------------------------------
 
-_ROMAN = ((1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
-          (40, "xl"), (10, "x"), (9, "ix"), (5, "v"), (4, "iv"), (1, "i"))  # fmt: skip
 _HAN_DIGITS = "〇一二三四五六七八九"
 MAX_LIST_NUMBER = 32767  # Word's largest list start; beyond it numbers are written as digits
-
-
-def _roman(n: int) -> str:
-    out = []
-    for value, letters in _ROMAN:
-        while n >= value:
-            out.append(letters)
-            n -= value
-    return "".join(out)
 
 
 def _letters(n: int) -> str:
@@ -110,8 +100,8 @@ def _format_number(n: int, fmt: str) -> str:
         text = _letters(n)
         return text.upper() if fmt == "upperLetter" else text
     if fmt in ("lowerRoman", "upperRoman"):
-        text = _roman(n)
-        return text.upper() if fmt == "upperRoman" else text
+        text = roman_numeral(n)
+        return text if fmt == "upperRoman" else text.lower()
     if fmt.startswith(("chineseCounting", "ideograph", "japaneseCounting", "taiwaneseCounting")):
         return _han(n)
     if fmt == "decimalZero":
