@@ -151,8 +151,9 @@ def _latin1_text(data: bytes) -> str | None:
     return text if good >= 0.9 * len(high) else None
 
 
-def _korean(data: bytes) -> tuple[str, str] | None:
-    """EUC-KR (or CP949, its Windows superset) Korean text, else None.
+def _korean(data: bytes, chinese: str | None) -> tuple[str, str] | None:
+    """EUC-KR (or CP949, its Windows superset) Korean text, else None. `chinese`: `data`
+    decoded as GB18030 (None: it is not GB18030).
 
     GB18030 reads these bytes as common Han characters (KS X 1001 puts its 2,350 Hangul
     syllables where GB2312 puts its first-level Han characters), so plausibility cannot tell
@@ -177,7 +178,6 @@ def _korean(data: bytes) -> tuple[str, str] | None:
         or len(frequent.intersection(hangul)) < 2
     ):
         return None  # 老狼 reads as 일의, 老胡啊 as 일빚가: a word or two is no evidence
-    chinese = _strict(data, "gb18030")
     if chinese is not None:
         pairs, words = _han_pairs(chinese)
         if not pairs or words is None or words > 0.1 * pairs:
@@ -268,12 +268,13 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
         return text, "utf-8"
     if damaged := _few_broken(data, "utf-8"):
         return _kept_broken(damaged, "utf-8", name)
-    if korean := _korean(data):
+    gb18030 = _strict(data, "gb18030")
+    if korean := _korean(data, gb18030):
         log.debug("%s: decoded as Korean (%s)", name, korean[1])
         return korean
     candidates = []
     for encoding in ("gb18030", "big5"):
-        text = _strict(data, encoding)
+        text = gb18030 if encoding == "gb18030" else _strict(data, encoding)
         if text is None and encoding == "big5":
             encoding = "big5hkscs"  # Big5 with the Hong Kong (and common ETEN) extensions
             text = _strict(data, encoding)
