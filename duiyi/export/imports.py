@@ -159,7 +159,7 @@ def _import_file(file: _ReadFile, store, *, origin: str | None) -> ImportResult:
         src_lang=src_lang,
         tgt_lang=tgt_lang,
         signature=reader.signature,
-        languages=lambda: reader.languages(src_lang, tgt_lang),
+        languages=lambda: (srcs, tgts),  # the file was read (parked) before: its tags are known
         replace=not file.pair_format.updates_store,
         tally=tally,
         own_tags=mixed,
