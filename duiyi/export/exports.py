@@ -204,11 +204,11 @@ def _document_tags(
     tagged otherwise than the store as a whole (`src_lang`, `tgt_lang`): a zh-TW document
     among zh-CN ones; the sides `given` keep the tag asked for. Names that several documents
     tagged apart share are left out (the store's tags)."""
-    names = view.document_names()
+    names = view.document_names(selected)
     tags: dict[str, tuple[str, str] | None] = {}
-    for doc_id, (src, tgt) in view.document_languages().items():
+    for doc_id, (src, tgt) in view.document_languages(selected).items():
         name = names.get(doc_id)
-        if name is None or (selected is not None and doc_id not in selected):
+        if name is None:
             continue
         pair = (src_lang if given[0] else src, tgt_lang if given[1] else tgt)
         tags[name] = pair if tags.get(name, pair) == pair else None

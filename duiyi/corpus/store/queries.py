@@ -54,6 +54,14 @@ _LANGUAGE_COLUMNS = (
 )
 
 
+# ids given as one JSON array parameter: no limit on how many (SQLite's on parameters is 32,766)
+_IDS = "(SELECT value FROM json_each(?))"
+
+
+def _id_list(ids: Iterable[int]) -> str:
+    return json.dumps(list(ids))
+
+
 def _side_tags(
     src: str, src_script: str, tgt: str | None, tgt_script: str | None, meta: str
 ) -> tuple[list[str], list[str]]:
@@ -129,13 +137,9 @@ class QueryMixin:
                 "SELECT id, name FROM documents WHERE role = 'src' ORDER BY name, id"
             )
         else:
-            ids = list(ids)
-            if not ids:
-                return {}
             rows = self._query(
-                f"SELECT id, name FROM documents WHERE id IN ({', '.join('?' for _ in ids)}) "
-                "ORDER BY name, id",
-                ids,
+                f"SELECT id, name FROM documents WHERE id IN {_IDS} ORDER BY name, id",
+                [_id_list(ids)],
             )
         return dict(rows)
 
@@ -464,15 +468,18 @@ class QueryMixin:
         only them is. A side without a stored document (imported pairs) is the other language
         of the pair. Raises MixedDirections (a StoreError) when the pairs are in both
         directions: one file cannot tag them."""
+        chosen, params = (
+            ("", []) if documents is None else (f"AND s.id IN {_IDS}", [_id_list(documents)])
+        )
         rows = self._query(
-            f"SELECT {_LANGUAGE_COLUMNS} WHERE s.role = 'src' "
-            "AND EXISTS (SELECT 1 FROM beads WHERE document_id = s.id)"
+            f"SELECT {_LANGUAGE_COLUMNS} WHERE s.role = 'src' {chosen} "
+            "AND EXISTS (SELECT 1 FROM beads WHERE document_id = s.id)",
+            params,
         )
         sides = set()
-        for doc_id, *row in rows:
-            if documents is None or doc_id in documents:
-                srcs, tgts = _side_tags(*row)
-                sides.update((s, t) for s in srcs for t in tgts)
+        for _, *row in rows:
+            srcs, tgts = _side_tags(*row)
+            sides.update((s, t) for s in srcs for t in tgts)
         if not sides:
             return None
         directions = sorted({f"{primary_subtag(s)}→{primary_subtag(t)}" for s, t in sides})
@@ -498,12 +505,7 @@ class QueryMixin:
         if ids is None:
             rows = self._query(f"SELECT {_LANGUAGE_COLUMNS} WHERE s.role = 'src'")
         else:
-            ids = list(ids)
-            if not ids:
-                return {}
-            rows = self._query(
-                f"SELECT {_LANGUAGE_COLUMNS} WHERE s.id IN ({', '.join('?' for _ in ids)})", ids
-            )
+            rows = self._query(f"SELECT {_LANGUAGE_COLUMNS} WHERE s.id IN {_IDS}", [_id_list(ids)])
         languages = {}
         for doc_id, *row in rows:
             srcs, tgts = _side_tags(*row)
