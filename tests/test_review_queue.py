@@ -652,9 +652,9 @@ def test_a_document_link_deep_in_a_long_document_reads_a_bounded_number_of_pairs
         store, "long.txt", [(f"第{i}句。", None, f"S {i}.", 0.5) for i in range(300)]
     )
     far = store.list_beads(doc, sort="position", limit=300).beads[250]
-    context, asked = Store.context, []  # on the class: pages read through a view of their own
+    count, asked = Store.count_before, []  # on the class: pages read through a view of their own
     monkeypatch.setattr(
-        Store, "context", lambda s, i, size=1: asked.append(size) or context(s, i, size)
+        Store, "count_before", lambda s, bead, limit: asked.append(limit) or count(s, bead, limit)
     )
     client = make_client(store)
     answer = client.get(f"/beads/{far.id}/place")

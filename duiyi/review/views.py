@@ -95,7 +95,7 @@ def pair_context(store: Store, beads: Sequence[BeadRecord]) -> dict[str, Any]:
         "names": store.document_names(documents),
         "langs": store.document_languages(documents),  # the `lang` of their texts
         "neighbours": neighbours,
-        "versions": {n: shown[n] if n in shown else store.get_bead(n).version for n in nexts},
+        "versions": {**store.bead_versions(nexts - shown.keys()), **shown},  # as shown
     }
 
 
@@ -244,11 +244,11 @@ class PlaceView(Page):
     def page(self, review: ReviewContext, request: Request) -> Response:
         bead = review.store.get_bead(request.path_params["bead_id"])
         # Its position counts the pairs before it until a merge leaves a gap: count them, but
-        # read no more than PLACE_COUNT_LIMIT pairs (a pair deep in a document of 300,000 took
-        # 12 s and 400 MB). Beyond, the position stands in: the page only shows the count.
+        # no more than PLACE_COUNT_LIMIT. Beyond, the position stands in: the page only shows
+        # the count.
         size = min(bead.position, PLACE_COUNT_LIMIT) + 1
-        before, _ = review.store.context(bead.id, size=size)
-        at = len(before) if len(before) < size else bead.position
+        before = review.store.count_before(bead, limit=size)
+        at = before if before < size else bead.position
         return RedirectResponse(position_url(bead, at), status_code=303)
 
 

@@ -53,6 +53,8 @@ Reading (review app, export, ``corpus info``)::
     store.count_beads(where) -> int
     store.neighbours(bead_ids) -> {id: (previous id, next id)}  # in document order
     store.context(bead_id, size=1) -> (beads before, beads after)  # in document order
+    store.count_before(bead, limit) -> int              # beads before it in its document, to limit
+    store.bead_versions(bead_ids) -> {id: version}      # one query for a page's worth
     store.get_bead(bead_id) -> BeadRecord               # NotFoundError if absent
     store.history(bead_id) -> list[Edit]                # newest first
     store.iter_pairs(status=, origin=, min_score=, documents=, where=, segments=False)

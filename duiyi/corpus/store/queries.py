@@ -358,6 +358,21 @@ class QueryMixin:
         )
         return {bead_id: (prev, nxt) for bead_id, prev, nxt in rows}
 
+    def bead_versions(self, bead_ids: Iterable[int]) -> dict[int, int]:
+        """{bead id: version} of `bead_ids` (those that exist), in one query."""
+        return dict(
+            self._query(f"SELECT id, version FROM beads WHERE id IN {_IDS}", [_id_list(bead_ids)])
+        )
+
+    def count_before(self, bead: BeadRecord, limit: int) -> int:
+        """How many beads come before `bead` in its document, counted up to `limit` (an index
+        range read, no rows: a pair deep in a document of 300,000 costs no more)."""
+        return self._query(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM beads WHERE document_id = ? AND "
+            "(position, id) < (?, ?) LIMIT ?)",
+            [bead.document_id, bead.position, bead.id, limit],
+        )[0][0]
+
     def context(self, bead_id: int, size: int = 1) -> tuple[list[BeadRecord], list[BeadRecord]]:
         """The `size` beads before and after `bead_id` in its document, in document order."""
         bead = self.get_bead(bead_id)
