@@ -134,3 +134,28 @@ def test_omegat_takes_a_memory_whose_units_keep_their_own_chinese_tags(tmp_path,
     run_omegat(omegat, project, tmp_path)
     translated = (project / "target" / "doc.txt").read_text(encoding="utf-8").split("\n\n")
     assert [t for t in translated if t.strip()] == [p.tgt for _, p in units]
+
+
+def test_omegat_pretranslates_from_a_memory_whose_codes_came_through_the_store(tmp_path, cli):
+    """Another tool's TMX with bpt/ept/ph, imported and exported again: the codes are there,
+    and OmegaT (reading external TMX at level 1: the text outside the codes) still
+    pre-translates a plain document from it."""
+    omegat = require_tool("omegat")
+    project = make_project(tmp_path)
+    (project / "source" / "doc.txt").write_text("点击这里继续。\n", encoding="utf-8")
+    tm = tmp_path / "tm.tmx"
+    tm.write_text(
+        '<?xml version="1.0" encoding="utf-8"?>\n<tmx version="1.4"><header srclang="zh-CN"/>'
+        '<body><tu><tuv xml:lang="zh-CN"><seg>点击<bpt i="1">&lt;b&gt;</bpt>这里'
+        '<ept i="1">&lt;/b&gt;</ept>继续。<ph x="2"/></seg></tuv><tuv xml:lang="en-US"><seg>'
+        'Click <bpt i="1">&lt;b&gt;</bpt>here<ept i="1">&lt;/b&gt;</ept> to go on.<ph x="2"/>'
+        "</seg></tuv></tu></body></tmx>\n",
+        encoding="utf-8",
+    )
+    store, out = tmp_path / "c.db", project / "tm" / "auto" / "duiyi.tmx"
+    assert cli("import", tm, "--store", store)[0] == 0
+    status, _, err = cli("export", store, "-o", out)
+    assert status == 0, err
+    assert out.read_text(encoding="utf-8").count("<bpt") == 2
+    run_omegat(omegat, project, tmp_path)
+    assert (project / "target" / "doc.txt").read_text(encoding="utf-8") == "Click here to go on.\n"

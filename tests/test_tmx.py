@@ -198,11 +198,22 @@ def test_dates_users_notes_and_other_tools_props_survive_a_round_trip(tmp_path):
         "2025-01-02T03:04:05Z",
         "ann",
     )
-    assert pair.meta == {"file": "guide.html", "creationid": "bob", "notes": notes}
+    codes = ['点击<ph x="1"/> 这里 <ph x="2"/> 继续', 'Click <ph x="1"/> here <ph x="2"/> to go on']
+    assert pair.meta == {
+        "file": "guide.html",
+        "creationid": "bob",
+        "notes": notes,
+        "inline_codes": codes,
+    }
     tmx = pytest.importorskip("translate.storage.tmx")
     (unit,) = tmx.tmxfile.parsefile(str(tmp_path / "out.tmx")).units
     assert unit.getnotes() == "\n".join(notes)
-    assert (unit.source, unit.target) == ("点击 这里 继续", "Click here to go on")
+    # (the codes kept: translate-toolkit's text of a code without one keeps both spaces)
+    assert [" ".join(text.split()) for text in (unit.source, unit.target)] == [
+        "点击 这里 继续",
+        "Click here to go on",
+    ]
+    assert [len(list(unit.getlanguageNode(index=i).iter("ph"))) for i in (0, 1)] == [2, 2]
 
 
 @pytest.mark.parametrize(
@@ -260,7 +271,15 @@ def test_tmx11_with_lang_inline_codes_and_skips(tmp_path):
     ]
     assert reader.skipped == 3
     assert pairs[0].origin == "human" and pairs[0].id == "7"
-    assert pairs[0].meta == {"x-Origin": "TM"}
+    assert pairs[0].meta == {
+        "x-Origin": "TM",
+        "inline_codes": [
+            '点击<bpt i="1">&lt;b&gt;</bpt>这里<ept i="1">&lt;/b&gt;</ept>。<ph>{0}</ph>',
+            'Click <bpt i="1">&lt;b&gt;</bpt>here<ept i="1">&lt;/b&gt;</ept>.<ph>{0}</ph> '
+            '<hi type="x">now</hi>',
+        ],
+    }
+    assert pairs[1].meta == {"inline_codes": ['繁體<it pos="begin">[</it>字<ut>x</ut>', ""]}
     assert reader.header["creationtool"] == "memoQ"
 
 

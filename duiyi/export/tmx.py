@@ -10,11 +10,12 @@ what the pair's meta kept from another tool's TMX comes back: creationid, text p
 
 Reader: lxml's pull parser with entities unresolved, no network, no DTD loading and libxml2's
 size limits on; a DOCTYPE that declares entities is refused before parsing. Tolerates TMX
-1.1–1.4, `lang` for `xml:lang`, UTF-16 with a BOM (memoQ), and keeps inline codes
+1.1–1.4, `lang` for `xml:lang`, UTF-16 with a BOM (memoQ), and reads inline codes
 (`<bpt>/<ept>/<ph>/<it>/<ut>/<hi>/<sub>`) as their text (a code without text, and the space
-it doubled, leaves nothing). Dates, users, props and notes come back as the writer takes them:
-`Pair.created`/`changed`/`changed_by`, and in `Pair.meta` creationid, each other prop under
-its type and `notes` (a list). Units lacking either language are
+it doubled, leaves nothing), their markup kept in `Pair.meta` for the writer to give back
+while the text is unchanged (see `inline`). Dates, users, props and notes come back as the
+writer takes them: `Pair.created`/`changed`/`changed_by`, and in `Pair.meta` creationid,
+each other prop under its type and `notes` (a list). Units lacking either language are
 skipped and counted (`TmxReader.skipped`); an `x-score` that is not a confidence in [0, 1] is
 refused, naming the unit. Units in duiyi's own shape are read from the bytes
 by `tmx_scan` (3× faster), only where the result is the one lxml would give.
@@ -54,6 +55,15 @@ from .base import (
     wrong_root,
     xml_error,
     xml_safe,
+)
+from .inline import (
+    DEPTH_LIMIT,
+    INLINE_CODES,
+    MARKUP_LIMIT,
+    flat_text,
+    kept_codes,
+    markup,
+    seg_xml,
 )
 from .tmx_scan import CANONICAL_TU, CanonicalUnits, NotCanonical, iso_date
 
@@ -148,6 +158,13 @@ def write_tmx(
             out.write("".join(chunk).encode("utf-8"))
             chunk.clear()
     out.write(("".join(chunk) + "</body>\n</tmx>\n").encode("utf-8"))
+    if units.lost:
+        log.warning(
+            "wrote %d segment%s without the inline codes its import kept: its text was "
+            "edited since (or its kept codes are not valid TMX)",
+            units.lost,
+            "" if units.lost == 1 else "s",
+        )
     return n
 
 
@@ -201,6 +218,7 @@ class _TuWriter:
         self.labels: dict[tuple[str, str, str, str], str] = {}
         self.own: dict[tuple[str, str], tuple[str, str, str]] = {}  # units' own tags
         self.src_lang = src_lang
+        self.lost = 0  # sides written without the inline codes their import kept
 
     def props(self, bead: str, origin: str, document: str, status: str) -> str:
         """The x-bead … x-status props (after x-score), cached: they repeat on most units."""
@@ -248,10 +266,26 @@ class _TuWriter:
         if pair.src_lang or pair.tgt_lang:  # the unit's own (a file that mixed zh-CN, zh-TW)
             srclang, src, tgt = self.tuvs(pair.src_lang, pair.tgt_lang)
             attrs += srclang
+        codes = kept_codes(meta) if meta else None
+        if codes is None:
+            src_seg, tgt_seg = xml_text(pair.src), xml_text(pair.tgt)
+        else:
+            src_seg, tgt_seg = self.segs(codes, pair)
         return (
-            f'<tu tuid="{tuid}"{attrs}>{score}{props}{src}{xml_text(pair.src)}'
-            f"{tgt}{xml_text(pair.tgt)}</seg></tuv></tu>\n"
+            f'<tu tuid="{tuid}"{attrs}>{score}{props}{src}{src_seg}'
+            f"{tgt}{tgt_seg}</seg></tuv></tu>\n"
         )
+
+    def segs(self, codes: list[str], pair: Pair) -> tuple[str, str]:
+        """The contents of the two segs of a pair whose import kept inline codes: a side's
+        codes where its text is still theirs, else its text (counted in `lost`)."""
+        segs = []
+        for inner, text in zip(codes, (pair.src, pair.tgt), strict=True):
+            xml = seg_xml(inner, text) if inner else None
+            if inner and xml is None:
+                self.lost += 1
+            segs.append(xml_text(text) if xml is None else xml)
+        return segs[0], segs[1]
 
     def tuvs(self, src_lang: str, tgt_lang: str) -> tuple[str, str, str]:
         """For a unit's own tags (the file's for "" or one that is no language tag), cached:
@@ -325,6 +359,7 @@ class TmxReader(PairReader):
         self.header_props: dict[str, str] = {}
         self.read = 0
         self.skipped = 0
+        self.codes_dropped = 0  # units whose codes (beyond the limits) were read as text only
         self.signature = ""
         self.langs: Counter[str] = Counter()  # languages of the skipped units
         self.tags: set[tuple[str, str]] = set()  # (source, target) codes of the units read
@@ -348,6 +383,16 @@ class TmxReader(PairReader):
         if self.skipped:
             log.info(
                 "%s: skipped %d units lacking %s or %s", self.path, self.skipped, self.src, self.tgt
+            )
+        if self.codes_dropped:
+            log.warning(
+                "%s: read %d unit%s as text alone, without its inline codes: more than %d "
+                "characters or %d levels of them",
+                self.path,
+                self.codes_dropped,
+                "" if self.codes_dropped == 1 else "s",
+                MARKUP_LIMIT,
+                DEPTH_LIMIT,
             )
         if self.variants:
             log.warning(
@@ -478,7 +523,7 @@ class TmxReader(PairReader):
 
     def _pair(self, tu: etree._Element) -> Pair | None:
         # One pass over the unit's children; this loop is most of the reading time.
-        src = tgt = None
+        src_seg = tgt_seg = None
         # Per side: the code of the tuv taken, and of the other variants (zh-CN, zh-TW) met
         taken = {"src": "", "tgt": ""}
         others: dict[str, list[str]] | None = None
@@ -510,11 +555,13 @@ class TmxReader(PairReader):
                     others[side].append(before)
                 taken[side] = lang
                 if side == "src":
-                    src = _seg_text(child)
+                    src_seg = _seg(child)
                 else:
-                    tgt = _seg_text(child)
+                    tgt_seg = _seg(child)
         if others:
             self._count_variants(taken, others)
+        src = None if src_seg is None else flat_text(src_seg)
+        tgt = None if tgt_seg is None else flat_text(tgt_seg)
         if not src or not tgt or not src.strip() or not tgt.strip():
             self.skipped += 1
             for tuv in tu.iterchildren("tuv"):
@@ -529,7 +576,19 @@ class TmxReader(PairReader):
             self._apply_attributes(pair, tu.attrib)
         if notes:
             pair.meta["notes"] = notes
+        if len(src_seg) or len(tgt_seg):
+            self._keep_codes(pair, src_seg, tgt_seg)
         return pair
+
+    def _keep_codes(self, pair: Pair, src_seg: etree._Element, tgt_seg: etree._Element) -> None:
+        """The inline markup of the unit's segs kept in its meta (see `inline`); a side whose
+        codes are beyond the limits is counted in `codes_dropped`."""
+        codes = [markup(src_seg), markup(tgt_seg)]
+        if None in codes:
+            self.codes_dropped += 1
+            codes = [c or "" for c in codes]
+        if any(codes) and INLINE_CODES not in pair.meta:  # (not over another tool's prop)
+            pair.meta[INLINE_CODES] = codes
 
     @staticmethod
     def _apply_attributes(pair: Pair, attrib) -> None:
@@ -580,39 +639,12 @@ class TmxReader(PairReader):
         pair.meta = {k: v for k, v in props.items() if k not in PROP_KEYS}
 
 
-def _seg_text(tuv: etree._Element) -> str | None:
-    """The text of a tuv's seg, inline codes (bpt/ept/ph/it/ut/hi/sub) kept as their text.
-
-    A code without text (`<ph x="1"/>` for an image) leaves nothing, nor the space it
-    doubled: "Click <ph/> here" is "Click here", "<ph/> Next" is "Next".
-    """
+def _seg(tuv: etree._Element) -> etree._Element | None:
+    """A tuv's seg, if it has one."""
     for seg in tuv:
         if seg.tag == "seg":
-            if not len(seg):
-                return seg.text or ""
-            text = "".join(_inline_text(seg))
-            if _EMPTY_CODE in text:
-                text = _LEFT_SPACE.sub("", text).replace(_EMPTY_CODE, "")
-            return text
+            return seg
     return None
-
-
-_EMPTY_CODE = "\x00"  # where a code without text stood (no XML text holds U+0000)
-# the space a code without text left doubled, or alone at the start or end of the segment
-_LEFT_SPACE = re.compile(r"(?<=\s)\x00+\s|\A\x00+\s|\s\x00+\Z")
-
-
-def _inline_text(elem: etree._Element) -> Iterator[str]:
-    """The text of `elem` (what `itertext` gives), with _EMPTY_CODE for each code in it
-    that holds no text."""
-    if elem.text:
-        yield elem.text
-    for child in elem:
-        if isinstance(child.tag, str):  # (no comments or processing instructions: removed)
-            inner = "".join(_inline_text(child))
-            yield inner or _EMPTY_CODE
-        if child.tail:
-            yield child.tail
 
 
 def _props(elem: etree._Element) -> dict[str, str]:

@@ -24,6 +24,7 @@ from duiyi.corpus.store import ConflictError, NotFoundError, Store
 from duiyi.corpus.store.records import OWN_TAGS, own_tags
 from duiyi.corpus.store.search import search_terms
 from duiyi.errors import StoreError
+from duiyi.export.inline import INLINE_CODES, kept_codes, seg_xml
 from duiyi.review import actions, export, views
 from duiyi.review.security import SAFE_METHODS, Guard, new_token
 
@@ -130,14 +131,26 @@ def text_langs(bead, langs: dict[int, tuple[str, str]]) -> tuple[str, str]:
     return own_src or src, own_tgt or tgt
 
 
-def shown_meta(meta: dict | None) -> list[tuple[str, object]]:
+def shown_meta(meta: dict | None, bead=None) -> list[tuple[str, object]]:
     """The bead meta a pair row lists as `key: value`: not what it shows otherwise (flags,
-    engine) nor what says how the pair was made or tagged (signature, its own tags)."""
+    engine) nor what says how the pair was made or tagged (signature, its own tags); the
+    inline codes its import kept as which side's a TMX export writes, or loses (its text
+    edited since: `bead`'s texts)."""
     meta = meta or {}
     hidden = {"flags", "signature", "engine"}
     if any(own_tags(dict(meta))):  # (another tool's prop of that name is a label like others)
         hidden.add(OWN_TAGS)
-    return [(key, value) for key, value in meta.items() if key not in hidden]
+    shown = []
+    if (codes := kept_codes(meta)) is not None:
+        hidden.add(INLINE_CODES)
+        texts = (bead.src_text, bead.tgt_text) if bead is not None else ("", "")
+        sides = [
+            f"{side} {'kept' if seg_xml(inner, text) is not None else 'lost (text edited)'}"
+            for side, inner, text in zip(("source", "target"), codes, texts, strict=True)
+            if inner
+        ]
+        shown.append(("inline codes", ", ".join(sides)))
+    return [(key, value) for key, value in meta.items() if key not in hidden] + shown
 
 
 def confidence_band(score: float | None) -> str:

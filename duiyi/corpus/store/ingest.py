@@ -29,6 +29,7 @@ from duiyi.corpus.store.records import (
 from duiyi.corpus.store.reimport import EarlierImport, pair_key, source_path
 from duiyi.corpus.store.schema import refresh_stats
 from duiyi.errors import StoreError
+from duiyi.export.inline import INLINE_CODES
 
 _OWN_COLUMNS = ("engine", "signature", "src_segments", "tgt_segments")
 
@@ -369,17 +370,22 @@ class IngestMixin:
         return len(gone)
 
 
+# What a bead changed in review takes of the file's unit it was made from: the language tags
+# (its own, or none: its document's) and the inline codes its import keeps.
+_UNIT_KEYS = (OWN_TAGS, INLINE_CODES)
+
+
 class _KeptBeads:
     """The earlier beads that stay, placed as the file's pairs come (not kept for the end):
     one nobody changed in duiyi (version 1) also takes the file's values (score, status,
-    props, dates when the file has them, …), one changed in review the language tags of the
-    file's unit (its own, `OWN_TAGS`, or none: its document's)."""
+    props, dates when the file has them, …), one changed in review what the file's unit
+    tells of it (`_UNIT_KEYS`: its tags, its inline codes)."""
 
     def __init__(self, conn: sqlite3.Connection, earlier: EarlierImport):
         self.conn, self.earlier = conn, earlier
         self.fresh: list[tuple] = []
         self.moved: list[tuple[int, int]] = []
-        self.tags: list[tuple[str | None, int]] = []
+        self.unit: dict[str, list[tuple[str | None, int]]] = {key: [] for key in _UNIT_KEYS}
 
     def place(self, beads: list[int], row: tuple, dates: tuple) -> None:
         """`beads`, made from the file's pair `row` alone (and dated `dates`), stay."""
@@ -391,11 +397,14 @@ class _KeptBeads:
                     (position, kind, norm, score, origin, engine, status, *dates, meta, bead_id)
                 )
                 continue
-            own = json.loads(meta).get(OWN_TAGS)  # made from one unit of the file: its tags
-            self.tags.append((json.dumps(own, separators=(",", ":")) if own else None, bead_id))
+            unit = json.loads(meta)  # made from one unit of the file: what it tells
+            for key, rows in self.unit.items():
+                value = unit.get(key)
+                compact = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+                rows.append((compact if value else None, bead_id))
             if position != earlier_position:
                 self.moved.append((position, bead_id))
-        if len(self.fresh) + len(self.tags) >= 1000:
+        if len(self.fresh) + len(self.unit[OWN_TAGS]) >= 1000:
             self.write()
 
     def write(self) -> None:
@@ -406,13 +415,15 @@ class _KeptBeads:
             self.fresh,
         )
         self.conn.executemany("UPDATE beads SET position = ? WHERE id = ?", self.moved)
-        self.conn.executemany(
-            f"UPDATE beads SET meta = CASE WHEN ?1 IS NULL THEN json_remove(meta, '$.{OWN_TAGS}') "
-            f"ELSE json_set(meta, '$.{OWN_TAGS}', json(?1)) END "
-            f"WHERE id = ?2 AND json_extract(meta, '$.{OWN_TAGS}') IS NOT ?1",
-            self.tags,
-        )
-        self.fresh, self.moved, self.tags = [], [], []
+        for key, rows in self.unit.items():
+            self.conn.executemany(
+                f"UPDATE beads SET meta = CASE WHEN ?1 IS NULL THEN json_remove(meta, '$.{key}') "
+                f"ELSE json_set(meta, '$.{key}', json(?1)) END "
+                f"WHERE id = ?2 AND json_extract(meta, '$.{key}') IS NOT ?1",
+                rows,
+            )
+            rows.clear()
+        self.fresh, self.moved = [], []
 
 
 def _import_meta(source: str, tgt_lang: str | list[str], src_lang: str | list[str] = "") -> str:

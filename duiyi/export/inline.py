@@ -1,0 +1,133 @@
+"""Inline codes of a TMX segment (`<bpt>`, `<ept>`, `<ph>`, `<it>`, `<ut>`, `<hi>`, `<sub>`):
+their flat text, and their markup kept from import to export.
+
+A pair read from a TMX whose seg holds codes keeps each side's inner markup in its meta under
+`INLINE_CODES` (["src markup", "tgt markup"], "" for a side without codes; a list, so no TMX
+prop of another tool, a string, is taken for it), bounded by MARKUP_LIMIT and DEPTH_LIMIT;
+its texts are the flat ones (`flat_text`: search, review and alignment work on them). The
+writer gives a side its codes back (`seg_xml`) while its text is still the flattening of the
+kept markup: a side edited in review is written as its text, without the codes.
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import re
+from collections.abc import Iterator
+
+from lxml import etree
+
+# The bead meta key of a pair's kept markup: [source, target].
+INLINE_CODES = "inline_codes"
+MARKUP_LIMIT = 256 << 10  # characters of one side's markup kept; more: its text alone
+DEPTH_LIMIT = 32  # codes nested in codes deeper than this: its text alone
+
+# The seg's content model and the codes' attributes, as tmx14.dtd gives them.
+_DTD = etree.DTD(
+    io.StringIO(
+        """
+<!ENTITY % inline "#PCDATA|bpt|ept|it|ph|hi|ut">
+<!ELEMENT seg (%inline;)* >
+<!ELEMENT bpt (#PCDATA|sub)* >
+<!ATTLIST bpt i CDATA #REQUIRED x CDATA #IMPLIED type CDATA #IMPLIED >
+<!ELEMENT ept (#PCDATA|sub)* >
+<!ATTLIST ept i CDATA #REQUIRED >
+<!ELEMENT sub (%inline;)* >
+<!ATTLIST sub datatype CDATA #IMPLIED type CDATA #IMPLIED >
+<!ELEMENT it (#PCDATA|sub)* >
+<!ATTLIST it pos (begin|end) #REQUIRED x CDATA #IMPLIED type CDATA #IMPLIED >
+<!ELEMENT ph (#PCDATA|sub)* >
+<!ATTLIST ph x CDATA #IMPLIED assoc CDATA #IMPLIED type CDATA #IMPLIED >
+<!ELEMENT hi (%inline;)* >
+<!ATTLIST hi x CDATA #IMPLIED type CDATA #IMPLIED >
+<!ELEMENT ut (#PCDATA|sub)* >
+<!ATTLIST ut x CDATA #IMPLIED >
+"""
+    )
+)
+_PARSER = etree.XMLParser(
+    resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, remove_pis=True
+)
+
+
+def flat_text(seg: etree._Element) -> str:
+    """The text of a seg, inline codes kept as their text.
+
+    A code without text (`<ph x="1"/>` for an image) leaves nothing, nor the space it
+    doubled: "Click <ph/> here" is "Click here", "<ph/> Next" is "Next".
+    """
+    if not len(seg):
+        return seg.text or ""
+    text = "".join(_inline_text(seg))
+    if _EMPTY_CODE in text:
+        text = _LEFT_SPACE.sub("", text).replace(_EMPTY_CODE, "")
+    return text
+
+
+_EMPTY_CODE = "\x00"  # where a code without text stood (no XML text holds U+0000)
+# the space a code without text left doubled, or alone at the start or end of the segment
+_LEFT_SPACE = re.compile(r"(?<=\s)\x00+\s|\A\x00+\s|\s\x00+\Z")
+
+
+def _inline_text(elem: etree._Element) -> Iterator[str]:
+    """The text of `elem` (what `itertext` gives), with _EMPTY_CODE for each code in it
+    that holds no text."""
+    if elem.text:
+        yield elem.text
+    for child in elem:
+        if isinstance(child.tag, str):  # (no comments or processing instructions: removed)
+            inner = "".join(_inline_text(child))
+            yield inner or _EMPTY_CODE
+        if child.tail:
+            yield child.tail
+
+
+def markup(seg: etree._Element) -> str | None:
+    """The inner markup of a seg (its text and codes as XML, without the namespace
+    declarations, comments and processing instructions of the file); "" where it holds no
+    code, None where its codes run beyond MARKUP_LIMIT characters or DEPTH_LIMIT levels."""
+    if not len(seg):
+        return ""
+    if _too_deep(seg, DEPTH_LIMIT):
+        return None
+    own = copy.deepcopy(seg)
+    own.tail = None
+    own.attrib.clear()
+    etree.strip_elements(own, etree.Comment, etree.ProcessingInstruction, with_tail=False)
+    if not len(own):
+        return ""
+    etree.cleanup_namespaces(own)
+    xml = etree.tostring(own, encoding="unicode")
+    inner = xml[xml.index(">") + 1 : -len("</seg>")]
+    return inner if len(inner) <= MARKUP_LIMIT else None
+
+
+def _too_deep(elem: etree._Element, left: int) -> bool:
+    if left == 0:
+        return True
+    return any(_too_deep(child, left - 1) for child in elem if len(child))
+
+
+def seg_xml(inner: object, text: str) -> str | None:
+    """The kept markup `inner` (an import's, see INLINE_CODES) as a seg's content, parsed and
+    serialized again by lxml, where it is a seg's content valid against the TMX DTD, within
+    the limits, whose flat text is `text`; else None (the side is written as its text)."""
+    if not isinstance(inner, str) or "<" not in inner or len(inner) > MARKUP_LIMIT:
+        return None
+    try:
+        seg = etree.fromstring(f"<seg>{inner}</seg>", _PARSER)
+    except etree.XMLSyntaxError:
+        return None
+    if _too_deep(seg, DEPTH_LIMIT) or not _DTD.validate(seg) or flat_text(seg) != text:
+        return None
+    xml = etree.tostring(seg, encoding="unicode")
+    return xml[len("<seg>") : -len("</seg>")] if xml.startswith("<seg>") else None
+
+
+def kept_codes(meta: dict | None) -> list[str] | None:
+    """The [source, target] markup a pair's meta keeps (INLINE_CODES), or None."""
+    codes = meta.get(INLINE_CODES) if meta else None
+    if isinstance(codes, list) and len(codes) == 2 and all(isinstance(c, str) for c in codes):
+        return codes
+    return None
