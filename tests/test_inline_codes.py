@@ -191,3 +191,54 @@ def test_the_review_page_says_which_sides_an_export_writes_with_their_codes(tmp_
     assert shown_meta(bead.meta, bead) == [
         ("inline codes", "source kept, target lost (text edited)")
     ]
+
+
+XLIFF = """<?xml version="1.0" encoding="UTF-8"?>
+<xliff version="1.2" xmlns="urn:oasis:names:tc:xliff:document:1.2">
+<file original="doc.html" source-language="zh-CN" target-language="en-US" datatype="html"><body>
+<trans-unit id="1"><source>点击<g id="1" ctype="bold">这里</g> <x id="2"/> 继续<ph id="3">&lt;br/&gt;</ph>。</source>
+<target>Click <g id="1" ctype="bold">here</g> <x id="2"/> to go on<ph id="3">&lt;br/&gt;</ph>.</target>
+</trans-unit>
+<trans-unit id="2"><source><bx id="4" rid="1"/>开始<mrk mtype="term">术语</mrk><ex id="5" rid="1"/></source>
+<target><bx id="4" rid="1"/>Start <mrk mtype="term">term</mrk><ex id="5" rid="1"/></target></trans-unit>
+</body></file></xliff>
+"""
+
+
+def test_an_xliff_units_codes_come_out_as_the_tmx_codes_they_map_to(cli, tmp_path):
+    source = tmp_path / "doc.xlf"
+    source.write_text(XLIFF, encoding="utf-8")
+    out = import_export(cli, tmp_path, source)
+    assert segs(out) == [
+        [
+            '点击<bpt i="1" type="bold" x="1"></bpt>这里<ept i="1"></ept> <ph x="2"></ph> 继续'
+            '<ph x="3">&lt;br/&gt;</ph>。',
+            'Click <bpt i="1" type="bold" x="1"></bpt>here<ept i="1"></ept> <ph x="2"></ph> to '
+            'go on<ph x="3">&lt;br/&gt;</ph>.',
+        ],
+        [
+            '<bpt i="1" x="4"></bpt>开始<hi type="term">术语</hi><ept i="1"></ept>',
+            '<bpt i="1" x="4"></bpt>Start <hi type="term">term</hi><ept i="1"></ept>',
+        ],
+    ]
+    assert_valid(out)
+    with Store.open(tmp_path / "c.db") as store:  # a code without text: nor its space
+        assert [b.tgt_text for b in store.list_beads().beads] == [
+            "Click here to go on<br/>.",
+            "Start term",
+        ]
+
+
+def test_xliff_codes_nested_beyond_the_limit_are_read_as_text(tmp_path, caplog):
+    from duiyi.export.xliff import XliffReader
+
+    deep = '<g id="1">' * (DEPTH_LIMIT + 1) + "深" + "</g>" * (DEPTH_LIMIT + 1)
+    source = tmp_path / "doc.xlf"
+    source.write_text(XLIFF.replace("点击<g", f"{deep}点击<g", 1), encoding="utf-8")
+    reader = XliffReader(str(source))
+    with caplog.at_level(logging.WARNING):
+        pairs = list(reader)
+    assert pairs[0].src.startswith("深点击这里")
+    assert pairs[0].meta["inline_codes"][0] == ""  # its target's are kept
+    assert pairs[0].meta["inline_codes"][1].startswith("Click <bpt")
+    assert reader.codes_dropped == 1 and "1 unit as text alone" in caplog.text

@@ -6,13 +6,15 @@ A pair read from a TMX whose seg holds codes keeps each side's inner markup in i
 prop of another tool, a string, is taken for it), bounded by MARKUP_LIMIT and DEPTH_LIMIT;
 its texts are the flat ones (`flat_text`: search, review and alignment work on them). The
 writer gives a side its codes back (`seg_xml`) while its text is still the flattening of the
-kept markup: a side edited in review is written as its text, without the codes.
+kept markup: a side edited in review is written as its text, without the codes. An XLIFF 1.2
+unit's codes are kept as the TMX codes they map to (`xliff_seg`).
 """
 
 from __future__ import annotations
 
 import copy
 import io
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -131,3 +133,107 @@ def kept_codes(meta: dict | None) -> list[str] | None:
     if isinstance(codes, list) and len(codes) == 2 and all(isinstance(c, str) for c in codes):
         return codes
     return None
+
+
+def keep_codes(pair, src_seg: etree._Element | None, tgt_seg: etree._Element | None) -> bool:
+    """Keep the codes of the TMX segs `src_seg`/`tgt_seg` (None: a side without codes) in
+    `pair.meta` (not over another tool's prop of that name); False where a side's codes were
+    beyond the limits (the side is its text alone)."""
+    codes = ["" if seg is None else markup(seg) for seg in (src_seg, tgt_seg)]
+    if any(codes) and INLINE_CODES not in pair.meta:
+        pair.meta[INLINE_CODES] = [code or "" for code in codes]
+    return None not in codes
+
+
+def dropped_codes(log, path: str, units: int) -> None:
+    """Say that `units` units of the file at `path` were read without their codes."""
+    if units:
+        log.warning(
+            "%s: read %d unit%s as text alone, without its inline codes: more than %d "
+            "characters or %d levels of them, or codes a TMX cannot hold",
+            path,
+            units,
+            "" if units == 1 else "s",
+            MARKUP_LIMIT,
+            DEPTH_LIMIT,
+        )
+
+
+# XLIFF 1.2 codes holding the native code (`<ph>&lt;br/&gt;</ph>`): TMX's of the same name;
+# the attribute each TMX attribute takes its value from
+_NATIVE = {
+    "bpt": {"i": ("rid", "id"), "x": ("id",), "type": ("ctype",)},
+    "ept": {"i": ("rid", "id")},
+    "ph": {"x": ("id",), "type": ("ctype",)},
+    "it": {"x": ("id",), "type": ("ctype",)},
+    "sub": {"datatype": ("datatype",), "type": ("ctype",)},
+}
+
+
+def xliff_seg(content: etree._Element | None, text: str) -> etree._Element | None:
+    """An XLIFF 1.2 `<source>`/`<target>` holding codes as a TMX seg whose flat text is
+    `text` (the element's), or None: `<g>` as an empty `<bpt>`/`<ept>` around its content,
+    `<x/>` as `<ph/>`, `<bx/>`/`<ex/>` as `<bpt/>`/`<ept/>`, `<ph>`, `<bpt>`, `<ept>`, `<it>`
+    with their native code, `<mrk>` as `<hi>`; an element of no such code as its text."""
+    if content is None or not len(content) or _too_deep(content, DEPTH_LIMIT):
+        return None
+    seg = etree.Element("seg")
+    seg.text = content.text
+    _from_xliff(content, seg, etree.QName(content).namespace, itertools.count(1))
+    return seg if flat_text(seg) == text else None
+
+
+def _from_xliff(source: etree._Element, seg: etree._Element, ns: str | None, numbers) -> None:
+    """The children of the XLIFF element `source` (and their tails) appended to `seg`."""
+    for child in source:
+        if not isinstance(child.tag, str):  # a comment, a processing instruction: its tail
+            _add_text(seg, child.tail)
+            continue
+        name = etree.QName(child).localname if etree.QName(child).namespace == ns else ""
+        if name == "g":
+            i = str(next(numbers))
+            etree.SubElement(seg, "bpt", _attrs(child, {"x": ("id",), "type": ("ctype",)}), i=i)
+            _add_text(seg, child.text)
+            _from_xliff(child, seg, ns, numbers)
+            etree.SubElement(seg, "ept", i=i)
+        elif name in ("x", "bx", "ex"):
+            code = {"x": "ph", "bx": "bpt", "ex": "ept"}[name]
+            attrs = _attrs(child, {"x": ("id",)} if name != "ex" else {})
+            if name != "x":
+                attrs["i"] = child.get("rid") or child.get("id") or "0"
+            etree.SubElement(seg, code, attrs)
+        elif name in _NATIVE:
+            code = etree.SubElement(seg, name, _attrs(child, _NATIVE[name]))
+            if name in ("bpt", "ept"):
+                code.set("i", code.get("i") or "0")
+            if name == "it":
+                code.set("pos", "end" if child.get("pos") == "close" else "begin")
+            code.text = child.text
+            _from_xliff(child, code, ns, numbers)
+        elif name == "mrk":
+            hi = etree.SubElement(seg, "hi", _attrs(child, {"type": ("mtype",)}))
+            hi.text = child.text
+            _from_xliff(child, hi, ns, numbers)
+        else:
+            _add_text(seg, "".join(child.itertext()))
+        _add_text(seg, child.tail)
+
+
+def _attrs(elem: etree._Element, names: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """TMX attributes from the XLIFF ones: for each, the first of its sources `elem` has."""
+    attrs = {}
+    for name, sources in names.items():
+        value = next((elem.get(a) for a in sources if elem.get(a)), None)
+        if value is not None:
+            attrs[name] = value
+    return attrs
+
+
+def _add_text(elem: etree._Element, text: str | None) -> None:
+    """`text` appended after what `elem` holds."""
+    if not text:
+        return
+    if len(elem):
+        elem[-1].tail = (elem[-1].tail or "") + text
+    else:
+        elem.text = (elem.text or "") + text

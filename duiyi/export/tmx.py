@@ -56,15 +56,7 @@ from .base import (
     xml_error,
     xml_safe,
 )
-from .inline import (
-    DEPTH_LIMIT,
-    INLINE_CODES,
-    MARKUP_LIMIT,
-    flat_text,
-    kept_codes,
-    markup,
-    seg_xml,
-)
+from .inline import dropped_codes, flat_text, keep_codes, kept_codes, seg_xml
 from .tmx_scan import CANONICAL_TU, CanonicalUnits, NotCanonical, iso_date
 
 log = logging.getLogger(__name__)
@@ -384,16 +376,7 @@ class TmxReader(PairReader):
             log.info(
                 "%s: skipped %d units lacking %s or %s", self.path, self.skipped, self.src, self.tgt
             )
-        if self.codes_dropped:
-            log.warning(
-                "%s: read %d unit%s as text alone, without its inline codes: more than %d "
-                "characters or %d levels of them",
-                self.path,
-                self.codes_dropped,
-                "" if self.codes_dropped == 1 else "s",
-                MARKUP_LIMIT,
-                DEPTH_LIMIT,
-            )
+        dropped_codes(log, self.path, self.codes_dropped)
         if self.variants:
             log.warning(
                 "%s: took the first of several variants of a language (%s) in %d unit%s; "
@@ -576,19 +559,9 @@ class TmxReader(PairReader):
             self._apply_attributes(pair, tu.attrib)
         if notes:
             pair.meta["notes"] = notes
-        if len(src_seg) or len(tgt_seg):
-            self._keep_codes(pair, src_seg, tgt_seg)
+        if (len(src_seg) or len(tgt_seg)) and not keep_codes(pair, src_seg, tgt_seg):
+            self.codes_dropped += 1  # (beyond the limits)
         return pair
-
-    def _keep_codes(self, pair: Pair, src_seg: etree._Element, tgt_seg: etree._Element) -> None:
-        """The inline markup of the unit's segs kept in its meta (see `inline`); a side whose
-        codes are beyond the limits is counted in `codes_dropped`."""
-        codes = [markup(src_seg), markup(tgt_seg)]
-        if None in codes:
-            self.codes_dropped += 1
-            codes = [c or "" for c in codes]
-        if any(codes) and INLINE_CODES not in pair.meta:  # (not over another tool's prop)
-            pair.meta[INLINE_CODES] = codes
 
     @staticmethod
     def _apply_attributes(pair: Pair, attrib) -> None:

@@ -18,11 +18,13 @@ file comes back to the same stored sentence (`duiyi import edited.xlf --store co
 
 Both validate against the OASIS schemas (tests use the copies Debian's php-symfony-translation
 installs). Reader: either version (by namespace), lxml with entities unresolved and no
-network; inline codes (`<g>`, `<x/>`, `<mrk>`, `<pc>`, `<ph/>`, …) become their text, and a
-2.x unit's segments are joined with the `<ignorable>` text between them. A file declaring
-other languages than those asked for is refused (as TMX is). Units without a translation (no
-target text, or Chinese source text copied into the target, as Okapi and OmegaT leave
-untranslated units) are skipped and counted (`XliffReader.skipped`).
+network; inline codes (`<g>`, `<x/>`, `<mrk>`, `<pc>`, `<ph/>`, …) become their text (as a
+TMX's do, `inline.flat_text`), a 1.2 unit's kept in its meta as the TMX codes they map to
+(`inline.xliff_seg`: a TMX export writes them), and a 2.x unit's segments are joined with the
+`<ignorable>` text between them. A file declaring other languages than those asked for is
+refused (as TMX is). Units without a translation (no target text, or Chinese source text
+copied into the target, as Okapi and OmegaT leave untranslated units) are skipped and counted
+(`XliffReader.skipped`).
 
 OmegaT 3.6's XLIFF filter translates the text it finds in `<target>` (the Okapi convention of
 a target pre-filled with a copy of the source), so in OmegaT the drafts, not the Chinese, are
@@ -55,6 +57,7 @@ from .base import (
     xml_error,
     xml_safe,
 )
+from .inline import dropped_codes, flat_text, keep_codes, xliff_seg
 
 log = logging.getLogger(__name__)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -347,10 +350,9 @@ def check_languages(
 
 
 def _text(el) -> str:
-    """An element's text with inline codes as their text (XLIFF 1.2 `<g>`, 2.x `<pc>`, …)."""
-    if el is None:
-        return ""
-    return "".join(el.itertext()) if len(el) else el.text or ""
+    """An element's text with inline codes as their text (XLIFF 1.2 `<g>`, 2.x `<pc>`, …), as
+    a TMX seg's (`flat_text`: a code without text leaves nothing, nor the space it doubled)."""
+    return "" if el is None else flat_text(el)
 
 
 class XliffReader(PairReader):
@@ -370,6 +372,7 @@ class XliffReader(PairReader):
         self.tgt = primary_subtag(tgt_lang or "en")
         self.read = 0
         self.skipped = 0
+        self.codes_dropped = 0  # units whose codes were read as text alone (see inline)
         self.signature = ""
         self.version = ""
         self.tags: set[tuple[str, str]] = set()  # the languages its files declare
@@ -411,6 +414,7 @@ class XliffReader(PairReader):
             raise FormatError(f"{self.path}: cannot read: {exc}") from exc
         if self.skipped:
             log.info("%s: skipped %d units without a translation", self.path, self.skipped)
+        dropped_codes(log, self.path, self.codes_dropped)
 
     def _check_root(self, root) -> None:
         check_root(self.path, root)
@@ -426,8 +430,10 @@ class XliffReader(PairReader):
         self.tags.add(self._file_tags)
 
     def _unit(self, elem, document: str) -> Pair | None:
+        source = target = None  # (1.2: the elements, whose codes the pair keeps)
         if elem.tag == f"{{{NS12}}}trans-unit":
-            src = _text(elem.find(f"{{{NS12}}}source"))
+            source = elem.find(f"{{{NS12}}}source")
+            src = _text(source)
             target = elem.find(f"{{{NS12}}}target")
             tgt = _text(target)
             state = target.get("state", "") if target is not None else ""
@@ -465,7 +471,7 @@ class XliffReader(PairReader):
         if data.get("engine"):
             meta["engine"] = data["engine"]
         origin = data.get("origin")
-        return Pair(
+        pair = Pair(
             src=src,
             tgt=tgt,
             score=checked_score(data.get("score"), where),
@@ -478,6 +484,20 @@ class XliffReader(PairReader):
             src_lang=self._file_tags[0],
             tgt_lang=self._file_tags[1],
         )
+        if (source is not None and len(source)) or (target is not None and len(target)):
+            self._keep_codes(pair, source, target)
+        return pair
+
+    def _keep_codes(self, pair: Pair, source, target) -> None:
+        """The codes of a 1.2 unit's source and target kept in the pair's meta, as the TMX
+        codes they map to (`inline.xliff_seg`); a unit where a side's could not be counted."""
+        segs = xliff_seg(source, pair.src), xliff_seg(target, pair.tgt)
+        lost = any(
+            seg is None and el is not None and len(el)
+            for seg, el in zip(segs, (source, target), strict=True)
+        )
+        if not keep_codes(pair, *segs) or lost:
+            self.codes_dropped += 1
 
 
 def _target_20(part) -> str:
