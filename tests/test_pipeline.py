@@ -96,7 +96,7 @@ def test_a_document_in_another_script_is_tagged_by_it_and_split_by_english_rules
         "Πού πήγατε;",
         "Πήγαμε στο πάρκο.",
     ]
-    assert pipeline_signature(doc).endswith("split:el10")
+    assert pipeline_signature(doc).endswith("split:el11")
     doc = prepare_text("Сегодня хорошая погода. Мы пошли в парк.")
     assert doc.lang_tag == "und" and len(doc.sentences) == 2
     assert prepare_text("오늘은 날씨가 좋습니다. 공원에 갔습니다.").lang_tag == "ko"
@@ -166,10 +166,10 @@ def test_a_language_tag_picks_the_splitter_and_tags_the_document():
         "Il pleuvait à Paris.",
     ]
     assert french.lang_tag == "fr" and french.conversion == ""
-    assert pipeline_signature(french).endswith("|split:en10")
+    assert pipeline_signature(french).endswith("|split:en11")
     taiwan = prepare_text("我們今天去北京。參觀國家博物館。", lang="zh-TW")
     assert taiwan.lang_tag == "zh-TW" and taiwan.conversion == "t2s"
-    assert len(taiwan.sentences) == 2 and pipeline_signature(taiwan).endswith("|split:zh10")
+    assert len(taiwan.sentences) == 2 and pipeline_signature(taiwan).endswith("|split:zh11")
     assert prepare_text("日本語の文です。", lang="ja-JP").lang_tag == "ja-JP"
 
 
@@ -180,7 +180,7 @@ def test_an_undetermined_tag_takes_the_detected_languages_rules_and_stays(lang):
     doc = prepare_text("我們今天去北京。參觀國家博物館。", lang=lang)
     assert [s.normalized for s in doc.sentences] == ["我们今天去北京。", "参观国家博物馆。"]
     assert doc.lang_tag == lang and doc.conversion == "t2s"
-    assert pipeline_signature(doc).endswith("|split:zh10")
+    assert pipeline_signature(doc).endswith("|split:zh11")
     english = prepare_text("Dr. Smith came. He sat down.", lang=lang)
     assert [s.text for s in english.sentences] == ["Dr. Smith came.", "He sat down."]
     assert english.lang_tag == lang and english.conversion == ""

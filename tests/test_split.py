@@ -203,7 +203,7 @@ def test_split_sentences_gives_paragraph_indices():
     assert [s.paragraph for s in spans] == [0, 0, 1, 2]
     english = split_sentences("One. Two.\nThree.", "en")
     assert [s.paragraph for s in english] == [0, 0, 1]
-    assert splitter_signature("zh") == "split:zh10"
+    assert splitter_signature("zh") == "split:zh11"
 
 
 # --- the no-text-lost property ---------------------------------------------------------------
@@ -338,6 +338,22 @@ def test_english_list_numbers_acronyms_and_closers(text, expected):
             ["I. Introduction", "II. Methods", "III. Results"],
         ),
         ("1. Scope 2. Terms 3. Rules", ["1. Scope", "2. Terms", "3. Rules"]),
+        # …a single-letter numeral too (X., V.: not an initial there), and a list that a colon
+        # opens with 1. or I. (the colon's sentence ends before it)
+        ("IX. Nine X. Ten", ["IX. Nine", "X. Ten"]),
+        ("IV. Four V. Five VI. Six", ["IV. Four", "V. Five", "VI. Six"]),
+        (
+            "Contents: 1. Introduction 2. Methods 3. Results",
+            ["Contents:", "1. Introduction", "2. Methods", "3. Results"],
+        ),
+        ("Contents: I. Scope II. Terms", ["Contents:", "I. Scope", "II. Terms"]),
+        (
+            "Steps: 1. Open the box. 2. Take it out. Done.",
+            ["Steps:", "1. Open the box.", "2. Take it out.", "Done."],
+        ),
+        ("The list: 1. Apples; 2. Pears.", ["The list:", "1. Apples;", "2. Pears."]),
+        ("IV. Notes by J. V. Smith", ["IV. Notes by J. V. Smith"]),  # V. after an initial
+        ("Score: 3. Then 4. Done.", ["Score: 3.", "Then 4.", "Done."]),  # no 1. after the :
         ("It was 1. Then 2. Done.", ["It was 1.", "Then 2.", "Done."]),
         ("World War I. World War II. Both.", ["World War I. World War II.", "Both."]),
         ("It rose to 1.2. Then fell.", ["It rose to 1.2.", "Then fell."]),
@@ -401,11 +417,40 @@ def test_a_script_without_case_starts_a_sentence():
         ("这是第一句。 。这是第二句。", ["这是第一句。 。", "这是第二句。"]),
         ("这是第一句。 ” 这是第二句。", ["这是第一句。 ”", "这是第二句。"]),
         ("第一句话。}第二句话。", ["第一句话。}", "第二句话。"]),
+        # an ASCII quote closes a curly one (two keyboards), or a stray dot run's last dot
+        ('他说“好。"下一句。', ['他说“好。"', "下一句。"]),
+        ("他说‘好。'下一句。", ["他说‘好。'", "下一句。"]),
+        ('他说："你好。" "再见。"', ['他说："你好。"', '"再见。"']),  # no open quote: opens
+        ('"嗯..."她答。', ['"嗯..."', "她答。"]),
+        ("距离为. . .。由于", ["距离为. . .。", "由于"]),
         # an upper-case abbreviation before Chinese text ends a sentence
         ("他来自US. 然后他走了。", ["他来自US.", "然后他走了。"]),
     ],
 )
 def test_chinese_list_items_and_stray_marks(text, expected):
+    assert sentences(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # in an open quotation an ellipsis is a pause in speech
+        ("“您能……说具体些吗？”他问。", ["“您能……说具体些吗？”", "他问。"]),
+        ("「等等……我想想。」好。", ["「等等……我想想。」", "好。"]),
+        ("“嗯……”她答。", ["“嗯……”", "她答。"]),  # a closing quote after it: a cut
+        # before the word it follows, repeated, a hesitation
+        ("我叫……叫小玄子。你呢？", ["我叫……叫小玄子。", "你呢？"]),
+        ("不过…… 不过我没去。", ["不过…… 不过我没去。"]),
+        ("你...你来了。", ["你...你来了。"]),
+        # after an enumeration, "and so on"
+        ("苹果、香蕉、橘子……都有。", ["苹果、香蕉、橘子……都有。"]),
+        # elsewhere an ellipsis ends a sentence
+        ("他想了想……算了。", ["他想了想……", "算了。"]),
+        ("他买了苹果，还有……我忘了。", ["他买了苹果，还有……", "我忘了。"]),
+        ("“走吧。”他想了想……算了。", ["“走吧。”", "他想了想……", "算了。"]),
+    ],
+)
+def test_chinese_ellipsis_in_dialogue_hesitation_and_enumeration(text, expected):
     assert sentences(text) == expected
 
 

@@ -145,7 +145,7 @@ def _boundary(finals: str) -> re.Pattern:
         rf"|(?<=[A-Z]{{2}}[.．])(?=[^\S\n]*(?:$|[{cjk}]))"
         rf"|(?<=[；;])(?=[^\S\n]*{_ENUMERATOR}))"
     )
-    more = rf"[{finals}]|[.．](?=[\s.]|$|[{cjk}])"
+    more = rf"[{finals}]|[.．](?=[\s.．{finals}{quotes}]|$|[{cjk}])"  # 嗯..." 为. . .。
     run = rf"(?:[^\S\n]*(?:{more}|[{closers}]+))*"  # 。 ” : a space may come first
     return re.compile(rf"{first}(?>{run})(?![^\S\n]*[{_CLAUSE}])")
 
@@ -182,10 +182,13 @@ def split_zh(
             _split_en_paragraph(text, p_start, p_end, protected, spans)
             continue
         pos = p_start
+        quotes = _OpenQuotes(text, p_start, p_end)
         for match in boundary.finditer(text, p_start, p_end):
             cut = match.end()
             if text[cut - 1] in "\"'":
                 cut = _drop_opening_quotes(text, p_start, match.start(), cut)
+            elif text[cut - 1] in "…⋯." and _ellipsis_goes_on(text, p_start, match, p_end, quotes):
+                continue
             if guard and (protected.inside(match.start() + 1) or protected.inside(cut)):
                 continue
             # _add's fast path: a cut follows a mark, so only the start may need trimming.
@@ -218,18 +221,83 @@ def _is_english(text: str, start: int, end: int) -> bool:
     return _CJK_CHAR.search(text, start, end) is None and bool(_TWO_WORDS.search(text, start, end))
 
 
+# an enumeration (苹果、香蕉、橘子) since the last clause or sentence mark
+_ENUMERATION = re.compile(r"、[^，。！？；：,;:!?…⋯\n]*$")
+_ELLIPSIS_ONLY = re.compile(r"[…⋯.．\s]+")
+
+
+def _ellipsis_goes_on(
+    text: str, p_start: int, match: re.Match, p_end: int, quotes: _OpenQuotes
+) -> bool:
+    """Is the ellipsis `match` (nothing but ellipsis marks) inside its sentence: in a
+    quotation still open (“您能……说具体些吗？”: a pause in speech), before the word it
+    follows, repeated (我叫……叫小玄子, 不过……不过: a hesitation), or after an enumeration
+    (苹果、香蕉、橘子……都有: "and so on")?"""
+    mark = match.start()
+    if _ELLIPSIS_ONLY.fullmatch(match.group()) is None:
+        return False
+    nxt = _SPACES.match(text, match.end(), p_end).end()
+    before = text[max(p_start, mark - 2) : mark]
+    if before[-1:].isalnum() and (
+        text.startswith(before[-1], nxt) or (len(before) == 2 and text.startswith(before, nxt))
+    ):
+        return True
+    if _ENUMERATION.search(text, max(p_start, mark - 100), mark) is not None:
+        return True
+    return quotes.open_at(mark)
+
+
+class _OpenQuotes:
+    """Is a quotation (“ ” 「 」 『 』) open at a point of a paragraph: its opener unclosed and
+    at most QUOTE_WINDOW characters back (a stray opener far back opens nothing). The points
+    asked about move forward, so each character is read once."""
+
+    KINDS = {"“": (0, False), "”": (0, True), "「": (1, False), "」": (1, True)}
+    KINDS |= {"『": (2, False), "』": (2, True)}
+    MARKS = re.compile("[“”「」『』]")
+
+    def __init__(self, text: str, start: int, end: int):
+        self.text = text
+        self.pos = start
+        self.openers: list[list[int]] = [[], [], []]  # unclosed openers' offsets, per pair
+        self.none = self.MARKS.search(text, start, end) is None  # a paragraph without quotes
+
+    def open_at(self, pos: int) -> bool:
+        if self.none:
+            return False
+        for mark in self.MARKS.finditer(self.text, self.pos, pos):
+            kind, closing = self.KINDS[mark.group()]
+            openers = self.openers[kind]
+            if not closing:
+                openers.append(mark.start())
+            elif openers:
+                openers.pop()
+        self.pos = max(self.pos, pos)
+        floor = pos - QUOTE_WINDOW
+        return any(openers[-1] >= floor for openers in self.openers if openers)
+
+
+_CURLY = {'"': "“”", "'": "‘’"}  # the curly quotes an ASCII one may close: “好。"
+
+
 def _drop_opening_quotes(text: str, p_start: int, start: int, end: int) -> int:
     """Give back ASCII quotes that open the next sentence (and spaces before them): a quote
-    closes this sentence only if an odd number of them came before it in the paragraph."""
-    while (
-        end > start
-        and text[end - 1] in "\"'"
-        and text.count(text[end - 1], p_start, end - 1) % 2 == 0
-    ):
+    closes this sentence only if an odd number of them came before it in the paragraph, or
+    more of its curly openers than closers (他说“好。"下一句: typed with two keyboards)."""
+    while end > start and text[end - 1] in "\"'" and not _closes(text, p_start, end - 1):
         end -= 1
     while text[end - 1].isspace():  # 。 "Next: the space before the quote stays outside
         end -= 1
     return end
+
+
+def _closes(text: str, p_start: int, quote: int) -> bool:
+    """Does the ASCII quote at `quote` close a quotation opened in the paragraph before it?"""
+    mark = text[quote]
+    if text.count(mark, p_start, quote) % 2:
+        return True
+    opener, closer = _CURLY[mark]
+    return text.count(opener, p_start, quote) > text.count(closer, p_start, quote)
 
 
 def _add(spans, text: str, start: int, end: int, max_len: int, protected) -> None:
@@ -402,24 +470,32 @@ def _split_en_paragraph(
         if protected.inside(match.start() + 1) or protected.inside(cut):
             continue
         nxt = _SPACES.match(text, cut, p_end).end()
-        if nxt >= p_end or not _en_breaks(text, match, nxt, p_end, prefixes):
+        if nxt >= p_end:
             continue
         start, end = _trim(text, pos, cut)
         if start >= match.start():
             continue  # marks with no sentence before them ("... And so") open the next one
+        item = _list_item(text, start, match, prefixes)
+        if item is not None:  # a list number ends no sentence: it opens its item
+            if item > start and _starts_sentence(text, nxt, p_end, digits=True):
+                _add(spans, text, start, item, MAX_SENTENCE_CHARS, protected)
+                pos = item
+            continue
+        if not _en_breaks(text, match, nxt, p_end, prefixes):
+            continue
         if _LIST_ONLY.fullmatch(text, start, end):
             continue  # "2.", "II." or "Part II." alone numbers the item that follows
-        item = _next_item(text, start, match.start())
-        if item is not None:  # "1. Introduction 2. Methods": 2. opens the next item
-            _add(spans, text, start, item, MAX_SENTENCE_CHARS, protected)
-            pos = item
-            continue
         _add(spans, text, start, end, MAX_SENTENCE_CHARS, protected)
         pos = cut
     _add(spans, text, pos, p_end, MAX_SENTENCE_CHARS, protected)
 
 
 _ITEM_NUMBER = re.compile(rf"(?<!\S)(\d{{1,3}}|{_ROMAN})\.$")
+_AFTER_COLON = re.compile(r":\s+$")
+_COLON_ONE = re.compile(r":\s+1\.\s")
+_COLON_I = re.compile(r":\s+I\.\s")
+_WORD_BEFORE = re.compile(r"(\S+)\.\s+$")  # "J. " before a number: an initial
+_ITEM_REACH = 300  # characters: how far back "Contents: 1." may open the list 2. goes on
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
 
@@ -430,19 +506,37 @@ def _number_value(number: str) -> int:
     return sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True))
 
 
-def _next_item(text: str, start: int, period: int) -> int | None:
-    """Where the list number that ends [start, period] begins, when the sentence opens with the
-    number before it ("1. Introduction 2." → before "2.", "I. Scope II." → before "II."), else
-    None: an inline list's numbers open their items."""
-    found = _ITEM_NUMBER.search(text, max(start, period - 12), period + 1)
-    if found is None or found.start() == start:
+def _list_item(text: str, start: int, match: re.Match, prefixes) -> int | None:
+    """Where the list number that the period `match` ends begins, when it is one, else None.
+
+    A list number opens the sentence starting at `start` ("1. Introduction"), is 1 or I after
+    a colon ("Contents: 1. Introduction"), or follows the number before it, which did either
+    ("1. Introduction 2." → 2., "IX. Nine X." → X., "Contents: 1. Introduction 2." → 2.): an
+    inline list's numbers open their items. A number after an initial is none (by J. V. Smith).
+    """
+    if match.group() != ".":
         return None
-    number = found.group(1)
+    period = match.start()
+    found = _ITEM_NUMBER.search(text, max(start, period - 12), period + 1)
+    if found is None:
+        return None
+    number, at = found.group(1), found.start()
+    if at == start or (number in ("1", "I") and _AFTER_COLON.search(text, max(start, at - 9), at)):
+        return at
+    before = _WORD_BEFORE.search(text, max(start, at - 20), at)
+    if before is not None and prefixes.get(before.group(1)) == 1:
+        return None
     previous = _number_value(number) - 1
     if previous < 1:
         return None
     opener = str(previous) if number.isdigit() else roman_numeral(previous)
-    return found.start() if text.startswith(opener + ". ", start) else None
+    if text.startswith(opener + ". ", start):
+        return at
+    if previous == 1:  # "Contents: 1. Introduction 2."
+        colon = _COLON_ONE if number.isdigit() else _COLON_I
+        if colon.search(text, max(start, at - _ITEM_REACH), at):
+            return at
+    return None
 
 
 def _closing_opener(text: str, start: int, cut: int, end: int) -> int:
@@ -547,5 +641,6 @@ def splitter_signature(lang: str = "zh") -> str:
     # numerals and "Part II." number what follows, a letter without case starts a sentence;
     # 7: "Here am I." ends a sentence; 8: section numbers (1.2., Figure 1.1.) number what follows;
     # 9: "I... I've": a repeated word after an ellipsis goes on; 10: "1. Scope 2. Terms" on one
-    # line: 2. opens its item
-    return f"split:{lang}10"
+    # line: 2. opens its item; 11: IX. Nine X. Ten, Contents: 1. A 2. B (a colon opens a list);
+    # an ellipsis goes on in an open quotation, a hesitation (我……我) and after 、; “好。"
+    return f"split:{lang}11"
