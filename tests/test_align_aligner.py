@@ -150,12 +150,13 @@ def test_two_sides_in_one_language_get_a_warning(aligner):
     assert not any("look" in w for w in aligner.align(ZH, EN).warnings)
 
 
-def test_a_side_in_another_script_than_latin_gets_a_warning(aligner):
+def test_the_aligner_says_nothing_of_the_language_of_a_side_that_is_not_chinese(aligner):
+    # it sees text, not tags: which language a side is in is detection's (duiyi.align.run
+    # says it); zh→ru aligns as zh→en does (e5 is multilingual)
     russian = ["Сегодня хорошая погода.", "Мы пошли в парк.", "Потом мы пили чай."]
-    [warning] = aligner.align(ZH[:3], russian).warnings[-1:]
-    assert warning.startswith("the target does not look English (few of its letters are Latin)")
-    assert "the source does not" in aligner.align(russian, ZH[:3]).warnings[-1]
-    assert not any("English" in w for w in aligner.align(ZH[:3], EN[:3]).warnings)
+    assert aligner.align(ZH[:3], russian).warnings == []
+    assert aligner.align(russian, ZH[:3]).warnings == []
+    assert "both sides look non-Chinese" in aligner.align(EN[:3], russian).warnings[0]
 
 
 def test_wrong_language_translation_gets_low_confidence_and_a_warning(aligner):

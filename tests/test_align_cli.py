@@ -482,6 +482,45 @@ JA = [
     "妹は傘を忘れました。",
     "彼女は學校まで走るしかありませんでした。",
 ]
+DE = [
+    "Heute Morgen hat es stark geregnet.",
+    "Meine kleine Schwester hat ihren Regenschirm vergessen.",
+    "Sie musste zur Schule rennen.",
+]
+KANJI_JA = [
+    "今朝、記録的大雨発生。",
+    "妹は傘を忘れた。",
+    "学校迄全力疾走。",
+]  # kana: 17% of its CJK
+
+
+@pytest.mark.parametrize(
+    "lines,tag,name",
+    [
+        (FR, "fr", "French"),
+        (DE, "de", "German"),
+        (RU, "ru", "Russian"),
+        (KANJI_JA, "ja", "Japanese"),
+    ],
+)
+def test_a_side_in_another_language_is_tagged_as_detected(cli, tmp_path, cache, lines, tag, name):
+    # no --tgt-lang: French is not tagged English, nor Russian und, nor kanji-heavy Japanese zh
+    src = write_lines(tmp_path / "a.zh", ZH[:3])
+    tgt = write_lines(tmp_path / "a.txt", lines)
+    db = tmp_path / "corpus.db"
+    args = ("align", "-q", src, tgt, "--store", db, "--cache", cache)
+    status, _, err = cli(*args, "-o", tmp_path / "a.tmx")
+    assert status == 0, err
+    assert err == (
+        f"duiyi: warning: a.zh: the target looks {name}: tagged {tag} (--tgt-lang tags another "
+        "language)\n"
+    )
+    tmx = (tmp_path / "a.tmx").read_text(encoding="utf-8")
+    assert f'<tuv xml:lang="{tag}">' in tmx and 'xml:lang="en-US"' not in tmx
+    status, _, err = cli("export", db, "-o", tmp_path / "a.xlf")  # the store keeps the language
+    assert status == 0, err
+    xlf = (tmp_path / "a.xlf").read_text(encoding="utf-8")
+    assert f'target-language="{tag}"' in xlf and 'source-language="zh-CN"' in xlf
 
 
 def test_target_language_tags_the_output_and_the_store(cli, tmp_path, cache):
@@ -506,9 +545,6 @@ def test_target_language_tags_the_output_and_the_store(cli, tmp_path, cache):
     assert status == 0, err
     rows = [json.loads(line) for line in (tmp_path / "b.jsonl").read_text().splitlines()]
     assert {(row["src_lang"], row["tgt_lang"]) for row in rows} == {("zh-TW", "fr-CA")}
-    # undetected, French is taken for English, as before
-    status, _, err = cli("align", src, tgt, "-o", tmp_path / "c.tmx", "--cache", cache)
-    assert status == 0 and 'xml:lang="en-US"' in (tmp_path / "c.tmx").read_text(encoding="utf-8")
 
 
 def test_an_undetermined_side_is_split_by_its_detected_language_and_keeps_its_tag(
@@ -538,25 +574,26 @@ def test_a_language_tag_that_is_none_is_refused_before_aligning(cli, tmp_path):
 
 def test_language_warnings_follow_the_tags(cli, tmp_path, cache):
     src = write_lines(tmp_path / "a.zh", ZH[:3])
-    russian = write_lines(tmp_path / "a.ru", RU)
-    status, _, err = cli("align", "-q", src, russian, "-o", tmp_path / "a.tmx", "--cache", cache)
+    hindi = write_lines(tmp_path / "a.hi", ["आज सुबह बहुत बारिश हुई।"])  # Hindi? Nepali?
+    status, _, err = cli("align", "-q", src, hindi, "-o", tmp_path / "a.tmx", "--cache", cache)
     assert status == 0
-    assert err == (  # Cyrillic names no language: not called English, nor Russian
-        "duiyi: warning: a.zh: the target is in Cyrillic letters, which many languages share, "
-        "tagged und (undetermined: --tgt-lang names it): duiyi aligns Chinese with English\n"
+    assert err == (  # too short to be sure: undetermined, not called English
+        "duiyi: warning: a.zh: the target is in Devanagari letters, in a language duiyi could "
+        "not tell: tagged und, which OmegaT does not load (--tgt-lang names it)\n"
     )
     tmx = (tmp_path / "a.tmx").read_text(encoding="utf-8")
-    assert tmx.count('xml:lang="und"') == 3 and 'xml:lang="en-US"' not in tmx
+    assert 'xml:lang="und"' in tmx and 'xml:lang="en-US"' not in tmx
+    russian = write_lines(tmp_path / "a.ru", RU)
     status, _, err = cli(
         "align", "-q", src, russian, "--tgt-lang", "ru", "-o", tmp_path / "b.tmx", "--cache", cache
     )
     assert status == 0 and err == ""
     japanese = write_lines(tmp_path / "a.ja", ["".join(JA)])
     status, _, err = cli("align", "-q", src, japanese, "-o", tmp_path / "c.tmx", "--cache", cache)
-    assert status == 0
+    assert status == 0  # and not "both sides look Chinese"
     assert err == (
-        "duiyi: warning: a.zh: the target looks Japanese (it has kana), tagged ja: duiyi aligns "
-        "Chinese with English\n"
+        "duiyi: warning: a.zh: the target looks Japanese: tagged ja (--tgt-lang tags another "
+        "language)\n"
     )
     tmx = (tmp_path / "c.tmx").read_text(encoding="utf-8")
     assert tmx.count('xml:lang="ja"') == 3 and "學校" in tmx  # split at 。, kanji kept
@@ -564,8 +601,8 @@ def test_language_warnings_follow_the_tags(cli, tmp_path, cache):
     status, _, err = cli("align", "-q", korean, src, "-o", tmp_path / "d.jsonl", "--cache", cache)
     assert status == 0
     assert err == (
-        "duiyi: warning: a.ko: the source looks Korean (Hangul), tagged ko: duiyi aligns "
-        "Chinese with English\n"
+        "duiyi: warning: a.ko: the source looks Korean: tagged ko (--src-lang tags another "
+        "language)\n"
     )
     rows = [json.loads(line) for line in (tmp_path / "d.jsonl").read_text().splitlines()]
     assert [(row["src_lang"], row["tgt_lang"]) for row in rows] == [("ko", "zh-CN")] * 3
@@ -573,7 +610,7 @@ def test_language_warnings_follow_the_tags(cli, tmp_path, cache):
     status, _, err = cli(
         "align", "-q", english, russian, "-o", tmp_path / "e.tmx", "--cache", cache
     )
-    assert status == 0 and "both sides look non-Chinese" in err and "tagged und" in err
+    assert status == 0 and "both sides look non-Chinese" in err and "tagged ru" in err
 
 
 def test_align_files_takes_language_tags(tmp_path, cache):

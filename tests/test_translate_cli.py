@@ -302,25 +302,30 @@ def test_a_japanese_document_is_translated_with_a_warning(cli, packages_env, tmp
     assert status == 0, err
     warned = [r.getMessage() for r in caplog.records if "ja.txt" in r.getMessage()]
     assert len(warned) == 1
-    assert warned[0].startswith("ja.txt looks Japanese (it has kana), not Chinese: ")
+    assert warned[0].startswith("ja.txt looks Japanese, not Chinese: ")
 
 
 def test_a_document_in_another_script_is_translated_with_a_warning(
     cli, packages_env, tmp_path, caplog
 ):
-    # neither taken for Chinese unsaid nor called English: its script is named
+    # neither taken for Chinese unsaid nor called English: its language is named
     korean = tmp_path / "ko.txt"
     korean.write_text("오늘 아침에 비가 많이 왔다. 여동생은 우산을 잊어버렸다.", encoding="utf-8")
     russian = tmp_path / "ru.txt"
     russian.write_text("Сегодня утром шёл сильный дождь. Моя сестра забыла зонт.", encoding="utf-8")
-    status, _, err = cli("translate", "-q", korean, russian)
+    french = tmp_path / "fr.txt"
+    french.write_text(
+        "Il a beaucoup plu ce matin. Ma sœur a oublié son parapluie.", encoding="utf-8"
+    )
+    status, _, err = cli("translate", "-q", korean, russian, french)
     assert status == 0, err
     warned = sorted(
         r.getMessage().split(":")[0] for r in caplog.records if ".txt " in r.getMessage()
     )
     assert warned == [
-        "ko.txt looks Korean (Hangul), not Chinese",
-        "ru.txt is in Cyrillic letters, which many languages share, not Chinese",
+        "fr.txt looks French, not Chinese",
+        "ko.txt looks Korean, not Chinese",
+        "ru.txt looks Russian, not Chinese",
     ]
 
 

@@ -161,27 +161,21 @@ class Alignment:
     rescored: int = 0  # rival beads the rescorer scored ((Chinese, English) pairs)
 
 
+# What the aligner says of sides that look alike (it sees text, not language tags: which
+# language each side is in is detection's business, `duiyi.corpus.pipeline.detect_lang`).
+SAME_TEXT = "the source and the target are the same text: not a translation"
+BOTH_CHINESE = "both sides look Chinese: is the target the translation?"
+BOTH_NON_CHINESE = "both sides look non-Chinese: is the target the translation?"
+
+
 def language_warnings(src: Sequence[str], tgt: Sequence[str]) -> list[str]:
-    """A bitext has one Chinese side; same-language sides are aligned, but said to be odd."""
+    """A bitext has one Chinese side; same-language sides are aligned, but said to be odd
+    (SAME_TEXT, BOTH_CHINESE, BOTH_NON_CHINESE)."""
     if list(src) == list(tgt):
-        return ["the source and the target are the same text: not a translation"]
+        return [SAME_TEXT]
     if is_chinese(src) == is_chinese(tgt):
-        language = "Chinese" if is_chinese(src) else "non-Chinese"
-        return [f"both sides look {language}: is the target the translation?"]
-    other, side = (tgt, "target") if is_chinese(src) else (src, "source")
-    if not is_latin(other):
-        return [
-            f"the {side} does not look English (few of its letters are Latin), yet its pairs "
-            "are tagged English: duiyi aligns Chinese with English"
-        ]
+        return [BOTH_CHINESE if is_chinese(src) else BOTH_NON_CHINESE]
     return []
-
-
-def is_latin(sentences: Sequence[str]) -> bool:
-    """True unless most of the letters are in another script (Cyrillic, Greek, Arabic, kana,
-    Hangul, …): English, and text without letters."""
-    letters = [c for s in sentences[:500] for c in s if c.isalpha()]
-    return not letters or sum(c < "\u0250" for c in letters) / len(letters) > 0.5
 
 
 def is_chinese(sentences: Sequence[str]) -> bool:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from duiyi import __version__
-from duiyi.align.aligner import Aligner, Alignment, language_warnings
+from duiyi.align.aligner import BOTH_CHINESE, SAME_TEXT, Aligner, Alignment
 from duiyi.align.alignfile import write_align
 from duiyi.align.documents import align_documents
 from duiyi.align.rescore import Progress
@@ -291,38 +291,31 @@ def _language_tags(documents: list[Document]) -> str:
 def _with_language_warnings(
     src: Document, tgt: Document, result: Alignment, given: tuple[str | None, str | None]
 ) -> Alignment:
-    """`result` with true language warnings. The aligner's take a side that is not Chinese
-    for English: where one is tagged another language, given (--tgt-lang ru: no word needed)
-    or detected (Japanese, Korean: said; Cyrillic: tagged und, undetermined), they go; where
-    it is tagged English, they say how to tag another."""
+    """`result` with language warnings true of the sides' tags: the aligner's BOTH_CHINESE
+    goes where the sides are tagged different languages (Chinese and kanji-heavy Japanese);
+    a side whose language was detected (not `given`) as neither Chinese nor English is said,
+    with the option that tags another (`_detected`)."""
+    warnings = list(result.warnings)
+    if SAME_TEXT in warnings:  # the one language warning: the same text
+        return result
+    if BOTH_CHINESE in warnings and _language(src) != _language(tgt):
+        warnings.remove(BOTH_CHINESE)
+    for doc, side, lang in ((src, "source", given[0]), (tgt, "target", given[1])):
+        if lang is None and _language(doc) not in ("zh", "en"):
+            warnings.append(_detected(doc, side))
+    return replace(result, warnings=warnings)
+
+
+def _detected(doc: Document, side: str) -> str:
+    """What a side detected as another language than Chinese or English is told: "the target
+    looks French: tagged fr (--tgt-lang tags another language)"."""
     from duiyi.corpus.pipeline import UNDETERMINED, looks
 
-    sides = ((src, "source", given[0]), (tgt, "target", given[1]))
-    other = [(doc, side, lang) for doc, side, lang in sides if _language(doc) not in ("zh", "en")]
-    texts = [[s.normalized or s.text for s in doc.sentences] for doc in (src, tgt)]
-    if texts[0] == texts[1]:  # the one language warning: the same text
-        return result
-    wrong = set(language_warnings(*texts))
-    if not other:
-        hint = "; --src-lang/--tgt-lang tag another language"
-        warnings = [
-            w + hint if w in wrong and "tagged English" in w else w for w in result.warnings
-        ]
-        return replace(result, warnings=warnings)
-    # "both sides look Chinese" is wrong of Japanese; "both look non-Chinese" stays true
-    warnings = [w for w in result.warnings if w not in wrong or "non-Chinese" in w]
-    for doc, side, lang in other:
-        if lang is None:
-            tag = doc.lang_tag
-            if tag == UNDETERMINED:
-                option = "--src-lang" if side == "source" else "--tgt-lang"
-                tag += f" (undetermined: {option} names it)"
-            sample = "\n".join(s.text for s in doc.sentences[:500])
-            warnings.append(
-                f"the {side} {looks(doc.lang, sample)}, tagged {tag}: duiyi aligns Chinese "
-                "with English"
-            )
-    return replace(result, warnings=warnings)
+    option = "--src-lang" if side == "source" else "--tgt-lang"
+    seems = looks(doc.lang, "\n".join(s.text for s in doc.sentences[:500]))
+    if doc.lang == UNDETERMINED:
+        return f"the {side} {seems}: tagged und, which OmegaT does not load ({option} names it)"
+    return f"the {side} {seems}: tagged {doc.lang_tag} ({option} tags another language)"
 
 
 def _language(doc: Document) -> str:

@@ -44,12 +44,12 @@ def _cleaned_paragraphs(doc) -> list[str]:
 def normalize_document(doc, conversion: str, lang: str | None, clean: bool) -> str:
     from duiyi.corpus import normalize
     from duiyi.corpus.model import primary_subtag
-    from duiyi.corpus.pipeline import prepare, rules_lang
+    from duiyi.corpus.pipeline import prepare, rules_lang, text_sample
 
     if clean:
         return "\n".join(_cleaned_paragraphs(prepare(doc, lang=lang, conversion=conversion)))
     # as `prepare`: "auto" converts Chinese only
-    if primary_subtag(rules_lang(lang, doc.text)) != "zh" and conversion == "auto":
+    if primary_subtag(rules_lang(lang, text_sample(doc.text))) != "zh" and conversion == "auto":
         conversion = "none"
     config = normalize.resolve_conversion(doc.text, conversion) or "none"
     return normalize.normalize_text(doc.text, conversion=config, keep_lines=True)

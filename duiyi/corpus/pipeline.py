@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterator
+from functools import cache
 from itertools import islice
 
 from duiyi.corpus import normalize
@@ -37,8 +38,9 @@ _OTHER_WORD = re.compile(
 LINE_BREAK = re.compile(r"\r\n?|\n")  # the lines of pre-split files: LF, CRLF or CR alone
 
 # The scripts that name their language (kana: Japanese, told by `normalize.is_japanese`), as
-# Unicode names them. Those many languages write (Cyrillic, Arabic, Devanagari, …) name none:
-# a text in one is UNDETERMINED, the ISO 639 code for it, rather than called English.
+# Unicode names them. A text in Latin letters or in a script many languages write (Cyrillic,
+# Arabic, Devanagari, …) is named by a language identifier (`identify_language`) where it is
+# sure, else English (Latin) or UNDETERMINED, the ISO 639 code for an unknown language.
 SCRIPT_LANGUAGES = {
     "Hangul": "ko",
     "Greek": "el",
@@ -48,29 +50,42 @@ SCRIPT_LANGUAGES = {
     "Armenian": "hy",
 }
 UNDETERMINED = "und"
-# the languages detect_lang tells besides zh and en, as messages name them
+# What messages call the languages detect_lang tells most often (others go by their code).
 LANGUAGE_NAMES = {
-    "ja": "Japanese (it has kana)",
-    "ko": "Korean (Hangul)",
-    "el": "Greek",
-    "th": "Thai",
-    "he": "Hebrew",
-    "ka": "Georgian",
-    "hy": "Armenian",
-}
+    "zh": "Chinese", "en": "English", "ja": "Japanese", "ko": "Korean", "el": "Greek",
+    "th": "Thai", "he": "Hebrew", "ka": "Georgian", "hy": "Armenian", "fr": "French",
+    "de": "German", "es": "Spanish", "pt": "Portuguese", "it": "Italian", "nl": "Dutch",
+    "vi": "Vietnamese", "id": "Indonesian", "ms": "Malay", "tr": "Turkish", "pl": "Polish",
+    "ru": "Russian", "uk": "Ukrainian", "ar": "Arabic", "fa": "Persian", "hi": "Hindi",
+}  # fmt: skip
+
+# The language identifier (py3langid: langid.py's naive Bayes model, shipped in its wheel) is
+# asked only what the scripts leave open, on a bounded sample, and believed only where sure.
+IDENTIFIER_SAMPLE = 10_000  # characters, in evenly spaced pieces (`text_sample`)
+IDENTIFIER_MIN_LETTERS = 20  # fewer: too short to tell ("OK", a name), the script decides
+IDENTIFIER_SURE = 0.9  # the probability, among the candidates, it must give its answer
+# Varieties the identifier tells apart that tags name by their macrolanguage (ISO 639-3):
+# Moroccan and Egyptian Arabic are ar, Wu and Cantonese zh (text in Han: the Han rule's).
+MACROLANGUAGES = {"ary": "ar", "arz": "ar", "uzs": "uz", "wuu": "zh", "yue": "zh"}
+# Han text is Chinese or Japanese by the Han share rule; the identifier tells the two apart
+# only there. Elsewhere it does not choose them, nor zxx (its "no language": numbers, code).
+HAN_LANGUAGES = frozenset({"zh", "ja"})
+NOT_BY_LETTERS = frozenset({"zh", "ja", "zxx"})
 
 
 def detect_lang(text: str) -> str:
-    """ "zh", "ja", "en", the language a script names ("ko", "el", …: SCRIPT_LANGUAGES) or
+    """ "zh", "ja", "en", another language the identifier is sure of ("fr", "ru", "vi":
+    `identify_language`), the language a script names ("ko", "el", …: SCRIPT_LANGUAGES) or
     "und" (UNDETERMINED).
 
     Chinese by the share of Han characters and kana among them and words (Latin or of other
     scripts): a Chinese article quoting a few English names stays "zh"; an English one quoting
-    a few Chinese names is "en". Japanese (a real share of kana among the Han characters:
-    `normalize.is_japanese`) is "ja", not Chinese. Otherwise the letters tell: mostly Latin ones
-    are "en"; mostly ones of another script (`letter_script`) are its language where it names
-    one (Hangul: "ko"), else "und" (Cyrillic: Russian, Ukrainian, Serbian, …). Text without
-    letters defaults to "zh", duiyi's source language.
+    a few Chinese names is "en". Among such Han text, Japanese is "ja": a real share of kana
+    (`normalize.is_japanese`), or some kana and the identifier sure (kanji-heavy Japanese);
+    Han text without kana is Chinese, the identifier never asked. Otherwise the letters tell:
+    a script that names its language (Hangul: "ko") names it; Latin letters and those of shared
+    scripts (Cyrillic) are what the identifier is sure of, else "en" (Latin) or "und" (short or
+    ambiguous text). Text without letters defaults to "zh", duiyi's source language.
     """
     cjk = len(_HAN.findall(text)) + len(_KANA.findall(text))
     others = _OTHER_WORD.findall(text)
@@ -78,10 +93,49 @@ def detect_lang(text: str) -> str:
     if cjk + words == 0:
         return "en" if any(c.isalpha() for c in text) else "zh"
     if cjk / (cjk + words) >= 0.3:
-        return "ja" if normalize.is_japanese(text) else "zh"
+        return _han_lang(text)
     if sum(map(len, others)) <= len(_LATIN_LETTER.findall(text)):
-        return "en"
-    return SCRIPT_LANGUAGES.get(letter_script(text), UNDETERMINED)
+        return identify_language(text) or "en"
+    named = SCRIPT_LANGUAGES.get(letter_script(text))
+    return named or identify_language(text) or UNDETERMINED
+
+
+def _han_lang(text: str) -> str:
+    """ "ja" or "zh" for mostly-Han text: kana tell Japanese (a real share of them, or a few
+    and the identifier sure); text without kana is Chinese."""
+    if normalize.is_japanese(text):
+        return "ja"
+    if _KANA.search(text) and identify_language(text, HAN_LANGUAGES) == "ja":
+        return "ja"
+    return "zh"
+
+
+def identify_language(text: str, candidates: Collection[str] | None = None) -> str | None:
+    """The language (ISO 639 code) py3langid is sure `text` is in, among `candidates` (default:
+    all it knows but those the Han rule decides, NOT_BY_LETTERS), or None where it is not sure
+    (IDENTIFIER_SURE) or the text is too short to tell (IDENTIFIER_MIN_LETTERS). It reads a
+    bounded sample (IDENTIFIER_SAMPLE): cheap on a 50 MB document."""
+    sample = text_sample(text, IDENTIFIER_SAMPLE)
+    if sum(c.isalpha() for c in sample) < IDENTIFIER_MIN_LETTERS:
+        return None
+    # the probabilities renormalized among the candidates, as py3langid's set_languages
+    # restricts them, varieties counted as their macrolanguage
+    scores: Counter[str] = Counter()
+    for lang, p in _identifier().rank(sample):
+        lang = MACROLANGUAGES.get(lang, lang)
+        if lang in candidates if candidates is not None else lang not in NOT_BY_LETTERS:
+            scores[lang] += p
+    [(lang, p)] = scores.most_common(1)
+    return lang if p > 0 and p >= IDENTIFIER_SURE * scores.total() else None
+
+
+@cache
+def _identifier():
+    """py3langid's identifier over its bundled model (about a second to load: once, only for text
+    that is not Chinese), giving probabilities."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
 def letter_script(text: str, most: int = 10_000) -> str:
@@ -93,12 +147,14 @@ def letter_script(text: str, most: int = 10_000) -> str:
 
 
 def looks(lang: str, text: str) -> str:
-    """What warnings say a text that `detect_lang` tells is `lang` (neither zh nor en) looks:
-    "looks Korean (Hangul)", or for "und" "is in Cyrillic letters, which many languages
-    share"."""
+    """What messages say a text that `detect_lang` tells is `lang` looks: "looks French",
+    "looks like language 'so'" (a code without a name in LANGUAGE_NAMES), or for "und" "is in
+    Cyrillic letters, in a language duiyi could not tell"."""
     if lang == UNDETERMINED:
-        return f"is in {letter_script(text) or 'other'} letters, which many languages share"
-    return f"looks {LANGUAGE_NAMES.get(primary_subtag(lang), lang)}"
+        return f"is in {letter_script(text) or 'other'} letters, in a language duiyi could not tell"
+    code = primary_subtag(lang)
+    name = LANGUAGE_NAMES.get(code)
+    return f"looks {name}" if name else f"looks like language {code!r}"
 
 
 def text_sample(text: str, size: int = 200_000, pieces: int = 5) -> str:
