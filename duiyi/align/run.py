@@ -178,7 +178,7 @@ def align_files(
     `src_lang`, `tgt_lang`: the sides' language tags (fr, de-CH, zh-TW), for the splitter
     (Chinese rules for zh and ja, English ones for the others, the detected language's for
     und: `rules_lang`) and the output's and the store's tags; default detected
-    (`detect_lang`: zh, ja, en, ko, …, und).
+    (`detect_lang`: zh, ja, en, fr, ru, ko, …, und).
     """
     check_languages(src_lang, tgt_lang)
     hard_unset = paragraphs == "hard" and not aligner.config.hard_paragraphs

@@ -239,9 +239,9 @@ def prepare(doc: Document, *, lang: str | None = None, conversion: str = "auto")
     """Clean, split and normalize `doc` in place (sentences, removed spans, script); return it.
 
     `lang`: the document's language tag (zh, en, fr, zh-TW, …), default detected (zh, ja, en,
-    ko, …, und: `detect_lang`); it is the tag exports give the document (`Document.lang_tag`)
-    and picks the splitter (`splitter_lang`), but for `und`: the detected language's
-    (`rules_lang`)."""
+    fr, ru, ko, …, und: `detect_lang`); it is the tag exports give the document
+    (`Document.lang_tag`) and picks the splitter (`splitter_lang`), but for `und`: the detected
+    language's (`rules_lang`)."""
     from duiyi.corpus.split import SPLITTERS, splitter_lang
 
     # Spans a document reader marked (PDF running headers, list labels) stay removed; the
