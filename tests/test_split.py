@@ -353,6 +353,7 @@ def test_english_list_numbers_acronyms_and_closers(text, expected):
         ),
         ("The list: 1. Apples; 2. Pears.", ["The list:", "1. Apples;", "2. Pears."]),
         ("IV. Notes by J. V. Smith", ["IV. Notes by J. V. Smith"]),  # V. after an initial
+        ("Authors: I. Newton and G. Leibniz.", ["Authors: I. Newton and G. Leibniz."]),
         ("Score: 3. Then 4. Done.", ["Score: 3.", "Then 4.", "Done."]),  # no 1. after the :
         ("It was 1. Then 2. Done.", ["It was 1.", "Then 2.", "Done."]),
         ("World War I. World War II. Both.", ["World War I. World War II.", "Both."]),

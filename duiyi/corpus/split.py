@@ -506,13 +506,22 @@ def _number_value(number: str) -> int:
     return sum(-v if v < after else v for v, after in zip(values, [*values[1:], 0], strict=True))
 
 
+def _opens(text: str, number: re.Match) -> bool:
+    """Does the number after a colon open a list: 1., or I. with II. after it (Authors:
+    I. Newton is an initial)?"""
+    if number.group(1) == "1":
+        return True
+    return number.group(1) == "I" and " II. " in text[number.end() : number.end() + _ITEM_REACH]
+
+
 def _list_item(text: str, start: int, match: re.Match, prefixes) -> int | None:
     """Where the list number that the period `match` ends begins, when it is one, else None.
 
-    A list number opens the sentence starting at `start` ("1. Introduction"), is 1 or I after
-    a colon ("Contents: 1. Introduction"), or follows the number before it, which did either
-    ("1. Introduction 2." → 2., "IX. Nine X." → X., "Contents: 1. Introduction 2." → 2.): an
-    inline list's numbers open their items. A number after an initial is none (by J. V. Smith).
+    A list number opens the sentence starting at `start` ("1. Introduction"), is 1 (or I before
+    II.) after a colon ("Contents: 1. Introduction"), or follows the number before it, which
+    did either ("1. Introduction 2." → 2., "IX. Nine X." → X., "Contents: 1. Introduction 2."
+    → 2.): an inline list's numbers open their items. A number after an initial is none (by
+    J. V. Smith).
     """
     if match.group() != ".":
         return None
@@ -521,7 +530,7 @@ def _list_item(text: str, start: int, match: re.Match, prefixes) -> int | None:
     if found is None:
         return None
     number, at = found.group(1), found.start()
-    if at == start or (number in ("1", "I") and _AFTER_COLON.search(text, max(start, at - 9), at)):
+    if at == start or (_AFTER_COLON.search(text, max(start, at - 9), at) and _opens(text, found)):
         return at
     before = _WORD_BEFORE.search(text, max(start, at - 20), at)
     if before is not None and prefixes.get(before.group(1)) == 1:
