@@ -951,6 +951,21 @@ def test_a_jsonl_keeps_its_language_tags_through_the_store(cli, tmp_path):
     assert tags == ["zh-CN", "en-US"]
 
 
+@pytest.mark.parametrize("tgt_lang", ["419", "1"])
+def test_a_target_language_that_is_no_tag_is_not_taken_after_a_good_source(cli, tmp_path, tgt_lang):
+    """A file's tags are taken per side, as an option's and a unit's are: a source tag that
+    is one does not make `zh` + `419` a tag (zh-419), nor 419 the documents' target tag."""
+    memory, store = tmp_path / "a.jsonl", tmp_path / "c.db"
+    memory.write_text(
+        json.dumps({"src_text": "一", "tgt_text": "one", "src_lang": "zh", "tgt_lang": tgt_lang})
+        + "\n"
+    )
+    assert cli("import", memory, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "tmx")
+    assert status == 0, err
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', out) == ["zh-CN", "en-US"]
+
+
 def test_a_jsonl_mixing_both_chinese_variants_keeps_each_records_tags(cli, tmp_path):
     memory, store = tmp_path / "mixed.jsonl", tmp_path / "c.db"
     memory.write_text(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from duiyi.atomic import atomic_write
-from duiyi.corpus.model import LANGUAGE_TAG, Pair, language_code, primary_subtag
+from duiyi.corpus.model import Pair, is_language_tag, language_code, primary_subtag
 from duiyi.errors import FormatError
 
 # Where a writer writes: a path ("-" or None: stdout) or a file object, text or binary.
@@ -148,13 +148,10 @@ def xml_error(exc) -> str:
     return f"line {position[0]}, column {position[1]}: {message}" if position else message
 
 
-_LANGUAGE_TAG = LANGUAGE_TAG
-
-
 def check_language_tag(lang: str, option: str) -> None:
     """FormatError unless `lang` reads as a language tag (zh, zh-TW, en_US, zh-Hant-TW): a
     file tagged `bad lang` is one no CAT tool loads, and Moses and XCES files are named by it."""
-    if not _LANGUAGE_TAG.fullmatch(lang):
+    if not is_language_tag(lang):
         raise FormatError(f"{option} {lang!r} is not a language tag (zh-CN, zh-TW, en-US, …)")
 
 
@@ -192,7 +189,7 @@ class PairReader:
         """Once read, the (source, target) language tags of the pairs: per side the tags the
         file gave it (one, zh-TW where zh was asked for; several where its units mix
         variants, zh-CN and zh-TW), else [`src_lang`]/[`tgt_lang`]."""
-        tags = [(s, t) for s, t in self.tags if _LANGUAGE_TAG.fullmatch(s + "-" + t)]
+        tags = [(s, t) for s, t in self.tags if is_language_tag(s) and is_language_tag(t)]
         srcs = sorted({language_code(src) for src, _ in tags})
         tgts = sorted({language_code(tgt) for _, tgt in tags})
         return srcs or [src_lang], tgts or [tgt_lang]

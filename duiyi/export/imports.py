@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from duiyi.atomic import protect_inputs
-from duiyi.corpus.model import LANGUAGE_TAG, Pair, lang_tag
+from duiyi.corpus.model import Pair, is_language_tag, lang_tag
 from duiyi.corpus.read import input_list
 from duiyi.errors import InputError, OutputError
 from duiyi.export import format_for_path, get_format
@@ -189,7 +189,7 @@ def _own_tags(pairs: Iterable[Pair]) -> Iterator[Pair]:
 
 @functools.lru_cache(maxsize=256)
 def _tag(tag: str) -> str:
-    if not LANGUAGE_TAG.fullmatch(tag):
+    if not is_language_tag(tag):
         return ""
     return tag.lower() if "-" not in tag.replace("_", "-") else lang_tag(tag)
 

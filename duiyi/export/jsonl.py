@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from duiyi.corpus.model import LANGUAGE_TAG, ORIGINS, STATUSES, Pair
+from duiyi.corpus.model import ORIGINS, STATUSES, Pair, is_language_tag
 from duiyi.errors import FormatError
 
 from .base import Output, PairFormat, PairReader, checked_score, open_output, text_lines
@@ -115,7 +115,7 @@ class JsonlFormat(PairFormat):
 @functools.lru_cache(maxsize=256)
 def _own(tag: str) -> str:
     """A pair's own language tag, "" where it has none or one that is no language tag."""
-    return tag if LANGUAGE_TAG.fullmatch(tag) else ""
+    return tag if is_language_tag(tag) else ""
 
 
 # JSON's names for the types json.loads gives, for messages

@@ -36,10 +36,10 @@ from lxml import etree
 
 from duiyi import __version__
 from duiyi.corpus.model import (
-    LANGUAGE_TAG,
     ORIGINS,
     STATUSES,
     Pair,
+    is_language_tag,
     language_code,
     primary_subtag,
 )
@@ -290,11 +290,11 @@ class _TuWriter:
             if len(self.own) > 4096:
                 self.own.clear()
             srclang, src, tgt = "", self.src, self.tgt
-            if LANGUAGE_TAG.fullmatch(src_lang):
+            if is_language_tag(src_lang):
                 src = f'<tuv xml:lang="{xml_attr(src_lang)}"><seg>'
                 if src_lang != self.src_lang:
                     srclang = f' srclang="{xml_attr(src_lang)}"'
-            if LANGUAGE_TAG.fullmatch(tgt_lang):
+            if is_language_tag(tgt_lang):
                 tgt = f'</seg></tuv><tuv xml:lang="{xml_attr(tgt_lang)}"><seg>'
             tuvs = self.own[key] = (srclang, src, tgt)
         return tuvs

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from duiyi.corpus.model import LANGUAGE_TAG, Document, Pair, lang_tag
+from duiyi.corpus.model import Document, Pair, is_language_tag, lang_tag
 from duiyi.errors import StoreError
 
 
@@ -126,7 +126,7 @@ def own_tags(meta: dict) -> tuple[str, str]:
     if not (
         isinstance(tags, list)
         and len(tags) == 2
-        and all(isinstance(t, str) and (not t or LANGUAGE_TAG.fullmatch(t)) for t in tags)
+        and all(isinstance(t, str) and (not t or is_language_tag(t)) for t in tags)
     ):
         return "", ""  # (another tool's prop of that name: a string, kept as a prop)
     del meta[OWN_TAGS]
