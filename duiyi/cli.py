@@ -1,7 +1,9 @@
 """The `duiyi` command: one subcommand per user task, each a thin module in duiyi.commands.
 
 Errors meant for users (`DuiyiError`, file-system errors) become one line on stderr and exit 1;
-usage errors exit 2 (argparse). `--debug` shows the traceback instead. A closed stdout or stdin
+usage errors are one line and exit 2: a missing or unknown argument, a bad option value (the
+types in `duiyi.commands._types` check each as it is parsed), options that do not go together
+(a command's `usage_error`), all before any work starts. `--debug` shows the traceback instead. A closed stdout or stdin
 is such an error when used; a closed stderr only silences the messages. SIGTERM ends a command
 as Ctrl-C does (its outputs cleaned up), with status 143.
 """
@@ -53,8 +55,16 @@ COMMANDS: list[tuple[str, str, str]] = [
 ]
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line, `duiyi split: error: …` (exit 2), not the usage text first
+    (`duiyi COMMAND --help` shows it). Subcommands' parsers are of this class too."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="duiyi",
         description="对译 duiyi: offline Chinese→English drafts and parallel corpora.",
         epilog="Run `duiyi COMMAND --help` for a command's options.",

@@ -567,8 +567,8 @@ def test_a_language_tag_that_is_none_is_refused_before_aligning(cli, tmp_path):
     src = write_lines(tmp_path / "a.zh", ZH[:2])
     tgt = write_lines(tmp_path / "a.fr", FR[:2])
     status, _, err = cli("align", src, tgt, "--src-lang", "zh CN", "-o", tmp_path / "a.tmx")
-    assert status == 1 and err == "duiyi: error: --src-lang 'zh CN' is not a language tag " \
-        "(zh-CN, zh-TW, en-US, …)\n"  # fmt: skip
+    assert status == 2 and err == "duiyi align: error: argument --src-lang: 'zh CN' is not a " \
+        "language tag (zh-CN, zh-TW, en-US, …)\n"  # fmt: skip
     assert not (tmp_path / "a.tmx").exists()
 
 

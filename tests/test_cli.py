@@ -58,6 +58,48 @@ def test_unknown_option_is_a_usage_error(cli):
     assert "Traceback" not in err
 
 
+NOT_A_TAG = "'zh CN' is not a language tag (zh-CN, zh-TW, en-US, …)"
+
+
+@pytest.mark.parametrize(("command", "option", "value", "message"), [
+    ("split", "--lang", "zh CN", NOT_A_TAG),
+    ("normalize", "--lang", "zh CN", NOT_A_TAG),
+    ("align", "--src-lang", "zh CN", NOT_A_TAG),
+    ("align", "--tgt-lang", "zh CN", NOT_A_TAG),
+    ("export", "--src-lang", "zh CN", NOT_A_TAG),
+    ("import", "--tgt-lang", "zh CN", NOT_A_TAG),
+    ("export", "--min-score", "2", "must be a number from 0 to 1, not '2'"),
+    ("translate", "--context", "-1", "must be a whole number 0 or more, not '-1'"),
+    ("translate", "--beam-size", "four", "must be a whole number 1 or more, not 'four'"),
+    ("align", "--workers", "0", "must be a whole number 1 or more, not '0'"),
+    ("translate", "--glossary", "{tmp}/none.tsv", "{tmp}/none.tsv: no such file"),
+    ("translate", "--compute-type", "int3", "invalid choice: 'int3'"),
+    ("models list", "--timeout", "0", "must be a number above 0, not '0'"),
+    ("models install", "--timeout", "nan", "must be a number above 0, not 'nan'"),
+    ("models install", "--sha256", "abc", "a SHA-256 is 64 hexadecimal digits, not 'abc'"),
+    ("models install", "--find-links", "{tmp}/none", "{tmp}/none: no such folder"),
+    ("review", "--port", "70000", "use a port between 1 and 65535 (0: a free one), not '70000'"),
+    ("review", "--host", "0.0.0.0", "0.0.0.0: the review app has no login, so it only listens"),
+])  # fmt: skip
+def test_a_bad_option_value_is_one_usage_line_before_any_work(
+    cli, two_files, tmp_path, command, option, value, message
+):
+    # The same exit status (2) and one line whatever the option (a language tag, a score),
+    # checked as the command line is parsed: no output written, no store created.
+    src, tgt = two_files
+    out, store = tmp_path / "out.tsv", tmp_path / "new.db"
+    positionals = {
+        "align": [src, tgt, "-o", out], "import": [src, "--store", store],
+        "export": [store, "-o", out], "review": [store], "models list": [],
+        "models install": ["qwen2.5-coder-0.5b"],
+    }.get(command, [src, "-o", out])  # fmt: skip
+    value, message = (text.replace("{tmp}", str(tmp_path)) for text in (value, message))
+    status, _, err = cli(*command.split(), option, value, *positionals)
+    assert status == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"duiyi {command}: error: argument {option}: {message}"), err
+    assert not out.exists() and not store.exists()
+
+
 # ---- options whose value may be left out: --rescore [MODEL], --ray [ADDRESS] ----------------
 
 

@@ -630,8 +630,8 @@ def test_a_language_that_is_no_tag_is_one_line(cli, corpus, tmp_path, command):
         tmp_path / "c", "-f", "moses", "--store", corpus
     )  # fmt: skip
     status, _, err = cli(command, *args, "--src-lang", "zh/../x")
-    assert status == 1 and err == "duiyi: error: --src-lang 'zh/../x' is not a language tag " \
-        "(zh-CN, zh-TW, en-US, …)\n"  # fmt: skip
+    assert status == 2 and err == f"duiyi {command}: error: argument --src-lang: 'zh/../x' " \
+        "is not a language tag (zh-CN, zh-TW, en-US, …)\n"  # fmt: skip
 
 
 @pytest.mark.parametrize(("option", "value", "message"), [

@@ -319,14 +319,15 @@ def test_a_partial_or_broken_argos_folder_is_skipped_and_removable(
     ("what", "option", "message"),
     [
         (["qwen2.5-coder-0.5b"], ["--name", "x"], "--name cannot apply to qwen2.5-coder-0.5b"),
-        (["zh", "en"], ["--sha256", "ab"], "--sha256 cannot apply to zh en"),
-        (["m.gguf"], ["--find-links", "d"], "--find-links cannot apply to m.gguf"),
-        (["hf:a/b/c.gguf"], ["--find-links", "d"], "--find-links cannot apply to hf:a/b/c.gguf"),
+        (["zh", "en"], ["--sha256", "ab" * 32], "--sha256 cannot apply to zh en"),
+        (["m.gguf"], ["--find-links", "."], "--find-links cannot apply to m.gguf"),
+        (["hf:a/b/c.gguf"], ["--find-links", "."], "--find-links cannot apply to hf:a/b/c.gguf"),
     ],
 )
 def test_install_options_that_would_be_ignored_are_usage_errors(
     cli, packages_env, what, option, message
 ):
+    # (values each option takes: a SHA-256, a folder there is)
     status, _, err = cli("models", "install", *what, *option)
     assert status == 2
     assert err.strip().splitlines()[-1] == f"duiyi models: error: {message}"

@@ -6,8 +6,8 @@ import argparse
 import contextlib
 from pathlib import Path
 
-from duiyi.commands._corpus import positive_int
 from duiyi.commands._options import add_optional_value
+from duiyi.commands._types import positive_int
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import re
 
+from duiyi.commands._types import language_or_auto
+
 # Literal copies so `--help` imports nothing heavy; tests check they match the library's.
 CONVERSION_CHOICES = ("auto", "t2s", "tw2s", "hk2s", "tw2sp", "none")
 
@@ -31,6 +33,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lang",
         metavar="TAG",
+        type=language_or_auto,
         default="auto",
         help="the input's language tag (zh, en, fr, ru, zh-TW): Chinese rules for zh and ja, "
         "English ones for the others, the detected language's for und (default: auto, "
@@ -48,28 +51,9 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def positive_int(text: str) -> int:
-    """An argparse type: a whole number of 1 or more."""
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
-    return value
-
-
 def plural(n: int, noun: str) -> str:
     """A count and its noun for summaries: `1 document`, `2 documents`."""
     return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
-def lang_arg(args: argparse.Namespace) -> str | None:
-    """--lang: None for auto (detected), else the tag given; FormatError for one that is no
-    language tag, as align's --src-lang."""
-    if args.lang == "auto":
-        return None
-    from duiyi.export.base import check_language_tag
-
-    check_language_tag(args.lang, "--lang")
-    return args.lang
 
 
 # every line boundary str.splitlines knows (a form feed between PDF pages, U+2028 too)

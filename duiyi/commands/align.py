@@ -44,6 +44,7 @@ from pathlib import Path
 from duiyi.commands._cluster import add_cluster_arguments, cluster_usage_error, ray_runtime
 from duiyi.commands._corpus import plural
 from duiyi.commands._options import add_optional_value
+from duiyi.commands._types import language_tag
 from duiyi.errors import InputError
 from duiyi.export import format_names
 
@@ -96,13 +97,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--src-lang",
         metavar="TAG",
+        type=language_tag,
         help="the source's language tag (fr, de-CH, zh-TW): the output's and the store's tag, "
         "and the splitter's rules (Chinese for zh and ja, English for the others, the "
         "detected language's for und; "
         "default: detected, zh, ja, en, ko, el, … or und)",
     )
     parser.add_argument(
-        "--tgt-lang", metavar="TAG", help="the target's language tag (as --src-lang)"
+        "--tgt-lang",
+        metavar="TAG",
+        type=language_tag,
+        help="the target's language tag (as --src-lang)",
     )
     parser.add_argument("--store", metavar="DB", help="also add the alignments to this store")
     parser.add_argument(
@@ -164,14 +169,13 @@ def run(args: argparse.Namespace) -> int:
     import contextlib
 
     from duiyi.align.documents import match_pairs
-    from duiyi.align.run import align_files, aligning_directories, check_languages, output_format
+    from duiyi.align.run import align_files, aligning_directories, output_format
 
     file_pairs = match_pairs(args.source, args.target, args.glob, args.follow_links)
     source_root = args.source if Path(args.source).is_dir() else None
     # Usage errors before the encoder loads.
     multiple = aligning_directories(file_pairs, source_root)
     output_format(args.format, args.output, presplit=args.presplit, multiple=multiple)
-    check_languages(args.src_lang, args.tgt_lang)
     store = contextlib.nullcontext()
     if args.store:
         from duiyi.corpus.store import Store

@@ -16,36 +16,9 @@ import sys
 from collections import Counter
 
 from duiyi.commands._corpus import plural
+from duiyi.commands._types import bounded_number, language_tag, names
 from duiyi.corpus.model import ORIGINS, STATUSES
 from duiyi.export import format_names
-
-
-def _names(allowed: tuple[str, ...]):
-    def parse(value: str) -> list[str]:
-        names = [v.strip() for v in value.split(",") if v.strip()]
-        for name in names:
-            if name not in allowed:
-                raise argparse.ArgumentTypeError(f"{name!r} is not one of {', '.join(allowed)}")
-        return names
-
-    return parse
-
-
-def _number(option: str):
-    """An argparse type: a number within the bounds the export job checks (a usage error)."""
-
-    def parse(text: str) -> float:
-        from duiyi.export.exports import bound_problem
-
-        try:
-            value = float(text)
-        except ValueError:
-            value = float("nan")
-        if problem := bound_problem(option, value, repr(text)):
-            raise argparse.ArgumentTypeError(problem)
-        return value
-
-    return parse
 
 
 def left_out_summary(left_out: Counter) -> str:
@@ -86,34 +59,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--min-score",
-        type=_number("--min-score"),
+        type=bounded_number("--min-score"),
         help="only beads scoring at least this, from 0 to 1 (beads without a score do not pass)",
     )
     parser.add_argument(
         "--status",
-        type=_names(STATUSES),
+        type=names(STATUSES),
         action="extend",
         help=f"only these review statuses (comma-separated: {', '.join(STATUSES)})",
     )
     parser.add_argument(
         "--origin",
-        type=_names(ORIGINS),
+        type=names(ORIGINS),
         action="extend",
         help=f"only these origins (comma-separated: {', '.join(ORIGINS)})",
     )
     parser.add_argument("--dedup", action="store_true", help="leave out repeated pairs")
     parser.add_argument(
         "--max-length-ratio",
-        type=_number("--max-length-ratio"),
+        type=bounded_number("--max-length-ratio"),
         help="leave out pairs whose lengths (CJK characters vs words) differ more than this "
         "factor (1 or more)",
     )
     parser.add_argument("--include-gloss", action="store_true", help="keep gloss drafts too")
     parser.add_argument(
-        "--src-lang", help="source language code (default: the stored documents', e.g. zh-CN)"
+        "--src-lang",
+        type=language_tag,
+        help="source language code (default: the stored documents', e.g. zh-CN)",
     )
     parser.add_argument(
-        "--tgt-lang", help="target language code (default: the stored documents', e.g. en-US)"
+        "--tgt-lang",
+        type=language_tag,
+        help="target language code (default: the stored documents', e.g. en-US)",
     )
     parser.add_argument(
         "--tokenized",

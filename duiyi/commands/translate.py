@@ -21,16 +21,16 @@ import contextlib
 import sys
 
 from duiyi.commands._cluster import add_cluster_arguments, cluster_usage_error, ray_runtime
-from duiyi.commands._corpus import plural, positive_int
+from duiyi.commands._corpus import plural
+from duiyi.commands._types import count, existing_file, positive_int
 from duiyi.export import format_names
 from duiyi.translate.output import DOCUMENT_FORMATS
 
-
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
-    return value
+# CTranslate2's names (`ctranslate2.Translator(compute_type=…)`), literal so `--help` imports nothing
+COMPUTE_TYPES = (
+    "default", "auto", "int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16",
+    "float16", "bfloat16", "float32",
+)  # fmt: skip
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,11 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     engine.add_argument("--model", help="installed model name or folder (default: the best one)")
     engine.add_argument(
-        "--glossary", metavar="FILE",
+        "--glossary", metavar="FILE", type=existing_file,
         help="terms (TSV zh<TAB>en, CSV or TBX) put into the prompt of sentences using them (llm)",
     )  # fmt: skip
     engine.add_argument(
-        "--context", type=_count, default=0, metavar="N",
+        "--context", type=count, default=0, metavar="N",
         help="give the LLM the N previous sentences as context (default 0)",
     )  # fmt: skip
     engine.add_argument("--beam-size", type=positive_int, metavar="N", help="beam size (default 4)")
@@ -74,7 +74,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     engine.add_argument("--device", choices=("auto", "cpu", "cuda"), help="default auto")
     engine.add_argument(
-        "--compute-type", metavar="TYPE",
+        "--compute-type", metavar="TYPE", choices=COMPUTE_TYPES,
         help="CTranslate2 compute type (default int8 on CPU, int8_float16 on CUDA)",
     )  # fmt: skip
     engine.add_argument(

@@ -94,6 +94,13 @@ def is_language_tag(text: str) -> bool:
     return LANGUAGE_TAG.fullmatch(text) is not None
 
 
+def language_tag_problem(lang: str) -> str | None:
+    """Why `lang` is not a language tag (None: it is one)."""
+    if is_language_tag(lang):
+        return None
+    return f"{lang!r} is not a language tag (zh-CN, zh-TW, en-US, …)"
+
+
 def language_code(lang: str) -> str:
     """A language code as compared in full: "ZH_cn" → "zh-cn"."""
     return lang.replace("_", "-").lower()

@@ -13,7 +13,13 @@ from collections.abc import Iterable, Iterator
 from typing import IO
 
 from duiyi.atomic import atomic_write
-from duiyi.corpus.model import Pair, is_language_tag, language_code, primary_subtag
+from duiyi.corpus.model import (
+    Pair,
+    is_language_tag,
+    language_code,
+    language_tag_problem,
+    primary_subtag,
+)
 from duiyi.errors import FormatError
 
 # Where a writer writes: a path ("-" or None: stdout) or a file object, text or binary.
@@ -151,8 +157,8 @@ def xml_error(exc) -> str:
 def check_language_tag(lang: str, option: str) -> None:
     """FormatError unless `lang` reads as a language tag (zh, zh-TW, en_US, zh-Hant-TW): a
     file tagged `bad lang` is one no CAT tool loads, and Moses and XCES files are named by it."""
-    if not is_language_tag(lang):
-        raise FormatError(f"{option} {lang!r} is not a language tag (zh-CN, zh-TW, en-US, …)")
+    if problem := language_tag_problem(lang):
+        raise FormatError(f"{option} {problem}")
 
 
 def file_languages(src_lang: str, tgt_lang: str) -> tuple[str, str]:

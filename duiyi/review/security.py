@@ -133,6 +133,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def loopback_problem(host: str) -> str | None:
+    """Why the app will not listen on `host` (None: it is loopback)."""
+    if is_loopback(host):
+        return None
+    return (
+        f"{host}: the review app has no login, so it only listens on loopback "
+        "(127.0.0.1, ::1, localhost); to review from another machine, forward the port "
+        "with ssh -L PORT:127.0.0.1:PORT"
+    )
+
+
 def allowed_hosts(host: str, port: int) -> set[str]:
     """The Host header values a browser sends for our own URL (and `localhost` for 127.0.0.1)."""
     literal = f"[{host}]" if ":" in host else host

@@ -19,7 +19,7 @@ import uvicorn
 from duiyi.corpus.store import Store
 from duiyi.errors import InputError
 from duiyi.review.app import create_app
-from duiyi.review.security import allowed_hosts, is_loopback, plain_host
+from duiyi.review.security import allowed_hosts, loopback_problem, plain_host
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,8 @@ class ReviewServer:
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """A listening socket on a loopback `host` (`port` 0: any free port)."""
-    if not is_loopback(host):
-        raise InputError(
-            f"--host {host}: the review app has no login, so it only listens on loopback "
-            "(127.0.0.1, ::1, localhost); to review from another machine, forward the port "
-            "with ssh -L PORT:127.0.0.1:PORT"
-        )
+    if problem := loopback_problem(host):
+        raise InputError(f"--host {problem}")
     address = plain_host(host)
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
