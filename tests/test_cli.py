@@ -78,6 +78,7 @@ NOT_A_TAG = "'zh CN' is not a language tag (zh-CN, zh-TW, en-US, …)"
     ("models install", "--timeout", "nan", "must be a number above 0, not 'nan'"),
     ("models install", "--sha256", "abc", "a SHA-256 is 64 hexadecimal digits, not 'abc'"),
     ("models install", "--find-links", "{tmp}/none", "{tmp}/none: no such folder"),
+    ("models install", "--name", "../x", "'../x': a model's name is its folder's"),
     ("review", "--port", "70000", "use a port between 1 and 65535 (0: a free one), not '70000'"),
     ("review", "--host", "0.0.0.0", "0.0.0.0: the review app has no login, so it only listens"),
 ])  # fmt: skip
@@ -91,7 +92,7 @@ def test_a_bad_option_value_is_one_usage_line_before_any_work(
     positionals = {
         "align": [src, tgt, "-o", out], "import": [src, "--store", store],
         "export": [store, "-o", out], "review": [store], "models list": [],
-        "models install": ["qwen2.5-coder-0.5b"],
+        "models install": ["hf:a/b/c.gguf"],
     }.get(command, [src, "-o", out])  # fmt: skip
     value, message = (text.replace("{tmp}", str(tmp_path)) for text in (value, message))
     status, _, err = cli(*command.split(), option, value, *positionals)

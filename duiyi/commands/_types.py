@@ -117,6 +117,15 @@ def sha256(text: str) -> str:
     return text
 
 
+def model_name(text: str) -> str:
+    """A name for an installed model (its folder's)."""
+    from duiyi.translate.llm_models import name_problem
+
+    if problem := name_problem(text):
+        raise argparse.ArgumentTypeError(problem)
+    return text
+
+
 def existing_file(text: str) -> str:
     """The path of a file that exists."""
     if not Path(text).is_file():

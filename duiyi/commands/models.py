@@ -22,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from duiyi.commands._types import existing_folder, positive_number, sha256
+from duiyi.commands._types import existing_folder, model_name, positive_number, sha256
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "model from its index; `install FILE.argosmodel` installs a package file from disk.",
     )
     install.add_argument("what", nargs="+", metavar="NAME | FILE.gguf | URL | FROM TO | FILE")
-    install.add_argument("--name", help="name of an LLM installed from a GGUF file or URL")
+    install.add_argument(
+        "--name", type=model_name, help="name of an LLM installed from a GGUF file or URL"
+    )
     install.add_argument(
         "--sha256", type=sha256, help="refuse a downloaded GGUF without this SHA-256"
     )

@@ -327,6 +327,16 @@ def download(url: str, target: Path, timeout: float = 30, progress: Callable | N
 _PLAIN_NAME = re.compile(r"[^./\\\x00-\x1f][^/\\\x00-\x1f]*")  # a folder name that lists show
 
 
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot name an installed model (None: it can)."""
+    if _PLAIN_NAME.fullmatch(name):
+        return None
+    return (
+        f"{name!r}: a model's name is its folder's, so no path separator and no leading dot "
+        "(`duiyi models list` would not show it)"
+    )
+
+
 def _name_for(info, gguf_path: Path) -> str:
     stem = gguf_path.name.lower().removesuffix(".gguf")
     return re.sub(r"[^a-z0-9._-]+", "-", stem).strip("-.") or "model"
@@ -349,11 +359,8 @@ def install_gguf(
         raise InputError(f"{gguf_path} is a directory, not a GGUF file")
     if not gguf_path.is_file():
         raise InputError(f"{gguf_path}: no such file")
-    if name and not _PLAIN_NAME.fullmatch(name):
-        raise InputError(
-            f"--name {name!r}: a model's name is its folder's, so no path separator and no "
-            "leading dot (`duiyi models list` would not show it)"
-        )
+    if name and (problem := name_problem(name)):
+        raise InputError(f"--name {problem}")
     info = read_info(open_gguf(gguf_path))  # refuses a non-Qwen2 file before any work
     name = name or _name_for(info, gguf_path)
     root = models_dir()
