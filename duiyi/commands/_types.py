@@ -76,11 +76,16 @@ def names(allowed: tuple[str, ...]):
     return parse
 
 
-def language_tag(text: str) -> str:
-    """A language tag (zh, zh-TW, en_US, zh-Hant-TW)."""
-    if problem := language_tag_problem(text):
+def _unless(problem: str | None, text: str) -> str:
+    """`text`, unless a check found a `problem` with it (the usage error's message)."""
+    if problem:
         raise argparse.ArgumentTypeError(problem)
     return text
+
+
+def language_tag(text: str) -> str:
+    """A language tag (zh, zh-TW, en_US, zh-Hant-TW)."""
+    return _unless(language_tag_problem(text), text)
 
 
 def language_or_auto(text: str) -> str | None:
@@ -105,9 +110,7 @@ def loopback_host(text: str) -> str:
     """An address of this machine only (the review app has no login)."""
     from duiyi.review.security import loopback_problem
 
-    if problem := loopback_problem(text):
-        raise argparse.ArgumentTypeError(problem)
-    return text
+    return _unless(loopback_problem(text), text)
 
 
 def sha256(text: str) -> str:
@@ -121,9 +124,7 @@ def model_name(text: str) -> str:
     """A name for an installed model (its folder's)."""
     from duiyi.translate.llm_models import name_problem
 
-    if problem := name_problem(text):
-        raise argparse.ArgumentTypeError(problem)
-    return text
+    return _unless(name_problem(text), text)
 
 
 def existing_file(text: str) -> str:
