@@ -85,13 +85,13 @@ def lang_tag(lang: str, script: str = "") -> str:
 
 
 # what reads as a language tag (zh, zh-TW, en_US, zh-Hant-TW): what a CAT tool loads
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 def is_language_tag(text: str) -> bool:
     """Whether `text` reads as a language tag (zh, zh-TW, en_US, zh-Hant-TW), as every check
     of one asks: an option's, a file's unit's, a stored pair's own."""
-    return LANGUAGE_TAG.fullmatch(text) is not None
+    return _LANGUAGE_TAG.fullmatch(text) is not None
 
 
 def language_tag_problem(lang: str) -> str | None:

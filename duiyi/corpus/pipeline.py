@@ -18,7 +18,7 @@ from itertools import islice
 from duiyi.corpus import normalize
 from duiyi.corpus.clean import clean_text
 from duiyi.corpus.documents import keep_layout_spans
-from duiyi.corpus.model import LANGUAGE_TAG, Document, Sentence, Span, primary_subtag
+from duiyi.corpus.model import Document, Sentence, Span, is_language_tag, primary_subtag
 
 log = logging.getLogger(__name__)
 
@@ -287,7 +287,7 @@ def _detect(doc: Document, content: str, lang: str | None, conversion: str) -> s
     rules it follows (`rules_lang`) and its script from `content`; the OpenCC config to apply.
     Only Chinese has a script to detect and convert ("auto"); Japanese never has
     (`normalize.detect_script`), even taken for Chinese."""
-    if lang is not None and not LANGUAGE_TAG.fullmatch(lang):
+    if lang is not None and not is_language_tag(lang):
         raise ValueError(f"unknown language {lang!r}: give a language tag (zh, en, zh-TW, fr)")
     doc.rules_lang = rules_lang(lang, content)
     doc.lang = lang or doc.rules_lang
