@@ -1,3 +1,4 @@
+import argparse
 import io
 import os
 import signal
@@ -99,6 +100,16 @@ def test_a_bad_option_value_is_one_usage_line_before_any_work(
     assert status == 2 and err.count("\n") == 1, err
     assert err.startswith(f"duiyi {command}: error: argument {option}: {message}"), err
     assert not out.exists() and not store.exists()
+
+
+def test_a_file_an_option_names_may_be_a_pipe(tmp_path):
+    from duiyi.commands._types import existing_file
+
+    fifo = tmp_path / "terms.tsv"
+    os.mkfifo(fifo)  # `--glossary <(grep … terms.tsv)`: no regular file, still read
+    assert existing_file(str(fifo)) == str(fifo)
+    with pytest.raises(argparse.ArgumentTypeError, match="a folder, not a file"):
+        existing_file(str(tmp_path))
 
 
 # ---- options whose value may be left out: --rescore [MODEL], --ray [ADDRESS] ----------------

@@ -93,6 +93,16 @@ def language_or_auto(text: str) -> str | None:
     return None if text == "auto" else language_tag(text)
 
 
+def text_encoding(text: str) -> str | None:
+    """A text encoding Python knows (utf-8, gb18030, big5, euc-kr, shift-jis), or auto (None:
+    detected)."""
+    if text == "auto":
+        return None
+    from duiyi.corpus.read import encoding_problem
+
+    return _unless(encoding_problem(text), text)
+
+
 def port(text: str) -> int:
     """A TCP port to listen on (0: a free one)."""
     try:
@@ -128,9 +138,10 @@ def model_name(text: str) -> str:
 
 
 def existing_file(text: str) -> str:
-    """The path of a file that exists."""
-    if not Path(text).is_file():
-        what = "a folder, not a file" if Path(text).is_dir() else "no such file"
+    """The path of a file that exists, or of a pipe (`--glossary <(…)`): no folder."""
+    path = Path(text)
+    if path.is_dir() or not path.exists():
+        what = "a folder, not a file" if path.is_dir() else "no such file"
         raise argparse.ArgumentTypeError(f"{text}: {what}")
     return text
 
