@@ -167,6 +167,8 @@ def align_files(
     align_many: AlignMany | None = None,
     src_lang: str | None = None,
     tgt_lang: str | None = None,
+    src_encoding: str | None = None,
+    tgt_encoding: str | None = None,
 ) -> AlignStats:
     """Align each (source, target) file pair (or the one pair given); `store` (an open
     `Store`) also gets the beads.
@@ -178,9 +180,14 @@ def align_files(
     `src_lang`, `tgt_lang`: the sides' language tags (fr, de-CH, zh-TW), for the splitter
     (Chinese rules for zh and ja, English ones for the others, the detected language's for
     und: `rules_lang`) and the output's and the store's tags; default detected
-    (`detect_lang`: zh, ja, en, fr, ru, ko, …, und).
+    (`detect_lang`: zh, ja, en, fr, ru, ko, …, und). `src_encoding`, `tgt_encoding`: the
+    sides' text encodings (gb18030, big5, euc-kr, …: decoded strictly, see `decode_as`);
+    None or "auto": detected.
     """
     check_languages(src_lang, tgt_lang)
+    from duiyi.corpus.read import encoding_name
+
+    encodings = encoding_name(src_encoding), encoding_name(tgt_encoding)  # before any reading
     hard_unset = paragraphs == "hard" and not aligner.config.hard_paragraphs
     if paragraphs not in PARAGRAPHS or hard_unset:
         raise InputError(
@@ -214,9 +221,9 @@ def align_files(
     prepared: list[DocumentPair] = []
     for src_path, tgt_path in file_pairs:
         try:
-            src = make(_read_side(src_path), lang=src_lang)
+            src = make(_read_side(src_path, encodings[0]), lang=src_lang)
             src.label = names[src.path]
-            prepared.append((src, make(_read_side(tgt_path), lang=tgt_lang)))
+            prepared.append((src, make(_read_side(tgt_path, encodings[1]), lang=tgt_lang)))
         except DuiyiError as exc:
             stats.failed.append((src_path.name, str(exc)))
     if prepared and chosen != ALIGN_FORMAT:  # before aligning: the file tags one language a side
@@ -361,13 +368,13 @@ def _rescoring(bar: WeightedProgress) -> Progress:
     return report
 
 
-def _read_side(path: Path) -> Document:
-    """One side's document; an empty file is an empty side (its sentences are left unpaired,
-    with a warning), not an error."""
+def _read_side(path: Path, encoding: str | None) -> Document:
+    """One side's document (`encoding`: its text's, None: detected); an empty file is an
+    empty side (its sentences are left unpaired, with a warning), not an error."""
     from duiyi.corpus.read import read_document
 
     try:
-        return read_document(path)
+        return read_document(path, encoding)
     except EmptyInput:
         return Document(path=str(path), text="")
 

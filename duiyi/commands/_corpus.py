@@ -1,11 +1,12 @@
-"""Arguments and helpers shared by the commands that read documents (normalize, split)."""
+"""Arguments and helpers shared by the commands that read documents (normalize, split; the
+encoding option translate and align too)."""
 
 from __future__ import annotations
 
 import argparse
 import re
 
-from duiyi.commands._types import language_or_auto
+from duiyi.commands._types import language_or_auto, text_encoding
 
 # Literal copies so `--help` imports nothing heavy; tests check they match the library's.
 CONVERSION_CHOICES = ("auto", "t2s", "tw2s", "hk2s", "tw2sp", "none")
@@ -30,6 +31,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         help="inside directories, follow symbolic links that lead out of them (default: skip)",
     )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    add_encoding_argument(parser)
     parser.add_argument(
         "--lang",
         metavar="TAG",
@@ -49,6 +51,19 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o", "--output", metavar="PATH", help="write here (atomically) instead of stdout"
     )
+
+
+def add_encoding_argument(
+    parser, option: str = "--encoding", whose: str = "text and HTML files are",
+    declared: str = "DOCX, ODT, EPUB, PDF",
+) -> None:  # fmt: skip
+    """The option naming the encoding of the text read (default auto: detected)."""
+    parser.add_argument(
+        option, metavar="NAME", type=text_encoding, default="auto",
+        help=f"{whose} in this encoding (utf-8, gb18030, big5, euc-kr, shift-jis, cp1252, …: "
+        "any Python knows), decoded strictly: a byte not valid in it is an error (default: "
+        f"auto, detected per file; {declared} declare their own)",
+    )  # fmt: skip
 
 
 def plural(n: int, noun: str) -> str:

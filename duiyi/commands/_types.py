@@ -93,6 +93,16 @@ def language_or_auto(text: str) -> str | None:
     return None if text == "auto" else language_tag(text)
 
 
+def text_encoding(text: str) -> str | None:
+    """A text encoding Python knows (utf-8, gb18030, big5, euc-kr, shift-jis), or auto (None:
+    detected)."""
+    if text == "auto":
+        return None
+    from duiyi.corpus.read import encoding_problem
+
+    return _unless(encoding_problem(text), text)
+
+
 def port(text: str) -> int:
     """A TCP port to listen on (0: a free one)."""
     try:

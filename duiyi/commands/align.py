@@ -8,7 +8,8 @@ confidence in [0, 1] (low = look at it first). Each side's language is detected 
 Japanese, English, or what its letters' script names: Hangul ko, Greek el, …; a script many
 languages share, Cyrillic or Arabic, und: undetermined) and tags it in the output;
 --src-lang/--tgt-lang name it (zh→fr, zh→ru: --tgt-lang ru), for the tags and the sentence
-splitter.
+splitter. Each side's encoding is detected too; --src-encoding/--tgt-encoding name it where
+detection cannot tell (a short Big5 or EUC-KR text is valid GB18030 too).
 
 Output format from -o's extension: .tmx, .xml (XCES), .tsv, .jsonl, .moses, .xlf (XLIFF), or
 .align (bead indices, one pair of documents only); stdout gets TSV. --presplit takes files that already hold
@@ -42,9 +43,9 @@ import sys
 from pathlib import Path
 
 from duiyi.commands._cluster import add_cluster_arguments, cluster_usage_error, ray_runtime
-from duiyi.commands._corpus import plural
+from duiyi.commands._corpus import add_encoding_argument, plural
 from duiyi.commands._options import add_optional_value
-from duiyi.commands._types import language_tag
+from duiyi.commands._types import language_tag, text_encoding
 from duiyi.errors import InputError
 from duiyi.export import format_names
 
@@ -109,6 +110,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=language_tag,
         help="the target's language tag (as --src-lang)",
     )
+    add_encoding_argument(parser, "--src-encoding", whose="the source's text and HTML files are")
+    parser.add_argument(
+        "--tgt-encoding", metavar="NAME", type=text_encoding, default="auto",
+        help="the target's encoding (as --src-encoding)",
+    )  # fmt: skip
     parser.add_argument("--store", metavar="DB", help="also add the alignments to this store")
     parser.add_argument(
         "--cache", metavar="PATH", help="embedding cache file (default: ~/.cache/duiyi/…)"
@@ -202,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
             align_many=align_many,
             src_lang=args.src_lang,
             tgt_lang=args.tgt_lang,
+            src_encoding=args.src_encoding,
+            tgt_encoding=args.tgt_encoding,
         )
         if stats.failed and not stats.documents:
             # nothing aligned: fail as an error, so that a store this run created goes again

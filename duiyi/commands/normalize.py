@@ -12,6 +12,7 @@ examples:
   duiyi normalize seeds/000_08edd30e33a077b6.txt
   duiyi normalize --conversion tw2s article.txt -o article.zhs.txt
   cat big5.txt | duiyi normalize -
+  duiyi normalize --encoding shift-jis memo.txt
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.read import read_inputs
     from duiyi.progress import progressbar, to_terminal
 
-    documents = read_inputs(args.inputs, args.glob, args.follow_links)
+    documents = read_inputs(args.inputs, args.glob, args.follow_links, args.encoding)
     silent = args.quiet or to_terminal(args.output)
     with atomic_write(args.output) as out:
         for number, doc in enumerate(

@@ -17,6 +17,7 @@ examples:
   duiyi split --show-removed page.html | less
   duiyi split corpus/ --glob '*.txt' --format jsonl -o sentences.jsonl
   cat big5-article.txt | duiyi split -
+  duiyi split --encoding euc-kr note.txt     (short texts detection cannot tell)
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.corpus.read import read_inputs
     from duiyi.progress import progressbar, to_terminal
 
-    documents = read_inputs(args.inputs, args.glob, args.follow_links)
+    documents = read_inputs(args.inputs, args.glob, args.follow_links, args.encoding)
     silent = args.quiet or to_terminal(args.output)
     with atomic_write(args.output) as out:
         for doc in progressbar(documents, desc="split", unit="doc", silent=silent):

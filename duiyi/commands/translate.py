@@ -21,7 +21,7 @@ import contextlib
 import sys
 
 from duiyi.commands._cluster import add_cluster_arguments, cluster_usage_error, ray_runtime
-from duiyi.commands._corpus import plural
+from duiyi.commands._corpus import add_encoding_argument, plural
 from duiyi.commands._types import count, existing_file, positive_int
 from duiyi.export import format_names
 from duiyi.translate.output import DOCUMENT_FORMATS
@@ -54,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="inside directories, follow symbolic links that lead out of them (default: skip)",
     )
+    add_encoding_argument(parser, declared="XLIFF, DOCX, ODT, EPUB, PDF")
     engine = parser.add_argument_group("engine")
     engine.add_argument(
         "--engine", choices=("auto", "llm", "argos", "gloss"), default="auto",
@@ -164,6 +165,7 @@ def run(args: argparse.Namespace) -> int:
             fmt=args.format,  # (an XLIFF input tells -f from the -o extension)
             glob=args.glob,
             follow_links=args.follow_links,
+            encoding=args.encoding,
             store=store,
             include_gloss=args.include_gloss,
             quiet=args.quiet,

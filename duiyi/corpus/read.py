@@ -3,7 +3,9 @@
 Encodings are decided by strict decodes in a fixed order (BOMs, UTF-8, EUC-KR Korean, then
 GB18030 vs Big5 by which gives plausible Han text) before charset-normalizer is asked: on short
 Chinese texts charset-normalizer often guesses a wrong CJK codec, while a strict decode rarely
-succeeds by accident.
+succeeds by accident. Some texts no rule tells apart (a word or two of EUC-KR Korean is valid
+GB18030 too, as are many short Big5 texts): the readers take the encoding by name then
+(`encoding=`), and decode strictly with it (`decode_as`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,14 @@ _BOMS = (
     (codecs.BOM_UTF32_BE, "utf-32"),
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# (BOM, the codec that reads what follows it, the named encodings it agrees with: `decode_as`)
+_BOM_ENCODINGS = (
+    (codecs.BOM_UTF8, "utf-8", ("utf-8", "utf-8-sig")),
+    (codecs.BOM_UTF32_LE, "utf-32-le", ("utf-32", "utf-32-le")),
+    (codecs.BOM_UTF32_BE, "utf-32-be", ("utf-32", "utf-32-be")),
+    (codecs.BOM_UTF16_LE, "utf-16-le", ("utf-16", "utf-16-le")),
+    (codecs.BOM_UTF16_BE, "utf-16-be", ("utf-16", "utf-16-be")),
 )
 _CJK_PUNCT = set("，。、！？：；「」『』“”‘’（）《》〈〉【】…—·　～")
 _CONTROL = set(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
@@ -311,7 +321,63 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     )
 
 
-def _decode_document(data: bytes, path: str, name: str) -> Document:
+def encoding_problem(encoding: str) -> str | None:
+    """What is wrong with `encoding` as the name of a text encoding (None: nothing): a name
+    Python knows no codec by, or one of a codec that does not decode bytes into text (base64,
+    rot13)."""
+    try:
+        "a".encode(encoding)  # LookupError for a name unknown or a bytes-to-bytes codec
+    except (LookupError, UnicodeError, TypeError):
+        return (
+            f"unknown text encoding {encoding!r}: give a name Python knows (utf-8, gb18030, "
+            "big5, euc-kr, shift-jis, utf-16, cp1252, …) or auto"
+        )
+    return None
+
+
+def encoding_name(encoding: str | None) -> str | None:
+    """The text encoding `encoding` names, by Python's name for it with hyphens (euc-kr,
+    gb18030, shift-jis, utf-8), or None for None or "auto" (detected: `decode_bytes`).
+    InputError for a name that is none (`encoding_problem`)."""
+    if encoding is None or encoding == "auto":
+        return None
+    if problem := encoding_problem(encoding):
+        raise InputError(problem)
+    return codecs.lookup(encoding).name.replace("_", "-")
+
+
+def decode_as(data: bytes, name: str, encoding: str) -> str:
+    """`data` (from `name`, used in messages) decoded strictly as `encoding` (a name
+    `encoding_name` returned): InputError naming the first byte offset that is not valid in
+    it, never a text with replacement characters. A byte-order mark of the named encoding
+    (UTF-8's with utf-8 or utf-8-sig, UTF-16's with utf-16, utf-16-le or -be as it says,
+    UTF-32's alike) is dropped; any other contradicts the name, and is refused."""
+    skip, codec = 0, encoding
+    for bom, bom_codec, agrees in _BOM_ENCODINGS:
+        if data.startswith(bom) and encoding in agrees:
+            skip, codec = len(bom), bom_codec
+            break
+    else:
+        for bom, bom_codec, _ in _BOM_ENCODINGS:
+            if data.startswith(bom):
+                label = bom_codec.upper().removesuffix("-LE").removesuffix("-BE")
+                raise InputError(
+                    f"{name}: starts with a {label} byte-order mark, not {encoding} text "
+                    "(auto reads it by its mark)"
+                )
+    try:
+        return data[skip:].decode(codec)
+    except UnicodeDecodeError as exc:
+        bad = " ".join(f"0x{b:02X}" for b in exc.object[exc.start : exc.end][:4])
+        raise InputError(
+            f"{name}: not valid {encoding} at byte offset {skip + exc.start:,} ({bad}): "
+            "is it in another encoding? (auto detects it)"
+        ) from None
+
+
+def _decode_document(data: bytes, path: str, name: str, encoding: str | None = None) -> Document:
+    """`encoding`: the text's, as `encoding_name` gives it (None: detected), for text and
+    HTML; DOCX, ODT, EPUB and PDF declare their own."""
     if not data.strip():
         raise EmptyInput(f"{name} is empty")
     from duiyi.corpus import documents  # DOCX, ODT, EPUB, PDF
@@ -322,8 +388,10 @@ def _decode_document(data: bytes, path: str, name: str) -> Document:
     head = data[:2048].decode("latin-1")
     is_html = Path(path).suffix.lower() in HTML_SUFFIXES or looks_like_html(head)
     declared = meta_charset(data[:4096]) if is_html else None
-    text = encoding = None
-    if declared and not any(data.startswith(bom) for bom, _ in _BOMS):
+    text = None
+    if encoding is not None:  # named: before any charset the page declares
+        text = decode_as(data, name, encoding)
+    elif declared and not any(data.startswith(bom) for bom, _ in _BOMS):
         text = _strict(data, declared)
         if text is not None:
             encoding = codecs.lookup(declared).name
@@ -353,11 +421,13 @@ def _control_ratio(text: str) -> float:
     return sum(1 for c in sample if ord(c) in _CONTROL or 0x7F <= ord(c) < 0xA0) / len(sample)
 
 
-def read_document(path: str | os.PathLike) -> Document:
-    """Read and decode one file ("-" reads stdin)."""
+def read_document(path: str | os.PathLike, encoding: str | None = None) -> Document:
+    """Read and decode one file ("-" reads stdin). `encoding`: a text or HTML file's (utf-8,
+    gb18030, euc-kr, …: decoded strictly, see `decode_as`); None or "auto": detected."""
     path = str(path)
+    encoding = encoding_name(encoding)
     if path == "-":
-        return _decode_document(read_stdin(), "-", "stdin")
+        return _decode_document(read_stdin(), "-", "stdin", encoding)
     p = Path(path)
     if not p.exists():
         raise InputError(f"{path}: no such file or directory")
@@ -372,7 +442,7 @@ def read_document(path: str | os.PathLike) -> Document:
             data = read_bounded(f, path)
     except OSError as exc:  # no permission, an I/O error: skipped inside a directory
         raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from exc
-    return _decode_document(data, path, path)
+    return _decode_document(data, path, path, encoding)
 
 
 def read_stdin() -> bytes:
@@ -384,10 +454,10 @@ def read_stdin() -> bytes:
     return read_bounded(stdin, "stdin")
 
 
-def read_stream(stream, path: str = "-") -> Document:
-    """Read and decode a binary stream (stdin by default)."""
+def read_stream(stream, path: str = "-", encoding: str | None = None) -> Document:
+    """Read and decode a binary stream (stdin by default); `encoding` as `read_document`'s."""
     name = "stdin" if path == "-" else path
-    return _decode_document(read_bounded(stream, name), path, name)
+    return _decode_document(read_bounded(stream, name), path, name, encoding_name(encoding))
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -537,20 +607,24 @@ def read_once_only(listed: list[tuple[str, bool]]) -> dict[str, bytes]:
 
 
 def read_listed(
-    listed: list[tuple[str, bool]], inputs: list[str], contents: dict[str, bytes] | None = None
+    listed: list[tuple[str, bool]],
+    inputs: list[str],
+    contents: dict[str, bytes] | None = None,
+    encoding: str | None = None,
 ) -> Iterator[Document]:
     """The documents `list_inputs(inputs)` listed, read one at a time (see `read_inputs`);
     `contents`: the bytes of those read already (to tell what they hold), by path: "-" for
-    standard input, and pipes (`read_once_only`)."""
+    standard input, and pipes (`read_once_only`); `encoding` as `read_document`'s."""
     contents = contents or {}
+    encoding = encoding_name(encoding)
     yielded = 0
     for path, walked in listed:
         try:
             if path in contents:
                 name = "stdin" if path == "-" else path
-                document = _decode_document(contents[path], path, name)
+                document = _decode_document(contents[path], path, name, encoding)
             else:
-                document = read_document(path)
+                document = read_document(path, encoding)
         except InputError as exc:
             if not walked:
                 raise
@@ -566,6 +640,7 @@ def read_inputs(
     inputs: str | os.PathLike | Iterable[str | os.PathLike],
     glob: str = "*",
     follow_links: bool = False,
+    encoding: str | None = None,
 ) -> Iterator[Document]:
     """Documents from files, directories (recursively, files matching `glob`) and "-" (stdin).
 
@@ -573,6 +648,9 @@ def read_inputs(
     file that cannot be read is an error; a binary or empty file found while walking a directory
     is skipped with a warning, so one stray image does not stop a whole corpus. Links inside a
     directory are followed only within it unless `follow_links` (see `iter_files`).
+    `encoding`: the text and HTML files' (utf-8, gb18030, euc-kr, …), each decoded strictly
+    (see `decode_as`); None or "auto": each one's detected.
     """
     inputs = input_list(inputs)
-    yield from read_listed(list_inputs(inputs, glob, follow_links), inputs)
+    encoding = encoding_name(encoding)
+    yield from read_listed(list_inputs(inputs, glob, follow_links), inputs, encoding=encoding)

@@ -141,14 +141,15 @@ def read_documents(
     inputs: list[str],
     names: dict[str, str],
     contents: dict[str, bytes] | None = None,
+    encoding: str | None = None,
 ) -> Iterator[Document]:
     """Read and prepare (clean, normalize, split) every listed document, one at a time, each
     named as `names` says (`document_names`); `contents`: the inputs read already, by path
-    ("-": standard input; pipes)."""
+    ("-": standard input; pipes); `encoding`: the text files' (None: detected)."""
     from duiyi.corpus.pipeline import detect_lang, looks, prepare, text_sample
     from duiyi.corpus.read import read_listed
 
-    for doc in read_listed(listed, inputs, contents):
+    for doc in read_listed(listed, inputs, contents, encoding):
         doc.label = names[doc.path]
         sample = text_sample(doc.text)
         lang = detect_lang(sample)
@@ -176,15 +177,18 @@ def translate_inputs(
     fmt: str | None = None,
     glob: str = "*",
     follow_links: bool = False,
+    encoding: str | None = None,
     store=None,
     include_gloss: bool = False,
     quiet: bool = False,
     drafter: Drafter | None = None,
 ) -> TranslateStats:
     """Translate the documents `inputs` name (paths, or one path); `output` a path, or None
-    for stdout; `store` (an open `Store`) also gets the pairs."""
+    for stdout; `store` (an open `Store`) also gets the pairs. `encoding`: the text and HTML
+    inputs' (utf-8, gb18030, euc-kr, …, decoded strictly); None or "auto": detected."""
     from duiyi.corpus.read import (
         document_names,
+        encoding_name,
         input_list,
         list_inputs,
         read_once_only,
@@ -194,6 +198,7 @@ def translate_inputs(
     from duiyi.translate.docx_out import check_source_files
 
     inputs = input_list(inputs)
+    encoding = encoding_name(encoding)  # an unknown name before anything is read
     if store is not None:
         protect_inputs([getattr(store, "path", None)])
     output = None if output is None else os.fspath(output)
@@ -219,7 +224,7 @@ def translate_inputs(
     paths = [path for path, _ in listed]
     run.check_outputs(paths, output, directory)
     documents = run.counted(
-        read_documents(listed, inputs, document_names(paths, run.roots), contents)
+        read_documents(listed, inputs, document_names(paths, run.roots), contents, encoding)
     )
     if run.fmt == "docx":
         run.to_docx(documents, output, directory)
