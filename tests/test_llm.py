@@ -5,6 +5,7 @@ failures, the Hugging Face download path on a loopback server, and the CLI."""
 from __future__ import annotations
 
 import http.server
+import re
 import threading
 from pathlib import Path
 
@@ -530,3 +531,29 @@ def test_align_rescore_progress_shows_the_rival_beads_as_they_are_scored(
     assert done == sorted(done) and done[-1] == total
     inside = [(int(n), int(size)) for n, size, d, _ in draws if 0 < int(d) < total]
     assert inside and all(0 < n < size for n, size in inside)  # the bar moved inside the document
+
+
+def test_align_rescore_sits_out_for_a_side_that_is_not_english(cli, tiny_gguf, tmp_path):
+    # the model scores English given Chinese: a French side's near-ties are the DP's own
+    zh = ROOT / "examples" / "harbour.zh.txt"
+    fr = tmp_path / "harbour.fr.txt"
+    fr.write_text(
+        "La petite ville portuaire\n\n"
+        "À six heures du matin, les bateaux de pêche rentrent au port les uns après les autres. "
+        "Sur le quai, les ouvriers déchargent la marchandise en discutant à voix haute du prix "
+        "du poisson.\n",
+        encoding="utf-8",
+    )
+    assert cli("models", "install", tiny_gguf, "--name", "tiny")[0] == 0
+    cache = tmp_path / "e5.sqlite"
+    status, out, err = cli("align", zh, fr, "--rescore", "tiny", "-f", "tmx", "--cache", cache)
+    assert status == 0, err
+    assert 'xml:lang="fr"' in out
+    assert "judges English translations of Chinese, not zh→fr" in err
+    assert "; 0 rival beads scored by tiny" in err
+    # told the side is English, the model is asked
+    status, _, err = cli(
+        "align", zh, fr, "--rescore", "tiny", "--tgt-lang", "en", "--cache", cache
+    )  # fmt: skip
+    assert status == 0 and "judges English" not in err
+    assert re.search(r"; [1-9][\d,]* rival beads scored by tiny", err), err

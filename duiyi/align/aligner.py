@@ -442,10 +442,14 @@ class Aligner:
         src_paragraphs: Sequence[int] | None = None,
         tgt_paragraphs: Sequence[int] | None = None,
         rescore_progress: rescore.Progress | None = None,
+        languages: tuple[str, str] | None = None,
     ) -> Alignment:
         """The beads of `src` and `tgt`. `rescore_progress(done, total)`: called as a rescorer
         scores the rival beads, the slow part of a rescored alignment (0 first, then after
-        every `rescore.CHUNK` pairs, ending at the total); never when there is nothing to score."""
+        every `rescore.CHUNK` pairs, ending at the total); never when there is nothing to score.
+        `languages`: the sides' languages (primary subtags: ("zh", "fr"); None: taken for
+        Chinese and English); the translation models (`rescorer`, `translator`) judge English
+        translations of Chinese, so they sit out, with a warning, for any other pair."""
         if isinstance(src, str) or isinstance(tgt, str):  # would align its characters
             raise TypeError("Aligner.align takes lists of sentences, not strings")
         before, rescored_before = self.encoder.encoded, self.rescored
@@ -458,8 +462,14 @@ class Aligner:
             beads += [Bead((), (j,), 0.0) for j in range(len(tgt))]
             side = "source" if not src else "target"
             return Alignment(beads, [f"the {side} side has no sentences: nothing aligned"])
-        s, t = self._sides(src, tgt)
+        models = languages is None or set(languages) == {"zh", "en"}
+        s, t = self._sides(src, tgt, models)
         warnings = self._check_sizes(len(s), len(t)) + language_warnings(src, tgt)
+        if not models and (self.rescorer or self.translator) and s.chinese != t.chinese:
+            warnings.append(
+                "the translation model (--rescore) judges English translations of Chinese, "
+                f"not {'→'.join(languages)}: this pair is aligned without it"
+            )
         anchors = self._anchor_path(s, t)
         ratio = self._anchor_length_ratio(s, t, anchors)
         band = dp.path_band(anchors, len(s), len(t), self.config.band_half_width)
@@ -473,7 +483,7 @@ class Aligner:
             path = self._search(s, t, band, context)
             terms = self._bead_terms(s, t, band, *context, optimism=0.0)
         settled: dict = {}
-        if self.rescorer is not None and s.chinese != t.chinese:
+        if self.rescorer is not None and models and s.chinese != t.chinese:
             path, terms, settled = self._rescore(path, terms, s, t, band, context, rescore_progress)
         beads, posteriors, pairs, cosines = self._beads_with_confidence(
             path, terms, band, s, t, settled
@@ -564,11 +574,14 @@ class Aligner:
         }  # fmt: skip
         return path, terms, settled
 
-    def _sides(self, src: Sequence[str], tgt: Sequence[str]) -> tuple[_Side, _Side]:
-        """Both sides; with a translator, the Chinese side also gets its MT draft as a view."""
+    def _sides(
+        self, src: Sequence[str], tgt: Sequence[str], models: bool = True
+    ) -> tuple[_Side, _Side]:
+        """Both sides; with a translator (and `models`), the Chinese side also gets its MT
+        draft as a view."""
         centre = self.config.centre
         src_zh, tgt_zh = is_chinese(src), is_chinese(tgt)
-        if self.translator is None or src_zh == tgt_zh:
+        if self.translator is None or not models or src_zh == tgt_zh:
             return _Side(src, self.encoder, centre), _Side(tgt, self.encoder, centre)
         zh, other = (src, tgt) if src_zh else (tgt, src)
         drafts = self.translator.translate_batch(list(zh))

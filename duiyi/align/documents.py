@@ -11,7 +11,7 @@ from pathlib import Path
 from duiyi.align.aligner import Aligner, Alignment
 from duiyi.align.rescore import Progress
 from duiyi.atomic import protect_inputs
-from duiyi.corpus.model import Document
+from duiyi.corpus.model import Document, primary_subtag
 from duiyi.corpus.read import iter_files
 from duiyi.errors import InputError
 
@@ -86,11 +86,12 @@ def align_documents(
     rescore_progress: Progress | None = None,
 ) -> Alignment:
     """Align two prepared documents on their normalized sentences (`rescore_progress`: as
-    `Aligner.align`'s)."""
+    `Aligner.align`'s; the translation models sit out unless the pair is Chinese and English)."""
     return aligner.align(
         [s.normalized or s.text for s in src.sentences],
         [s.normalized or s.text for s in tgt.sentences],
         [s.paragraph for s in src.sentences] if paragraphs else None,
         [s.paragraph for s in tgt.sentences] if paragraphs else None,
         rescore_progress=rescore_progress,
+        languages=(primary_subtag(src.lang), primary_subtag(tgt.lang)),
     )
