@@ -242,3 +242,37 @@ def test_xliff_codes_nested_beyond_the_limit_are_read_as_text(tmp_path, caplog):
     assert pairs[0].meta["inline_codes"][0] == ""  # its target's are kept
     assert pairs[0].meta["inline_codes"][1].startswith("Click <bpt")
     assert reader.codes_dropped == 1 and "1 unit as text alone" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        '<bpt i="1" x:mark="q">&lt;b&gt;</bpt>',  # an attribute of another namespace
+        '<bpt i="1" style="bold">&lt;b&gt;</bpt>',  # one tmx14.dtd does not know
+        "<bpt>&lt;b&gt;</bpt>",  # no i
+        "<x:b>&lt;b&gt;</x:b>",  # a code of another namespace
+    ],
+)
+def test_codes_no_tmx_export_can_write_are_dropped_as_the_file_is_read(cli, tmp_path, caplog, code):
+    """Codes the DTD refuses are counted as the file is read, not kept in the store for the
+    review page and the export to call "lost (text edited)" on a side nobody edited."""
+    from duiyi.review.app import shown_meta
+
+    source = memory(tmp_path / "tm.tmx", [(f"点击{code}这里", TGT)])
+    reader = TmxReader(source)
+    pairs = list(reader)
+    assert reader.codes_dropped == 1
+    assert pairs[0].src == "点击<b>这里" and pairs[0].meta["inline_codes"][0] == ""
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        status, _, err = cli("import", source, "--store", tmp_path / "c.db")
+    assert status == 0 and "1 unit as text alone" in caplog.text + err
+    with Store.open(tmp_path / "c.db") as s:
+        bead = s.list_beads().beads[0]
+    assert shown_meta(bead.meta, bead) == [("inline codes", "target kept")]
+    out = tmp_path / "out.tmx"
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        status, _, err = cli("export", tmp_path / "c.db", "-o", out)
+    assert status == 0 and "without the inline codes" not in caplog.text + err
+    assert_valid(out)

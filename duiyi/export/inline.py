@@ -3,11 +3,12 @@ their flat text, and their markup kept from import to export.
 
 A pair read from a TMX whose seg holds codes keeps each side's inner markup in its meta under
 `INLINE_CODES` (["src markup", "tgt markup"], "" for a side without codes; a list, so no TMX
-prop of another tool, a string, is taken for it), bounded by MARKUP_LIMIT and DEPTH_LIMIT;
-its texts are the flat ones (`flat_text`: search, review and alignment work on them). The
-writer gives a side its codes back (`seg_xml`) while its text is still the flattening of the
-kept markup: a side edited in review is written as its text, without the codes. An XLIFF 1.2
-unit's codes are kept as the TMX codes they map to (`xliff_seg`).
+prop of another tool, a string, is taken for it), bounded by MARKUP_LIMIT and DEPTH_LIMIT
+and valid against the TMX DTD; its texts are the flat ones (`flat_text`: search, review and
+alignment work on them). The writer gives a side its codes back (`seg_xml`) while its text is
+still the flattening of the kept markup: a side edited in review is written as its text,
+without the codes. An XLIFF 1.2 unit's codes are kept as the TMX codes they map to
+(`xliff_seg`).
 """
 
 from __future__ import annotations
@@ -88,7 +89,9 @@ def _inline_text(elem: etree._Element) -> Iterator[str]:
 def markup(seg: etree._Element) -> str | None:
     """The inner markup of a seg (its text and codes as XML, without the namespace
     declarations, comments and processing instructions of the file); "" where it holds no
-    code, None where its codes run beyond MARKUP_LIMIT characters or DEPTH_LIMIT levels."""
+    code, None where its codes run beyond MARKUP_LIMIT characters or DEPTH_LIMIT levels or
+    are no valid TMX (an attribute or a code tmx14.dtd does not know, `<ept>` without `i`:
+    the writer could not give them back, see `seg_xml`)."""
     if not len(seg):
         return ""
     if _too_deep(seg, DEPTH_LIMIT):
@@ -99,6 +102,8 @@ def markup(seg: etree._Element) -> str | None:
     etree.strip_elements(own, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     if not len(own):
         return ""
+    if not _DTD.validate(own):
+        return None
     etree.cleanup_namespaces(own)
     xml = etree.tostring(own, encoding="unicode")
     inner = xml[xml.index(">") + 1 : -len("</seg>")]
@@ -138,7 +143,7 @@ def kept_codes(meta: dict | None) -> list[str] | None:
 def keep_codes(pair, src_seg: etree._Element | None, tgt_seg: etree._Element | None) -> bool:
     """Keep the codes of the TMX segs `src_seg`/`tgt_seg` (None: a side without codes) in
     `pair.meta` (not over another tool's prop of that name); False where a side's codes were
-    beyond the limits (the side is its text alone)."""
+    beyond the limits or no valid TMX (the side is its text alone)."""
     codes = ["" if seg is None else markup(seg) for seg in (src_seg, tgt_seg)]
     if any(codes) and INLINE_CODES not in pair.meta:
         pair.meta[INLINE_CODES] = [code or "" for code in codes]
