@@ -3,6 +3,7 @@
 Examples:
   duiyi import memory.tmx --store corpus.db
   duiyi import omegat/project_save.tmx trados.tmx --store corpus.db --src-lang zh-TW
+  duiyi import pairs.tsv --store corpus.db --encoding big5    (TSV, Moses: default detected)
 
 Imported pairs keep the origin, score and status a duiyi TMX records in its props; other
 tools' pairs are "human" translations.
@@ -24,7 +25,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from duiyi.commands._corpus import plural
+from duiyi.commands._corpus import add_encoding_argument, plural
 from duiyi.commands._types import language_tag
 from duiyi.corpus.model import ORIGINS
 from duiyi.export import format_names
@@ -46,6 +47,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--origin", choices=ORIGINS, help="record every pair with this origin instead"
     )
+    add_encoding_argument(
+        parser, whose="TSV and Moses files are", declared="JSONL is UTF-8; TMX, XCES, XLIFF"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from duiyi.export.imports import check_inputs, import_files
 
     check_inputs(
-        args.inputs, args.format, args.src_lang, args.tgt_lang
+        args.inputs, args.format, args.src_lang, args.tgt_lang, args.encoding
     )  # before creating or touching the store
     with Store.open(args.store) as store:
         results = import_files(
@@ -63,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
             src_lang=args.src_lang,
             tgt_lang=args.tgt_lang,
             origin=args.origin,
+            encoding=args.encoding,
         )
         for r in results:
             if r.matched is not None:

@@ -65,6 +65,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--glossary", metavar="FILE", type=existing_file,
         help="terms (TSV zh<TAB>en, CSV or TBX) put into the prompt of sentences using them (llm)",
     )  # fmt: skip
+    add_encoding_argument(
+        engine, "--glossary-encoding", whose="a TSV or CSV --glossary is", declared="TBX files"
+    )
     engine.add_argument(
         "--context", type=count, default=0, metavar="N",
         help="give the LLM the N previous sentences as context (default 0)",
@@ -113,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
     if args.glossary:
         from duiyi.translate.glossary import load
 
-        glossary = load(args.glossary)
+        glossary = load(args.glossary, args.glossary_encoding)
     options = dict(
         model=args.model,
         glossary=glossary,

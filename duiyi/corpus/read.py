@@ -245,19 +245,21 @@ def _few_broken(data: bytes, encoding: str) -> tuple[str, int] | None:
     return text + cut, damaged + len(cut)
 
 
-def _kept_broken(damaged: tuple[str, int], encoding: str, name: str) -> tuple[str, str]:
+def _kept_broken(damaged: tuple[str, int], encoding: str, name: str, warn: bool) -> tuple[str, str]:
     """The text `_few_broken` kept, with a warning that says where it was damaged."""
     text, count = damaged
-    log.warning(
-        "%s: %d invalid %s byte sequence(s) replaced by U+FFFD", name, count, encoding.upper()
-    )
+    if warn:
+        log.warning(
+            "%s: %d invalid %s byte sequence(s) replaced by U+FFFD", name, count, encoding.upper()
+        )
     return text, encoding
 
 
-def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
+def decode_bytes(data: bytes, name: str, *, warn: bool = True) -> tuple[str, str]:
     """Decode `data` (from `name`, used in messages); returns (text, encoding name).
 
-    Raises InputError for binary or undecodable data. Does not check for emptiness.
+    Raises InputError for binary or undecodable data. Does not check for emptiness. `warn`:
+    warn where a few broken byte sequences were replaced (False: only the encoding is wanted).
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -277,7 +279,7 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
     if text is not None:
         return text, "utf-8"
     if damaged := _few_broken(data, "utf-8"):
-        return _kept_broken(damaged, "utf-8", name)
+        return _kept_broken(damaged, "utf-8", name, warn)
     gb18030 = _strict(data, "gb18030")
     if korean := _korean(data, gb18030):
         log.debug("%s: decoded as Korean (%s)", name, korean[1])
@@ -304,7 +306,7 @@ def decode_bytes(data: bytes, name: str) -> tuple[str, str]:
         if (damaged := _few_broken(data, encoding))
     ]
     if broken and (best := max(broken))[0] >= 0.8:
-        return _kept_broken(best[3], best[2], name)
+        return _kept_broken(best[3], best[2], name, warn)
     latin = _latin1_text(data)
     if latin is not None:
         return latin, "cp1252"
@@ -346,25 +348,30 @@ def encoding_name(encoding: str | None) -> str | None:
     return codecs.lookup(encoding).name.replace("_", "-")
 
 
+def _after_bom(data: bytes, name: str, encoding: str) -> tuple[int, str]:
+    """(the length of the byte-order mark `data` starts with, the codec that reads what
+    follows it) where `encoding` agrees with the mark (see `decode_as`), else (0, `encoding`);
+    InputError for a mark of another encoding."""
+    marks = [(bom, codec, agrees) for bom, codec, agrees in _BOM_ENCODINGS if data.startswith(bom)]
+    for bom, bom_codec, agrees in marks:
+        if encoding in agrees:
+            return len(bom), bom_codec
+    for _, bom_codec, _ in marks[:1]:
+        label = bom_codec.upper().removesuffix("-LE").removesuffix("-BE")
+        raise InputError(
+            f"{name}: starts with a {label} byte-order mark, not {encoding} text "
+            "(auto reads it by its mark)"
+        )
+    return 0, encoding
+
+
 def decode_as(data: bytes, name: str, encoding: str) -> str:
     """`data` (from `name`, used in messages) decoded strictly as `encoding` (a name
     `encoding_name` returned): InputError naming the first byte offset that is not valid in
     it, never a text with replacement characters. A byte-order mark of the named encoding
     (UTF-8's with utf-8 or utf-8-sig, UTF-16's with utf-16, utf-16-le or -be as it says,
     UTF-32's alike) is dropped; any other contradicts the name, and is refused."""
-    skip, codec = 0, encoding
-    for bom, bom_codec, agrees in _BOM_ENCODINGS:
-        if data.startswith(bom) and encoding in agrees:
-            skip, codec = len(bom), bom_codec
-            break
-    else:
-        for bom, bom_codec, _ in _BOM_ENCODINGS:
-            if data.startswith(bom):
-                label = bom_codec.upper().removesuffix("-LE").removesuffix("-BE")
-                raise InputError(
-                    f"{name}: starts with a {label} byte-order mark, not {encoding} text "
-                    "(auto reads it by its mark)"
-                )
+    skip, codec = _after_bom(data, name, encoding)
     try:
         return data[skip:].decode(codec)
     except UnicodeDecodeError as exc:
@@ -373,6 +380,32 @@ def decode_as(data: bytes, name: str, encoding: str) -> str:
             f"{name}: not valid {encoding} at byte offset {skip + exc.start:,} ({bad}): "
             "is it in another encoding? (auto detects it)"
         ) from None
+
+
+def stream_codec(head: bytes, name: str, encoding: str | None, whole: bool) -> tuple[int, str]:
+    """How to decode a file read as a stream (a pair file of any size), from its first bytes
+    `head` (`whole`: all of it): (the length of its byte-order mark, to skip; the codec that
+    reads the rest, incrementally and strictly). `encoding`: named (as `encoding_name` gives
+    it), its mark checked as `decode_as` does; None: what `decode_bytes` finds in `head`, cut
+    after its last line break so that no character is cut in two. InputError where detection
+    fails (binary, no encoding fits)."""
+    if encoding is None:
+        encoding = decode_bytes(head if whole else _whole_lines(head), name, warn=False)[1]
+    return _after_bom(head, name, encoding)
+
+
+def _whole_lines(head: bytes) -> bytes:
+    """`head` up to its last b"\\n", that byte included, and in UTF-16/32 (a BOM or NULs
+    tell them) the rest of its code unit: of the line break, or of a character holding that
+    byte (上 is 0A 4E in UTF-16-LE)."""
+    end = head.rfind(b"\n") + 1
+    if not end:
+        return head  # no line break in it: detected from what there is
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        end += -end % 4
+    elif head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+        end += -end % 2
+    return head[:end]
 
 
 def _decode_document(data: bytes, path: str, name: str, encoding: str | None = None) -> Document:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from pathlib import PurePath
 
 from duiyi.corpus.model import Pair
+from duiyi.corpus.read import encoding_name
 from duiyi.errors import FormatError
 
 from .base import Output, PairFormat, PairReader, is_file_object
@@ -133,11 +134,34 @@ def without_own_tags(pairs: Iterable[Pair], src: bool, tgt: bool) -> Iterable[Pa
     )
 
 
+def reading_format(path: str, fmt: str | None = None, encoding: str | None = None) -> PairFormat:
+    """The format that reads `path` (`fmt`, None: from the extension), for a TSV or Moses file
+    with its `encoding` (None or "auto": detected); FormatError where another format is
+    given one: JSON Lines are UTF-8 (RFC 8259), an XML file declares its own."""
+    name = fmt or format_for_path(path)
+    pair_format = get_format(name)
+    if encoding in (None, "auto") or (
+        name == "jsonl" and encoding_name(encoding) in ("utf-8", "utf-8-sig")
+    ):
+        return pair_format
+    if pair_format.text_encoding:
+        return get_format(name, encoding=encoding)
+    why = "JSON Lines are UTF-8 (RFC 8259)" if name == "jsonl" else "XML declares its own encoding"
+    raise FormatError(f"{path}: {why}; --encoding is for TSV and Moses files")
+
+
 def read_pairs(
-    path: str, fmt: str | None = None, *, src_lang: str | None = None, tgt_lang: str | None = None
+    path: str,
+    fmt: str | None = None,
+    *,
+    src_lang: str | None = None,
+    tgt_lang: str | None = None,
+    encoding: str | None = None,
 ) -> PairReader:
-    """The pairs of a file in `fmt` (None: from the extension), streamed."""
-    return get_format(fmt or format_for_path(path)).read(path, src_lang=src_lang, tgt_lang=tgt_lang)
+    """The pairs of a file in `fmt` (None: from the extension), streamed; `encoding`: a TSV or
+    Moses file's (None: detected, see `reading_format`)."""
+    reader = reading_format(path, fmt, encoding)
+    return reader.read(path, src_lang=src_lang, tgt_lang=tgt_lang)
 
 
 __all__ = [
@@ -149,6 +173,7 @@ __all__ = [
     "format_names",
     "get_format",
     "read_pairs",
+    "reading_format",
     "without_gloss",
     "without_own_tags",
     "write_pairs",

@@ -20,7 +20,7 @@ from duiyi.corpus.model import (
     language_tag_problem,
     primary_subtag,
 )
-from duiyi.errors import FormatError
+from duiyi.errors import FormatError, InputError
 
 # Where a writer writes: a path ("-" or None: stdout) or a file object, text or binary.
 Output = str | os.PathLike | IO | None
@@ -39,44 +39,108 @@ def xml_safe(text: str) -> str:
 
 
 MAX_LINE = 64 * 2**20  # one line of a pair file (a whole document in one JSONL record fits)
+HEAD_BYTES = 2**20  # read at a time; the first block tells a file's encoding
 
 
-def text_lines(path: str, what: str = "text") -> Iterator[tuple[int, str]]:
-    """(line number, line without its "\\n" or "\\r\\n") of a UTF-8 file ("-": standard
-    input; a BOM is dropped).
+def text_lines(
+    path: str, what: str = "text", encoding: str | None = "utf-8", *, named: bool = False
+) -> Iterator[tuple[int, str]]:
+    """(line number, line without its "\\n" or "\\r\\n") of a text file ("-": standard
+    input), decoded as it is read, so that memory stays bounded whatever its size.
 
-    FormatError naming the file and line for bytes that are not UTF-8 (a binary file, a
-    Latin-1 export) or a line over MAX_LINE bytes (memory stays bounded): one clear line
-    instead of a UnicodeDecodeError. `what` names the
-    expected content in that message.
+    `encoding`: "utf-8" (a BOM dropped) by default, the encoding of JSON Lines and .align
+    files; None: detected from the first MB (`stream_codec`: as documents are, a BOM read by
+    its mark); else a name `encoding_name` gives, which the user `named`. FormatError naming
+    the file and line for bytes that are not valid in it (a binary file, text in another
+    encoding) or a line over MAX_LINE characters: one clear line instead of a
+    UnicodeDecodeError. `what` names the expected content in that message.
     """
     if path == "-":
-        yield from _lines(sys.stdin.buffer, "stdin", what)
+        yield from _lines(sys.stdin.buffer, "stdin", what, encoding, named)
         return
     with open(path, "rb") as f:
-        yield from _lines(f, path, what)
+        yield from _lines(f, path, what, encoding, named)
 
 
-def _lines(f, path: str, what: str) -> Iterator[tuple[int, str]]:
-    for number, raw in enumerate(iter(lambda: f.readline(MAX_LINE + 1), b""), 1):
-        if len(raw) > MAX_LINE:
-            raise FormatError(
-                f"{path}:{number}: a line longer than {MAX_LINE // 2**20} MB, not {what}"
-            )
+def _lines(f, name: str, what: str, encoding: str | None, named: bool):
+    head = f.read(HEAD_BYTES)
+    skip, codec = _codec(head, name, encoding, whole=len(head) < HEAD_BYTES)
+    decode = codecs.getincrementaldecoder(codec)().decode
+    number, pending = 0, [""]  # the lines read, the start of the next one
+    block = head[skip:]
+    while True:
+        final = not block
         try:
-            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+            text = decode(block, final)
         except UnicodeDecodeError as exc:
-            raise FormatError(
-                f"{path}:{number}: not UTF-8 text, so not {what} (a binary file, or text "
-                "in another encoding: convert it to UTF-8)"
-            ) from exc
-        # CRLF files too: every writer escapes or drops a CR inside a text, so a CR
-        # before the LF is always the line end's.
-        yield number, line[:-2] if line.endswith("\r\n") else line.removesuffix("\n")
+            raise _not_valid(exc, name, number + 1, what, codec, encoding, named) from None
+        if "\n" not in text:
+            pending.append(text)
+            if sum(map(len, pending)) > MAX_LINE:
+                raise _too_long(name, number + 1, what)
+        else:
+            lines = text.split("\n")
+            lines[0] = "".join(pending) + lines[0]
+            pending = [lines.pop()]
+            for line in lines:
+                number += 1
+                if len(line) > MAX_LINE:
+                    raise _too_long(name, number, what)
+                # CRLF files too: every writer escapes or drops a CR inside a text, so a CR
+                # before the LF is always the line end's.
+                yield number, line[:-1] if line.endswith("\r") else line
+        if final:
+            break
+        block = f.read(HEAD_BYTES)
+    if last := "".join(pending):  # a last line without "\n"
+        yield number + 1, last
 
 
-def count_lines(path: str) -> int:
+def _codec(head: bytes, name: str, encoding: str | None, whole: bool) -> tuple[int, str]:
+    """(bytes to skip, codec) of a file starting with `head` (see `text_lines`)."""
+    if encoding == "utf-8":  # a UTF-8 BOM dropped; another is no UTF-8, refused as such
+        return (len(codecs.BOM_UTF8) if head.startswith(codecs.BOM_UTF8) else 0), "utf-8"
+    from duiyi.corpus.read import stream_codec
+
+    try:
+        return stream_codec(head, name, encoding, whole)
+    except InputError as exc:
+        raise FormatError(str(exc)) from None
+
+
+def _too_long(name: str, number: int, what: str) -> FormatError:
+    return FormatError(f"{name}:{number}: a line longer than {MAX_LINE // 2**20} MB, not {what}")
+
+
+def _not_valid(
+    exc: UnicodeDecodeError, name: str, number: int, what: str, codec: str,
+    encoding: str | None, named: bool,
+) -> FormatError:  # fmt: skip
+    """The error for bytes not valid in `codec`, on the line they are: `number` (where the
+    block decoded began) and the line breaks before them in the block."""
+    before = exc.object[: exc.start].decode(codec, errors="replace")
+    where = f"{name}:{number + before.count(chr(10))}"
+    if encoding == "utf-8" and not named:
+        return FormatError(
+            f"{where}: not UTF-8 text, so not {what} (a binary file, or text in another "
+            "encoding: convert it to UTF-8)"
+        )
+    bad = " ".join(f"0x{b:02X}" for b in exc.object[exc.start : exc.end][:4])
+    why = (
+        "is it in another encoding? (--encoding auto detects it)"
+        if named
+        else f"its start reads as {codec}: is it in two encodings? (--encoding NAME names one)"
+    )
+    return FormatError(f"{where}: not valid {codec} ({bad}), so not {what}: {why}")
+
+
+def count_lines(path: str, encoding: str | None = "utf-8", *, named: bool = False) -> int:
     """Lines of a file, as `text_lines` numbers them (a last line without "\\n" counts)."""
+    with open(path, "rb") as f:
+        head = f.read(HEAD_BYTES)
+    _, codec = _codec(head, path, encoding, whole=len(head) < HEAD_BYTES)
+    if "\n".encode(codec) != b"\n":  # UTF-16/32: a 0x0A byte may be half a character
+        return sum(1 for _ in text_lines(path, "text", encoding, named=named))
     count, last = 0, b"\n"
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -195,9 +259,8 @@ class PairReader:
         """Once read, the (source, target) language tags of the pairs: per side the tags the
         file gave it (one, zh-TW where zh was asked for; several where its units mix
         variants, zh-CN and zh-TW), else [`src_lang`]/[`tgt_lang`]."""
-        tags = [(s, t) for s, t in self.tags if is_language_tag(s) and is_language_tag(t)]
-        srcs = sorted({language_code(src) for src, _ in tags})
-        tgts = sorted({language_code(tgt) for _, tgt in tags})
+        srcs = sorted({language_code(src) for src, _ in self.tags if is_language_tag(src)})
+        tgts = sorted({language_code(tgt) for _, tgt in self.tags if is_language_tag(tgt)})
         return srcs or [src_lang], tgts or [tgt_lang]
 
 
@@ -214,6 +277,9 @@ class PairFormat:
     extensions: tuple[str, ...] = ()  # the first one names files the format writes
     multi_file: bool = False  # writes several files (so needs a path: never stdout)
     readable: bool = True  # duiyi can read it back (`duiyi import`)
+    # Plain text in any encoding (TSV, Moses): detected, or named by the constructor's
+    # `encoding=`; the others' is their own (JSON Lines are UTF-8, XML declares it).
+    text_encoding: bool = False
     # Holds work still to do (XLIFF): gloss drafts stay in, marked as needing translation.
     # Elsewhere they are left out unless asked for: a CAT tool would take them for matches.
     keeps_gloss: bool = False

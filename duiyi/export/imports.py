@@ -25,7 +25,7 @@ from duiyi.atomic import protect_inputs
 from duiyi.corpus.model import Pair, is_language_tag, lang_tag
 from duiyi.corpus.read import input_list
 from duiyi.errors import InputError, OutputError
-from duiyi.export import format_for_path, get_format
+from duiyi.export import reading_format
 from duiyi.export.base import PairFormat, PairReader, check_language_tag
 
 
@@ -62,9 +62,10 @@ def check_inputs(
     fmt: str | None = None,
     src_lang: str = "zh",
     tgt_lang: str = "en",
+    encoding: str | None = None,
 ) -> None:
-    """Refuse missing files, folders, unknown formats and language tags before the store is
-    touched."""
+    """Refuse missing files, folders, unknown formats and language tags, and an `encoding`
+    for a format with its own, before the store is touched."""
     check_language_tag(src_lang, "--src-lang")
     check_language_tag(tgt_lang, "--tgt-lang")
     for path in input_list(paths):
@@ -75,7 +76,7 @@ def check_inputs(
             )
         if Path(path).is_dir():
             raise InputError(f"{path}: not a file (give the TMX file itself)")
-        reader = get_format(fmt or format_for_path(path))
+        reader = reading_format(path, fmt, encoding)
         for file in reader.input_files(path, src_lang=src_lang, tgt_lang=tgt_lang):
             if not Path(file).exists():
                 raise InputError(f"{file}: no such file")
@@ -92,25 +93,28 @@ def import_files(
     src_lang: str = "zh",
     tgt_lang: str = "en",
     origin: str | None = None,
+    encoding: str | None = None,
 ) -> list[ImportResult]:
     """Add the pairs of each file to `store`, in one transaction: if any file fails, none of
     them is added. `paths`: paths, or one. A file imported before (by any spelling of its
     path) replaces what it brought, keeping the review of the pairs it still holds
-    (`Store.add_pairs`).
+    (`Store.add_pairs`). `encoding`: TSV and Moses files' (gb18030, big5, …), decoded
+    strictly; None: each one's detected from its first MB (`reading_format`).
 
     Every file is read first, its pairs parked in a temporary file (memory stays flat; one
     for all the files, so that thousands of them open no more files than one), and only then
     is the store locked for writing: a review of the same store waits for the writing alone,
     not for the reading too."""
     paths = input_list(paths)
-    check_inputs(paths, fmt, src_lang, tgt_lang)
+    check_inputs(paths, fmt, src_lang, tgt_lang, encoding)
     try:
         parked = tempfile.TemporaryFile()  # noqa: SIM115 (closed by _discard)
     except OSError as exc:
         raise _parking_error(exc) from exc
     try:
         read = [
-            _read_file(path, fmt, parked, src_lang=src_lang, tgt_lang=tgt_lang) for path in paths
+            _read_file(path, reading_format(path, fmt, encoding), parked, src_lang, tgt_lang)
+            for path in paths
         ]
         with store.transaction():
             return [_import_file(file, store, origin=origin) for file in read]
@@ -132,9 +136,8 @@ class _ReadFile:
 
 
 def _read_file(
-    path: str, fmt: str | None, parked: IO[bytes], *, src_lang: str, tgt_lang: str
+    path: str, pair_format: PairFormat, parked: IO[bytes], src_lang: str, tgt_lang: str
 ) -> _ReadFile:
-    pair_format = get_format(fmt or format_for_path(path))
     reader = pair_format.read(path, src_lang=src_lang, tgt_lang=tgt_lang)
     pairs = _ParkedPairs(parked)
     pairs.park(reader)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from duiyi.atomic import atomic_write
 from duiyi.corpus.model import Pair, primary_subtag
+from duiyi.corpus.read import encoding_name
 from duiyi.errors import FormatError
 
 from .base import Output, PairFormat, count_lines, file_languages, text_lines
@@ -50,8 +51,11 @@ class MosesFormat(PairFormat):
     keeps_line_breaks = False
     keeps_metadata = False
 
-    def __init__(self, tokenized: bool = False):
+    text_encoding = True
+
+    def __init__(self, tokenized: bool = False, *, encoding: str | None = None):
         self.tokenized = tokenized
+        self.encoding = encoding_name(encoding)
 
     def write(
         self,
@@ -100,13 +104,18 @@ class MosesFormat(PairFormat):
         src_path, tgt_path = moses_paths(_prefix(path, src_lang, tgt_lang), src_lang, tgt_lang)
         # Counted before the first pair: line N of one file translates line N of the other,
         # so a missing line shifts every pair after it.
-        counts = count_lines(str(src_path)), count_lines(str(tgt_path))
+        read = {"encoding": self.encoding, "named": self.encoding is not None}
+        counts = count_lines(str(src_path), **read), count_lines(str(tgt_path), **read)
         if counts[0] != counts[1]:
             raise FormatError(
                 f"{src_path} has {counts[0]} lines but {tgt_path} has {counts[1]}: Moses files "
                 "pair line N with line N, so both must have as many lines"
             )
-        lines = zip(text_lines(str(src_path)), text_lines(str(tgt_path)), strict=True)
+        lines = zip(
+            text_lines(str(src_path), "text", **read),
+            text_lines(str(tgt_path), "text", **read),
+            strict=True,
+        )
         for (number, src), (_, tgt) in lines:
             yield Pair(src=src, tgt=tgt, origin="human", id=str(number))
 

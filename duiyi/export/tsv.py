@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from duiyi.corpus.model import ORIGINS, STATUSES, Pair
+from duiyi.corpus.read import encoding_name
 from duiyi.errors import FormatError
 
 from .base import Output, PairFormat, checked_score, open_output, text_lines
@@ -33,6 +34,10 @@ def unescape(text: str) -> str:
 class TsvFormat(PairFormat):
     name = "tsv"
     extensions = (".tsv",)
+    text_encoding = True
+
+    def __init__(self, *, encoding: str | None = None):
+        self.encoding = encoding_name(encoding)
 
     def write(
         self,
@@ -66,7 +71,7 @@ class TsvFormat(PairFormat):
     def read_pairs(
         self, path: str, *, src_lang: str | None = None, tgt_lang: str | None = None
     ) -> Iterator[Pair]:
-        lines = text_lines(path, "TSV")
+        lines = text_lines(path, "TSV", self.encoding, named=self.encoding is not None)
         header = next(lines, (1, ""))[1].split("\t")
         if "src_text" not in header or "tgt_text" not in header:
             raise FormatError(f"{path}: no header row with src_text and tgt_text columns")

@@ -98,8 +98,15 @@ def _rows_tbx(data: bytes, name: str):
             yield terms["zh"], terms["en"]
 
 
-def load(path: str | Path) -> Glossary:
-    """Read a glossary: TSV (zh<TAB>en per line), CSV (zh,en) or TBX (by extension)."""
+def load(path: str | Path, encoding: str | None = None) -> Glossary:
+    """Read a glossary: TSV (zh<TAB>en per line), CSV (zh,en) or TBX (by extension).
+
+    A TSV or CSV file's encoding is detected as a document's is (`decode_bytes`: UTF-8 with
+    or without a BOM, UTF-16, GB18030 from a Chinese Excel, Big5, …), or named: `encoding`
+    (gb18030, big5, …), decoded strictly (`decode_as`). A TBX declares its own (XML)."""
+    from duiyi.corpus.read import decode_as, decode_bytes, encoding_name
+
+    encoding = encoding_name(encoding)
     path = Path(path)
     try:
         with open(path, "rb") as f:  # bounded by the bytes read: a pipe or /dev/zero too
@@ -110,12 +117,17 @@ def load(path: str | Path) -> Glossary:
         raise InputError(f"{path}: glossary larger than {MAX_BYTES // 2**20} MB")
     suffix = path.suffix.lower()
     if suffix in (".tbx", ".xml"):
+        if encoding is not None:
+            raise InputError(
+                f"{path}: a TBX glossary declares its own encoding (XML); --glossary-encoding "
+                "is for TSV and CSV glossaries"
+            )
         rows = _rows_tbx(data, str(path))
     else:
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise InputError(f"{path}: the glossary must be UTF-8 text") from exc
+        if encoding is None:
+            text = decode_bytes(data, f"the glossary {path}")[0]
+        else:
+            text = decode_as(data, f"the glossary {path}", encoding)
         rows = _rows_delimited(text, "," if suffix == ".csv" else "\t")
     glossary = Glossary(source=str(path))
     conflicts: dict[str, str] = {}  # zh term → the English it was given first
