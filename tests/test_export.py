@@ -966,6 +966,20 @@ def test_a_target_language_that_is_no_tag_is_not_taken_after_a_good_source(cli, 
     assert re.findall(r'<tuv xml:lang="([^"]*)">', out) == ["zh-CN", "en-US"]
 
 
+def test_a_good_source_tag_is_taken_beside_a_target_tag_that_is_none(cli, tmp_path):
+    """Per side: a zh-TW source stays zh-TW where the target's tag (419) is no tag (the
+    import's en stands for it); it was exported as zh-CN with the target's."""
+    memory, store = tmp_path / "a.jsonl", tmp_path / "c.db"
+    memory.write_text(
+        json.dumps({"src_text": "妳好", "tgt_text": "hi", "src_lang": "zh-TW", "tgt_lang": "419"})
+        + "\n"
+    )
+    assert cli("import", memory, "--store", store)[0] == 0
+    status, out, err = cli("export", store, "-f", "tmx")
+    assert status == 0, err
+    assert re.findall(r'<tuv xml:lang="([^"]*)">', out) == ["zh-TW", "en-US"]
+
+
 def test_a_jsonl_mixing_both_chinese_variants_keeps_each_records_tags(cli, tmp_path):
     memory, store = tmp_path / "mixed.jsonl", tmp_path / "c.db"
     memory.write_text(
