@@ -17,7 +17,9 @@ fails on its input (an error of duiyi's) is reported for its document and the ot
 A worker that cannot work as the driver asks (another model, another duiyi or version of a
 library that decides the numbers, `LIBRARIES`; the engine, the e5 encoder or the rescoring
 model missing on its node) refuses: every worker is asked before any work is sent, and the
-first refusal stops the run with its reason, before anything is written.
+first refusal stops the run with its reason, before anything is written. Before that, every
+worker must be placed (Ray queues one no node has a CPU free for, silently): a run whose
+workers are not all placed in `placement_s()` stops with how many were.
 """
 
 from __future__ import annotations
@@ -77,6 +79,10 @@ TOKEN_REFUSED = (
     "the cluster refuses this machine's authentication token (RAY_AUTH_TOKEN, else "
     "RAY_AUTH_TOKEN_PATH's file, else ~/.ray/auth_token): give the cluster's"
 )
+# CPUs each worker asks Ray for, and how long a run waits for Ray to place them all
+# (`placement_s`: a process started on a node, before any model loads).
+WORKER_CPUS = 1
+PLACEMENT_S = 60.0
 # How often the driver checks that the cluster is still there.
 POLL_S = 2.0
 
@@ -131,32 +137,45 @@ class EngineSpec:
 
 
 class _Worker:
-    """What the Ray actors share: each loads its model when it starts, or keeps why it cannot
-    work as the driver does (`refusal`), which `RayRuntime._start` asks every worker for
-    before any work is sent: the run stops at once with the first worker's reason."""
+    """What the Ray actors share: each starts with nothing loaded, so that the driver hears
+    from it (`pid`) as soon as Ray has placed it; its first call loads its model (`_load`), or
+    keeps why it cannot work as the driver does (`refusal`), which `RayRuntime._start` asks
+    every worker for before any work is sent: the run stops at once with the first reason."""
 
-    refusal: DuiyiError | None = None
+    def __init__(self, spec):
+        self.spec = spec
+        self.loaded = False
+        self.refusal: DuiyiError | None = None
 
     def pid(self) -> int:
         return os.getpid()
 
     def refused(self) -> DuiyiError | None:
+        self._check(raising=False)
         return self.refusal
 
-    def _check(self) -> None:
-        # A worker Ray restarted on another node after the start's check: the run stops too
-        if self.refusal is not None:
+    def _check(self, raising: bool = True) -> None:
+        # A worker Ray restarted (on another node, after the start's check) loads on its first
+        # unit: one that cannot work as the driver does stops the run there
+        if not self.loaded:
+            self.loaded = True
+            self.refusal = self._load(self.spec)
+        if raising and self.refusal is not None:
             raise self.refusal
+
+    def _load(self, spec) -> DuiyiError | None:
+        raise NotImplementedError
 
 
 class _TranslateWorker(_Worker):
     """A Ray actor: loads the engine once, then translates windows' new sentences."""
 
-    def __init__(self, spec: EngineSpec):
+    def _load(self, spec: EngineSpec) -> DuiyiError | None:
         try:
             self.translator = _engine(spec)
         except DuiyiError as exc:
-            self.refusal = exc
+            return exc
+        return None
 
     def translate(self, todo: list[str]) -> dict[str, Draft]:
         from duiyi.translate.drafts import translate_new
@@ -245,23 +264,22 @@ class AlignSpec:
 class _AlignWorker(_Worker):
     """A Ray actor: loads the encoder once, then aligns document pairs."""
 
-    def __init__(self, spec: AlignSpec):
+    def _load(self, spec: AlignSpec) -> DuiyiError | None:
         from duiyi.align.embed import SpanEncoder
 
         # The cheap check first: a worker of another duiyi or library loads no model (nor
         # converts the encoder into its cache folder)
-        self.refusal = _mismatch("align", versions(), spec.versions)
-        if self.refusal is not None:
-            return
+        refusal = _mismatch("align", versions(), spec.versions)
+        if refusal is not None:
+            return refusal
         rescorer = None
         if spec.rescore_model:
             rescorer = _rescorer(spec.rescore_model)
             if isinstance(rescorer, DuiyiError):
-                self.refusal = rescorer
-                return
+                return rescorer
         encoder = SpanEncoder(None, backend=spec.backend)  # no cache file
         self.aligner = Aligner(encoder, spec.config, spec.lexical, rescorer=rescorer)
-        self.refusal = _refusal(self.aligner, spec)
+        return _refusal(self.aligner, spec)
 
     def align(self, src: Document, tgt: Document, paragraphs: str) -> Alignment | DuiyiError:
         from duiyi.align.documents import align_documents
@@ -366,21 +384,39 @@ class RayRuntime:
     def _start(self, cls, *args) -> list:
         self.close()  # the actors of an earlier job of this runtime
         remote = self.ray.remote(
-            num_cpus=1,
+            num_cpus=WORKER_CPUS,
             max_restarts=-1,  # a killed worker process comes back …
             max_task_retries=-1,  # … and the unit it held is run again
         )(cls)
+        free = self.ray.available_resources().get("CPU", 0)
         self.actors = [remote.remote(*args) for _ in range(self.workers)]
-        # Every worker, before any work is sent: the first that cannot work as the driver does
-        # stops the run with its reason (it would fail each unit it got), not waiting for the
-        # others' models to load
-        pending = [actor.refused.remote() for actor in self.actors]
-        while pending:
-            (answered,), pending = self.ray.wait(pending, num_returns=1)
-            refusal = self._get(answered)
-            if refusal is not None:
-                raise refusal
+        try:
+            self._placed(free)
+            # Every worker, before any work is sent: the first that cannot work as the driver
+            # does stops the run with its reason (it would fail each unit it got), not waiting
+            # for the others' models to load
+            pending = [actor.refused.remote() for actor in self.actors]
+            while pending:
+                (answered,), pending = self.ray.wait(pending, num_returns=1)
+                refusal = self._get(answered)
+                if refusal is not None:
+                    raise refusal
+        except BaseException:
+            self.close()  # the workers placed, and those Ray still queues
+            raise
         return self.actors
+
+    def _placed(self, free: float) -> None:
+        """Wait, `placement_s()` at most, until Ray has placed every worker (its process
+        answers; its model loads later): Ray queues a worker no node has a CPU free for, until
+        one is (another job's ends, an autoscaler adds a node), with no word. `free`: the
+        cluster's CPUs free before the workers were asked for, for the error."""
+        waited = placement_s()
+        answers = [actor.pid.remote() for actor in self.actors]
+        started, _ = self.ray.wait(answers, num_returns=len(answers), timeout=waited)
+        if len(started) < len(answers):
+            total = self.ray.cluster_resources().get("CPU", 0)
+            raise DuiyiError(_unplaced(len(started), len(answers), waited, total, free))
 
     def worker_pids(self) -> list[int]:
         return self.ray.get([a.pid.remote() for a in self.actors])
@@ -509,6 +545,32 @@ class _RayDrafts:
                 d = self.new[s]
                 drafts[s] = Draft(d.text, list(d.flags), cached=True, score=d.score)
             yield from zip(chunk, (drafts[s] for s in sources), strict=True)
+
+
+def placement_s() -> float:
+    """How long a run waits for Ray to place its workers: `PLACEMENT_S`, or
+    $DUIYI_RAY_PLACEMENT_S (a cluster that adds nodes as work waits needs minutes)."""
+    value = os.environ.get("DUIYI_RAY_PLACEMENT_S", "").strip()
+    if not value:
+        return PLACEMENT_S
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise DuiyiError(f"DUIYI_RAY_PLACEMENT_S={value}: give a number of seconds above 0")
+    return seconds
+
+
+def _unplaced(started: int, workers: int, waited: float, total: float, free: float) -> str:
+    """Why a run stops when Ray placed only `started` of its `workers` in `waited` s."""
+    some = f"only {started} of {workers}" if started else f"none of the {workers}"
+    cpus = f"the cluster has {total:g}, {f'{free:g}' if free else 'none'} free"
+    fix = f"give --workers {started} or fewer" if started else "wait for its other jobs"
+    return (
+        f"{some} Ray workers started in {waited:g} s (each takes {WORKER_CPUS} CPU; {cpus}): "
+        f"{fix}, or add nodes"
+    )
 
 
 def start_ray(address: str | None, *, workers: int | None = None) -> RayRuntime:

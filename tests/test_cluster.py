@@ -636,6 +636,88 @@ def test_a_cluster_asking_for_a_token_says_how_to_give_it(token_cluster, tmp_pat
     assert (tmp_path / "x.tmx").read_text(encoding="utf-8").count("<tu ") == 9
 
 
+def _cpus_free(expected: float, seconds: float = 20) -> float:
+    """The runtime's free CPUs once they are `expected` (or after `seconds`)."""
+    deadline = time.monotonic() + seconds
+    while (free := ray.available_resources().get("CPU", 0)) != expected:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return free
+
+
+def test_more_workers_than_the_cluster_places_stop_in_one_line(env, runtime, monkeypatch):
+    """Ray queues a worker no node has a CPU free for, with no word: the run used to wait for
+    it forever. Now it stops once the placement wait is over, saying how many started, and
+    leaves no worker behind (one still queued would take a CPU as soon as one is free)."""
+    from duiyi.cluster import RayRuntime
+    from duiyi.errors import DuiyiError
+    from duiyi.translate.engine import choose_engine
+
+    options = {"beam_size": 1}
+    translator, _ = choose_engine("argos", **options)
+    runtime.close()  # the module runtime's workers of earlier tests
+    assert _cpus_free(2) == 2
+    monkeypatch.setenv("DUIYI_RAY_PLACEMENT_S", "5")
+    overfull = RayRuntime(None, 5)  # on the module's 2-CPU runtime
+    failed = []
+
+    def start():
+        try:
+            overfull.drafter(translator, None, options)
+        except DuiyiError as exc:
+            failed.append(exc)
+
+    started = time.monotonic()
+    waiting = threading.Thread(target=start, daemon=True)  # (a hang fails, not blocks, the test)
+    waiting.start()
+    waiting.join(timeout=60)
+    overfull.stopped.set()
+    print(f"stopped after {time.monotonic() - started:.1f} s")
+    assert not waiting.is_alive(), "still waiting for workers Ray cannot place"
+    (error,) = failed
+    assert str(error) == (
+        "only 2 of 5 Ray workers started in 5 s (each takes 1 CPU; the cluster has 2, 2 free): "
+        "give --workers 2 or fewer, or add nodes"
+    )
+    assert overfull.actors == []
+    assert _cpus_free(2) == 2
+    time.sleep(3)  # a worker left queued would be placed now
+    assert ray.available_resources().get("CPU", 0) == 2
+
+
+def test_more_workers_than_a_ray_start_cluster_has_is_one_line_and_no_output(env, tmp_path):
+    """The CLI on a real 1-CPU `ray start` head: --workers 3 ends in one line, exit 1, nothing
+    written; the default (one worker per CPU) then runs on the same head, which the failed
+    run left with its CPU free."""
+    with _ray_head(dict(os.environ)) as address:
+        inputs = _inputs(tmp_path / "zh")
+        command = [sys.executable, "-m", "duiyi.cli", "translate", *inputs, "-o",
+                   f"{tmp_path / 'out'}/", "--engine", "argos", "--no-cache", "--ray", address]  # fmt: skip
+        environ = {**os.environ, "DUIYI_RAY_PLACEMENT_S": "10"}
+        started = time.monotonic()
+        result = subprocess.run(
+            [*command, "--workers", "3"], capture_output=True, text=True, timeout=120,
+            cwd=tmp_path, env=environ,
+        )  # fmt: skip
+        seconds = time.monotonic() - started
+        print(f"stopped after {seconds:.1f} s")
+        assert result.returncode == 1, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            "duiyi: error: only 1 of 3 Ray workers started in 10 s (each takes 1 CPU; the "
+            "cluster has 1, 1 free): give --workers 1 or fewer, or add nodes"
+        ]
+        assert not (tmp_path / "out").exists()
+        assert seconds < 60
+
+        default = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=environ
+        )
+        assert default.returncode == 0, default.stderr
+        assert f"on Ray at {address} (1 worker, 1 node)" in default.stderr
+        assert len(list((tmp_path / "out").iterdir())) == len(list((tmp_path / "zh").iterdir()))
+
+
 def _children(pid: int, name: str, full: bool = False) -> list[int]:
     found = subprocess.run(
         ["pgrep", "-P", str(pid), *(["-f"] if full else []), name], capture_output=True, text=True
