@@ -244,6 +244,19 @@ def test_xliff_codes_nested_beyond_the_limit_are_read_as_text(tmp_path, caplog):
     assert reader.codes_dropped == 1 and "1 unit as text alone" in caplog.text
 
 
+def test_a_namespace_declared_on_a_code_and_used_by_none_does_not_cost_the_codes(cli, tmp_path):
+    src = '点击<ph xmlns:q="urn:q" x="1">{0}</ph>这里'
+    source = memory(tmp_path / "tm.tmx", [(src, TGT)])
+    source.write_text(
+        source.read_text(encoding="utf-8").replace("<seg>Click", '<seg xmlns:r="urn:r">Click'),
+        encoding="utf-8",
+    )
+    reader = TmxReader(source)
+    pairs = list(reader)
+    assert reader.codes_dropped == 0
+    assert pairs[0].meta["inline_codes"] == ['点击<ph x="1">{0}</ph>这里', TGT]
+
+
 @pytest.mark.parametrize(
     "code",
     [

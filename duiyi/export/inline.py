@@ -102,9 +102,9 @@ def markup(seg: etree._Element) -> str | None:
     etree.strip_elements(own, etree.Comment, etree.ProcessingInstruction, with_tail=False)
     if not len(own):
         return ""
+    etree.cleanup_namespaces(own)  # (a declaration left is one a name uses: no TMX code)
     if not _DTD.validate(own):
         return None
-    etree.cleanup_namespaces(own)
     xml = etree.tostring(own, encoding="unicode")
     inner = xml[xml.index(">") + 1 : -len("</seg>")]
     return inner if len(inner) <= MARKUP_LIMIT else None
