@@ -690,11 +690,14 @@ def test_more_workers_than_a_ray_start_cluster_has_is_one_line_and_no_output(env
     """The CLI on a real 1-CPU `ray start` head: --workers 3 ends in one line, exit 1, nothing
     written; the default (one worker per CPU) then runs on the same head, which the failed
     run left with its CPU free."""
-    with _ray_head(dict(os.environ)) as address:
+    # Without a word on tokens: a local ray.init() (the module's runtime) sets token mode in
+    # this process, and a head started where ~/.ray/auth_token exists asks for one
+    no_token = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    with _ray_head(no_token) as address:
         inputs = _inputs(tmp_path / "zh")
         command = [sys.executable, "-m", "duiyi.cli", "translate", *inputs, "-o",
                    f"{tmp_path / 'out'}/", "--engine", "argos", "--no-cache", "--ray", address]  # fmt: skip
-        environ = {**os.environ, "DUIYI_RAY_PLACEMENT_S": "10"}
+        environ = {**no_token, "DUIYI_RAY_PLACEMENT_S": "10"}
         started = time.monotonic()
         result = subprocess.run(
             [*command, "--workers", "3"], capture_output=True, text=True, timeout=120,
