@@ -10,6 +10,7 @@ import pytest
 from llm_fixture import write_tiny_gguf
 
 from duiyi.corpus.store import Store
+from duiyi.export import base
 from duiyi.translate.glossary import load
 
 HEADER = "document\tid\tsrc_text\ttgt_text\n"
@@ -110,14 +111,14 @@ def test_utf16_tsv_and_gb18030_moses_imports(cli, tmp_path):
 
 
 def test_an_invalid_byte_far_into_a_tsv_is_one_line_and_nothing_is_stored(cli, tmp_path):
-    """Detected from the first MB (GB18030), decoded as it is read: a byte further on that is
+    """Detected from the first block (GB18030), decoded as it is read: a byte further on that is
     not GB18030 names its line; the other file's pairs, read first, are not stored either."""
     good = tmp_path / "good.tsv"
     good.write_text(HEADER + "d\t1\t好\tgood\n", encoding="utf-8")
     lines = [f"d\t{i}\t第{i}句话。\tSentence {i}.\n" for i in range(60_000)]
     data = (HEADER + "".join(lines)).encode("gb18030")
     cut = data.index(b"\t\xb5\xda50000")  # line 50,002: the header, then pair 50,000
-    assert cut > 2**20
+    assert cut > 4 * base.HEAD_BYTES
     bad = tmp_path / "bad.tsv"
     bad.write_bytes(data[:cut] + b"\t\xff\xfe" + data[cut + 3 :])
     db = tmp_path / "s.db"
@@ -173,8 +174,6 @@ def test_lines_are_whole_wherever_the_blocks_read_end(cli, tmp_path, monkeypatch
     """Read a block at a time: a line across blocks, a block ending on a line break, and a
     last line without one, longer than a block, each come back whole (here in UTF-16, where
     a block may end inside a character, and GB18030)."""
-    from duiyi.export import base
-
     first = HEADER + "d\t1\t上海\tShanghai\n"
     last = "d\t2\t" + "长" * 40 + "\t" + "long " * 20
     for encoding in ("utf-16", "gb18030"):

@@ -39,7 +39,7 @@ def xml_safe(text: str) -> str:
 
 
 MAX_LINE = 64 * 2**20  # one line of a pair file (a whole document in one JSONL record fits)
-HEAD_BYTES = 2**20  # read at a time; the first block tells a file's encoding
+HEAD_BYTES = 2**18  # read at a time (256 KB); the first block tells a file's encoding
 
 
 def text_lines(
@@ -49,7 +49,7 @@ def text_lines(
     input), decoded as it is read, so that memory stays bounded whatever its size.
 
     `encoding`: "utf-8" (a BOM dropped) by default, the encoding of JSON Lines and .align
-    files; None: detected from the first MB (`stream_codec`: as documents are, a BOM read by
+    files; None: detected from the first block (`stream_codec`: as documents are, a BOM read by
     its mark); else a name `encoding_name` gives, which the user `named`. FormatError naming
     the file and line for bytes that are not valid in it (a binary file, text in another
     encoding) or a line over MAX_LINE characters: one clear line instead of a

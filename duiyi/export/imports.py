@@ -99,7 +99,7 @@ def import_files(
     them is added. `paths`: paths, or one. A file imported before (by any spelling of its
     path) replaces what it brought, keeping the review of the pairs it still holds
     (`Store.add_pairs`). `encoding`: TSV and Moses files' (gb18030, big5, …), decoded
-    strictly; None: each one's detected from its first MB (`reading_format`).
+    strictly; None: each one's detected from its first 256 KB (`reading_format`).
 
     Every file is read first, its pairs parked in a temporary file (memory stays flat; one
     for all the files, so that thousands of them open no more files than one), and only then
