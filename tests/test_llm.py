@@ -551,6 +551,7 @@ def test_align_rescore_sits_out_for_a_side_that_is_not_english(cli, tiny_gguf, t
     assert 'xml:lang="fr"' in out
     assert "judges English translations of Chinese, not zh→fr" in err
     assert "; 0 rival beads scored by tiny" in err
+    assert "align:e5-dp|" in out and "rescored" not in out  # its signature says it sat out
     # told the side is English, the model is asked
     status, _, err = cli(
         "align", zh, fr, "--rescore", "tiny", "--tgt-lang", "en", "--cache", cache

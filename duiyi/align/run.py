@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from duiyi import __version__
-from duiyi.align.aligner import BOTH_CHINESE, SAME_TEXT, Aligner, Alignment
+from duiyi.align.aligner import BOTH_CHINESE, SAME_TEXT, Aligner, Alignment, models_judge
 from duiyi.align.alignfile import write_align
 from duiyi.align.documents import align_documents
 from duiyi.align.rescore import Progress
@@ -241,7 +241,10 @@ def align_files(
         results.append((src, tgt, result))
     if not results:
         return stats
-    signature = f"{pipeline_signature(results[0][0])}|{aligner.signature()}|duiyi:{__version__}"
+    models = any(models_judge((_language(s), _language(t))) for s, t, _ in results)
+    signature = (
+        f"{pipeline_signature(results[0][0])}|{aligner.signature(models)}|duiyi:{__version__}"
+    )
     if store is not None:
         for src, tgt, result in results:
             store.add_alignment(
