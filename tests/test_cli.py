@@ -77,6 +77,9 @@ NOT_A_TAG = "'zh CN' is not a language tag (zh-CN, zh-TW, en-US, …)"
     ("translate", "--compute-type", "int3", "invalid choice: 'int3'"),
     ("models list", "--timeout", "0", "must be a number above 0, not '0'"),
     ("models install", "--timeout", "nan", "must be a number above 0, not 'nan'"),
+    # too large for the library that takes it (an internal error, a failure blamed on the model)
+    ("models install", "--timeout", "1e23", "'1e23' is too large (at most 1,000,000,000)"),
+    ("translate", "--threads", "99999999999999999999", "'99999999999999999999' is too large"),
     ("models install", "--sha256", "abc", "a SHA-256 is 64 hexadecimal digits, not 'abc'"),
     ("models install", "--find-links", "{tmp}/none", "{tmp}/none: no such folder"),
     ("models install", "--name", "../x", "'../x': a model's name is its folder's"),

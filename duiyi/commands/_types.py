@@ -12,6 +12,16 @@ from pathlib import Path
 
 from duiyi.corpus.model import language_tag_problem
 
+# The largest values the libraries take: a count reaches CTranslate2 as a C int (a larger one
+# failed as the model loaded, blamed on the model); a timeout, a socket's (1e23 seconds: an
+# internal error, OverflowError).
+MAX_WHOLE = 2**31 - 1
+MAX_SECONDS = 10**9  # about 32 years
+
+
+def _too_large(text: str, most: float) -> argparse.ArgumentTypeError:
+    return argparse.ArgumentTypeError(f"{text!r} is too large (at most {most:,})")
+
 
 def _whole(text: str, low: int) -> int:
     try:
@@ -20,6 +30,8 @@ def _whole(text: str, low: int) -> int:
         value = None
     if value is None or value < low:
         raise argparse.ArgumentTypeError(f"must be a whole number {low} or more, not {text!r}")
+    if value > MAX_WHOLE:
+        raise _too_large(text, MAX_WHOLE)
     return value
 
 
@@ -46,6 +58,8 @@ def positive_number(text: str) -> float:
     value = _number(text)
     if not 0 < value < math.inf:
         raise argparse.ArgumentTypeError(f"must be a number above 0, not {text!r}")
+    if value > MAX_SECONDS:
+        raise _too_large(text, MAX_SECONDS)
     return value
 
 
