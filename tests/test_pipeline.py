@@ -20,6 +20,7 @@ from duiyi.corpus.pipeline import (
     check_coverage,
     detect_lang,
     iter_pieces,
+    looks,
     pipeline_signature,
     prepare,
     prepare_text,
@@ -135,6 +136,7 @@ def test_a_language_close_to_others_is_not_called_english(text, lang):
     # the identifier splits its certainty among close languages (hr 0.65, bs 0.21, sr 0.13):
     # sure of the group, it names its best guess (with a warning), not English silently
     assert detect_lang(text) == lang
+    assert "language" not in looks(lang, text)  # "looks Croatian", not "looks like language 'hr'"
 
 
 def test_chinese_text_is_told_without_the_language_identifier():

@@ -57,6 +57,9 @@ LANGUAGE_NAMES = {
     "de": "German", "es": "Spanish", "pt": "Portuguese", "it": "Italian", "nl": "Dutch",
     "vi": "Vietnamese", "id": "Indonesian", "ms": "Malay", "tr": "Turkish", "pl": "Polish",
     "ru": "Russian", "uk": "Ukrainian", "ar": "Arabic", "fa": "Persian", "hi": "Hindi",
+    "hr": "Croatian", "bs": "Bosnian", "sr": "Serbian", "da": "Danish", "no": "Norwegian",
+    "nb": "Norwegian Bokmål", "nn": "Norwegian Nynorsk", "cs": "Czech", "sk": "Slovak",
+    "bg": "Bulgarian", "mk": "Macedonian",
 }  # fmt: skip
 
 # The language identifier (py3langid: langid.py's naive Bayes model, shipped in its wheel) is
