@@ -530,6 +530,14 @@ def _ray_start(args: list[str], env: dict):
             node.wait()
 
 
+def _without_token() -> dict:
+    """This environment, with Ray's token authentication off: a local ray.init() (the module's
+    runtime) sets token mode in this process and writes ~/.ray/auth_token, and a head started
+    where that file exists asks drivers for it; a head and its drivers given this agree,
+    whichever test ran before."""
+    return {**os.environ, "RAY_AUTH_MODE": "disabled"}
+
+
 @contextlib.contextmanager
 def _ray_head(env: dict):
     """A real Ray head (`ray start --head`) with 1 CPU; yields its GCS address."""
@@ -561,9 +569,9 @@ def mixed_cluster(env, tmp_path_factory):
     machine's, those of the node that joins it see ctranslate2 4.0.0 installed (a node
     upgraded apart). Yields the head's address."""
     node = _installed_elsewhere(tmp_path_factory.mktemp("node"), "ctranslate2", "4.0.0")
-    with _ray_head(dict(os.environ)) as address:
+    with _ray_head(_without_token()) as address:
         path = os.pathsep.join(p for p in (str(node), os.environ.get("PYTHONPATH")) if p)
-        other = {**os.environ, "PYTHONPATH": path}
+        other = {**_without_token(), "PYTHONPATH": path}
         with _ray_start([f"--address={address}"], other):
             yield address
 
@@ -588,7 +596,7 @@ def test_a_mixed_cluster_stops_at_the_start_in_one_line(mixed_cluster, tmp_path,
     result = subprocess.run(
         [sys.executable, "-m", "duiyi.cli", *args, "--no-cache", "--ray", mixed_cluster,
          "--workers", "2"],
-        capture_output=True, text=True, timeout=240, cwd=tmp_path,
+        capture_output=True, text=True, timeout=240, cwd=tmp_path, env=_without_token(),
     )  # fmt: skip
     print(f"{command}: stopped after {time.monotonic() - started:.1f} s")
     assert result.returncode == 1, result.stderr
@@ -690,14 +698,11 @@ def test_more_workers_than_a_ray_start_cluster_has_is_one_line_and_no_output(env
     """The CLI on a real 1-CPU `ray start` head: --workers 3 ends in one line, exit 1, nothing
     written; the default (one worker per CPU) then runs on the same head, which the failed
     run left with its CPU free."""
-    # Without a word on tokens: a local ray.init() (the module's runtime) sets token mode in
-    # this process, and a head started where ~/.ray/auth_token exists asks for one
-    no_token = {**os.environ, "RAY_AUTH_MODE": "disabled"}
-    with _ray_head(no_token) as address:
+    with _ray_head(_without_token()) as address:
         inputs = _inputs(tmp_path / "zh")
         command = [sys.executable, "-m", "duiyi.cli", "translate", *inputs, "-o",
                    f"{tmp_path / 'out'}/", "--engine", "argos", "--no-cache", "--ray", address]  # fmt: skip
-        environ = {**no_token, "DUIYI_RAY_PLACEMENT_S": "10"}
+        environ = {**_without_token(), "DUIYI_RAY_PLACEMENT_S": "10"}
         started = time.monotonic()
         result = subprocess.run(
             [*command, "--workers", "3"], capture_output=True, text=True, timeout=120,
