@@ -354,6 +354,9 @@ def test_english_list_numbers_acronyms_and_closers(text, expected):
         ("The list: 1. Apples; 2. Pears.", ["The list:", "1. Apples;", "2. Pears."]),
         ("IV. Notes by J. V. Smith", ["IV. Notes by J. V. Smith"]),  # V. after an initial
         ("Authors: I. Newton and G. Leibniz.", ["Authors: I. Newton and G. Leibniz."]),
+        # no 2. after it: a 1. after a colon is a number, not a list (a score, a ratio)
+        ("Final score: 1. The match ended.", ["Final score: 1.", "The match ended."]),
+        ("The ratio was 3: 1. Then it rose.", ["The ratio was 3: 1.", "Then it rose."]),
         ("Score: 3. Then 4. Done.", ["Score: 3.", "Then 4.", "Done."]),  # no 1. after the :
         ("It was 1. Then 2. Done.", ["It was 1.", "Then 2.", "Done."]),
         ("World War I. World War II. Both.", ["World War I. World War II.", "Both."]),

@@ -507,21 +507,20 @@ def _number_value(number: str) -> int:
 
 
 def _opens(text: str, number: re.Match) -> bool:
-    """Does the number after a colon open a list: 1., or I. with II. after it (Authors:
-    I. Newton is an initial)?"""
-    if number.group(1) == "1":
-        return True
-    return number.group(1) == "I" and " II. " in text[number.end() : number.end() + _ITEM_REACH]
+    """Does the number after a colon open a list: 1. or I. with 2. or II. after it (Final
+    score: 1. The match ended; Authors: I. Newton is an initial)?"""
+    second = {"1": " 2. ", "I": " II. "}.get(number.group(1))
+    return second is not None and second in text[number.end() : number.end() + _ITEM_REACH]
 
 
 def _list_item(text: str, start: int, match: re.Match, prefixes) -> int | None:
     """Where the list number that the period `match` ends begins, when it is one, else None.
 
-    A list number opens the sentence starting at `start` ("1. Introduction"), is 1 (or I before
-    II.) after a colon ("Contents: 1. Introduction"), or follows the number before it, which
-    did either ("1. Introduction 2." → 2., "IX. Nine X." → X., "Contents: 1. Introduction 2."
-    → 2.): an inline list's numbers open their items. A number after an initial is none (by
-    J. V. Smith).
+    A list number opens the sentence starting at `start` ("1. Introduction"), is 1 before 2.
+    (or I before II.) after a colon ("Contents: 1. Introduction 2."), or follows the number
+    before it, which did either ("1. Introduction 2." → 2., "IX. Nine X." → X., "Contents:
+    1. Introduction 2." → 2.): an inline list's numbers open their items. A number after an
+    initial is none (by J. V. Smith).
     """
     if match.group() != ".":
         return None
