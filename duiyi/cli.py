@@ -3,9 +3,9 @@
 Errors meant for users (`DuiyiError`, file-system errors) become one line on stderr and exit 1;
 usage errors are one line and exit 2: a missing or unknown argument, a bad option value (the
 types in `duiyi.commands._types` check each as it is parsed), options that do not go together
-(a command's `usage_error`), all before any work starts. `--debug` shows the traceback instead. A closed stdout or stdin
-is such an error when used; a closed stderr only silences the messages. SIGTERM ends a command
-as Ctrl-C does (its outputs cleaned up), with status 143.
+(a command's `usage_error`), all before any work starts. `--debug` shows the traceback
+instead. A closed stdout or stdin is such an error when used; a closed stderr only silences the
+messages. SIGTERM ends a command as Ctrl-C does (its outputs cleaned up), with status 143.
 """
 
 from __future__ import annotations
