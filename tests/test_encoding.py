@@ -129,6 +129,28 @@ def test_a_byte_order_mark_is_dropped_where_it_agrees_and_refused_where_not(bom,
             decode_as(data, "x.txt", encoding)
 
 
+@pytest.mark.parametrize(
+    ("data", "encoding", "refused"),
+    [
+        # Python reads utf-16 without a mark as little-endian: big-endian text became 䠀攀
+        ("Hello world.".encode("utf-16-be"), "utf-16", "utf-16 without a byte-order mark"),
+        ("Hello world.".encode("utf-32-be"), "utf-32", "name its byte order, utf-32-le or"),
+        # detection refuses NUL bytes as binary; a named encoding must not let them through
+        (b"abc\x00def ghi. Text here.", "latin-1", "looks like a binary file"),
+        # a codec of names: its UnicodeError was an internal error
+        (b"xn--abc.com hello", "idna", "not idna text"),
+    ],
+)
+def test_a_named_encoding_refuses_what_it_cannot_read_as_text(
+    cli, tmp_path, data, encoding, refused
+):
+    path = tmp_path / "x.txt"
+    path.write_bytes(data)
+    status, out, err = cli("split", "--encoding", encoding, path)
+    assert (status, out) == (1, "") and refused in err
+    assert len(err.splitlines()) == 1 and "internal error" not in err
+
+
 def test_the_api_takes_the_encoding_and_checks_its_name(tmp_path):
     path = write(tmp_path / "ko.txt", KOREAN, "euc-kr")
     doc = read_document(path, encoding="euc-kr")

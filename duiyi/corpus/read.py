@@ -362,6 +362,11 @@ def _after_bom(data: bytes, name: str, encoding: str) -> tuple[int, str]:
             f"{name}: starts with a {label} byte-order mark, not {encoding} text "
             "(auto reads it by its mark)"
         )
+    if encoding in ("utf-16", "utf-32"):  # Python would take little-endian: half are noise
+        raise InputError(
+            f"{name}: {encoding} without a byte-order mark: name its byte order, "
+            f"{encoding}-le or {encoding}-be"
+        )
     return 0, encoding
 
 
@@ -373,13 +378,18 @@ def decode_as(data: bytes, name: str, encoding: str) -> str:
     UTF-32's alike) is dropped; any other contradicts the name, and is refused."""
     skip, codec = _after_bom(data, name, encoding)
     try:
-        return data[skip:].decode(codec)
+        text = data[skip:].decode(codec)
     except UnicodeDecodeError as exc:
         bad = " ".join(f"0x{b:02X}" for b in exc.object[exc.start : exc.end][:4])
         raise InputError(
             f"{name}: not valid {encoding} at byte offset {skip + exc.start:,} ({bad}): "
             "is it in another encoding? (auto detects it)"
         ) from None
+    except UnicodeError as exc:  # a codec of names, not of texts (idna, punycode)
+        raise InputError(f"{name}: not {encoding} text ({exc})") from None
+    if "\x00" in text[:65536]:  # as detection refuses NUL bytes: no text holds one
+        raise InputError(f"{name} looks like a binary file, not {encoding} text (NUL characters)")
+    return text
 
 
 def stream_codec(head: bytes, name: str, encoding: str | None, whole: bool) -> tuple[int, str]:
