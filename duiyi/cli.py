@@ -57,7 +57,13 @@ COMMANDS: list[tuple[str, str, str]] = [
 
 class _Parser(argparse.ArgumentParser):
     """A usage error is one line, `duiyi split: error: …` (exit 2), not the usage text first
-    (`duiyi COMMAND --help` shows it). Subcommands' parsers are of this class too."""
+    (`duiyi COMMAND --help` shows it). Subcommands' parsers are of this class too; each puts
+    itself in the arguments it parses (`args.parser`), so that an error found after parsing
+    names the innermost subcommand (`duiyi models install: error: …`)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_defaults(parser=self)
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message}\n")
@@ -83,9 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         module.add_arguments(cmd)
         # usage_error(args): what argparse cannot check (options that go together), or None
-        cmd.set_defaults(
-            run=module.run, parser=cmd, usage_error=getattr(module, "usage_error", None)
-        )
+        cmd.set_defaults(run=module.run, usage_error=getattr(module, "usage_error", None))
     return parser
 
 

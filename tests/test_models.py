@@ -251,7 +251,7 @@ def test_removing_an_empty_name_removes_nothing(cli, packages_env):
 
     mine = _llm_folder("mine", '{"name": "mine"}')
     status, _, err = cli("models", "remove", "")
-    assert status == 1 and "no installed model named ''" in err, err
+    assert status == 2 and "argument name: an empty name" in err, err
     assert mine.is_dir()  # "" is not "the preferred model"
     # not found: both folders are named, the LLM one and the Argos one
     status, _, err = cli("models", "remove", "nope")
@@ -330,4 +330,4 @@ def test_install_options_that_would_be_ignored_are_usage_errors(
     # (values each option takes: a SHA-256, a folder there is)
     status, _, err = cli("models", "install", *what, *option)
     assert status == 2
-    assert err.strip().splitlines()[-1] == f"duiyi models: error: {message}"
+    assert err.strip().splitlines()[-1] == f"duiyi models install: error: {message}"
