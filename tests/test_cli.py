@@ -60,6 +60,7 @@ def test_unknown_option_is_a_usage_error(cli):
 
 
 NOT_A_TAG = "'zh CN' is not a language tag (zh-CN, zh-TW, en-US, …)"
+EMPTY_PATH = "an empty path (the current folder is .)"
 
 
 @pytest.mark.parametrize(("command", "option", "value", "message"), [
@@ -85,6 +86,16 @@ NOT_A_TAG = "'zh CN' is not a language tag (zh-CN, zh-TW, en-US, …)"
     ("models install", "--name", "../x", "'../x': a model's name is its folder's"),
     ("review", "--port", "70000", "use a port between 1 and 65535 (0: a free one), not '70000'"),
     ("review", "--host", "0.0.0.0", "0.0.0.0: the review app has no login, so it only listens"),
+    # an empty path is not the current folder, an empty name not the default
+    ("align", "--store", "", EMPTY_PATH),
+    ("align", "--cache", "", EMPTY_PATH),
+    ("translate", "--store", "", EMPTY_PATH),
+    ("translate", "--glossary", "", EMPTY_PATH),
+    ("models install", "--find-links", "", EMPTY_PATH),
+    ("translate", "--model", "", "an empty name"),
+    ("translate", "--ray", "", "an empty name"),
+    ("align", "--rescore", "", "an empty name"),
+    ("review", "--reviewer", "", "an empty name"),
 ])  # fmt: skip
 def test_a_bad_option_value_is_one_usage_line_before_any_work(
     cli, two_files, tmp_path, command, option, value, message
@@ -103,6 +114,40 @@ def test_a_bad_option_value_is_one_usage_line_before_any_work(
     assert status == 2 and err.count("\n") == 1, err
     assert err.startswith(f"duiyi {command}: error: argument {option}: {message}"), err
     assert not out.exists() and not store.exists()
+
+
+@pytest.mark.parametrize(("command", "before", "after", "argument", "message"), [
+    ("split", [], [], "FILE|DIR|-", EMPTY_PATH),
+    ("normalize", ["{src}"], [], "FILE|DIR|-", EMPTY_PATH),
+    ("translate", [], ["{src}"], "FILE|DIR|-", EMPTY_PATH),
+    ("align", ["{src}"], [], "TGT", EMPTY_PATH),
+    ("eval-align", [], ["{src}"], "GOLD", EMPTY_PATH),
+    ("import", [], ["--store", "{tmp}/new.db"], "FILE", EMPTY_PATH),
+    ("export", [], [], "store", EMPTY_PATH),
+    ("corpus info", [], [], "store", EMPTY_PATH),
+    ("review", [], [], "store", EMPTY_PATH),
+    ("models remove", [], [], "name", "an empty name"),
+    ("models install", [], [], "NAME | FILE.gguf | URL | FROM TO | FILE", "an empty name"),
+])  # fmt: skip
+def test_an_empty_positional_is_a_usage_error(
+    cli, two_files, tmp_path, command, before, after, argument, message
+):
+    # `duiyi split ''` read the current folder (Path('') is '.')
+    src, _ = two_files
+    words = [w.format(src=src, tmp=tmp_path) for w in (*before, "", *after)]
+    status, _, err = cli(*command.split(), *words)
+    assert status == 2 and err.count("\n") == 1, err
+    assert err.startswith(f"duiyi {command}: error: argument {argument}: {message}"), err
+    assert not (tmp_path / "new.db").exists()
+
+
+@pytest.mark.parametrize("command", ["split", "normalize", "translate", "align", "export"])
+def test_an_empty_output_is_a_usage_error(cli, two_files, command):
+    src, tgt = two_files  # (it was an error, exit 1, found once the work was done)
+    inputs = {"align": [src, tgt], "export": [src]}.get(command, [src])
+    status, _, err = cli(command, *inputs, "-o", "")
+    assert status == 2, err
+    assert err == f"duiyi {command}: error: argument -o/--output: {EMPTY_PATH}\n"
 
 
 def test_a_file_an_option_names_may_be_a_pipe(tmp_path):
@@ -138,9 +183,9 @@ def two_files(tmp_path):
 def test_rescore_and_ray_before_the_files_leave_them_to_the_positionals(two_files):
     src, tgt = two_files
     files = {"source": src, "target": tgt}
-    assert _parsed("align", "--rescore", src, tgt) == {**files, "rescore": "", "ray": None}
+    assert _parsed("align", "--rescore", src, tgt) == {**files, "rescore": "auto", "ray": None}
     assert _parsed("align", "--ray", src, tgt) == {**files, "rescore": None, "ray": "local"}
-    both = {**files, "rescore": "", "ray": "local"}
+    both = {**files, "rescore": "auto", "ray": "local"}
     assert _parsed("align", "--ray", "--rescore", src, tgt) == both
     assert _parsed("align", "--rescore", "--ray", src, tgt) == both
     # translate takes any number of inputs: --ray keeps none of them, nor stdin's "-"
@@ -158,7 +203,8 @@ def test_rescore_and_ray_values_are_still_theirs(two_files, tmp_path):
     (folder / "duiyi-model.json").write_text('{"name": "mine"}', encoding="utf-8")
     assert _parsed("align", "--rescore", folder, src, tgt)["rescore"] == str(folder)
     assert _parsed("align", "--rescore=anything", src, tgt)["rescore"] == "anything"
-    assert _parsed("align", src, tgt, "--rescore") == {**files, "rescore": "", "ray": None}
+    assert _parsed("align", "--rescore", "auto", src, tgt)["rescore"] == "auto"
+    assert _parsed("align", src, tgt, "--rescore") == {**files, "rescore": "auto", "ray": None}
     assert _parsed("align", src, tgt, "--rescore", "x")["rescore"] == "x"
     # an unknown model with both files after it is still the model asked for (and refused)
     assert _parsed("align", "--rescore", "no-such-model", src, tgt)["rescore"] == "no-such-model"

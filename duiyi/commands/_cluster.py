@@ -7,13 +7,13 @@ import contextlib
 from pathlib import Path
 
 from duiyi.commands._options import add_optional_value
-from duiyi.commands._types import positive_int
+from duiyi.commands._types import any_name, positive_int
 
 
 def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("scale-out (needs the ray extra: pip install 'duiyi[ray]')")
     add_optional_value(
-        group, "--ray", const="local", is_value=is_ray_address, metavar="ADDRESS",
+        group, "--ray", const="local", is_value=is_ray_address, metavar="ADDRESS", type=any_name,
         help="run the work on Ray: alone, a local Ray runtime on this machine; 'auto' or "
         "HOST:PORT or ray://HOST:10001 joins an existing cluster (see README, Scale-out)",
     )  # fmt: skip

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 
-from duiyi.commands._types import language_or_auto, text_encoding
+from duiyi.commands._types import any_path, language_or_auto, text_encoding
 
 # Literal copies so `--help` imports nothing heavy; tests check they match the library's.
 CONVERSION_CHOICES = ("auto", "t2s", "tw2s", "hk2s", "tw2sp", "none")
@@ -16,6 +16,7 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "inputs",
         nargs="+",
+        type=any_path,
         metavar="FILE|DIR|-",
         help="documents (text, HTML, DOCX, ODT, EPUB, PDF), directories (read recursively), "
         "or - for stdin",
@@ -49,7 +50,11 @@ def add_input_arguments(parser: argparse.ArgumentParser) -> None:
         "Simplified), t2s, tw2s, hk2s, tw2sp (phrase-level: changes vocabulary), or none",
     )
     parser.add_argument(
-        "-o", "--output", metavar="PATH", help="write here (atomically) instead of stdout"
+        "-o",
+        "--output",
+        metavar="PATH",
+        type=any_path,
+        help="write here (atomically) instead of stdout",
     )
 
 

@@ -151,18 +151,30 @@ def model_name(text: str) -> str:
     return _unless(name_problem(text), text)
 
 
+def any_path(text: str) -> str:
+    """A path (of a file, a folder, a store): not empty, which `Path` would read as the current
+    folder."""
+    return _unless(None if text else "an empty path (the current folder is .)", text)
+
+
+def any_name(text: str) -> str:
+    """A name or address (a model's, a reviewer's, a Ray cluster's): not empty, which would
+    otherwise mean the default."""
+    return _unless(None if text else "an empty name", text)
+
+
 def existing_file(text: str) -> str:
     """The path of a file that exists, or of a pipe (`--glossary <(…)`): no folder."""
-    path = Path(text)
-    if path.is_dir() or not path.exists():
-        what = "a folder, not a file" if path.is_dir() else "no such file"
+    given = Path(any_path(text))
+    if given.is_dir() or not given.exists():
+        what = "a folder, not a file" if given.is_dir() else "no such file"
         raise argparse.ArgumentTypeError(f"{text}: {what}")
     return text
 
 
 def existing_folder(text: str) -> str:
     """The path of a folder that exists."""
-    if not Path(text).is_dir():
+    if not Path(any_path(text)).is_dir():
         what = "not a folder" if Path(text).exists() else "no such folder"
         raise argparse.ArgumentTypeError(f"{text}: {what}")
     return text

@@ -45,19 +45,27 @@ from pathlib import Path
 from duiyi.commands._cluster import add_cluster_arguments, cluster_usage_error, ray_runtime
 from duiyi.commands._corpus import add_encoding_argument, plural
 from duiyi.commands._options import add_optional_value
-from duiyi.commands._types import language_tag, text_encoding
+from duiyi.commands._types import any_name, any_path, language_tag, text_encoding
 from duiyi.errors import InputError
 from duiyi.export import format_names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "source", metavar="SRC", help="source document (- for stdin), or a directory of them"
+        "source",
+        metavar="SRC",
+        type=any_path,
+        help="source document (- for stdin), or a directory of them",
     )
     parser.add_argument(
-        "target", metavar="TGT", help="its translation (- for stdin), or a directory of them"
+        "target",
+        metavar="TGT",
+        type=any_path,
+        help="its translation (- for stdin), or a directory of them",
     )
-    parser.add_argument("-o", "--output", metavar="PATH", help="output file or directory")
+    parser.add_argument(
+        "-o", "--output", metavar="PATH", type=any_path, help="output file or directory"
+    )
     parser.add_argument(
         "-f",
         "--format",
@@ -87,12 +95,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_optional_value(
         parser,
         "--rescore",
-        const="",
+        const="auto",
         is_value=_is_model,
         metavar="MODEL",
+        type=any_name,
         help="zh↔en: settle the beads the embeddings leave in near-ties with an installed LLM "
         "(log P(English | Chinese) of the rival beads; slow: on literary text about 9 "
-        "sentences per CPU second with qwen2.5-coder-0.5b instead of 100; default: that "
+        "sentences per CPU second with qwen2.5-coder-0.5b instead of 100; alone or auto: that "
         "model if installed, else the preferred installed one, see `duiyi models list`)",
     )
     parser.add_argument(
@@ -115,9 +124,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--tgt-encoding", metavar="NAME", type=text_encoding, default="auto",
         help="the target's encoding (as --src-encoding)",
     )  # fmt: skip
-    parser.add_argument("--store", metavar="DB", help="also add the alignments to this store")
     parser.add_argument(
-        "--cache", metavar="PATH", help="embedding cache file (default: ~/.cache/duiyi/…)"
+        "--store", metavar="DB", type=any_path, help="also add the alignments to this store"
+    )
+    parser.add_argument(
+        "--cache",
+        metavar="PATH",
+        type=any_path,
+        help="embedding cache file (default: ~/.cache/duiyi/…)",
     )
     parser.add_argument("--no-cache", action="store_true", help="do not cache embeddings")
     parser.add_argument("--scores", action="store_true", help=".align output: add confidences")
@@ -126,10 +140,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _is_model(word: str) -> bool:
-    """What --rescore takes: an LLM model's name (installed or installable) or its folder."""
+    """What --rescore takes: auto, an LLM model's name (installed or installable) or its
+    folder."""
     from duiyi.translate.llm_models import PINNED, find_installed
 
-    return word in PINNED or find_installed(word) is not None
+    return word == "auto" or word in PINNED or find_installed(word) is not None
 
 
 def _aligner(args):
@@ -151,7 +166,9 @@ def _aligner(args):
         from duiyi.translate.llm import LLMTranslator
         from duiyi.translate.llm_models import find_installed
 
-        name = args.rescore or (PREFERRED_MODEL if find_installed(PREFERRED_MODEL) else None)
+        name = args.rescore if args.rescore != "auto" else None
+        if not name and find_installed(PREFERRED_MODEL):
+            name = PREFERRED_MODEL
         try:
             rescorer = LLMTranslator.from_options(model=name, quality=False)
         except ModelNotFound as exc:

@@ -12,16 +12,18 @@ from __future__ import annotations
 import argparse
 import sys
 
+from duiyi.commands._types import any_path
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     info = sub.add_parser("info", help="documents, beads by status/origin/kind, scores, history")
-    info.add_argument("store", help="the corpus store (SQLite file)")
+    info.add_argument("store", type=any_path, help="the corpus store (SQLite file)")
     info.add_argument("--json", action="store_true", help="print JSON instead of a table")
     upgrade = sub.add_parser(
         "upgrade", help="migrate a store written by an older duiyi and rebuild its search index"
     )
-    upgrade.add_argument("store", help="the corpus store (SQLite file)")
+    upgrade.add_argument("store", type=any_path, help="the corpus store (SQLite file)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -17,11 +17,18 @@ from __future__ import annotations
 import argparse
 import json
 
+from duiyi.commands._types import any_path
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("gold", metavar="GOLD", help="gold .align file (- for stdin) or directory")
     parser.add_argument(
-        "system", metavar="SYSTEM", help="system .align file (- for stdin) or directory"
+        "gold", metavar="GOLD", type=any_path, help="gold .align file (- for stdin) or directory"
+    )
+    parser.add_argument(
+        "system",
+        metavar="SYSTEM",
+        type=any_path,
+        help="system .align file (- for stdin) or directory",
     )
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default text)"

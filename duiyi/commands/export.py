@@ -16,7 +16,7 @@ import sys
 from collections import Counter
 
 from duiyi.commands._corpus import plural
-from duiyi.commands._types import bounded_number, language_tag, names
+from duiyi.commands._types import any_path, bounded_number, language_tag, names
 from duiyi.corpus.model import ORIGINS, STATUSES
 from duiyi.export import format_names
 
@@ -44,7 +44,9 @@ def left_out_summary(left_out: Counter) -> str:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("store", help="the corpus store (SQLite file) to export from")
+    parser.add_argument(
+        "store", type=any_path, help="the corpus store (SQLite file) to export from"
+    )
     parser.add_argument(
         "-f",
         "--format",
@@ -55,6 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "-o",
         "--output",
         default="-",
+        type=any_path,
         help="output file (Moses: a prefix, out.moses → out.zh/out.en; default: stdout)",
     )
     parser.add_argument(

@@ -26,14 +26,16 @@ import argparse
 import sys
 
 from duiyi.commands._corpus import add_encoding_argument, plural
-from duiyi.commands._types import language_tag
+from duiyi.commands._types import any_path, language_tag
 from duiyi.corpus.model import ORIGINS
 from duiyi.export import format_names
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="FILE", help="files to import")
-    parser.add_argument("--store", required=True, help="the corpus store (created if missing)")
+    parser.add_argument("inputs", nargs="+", metavar="FILE", type=any_path, help="files to import")
+    parser.add_argument(
+        "--store", required=True, type=any_path, help="the corpus store (created if missing)"
+    )
     parser.add_argument(
         "-f", "--format", choices=format_names(readable=True),
         help="input format (default: from the extension)",

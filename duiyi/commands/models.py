@@ -22,7 +22,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from duiyi.commands._types import existing_folder, model_name, positive_number, sha256
+from duiyi.commands._types import any_name, existing_folder, model_name, positive_number, sha256
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "hf:REPO/FILE install a Qwen2-architecture GGUF; `install zh en` downloads an Argos "
         "model from its index; `install FILE.argosmodel` installs a package file from disk.",
     )
-    install.add_argument("what", nargs="+", metavar="NAME | FILE.gguf | URL | FROM TO | FILE")
+    install.add_argument(
+        "what", nargs="+", type=any_name, metavar="NAME | FILE.gguf | URL | FROM TO | FILE"
+    )
     install.add_argument(
         "--name", type=model_name, help="name of an LLM installed from a GGUF file or URL"
     )
@@ -58,7 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--timeout", type=positive_number, default=30, help="network timeout, s (30)"
     )
     remove = sub.add_parser("remove", help="uninstall an installed model (LLM or Argos)")
-    remove.add_argument("name", help="package name (as `duiyi models list` shows it)")
+    remove.add_argument(
+        "name", type=any_name, help="package name (as `duiyi models list` shows it)"
+    )
 
 
 def _remove(packages, name: str) -> int:
@@ -66,22 +70,22 @@ def _remove(packages, name: str) -> int:
     from duiyi.errors import ModelNotFound
     from duiyi.translate import llm_models
 
-    if name:  # "" would mean "the preferred model" to both lookups
-        try:
-            model = llm_models.remove(name)
-        except ModelNotFound:
-            pass
-        else:
-            print(f"removed {model.name} from {model.path}")
-            return 0
-        try:
-            pkg = packages.remove(name)
-        except ModelNotFound:
-            pass
-        else:
-            pair = f" ({pkg.from_code}→{pkg.to_code} {pkg.version})" if pkg.from_code else ""
-            print(f"removed {pkg.name}{pair} from {pkg.path}")
-            return 0
+    # (the parser refuses "", which would mean "the preferred model" to both lookups)
+    try:
+        model = llm_models.remove(name)
+    except ModelNotFound:
+        pass
+    else:
+        print(f"removed {model.name} from {model.path}")
+        return 0
+    try:
+        pkg = packages.remove(name)
+    except ModelNotFound:
+        pass
+    else:
+        pair = f" ({pkg.from_code}→{pkg.to_code} {pkg.version})" if pkg.from_code else ""
+        print(f"removed {pkg.name}{pair} from {pkg.path}")
+        return 0
     raise ModelNotFound(
         f"no installed model named {name!r} in {llm_models.models_dir()} (LLM models) or "
         f"{packages.packages_dir()} (Argos); see `duiyi models list`"

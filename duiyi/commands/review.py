@@ -22,11 +22,11 @@ from __future__ import annotations
 
 import argparse
 
-from duiyi.commands._types import loopback_host, port
+from duiyi.commands._types import any_name, any_path, loopback_host, port
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("store", help="the corpus store (SQLite file) to review")
+    parser.add_argument("store", type=any_path, help="the corpus store (SQLite file) to review")
     parser.add_argument(
         "--port", type=port, default=0, help="port to listen on (default: a free one)"
     )
@@ -39,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--reviewer",
         metavar="NAME",
+        type=any_name,
         help="your name, recorded with every change (default: your login name)",
     )
     parser.add_argument("--open", action="store_true", help="open the page in a web browser")

@@ -22,7 +22,7 @@ import sys
 
 from duiyi.commands._cluster import add_cluster_arguments, cluster_usage_error, ray_runtime
 from duiyi.commands._corpus import add_encoding_argument, plural
-from duiyi.commands._types import count, existing_file, positive_int
+from duiyi.commands._types import any_name, any_path, count, existing_file, positive_int
 from duiyi.export import format_names
 from duiyi.translate.output import DOCUMENT_FORMATS
 
@@ -35,11 +35,11 @@ COMPUTE_TYPES = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "inputs", nargs="+", metavar="FILE|DIR|-",
+        "inputs", nargs="+", metavar="FILE|DIR|-", type=any_path,
         help="documents (- is stdin), or XLIFF files to pre-translate",
     )  # fmt: skip
     parser.add_argument(
-        "-o", "--output", metavar="PATH",
+        "-o", "--output", metavar="PATH", type=any_path,
         help="output file, or directory (one draft per document); default stdout",
     )  # fmt: skip
     parser.add_argument(
@@ -60,7 +60,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--engine", choices=("auto", "llm", "argos", "gloss"), default="auto",
         help="auto: an installed LLM, else an Argos model, else glosses (default auto)",
     )  # fmt: skip
-    engine.add_argument("--model", help="installed model name or folder (default: the best one)")
+    engine.add_argument(
+        "--model", type=any_name, help="installed model name or folder (default: the best one)"
+    )
     engine.add_argument(
         "--glossary", metavar="FILE", type=existing_file,
         help="terms (TSV zh<TAB>en, CSV or TBX) put into the prompt of sentences using them (llm)",
@@ -88,10 +90,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     cache.add_argument(
         "--cache",
         metavar="PATH",
+        type=any_path,
         help="translation cache file (default ~/.cache/duiyi/translations.db)",
     )
     cache.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    cache.add_argument("--store", metavar="DB", help="also add the pairs to this corpus store")
+    cache.add_argument(
+        "--store", metavar="DB", type=any_path, help="also add the pairs to this corpus store"
+    )
     parser.add_argument(
         "--include-gloss", action="store_true",
         help="keep gloss (non-MT) pairs in TMX, XCES, Moses, TSV and JSONL output, which "
