@@ -31,21 +31,15 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 200 * 1024 * 1024  # bigger inputs are almost surely a mistake (a dump, an image)
 HTML_SUFFIXES = {".html", ".htm", ".xhtml", ".shtml"}
 
-# UTF-32 before UTF-16: the UTF-32-LE BOM begins with the UTF-16-LE one.
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-# (BOM, the codec that reads what follows it, the named encodings it agrees with: `decode_as`)
-_BOM_ENCODINGS = (
-    (codecs.BOM_UTF8, "utf-8", ("utf-8", "utf-8-sig")),
-    (codecs.BOM_UTF32_LE, "utf-32-le", ("utf-32", "utf-32-le")),
-    (codecs.BOM_UTF32_BE, "utf-32-be", ("utf-32", "utf-32-be")),
-    (codecs.BOM_UTF16_LE, "utf-16-le", ("utf-16", "utf-16-le")),
-    (codecs.BOM_UTF16_BE, "utf-16-be", ("utf-16", "utf-16-be")),
+# (byte-order mark, the codec that reads what follows it, the codec that reads the mark too);
+# a named encoding agrees with a mark if it is either (`decode_as`). UTF-32 before UTF-16: the
+# UTF-32-LE mark begins with the UTF-16-LE one.
+BOMS = (
+    (codecs.BOM_UTF8, "utf-8", "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32-le", "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32-be", "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16-le", "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16-be", "utf-16"),
 )
 _CJK_PUNCT = set("，。、！？：；「」『』“”‘’（）《》〈〉【】…—·　～")
 _CONTROL = set(range(0x20)) - {0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1B}
@@ -261,7 +255,7 @@ def decode_bytes(data: bytes, name: str, *, warn: bool = True) -> tuple[str, str
     Raises InputError for binary or undecodable data. Does not check for emptiness. `warn`:
     warn where a few broken byte sequences were replaced (False: only the encoding is wanted).
     """
-    for bom, encoding in _BOMS:
+    for bom, _, encoding in BOMS:
         if data.startswith(bom):
             text = _strict(data, encoding)
             if text is None:
@@ -352,9 +346,9 @@ def _after_bom(data: bytes, name: str, encoding: str) -> tuple[int, str]:
     """(the length of the byte-order mark `data` starts with, the codec that reads what
     follows it) where `encoding` agrees with the mark (see `decode_as`), else (0, `encoding`);
     InputError for a mark of another encoding."""
-    marks = [(bom, codec, agrees) for bom, codec, agrees in _BOM_ENCODINGS if data.startswith(bom)]
-    for bom, bom_codec, agrees in marks:
-        if encoding in agrees:
+    marks = [(bom, codec, with_mark) for bom, codec, with_mark in BOMS if data.startswith(bom)]
+    for bom, bom_codec, with_mark in marks:
+        if encoding in (bom_codec, with_mark):
             return len(bom), bom_codec
     for _, bom_codec, _ in marks[:1]:
         label = bom_codec.upper().removesuffix("-LE").removesuffix("-BE")
@@ -434,7 +428,7 @@ def _decode_document(data: bytes, path: str, name: str, encoding: str | None = N
     text = None
     if encoding is not None:  # named: before any charset the page declares
         text = decode_as(data, name, encoding)
-    elif declared and not any(data.startswith(bom) for bom, _ in _BOMS):
+    elif declared and not any(data.startswith(bom) for bom, _, _ in BOMS):
         text = _strict(data, declared)
         if text is not None:
             encoding = codecs.lookup(declared).name

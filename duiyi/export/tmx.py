@@ -23,7 +23,6 @@ by `tmx_scan` (3× faster), only where the result is the one lxml would give.
 
 from __future__ import annotations
 
-import codecs
 import logging
 import os
 import re
@@ -43,6 +42,7 @@ from duiyi.corpus.model import (
     language_code,
     primary_subtag,
 )
+from duiyi.corpus.read import BOMS
 from duiyi.errors import FormatError
 
 from .base import (
@@ -628,15 +628,6 @@ def _props(elem: etree._Element) -> dict[str, str]:
     }
 
 
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-
-
 def check_prolog(path: str) -> bool:
     """Refuse what is not a TMX before parsing: empty, binary, no <tmx> root, entity declarations.
 
@@ -653,7 +644,7 @@ def check_prolog(path: str) -> bool:
         raise FormatError(f"{path}: a directory, not a TMX file") from exc
     if not head.strip():
         raise FormatError(f"{path}: empty file, not a TMX")
-    encoding = next((enc for bom, enc in _BOMS if head.startswith(bom)), None)
+    encoding = next((codec for bom, codec, _ in BOMS if head.startswith(bom)), None)
     if encoding is None:
         if head[:4] in (b"<\x00?\x00", b"<\x00\x00\x00"):
             encoding = "utf-16-le"
