@@ -229,6 +229,31 @@ def test_an_xliff_units_codes_come_out_as_the_tmx_codes_they_map_to(cli, tmp_pat
         ]
 
 
+def test_a_g_whose_text_starts_or_ends_with_a_space_keeps_its_codes(cli, tmp_path, caplog):
+    # `Click <g> here</g>` came out as `Click <bpt/> here<ept/>`, whose flat text loses the
+    # space the empty code stands between: its codes were dropped (with the generic warning)
+    unit = (
+        '<source>点击<g id="1" ctype="bold">这里</g>。</source>'
+        '<target>Click <g id="1" ctype="bold"> here</g> and <g id="2">there </g> now.</target>'
+    )
+    source = tmp_path / "doc.xlf"
+    source.write_text(XLIFF.split("<trans-unit")[0] + f'<trans-unit id="1">{unit}</trans-unit>'
+                      "</body></file></xliff>", encoding="utf-8")  # fmt: skip
+    with caplog.at_level(logging.WARNING):
+        status, _, err = cli("import", source, "--store", tmp_path / "c.db")
+    assert status == 0, err
+    assert "without its inline codes" not in caplog.text
+    out = tmp_path / "out.tmx"
+    assert cli("export", tmp_path / "c.db", "-o", out)[0] == 0
+    assert segs(out)[0][1] == (
+        'Click  <bpt i="1" type="bold" x="1"></bpt>here<ept i="1"></ept> and '
+        '<bpt i="2" x="2"></bpt>there<ept i="2"></ept>  now.'
+    )
+    assert_valid(out)
+    with Store.open(tmp_path / "c.db") as store:  # the text as the XLIFF's, spaces and all
+        assert [b.tgt_text for b in store.list_beads().beads] == ["Click  here and there  now."]
+
+
 def test_xliff_codes_nested_beyond_the_limit_are_read_as_text(tmp_path, caplog):
     from duiyi.export.xliff import XliffReader
 

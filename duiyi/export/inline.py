@@ -177,7 +177,8 @@ _NATIVE = {
 
 def xliff_seg(content: etree._Element | None, text: str) -> etree._Element | None:
     """An XLIFF 1.2 `<source>`/`<target>` holding codes as a TMX seg whose flat text is
-    `text` (the element's), or None: `<g>` as an empty `<bpt>`/`<ept>` around its content,
+    `text` (the element's), or None: `<g>` as an empty `<bpt>`/`<ept>` around its content
+    (blank ends outside),
     `<x/>` as `<ph/>`, `<bx/>`/`<ex/>` as `<bpt/>`/`<ept/>`, `<ph>`, `<bpt>`, `<ept>`, `<it>`
     with their native code, `<mrk>` as `<hi>`; an element of no such code as its text."""
     if content is None or not len(content) or _too_deep(content, DEPTH_LIMIT):
@@ -196,11 +197,17 @@ def _from_xliff(source: etree._Element, seg: etree._Element, ns: str | None, num
             continue
         name = etree.QName(child).localname if etree.QName(child).namespace == ns else ""
         if name == "g":
+            # Its blank ends go outside the (empty) codes: `Click <bpt/> here` would be
+            # "Click here", a space fewer than the XLIFF's text (see `flat_text`).
             i = str(next(numbers))
+            text = child.text or ""
+            _add_text(seg, text[: len(text) - len(text.lstrip())])
             etree.SubElement(seg, "bpt", _attrs(child, {"x": ("id",), "type": ("ctype",)}), i=i)
-            _add_text(seg, child.text)
+            _add_text(seg, text.lstrip())
             _from_xliff(child, seg, ns, numbers)
+            blank_end = _take_blank_end(seg)
             etree.SubElement(seg, "ept", i=i)
+            _add_text(seg, blank_end)
         elif name in ("x", "bx", "ex"):
             code = {"x": "ph", "bx": "bpt", "ex": "ept"}[name]
             attrs = _attrs(child, {"x": ("id",)} if name != "ex" else {})
@@ -232,6 +239,17 @@ def _attrs(elem: etree._Element, names: dict[str, tuple[str, ...]]) -> dict[str,
         if value is not None:
             attrs[name] = value
     return attrs
+
+
+def _take_blank_end(elem: etree._Element) -> str:
+    """The blank end of the text `elem` holds last (after its last child), taken out."""
+    text = (elem[-1].tail if len(elem) else elem.text) or ""
+    kept = text.rstrip()
+    if len(elem):
+        elem[-1].tail = kept or None
+    else:
+        elem.text = kept or None
+    return text[len(kept) :]
 
 
 def _add_text(elem: etree._Element, text: str | None) -> None:
