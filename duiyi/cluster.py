@@ -339,6 +339,9 @@ class RayRuntime:
             self.head = self.ray.get_runtime_context().gcs_address
         except Exception:
             self.head = None
+        # counted now, for the summary: once the work is sent, a call to the head would block
+        # (in Ray's C++, past `_watch`'s interrupt) if the cluster went away meanwhile
+        self.nodes = len([n for n in self.ray.nodes() if n.get("Alive")])
         if self.head:
             threading.Thread(target=self._watch, name="duiyi-ray-watch", daemon=True).start()
 
@@ -378,7 +381,7 @@ class RayRuntime:
             place = "a local Ray runtime"
         else:  # the head's address when "auto" found it
             place = f"Ray at {self.head if self.address == 'auto' and self.head else self.address}"
-        nodes = len([n for n in self.ray.nodes() if n.get("Alive")])
+        nodes = self.nodes
         return f"{place} ({self.workers} worker{'s' if self.workers != 1 else ''}, {nodes} node{'s' if nodes != 1 else ''})"
 
     def _start(self, cls, *args) -> list:
