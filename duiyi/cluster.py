@@ -85,6 +85,7 @@ WORKER_CPUS = 1
 PLACEMENT_S = 60.0
 # How often the driver checks that the cluster is still there.
 POLL_S = 2.0
+GONE_GRACE_S = 5.0  # for the main thread to end the run once the cluster went away
 
 
 def _ray():
@@ -335,6 +336,7 @@ class RayRuntime:
         self.actors: list = []
         self.gone = False  # the cluster went away: nothing left to close
         self.stopped = threading.Event()
+        self.shut_down = False  # disconnected (`stop_ray`)
         try:  # HOST:PORT of the cluster's GCS (a Ray Client connection may not say)
             self.head = self.ray.get_runtime_context().gcs_address
         except Exception:
@@ -363,6 +365,14 @@ class RayRuntime:
             elif time.monotonic() - unanswered_since > gone_after:
                 self.gone = True
                 _thread.interrupt_main()
+                # The main thread then ends the run with `gone_error`, unless a call to the
+                # head holds it in Ray's C++ (no interrupt reaches it there; `ray.shutdown`
+                # too) until Ray ends the process at its timeout with a line of its own:
+                # end it first, with ours (Ray would end this process all the same).
+                time.sleep(GONE_GRACE_S)
+                if not self.shut_down:
+                    print(f"duiyi: error: {self.gone_error()}", file=sys.stderr, flush=True)
+                    os._exit(1)
                 return
 
     def __enter__(self) -> RayRuntime:
@@ -400,7 +410,7 @@ class RayRuntime:
             # for the others' models to load
             pending = [actor.refused.remote() for actor in self.actors]
             while pending:
-                (answered,), pending = self.ray.wait(pending, num_returns=1)
+                (answered,), pending = self._wait(pending, 1)
                 refusal = self._get(answered)
                 if refusal is not None:
                     raise refusal
@@ -416,7 +426,7 @@ class RayRuntime:
         cluster's CPUs free before the workers were asked for, for the error."""
         waited = placement_s()
         answers = [actor.pid.remote() for actor in self.actors]
-        started, _ = self.ray.wait(answers, num_returns=len(answers), timeout=waited)
+        started, _ = self._wait(answers, len(answers), timeout=waited)
         if len(started) < len(answers):
             total = self.ray.cluster_resources().get("CPU", 0)
             raise DuiyiError(_unplaced(len(started), len(answers), waited, total, free))
@@ -436,6 +446,22 @@ class RayRuntime:
                 yield self._get(pending.popleft())
         while pending:
             yield self._get(pending.popleft())
+
+    def _wait(self, refs: list, num_returns: int, timeout: float | None = None):
+        """`ray.wait` in slices of POLL_S: one long wait in Ray's C++ is not ended by
+        `_watch`'s interrupt (only Ray's own end of the process at its reconnect timeout
+        ends it); as in `_get`, the interrupt becomes `gone_error` once the cluster went away."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        try:
+            while True:
+                left = POLL_S if deadline is None else min(POLL_S, deadline - time.monotonic())
+                done, pending = self.ray.wait(refs, num_returns=num_returns, timeout=max(left, 0))
+                if len(done) >= num_returns or left < POLL_S:  # or the deadline's last slice
+                    return done, pending
+        except KeyboardInterrupt:
+            if self.gone:
+                raise self.gone_error() from None
+            raise
 
     def _get(self, ref):
         try:
@@ -624,6 +650,7 @@ def stop_ray(runtime: RayRuntime | None) -> None:
     runtime.stopped.set()
     runtime.close()
     runtime.ray.shutdown()
+    runtime.shut_down = True
 
 
 def _unreachable(address: str, timeout: float = 5.0) -> str | None:
