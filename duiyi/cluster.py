@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -337,6 +337,9 @@ class RayRuntime:
         self.gone = False  # the cluster went away: nothing left to close
         self.stopped = threading.Event()
         self.shut_down = False  # disconnected (`stop_ray`)
+        # called (from the watch thread) with `gone_error` where the main thread did not end
+        # the run GONE_GRACE_S after the cluster went away (the CLI: says it, ends the process)
+        self.when_stuck: Callable[[DuiyiError], None] | None = None
         try:  # HOST:PORT of the cluster's GCS (a Ray Client connection may not say)
             self.head = self.ray.get_runtime_context().gcs_address
         except Exception:
@@ -368,11 +371,11 @@ class RayRuntime:
                 # The main thread then ends the run with `gone_error`, unless a call to the
                 # head holds it in Ray's C++ (no interrupt reaches it there; `ray.shutdown`
                 # too) until Ray ends the process at its timeout with a line of its own:
-                # end it first, with ours (Ray would end this process all the same).
+                # the command ends it first, with ours (`when_stuck`; Ray would end this
+                # process all the same).
                 time.sleep(GONE_GRACE_S)
-                if not self.shut_down:
-                    print(f"duiyi: error: {self.gone_error()}", file=sys.stderr, flush=True)
-                    os._exit(1)
+                if not self.shut_down and self.when_stuck is not None:
+                    self.when_stuck(self.gone_error())
                 return
 
     def __enter__(self) -> RayRuntime:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import sys
 from pathlib import Path
 
 from duiyi.commands._options import add_optional_value
@@ -32,6 +34,12 @@ def cluster_usage_error(args: argparse.Namespace) -> str | None:
     return "--workers goes with --ray" if args.workers and not args.ray else None
 
 
+def _end_process(error: Exception) -> None:
+    """The cluster went away and the main thread is held in Ray (see RayRuntime._watch)."""
+    print(f"duiyi: error: {error}", file=sys.stderr, flush=True)
+    os._exit(1)
+
+
 @contextlib.contextmanager
 def ray_runtime(args: argparse.Namespace):
     """The Ray runtime --ray asks for (None without it), shut down afterwards."""
@@ -41,6 +49,7 @@ def ray_runtime(args: argparse.Namespace):
     from duiyi.cluster import start_ray, stop_ray
 
     runtime = start_ray(args.ray, workers=args.workers)
+    runtime.when_stuck = _end_process
     try:
         yield runtime
     except KeyboardInterrupt:
