@@ -600,7 +600,10 @@ def test_a_mixed_cluster_stops_at_the_start_in_one_line(mixed_cluster, tmp_path,
     )  # fmt: skip
     print(f"{command}: stopped after {time.monotonic() - started:.1f} s")
     assert result.returncode == 1, result.stderr
-    (line,) = result.stderr.strip().splitlines()
+    # duiyi's one line ends it; Ray may log one of its own before it, for a call still pending
+    # on a worker the stop killed (seen once in a full suite run): no traceback
+    line = result.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 2
     driver = f"ctranslate2:{version('ctranslate2')}"
     assert line.startswith(f"duiyi: error: a Ray worker on {socket.gethostname()} would {command}")
     assert f" with ctranslate2:4.0.0 (the driver: {driver}): workers " in line
